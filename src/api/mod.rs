@@ -1,0 +1,122 @@
+//! HTTP: routing, the OpenAPI document, extractor error handling and small shared helpers.
+
+pub mod docs;
+pub mod ops;
+pub mod v1;
+
+use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
+use utoipa::OpenApi;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa_actix_web::AppExt;
+
+use crate::error::ApiError;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "fangpin 防贫 API",
+        version = "1",
+        description = "Backend of the rural poverty-monitoring phone app (防止返贫监测) and township review. \
+                       All paths below are under /api/v1 and need `Authorization: Bearer <access token>` \
+                       except the auth endpoints. Errors are `application/problem+json` with a stable `code`."
+    ),
+    modifiers(&BearerAuth),
+    components(schemas(crate::error::Problem)),
+    tags(
+        (name = "auth", description = "Login, tokens and users 用户"),
+        (name = "divisions", description = "Places 区划: county, township, village"),
+        (name = "households", description = "Households 户 and members 家庭成员"),
+    )
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build()),
+        );
+    }
+}
+
+/// Every `/api/v1` route, registered through utoipa so the document is the router.
+pub fn api_v1(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    v1::auth::routes(cfg);
+    v1::users::routes(cfg);
+    v1::divisions::routes(cfg);
+    v1::households::routes(cfg);
+}
+
+/// The generated OpenAPI document (also what `fangpin openapi` prints).
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let (_, doc) = actix_web::App::new()
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .service(utoipa_actix_web::scope("/api/v1").configure(api_v1))
+        .split_for_parts();
+    doc
+}
+
+/// Extractor configuration: actix's own errors become problem documents too.
+pub fn extractor_config(cfg: &mut web::ServiceConfig) {
+    cfg.app_data(web::JsonConfig::default().limit(1 << 20).error_handler(json_error))
+        .app_data(web::PathConfig::default().error_handler(|_e: PathError, _| ApiError::NotFound.into()))
+        .app_data(web::QueryConfig::default().error_handler(query_error));
+}
+
+fn json_error(e: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
+    match e {
+        JsonPayloadError::Deserialize(de) if de.is_data() => {
+            ApiError::invalid("body", "invalid_value", de.to_string()).into()
+        }
+        JsonPayloadError::Deserialize(de) => ApiError::BadRequest(format!("malformed JSON: {de}")).into(),
+        JsonPayloadError::ContentType => {
+            ApiError::UnsupportedMediaType("send the body as application/json".into()).into()
+        }
+        JsonPayloadError::Overflow { limit } | JsonPayloadError::OverflowKnownLength { limit, .. } => {
+            ApiError::PayloadTooLarge(format!("a JSON body may have at most {limit} bytes")).into()
+        }
+        other => ApiError::BadRequest(other.to_string()).into(),
+    }
+}
+
+fn query_error(e: QueryPayloadError, _req: &HttpRequest) -> actix_web::Error {
+    ApiError::invalid("query", "invalid_value", e.to_string()).into()
+}
+
+/// Unknown routes and methods answer with problem documents as well.
+pub async fn not_found() -> Result<HttpResponse, ApiError> {
+    Err(ApiError::NotFound)
+}
+
+/// The version a client last saw, from `If-Match` (`"3"`, `W/"3"` or `3`).
+pub fn if_match(req: &HttpRequest) -> Result<Option<i64>, ApiError> {
+    let Some(v) = req.headers().get(header::IF_MATCH) else { return Ok(None) };
+    let text = v.to_str().map_err(|_| ApiError::PreconditionFailed)?.trim();
+    let text = text.strip_prefix("W/").unwrap_or(text).trim_matches('"');
+    text.parse::<i64>().map(Some).map_err(|_| ApiError::PreconditionFailed)
+}
+
+/// `If-Match` is mandatory for updates: 428 without it.
+pub fn require_if_match(req: &HttpRequest) -> Result<i64, ApiError> {
+    if_match(req)?.ok_or(ApiError::PreconditionRequired)
+}
+
+pub fn etag(version: i64) -> (header::HeaderName, String) {
+    (header::ETAG, format!("\"{version}\""))
+}
+
+/// A path id that is not a UUID names nothing: 404.
+pub fn path_id(id: &str) -> Result<String, ApiError> {
+    uuid::Uuid::parse_str(id).map(|u| u.to_string()).map_err(|_| ApiError::NotFound)
+}
+
+/// Stored naive UTC as an RFC 3339 time.
+pub fn utc(t: chrono::NaiveDateTime) -> chrono::DateTime<chrono::Utc> {
+    t.and_utc()
+}

@@ -1,0 +1,227 @@
+//! `/auth/*` and `/me`: login with throttling, rotating refresh tokens, logout.
+
+use actix_web::{HttpRequest, HttpResponse, get, post, put, web::{Data, Json}};
+use chrono::Duration;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::users::UserView;
+use crate::auth::{AuthUser, password};
+use crate::db::repo::{self, tokens};
+use crate::db::{DbConnection, new_id, now, write_tx};
+use crate::domain::Role;
+use crate::error::{ApiError, Problem};
+use crate::state::AppState;
+
+pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(login).service(refresh).service(logout).service(me).service(change_password);
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct LoginBody {
+    /// 用户名
+    pub username: String,
+    pub password: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TokenView {
+    /// Short-lived JWT for `Authorization: Bearer`.
+    pub access_token: String,
+    /// Always `Bearer`.
+    pub token_type: String,
+    /// Seconds until the access token expires.
+    pub expires_in: i64,
+    /// Single-use token for `/auth/refresh`; rotates on every use.
+    pub refresh_token: String,
+    pub user: UserView,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct RefreshBody {
+    pub refresh_token: String,
+}
+
+fn issue_pair(state: &AppState, c: &mut DbConnection, user: &crate::db::models::UserRow, family: &str) -> Result<TokenView, ApiError> {
+    let refresh_token = tokens::issue(c, &user.id, family, Duration::days(state.settings.refresh_token_ttl_days))?;
+    Ok(TokenView {
+        access_token: state.jwt.issue(&user.id)?,
+        token_type: "Bearer".into(),
+        expires_in: state.jwt.ttl_secs,
+        refresh_token,
+        user: UserView::from_row(user, &state.crypto, false),
+    })
+}
+
+/// 429 with the seconds to wait when `key` failed too often within the window.
+fn throttle(c: &mut DbConnection, key: &str, max: i64, window: i64) -> Result<(), ApiError> {
+    let since = now() - Duration::seconds(window);
+    let (n, oldest) = tokens::failures_since(c, key, since)?;
+    if n >= max {
+        let wait = oldest.map(|o| (o - since).num_seconds()).unwrap_or(window).max(1);
+        return Err(ApiError::TooManyRequests { retry_after_secs: wait as u64 });
+    }
+    Ok(())
+}
+
+/// Log in with username and password.
+#[utoipa::path(
+    tag = "auth",
+    request_body = LoginBody,
+    responses(
+        (status = 200, body = TokenView),
+        (status = 401, description = "invalid_credentials", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "too many failed attempts for this username or address", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/auth/login")]
+pub async fn login(state: Data<AppState>, req: HttpRequest, body: Json<LoginBody>) -> Result<HttpResponse, ApiError> {
+    let LoginBody { username, password: pw } = body.into_inner();
+    let address = req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_else(|| "unknown".into());
+    let st = state.clone();
+    let view = state
+        .db
+        .run(move |c| {
+            let s = &st.settings;
+            let user_key = format!("user:{}", username.trim().to_lowercase());
+            let addr_key = format!("addr:{address}");
+            throttle(c, &user_key, s.login_max_failures_per_user, s.login_window_secs)?;
+            throttle(c, &addr_key, s.login_max_failures_per_address, s.login_window_secs)?;
+            let user = repo::users::find_by_username(c, username.trim())?;
+            let ok = match &user {
+                Some(u) => password::verify(&pw, &u.password_hash) && !u.disabled,
+                None => {
+                    password::burn_time(&pw);
+                    false
+                }
+            };
+            let Some(user) = user.filter(|_| ok) else {
+                tokens::record_failure(c, &user_key)?;
+                tokens::record_failure(c, &addr_key)?;
+                return Err(ApiError::InvalidCredentials);
+            };
+            tokens::clear_failures(c, &user_key, now() - Duration::seconds(s.login_window_secs))?;
+            issue_pair(&st, c, &user, &new_id())
+        })
+        .await?;
+    Ok(HttpResponse::Ok().insert_header(("Cache-Control", "no-store")).json(view))
+}
+
+/// Exchange a refresh token for a new pair. The old one stops working; presenting a spent one
+/// again revokes its whole family (it was stolen or replayed).
+#[utoipa::path(
+    tag = "auth",
+    request_body = RefreshBody,
+    responses((status = 200, body = TokenView), (status = 401, body = Problem, content_type = "application/problem+json"))
+)]
+#[post("/auth/refresh")]
+pub async fn refresh(state: Data<AppState>, body: Json<RefreshBody>) -> Result<HttpResponse, ApiError> {
+    let token = body.into_inner().refresh_token;
+    let st = state.clone();
+    // Reuse detection must persist even though the request fails: decide first, then answer.
+    enum Outcome {
+        Pair(Box<TokenView>),
+        Refused(&'static str),
+    }
+    let outcome = state
+        .db
+        .run(move |c| {
+            write_tx(c, |c| {
+                let Some(row) = tokens::find(c, &token)? else { return Ok(Outcome::Refused("unknown refresh token")) };
+                if row.revoked_at.is_some() {
+                    return Ok(Outcome::Refused("the refresh token was revoked"));
+                }
+                if row.used_at.is_some() || !tokens::mark_used(c, &row.id)? {
+                    tokens::revoke_family(c, &row.family_id)?;
+                    tracing::warn!(user = %row.user_id, "refresh token reused: family revoked");
+                    return Ok(Outcome::Refused("the refresh token was already used: all sessions of it are revoked"));
+                }
+                if row.expires_at < now() {
+                    return Ok(Outcome::Refused("the refresh token expired: log in again"));
+                }
+                let user = repo::users::find_by_id(c, &row.user_id)?.filter(|u| !u.disabled);
+                let Some(user) = user else { return Ok(Outcome::Refused("the account is disabled")) };
+                Ok(Outcome::Pair(Box::new(issue_pair(&st, c, &user, &row.family_id)?)))
+            })
+        })
+        .await?;
+    match outcome {
+        Outcome::Pair(view) => Ok(HttpResponse::Ok().insert_header(("Cache-Control", "no-store")).json(view)),
+        Outcome::Refused(why) => Err(ApiError::Unauthorized(why.into())),
+    }
+}
+
+/// Revoke a refresh token (and the tokens rotated from it).
+#[utoipa::path(tag = "auth", request_body = RefreshBody, responses((status = 204, description = "revoked")))]
+#[post("/auth/logout")]
+pub async fn logout(state: Data<AppState>, body: Json<RefreshBody>) -> Result<HttpResponse, ApiError> {
+    let token = body.into_inner().refresh_token;
+    state
+        .db
+        .run(move |c| {
+            if let Some(row) = tokens::find(c, &token)? {
+                tokens::revoke_family(c, &row.family_id)?;
+            }
+            Ok(())
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MeView {
+    pub id: String,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    /// Division code of the jurisdiction 管辖区划.
+    pub jurisdiction: String,
+}
+
+/// The caller.
+#[utoipa::path(tag = "auth", security(("bearer" = [])), responses((status = 200, body = MeView), (status = 401, body = Problem, content_type = "application/problem+json")))]
+#[get("/me")]
+pub async fn me(user: AuthUser) -> HttpResponse {
+    HttpResponse::Ok().json(MeView {
+        id: user.id,
+        username: user.username,
+        display_name: user.display_name,
+        role: user.role,
+        jurisdiction: user.jurisdiction.to_string(),
+    })
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct PasswordBody {
+    pub current_password: String,
+    /// At least 8 characters from 3 of: lower case, upper case, digits, symbols.
+    pub new_password: String,
+}
+
+/// Change one's own password; other sessions are logged out.
+#[utoipa::path(tag = "auth", security(("bearer" = [])), request_body = PasswordBody, responses((status = 204), (status = 401, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
+#[put("/me/password")]
+pub async fn change_password(state: Data<AppState>, user: AuthUser, body: Json<PasswordBody>) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    crate::domain::password::check_policy(&body.new_password)
+        .map_err(|e| ApiError::invalid("new_password", e.code, e.message))?;
+    let actor = user.actor();
+    state
+        .db
+        .run(move |c| {
+            write_tx(c, |c| {
+                let row = repo::users::find_by_id(c, &user.id)?.ok_or(ApiError::NotFound)?;
+                if !password::verify(&body.current_password, &row.password_hash) {
+                    return Err(ApiError::InvalidCredentials);
+                }
+                let mut next = row.clone();
+                next.password_hash = password::hash(&body.new_password)?;
+                repo::users::update(c, &next, row.version)?;
+                tokens::revoke_user(c, &row.id)?;
+                repo::audit::append(c, &actor, repo::audit::Entry { action: "password_change", entity_type: "user", entity_id: &row.id, household_id: None, before: None, after: None })?;
+                Ok(())
+            })
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,6 @@
+//! Version 1 of the API, one module per resource.
+
+pub mod auth;
+pub mod divisions;
+pub mod households;
+pub mod users;

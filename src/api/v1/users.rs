@@ -1,0 +1,288 @@
+//! `/users`: accounts, managed by county admins and township reviewers within their jurisdiction;
+//! nobody grants a role or jurisdiction above their own.
+
+use actix_web::{HttpRequest, HttpResponse, get, patch, post, web::{Data, Json, Path, Query}};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use utoipa::{IntoParams, ToSchema};
+
+use crate::api::{etag, path_id, require_if_match, utc};
+use crate::auth::{AuthUser, password};
+use crate::crypto::Crypto;
+use crate::db::models::UserRow;
+use crate::db::repo::{self, audit, cursor};
+use crate::db::{new_id, now, write_tx};
+use crate::domain::phone::mask_phone;
+use crate::domain::validation::{optional_text, required_text};
+use crate::domain::{DivisionCode, FieldErrors, Phone, Role};
+use crate::error::{ApiError, Problem};
+use crate::state::AppState;
+
+pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(list).service(create).service(get_one).service(update);
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct UserView {
+    pub id: String,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    /// Division code of the jurisdiction.
+    pub jurisdiction: String,
+    /// Masked in lists.
+    pub phone: Option<String>,
+    /// 工作单位
+    pub work_unit: Option<String>,
+    pub disabled: bool,
+    pub version: i64,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl UserView {
+    pub fn from_row(u: &UserRow, crypto: &Crypto, full: bool) -> Self {
+        let phone = u.phone_enc.as_deref().and_then(|p| crypto.open(p).ok());
+        Self {
+            id: u.id.clone(),
+            username: u.username.clone(),
+            display_name: u.display_name.clone(),
+            role: Role::parse(&u.role).unwrap_or(Role::Auditor),
+            jurisdiction: u.jurisdiction.clone(),
+            phone: phone.map(|p| if full { p } else { mask_phone(&p) }),
+            work_unit: u.work_unit.clone(),
+            disabled: u.disabled,
+            version: u.version,
+            created_at: utc(u.created_at),
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct UserPage {
+    pub items: Vec<UserView>,
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct PageQuery {
+    /// 1–500, default 50.
+    pub limit: Option<i64>,
+    /// Opaque cursor from the previous page.
+    pub cursor: Option<String>,
+}
+
+/// A user row the caller may see (inside their jurisdiction), or 404.
+fn visible(user: &AuthUser, row: Option<UserRow>) -> Result<UserRow, ApiError> {
+    row.filter(|r| DivisionCode::parse(&r.jurisdiction).is_ok_and(|j| user.jurisdiction.contains(&j))).ok_or(ApiError::NotFound)
+}
+
+/// Checks that the caller may give `role` over `jurisdiction`; collects the errors.
+fn check_grant(user: &AuthUser, role: Role, jurisdiction: &DivisionCode, errs: &mut FieldErrors) -> Result<(), ApiError> {
+    if !user.role.may_grant(role) {
+        return Err(ApiError::Forbidden(format!("a {} cannot grant the role {}", user.role.as_str(), role.as_str())));
+    }
+    if !user.jurisdiction.contains(jurisdiction) {
+        return Err(ApiError::Forbidden("the jurisdiction lies outside your own".into()));
+    }
+    if !role.jurisdiction_levels().contains(&jurisdiction.level()) {
+        errs.add("jurisdiction", "wrong_level", format!("a {} needs a jurisdiction at level {:?}", role.as_str(), role.jurisdiction_levels()));
+    }
+    Ok(())
+}
+
+/// Users inside the caller's jurisdiction.
+#[utoipa::path(tag = "auth", security(("bearer" = [])), params(PageQuery), responses((status = 200, body = UserPage), (status = 403, body = Problem, content_type = "application/problem+json")))]
+#[get("/users")]
+pub async fn list(state: Data<AppState>, user: AuthUser, q: Query<PageQuery>) -> Result<HttpResponse, ApiError> {
+    user.require(user.role.manages_users(), "manage users")?;
+    let after = cursor::decode(q.cursor.as_deref())?;
+    let limit = cursor::limit(q.limit);
+    let within = user.jurisdiction.clone();
+    let rows = state.db.run(move |c| Ok(repo::users::list_within(c, &within, after.as_deref(), limit)?)).await?;
+    let next_cursor = (rows.len() as i64 == limit).then(|| rows.last().map(|r| cursor::encode(&r.id))).flatten();
+    let items = rows.iter().map(|r| UserView::from_row(r, &state.crypto, false)).collect();
+    Ok(HttpResponse::Ok().json(UserPage { items, next_cursor }))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct CreateUserBody {
+    pub username: String,
+    /// At least 8 characters from 3 of: lower case, upper case, digits, symbols.
+    pub password: String,
+    pub display_name: String,
+    #[schema(value_type = Role)]
+    pub role: String,
+    /// 12-digit division code: county for county_admin, township for township_reviewer, village
+    /// for village_officer and cadre, any for auditor.
+    pub jurisdiction: String,
+    pub phone: Option<String>,
+    pub work_unit: Option<String>,
+}
+
+/// Create a user (admins; never above the caller's own role or jurisdiction).
+#[utoipa::path(tag = "auth", security(("bearer" = [])), request_body = CreateUserBody, responses(
+    (status = 201, body = UserView),
+    (status = 403, body = Problem, content_type = "application/problem+json"),
+    (status = 409, body = Problem, content_type = "application/problem+json"),
+    (status = 422, body = Problem, content_type = "application/problem+json"),
+))]
+#[post("/users")]
+pub async fn create(state: Data<AppState>, user: AuthUser, body: Json<CreateUserBody>) -> Result<HttpResponse, ApiError> {
+    user.require(user.role.manages_users(), "manage users")?;
+    let b = body.into_inner();
+    let mut errs = FieldErrors::new();
+    let username = errs.check("username", required_text(&b.username, 64));
+    if username.as_ref().is_some_and(|u| !u.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))) {
+        errs.add("username", "invalid_value", "letters, digits, dot, dash and underscore only");
+    }
+    errs.check("password", crate::domain::password::check_policy(&b.password));
+    let display_name = errs.check("display_name", required_text(&b.display_name, 64));
+    let role = errs.check("role", Role::parse(&b.role));
+    let jurisdiction = errs.check("jurisdiction", DivisionCode::parse(&b.jurisdiction));
+    let phone = b.phone.as_deref().filter(|p| !p.trim().is_empty()).map(|p| errs.check("phone", Phone::parse(p))).flatten();
+    let work_unit = errs.check("work_unit", optional_text(b.work_unit.as_deref(), 100)).flatten();
+    if let (Some(r), Some(j)) = (role, &jurisdiction) {
+        check_grant(&user, r, j, &mut errs)?;
+    }
+    let (Some(username), Some(display_name), Some(role), Some(jurisdiction)) = (username, display_name, role, jurisdiction) else {
+        return Err(errs.into());
+    };
+    if !errs.is_empty() {
+        return Err(errs.into());
+    }
+    let at = now();
+    let row = UserRow {
+        id: new_id(),
+        username,
+        password_hash: password::hash(&b.password)?,
+        display_name,
+        role: role.as_str().into(),
+        jurisdiction: jurisdiction.to_string(),
+        phone_enc: phone.map(|p| state.crypto.seal(p.as_str())),
+        work_unit,
+        disabled: false,
+        version: 1,
+        created_at: at,
+        updated_at: at,
+    };
+    let actor = user.actor();
+    let saved = row.clone();
+    state
+        .db
+        .run(move |c| {
+            write_tx(c, |c| {
+                if repo::divisions::get(c, row.jurisdiction.as_str())?.is_none() {
+                    return Err(ApiError::invalid("jurisdiction", "unknown_division", "no such division"));
+                }
+                repo::users::insert(c, &row)?;
+                let after = json!({"username": row.username, "role": row.role, "jurisdiction": row.jurisdiction});
+                audit::append(c, &actor, audit::Entry { action: "create", entity_type: "user", entity_id: &row.id, household_id: None, before: None, after: Some(after) })?;
+                Ok(())
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Created()
+        .insert_header(etag(saved.version))
+        .insert_header(("Location", format!("/api/v1/users/{}", saved.id)))
+        .json(UserView::from_row(&saved, &state.crypto, true)))
+}
+
+/// One user inside the caller's jurisdiction.
+#[utoipa::path(tag = "auth", security(("bearer" = [])), params(("id" = String, Path, description = "user id")), responses((status = 200, body = UserView), (status = 404, body = Problem, content_type = "application/problem+json")))]
+#[get("/users/{id}")]
+pub async fn get_one(state: Data<AppState>, user: AuthUser, id: Path<String>) -> Result<HttpResponse, ApiError> {
+    user.require(user.role.manages_users(), "manage users")?;
+    let id = path_id(&id)?;
+    let row = state.db.run(move |c| repo::users::find_by_id(c, &id)).await?;
+    let row = visible(&user, row)?;
+    Ok(HttpResponse::Ok().insert_header(etag(row.version)).json(UserView::from_row(&row, &state.crypto, true)))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct UpdateUserBody {
+    pub display_name: Option<String>,
+    #[schema(value_type = Option<Role>)]
+    pub role: Option<String>,
+    pub jurisdiction: Option<String>,
+    /// Disabling logs the user out everywhere at once.
+    pub disabled: Option<bool>,
+    /// Reset the password (the policy applies).
+    pub password: Option<String>,
+    pub phone: Option<String>,
+    pub work_unit: Option<String>,
+}
+
+/// Change a user's role, jurisdiction, password or disable them; needs `If-Match`.
+#[utoipa::path(tag = "auth", security(("bearer" = [])), params(("id" = String, Path, description = "user id"), ("If-Match" = String, Header, description = "ETag of the user")), request_body = UpdateUserBody, responses(
+    (status = 200, body = UserView),
+    (status = 403, body = Problem, content_type = "application/problem+json"),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+    (status = 412, body = Problem, content_type = "application/problem+json"),
+    (status = 422, body = Problem, content_type = "application/problem+json"),
+    (status = 428, body = Problem, content_type = "application/problem+json"),
+))]
+#[patch("/users/{id}")]
+pub async fn update(state: Data<AppState>, req: HttpRequest, user: AuthUser, id: Path<String>, body: Json<UpdateUserBody>) -> Result<HttpResponse, ApiError> {
+    user.require(user.role.manages_users(), "manage users")?;
+    let id = path_id(&id)?;
+    let b = body.into_inner();
+    let mut errs = FieldErrors::new();
+    let role = b.role.as_deref().map(|r| errs.check("role", Role::parse(r))).flatten();
+    let jurisdiction = b.jurisdiction.as_deref().map(|j| errs.check("jurisdiction", DivisionCode::parse(j))).flatten();
+    let display_name = b.display_name.as_deref().map(|d| errs.check("display_name", required_text(d, 64))).flatten();
+    if let Some(p) = &b.password {
+        errs.check("password", crate::domain::password::check_policy(p));
+    }
+    let phone = b.phone.as_deref().map(|p| if p.trim().is_empty() { Some(None) } else { errs.check("phone", Phone::parse(p)).map(Some) }).flatten();
+    let work_unit = b.work_unit.as_deref().map(|w| errs.check("work_unit", optional_text(Some(w), 100))).flatten();
+    if !errs.is_empty() {
+        return Err(errs.into());
+    }
+    let expected = require_if_match(&req)?;
+    let new_hash = b.password.as_deref().map(password::hash).transpose()?;
+    let actor = user.actor();
+    let crypto = state.crypto.clone();
+    let saved = state
+        .db
+        .run(move |c| {
+            write_tx(c, |c| {
+                let before = visible(&user, repo::users::find_by_id(c, &id)?)?;
+                let current_role = Role::parse(&before.role).map_err(|e| ApiError::Internal(e.into()))?;
+                if before.id != user.id && !user.role.may_grant(current_role) {
+                    return Err(ApiError::Forbidden("this user holds a role above yours".into()));
+                }
+                if before.id == user.id && (role.is_some_and(|r| r != current_role) || jurisdiction.is_some()) {
+                    return Err(ApiError::Forbidden("you cannot change your own role or jurisdiction".into()));
+                }
+                let next_role = role.unwrap_or(current_role);
+                let next_jur = match &jurisdiction { Some(j) => j.clone(), None => DivisionCode::parse(&before.jurisdiction).map_err(|e| ApiError::Internal(e.into()))? };
+                let mut errs = FieldErrors::new();
+                check_grant(&user, next_role, &next_jur, &mut errs)?;
+                if !errs.is_empty() {
+                    return Err(errs.into());
+                }
+                if jurisdiction.is_some() && repo::divisions::get(c, next_jur.as_str())?.is_none() {
+                    return Err(ApiError::invalid("jurisdiction", "unknown_division", "no such division"));
+                }
+                let mut next = before.clone();
+                next.role = next_role.as_str().into();
+                next.jurisdiction = next_jur.to_string();
+                if let Some(d) = display_name { next.display_name = d; }
+                if let Some(d) = b.disabled { next.disabled = d; }
+                if let Some(h) = new_hash.clone() { next.password_hash = h; }
+                if let Some(p) = phone.clone() { next.phone_enc = p.map(|p| crypto.seal(p.as_str())); }
+                if let Some(w) = work_unit.clone() { next.work_unit = w; }
+                let saved = repo::users::update(c, &next, expected)?;
+                if saved.disabled || new_hash.is_some() {
+                    repo::tokens::revoke_user(c, &saved.id)?;
+                }
+                let snap = |u: &UserRow| json!({"role": u.role, "jurisdiction": u.jurisdiction, "disabled": u.disabled, "display_name": u.display_name, "password_changed": false});
+                let mut after = snap(&saved);
+                after["password_changed"] = json!(new_hash.is_some());
+                audit::append(c, &actor, audit::Entry { action: "update", entity_type: "user", entity_id: &saved.id, household_id: None, before: Some(snap(&before)), after: Some(after) })?;
+                Ok(saved)
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Ok().insert_header(etag(saved.version)).json(UserView::from_row(&saved, &state.crypto, true)))
+}

@@ -1,0 +1,79 @@
+//! `AuthUser`: the authenticated caller, loaded fresh from the database on each request so a
+//! disabled user or a changed role takes effect at once.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::{FromRequest, HttpRequest, dev::Payload, web::Data};
+
+use super::Scope;
+use crate::db::repo;
+use crate::domain::{DivisionCode, Role};
+use crate::error::ApiError;
+use crate::state::AppState;
+
+#[derive(Debug, Clone)]
+pub struct AuthUser {
+    pub id: String,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub jurisdiction: DivisionCode,
+}
+
+impl AuthUser {
+    pub fn scope(&self) -> Scope {
+        Scope::for_user(self.role, &self.jurisdiction, &self.id)
+    }
+
+    /// 403 unless `allowed` holds for the caller's role.
+    pub fn require(&self, allowed: bool, what: &str) -> Result<(), ApiError> {
+        if allowed {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden(format!("the role {} may not {what}", self.role.as_str())))
+        }
+    }
+
+    /// The actor recorded in the audit log.
+    pub fn actor(&self) -> repo::audit::Actor {
+        repo::audit::Actor { id: Some(self.id.clone()), name: Some(self.username.clone()) }
+    }
+}
+
+fn bearer(req: &HttpRequest) -> Result<String, ApiError> {
+    let header = req
+        .headers()
+        .get(actix_web::http::header::AUTHORIZATION)
+        .ok_or_else(|| ApiError::Unauthorized("send Authorization: Bearer <access token>".into()))?;
+    let value = header.to_str().map_err(|_| ApiError::Unauthorized("malformed Authorization header".into()))?;
+    match value.split_once(' ') {
+        Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() => {
+            Ok(token.trim().to_owned())
+        }
+        _ => Err(ApiError::Unauthorized("expected a Bearer token".into())),
+    }
+}
+
+impl FromRequest for AuthUser {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let state = req.app_data::<Data<AppState>>().cloned();
+        let token = bearer(req);
+        Box::pin(async move {
+            let state = state.ok_or_else(|| ApiError::Internal(anyhow::anyhow!("app state missing")))?;
+            let user_id = state
+                .jwt
+                .verify(&token?)
+                .map_err(|e| ApiError::Unauthorized(format!("invalid access token: {e}")))?;
+            let row = state.db.run(move |c| repo::users::find_by_id(c, &user_id)).await?;
+            let row = row.filter(|u| !u.disabled).ok_or_else(|| ApiError::Unauthorized("the account is disabled".into()))?;
+            let role = Role::parse(&row.role).map_err(|e| ApiError::Internal(anyhow::anyhow!("stored role: {e}")))?;
+            let jurisdiction = DivisionCode::parse(&row.jurisdiction)
+                .map_err(|e| ApiError::Internal(anyhow::anyhow!("stored jurisdiction: {e}")))?;
+            Ok(AuthUser { id: row.id, username: row.username, display_name: row.display_name, role, jurisdiction })
+        })
+    }
+}

@@ -1,0 +1,42 @@
+//! What a caller may see: derived from role and jurisdiction, applied by the repository layer.
+
+use crate::domain::{DivisionCode, Level, Role};
+
+/// The caller's jurisdiction as a filter over households.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scope {
+    County(DivisionCode),
+    Township(DivisionCode),
+    Village(DivisionCode),
+    /// A cadre: their paired households (until pairings exist: their village).
+    Cadre { village: DivisionCode, user_id: String },
+}
+
+impl Scope {
+    pub fn for_user(role: Role, jurisdiction: &DivisionCode, user_id: &str) -> Scope {
+        match (role, jurisdiction.level()) {
+            (Role::Cadre, _) => Scope::Cadre { village: jurisdiction.clone(), user_id: user_id.to_owned() },
+            (_, Level::Village) => Scope::Village(jurisdiction.clone()),
+            (_, Level::Township) => Scope::Township(jurisdiction.clone()),
+            _ => Scope::County(jurisdiction.clone()),
+        }
+    }
+
+    /// The division this scope covers.
+    pub fn division(&self) -> &DivisionCode {
+        match self {
+            Scope::County(c) | Scope::Township(c) | Scope::Village(c) => c,
+            Scope::Cadre { village, .. } => village,
+        }
+    }
+
+    /// Whether a division lies inside the scope.
+    pub fn covers(&self, code: &DivisionCode) -> bool {
+        self.division().contains(code)
+    }
+
+    /// Whether a division may be named to this caller: inside the scope or one of its ancestors.
+    pub fn may_view_division(&self, code: &DivisionCode) -> bool {
+        self.covers(code) || code.contains(self.division())
+    }
+}

@@ -1,0 +1,102 @@
+//! Settings: defaults, then an optional TOML file, then `FANGPIN_*` environment variables
+//! (and `DATABASE_URL`). Passed by value into the app; no globals.
+
+use std::path::PathBuf;
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+/// Which authenticated cipher protects personal data at rest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CipherKind {
+    /// AES-256-GCM (default).
+    Aes256Gcm,
+    /// SM4-GCM (GB/T 32907), for offices that must use the national algorithms.
+    Sm4Gcm,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    /// Folder for the SQLite file, generated secrets and (by default) photo objects.
+    pub data_dir: PathBuf,
+    /// `postgres://…` for PostgreSQL; empty for SQLite at `<data_dir>/fangpin.db`.
+    pub database_url: Option<String>,
+    pub bind: String,
+    pub db_pool_size: u32,
+    /// Seconds a request waits for a database connection before it gets 503.
+    pub db_timeout_secs: u64,
+    pub admin_password: Option<String>,
+    pub admin_jurisdiction: String,
+    /// HS256 signing secret; generated into `<data_dir>/jwt.secret` when absent.
+    pub jwt_secret: Option<String>,
+    /// Base64 of 32 bytes; generated into `<data_dir>/data.key` when absent.
+    pub data_key: Option<String>,
+    pub cipher: CipherKind,
+    pub access_token_ttl_secs: i64,
+    pub refresh_token_ttl_days: i64,
+    pub login_window_secs: i64,
+    pub login_max_failures_per_user: i64,
+    pub login_max_failures_per_address: i64,
+    pub log_format: LogFormat,
+    /// Service time zone for dates (statistical year, publicity periods).
+    pub timezone: String,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            data_dir: PathBuf::from("./data"),
+            database_url: None,
+            bind: "127.0.0.1:8080".into(),
+            db_pool_size: 16,
+            db_timeout_secs: 5,
+            admin_password: None,
+            admin_jurisdiction: crate::demo::DEMO_COUNTY.into(),
+            jwt_secret: None,
+            data_key: None,
+            cipher: CipherKind::Aes256Gcm,
+            access_token_ttl_secs: 900,
+            refresh_token_ttl_days: 30,
+            login_window_secs: 900,
+            login_max_failures_per_user: 5,
+            login_max_failures_per_address: 30,
+            log_format: LogFormat::Text,
+            timezone: "Asia/Shanghai".into(),
+        }
+    }
+}
+
+impl Settings {
+    /// Reads `FANGPIN_CONFIG` (or `./fangpin.toml` if present) and the environment.
+    pub fn load() -> anyhow::Result<Self> {
+        let file = std::env::var("FANGPIN_CONFIG").unwrap_or_else(|_| "fangpin.toml".into());
+        let settings: Settings = Figment::from(Serialized::defaults(Settings::default()))
+            .merge(Toml::file(file))
+            .merge(Env::prefixed("FANGPIN_").ignore(&["CONFIG", "TEST_DATABASE_URL"]))
+            .merge(Env::raw().only(&["DATABASE_URL"]))
+            .extract()?;
+        Ok(settings)
+    }
+
+    /// The database URL actually used.
+    pub fn database_url(&self) -> String {
+        match self.database_url.as_deref().map(str::trim) {
+            Some(url) if !url.is_empty() => url.to_owned(),
+            _ => self.data_dir.join("fangpin.db").to_string_lossy().into_owned(),
+        }
+    }
+
+    pub fn tz(&self) -> anyhow::Result<chrono_tz::Tz> {
+        self.timezone.parse().map_err(|e| anyhow::anyhow!("unknown time zone {}: {e}", self.timezone))
+    }
+}

@@ -1,0 +1,187 @@
+//! The database: one connection type over SQLite and PostgreSQL, the pool, migrations and the
+//! helper that runs blocking database work off the async executor.
+
+pub mod models;
+pub mod repo;
+pub mod schema;
+
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use diesel::r2d2::{self, ManageConnection};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+use crate::error::ApiError;
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+const PG_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// One connection, either backend; diesel generates the shared query machinery.
+#[derive(diesel::MultiConnection)]
+pub enum DbConnection {
+    Pg(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+/// The backend type shared by both variants, for boxed queries.
+pub type Backend = <DbConnection as Connection>::Backend;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BackendKind {
+    Sqlite,
+    Postgres,
+}
+
+/// Opens connections of the variant named by the URL scheme (never by trial and error: a
+/// PostgreSQL that is down must read as "down", not as an invalid URL).
+#[derive(Debug, Clone)]
+pub struct Manager {
+    url: String,
+    kind: BackendKind,
+}
+
+impl Manager {
+    pub fn new(url: &str) -> Self {
+        let kind = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            BackendKind::Postgres
+        } else {
+            BackendKind::Sqlite
+        };
+        let url = url.strip_prefix("sqlite://").unwrap_or(url).to_owned();
+        Self { url, kind }
+    }
+}
+
+impl ManageConnection for Manager {
+    type Connection = DbConnection;
+    type Error = r2d2::Error;
+
+    fn connect(&self) -> Result<DbConnection, r2d2::Error> {
+        match self.kind {
+            BackendKind::Postgres => {
+                PgConnection::establish(&self.url).map(DbConnection::Pg).map_err(r2d2::Error::ConnectionError)
+            }
+            BackendKind::Sqlite => {
+                let mut c = SqliteConnection::establish(&self.url).map_err(r2d2::Error::ConnectionError)?;
+                // busy_timeout first: switching to WAL itself may wait for a lock.
+                c.batch_execute(
+                    "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
+                     PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;",
+                )
+                .map_err(r2d2::Error::QueryError)?;
+                Ok(DbConnection::Sqlite(c))
+            }
+        }
+    }
+
+    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), r2d2::Error> {
+        conn.batch_execute("SELECT 1").map_err(r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, _conn: &mut DbConnection) -> bool {
+        false
+    }
+}
+
+pub type Pool = r2d2::Pool<Manager>;
+
+/// The pool plus the backend it talks to; cheap to clone.
+#[derive(Clone)]
+pub struct Db {
+    pool: Pool,
+    kind: BackendKind,
+}
+
+impl Db {
+    /// Builds the pool without connecting: the service starts even while the database is down.
+    pub fn new(url: &str, size: u32, timeout: Duration) -> Self {
+        let manager = Manager::new(url);
+        let kind = manager.kind;
+        let pool = r2d2::Pool::builder()
+            .max_size(size)
+            .min_idle(Some(0))
+            .connection_timeout(timeout)
+            .test_on_check_out(true)
+            .build_unchecked(manager);
+        Self { pool, kind }
+    }
+
+    pub fn kind(&self) -> BackendKind {
+        self.kind
+    }
+
+    /// A connection for synchronous callers (CLI commands, migrations).
+    pub fn conn(&self) -> Result<r2d2::PooledConnection<Manager>, ApiError> {
+        self.pool.get().map_err(|e| ApiError::Unavailable(format!("database unreachable: {e}")))
+    }
+
+    /// Runs blocking database work on the blocking thread pool.
+    pub async fn run<T, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let db = self.clone();
+        actix_web::web::block(move || {
+            let mut conn = db.conn()?;
+            f(&mut conn)
+        })
+        .await
+        .map_err(|e| ApiError::Internal(anyhow::anyhow!("blocking task failed: {e}")))?
+    }
+
+    /// Applies pending migrations of this backend; returns how many ran.
+    pub fn migrate(&self) -> anyhow::Result<usize> {
+        let mut conn = self.conn().map_err(|e| anyhow::anyhow!("{e}"))?;
+        let applied = match &mut *conn {
+            DbConnection::Pg(c) => c.run_pending_migrations(PG_MIGRATIONS).map(|v| v.len()),
+            DbConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|v| v.len()),
+        }
+        .map_err(|e| anyhow::anyhow!("migration failed: {e}"))?;
+        Ok(applied)
+    }
+
+    /// Whether the database answers now.
+    pub fn ping(&self) -> bool {
+        self.conn().map(|mut c| c.batch_execute("SELECT 1").is_ok()).unwrap_or(false)
+    }
+}
+
+/// Now, as stored: naive UTC truncated to microseconds (what both backends keep).
+pub fn now() -> chrono::NaiveDateTime {
+    let t = chrono::Utc::now().naive_utc();
+    t - chrono::Duration::nanoseconds(i64::from(t.and_utc().timestamp_subsec_nanos() % 1000))
+}
+
+/// A new UUIDv7 id as text.
+pub fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
+/// Runs `f` in a write transaction. On SQLite it starts with `BEGIN IMMEDIATE`, taking the write
+/// lock up front: a deferred transaction that reads first and writes later fails at once with
+/// SQLITE_BUSY when another writer got in between, which the busy timeout cannot cure.
+pub fn write_tx<T, F>(c: &mut DbConnection, f: F) -> Result<T, ApiError>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, ApiError>,
+{
+    use diesel::connection::{AnsiTransactionManager, TransactionManager};
+    type Multi = <DbConnection as Connection>::TransactionManager;
+    match c {
+        DbConnection::Sqlite(inner) => AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")?,
+        DbConnection::Pg(_) => Multi::begin_transaction(c)?,
+    }
+    match f(c) {
+        Ok(v) => {
+            Multi::commit_transaction(c)?;
+            Ok(v)
+        }
+        Err(e) => {
+            if let Err(rollback) = Multi::rollback_transaction(c) {
+                tracing::warn!(error = %rollback, "rollback failed");
+            }
+            Err(e)
+        }
+    }
+}

@@ -1,0 +1,435 @@
+//! Households and members, always within the caller's scope; every write audited in its
+//! transaction.
+
+use diesel::prelude::*;
+use serde_json::{Value, json};
+
+use super::audit::{self, Actor, Entry};
+use crate::auth::Scope;
+use crate::crypto::Crypto;
+use crate::db::models::{HouseholdRow, MemberRow};
+use crate::db::schema::{households, members};
+use crate::db::{Backend, DbConnection, new_id, now, write_tx};
+use crate::domain::household::{NewHousehold, NewMember, household_number};
+use crate::domain::id_number::mask_id_number;
+use crate::domain::phone::mask_phone;
+use crate::domain::{Category, DivisionCode, Level, Relation, RemovalReason};
+use crate::error::ApiError;
+
+type Boxed = households::BoxedQuery<'static, Backend>;
+
+/// Households the scope covers: the only entry point for household queries.
+fn scoped(scope: &Scope) -> Boxed {
+    let q = households::table.into_boxed();
+    match scope {
+        Scope::County(c) => q.filter(households::county_code.eq(c.as_str().to_owned())),
+        Scope::Township(t) => q.filter(households::township_code.eq(t.as_str().to_owned())),
+        Scope::Village(v) | Scope::Cadre { village: v, .. } => q.filter(households::village_code.eq(v.as_str().to_owned())),
+    }
+}
+
+/// Narrows to a division inside the scope (the caller checked `scope.covers`).
+fn within(q: Boxed, division: &DivisionCode) -> Boxed {
+    let code = division.as_str().to_owned();
+    match division.level() {
+        Level::Village => q.filter(households::village_code.eq(code)),
+        Level::Township => q.filter(households::township_code.eq(code)),
+        Level::County => q.filter(households::county_code.eq(code)),
+        Level::City | Level::Province => q.filter(households::county_code.like(format!("{}%", division.prefix()))),
+    }
+}
+
+pub fn find(c: &mut DbConnection, scope: &Scope, id: &str) -> QueryResult<Option<HouseholdRow>> {
+    scoped(scope).filter(households::id.eq(id.to_owned())).select(HouseholdRow::as_select()).first(c).optional()
+}
+
+fn get(c: &mut DbConnection, scope: &Scope, id: &str) -> Result<HouseholdRow, ApiError> {
+    find(c, scope, id)?.ok_or(ApiError::NotFound)
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct ListFilter {
+    pub division: Option<DivisionCode>,
+    pub category: Option<Category>,
+    pub has_location: Option<bool>,
+    pub q: Option<String>,
+    pub after: Option<String>,
+    pub limit: i64,
+}
+
+pub fn list(c: &mut DbConnection, scope: &Scope, f: &ListFilter) -> QueryResult<Vec<HouseholdRow>> {
+    let mut q = scoped(scope);
+    if let Some(d) = &f.division {
+        q = within(q, d);
+    }
+    if let Some(cat) = f.category {
+        q = q.filter(households::category.eq(cat.as_str()));
+    }
+    if let Some(h) = f.has_location {
+        q = q.filter(households::has_location.eq(h));
+    }
+    if let Some(text) = f.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        let escaped = text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+        let pattern = format!("%{escaped}%");
+        q = q.filter(
+            households::head_name.like(pattern.clone()).escape('\\').or(households::number.like(pattern).escape('\\')),
+        );
+    }
+    if let Some(a) = &f.after {
+        q = q.filter(households::id.gt(a.clone()));
+    }
+    q.order(households::id.asc()).limit(f.limit).select(HouseholdRow::as_select()).load(c)
+}
+
+/// Members of the given households; removed ones only when asked.
+pub fn members_of(c: &mut DbConnection, ids: &[String], include_removed: bool) -> QueryResult<Vec<MemberRow>> {
+    let mut q = members::table.filter(members::household_id.eq_any(ids.to_vec())).into_boxed();
+    if !include_removed {
+        q = q.filter(members::removed_at.is_null());
+    }
+    q.order((members::household_id.asc(), members::created_at.asc(), members::id.asc()))
+        .select(MemberRow::as_select())
+        .load(c)
+}
+
+/// The household currently holding an ID number (by its keyed hash), if any.
+fn id_number_holder(c: &mut DbConnection, hmac: &str) -> QueryResult<Option<HouseholdRow>> {
+    members::table
+        .inner_join(households::table)
+        .filter(members::id_number_hmac.eq(hmac))
+        .filter(members::removed_at.is_null())
+        .select(HouseholdRow::as_select())
+        .first(c)
+        .optional()
+}
+
+/// 409 for an ID number that is already a current member somewhere, naming the household only
+/// when the caller may see it.
+fn ensure_id_number_free(c: &mut DbConnection, scope: &Scope, hmac: &str, masked: &str) -> Result<(), ApiError> {
+    match id_number_holder(c, hmac)? {
+        None => Ok(()),
+        Some(h) if DivisionCode::parse(&h.village_code).is_ok_and(|v| scope.covers(&v)) => Err(ApiError::Conflict(
+            format!("the ID number {masked} already belongs to a member of household {} (id {})", h.number, h.id),
+        )),
+        Some(_) => Err(ApiError::Conflict(format!(
+            "the ID number {masked} already belongs to a member of a household outside your jurisdiction"
+        ))),
+    }
+}
+
+fn member_row(crypto: &Crypto, household_id: &str, m: &NewMember) -> MemberRow {
+    let at = now();
+    MemberRow {
+        id: new_id(),
+        household_id: household_id.to_owned(),
+        name: m.name.clone(),
+        relation: m.relation.as_str().to_owned(),
+        sex: m.sex.as_str().to_owned(),
+        birth_date: m.birth_date,
+        id_number_enc: crypto.seal(m.id_number.as_str()),
+        id_number_hmac: crypto.lookup_hash("id", m.id_number.as_str()),
+        phone_enc: m.phone.as_ref().map(|p| crypto.seal(p.as_str())),
+        removed_at: None,
+        removed_reason: None,
+        created_at: at,
+        updated_at: at,
+    }
+}
+
+/// A member as the audit log keeps it: personal numbers masked.
+pub fn member_snapshot(crypto: &Crypto, m: &MemberRow) -> Value {
+    let id = crypto.open(&m.id_number_enc).map(|s| mask_id_number(&s)).unwrap_or_default();
+    let phone = m.phone_enc.as_deref().and_then(|p| crypto.open(p).ok()).map(|p| mask_phone(&p));
+    json!({
+        "id": m.id, "name": m.name, "relation": m.relation, "sex": m.sex, "birth_date": m.birth_date,
+        "id_number": id, "phone": phone, "removed_at": m.removed_at, "removed_reason": m.removed_reason,
+    })
+}
+
+fn household_snapshot(h: &HouseholdRow) -> Value {
+    json!({
+        "number": h.number, "village_code": h.village_code, "address": h.address,
+        "category": h.category, "head_name": h.head_name, "version": h.version,
+    })
+}
+
+fn next_number(c: &mut DbConnection, village: &DivisionCode) -> QueryResult<String> {
+    let last: Option<String> = households::table
+        .filter(households::village_code.eq(village.as_str()))
+        .filter(households::number.like(format!("{}____", village.as_str())))
+        .select(diesel::dsl::max(households::number))
+        .first(c)?;
+    let seq = last.and_then(|n| n[12..].parse::<u32>().ok()).unwrap_or(0) + 1;
+    Ok(household_number(village, seq))
+}
+
+pub enum Created {
+    New(HouseholdRow),
+    /// The same `client_id` was sent before: the first result.
+    Existing(HouseholdRow),
+}
+
+pub fn find_by_client_id(c: &mut DbConnection, scope: &Scope, client_id: &str) -> Result<Option<HouseholdRow>, ApiError> {
+    let row: Option<HouseholdRow> =
+        households::table.filter(households::client_id.eq(client_id)).select(HouseholdRow::as_select()).first(c).optional()?;
+    match row {
+        Some(h) if DivisionCode::parse(&h.village_code).is_ok_and(|v| scope.covers(&v)) => Ok(Some(h)),
+        Some(_) => Err(ApiError::Conflict("this client_id was used for another household".into())),
+        None => Ok(None),
+    }
+}
+
+pub fn create(c: &mut DbConnection, scope: &Scope, crypto: &Crypto, actor: &Actor, new: &NewHousehold) -> Result<Created, ApiError> {
+    if !scope.covers(&new.village) {
+        return Err(ApiError::NotFound);
+    }
+    if let Some(existing) = new.client_id.as_deref().map(|id| find_by_client_id(c, scope, id)).transpose()?.flatten() {
+        return Ok(Created::Existing(existing));
+    }
+    let result = write_tx(c, |c| insert_household(c, scope, crypto, actor, new));
+    match result {
+        // A concurrent retry with the same client_id won the race: answer with its result.
+        Err(ApiError::Conflict(_)) if new.client_id.is_some() => {
+            match new.client_id.as_deref().map(|id| find_by_client_id(c, scope, id)).transpose()?.flatten() {
+                Some(existing) => Ok(Created::Existing(existing)),
+                None => result.map(Created::New),
+            }
+        }
+        other => other.map(Created::New),
+    }
+}
+
+fn insert_household(c: &mut DbConnection, scope: &Scope, crypto: &Crypto, actor: &Actor, new: &NewHousehold) -> Result<HouseholdRow, ApiError> {
+    let village = crate::db::repo::divisions::get(c, new.village.as_str())?;
+    if village.is_none_or(|v| v.level != "village") {
+        return Err(ApiError::invalid("village_code", "unknown_division", "no such administrative village"));
+    }
+    let number = match &new.number {
+        Some(n) => {
+            let taken: i64 = households::table.filter(households::number.eq(n)).count().get_result(c)?;
+            if taken > 0 {
+                return Err(ApiError::Conflict(format!("the household number {n} is taken")));
+            }
+            n.clone()
+        }
+        None => next_number(c, &new.village)?,
+    };
+    let head = new.members.iter().find(|m| m.relation == Relation::Head).map(|m| m.name.clone()).unwrap_or_default();
+    let at = now();
+    let row = HouseholdRow {
+        id: new_id(),
+        client_id: new.client_id.clone(),
+        number,
+        village_code: new.village.as_str().to_owned(),
+        township_code: new.village.ancestor(Level::Township).map(|d| d.as_str().to_owned()).unwrap_or_default(),
+        county_code: new.village.ancestor(Level::County).map(|d| d.as_str().to_owned()).unwrap_or_default(),
+        address: new.address.clone(),
+        category: new.category.as_str().to_owned(),
+        head_name: head,
+        has_location: false,
+        version: 1,
+        created_by: actor.id.clone().unwrap_or_default(),
+        created_at: at,
+        updated_at: at,
+    };
+    diesel::insert_into(households::table).values(&row).execute(c)?;
+    let mut snapshots = Vec::new();
+    for m in &new.members {
+        let mrow = member_row(crypto, &row.id, m);
+        ensure_id_number_free(c, scope, &mrow.id_number_hmac, &m.id_number.masked())?;
+        diesel::insert_into(members::table).values(&mrow).execute(c)?;
+        snapshots.push(member_snapshot(crypto, &mrow));
+    }
+    let mut after = household_snapshot(&row);
+    after["members"] = Value::Array(snapshots);
+    audit::append(c, actor, Entry { action: "create", entity_type: "household", entity_id: &row.id, household_id: Some(&row.id), before: None, after: Some(after) })?;
+    Ok(row)
+}
+
+/// Fails with 412 unless the stored version is `expected`.
+fn check_version(h: &HouseholdRow, expected: Option<i64>) -> Result<(), ApiError> {
+    match expected {
+        Some(v) if v != h.version => Err(ApiError::PreconditionFailed),
+        _ => Ok(()),
+    }
+}
+
+/// Bumps the version of a household whose aggregate changed, guarding against a racing writer.
+fn bump(c: &mut DbConnection, h: &HouseholdRow) -> Result<HouseholdRow, ApiError> {
+    let mut next = h.clone();
+    next.version = h.version + 1;
+    next.updated_at = now();
+    let n = diesel::update(households::table.filter(households::id.eq(&h.id)).filter(households::version.eq(h.version)))
+        .set(&next)
+        .execute(c)?;
+    if n == 0 {
+        return Err(ApiError::PreconditionFailed);
+    }
+    Ok(next)
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct HouseholdChanges {
+    pub number: Option<String>,
+    pub address: Option<Option<String>>,
+    /// Transfer headship to this member; the former head takes `former_head_relation`.
+    pub head: Option<(String, Relation)>,
+}
+
+pub fn update(c: &mut DbConnection, scope: &Scope, actor: &Actor, id: &str, expected: i64, ch: &HouseholdChanges) -> Result<HouseholdRow, ApiError> {
+    write_tx(c, |c| {
+        let before = get(c, scope, id)?;
+        check_version(&before, Some(expected))?;
+        let mut next = before.clone();
+        if let Some(n) = &ch.number {
+            if *n != before.number {
+                let taken: i64 = households::table.filter(households::number.eq(n)).count().get_result(c)?;
+                if taken > 0 {
+                    return Err(ApiError::Conflict(format!("the household number {n} is taken")));
+                }
+            }
+            next.number = n.clone();
+        }
+        if let Some(a) = &ch.address {
+            next.address = a.clone();
+        }
+        if let Some((member_id, former)) = &ch.head {
+            let current: Vec<MemberRow> = members_of(c, std::slice::from_ref(&before.id), false)?;
+            let new_head = current.iter().find(|m| m.id == *member_id).ok_or_else(|| {
+                ApiError::invalid("head_member_id", "not_a_member", "not a current member of this household")
+            })?;
+            for m in current.iter().filter(|m| m.relation == Relation::Head.as_str() && m.id != *member_id) {
+                diesel::update(members::table.find(&m.id))
+                    .set((members::relation.eq(former.as_str()), members::updated_at.eq(now())))
+                    .execute(c)?;
+            }
+            diesel::update(members::table.find(&new_head.id))
+                .set((members::relation.eq(Relation::Head.as_str()), members::updated_at.eq(now())))
+                .execute(c)?;
+            next.head_name = new_head.name.clone();
+        }
+        next.version = before.version;
+        let mut saved = bump_with(c, &before, next)?;
+        saved.version = before.version + 1;
+        audit::append(c, actor, Entry { action: "update", entity_type: "household", entity_id: id, household_id: Some(id), before: Some(household_snapshot(&before)), after: Some(household_snapshot(&saved)) })?;
+        Ok(saved)
+    })
+}
+
+/// Writes `next` over `before` with the version bumped, if nobody else wrote in between.
+fn bump_with(c: &mut DbConnection, before: &HouseholdRow, mut next: HouseholdRow) -> Result<HouseholdRow, ApiError> {
+    next.version = before.version + 1;
+    next.updated_at = now();
+    let n = diesel::update(households::table.filter(households::id.eq(&before.id)).filter(households::version.eq(before.version)))
+        .set(&next)
+        .execute(c)?;
+    if n == 0 {
+        return Err(ApiError::PreconditionFailed);
+    }
+    Ok(next)
+}
+
+pub fn add_member(c: &mut DbConnection, scope: &Scope, crypto: &Crypto, actor: &Actor, household_id: &str, expected: Option<i64>, m: &NewMember) -> Result<(HouseholdRow, MemberRow), ApiError> {
+    write_tx(c, |c| {
+        let h = get(c, scope, household_id)?;
+        check_version(&h, expected)?;
+        if m.relation == Relation::Head {
+            return Err(ApiError::invalid("relation", "head_exists", "the household has a head: add the member with another relation, then transfer headship"));
+        }
+        let row = member_row(crypto, household_id, m);
+        ensure_id_number_free(c, scope, &row.id_number_hmac, &m.id_number.masked())?;
+        diesel::insert_into(members::table).values(&row).execute(c)?;
+        let h = bump(c, &h)?;
+        audit::append(c, actor, Entry { action: "member_add", entity_type: "member", entity_id: &row.id, household_id: Some(household_id), before: None, after: Some(member_snapshot(crypto, &row)) })?;
+        Ok((h, row))
+    })
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct MemberChanges {
+    pub name: Option<String>,
+    pub relation: Option<Relation>,
+    pub phone: Option<Option<crate::domain::Phone>>,
+}
+
+fn current_member(c: &mut DbConnection, household_id: &str, member_id: &str) -> Result<MemberRow, ApiError> {
+    members::table
+        .filter(members::id.eq(member_id))
+        .filter(members::household_id.eq(household_id))
+        .filter(members::removed_at.is_null())
+        .select(MemberRow::as_select())
+        .first(c)
+        .optional()?
+        .ok_or(ApiError::NotFound)
+}
+
+pub fn update_member(c: &mut DbConnection, scope: &Scope, crypto: &Crypto, actor: &Actor, household_id: &str, member_id: &str, expected: i64, ch: &MemberChanges) -> Result<(HouseholdRow, MemberRow), ApiError> {
+    write_tx(c, |c| {
+        let h = get(c, scope, household_id)?;
+        check_version(&h, Some(expected))?;
+        let before = current_member(c, household_id, member_id)?;
+        let was_head = before.relation == Relation::Head.as_str();
+        if let Some(r) = ch.relation {
+            if was_head != (r == Relation::Head) {
+                return Err(ApiError::invalid("relation", "head_change", "change the head with PATCH /households/{id} and head_member_id"));
+            }
+        }
+        let mut next = before.clone();
+        if let Some(n) = &ch.name {
+            next.name = n.clone();
+        }
+        if let Some(r) = ch.relation {
+            next.relation = r.as_str().to_owned();
+        }
+        if let Some(p) = &ch.phone {
+            next.phone_enc = p.as_ref().map(|p| crypto.seal(p.as_str()));
+        }
+        next.updated_at = now();
+        diesel::update(members::table.find(member_id)).set(&next).execute(c)?;
+        let mut hnext = h.clone();
+        if was_head {
+            hnext.head_name = next.name.clone();
+        }
+        let h = bump_with(c, &h, hnext)?;
+        audit::append(c, actor, Entry { action: "member_update", entity_type: "member", entity_id: member_id, household_id: Some(household_id), before: Some(member_snapshot(crypto, &before)), after: Some(member_snapshot(crypto, &next)) })?;
+        Ok((h, next))
+    })
+}
+
+pub fn remove_member(c: &mut DbConnection, scope: &Scope, crypto: &Crypto, actor: &Actor, household_id: &str, member_id: &str, expected: Option<i64>, reason: RemovalReason) -> Result<(HouseholdRow, MemberRow), ApiError> {
+    write_tx(c, |c| {
+        let h = get(c, scope, household_id)?;
+        check_version(&h, expected)?;
+        let before = current_member(c, household_id, member_id)?;
+        if before.relation == Relation::Head.as_str() {
+            return Err(ApiError::Conflict("the head cannot be removed: transfer headship first (PATCH /households/{id} with head_member_id)".into()));
+        }
+        let mut next = before.clone();
+        next.removed_at = Some(now());
+        next.removed_reason = Some(reason.as_str().to_owned());
+        next.updated_at = now();
+        diesel::update(members::table.find(member_id)).set(&next).execute(c)?;
+        let h = bump(c, &h)?;
+        audit::append(c, actor, Entry { action: "member_remove", entity_type: "member", entity_id: member_id, household_id: Some(household_id), before: Some(member_snapshot(crypto, &before)), after: Some(member_snapshot(crypto, &next)) })?;
+        Ok((h, next))
+    })
+}
+
+/// A full record with unmasked personal data was read: logged.
+pub fn log_read(c: &mut DbConnection, actor: &Actor, household_id: &str) -> QueryResult<()> {
+    audit::append(c, actor, Entry { action: "read", entity_type: "household", entity_id: household_id, household_id: Some(household_id), before: None, after: None })
+}
+
+/// Households of a village by number (demo loader idempotency).
+pub fn numbers_in_village(c: &mut DbConnection, village: &str) -> QueryResult<Vec<String>> {
+    households::table.filter(households::village_code.eq(village)).select(households::number).load(c)
+}
+
+/// Current households of the scope, counted.
+pub fn count(c: &mut DbConnection, scope: &Scope, division: Option<&DivisionCode>) -> QueryResult<i64> {
+    let mut q = scoped(scope);
+    if let Some(d) = division {
+        q = within(q, d);
+    }
+    q.count().get_result(c)
+}

@@ -1,0 +1,105 @@
+//! The one schema, in types portable across SQLite and PostgreSQL (written by hand: print-schema
+//! sees one backend). Ids are UUIDv7 text, times naive UTC, booleans `Bool`, JSON as `Text`.
+
+diesel::table! {
+    users (id) {
+        id -> Text,
+        username -> Text,
+        password_hash -> Text,
+        display_name -> Text,
+        role -> Text,
+        jurisdiction -> Text,
+        phone_enc -> Nullable<Text>,
+        work_unit -> Nullable<Text>,
+        disabled -> Bool,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    refresh_tokens (id) {
+        id -> Text,
+        user_id -> Text,
+        family_id -> Text,
+        token_hash -> Text,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    login_failures (id) {
+        id -> Text,
+        key -> Text,
+        at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    divisions (code) {
+        code -> Text,
+        name -> Text,
+        level -> Text,
+        parent_code -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    households (id) {
+        id -> Text,
+        client_id -> Nullable<Text>,
+        number -> Text,
+        village_code -> Text,
+        township_code -> Text,
+        county_code -> Text,
+        address -> Nullable<Text>,
+        category -> Text,
+        head_name -> Text,
+        has_location -> Bool,
+        version -> BigInt,
+        created_by -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    members (id) {
+        id -> Text,
+        household_id -> Text,
+        name -> Text,
+        relation -> Text,
+        sex -> Text,
+        birth_date -> Date,
+        id_number_enc -> Text,
+        id_number_hmac -> Text,
+        phone_enc -> Nullable<Text>,
+        removed_at -> Nullable<Timestamp>,
+        removed_reason -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    audit_log (id) {
+        id -> Text,
+        at -> Timestamp,
+        actor_id -> Nullable<Text>,
+        actor_name -> Nullable<Text>,
+        action -> Text,
+        entity_type -> Text,
+        entity_id -> Text,
+        household_id -> Nullable<Text>,
+        before_json -> Nullable<Text>,
+        after_json -> Nullable<Text>,
+    }
+}
+
+diesel::joinable!(members -> households (household_id));
+diesel::joinable!(refresh_tokens -> users (user_id));
+diesel::allow_tables_to_appear_in_same_query!(users, refresh_tokens, login_failures, divisions, households, members, audit_log);

@@ -1,0 +1,138 @@
+//! The demo county 子洲县 (610831): real division codes and generated households with valid ID
+//! numbers. Deterministic, so loading twice changes nothing.
+
+use chrono::NaiveDate;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+use crate::auth::Scope;
+use crate::crypto::Crypto;
+use crate::db::models::DivisionRow;
+use crate::db::repo::{self, audit::Actor};
+use crate::db::{Db, DbConnection};
+use crate::domain::household::{NewHousehold, NewMember, household_number};
+use crate::domain::{Category, DivisionCode, IdNumber, Level, Relation, Sex};
+
+pub const DEMO_COUNTY: &str = "610831000000";
+
+/// The two counties shipped with the binary (from the 2023 statistical division codes).
+const COUNTIES: &[(&str, &str)] = &[
+    ("610831", include_str!("../assets/divisions/county_zizhou_610831.csv")),
+    ("340323", include_str!("../assets/divisions/county_guzhen_340323.csv")),
+];
+
+/// The embedded CSV of the county containing `code`, if shipped.
+pub fn embedded_county(code: &DivisionCode) -> Option<&'static str> {
+    COUNTIES.iter().find(|(prefix, _)| code.as_str().starts_with(prefix)).map(|(_, csv)| *csv)
+}
+
+/// Parses a division CSV (`code,name,level,…`): every code checked, parents derived from codes.
+pub fn parse_divisions(csv_text: &str) -> anyhow::Result<Vec<DivisionRow>> {
+    let mut reader = csv::Reader::from_reader(csv_text.as_bytes());
+    let headers = reader.headers()?.clone();
+    let col = |name: &str| headers.iter().position(|h| h == name).ok_or_else(|| anyhow::anyhow!("missing column {name}"));
+    let (code_i, name_i) = (col("code")?, col("name")?);
+    let mut rows = Vec::new();
+    for (line, record) in reader.records().enumerate() {
+        let record = record?;
+        let code = DivisionCode::parse(record.get(code_i).unwrap_or_default())
+            .map_err(|e| anyhow::anyhow!("line {}: {e}", line + 2))?;
+        let level = code.level();
+        if level < Level::County {
+            continue;
+        }
+        let parent_code = if level == Level::County { None } else { code.parent().map(|p| p.to_string()) };
+        rows.push(DivisionRow {
+            code: code.to_string(),
+            name: record.get(name_i).unwrap_or_default().trim().to_owned(),
+            level: level.as_str().to_owned(),
+            parent_code,
+        });
+    }
+    Ok(rows)
+}
+
+/// Loads division rows that are missing; returns how many were added.
+pub fn import_divisions(c: &mut DbConnection, csv_text: &str) -> anyhow::Result<usize> {
+    let rows = parse_divisions(csv_text)?;
+    Ok(repo::divisions::insert_missing(c, &rows)?)
+}
+
+const SURNAMES: &[&str] = &["王", "李", "张", "刘", "高", "马", "霍", "杨", "郝", "薛", "曹", "苗", "贺", "拓", "艾"];
+const GIVEN_MALE: &[&str] = &["建国", "志强", "海军", "文军", "永平", "明", "刚", "保平", "军", "小龙", "成林", "子豪"];
+const GIVEN_FEMALE: &[&str] = &["秀英", "桂兰", "玉兰", "丽", "芳", "春梅", "海燕", "小红", "慧", "雅琪", "思雨", "梅"];
+
+fn name(rng: &mut StdRng, surname: &str, sex: Sex) -> String {
+    let given = if sex == Sex::Male { GIVEN_MALE } else { GIVEN_FEMALE };
+    format!("{surname}{}", given[rng.random_range(0..given.len())])
+}
+
+fn person(rng: &mut StdRng, village: &DivisionCode, surname: &str, relation: Relation, sex: Sex, born: (i32, i32)) -> NewMember {
+    let year = rng.random_range(born.0..=born.1);
+    let birth = NaiveDate::from_ymd_opt(year, rng.random_range(1..=12), rng.random_range(1..=28)).unwrap_or_default();
+    let seq: u16 = rng.random_range(0..500) * 2 + if sex == Sex::Male { 1 } else { 0 };
+    let id = IdNumber::compose(&village.as_str()[..6], birth, seq);
+    NewMember { name: name(rng, surname, sex), sex: id.sex(), birth_date: id.birth_date(), id_number: id, relation, phone: None }
+}
+
+fn household(rng: &mut StdRng, village: &DivisionCode, number: String) -> NewHousehold {
+    let surname = SURNAMES[rng.random_range(0..SURNAMES.len())];
+    let head_sex = if rng.random_bool(0.85) { Sex::Male } else { Sex::Female };
+    let mut members = vec![person(rng, village, surname, Relation::Head, head_sex, (1950, 1990))];
+    if rng.random_bool(0.8) {
+        let other = if head_sex == Sex::Male { Sex::Female } else { Sex::Male };
+        let spouse_surname = SURNAMES[rng.random_range(0..SURNAMES.len())];
+        members.push(person(rng, village, spouse_surname, Relation::Spouse, other, (1952, 1992)));
+    }
+    for _ in 0..rng.random_range(0..=3) {
+        let sex = if rng.random_bool(0.5) { Sex::Male } else { Sex::Female };
+        members.push(person(rng, village, surname, Relation::Child, sex, (1995, 2020)));
+    }
+    if rng.random_bool(0.2) {
+        members.push(person(rng, village, surname, Relation::Parent, Sex::Female, (1930, 1950)));
+    }
+    let category = match rng.random_range(0..100) {
+        0..=59 => Category::LiftedOut,
+        60..=67 => Category::MonitoredUnstable,
+        68..=72 => Category::MonitoredMarginal,
+        73..=74 => Category::MonitoredHardship,
+        _ => Category::Ordinary,
+    };
+    let phone = format!("1{}{:08}", rng.random_range(30..=99), rng.random_range(0..100_000_000u32));
+    members[0].phone = crate::domain::Phone::parse(&phone).ok();
+    NewHousehold { village: village.clone(), number: Some(number), address: None, category, members, client_id: None }
+}
+
+/// Loads the demo county and `per_village` households in each of the first villages of three
+/// townships (about `5 * 3 * per_village` households). Returns (divisions added, households added).
+pub fn load(db: &Db, crypto: &Crypto, per_village: u32) -> anyhow::Result<(usize, usize)> {
+    let mut conn = db.conn().map_err(|e| anyhow::anyhow!("{e}"))?;
+    let c: &mut DbConnection = &mut conn;
+    let county = DivisionCode::parse(DEMO_COUNTY).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let divisions = import_divisions(c, embedded_county(&county).unwrap_or_default())?;
+    let scope = Scope::County(county.clone());
+    let actor = Actor::system("demo");
+    let mut added = 0;
+    let townships = repo::divisions::children(c, DEMO_COUNTY)?;
+    for (t, township) in townships.iter().skip(1).take(3).enumerate() {
+        let villages = repo::divisions::children(c, &township.code)?;
+        for (v, village) in villages.iter().take(5).enumerate() {
+            let code = DivisionCode::parse(&village.code).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let existing = repo::households::numbers_in_village(c, &village.code)?;
+            let mut rng = StdRng::seed_from_u64(2026 * 1000 + (t * 10 + v) as u64);
+            for seq in 1..=per_village {
+                let new = household(&mut rng, &code, household_number(&code, seq));
+                if existing.contains(new.number.as_ref().unwrap_or(&String::new())) {
+                    continue;
+                }
+                match repo::households::create(c, &scope, crypto, &actor, &new) {
+                    Ok(_) => added += 1,
+                    // A generated ID number that happens to repeat: skip that household.
+                    Err(crate::error::ApiError::Conflict(_)) => continue,
+                    Err(e) => anyhow::bail!("{e}"),
+                }
+            }
+        }
+    }
+    Ok((divisions, added))
+}

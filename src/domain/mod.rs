@@ -1,0 +1,16 @@
+//! Pure rules and types of the domain: no HTTP, no database, no I/O.
+
+pub mod division;
+pub mod household;
+pub mod id_number;
+pub mod password;
+pub mod phone;
+pub mod role;
+pub mod validation;
+
+pub use division::{DivisionCode, Level};
+pub use household::{Category, Relation, RemovalReason, Sex};
+pub use id_number::IdNumber;
+pub use phone::Phone;
+pub use role::Role;
+pub use validation::{FieldError, FieldErrors};

@@ -1,0 +1,213 @@
+//! The one error type of the API and its RFC 9457 `application/problem+json` form.
+//!
+//! Policy: repository functions return `ApiError` built from `diesel` errors here, so database
+//! text never reaches a client; a 500 logs its cause and answers with a generic message; every
+//! variant has a stable snake_case `code` that the phone app may switch on.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::domain::{FieldError, FieldErrors};
+
+/// An RFC 9457 problem document.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Problem {
+    /// A URI naming the kind of problem (`about:blank` style, stable per `code`).
+    #[serde(rename = "type")]
+    pub type_: String,
+    /// Short summary of the kind of problem.
+    pub title: String,
+    /// The HTTP status.
+    pub status: u16,
+    /// Stable machine-readable code, e.g. `validation_failed`, `not_found`, `precondition_failed`.
+    pub code: String,
+    /// What went wrong in this case.
+    pub detail: String,
+    /// Every invalid field, for 422.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("malformed request: {0}")]
+    BadRequest(String),
+    #[error("invalid values")]
+    Validation(Vec<FieldError>),
+    #[error("invalid or missing credentials")]
+    InvalidCredentials,
+    #[error("unauthorized: {0}")]
+    Unauthorized(String),
+    #[error("forbidden: {0}")]
+    Forbidden(String),
+    #[error("not found")]
+    NotFound,
+    #[error("conflict: {0}")]
+    Conflict(String),
+    #[error("precondition required")]
+    PreconditionRequired,
+    #[error("precondition failed")]
+    PreconditionFailed,
+    #[error("payload too large: {0}")]
+    PayloadTooLarge(String),
+    #[error("unsupported media type: {0}")]
+    UnsupportedMediaType(String),
+    #[error("too many requests")]
+    TooManyRequests { retry_after_secs: u64 },
+    #[error("service unavailable: {0}")]
+    Unavailable(String),
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl ApiError {
+    /// A 422 for one field.
+    pub fn invalid(field: &str, code: &str, message: impl Into<String>) -> Self {
+        let mut e = FieldErrors::new();
+        e.add(field, code, message);
+        e.into()
+    }
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            ApiError::BadRequest(_) => "bad_request",
+            ApiError::Validation(errors) if errors.iter().all(|e| e.code == "invalid_id_number") => "invalid_id_number",
+            ApiError::Validation(_) => "validation_failed",
+            ApiError::InvalidCredentials => "invalid_credentials",
+            ApiError::Unauthorized(_) => "unauthorized",
+            ApiError::Forbidden(_) => "forbidden",
+            ApiError::NotFound => "not_found",
+            ApiError::Conflict(_) => "conflict",
+            ApiError::PreconditionRequired => "precondition_required",
+            ApiError::PreconditionFailed => "precondition_failed",
+            ApiError::PayloadTooLarge(_) => "payload_too_large",
+            ApiError::UnsupportedMediaType(_) => "unsupported_media_type",
+            ApiError::TooManyRequests { .. } => "too_many_requests",
+            ApiError::Unavailable(_) => "unavailable",
+            ApiError::MethodNotAllowed => "method_not_allowed",
+            ApiError::Internal(_) => "internal_error",
+        }
+    }
+
+    fn detail(&self) -> String {
+        match self {
+            ApiError::BadRequest(m)
+            | ApiError::Unauthorized(m)
+            | ApiError::Forbidden(m)
+            | ApiError::Conflict(m)
+            | ApiError::PayloadTooLarge(m)
+            | ApiError::UnsupportedMediaType(m) => m.clone(),
+            ApiError::Validation(errors) => format!("{} invalid field(s)", errors.len()),
+            ApiError::InvalidCredentials => "wrong username or password".into(),
+            ApiError::NotFound => "no such resource in your jurisdiction".into(),
+            ApiError::PreconditionRequired => "send If-Match with the ETag of the record you changed".into(),
+            ApiError::PreconditionFailed => {
+                "the record was changed by someone else: reload it and apply your change again".into()
+            }
+            ApiError::TooManyRequests { retry_after_secs } => {
+                format!("too many attempts: try again in {retry_after_secs} s")
+            }
+            // The cause is logged, not shown: it may name hosts or contain SQL.
+            ApiError::Unavailable(_) => "a service fangpin depends on is unavailable: retry shortly".into(),
+            ApiError::MethodNotAllowed => "this method is not allowed on this resource".into(),
+            ApiError::Internal(_) => "an internal error occurred; it has been logged".into(),
+        }
+    }
+
+    pub fn problem(&self) -> Problem {
+        let status = self.status_code();
+        Problem {
+            type_: format!("https://fangpin.example/problems/{}", self.code()),
+            title: status.canonical_reason().unwrap_or("Error").to_owned(),
+            status: status.as_u16(),
+            code: self.code().to_owned(),
+            detail: self.detail(),
+            errors: match self {
+                ApiError::Validation(e) => e.clone(),
+                _ => Vec::new(),
+            },
+        }
+    }
+}
+
+impl From<FieldErrors> for ApiError {
+    fn from(e: FieldErrors) -> Self {
+        ApiError::Validation(e.0)
+    }
+}
+
+impl From<diesel::result::Error> for ApiError {
+    fn from(e: diesel::result::Error) -> Self {
+        use diesel::result::{DatabaseErrorKind as K, Error as E};
+        match e {
+            E::NotFound => ApiError::NotFound,
+            E::DatabaseError(K::UniqueViolation, info) => {
+                tracing::info!(detail = info.message(), "unique violation");
+                ApiError::Conflict("a record with the same unique value exists".into())
+            }
+            E::DatabaseError(K::ClosedConnection | K::UnableToSendCommand, info) => {
+                ApiError::Unavailable(info.message().to_owned())
+            }
+            E::DatabaseError(K::SerializationFailure, _) => {
+                ApiError::Conflict("a concurrent change conflicted with this one: retry".into())
+            }
+            other => {
+                let msg = other.to_string();
+                // SQLite under lock contention beyond busy_timeout: transient, not a bug.
+                if msg.contains("database is locked") {
+                    ApiError::Unavailable(msg)
+                } else {
+                    ApiError::Internal(anyhow::anyhow!("database error: {msg}"))
+                }
+            }
+        }
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::InvalidCredentials | ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::NotFound => StatusCode::NOT_FOUND,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
+            ApiError::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
+            ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        match self {
+            ApiError::Internal(cause) => tracing::error!(error = ?cause, "internal error"),
+            ApiError::Unavailable(cause) => tracing::warn!(%cause, "dependency unavailable"),
+            _ => {}
+        }
+        let mut res = HttpResponse::build(self.status_code());
+        res.content_type("application/problem+json");
+        match self {
+            ApiError::TooManyRequests { retry_after_secs } => {
+                res.insert_header(("Retry-After", retry_after_secs.to_string()));
+            }
+            ApiError::Unavailable(_) => {
+                res.insert_header(("Retry-After", "5"));
+            }
+            ApiError::Unauthorized(_) | ApiError::InvalidCredentials => {
+                res.insert_header(("WWW-Authenticate", "Bearer"));
+            }
+            _ => {}
+        }
+        res.json(self.problem())
+    }
+}

@@ -1,0 +1,157 @@
+//! The `fangpin` command: serve, migrate, admin, openapi, demo, divisions.
+
+use std::io::Read;
+
+use clap::{Parser, Subcommand};
+use fangpin::config::Settings;
+use fangpin::db::models::UserRow;
+use fangpin::db::{new_id, now, repo};
+use fangpin::domain::{DivisionCode, Role};
+use fangpin::{startup, telemetry};
+
+#[derive(Parser)]
+#[command(name = "fangpin", version, about = "防贫 — poverty-monitoring backend")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the HTTP API (migrates first; creates the first admin on an empty database).
+    Serve,
+    /// Apply pending database migrations.
+    Migrate,
+    /// Manage users.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+    /// Print the OpenAPI document (checked in as openapi/openapi.json).
+    Openapi,
+    /// Load the demo county 子洲县 (610831) with generated households; idempotent.
+    Demo {
+        /// Households per demo village (15 villages).
+        #[arg(long, default_value_t = 20)]
+        per_village: u32,
+    },
+    /// Division codes.
+    Divisions {
+        #[command(subcommand)]
+        command: DivisionCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Create a user; the password is read from FANGPIN_NEW_PASSWORD or standard input.
+    CreateUser {
+        #[arg(long)]
+        username: String,
+        #[arg(long, value_parser = ["county_admin", "township_reviewer", "village_officer", "cadre", "auditor"])]
+        role: String,
+        /// 12-digit division code.
+        #[arg(long)]
+        jurisdiction: String,
+        #[arg(long)]
+        display_name: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum DivisionCommand {
+    /// Import a division CSV (`code,name,level,…`, as in the 2023 statistical codes); adds missing rows.
+    Import { file: std::path::PathBuf },
+}
+
+#[actix_web::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let settings = Settings::load()?;
+    telemetry::init(settings.log_format);
+    match cli.command {
+        Command::Serve => serve(settings).await,
+        Command::Openapi => {
+            println!("{}", serde_json::to_string_pretty(&fangpin::api::openapi())?);
+            Ok(())
+        }
+        Command::Migrate => {
+            let state = startup::state(settings)?;
+            let n = state.db.migrate()?;
+            println!("{n} migration(s) applied");
+            Ok(())
+        }
+        Command::Demo { per_village } => {
+            let state = startup::state(settings)?;
+            startup::bootstrap(&state)?;
+            let (divisions, households) = fangpin::demo::load(&state.db, &state.crypto, per_village)?;
+            println!("demo county 子洲县 loaded: {divisions} new divisions, {households} new households");
+            Ok(())
+        }
+        Command::Divisions { command: DivisionCommand::Import { file } } => {
+            let state = startup::state(settings)?;
+            state.db.migrate()?;
+            let text = std::fs::read_to_string(&file)?;
+            let mut conn = state.db.conn().map_err(|e| anyhow::anyhow!("{e}"))?;
+            let n = fangpin::demo::import_divisions(&mut conn, &text)?;
+            println!("{n} new division(s) imported from {}", file.display());
+            Ok(())
+        }
+        Command::Admin { command: AdminCommand::CreateUser { username, role, jurisdiction, display_name } } => {
+            let state = startup::state(settings)?;
+            startup::bootstrap(&state)?;
+            let role = Role::parse(&role).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let jurisdiction = DivisionCode::parse(&jurisdiction).map_err(|e| anyhow::anyhow!("{e}"))?;
+            if !role.jurisdiction_levels().contains(&jurisdiction.level()) {
+                anyhow::bail!("a {} needs a jurisdiction at level {:?}", role.as_str(), role.jurisdiction_levels());
+            }
+            let password = match std::env::var("FANGPIN_NEW_PASSWORD") {
+                Ok(p) => p,
+                Err(_) => {
+                    let mut s = String::new();
+                    std::io::stdin().read_to_string(&mut s)?;
+                    s.trim_end_matches(['\n', '\r']).to_owned()
+                }
+            };
+            fangpin::domain::password::check_policy(&password).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let mut conn = state.db.conn().map_err(|e| anyhow::anyhow!("{e}"))?;
+            if repo::divisions::get(&mut conn, jurisdiction.as_str())?.is_none() {
+                anyhow::bail!("division {jurisdiction} is unknown: import it first");
+            }
+            let at = now();
+            let row = UserRow {
+                id: new_id(),
+                display_name: display_name.unwrap_or_else(|| username.clone()),
+                username,
+                password_hash: fangpin::auth::password::hash(&password)?,
+                role: role.as_str().into(),
+                jurisdiction: jurisdiction.to_string(),
+                phone_enc: None,
+                work_unit: None,
+                disabled: false,
+                version: 1,
+                created_at: at,
+                updated_at: at,
+            };
+            repo::users::insert(&mut conn, &row).map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("created {} ({}) for {}", row.username, row.role, row.jurisdiction);
+            Ok(())
+        }
+    }
+}
+
+async fn serve(settings: Settings) -> anyhow::Result<()> {
+    let app = startup::Application::build(settings).await?;
+    let bind = app.state().settings.bind.clone();
+    let backend = match app.state().db.kind() {
+        fangpin::db::BackendKind::Sqlite => format!("SQLite at {}", app.state().settings.database_url()),
+        fangpin::db::BackendKind::Postgres => "PostgreSQL".to_owned(),
+    };
+    let host = bind.rsplit_once(':').map(|(h, _)| h).unwrap_or("127.0.0.1");
+    let base = format!("http://{host}:{}", app.port());
+    println!("fangpin serving on {base} ({backend})");
+    println!("  log in:   curl -s -X POST {base}/api/v1/auth/login -H 'content-type: application/json' -d '{{\"username\":\"admin\",\"password\":\"…\"}}'");
+    println!("  API docs: {base}/docs   health: {base}/readyz   metrics: {base}/metrics");
+    app.run_until_stopped().await?;
+    Ok(())
+}

@@ -1,0 +1,201 @@
+//! Building and running the application from `Settings`: secrets, database, bootstrap, server.
+
+use std::net::TcpListener;
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use actix_web::dev::Server;
+use actix_web::{App, HttpServer, web};
+use actix_web_prom::PrometheusMetricsBuilder;
+use utoipa::OpenApi;
+use utoipa_actix_web::AppExt;
+
+use crate::api;
+use crate::auth::jwt::JwtKeys;
+use crate::config::Settings;
+use crate::crypto::{Crypto, random_key_b64};
+use crate::db::models::UserRow;
+use crate::db::{Db, new_id, now, repo};
+use crate::domain::{DivisionCode, Role};
+use crate::state::AppState;
+
+/// A secret from configuration, or from `<data_dir>/<file>`, generated (mode 0600) on first use.
+fn secret(configured: &Option<String>, dir: &Path, file: &str) -> anyhow::Result<String> {
+    if let Some(s) = configured.as_deref().filter(|s| !s.trim().is_empty()) {
+        return Ok(s.trim().to_owned());
+    }
+    let path = dir.join(file);
+    if path.exists() {
+        return Ok(std::fs::read_to_string(&path)?.trim().to_owned());
+    }
+    let value = random_key_b64();
+    std::fs::write(&path, &value)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))?;
+    }
+    tracing::info!(path = %path.display(), "generated a new secret");
+    Ok(value)
+}
+
+/// Builds the shared state (creating the data folder and secrets as needed). No database I/O.
+pub fn state(settings: Settings) -> anyhow::Result<AppState> {
+    std::fs::create_dir_all(&settings.data_dir)
+        .map_err(|e| anyhow::anyhow!("cannot create the data folder {}: {e}", settings.data_dir.display()))?;
+    let jwt_secret = secret(&settings.jwt_secret, &settings.data_dir, "jwt.secret")?;
+    if jwt_secret.len() < 32 {
+        anyhow::bail!("FANGPIN_JWT_SECRET must have at least 32 characters");
+    }
+    let data_key = Crypto::parse_key(&secret(&settings.data_key, &settings.data_dir, "data.key")?)?;
+    let db = Db::new(&settings.database_url(), settings.db_pool_size, Duration::from_secs(settings.db_timeout_secs));
+    Ok(AppState {
+        db,
+        jwt: JwtKeys::new(jwt_secret.as_bytes(), settings.access_token_ttl_secs),
+        crypto: Crypto::new(&data_key, settings.cipher),
+        tz: settings.tz()?,
+        settings: Arc::new(settings),
+        migrated: Arc::new(AtomicBool::new(false)),
+    })
+}
+
+/// Migrations, the admin's county divisions and the first admin user.
+pub fn bootstrap(state: &AppState) -> anyhow::Result<()> {
+    let applied = state.db.migrate()?;
+    if applied > 0 {
+        tracing::info!(applied, "migrations applied");
+    }
+    let mut conn = state.db.conn().map_err(|e| anyhow::anyhow!("{e}"))?;
+    let jurisdiction = DivisionCode::parse(&state.settings.admin_jurisdiction)
+        .map_err(|e| anyhow::anyhow!("FANGPIN_ADMIN_JURISDICTION: {e}"))?;
+    if repo::users::count(&mut conn)? > 0 {
+        state.migrated.store(true, Ordering::Release);
+        return Ok(());
+    }
+    if repo::divisions::get(&mut conn, jurisdiction.as_str())?.is_none() {
+        let csv = crate::demo::embedded_county(&jurisdiction).ok_or_else(|| {
+            anyhow::anyhow!("division {jurisdiction} is unknown: import it first (fangpin divisions import FILE.csv)")
+        })?;
+        crate::demo::import_divisions(&mut conn, csv)?;
+    }
+    let (password, generated) = match state.settings.admin_password.as_deref().filter(|p| !p.is_empty()) {
+        Some(p) => (p.to_owned(), false),
+        None => (generate_password(), true),
+    };
+    crate::domain::password::check_policy(&password).map_err(|e| anyhow::anyhow!("FANGPIN_ADMIN_PASSWORD: {e}"))?;
+    let at = now();
+    let admin = UserRow {
+        id: new_id(),
+        username: "admin".into(),
+        password_hash: crate::auth::password::hash(&password)?,
+        display_name: "县级管理员".into(),
+        role: Role::CountyAdmin.as_str().into(),
+        jurisdiction: jurisdiction.to_string(),
+        phone_enc: None,
+        work_unit: None,
+        disabled: false,
+        version: 1,
+        created_at: at,
+        updated_at: at,
+    };
+    repo::users::insert(&mut conn, &admin).map_err(|e| anyhow::anyhow!("{e}"))?;
+    if generated {
+        println!("Created the county_admin user `admin` for {jurisdiction} with the password: {password}");
+        println!("(shown once; set FANGPIN_ADMIN_PASSWORD to choose it)");
+    } else {
+        println!("Created the county_admin user `admin` for {jurisdiction} (password from FANGPIN_ADMIN_PASSWORD)");
+    }
+    state.migrated.store(true, Ordering::Release);
+    Ok(())
+}
+
+/// A random password that satisfies the policy.
+fn generate_password() -> String {
+    use rand::Rng;
+    const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut rng = rand::rng();
+    let body: String = (0..14).map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char).collect();
+    format!("{body}-7Q")
+}
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    state: AppState,
+}
+
+impl Application {
+    /// Binds the listener and prepares the server; the database may still be down: bootstrap is
+    /// then retried in the background and `/readyz` answers 503 until it succeeds.
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let bind = settings.bind.clone();
+        let state = state(settings)?;
+        let st = state.clone();
+        let first = actix_web::web::block(move || bootstrap(&st)).await?;
+        if let Err(e) = first {
+            eprintln!("fangpin: the database is not ready ({e}); serving 503 and retrying every 2 s");
+            let st = state.clone();
+            std::thread::spawn(move || {
+                while !st.is_migrated() {
+                    std::thread::sleep(Duration::from_secs(2));
+                    match bootstrap(&st) {
+                        Ok(()) => tracing::info!("database reachable: bootstrap done"),
+                        Err(e) => tracing::warn!(error = %e, "database still not ready"),
+                    }
+                }
+            });
+        }
+        let listener = TcpListener::bind(&bind).map_err(|e| anyhow::anyhow!("cannot listen on {bind}: {e}"))?;
+        let port = listener.local_addr()?.port();
+        let server = server(listener, state.clone())?;
+        Ok(Self { port, server, state })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+fn server(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
+    let metrics = PrometheusMetricsBuilder::new("fangpin")
+        .endpoint("/metrics")
+        .mask_unmatched_patterns("UNKNOWN")
+        .build()
+        .map_err(|e| anyhow::anyhow!("metrics: {e}"))?;
+    let doc = web::Data::new(serde_json::to_string(&api::openapi())?);
+    let data = web::Data::new(state);
+    let server = HttpServer::new(move || {
+        App::new()
+            .wrap(metrics.clone())
+            .wrap(tracing_actix_web::TracingLogger::default())
+            .app_data(data.clone())
+            .app_data(doc.clone())
+            .configure(api::extractor_config)
+            .into_utoipa_app()
+            .openapi(api::ApiDoc::openapi())
+            .service(utoipa_actix_web::scope("/api/v1").configure(api::api_v1))
+            .into_app()
+            .route("/api/v1/openapi.json", web::get().to(api::docs::openapi_json))
+            .service(api::ops::healthz)
+            .service(api::ops::readyz)
+            .service(api::docs::index)
+            .service(api::docs::index_slash)
+            .service(api::docs::css)
+            .service(api::docs::js)
+            .default_service(web::to(api::not_found))
+    })
+    .listen(listener)?
+    .shutdown_timeout(10)
+    .run();
+    Ok(server)
+}
