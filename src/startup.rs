@@ -183,9 +183,12 @@ fn server(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
             .configure(api::extractor_config)
             .into_utoipa_app()
             .openapi(api::ApiDoc::openapi())
-            .service(utoipa_actix_web::scope("/api/v1").configure(api::api_v1))
+            .service(
+                utoipa_actix_web::scope("/api/v1")
+                    .configure(api::api_v1)
+                    .route("/openapi.json", web::get().to(api::docs::openapi_json)),
+            )
             .into_app()
-            .route("/api/v1/openapi.json", web::get().to(api::docs::openapi_json))
             .service(api::ops::healthz)
             .service(api::ops::readyz)
             .service(api::docs::index)

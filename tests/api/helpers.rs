@@ -1,0 +1,214 @@
+//! `spawn_app()` and clients for each role.
+
+use std::sync::OnceLock;
+
+use chrono::NaiveDate;
+use diesel::connection::SimpleConnection;
+use diesel::{Connection, PgConnection};
+use fangpin::config::Settings;
+use fangpin::db::models::UserRow;
+use fangpin::db::{new_id, now, repo};
+use fangpin::domain::IdNumber;
+use fangpin::startup::Application;
+use fangpin::state::AppState;
+use reqwest::{Method, Response};
+use serde_json::{Value, json};
+
+pub const PASSWORD: &str = "Passw0rd!test";
+pub const ADMIN_PASSWORD: &str = "Admin-pass-1";
+pub const COUNTY: &str = "610831000000";
+pub const TOWNSHIP: &str = "610831101000";
+pub const VILLAGE: &str = "610831101201";
+/// Another village of the same township.
+pub const VILLAGE_2: &str = "610831101202";
+/// A village of another township of the county.
+pub const OTHER_TOWNSHIP_VILLAGE: &str = "610831102202";
+/// A village of another county (固镇县).
+pub const OTHER_COUNTY_VILLAGE: &str = "340323100001";
+
+pub struct TestApp {
+    pub address: String,
+    pub state: AppState,
+    pub client: reqwest::Client,
+    pub data_dir: tempfile::TempDir,
+    pg: Option<(String, String)>,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some((admin_url, schema)) = &self.pg {
+            if let Ok(mut c) = PgConnection::establish(admin_url) {
+                let _ = c.batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"));
+            }
+        }
+    }
+}
+
+/// A caller with a token.
+#[derive(Clone)]
+pub struct Api {
+    pub base: String,
+    pub token: String,
+    pub user_id: String,
+    pub client: reqwest::Client,
+}
+
+impl Api {
+    pub async fn request(&self, method: Method, path: &str, body: Option<Value>, if_match: Option<&str>) -> Response {
+        let mut rb = self.client.request(method, format!("{}{path}", self.base)).bearer_auth(&self.token);
+        if let Some(b) = body {
+            rb = rb.json(&b);
+        }
+        if let Some(v) = if_match {
+            rb = rb.header("If-Match", v);
+        }
+        rb.send().await.expect("request failed")
+    }
+    pub async fn get(&self, path: &str) -> Response {
+        self.request(Method::GET, path, None, None).await
+    }
+    pub async fn post(&self, path: &str, body: Value) -> Response {
+        self.request(Method::POST, path, Some(body), None).await
+    }
+    pub async fn patch(&self, path: &str, body: Value, if_match: Option<&str>) -> Response {
+        self.request(Method::PATCH, path, Some(body), if_match).await
+    }
+    pub async fn delete(&self, path: &str, if_match: Option<&str>) -> Response {
+        self.request(Method::DELETE, path, None, if_match).await
+    }
+}
+
+fn password_hash() -> &'static str {
+    static HASH: OnceLock<String> = OnceLock::new();
+    HASH.get_or_init(|| fangpin::auth::password::hash(PASSWORD).unwrap())
+}
+
+/// The n-th distinct valid ID number (region 610831).
+pub fn id_number(n: u32) -> String {
+    let birth = NaiveDate::from_ymd_opt(1960, 1, 1).unwrap() + chrono::Duration::days(i64::from(n) * 37);
+    IdNumber::compose("610831", birth, (n % 1000) as u16).as_str().to_owned()
+}
+
+pub fn backend_is_postgres() -> bool {
+    std::env::var("FANGPIN_TEST_DATABASE_URL").is_ok_and(|u| u.starts_with("postgres"))
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_with(|_| {}).await
+}
+
+pub async fn spawn_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
+    let data_dir = tempfile::tempdir().unwrap();
+    let mut settings = Settings {
+        data_dir: data_dir.path().to_path_buf(),
+        bind: "127.0.0.1:0".into(),
+        admin_password: Some(ADMIN_PASSWORD.into()),
+        db_pool_size: 4,
+        ..Settings::default()
+    };
+    let mut pg = None;
+    if let Ok(url) = std::env::var("FANGPIN_TEST_DATABASE_URL") {
+        if url.starts_with("postgres") {
+            let schema = format!("test_{}", uuid::Uuid::now_v7().simple());
+            let mut c = PgConnection::establish(&url).expect("cannot reach FANGPIN_TEST_DATABASE_URL");
+            c.batch_execute(&format!("CREATE SCHEMA {schema}")).unwrap();
+            let sep = if url.contains('?') { '&' } else { '?' };
+            settings.database_url = Some(format!("{url}{sep}options=-c%20search_path%3D{schema}"));
+            pg = Some((url, schema));
+        }
+    }
+    adjust(&mut settings);
+    let app = Application::build(settings).await.expect("app failed to build");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    let state = app.state().clone();
+    actix_web::rt::spawn(app.run_until_stopped());
+    let guzhen = fangpin::demo::embedded_county(&fangpin::domain::DivisionCode::parse("340323000000").unwrap()).unwrap();
+    // A second county, for callers outside the jurisdiction (skipped when the database is down).
+    if let Ok(mut c) = state.db.conn() {
+        fangpin::demo::import_divisions(&mut c, guzhen).unwrap();
+    }
+    TestApp { address, state, client: reqwest::Client::new(), data_dir, pg }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    pub async fn login(&self, username: &str, password: &str) -> Response {
+        self.client
+            .post(self.url("/api/v1/auth/login"))
+            .json(&json!({"username": username, "password": password}))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    async fn api_for(&self, username: &str, password: &str) -> Api {
+        let res = self.login(username, password).await;
+        assert_eq!(res.status(), 200, "login of {username} failed");
+        let body: Value = res.json().await.unwrap();
+        Api {
+            base: format!("{}/api/v1", self.address),
+            token: body["access_token"].as_str().unwrap().to_owned(),
+            user_id: body["user"]["id"].as_str().unwrap().to_owned(),
+            client: self.client.clone(),
+        }
+    }
+
+    /// The bootstrap county admin of 子洲县.
+    pub async fn admin(&self) -> Api {
+        self.api_for("admin", ADMIN_PASSWORD).await
+    }
+
+    /// Inserts a user directly (fast: the password hash is computed once) and logs them in.
+    pub async fn user(&self, role: &str, jurisdiction: &str) -> Api {
+        let username = format!("{role}-{}", &uuid::Uuid::now_v7().simple().to_string()[20..]);
+        let at = now();
+        let row = UserRow {
+            id: new_id(),
+            username: username.clone(),
+            password_hash: password_hash().to_owned(),
+            display_name: username.clone(),
+            role: role.into(),
+            jurisdiction: jurisdiction.into(),
+            phone_enc: None,
+            work_unit: None,
+            disabled: false,
+            version: 1,
+            created_at: at,
+            updated_at: at,
+        };
+        let mut c = self.state.db.conn().unwrap();
+        repo::users::insert(&mut c, &row).unwrap();
+        self.api_for(&username, PASSWORD).await
+    }
+
+    /// Creates a household through the API as the county admin; returns its JSON.
+    pub async fn household_in(&self, village: &str, n: u32) -> Value {
+        let admin = self.admin().await;
+        let res = admin.post("/households", household_body(village, &[(n, "head")])).await;
+        assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
+        res.json().await.unwrap()
+    }
+}
+
+/// A household body with members given as (ID number index, relation).
+pub fn household_body(village: &str, members: &[(u32, &str)]) -> Value {
+    let names = ["王建国", "李秀英", "王小龙", "王雅琪", "张桂兰", "王志强"];
+    json!({
+        "village_code": village,
+        "category": "lifted_out",
+        "address": "何家集镇某村三组",
+        "members": members.iter().enumerate().map(|(i, (n, rel))| json!({
+            "name": names[i % names.len()], "id_number": id_number(*n), "relation": rel,
+        })).collect::<Vec<_>>(),
+    })
+}
+
+/// Reads a problem document and checks its media type.
+pub async fn problem(res: Response) -> Value {
+    let ct = res.headers().get("content-type").map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default();
+    assert!(ct.starts_with("application/problem+json"), "content-type was {ct}");
+    res.json().await.unwrap()
+}

@@ -1,0 +1,11 @@
+//! API tests: the real app in-process, on SQLite (temp file per test) or, when
+//! `FANGPIN_TEST_DATABASE_URL` names a PostgreSQL database, on a fresh schema per test.
+
+mod auth;
+mod divisions;
+mod helpers;
+mod households;
+mod members;
+mod ops;
+mod personal_data;
+mod users;
