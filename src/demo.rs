@@ -136,3 +136,83 @@ pub fn load(db: &Db, crypto: &Crypto, per_village: u32) -> anyhow::Result<(usize
     }
     Ok((divisions, added))
 }
+
+/// Sequence numbers of bulk households start here, clear of the hand-sized demo (1..=per_village).
+const BULK_FIRST_SEQUENCE: u32 = 1001;
+
+/// A member of the bulk set: ID numbers unique by construction for up to 900 000 members
+/// (`k` ↦ sequence `k % 1000`, region `6108xx` from `k / 1000 % 90`, birth day shifted by `k / 90 000`).
+fn bulk_member(k: u32, relation: Relation, sex: Sex, birth_year: i32, surname: &str, rng: &mut StdRng) -> NewMember {
+    let region = format!("6108{:02}", (k / 1000) % 90 + 10);
+    let base = NaiveDate::from_ymd_opt(birth_year, 1, 1).unwrap_or_default();
+    let birth = base + chrono::Duration::days(i64::from(k / 90_000));
+    let parity = if sex == Sex::Male { 1 } else { 0 };
+    let seq = ((k % 1000) as u16 / 2) * 2 + parity;
+    let seq = if seq >= 1000 { seq - 2 } else { seq };
+    let id = IdNumber::compose(&region, birth, seq);
+    NewMember { name: name(rng, surname, sex), sex: id.sex(), birth_date: id.birth_date(), id_number: id, relation, phone: None }
+}
+
+/// Loads `total` generated households spread over every village of the demo county with bulk
+/// inserts (benchmarks). Idempotent per village. Returns the number of households added.
+pub fn load_scale(db: &Db, crypto: &Crypto, total: u32) -> anyhow::Result<usize> {
+    let mut conn = db.conn().map_err(|e| anyhow::anyhow!("{e}"))?;
+    let c: &mut DbConnection = &mut conn;
+    let county = DivisionCode::parse(DEMO_COUNTY).map_err(|e| anyhow::anyhow!("{e}"))?;
+    import_divisions(c, embedded_county(&county).unwrap_or_default())?;
+    let mut villages = Vec::new();
+    for township in repo::divisions::children(c, DEMO_COUNTY)? {
+        villages.extend(repo::divisions::children(c, &township.code)?.into_iter().map(|v| v.code));
+    }
+    let per_village = total.div_ceil(villages.len().max(1) as u32);
+    let actor = Actor::system("bulk-load");
+    let mut rng = StdRng::seed_from_u64(7);
+    let mut added = 0;
+    let mut k: u32 = 0;
+    for (vi, village) in villages.iter().enumerate() {
+        let code = DivisionCode::parse(village).map_err(|e| anyhow::anyhow!("{e}"))?;
+        let count = per_village.min(total.saturating_sub(vi as u32 * per_village));
+        let existing = repo::households::numbers_in_village(c, village)?;
+        let first = household_number(&code, BULK_FIRST_SEQUENCE);
+        if existing.contains(&first) || count == 0 {
+            k += count * 4;
+            continue;
+        }
+        let (mut rows, mut members) = (Vec::new(), Vec::new());
+        for seq in 0..count {
+            let surname = SURNAMES[rng.random_range(0..SURNAMES.len())];
+            let mut people = vec![bulk_member(k, Relation::Head, Sex::Male, 1960, surname, &mut rng)];
+            people.push(bulk_member(k + 1, Relation::Spouse, Sex::Female, 1962, SURNAMES[(k as usize) % SURNAMES.len()], &mut rng));
+            if seq % 2 == 0 {
+                people.push(bulk_member(k + 2, Relation::Child, Sex::Male, 1990, surname, &mut rng));
+            }
+            if seq % 3 == 0 {
+                people.push(bulk_member(k + 3, Relation::Child, Sex::Female, 1993, surname, &mut rng));
+            }
+            k += 4;
+            let h = household(&mut rng, &code, household_number(&code, BULK_FIRST_SEQUENCE + seq));
+            let at = crate::db::now();
+            let row = crate::db::models::HouseholdRow {
+                id: crate::db::new_id(),
+                client_id: None,
+                number: h.number.unwrap_or_default(),
+                village_code: village.clone(),
+                township_code: code.ancestor(Level::Township).map(|d| d.to_string()).unwrap_or_default(),
+                county_code: DEMO_COUNTY.into(),
+                address: None,
+                category: h.category.as_str().into(),
+                head_name: people[0].name.clone(),
+                has_location: false,
+                version: 1,
+                created_by: "bulk-load".into(),
+                created_at: at,
+                updated_at: at,
+            };
+            members.extend(people.iter().map(|m| repo::households::member_row(crypto, &row.id, m)));
+            rows.push(row);
+        }
+        repo::households::insert_bulk(c, &rows, &members, &actor).map_err(|e| anyhow::anyhow!("{e}"))?;
+        added += rows.len();
+    }
+    Ok(added)
+}

@@ -34,6 +34,9 @@ enum Command {
         /// Households per demo village (15 villages).
         #[arg(long, default_value_t = 20)]
         per_village: u32,
+        /// Instead: bulk-load this many generated households over every village (benchmarks).
+        #[arg(long)]
+        scale: Option<u32>,
     },
     /// Division codes.
     Divisions {
@@ -81,9 +84,14 @@ async fn main() -> anyhow::Result<()> {
             println!("{n} migration(s) applied");
             Ok(())
         }
-        Command::Demo { per_village } => {
+        Command::Demo { per_village, scale } => {
             let state = startup::state(settings)?;
             startup::bootstrap(&state)?;
+            if let Some(total) = scale {
+                let added = fangpin::demo::load_scale(&state.db, &state.crypto, total)?;
+                println!("bulk-loaded {added} new households into the demo county");
+                return Ok(());
+            }
             let (divisions, households) = fangpin::demo::load(&state.db, &state.crypto, per_village)?;
             println!("demo county 子洲县 loaded: {divisions} new divisions, {households} new households");
             Ok(())

@@ -1,6 +1,7 @@
 //! `/households`: households 户 and members 家庭成员, scoped to the caller; lists masked,
 //! single reads unmasked and audited, updates with `If-Match`.
 
+use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web::{Data, Json, Path, Query}};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -296,8 +297,8 @@ pub async fn create(state: Data<AppState>, user: AuthUser, body: Json<CreateHous
     let crypto = state.crypto.clone();
     let created = state.db.run(move |c| repo::create(c, &scope, &crypto, &actor, &new)).await?;
     let (status, id) = match created {
-        Created::New(h) => (actix_web::http::StatusCode::CREATED, h.id),
-        Created::Existing(h) => (actix_web::http::StatusCode::OK, h.id),
+        Created::New(h) => (StatusCode::CREATED, h.id),
+        Created::Existing(h) => (StatusCode::OK, h.id),
     };
     let view = load_full(&state, &user, id, false).await?;
     Ok(HttpResponse::build(status)
@@ -330,8 +331,6 @@ pub struct UpdateHouseholdBody {
     pub former_head_relation: Option<String>,
 }
 
-const UPDATE_RESPONSES: () = ();
-
 /// Change a household (village officer and above); needs `If-Match`.
 #[utoipa::path(tag = "households", security(("bearer" = [])), params(("id" = String, Path, description = "household id"), ("If-Match" = String, Header, description = "ETag of the household")), request_body = UpdateHouseholdBody, responses(
     (status = 200, body = HouseholdView),
@@ -344,7 +343,6 @@ const UPDATE_RESPONSES: () = ();
 ))]
 #[patch("/households/{id}")]
 pub async fn update(state: Data<AppState>, req: HttpRequest, user: AuthUser, id: Path<String>, body: Json<UpdateHouseholdBody>) -> Result<HttpResponse, ApiError> {
-    let _ = UPDATE_RESPONSES;
     let id = path_id(&id)?;
     let b = body.into_inner();
     let mut errs = FieldErrors::new();
@@ -367,29 +365,46 @@ pub async fn update(state: Data<AppState>, req: HttpRequest, user: AuthUser, id:
     if !errs.is_empty() {
         return Err(errs.into());
     }
-    write_household(&state, &req, &user, id, move |c, scope, _crypto, actor, expected| {
-        repo::update(c, scope, actor, &expected.1, expected.0, &HouseholdChanges { number, address, head }).map(|_| ())
+    write_household(&state, &req, &user, id, IfMatchRule::Required, StatusCode::OK, move |c, scope, _, actor, expected, id| {
+        let changes = HouseholdChanges { number, address, head };
+        repo::update(c, scope, actor, id, expected.unwrap_or_default(), &changes).map(|_| ())
     })
     .await
 }
 
-/// Shared path of every household write: scope first (404), then role (403), then `If-Match`.
-async fn write_household<F>(state: &AppState, req: &HttpRequest, user: &AuthUser, id: String, f: F) -> Result<HttpResponse, ApiError>
+/// Whether a write needs `If-Match` (PATCH) or only honours it when sent (POST, DELETE).
+#[derive(Clone, Copy)]
+enum IfMatchRule {
+    Required,
+    Optional,
+}
+
+/// Shared path of every household write: scope first (404), then role (403), then `If-Match`;
+/// answers with the household as it now is.
+async fn write_household<F>(
+    state: &AppState,
+    req: &HttpRequest,
+    user: &AuthUser,
+    id: String,
+    rule: IfMatchRule,
+    status: actix_web::http::StatusCode,
+    f: F,
+) -> Result<HttpResponse, ApiError>
 where
-    F: FnOnce(&mut crate::db::DbConnection, &crate::auth::Scope, &Crypto, &audit::Actor, (i64, String)) -> Result<(), ApiError> + Send + 'static,
+    F: FnOnce(&mut crate::db::DbConnection, &crate::auth::Scope, &Crypto, &audit::Actor, Option<i64>, &str) -> Result<(), ApiError> + Send + 'static,
 {
     let scope = user.scope();
-    let probe_scope = scope.clone();
-    let probe_id = id.clone();
+    let (probe_scope, probe_id) = (scope.clone(), id.clone());
     state.db.run(move |c| repo::find(c, &probe_scope, &probe_id)?.ok_or(ApiError::NotFound)).await?;
     user.require(user.role.edits_households(), "change households")?;
-    let expected = require_if_match(req)?;
-    let actor = user.actor();
-    let crypto = state.crypto.clone();
-    let wid = id.clone();
-    state.db.run(move |c| f(c, &scope, &crypto, &actor, (expected, wid))).await?;
+    let expected = match rule {
+        IfMatchRule::Required => Some(require_if_match(req)?),
+        IfMatchRule::Optional => if_match(req)?,
+    };
+    let (actor, crypto, wid) = (user.actor(), state.crypto.clone(), id.clone());
+    state.db.run(move |c| f(c, &scope, &crypto, &actor, expected, &wid)).await?;
     let view = load_full(state, user, id, false).await?;
-    Ok(HttpResponse::Ok().insert_header(etag(view.version)).json(view))
+    Ok(HttpResponse::build(status).insert_header(etag(view.version)).json(view))
 }
 
 /// Add a member (birth, marriage in, …); village officer and above.
@@ -407,15 +422,10 @@ pub async fn add_member(state: Data<AppState>, req: HttpRequest, user: AuthUser,
     let mut errs = FieldErrors::new();
     let member = parse_member("", &body, state.today(), &mut errs);
     let Some(member) = member.filter(|_| errs.is_empty()) else { return Err(errs.into()) };
-    let scope = user.scope();
-    let (probe_scope, probe_id) = (scope.clone(), id.clone());
-    state.db.run(move |c| repo::find(c, &probe_scope, &probe_id)?.ok_or(ApiError::NotFound)).await?;
-    user.require(user.role.edits_households(), "change households")?;
-    let expected = if_match(&req)?;
-    let (actor, crypto, hid) = (user.actor(), state.crypto.clone(), id.clone());
-    state.db.run(move |c| repo::add_member(c, &scope, &crypto, &actor, &hid, expected, &member)).await?;
-    let view = load_full(&state, &user, id, false).await?;
-    Ok(HttpResponse::Created().insert_header(etag(view.version)).json(view))
+    write_household(&state, &req, &user, id, IfMatchRule::Optional, StatusCode::CREATED, move |c, scope, crypto, actor, expected, id| {
+        repo::add_member(c, scope, crypto, actor, id, expected, &member).map(|_| ())
+    })
+    .await
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -450,8 +460,8 @@ pub async fn update_member(state: Data<AppState>, req: HttpRequest, user: AuthUs
         return Err(errs.into());
     }
     let changes = MemberChanges { name, relation, phone };
-    write_household(&state, &req, &user, id, move |c, scope, crypto, actor, (expected, hid)| {
-        repo::update_member(c, scope, crypto, actor, &hid, &member_id, expected, &changes).map(|_| ())
+    write_household(&state, &req, &user, id, IfMatchRule::Required, StatusCode::OK, move |c, scope, crypto, actor, expected, id| {
+        repo::update_member(c, scope, crypto, actor, id, &member_id, expected.unwrap_or_default(), &changes).map(|_| ())
     })
     .await
 }
@@ -477,15 +487,10 @@ pub async fn remove_member(state: Data<AppState>, req: HttpRequest, user: AuthUs
     let (id, member_id) = path.into_inner();
     let (id, member_id) = (path_id(&id)?, path_id(&member_id)?);
     let reason = RemovalReason::parse(&q.reason).map_err(|e| ApiError::invalid("reason", e.code, e.message))?;
-    let scope = user.scope();
-    let (probe_scope, probe_id) = (scope.clone(), id.clone());
-    state.db.run(move |c| repo::find(c, &probe_scope, &probe_id)?.ok_or(ApiError::NotFound)).await?;
-    user.require(user.role.edits_households(), "change households")?;
-    let expected = if_match(&req)?;
-    let (actor, crypto, hid) = (user.actor(), state.crypto.clone(), id.clone());
-    state.db.run(move |c| repo::remove_member(c, &scope, &crypto, &actor, &hid, &member_id, expected, reason)).await?;
-    let view = load_full(&state, &user, id, false).await?;
-    Ok(HttpResponse::Ok().insert_header(etag(view.version)).json(view))
+    write_household(&state, &req, &user, id, IfMatchRule::Optional, StatusCode::OK, move |c, scope, crypto, actor, expected, id| {
+        repo::remove_member(c, scope, crypto, actor, id, &member_id, expected, reason).map(|_| ())
+    })
+    .await
 }
 
 #[derive(Serialize, ToSchema)]

