@@ -48,6 +48,8 @@ pub struct Settings {
     pub login_max_failures_per_user: i64,
     pub login_max_failures_per_address: i64,
     pub log_format: LogFormat,
+    /// Seconds an authenticated user is reused without a database read (0: read every request).
+    pub auth_cache_secs: u64,
     /// Service time zone for dates (statistical year, publicity periods).
     pub timezone: String,
 }
@@ -71,6 +73,7 @@ impl Default for Settings {
             login_max_failures_per_user: 5,
             login_max_failures_per_address: 30,
             log_format: LogFormat::Text,
+            auth_cache_secs: 5,
             timezone: "Asia/Shanghai".into(),
         }
     }

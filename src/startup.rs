@@ -52,6 +52,8 @@ pub fn state(settings: Settings) -> anyhow::Result<AppState> {
     let data_key = Crypto::parse_key(&secret(&settings.data_key, &settings.data_dir, "data.key")?)?;
     let db = Db::new(&settings.database_url(), settings.db_pool_size, Duration::from_secs(settings.db_timeout_secs));
     Ok(AppState {
+        read_log: crate::db::repo::audit::ReadLog::start(db.clone()),
+        users: Arc::new(crate::state::UserCache::new(Duration::from_secs(settings.auth_cache_secs))),
         db,
         jwt: JwtKeys::new(jwt_secret.as_bytes(), settings.access_token_ttl_secs),
         crypto: Crypto::new(&data_key, settings.cipher),

@@ -26,6 +26,7 @@ export FANGPIN_DATA_KEY='YmVuY2gta2V5LWJlbmNoLWtleS1iZW5jaC1rZXktMDE='
 
 log "loading $HOUSEHOLDS households (idempotent)"
 "$BIN" demo --scale "$HOUSEHOLDS"
+psql_b -c ANALYZE
 echo "households in the database: $(psql_b -c 'SELECT count(*) FROM households')"
 
 "$BIN" serve >"$WORK/serve.log" 2>&1 &

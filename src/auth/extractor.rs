@@ -68,7 +68,16 @@ impl FromRequest for AuthUser {
                 .jwt
                 .verify(&token?)
                 .map_err(|e| ApiError::Unauthorized(format!("invalid access token: {e}")))?;
-            let row = state.db.run(move |c| repo::users::find_by_id(c, &user_id)).await?;
+            let row = match state.users.get(&user_id) {
+                Some(cached) => Some(cached),
+                None => {
+                    let row = state.db.run(move |c| repo::users::find_by_id(c, &user_id)).await?;
+                    if let Some(r) = &row {
+                        state.users.put(r.clone());
+                    }
+                    row
+                }
+            };
             let row = row.filter(|u| !u.disabled).ok_or_else(|| ApiError::Unauthorized("the account is disabled".into()))?;
             let role = Role::parse(&row.role).map_err(|e| ApiError::Internal(anyhow::anyhow!("stored role: {e}")))?;
             let jurisdiction = DivisionCode::parse(&row.jurisdiction)

@@ -90,6 +90,7 @@ pub type Pool = r2d2::Pool<Manager>;
 #[derive(Clone)]
 pub struct Db {
     pool: Pool,
+    manager: Manager,
     kind: BackendKind,
 }
 
@@ -98,13 +99,15 @@ impl Db {
     pub fn new(url: &str, size: u32, timeout: Duration) -> Self {
         let manager = Manager::new(url);
         let kind = manager.kind;
+        // No test query on every checkout (a round trip per request): a connection that fails
+        // at the connection level is replaced in place instead (see `run`).
         let pool = r2d2::Pool::builder()
             .max_size(size)
             .min_idle(Some(0))
             .connection_timeout(timeout)
-            .test_on_check_out(true)
-            .build_unchecked(manager);
-        Self { pool, kind }
+            .test_on_check_out(false)
+            .build_unchecked(manager.clone());
+        Self { pool, manager, kind }
     }
 
     pub fn kind(&self) -> BackendKind {
@@ -125,7 +128,15 @@ impl Db {
         let db = self.clone();
         actix_web::web::block(move || {
             let mut conn = db.conn()?;
-            f(&mut conn)
+            let result = f(&mut conn);
+            if matches!(result, Err(ApiError::Unavailable(_))) {
+                // The server went away (restart, failover): heal the pooled connection so the
+                // next request does not inherit a dead socket. If it is still down, try later.
+                if let Ok(fresh) = db.manager.connect() {
+                    *conn = fresh;
+                }
+            }
+            result
         })
         .await
         .map_err(|e| ApiError::Internal(anyhow::anyhow!("blocking task failed: {e}")))?
@@ -144,7 +155,17 @@ impl Db {
 
     /// Whether the database answers now.
     pub fn ping(&self) -> bool {
-        self.conn().map(|mut c| c.batch_execute("SELECT 1").is_ok()).unwrap_or(false)
+        let Ok(mut c) = self.conn() else { return false };
+        if c.batch_execute("SELECT 1").is_ok() {
+            return true;
+        }
+        match self.manager.connect() {
+            Ok(fresh) => {
+                *c = fresh;
+                true
+            }
+            Err(_) => false,
+        }
     }
 }
 

@@ -267,12 +267,12 @@ async fn load_full(state: &AppState, user: &AuthUser, id: String, log_read: bool
         .run(move |c| {
             let h = repo::find(c, &scope, &id)?.ok_or(ApiError::NotFound)?;
             let members = repo::members_of(c, std::slice::from_ref(&h.id), true)?;
-            if full && log_read {
-                repo::log_read(c, &actor, &h.id)?;
-            }
             Ok((h, members))
         })
         .await?;
+    if full && log_read {
+        state.read_log.record(&actor, &h.id);
+    }
     Ok(HouseholdView::build(&h, &members, &state.crypto, full))
 }
 

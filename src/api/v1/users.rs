@@ -284,5 +284,6 @@ pub async fn update(state: Data<AppState>, req: HttpRequest, user: AuthUser, id:
             })
         })
         .await?;
+    state.users.invalidate(&saved.id);
     Ok(HttpResponse::Ok().insert_header(etag(saved.version)).json(UserView::from_row(&saved, &state.crypto, true)))
 }

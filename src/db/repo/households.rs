@@ -404,19 +404,6 @@ pub fn remove_member(c: &mut DbConnection, scope: &Scope, crypto: &Crypto, actor
     })
 }
 
-/// A full record with unmasked personal data was read: logged.
-/// On PostgreSQL the commit does not wait for the WAL flush: a crash may lose the last fraction
-/// of a second of read records (never a write's audit), and a read costs no fsync.
-pub fn log_read(c: &mut DbConnection, actor: &Actor, household_id: &str) -> Result<(), ApiError> {
-    write_tx(c, |c| {
-        if let DbConnection::Pg(pg) = c {
-            diesel::sql_query("SET LOCAL synchronous_commit TO OFF").execute(pg)?;
-        }
-        let entry = Entry { action: "read", entity_type: "household", entity_id: household_id, household_id: Some(household_id), before: None, after: None };
-        Ok(audit::append(c, actor, entry)?)
-    })
-}
-
 /// Households of a village by number (demo loader idempotency).
 pub fn numbers_in_village(c: &mut DbConnection, village: &str) -> QueryResult<Vec<String>> {
     households::table.filter(households::village_code.eq(village)).select(households::number).load(c)
