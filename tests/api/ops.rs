@@ -63,3 +63,60 @@ fn the_checked_in_openapi_document_matches_the_code() {
         "openapi/openapi.json is stale: run `cargo run -- openapi > openapi/openapi.json`"
     );
 }
+
+/// Forwards TCP connections from `listener` to `target` until the test ends.
+async fn forward(listener: tokio::net::TcpListener, target: String) {
+    loop {
+        let Ok((mut inbound, _)) = listener.accept().await else { return };
+        let target = target.clone();
+        actix_web::rt::spawn(async move {
+            if let Ok(mut outbound) = tokio::net::TcpStream::connect(&target).await {
+                let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+            }
+        });
+    }
+}
+
+#[actix_web::test]
+async fn the_service_recovers_by_itself_when_postgresql_comes_up_after_it() {
+    if !backend_is_postgres() {
+        return; // a PostgreSQL behaviour: SQLite is a file that is always there
+    }
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut real = String::new();
+    let app = spawn_with(|s| {
+        let url = s.database_url.clone().unwrap();
+        let (head, rest) = url.split_once('@').unwrap();
+        let (host, path) = rest.split_once('/').unwrap();
+        real = host.to_owned();
+        s.database_url = Some(format!("{head}@127.0.0.1:{port}/{path}"));
+        s.db_timeout_secs = 1;
+    })
+    .await;
+    assert_eq!(app.client.get(app.url("/readyz")).send().await.unwrap().status(), 503);
+    assert_eq!(app.login("admin", ADMIN_PASSWORD).await.status(), 503);
+    // The database "comes up": nothing restarts, the service notices within a few seconds.
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await.unwrap();
+    actix_web::rt::spawn(forward(listener, real));
+    let mut ready = false;
+    for _ in 0..50 {
+        if app.client.get(app.url("/readyz")).send().await.unwrap().status() == 200 {
+            ready = true;
+            break;
+        }
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    assert!(ready, "the service did not recover");
+    assert_eq!(app.login("admin", ADMIN_PASSWORD).await.status(), 200);
+}
+
+#[actix_web::test]
+async fn loading_the_demo_twice_changes_nothing() {
+    let app = spawn_app().await;
+    let (_, first) = fangpin::demo::load(&app.state.db, &app.state.crypto, 3).unwrap();
+    assert!(first >= 40, "{first} households");
+    let (divisions, again) = fangpin::demo::load(&app.state.db, &app.state.crypto, 3).unwrap();
+    assert_eq!((divisions, again), (0, 0));
+    let list: Value = app.admin().await.get("/households?limit=500").await.json().await.unwrap();
+    assert_eq!(list["items"].as_array().unwrap().len(), first);
+}
