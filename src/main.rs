@@ -5,7 +5,7 @@ use std::io::Read;
 use clap::{Parser, Subcommand};
 use fangpin::config::Settings;
 use fangpin::db::models::UserRow;
-use fangpin::db::{new_id, now, repo};
+use fangpin::db::repo;
 use fangpin::domain::{DivisionCode, Role};
 use fangpin::{startup, telemetry};
 
@@ -126,21 +126,9 @@ async fn main() -> anyhow::Result<()> {
             if repo::divisions::get(&mut conn, jurisdiction.as_str())?.is_none() {
                 anyhow::bail!("division {jurisdiction} is unknown: import it first");
             }
-            let at = now();
-            let row = UserRow {
-                id: new_id(),
-                display_name: display_name.unwrap_or_else(|| username.clone()),
-                username,
-                password_hash: fangpin::auth::password::hash(&password)?,
-                role: role.as_str().into(),
-                jurisdiction: jurisdiction.to_string(),
-                phone_enc: None,
-                work_unit: None,
-                disabled: false,
-                version: 1,
-                created_at: at,
-                updated_at: at,
-            };
+            let hash = fangpin::auth::password::hash(&password)?;
+            let name = display_name.unwrap_or_else(|| username.clone());
+            let row = UserRow::new(&username, hash, &name, role.as_str(), jurisdiction.as_str());
             repo::users::insert(&mut conn, &row).map_err(|e| anyhow::anyhow!("{e}"))?;
             println!("created {} ({}) for {}", row.username, row.role, row.jurisdiction);
             Ok(())

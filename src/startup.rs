@@ -17,7 +17,7 @@ use crate::auth::jwt::JwtKeys;
 use crate::config::Settings;
 use crate::crypto::{Crypto, random_key_b64};
 use crate::db::models::UserRow;
-use crate::db::{Db, new_id, now, repo};
+use crate::db::{Db, repo};
 use crate::domain::{DivisionCode, Role};
 use crate::state::AppState;
 
@@ -87,21 +87,8 @@ pub fn bootstrap(state: &AppState) -> anyhow::Result<()> {
         None => (generate_password(), true),
     };
     crate::domain::password::check_policy(&password).map_err(|e| anyhow::anyhow!("FANGPIN_ADMIN_PASSWORD: {e}"))?;
-    let at = now();
-    let admin = UserRow {
-        id: new_id(),
-        username: "admin".into(),
-        password_hash: crate::auth::password::hash(&password)?,
-        display_name: "县级管理员".into(),
-        role: Role::CountyAdmin.as_str().into(),
-        jurisdiction: jurisdiction.to_string(),
-        phone_enc: None,
-        work_unit: None,
-        disabled: false,
-        version: 1,
-        created_at: at,
-        updated_at: at,
-    };
+    let hash = crate::auth::password::hash(&password)?;
+    let admin = UserRow::new("admin", hash, "县级管理员", Role::CountyAdmin.as_str(), jurisdiction.as_str());
     repo::users::insert(&mut conn, &admin).map_err(|e| anyhow::anyhow!("{e}"))?;
     if generated {
         println!("Created the county_admin user `admin` for {jurisdiction} with the password: {password}");

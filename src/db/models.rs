@@ -22,6 +22,27 @@ pub struct UserRow {
     pub updated_at: NaiveDateTime,
 }
 
+impl UserRow {
+    /// A new enabled user at version 1.
+    pub fn new(username: &str, password_hash: String, display_name: &str, role: &str, jurisdiction: &str) -> Self {
+        let at = super::now();
+        Self {
+            id: super::new_id(),
+            username: username.to_owned(),
+            password_hash,
+            display_name: display_name.to_owned(),
+            role: role.to_owned(),
+            jurisdiction: jurisdiction.to_owned(),
+            phone_enc: None,
+            work_unit: None,
+            disabled: false,
+            version: 1,
+            created_at: at,
+            updated_at: at,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = refresh_tokens)]
 pub struct RefreshTokenRow {

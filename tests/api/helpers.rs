@@ -7,7 +7,7 @@ use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection};
 use fangpin::config::Settings;
 use fangpin::db::models::UserRow;
-use fangpin::db::{new_id, now, repo};
+use fangpin::db::repo;
 use fangpin::domain::IdNumber;
 use fangpin::startup::Application;
 use fangpin::state::AppState;
@@ -164,21 +164,7 @@ impl TestApp {
     /// Inserts a user directly (fast: the password hash is computed once) and logs them in.
     pub async fn user(&self, role: &str, jurisdiction: &str) -> Api {
         let username = format!("{role}-{}", &uuid::Uuid::now_v7().simple().to_string()[20..]);
-        let at = now();
-        let row = UserRow {
-            id: new_id(),
-            username: username.clone(),
-            password_hash: password_hash().to_owned(),
-            display_name: username.clone(),
-            role: role.into(),
-            jurisdiction: jurisdiction.into(),
-            phone_enc: None,
-            work_unit: None,
-            disabled: false,
-            version: 1,
-            created_at: at,
-            updated_at: at,
-        };
+        let row = UserRow::new(&username, password_hash().to_owned(), &username, role, jurisdiction);
         let mut c = self.state.db.conn().unwrap();
         repo::users::insert(&mut c, &row).unwrap();
         self.api_for(&username, PASSWORD).await

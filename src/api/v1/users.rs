@@ -11,7 +11,7 @@ use crate::auth::{AuthUser, password};
 use crate::crypto::Crypto;
 use crate::db::models::UserRow;
 use crate::db::repo::{self, audit, cursor};
-use crate::db::{new_id, now, write_tx};
+use crate::db::write_tx;
 use crate::domain::phone::mask_phone;
 use crate::domain::validation::{optional_text, required_text};
 use crate::domain::{DivisionCode, FieldErrors, Phone, Role};
@@ -150,21 +150,9 @@ pub async fn create(state: Data<AppState>, user: AuthUser, body: Json<CreateUser
     if !errs.is_empty() {
         return Err(errs.into());
     }
-    let at = now();
-    let row = UserRow {
-        id: new_id(),
-        username,
-        password_hash: password::hash(&b.password)?,
-        display_name,
-        role: role.as_str().into(),
-        jurisdiction: jurisdiction.to_string(),
-        phone_enc: phone.map(|p| state.crypto.seal(p.as_str())),
-        work_unit,
-        disabled: false,
-        version: 1,
-        created_at: at,
-        updated_at: at,
-    };
+    let mut row = UserRow::new(&username, password::hash(&b.password)?, &display_name, role.as_str(), jurisdiction.as_str());
+    row.phone_enc = phone.map(|p| state.crypto.seal(p.as_str()));
+    row.work_unit = work_unit;
     let actor = user.actor();
     let saved = row.clone();
     state
