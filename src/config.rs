@@ -50,6 +50,20 @@ pub struct Settings {
     pub log_format: LogFormat,
     /// Seconds an authenticated user is reused without a database read (0: read every request).
     pub auth_cache_secs: u64,
+    /// A capture less precise than this never becomes a home (metres).
+    pub location_max_accuracy_m: f64,
+    /// A capture farther than this from the home is a move to confirm (metres).
+    pub location_move_threshold_m: f64,
+    /// A capture farther than this from the village centre is flagged (metres).
+    pub location_village_radius_m: f64,
+    /// Homes a village needs before its median is used as its centre.
+    pub location_village_centre_min_homes: usize,
+    /// Tolerated phone clock skew into the future (seconds).
+    pub location_clock_skew_secs: i64,
+    /// A capture older than this on arrival does not become the home (days).
+    pub location_max_age_days: i64,
+    /// A home captured longer ago than this counts as stale in coverage (days).
+    pub location_stale_after_days: i64,
     /// Service time zone for dates (statistical year, publicity periods).
     pub timezone: String,
 }
@@ -74,6 +88,13 @@ impl Default for Settings {
             login_max_failures_per_address: 30,
             log_format: LogFormat::Text,
             auth_cache_secs: 5,
+            location_max_accuracy_m: 50.0,
+            location_move_threshold_m: 200.0,
+            location_village_radius_m: 15_000.0,
+            location_village_centre_min_homes: 5,
+            location_clock_skew_secs: 300,
+            location_max_age_days: 30,
+            location_stale_after_days: 1095,
             timezone: "Asia/Shanghai".into(),
         }
     }
@@ -96,6 +117,17 @@ impl Settings {
         match self.database_url.as_deref().map(str::trim) {
             Some(url) if !url.is_empty() => url.to_owned(),
             _ => self.data_dir.join("fangpin.db").to_string_lossy().into_owned(),
+        }
+    }
+
+    pub fn capture_rules(&self) -> crate::domain::location::CaptureRules {
+        crate::domain::location::CaptureRules {
+            max_accuracy_m: self.location_max_accuracy_m,
+            move_threshold_m: self.location_move_threshold_m,
+            village_radius_m: self.location_village_radius_m,
+            village_centre_min_homes: self.location_village_centre_min_homes,
+            clock_skew: chrono::Duration::seconds(self.location_clock_skew_secs),
+            max_age: chrono::Duration::days(self.location_max_age_days),
         }
     }
 

@@ -191,23 +191,8 @@ pub fn load_scale(db: &Db, crypto: &Crypto, total: u32) -> anyhow::Result<usize>
             }
             k += 4;
             let h = household(&mut rng, &code, household_number(&code, BULK_FIRST_SEQUENCE + seq));
-            let at = crate::db::now();
-            let row = crate::db::models::HouseholdRow {
-                id: crate::db::new_id(),
-                client_id: None,
-                number: h.number.unwrap_or_default(),
-                village_code: village.clone(),
-                township_code: code.ancestor(Level::Township).map(|d| d.to_string()).unwrap_or_default(),
-                county_code: DEMO_COUNTY.into(),
-                address: None,
-                category: h.category.as_str().into(),
-                head_name: people[0].name.clone(),
-                has_location: false,
-                version: 1,
-                created_by: "bulk-load".into(),
-                created_at: at,
-                updated_at: at,
-            };
+            let number = h.number.unwrap_or_default();
+            let row = crate::db::models::HouseholdRow::new(&code, number, h.category.as_str(), &people[0].name, "bulk-load");
             members.extend(people.iter().map(|m| repo::households::member_row(crypto, &row.id, m)));
             rows.push(row);
         }

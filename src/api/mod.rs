@@ -28,6 +28,7 @@ use crate::error::ApiError;
         (name = "auth", description = "Login, tokens and users 用户"),
         (name = "divisions", description = "Places 区划: county, township, village"),
         (name = "households", description = "Households 户 and members 家庭成员"),
+        (name = "locations", description = "Home locations 住户定位 and coverage 覆盖率"),
     )
 )]
 pub struct ApiDoc;
@@ -50,6 +51,7 @@ pub fn api_v1(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     v1::users::routes(cfg);
     v1::divisions::routes(cfg);
     v1::households::routes(cfg);
+    v1::locations::routes(cfg);
 }
 
 /// The generated OpenAPI document (also what `fangpin openapi` prints).

@@ -67,6 +67,7 @@ pub struct DivisionRow {
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = households)]
+#[diesel(treat_none_as_null = true)]
 pub struct HouseholdRow {
     pub id: String,
     pub client_id: Option<String>,
@@ -82,6 +83,44 @@ pub struct HouseholdRow {
     pub created_by: String,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub home_location_id: Option<String>,
+    pub home_lat: Option<f64>,
+    pub home_lon: Option<f64>,
+    pub home_accuracy_m: Option<f64>,
+    pub home_captured_at: Option<NaiveDateTime>,
+    pub pending_move_id: Option<String>,
+    pub last_capture_low_accuracy: bool,
+}
+
+impl HouseholdRow {
+    /// A new household at version 1 with no home yet.
+    pub fn new(village: &crate::domain::DivisionCode, number: String, category: &str, head_name: &str, created_by: &str) -> Self {
+        use crate::domain::Level;
+        let at = super::now();
+        Self {
+            id: super::new_id(),
+            client_id: None,
+            number,
+            village_code: village.to_string(),
+            township_code: village.ancestor(Level::Township).map(|d| d.to_string()).unwrap_or_default(),
+            county_code: village.ancestor(Level::County).map(|d| d.to_string()).unwrap_or_default(),
+            address: None,
+            category: category.to_owned(),
+            head_name: head_name.to_owned(),
+            has_location: false,
+            version: 1,
+            created_by: created_by.to_owned(),
+            created_at: at,
+            updated_at: at,
+            home_location_id: None,
+            home_lat: None,
+            home_lon: None,
+            home_accuracy_m: None,
+            home_captured_at: None,
+            pending_move_id: None,
+            last_capture_low_accuracy: false,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
@@ -116,4 +155,31 @@ pub struct AuditRow {
     pub household_id: Option<String>,
     pub before_json: Option<String>,
     pub after_json: Option<String>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = locations)]
+pub struct LocationRow {
+    pub id: String,
+    pub household_id: String,
+    pub client_id: Option<String>,
+    pub lat: f64,
+    pub lon: f64,
+    pub orig_lat: f64,
+    pub orig_lon: f64,
+    pub orig_crs: String,
+    pub accuracy_m: f64,
+    pub altitude_m: Option<f64>,
+    pub captured_at: NaiveDateTime,
+    pub source: String,
+    pub mock_location: bool,
+    /// JSON array of flag names.
+    pub flags: String,
+    pub moved_m: Option<f64>,
+    pub status: String,
+    pub captured_by: String,
+    pub captured_by_name: String,
+    pub confirmed_by_name: Option<String>,
+    pub confirmed_at: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
 }

@@ -64,6 +64,39 @@ diesel::table! {
         created_by -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        home_location_id -> Nullable<Text>,
+        home_lat -> Nullable<Double>,
+        home_lon -> Nullable<Double>,
+        home_accuracy_m -> Nullable<Double>,
+        home_captured_at -> Nullable<Timestamp>,
+        pending_move_id -> Nullable<Text>,
+        last_capture_low_accuracy -> Bool,
+    }
+}
+
+diesel::table! {
+    locations (id) {
+        id -> Text,
+        household_id -> Text,
+        client_id -> Nullable<Text>,
+        lat -> Double,
+        lon -> Double,
+        orig_lat -> Double,
+        orig_lon -> Double,
+        orig_crs -> Text,
+        accuracy_m -> Double,
+        altitude_m -> Nullable<Double>,
+        captured_at -> Timestamp,
+        source -> Text,
+        mock_location -> Bool,
+        flags -> Text,
+        moved_m -> Nullable<Double>,
+        status -> Text,
+        captured_by -> Text,
+        captured_by_name -> Text,
+        confirmed_by_name -> Nullable<Text>,
+        confirmed_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
     }
 }
 
@@ -101,5 +134,6 @@ diesel::table! {
 }
 
 diesel::joinable!(members -> households (household_id));
+diesel::joinable!(locations -> households (household_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
-diesel::allow_tables_to_appear_in_same_query!(users, refresh_tokens, login_failures, divisions, households, members, audit_log);
+diesel::allow_tables_to_appear_in_same_query!(users, refresh_tokens, login_failures, divisions, households, members, audit_log, locations);

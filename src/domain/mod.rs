@@ -3,6 +3,7 @@
 pub mod division;
 pub mod household;
 pub mod id_number;
+pub mod location;
 pub mod password;
 pub mod phone;
 pub mod role;

@@ -5,6 +5,7 @@ mod auth;
 mod divisions;
 mod helpers;
 mod households;
+mod locations;
 mod members;
 mod ops;
 mod personal_data;

@@ -69,6 +69,15 @@ impl MemberView {
 }
 
 #[derive(Serialize, ToSchema)]
+pub struct HomeView {
+    pub location_id: String,
+    pub lat: f64,
+    pub lon: f64,
+    pub accuracy_m: Option<f64>,
+    pub captured_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+#[derive(Serialize, ToSchema)]
 pub struct HouseholdView {
     pub id: String,
     /// 户编号
@@ -84,6 +93,10 @@ pub struct HouseholdView {
     pub head_name: String,
     /// Whether an accepted home location exists.
     pub has_location: bool,
+    /// The accepted home location (WGS-84), if any.
+    pub home: Option<HomeView>,
+    /// A captured move waiting for a village officer's confirmation.
+    pub pending_move_id: Option<String>,
     /// Members; in a single read also the removed ones (with `removed_at`).
     pub members: Vec<MemberView>,
     /// Version for `If-Match` (also the `ETag`).
@@ -104,6 +117,17 @@ impl HouseholdView {
             category: Category::parse(&h.category).unwrap_or(Category::Ordinary),
             head_name: h.head_name.clone(),
             has_location: h.has_location,
+            home: match (&h.home_location_id, h.home_lat, h.home_lon) {
+                (Some(id), Some(lat), Some(lon)) => Some(HomeView {
+                    location_id: id.clone(),
+                    lat,
+                    lon,
+                    accuracy_m: h.home_accuracy_m,
+                    captured_at: h.home_captured_at.map(utc),
+                }),
+                _ => None,
+            },
+            pending_move_id: h.pending_move_id.clone(),
             members: members.iter().filter(|m| m.household_id == h.id).map(|m| MemberView::from_row(m, crypto, full)).collect(),
             version: h.version,
             created_at: utc(h.created_at),
@@ -160,6 +184,11 @@ pub async fn list(state: Data<AppState>, user: AuthUser, q: Query<ListQuery>) ->
         after: cursor::decode(q.cursor.as_deref())?,
         limit: cursor::limit(q.limit),
     };
+    Ok(HttpResponse::Ok().json(page(&state, scope, filter).await?))
+}
+
+/// One page of households with their current members, masked.
+pub async fn page(state: &AppState, scope: crate::auth::Scope, filter: ListFilter) -> Result<HouseholdPage, ApiError> {
     let limit = filter.limit;
     let (rows, members) = state
         .db
@@ -172,7 +201,7 @@ pub async fn list(state: Data<AppState>, user: AuthUser, q: Query<ListQuery>) ->
         .await?;
     let next_cursor = (rows.len() as i64 == limit).then(|| rows.last().map(|r| cursor::encode(&r.id))).flatten();
     let items = rows.iter().map(|h| HouseholdView::build(h, &members, &state.crypto, false)).collect();
-    Ok(HttpResponse::Ok().json(HouseholdPage { items, next_cursor }))
+    Ok(HouseholdPage { items, next_cursor })
 }
 
 #[derive(Deserialize, ToSchema)]

@@ -3,4 +3,5 @@
 pub mod auth;
 pub mod divisions;
 pub mod households;
+pub mod locations;
 pub mod users;

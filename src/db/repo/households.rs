@@ -16,34 +16,45 @@ use crate::domain::phone::mask_phone;
 use crate::domain::{Category, DivisionCode, Level, Relation, RemovalReason};
 use crate::error::ApiError;
 
-type Boxed = households::BoxedQuery<'static, Backend>;
+pub type Boxed = households::BoxedQuery<'static, Backend>;
 
 /// Households the scope covers: the only entry point for household queries.
-fn scoped(scope: &Scope) -> Boxed {
-    let q = households::table.into_boxed();
+pub fn scoped(scope: &Scope) -> Boxed {
+    households::table.into_boxed().filter(scope_filter(scope))
+}
+
+/// The scope as a filter expression, for queries that cannot be boxed (grouped counts).
+pub type Filter = Box<dyn BoxableExpression<households::table, Backend, SqlType = diesel::sql_types::Bool>>;
+
+pub fn scope_filter(scope: &Scope) -> Filter {
     match scope {
-        Scope::County(c) => q.filter(households::county_code.eq(c.as_str().to_owned())),
-        Scope::Township(t) => q.filter(households::township_code.eq(t.as_str().to_owned())),
-        Scope::Village(v) | Scope::Cadre { village: v, .. } => q.filter(households::village_code.eq(v.as_str().to_owned())),
+        Scope::County(c) => Box::new(households::county_code.eq(c.as_str().to_owned())),
+        Scope::Township(t) => Box::new(households::township_code.eq(t.as_str().to_owned())),
+        Scope::Village(v) | Scope::Cadre { village: v, .. } => Box::new(households::village_code.eq(v.as_str().to_owned())),
+    }
+}
+
+/// A division as a filter expression (the caller checked `scope.covers`).
+pub fn division_filter(division: &DivisionCode) -> Filter {
+    let code = division.as_str().to_owned();
+    match division.level() {
+        Level::Village => Box::new(households::village_code.eq(code)),
+        Level::Township => Box::new(households::township_code.eq(code)),
+        Level::County => Box::new(households::county_code.eq(code)),
+        Level::City | Level::Province => Box::new(households::county_code.like(format!("{}%", division.prefix()))),
     }
 }
 
 /// Narrows to a division inside the scope (the caller checked `scope.covers`).
-fn within(q: Boxed, division: &DivisionCode) -> Boxed {
-    let code = division.as_str().to_owned();
-    match division.level() {
-        Level::Village => q.filter(households::village_code.eq(code)),
-        Level::Township => q.filter(households::township_code.eq(code)),
-        Level::County => q.filter(households::county_code.eq(code)),
-        Level::City | Level::Province => q.filter(households::county_code.like(format!("{}%", division.prefix()))),
-    }
+pub fn within(q: Boxed, division: &DivisionCode) -> Boxed {
+    q.filter(division_filter(division))
 }
 
 pub fn find(c: &mut DbConnection, scope: &Scope, id: &str) -> QueryResult<Option<HouseholdRow>> {
     scoped(scope).filter(households::id.eq(id.to_owned())).select(HouseholdRow::as_select()).first(c).optional()
 }
 
-fn get(c: &mut DbConnection, scope: &Scope, id: &str) -> Result<HouseholdRow, ApiError> {
+pub fn get(c: &mut DbConnection, scope: &Scope, id: &str) -> Result<HouseholdRow, ApiError> {
     find(c, scope, id)?.ok_or(ApiError::NotFound)
 }
 
@@ -215,23 +226,9 @@ fn insert_household(c: &mut DbConnection, scope: &Scope, crypto: &Crypto, actor:
         None => next_number(c, &new.village)?,
     };
     let head = new.members.iter().find(|m| m.relation == Relation::Head).map(|m| m.name.clone()).unwrap_or_default();
-    let at = now();
-    let row = HouseholdRow {
-        id: new_id(),
-        client_id: new.client_id.clone(),
-        number,
-        village_code: new.village.as_str().to_owned(),
-        township_code: new.village.ancestor(Level::Township).map(|d| d.as_str().to_owned()).unwrap_or_default(),
-        county_code: new.village.ancestor(Level::County).map(|d| d.as_str().to_owned()).unwrap_or_default(),
-        address: new.address.clone(),
-        category: new.category.as_str().to_owned(),
-        head_name: head,
-        has_location: false,
-        version: 1,
-        created_by: actor.id.clone().unwrap_or_default(),
-        created_at: at,
-        updated_at: at,
-    };
+    let mut row = HouseholdRow::new(&new.village, number, new.category.as_str(), &head, actor.id.as_deref().unwrap_or_default());
+    row.client_id = new.client_id.clone();
+    row.address = new.address.clone();
     diesel::insert_into(households::table).values(&row).execute(c)?;
     let mut snapshots = Vec::new();
     for m in &new.members {
@@ -306,7 +303,7 @@ pub fn update(c: &mut DbConnection, scope: &Scope, actor: &Actor, id: &str, expe
 }
 
 /// Writes `next` over `before` with the version bumped, if nobody else wrote in between.
-fn bump_with(c: &mut DbConnection, before: &HouseholdRow, mut next: HouseholdRow) -> Result<HouseholdRow, ApiError> {
+pub fn bump_with(c: &mut DbConnection, before: &HouseholdRow, mut next: HouseholdRow) -> Result<HouseholdRow, ApiError> {
     next.version = before.version + 1;
     next.updated_at = now();
     let n = diesel::update(households::table.filter(households::id.eq(&before.id)).filter(households::version.eq(before.version)))

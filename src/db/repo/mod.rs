@@ -2,7 +2,9 @@
 
 pub mod audit;
 pub mod divisions;
+pub mod coverage;
 pub mod households;
+pub mod locations;
 pub mod tokens;
 pub mod users;
 

@@ -1,0 +1,488 @@
+//! Home locations 住户位置: capture from phones (WGS-84, GCJ-02 or BD-09), history, move
+//! confirmation, coverage reports for townships and GeoJSON for maps.
+
+use actix_web::http::StatusCode;
+use actix_web::web::{Bytes, Data, Json, Path, Query};
+use actix_web::{HttpResponse, get, post};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::api::{path_id, utc};
+use crate::auth::AuthUser;
+use crate::db::models::LocationRow;
+use crate::db::repo::coverage::{self, Counts};
+use crate::db::repo::locations::{self as repo, NewCapture, Recorded};
+use crate::db::repo::{cursor, divisions};
+use crate::domain::location::{CaptureStatus, Flag};
+use crate::domain::validation::DomainError;
+use crate::domain::{DivisionCode, FieldErrors, Level, Role};
+use crate::error::{ApiError, Problem};
+use crate::geo::{Crs, LatLon, from_wgs84, to_wgs84};
+use crate::state::AppState;
+
+pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(capture).service(history).service(confirm).service(reject).service(coverage_report).service(missing).service(geojson);
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct CaptureBody {
+    /// Latitude in `crs`.
+    #[schema(value_type = f64)]
+    pub lat: Value,
+    /// Longitude in `crs`.
+    #[schema(value_type = f64)]
+    pub lon: Value,
+    /// `wgs84` (default, raw GPS), `gcj02` (Amap, Tencent) or `bd09` (Baidu).
+    #[schema(value_type = Option<Crs>)]
+    pub crs: Option<String>,
+    /// Horizontal accuracy reported by the phone (metres).
+    pub accuracy_m: f64,
+    pub altitude_m: Option<f64>,
+    /// When the phone took the fix (RFC 3339 with offset).
+    pub captured_at: String,
+    /// `gps`, `network` or `map_pick`.
+    pub source: String,
+    /// The phone reported a mock location provider.
+    pub mock_location: Option<bool>,
+    /// UUID chosen by the phone: a retry returns the first result.
+    pub client_id: String,
+}
+
+/// A number, or a number in a string (`"NaN"` is named as out of range rather than malformed).
+fn number(v: &Value) -> Result<f64, DomainError> {
+    match v {
+        Value::Number(n) => n.as_f64().ok_or_else(|| DomainError::new("invalid_value", "not a number")),
+        Value::String(s) => s.trim().parse::<f64>().map_err(|_| DomainError::new("invalid_value", "not a number")),
+        _ => Err(DomainError::new("invalid_value", "expected a number")),
+    }
+}
+
+fn parse_capture(household_id: String, b: CaptureBody) -> Result<NewCapture, ApiError> {
+    let mut errs = FieldErrors::new();
+    let lat = errs.check("lat", number(&b.lat));
+    let lon = errs.check("lon", number(&b.lon));
+    let crs = errs.check("crs", Crs::parse(b.crs.as_deref().unwrap_or("wgs84")));
+    let original = match (lat, lon) {
+        (Some(lat), Some(lon)) => match LatLon::parse(lat, lon) {
+            Ok(p) => Some(p),
+            Err((field, e)) => {
+                errs.add(field, e.code, e.message);
+                // Both may be out of range: report the other one too.
+                if field == "lat" && LatLon::parse(0.0, lon).is_err() {
+                    errs.add("lon", "out_of_range", "longitude must be a finite number within ±180");
+                }
+                None
+            }
+        },
+        _ => None,
+    };
+    if !b.accuracy_m.is_finite() || b.accuracy_m < 0.0 {
+        errs.add("accuracy_m", "out_of_range", "accuracy must be a non-negative number of metres");
+    }
+    if b.altitude_m.is_some_and(|a| !a.is_finite() || !(-500.0..=9000.0).contains(&a)) {
+        errs.add("altitude_m", "out_of_range", "altitude must lie between -500 and 9000 m");
+    }
+    let captured_at = errs.check(
+        "captured_at",
+        DateTime::parse_from_rfc3339(b.captured_at.trim())
+            .map(|d| d.with_timezone(&Utc))
+            .map_err(|_| DomainError::new("invalid_value", "an RFC 3339 time with offset, e.g. 2026-11-22T10:00:00+08:00")),
+    );
+    if !matches!(b.source.as_str(), "gps" | "network" | "map_pick") {
+        errs.add("source", "invalid_value", "must be one of: gps, network, map_pick");
+    }
+    let client_id = errs.check(
+        "client_id",
+        uuid::Uuid::parse_str(b.client_id.trim()).map(|u| u.to_string()).map_err(|_| DomainError::new("invalid_value", "client_id must be a UUID")),
+    );
+    match (original, crs, captured_at, client_id) {
+        (Some(original), Some(crs), Some(captured_at), Some(client_id)) if errs.is_empty() => Ok(NewCapture {
+            household_id,
+            client_id,
+            point: to_wgs84(original, crs),
+            original,
+            crs,
+            accuracy_m: b.accuracy_m,
+            altitude_m: b.altitude_m,
+            captured_at,
+            source: b.source,
+            mock_location: b.mock_location.unwrap_or(false),
+        }),
+        _ => Err(errs.into()),
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Position {
+    pub lat: f64,
+    pub lon: f64,
+    pub crs: Crs,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct LocationView {
+    pub id: String,
+    pub household_id: String,
+    /// Where the capture is, in WGS-84.
+    pub wgs84: LatLon,
+    /// As the phone sent it.
+    pub original: Position,
+    /// In the CRS asked for with `?crs=` (reads only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub position: Option<Position>,
+    pub accuracy_m: f64,
+    pub altitude_m: Option<f64>,
+    pub captured_at: DateTime<Utc>,
+    pub source: String,
+    pub mock_location: bool,
+    /// Whether this capture is now the household's home.
+    pub became_home: bool,
+    pub status: CaptureStatus,
+    /// Distance to the home it would replace, for a move.
+    pub moved_m: Option<f64>,
+    pub flags: Vec<Flag>,
+    /// Username of who captured it.
+    pub captured_by: String,
+    /// Username of who confirmed or rejected the move.
+    pub confirmed_by: Option<String>,
+    pub confirmed_at: Option<DateTime<Utc>>,
+}
+
+impl LocationView {
+    fn from_row(r: &LocationRow, crs: Option<Crs>) -> Self {
+        let status = CaptureStatus::parse(&r.status);
+        let wgs84 = LatLon { lat: r.lat, lon: r.lon };
+        Self {
+            id: r.id.clone(),
+            household_id: r.household_id.clone(),
+            wgs84,
+            original: Position { lat: r.orig_lat, lon: r.orig_lon, crs: Crs::parse(&r.orig_crs).unwrap_or(Crs::Wgs84) },
+            position: crs.map(|c| {
+                let p = from_wgs84(wgs84, c);
+                Position { lat: p.lat, lon: p.lon, crs: c }
+            }),
+            accuracy_m: r.accuracy_m,
+            altitude_m: r.altitude_m,
+            captured_at: utc(r.captured_at),
+            source: r.source.clone(),
+            mock_location: r.mock_location,
+            became_home: matches!(status, CaptureStatus::Home | CaptureStatus::Confirmed),
+            status,
+            moved_m: r.moved_m,
+            flags: serde_json::from_str(&r.flags).unwrap_or_default(),
+            captured_by: r.captured_by_name.clone(),
+            confirmed_by: r.confirmed_by_name.clone(),
+            confirmed_at: r.confirmed_at.map(utc),
+        }
+    }
+}
+
+/// Record a capture of the household's home from a phone.
+#[utoipa::path(tag = "locations", security(("bearer" = [])), params(("id" = String, Path, description = "household id")), request_body = CaptureBody, responses(
+    (status = 201, body = LocationView),
+    (status = 200, description = "the same client_id was sent before: the first result", body = LocationView),
+    (status = 403, body = Problem, content_type = "application/problem+json"),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+    (status = 422, body = Problem, content_type = "application/problem+json"),
+))]
+#[post("/households/{id}/locations")]
+pub async fn capture(state: Data<AppState>, user: AuthUser, id: Path<String>, body: Json<CaptureBody>) -> Result<HttpResponse, ApiError> {
+    let cap = parse_capture(path_id(&id)?, body.into_inner())?;
+    let (scope, actor) = (user.scope(), user.actor());
+    let rules = state.settings.capture_rules();
+    let may = user.role != Role::Auditor;
+    let recorded = state
+        .db
+        .run(move |c| {
+            // Scope before role: a household outside the jurisdiction does not exist.
+            crate::db::repo::households::get(c, &scope, &cap.household_id)?;
+            if !may {
+                return Err(ApiError::Forbidden("an auditor may not capture locations".into()));
+            }
+            repo::record(c, &scope, &actor, &rules, &cap)
+        })
+        .await?;
+    let (status, row) = match recorded {
+        Recorded::New(r) => (StatusCode::CREATED, r),
+        Recorded::Existing(r) => (StatusCode::OK, r),
+    };
+    Ok(HttpResponse::build(status).json(LocationView::from_row(&row, None)))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct HistoryQuery {
+    /// Also give each position in `gcj02` or `bd09` (for Chinese map SDKs).
+    pub crs: Option<String>,
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+}
+
+fn parse_crs(crs: Option<&str>) -> Result<Option<Crs>, ApiError> {
+    crs.map(|c| Crs::parse(c).map_err(|e| ApiError::invalid("crs", e.code, e.message))).transpose()
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct LocationPage {
+    pub items: Vec<LocationView>,
+    pub next_cursor: Option<String>,
+}
+
+/// The household's captures, newest first, with flags and who captured or confirmed them.
+#[utoipa::path(tag = "locations", security(("bearer" = [])), params(("id" = String, Path, description = "household id"), HistoryQuery), responses(
+    (status = 200, body = LocationPage),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+    (status = 422, body = Problem, content_type = "application/problem+json"),
+))]
+#[get("/households/{id}/locations")]
+pub async fn history(state: Data<AppState>, user: AuthUser, id: Path<String>, q: Query<HistoryQuery>) -> Result<HttpResponse, ApiError> {
+    let id = path_id(&id)?;
+    let crs = parse_crs(q.crs.as_deref())?;
+    let before = cursor::decode(q.cursor.as_deref())?;
+    let limit = cursor::limit(q.limit);
+    let scope = user.scope();
+    let rows = state.db.run(move |c| repo::history(c, &scope, &id, before.as_deref(), limit)).await?;
+    let next_cursor = (rows.len() as i64 == limit).then(|| rows.last().map(|r| cursor::encode(&r.id))).flatten();
+    Ok(HttpResponse::Ok().json(LocationPage { items: rows.iter().map(|r| LocationView::from_row(r, crs)).collect(), next_cursor }))
+}
+
+async fn decide(state: Data<AppState>, user: AuthUser, path: Path<(String, String)>, accept: bool) -> Result<HttpResponse, ApiError> {
+    let (id, loc) = path.into_inner();
+    let (id, loc) = (path_id(&id)?, path_id(&loc)?);
+    let (scope, actor) = (user.scope(), user.actor());
+    let may = matches!(user.role, Role::CountyAdmin | Role::TownshipReviewer | Role::VillageOfficer);
+    let row = state
+        .db
+        .run(move |c| {
+            crate::db::repo::households::get(c, &scope, &id)?;
+            if !may {
+                return Err(ApiError::Forbidden("only a village officer or above decides a move".into()));
+            }
+            repo::decide_move(c, &scope, &actor, &id, &loc, accept)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(LocationView::from_row(&row, None)))
+}
+
+/// Confirm a moved home: the capture becomes the household's home (village officer and above).
+#[utoipa::path(tag = "locations", security(("bearer" = [])), params(("id" = String, Path, description = "household id"), ("loc" = String, Path, description = "capture id")), responses(
+    (status = 200, body = LocationView),
+    (status = 403, body = Problem, content_type = "application/problem+json"),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+    (status = 409, description = "not a pending move", body = Problem, content_type = "application/problem+json"),
+))]
+#[post("/households/{id}/locations/{loc}/confirm")]
+pub async fn confirm(state: Data<AppState>, user: AuthUser, path: Path<(String, String)>) -> Result<HttpResponse, ApiError> {
+    decide(state, user, path, true).await
+}
+
+/// Reject a moved home: the current home stays (village officer and above).
+#[utoipa::path(tag = "locations", security(("bearer" = [])), params(("id" = String, Path, description = "household id"), ("loc" = String, Path, description = "capture id")), responses(
+    (status = 200, body = LocationView),
+    (status = 403, body = Problem, content_type = "application/problem+json"),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+    (status = 409, description = "not a pending move", body = Problem, content_type = "application/problem+json"),
+))]
+#[post("/households/{id}/locations/{loc}/reject")]
+pub async fn reject(state: Data<AppState>, user: AuthUser, path: Path<(String, String)>) -> Result<HttpResponse, ApiError> {
+    decide(state, user, path, false).await
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct CoverageQuery {
+    /// County, township or village code inside your jurisdiction (default: your jurisdiction).
+    pub division: Option<String>,
+    /// The campaign year (photo figures per year arrive with photos).
+    pub year: Option<i32>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CoverageRow {
+    pub code: String,
+    pub name: String,
+    pub level: Level,
+    /// Households in scope.
+    pub households: i64,
+    /// With an accepted home location.
+    pub located: i64,
+    /// `located / households` in percent, one decimal.
+    pub located_pct: f64,
+    /// Homes captured longer ago than the configured age (default 3 years).
+    pub stale: i64,
+    /// Households whose latest capture was too imprecise to become the home.
+    pub low_accuracy: i64,
+    /// Moves waiting for a village officer.
+    pub pending_moves: i64,
+}
+
+impl CoverageRow {
+    fn new(code: String, name: String, c: &Counts) -> Self {
+        let level = DivisionCode::parse(&code).map(|d| d.level()).unwrap_or(Level::Village);
+        let pct = if c.households == 0 { 0.0 } else { (c.located as f64 * 1000.0 / c.households as f64).round() / 10.0 };
+        Self { code, name, level, households: c.households, located: c.located, located_pct: pct, stale: c.stale, low_accuracy: c.low_accuracy, pending_moves: c.pending_moves }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CoverageView {
+    pub year: i32,
+    /// The division asked for, with its totals.
+    pub division: CoverageRow,
+    /// Each child (townships of a county, villages of a township), also those with no households.
+    pub children: Vec<CoverageRow>,
+}
+
+fn division_in_scope(user: &AuthUser, code: Option<&str>) -> Result<DivisionCode, ApiError> {
+    let scope = user.scope();
+    let d = match code {
+        Some(c) => DivisionCode::parse(c).map_err(|e| ApiError::invalid("division", e.code, e.message))?,
+        None => scope.division().clone(),
+    };
+    if scope.covers(&d) { Ok(d) } else { Err(ApiError::NotFound) }
+}
+
+/// Location coverage 定位覆盖率 of a division and each child, counted in the database.
+#[utoipa::path(tag = "locations", security(("bearer" = [])), params(CoverageQuery), responses(
+    (status = 200, body = CoverageView),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+    (status = 422, body = Problem, content_type = "application/problem+json"),
+))]
+#[get("/coverage")]
+pub async fn coverage_report(state: Data<AppState>, user: AuthUser, q: Query<CoverageQuery>) -> Result<HttpResponse, ApiError> {
+    let division = division_in_scope(&user, q.division.as_deref())?;
+    let year = q.year.unwrap_or_else(|| chrono::Datelike::year(&state.today()));
+    if !(2014..=2100).contains(&year) {
+        return Err(ApiError::invalid("year", "out_of_range", "a campaign year from 2014"));
+    }
+    let stale_before = crate::db::now() - chrono::Duration::days(state.settings.location_stale_after_days);
+    let scope = user.scope();
+    let view = state
+        .db
+        .run(move |c| {
+            let me = divisions::get(c, division.as_str())?.ok_or(ApiError::NotFound)?;
+            let counts = coverage::by_child(c, &scope, &division, stale_before)?;
+            let kids = if division.level() == Level::Village { Vec::new() } else { divisions::children(c, division.as_str())? };
+            let mut total = Counts::default();
+            counts.iter().for_each(|(_, n)| total.add(n));
+            let children = kids
+                .into_iter()
+                .filter(|k| DivisionCode::parse(&k.code).is_ok_and(|d| scope.covers(&d)))
+                .map(|k| {
+                    let n = counts.iter().find(|(code, _)| *code == k.code).map(|(_, n)| n.clone()).unwrap_or_default();
+                    CoverageRow::new(k.code, k.name, &n)
+                })
+                .collect();
+            Ok(CoverageView { year, division: CoverageRow::new(me.code, me.name, &total), children })
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct MissingQuery {
+    pub division: Option<String>,
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+}
+
+/// Households without an accepted home location (masked), paged: the list a cadre works down.
+#[utoipa::path(tag = "locations", security(("bearer" = [])), params(MissingQuery), responses(
+    (status = 200, body = crate::api::v1::households::HouseholdPage),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+))]
+#[get("/coverage/missing")]
+pub async fn missing(state: Data<AppState>, user: AuthUser, q: Query<MissingQuery>) -> Result<HttpResponse, ApiError> {
+    let division = division_in_scope(&user, q.division.as_deref())?;
+    let filter = crate::db::repo::households::ListFilter {
+        division: Some(division),
+        has_location: Some(false),
+        after: cursor::decode(q.cursor.as_deref())?,
+        limit: cursor::limit(q.limit),
+        ..Default::default()
+    };
+    let page = crate::api::v1::households::page(&state, user.scope(), filter).await?;
+    Ok(HttpResponse::Ok().json(page))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct GeoJsonQuery {
+    pub division: Option<String>,
+    /// `wgs84` (default, RFC 7946), or `gcj02` / `bd09` for Chinese map SDKs.
+    pub crs: Option<String>,
+}
+
+/// `王**`: the family name and a star per further character.
+fn mask_name(name: &str) -> String {
+    let mut chars = name.chars();
+    chars.next().map(|f| std::iter::once(f).chain(chars.map(|_| '*')).collect()).unwrap_or_default()
+}
+
+fn feature(h: &coverage::Home, crs: Crs) -> Value {
+    let p = from_wgs84(LatLon { lat: h.lat, lon: h.lon }, crs);
+    json!({
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": [(p.lon * 1e7).round() / 1e7, (p.lat * 1e7).round() / 1e7]},
+        "properties": {
+            "id": h.id, "number": h.number, "head_name": mask_name(&h.head_name), "category": h.category,
+            "accuracy_m": h.accuracy_m, "captured_at": h.captured_at.map(utc), "pending_move": h.pending_move,
+        },
+    })
+}
+
+/// Homes as an RFC 7946 FeatureCollection, streamed page by page for large divisions.
+#[utoipa::path(tag = "locations", security(("bearer" = [])), params(GeoJsonQuery), responses(
+    (status = 200, description = "application/geo+json FeatureCollection", body = Object, content_type = "application/geo+json"),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+    (status = 422, body = Problem, content_type = "application/problem+json"),
+))]
+#[get("/households.geojson")]
+pub async fn geojson(state: Data<AppState>, user: AuthUser, q: Query<GeoJsonQuery>) -> Result<HttpResponse, ApiError> {
+    let division = division_in_scope(&user, q.division.as_deref())?;
+    let crs = parse_crs(q.crs.as_deref())?.unwrap_or(Crs::Wgs84);
+    let scope = user.scope();
+    // The first page is read before answering, so a database failure is still a clean 503.
+    let (s2, d2) = (scope.clone(), division.clone());
+    let first = state.db.run(move |c| Ok(coverage::homes(c, &s2, &d2, None, PAGE)?)).await?;
+    struct Cursor {
+        rows: Vec<coverage::Home>,
+        started: bool,
+        done: bool,
+    }
+    let db = state.db.clone();
+    let stream = futures_util::stream::unfold(Cursor { rows: first, started: false, done: false }, move |mut cur| {
+        let (db, scope, division) = (db.clone(), scope.clone(), division.clone());
+        async move {
+            if cur.done {
+                return None;
+            }
+            let mut out = String::new();
+            if !cur.started {
+                out.push_str(r#"{"type":"FeatureCollection","features":["#);
+            }
+            for (i, h) in cur.rows.iter().enumerate() {
+                if cur.started || i > 0 {
+                    out.push(',');
+                }
+                out.push_str(&feature(h, crs).to_string());
+            }
+            let last = cur.rows.last().map(|h| h.id.clone());
+            let full = cur.rows.len() as i64 == PAGE;
+            cur.started = cur.started || !cur.rows.is_empty();
+            if full {
+                let next = db.run(move |c| Ok(coverage::homes(c, &scope, &division, last.as_deref(), PAGE)?)).await;
+                match next {
+                    Ok(rows) => cur.rows = rows,
+                    Err(e) => return Some((Err(actix_web::error::ErrorServiceUnavailable(e.to_string())), Cursor { rows: vec![], started: true, done: true })),
+                }
+            } else {
+                out.push_str("]}");
+                cur.done = true;
+            }
+            Some((Ok::<_, actix_web::Error>(Bytes::from(out)), cur))
+        }
+    });
+    Ok(HttpResponse::Ok().content_type("application/geo+json").streaming(stream))
+}
+
+const PAGE: i64 = 1000;
