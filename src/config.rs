@@ -64,6 +64,29 @@ pub struct Settings {
     pub location_max_age_days: i64,
     /// A home captured longer ago than this counts as stale in coverage (days).
     pub location_stale_after_days: i64,
+    /// `local` (default, `<data_dir>/objects`), `s3` or `memory` (tests).
+    pub storage: crate::storage::StorageKind,
+    /// Folder of the local object store (default `<data_dir>/objects`).
+    pub storage_dir: Option<PathBuf>,
+    pub s3_endpoint: Option<String>,
+    pub s3_bucket: String,
+    pub s3_region: String,
+    pub s3_access_key_id: Option<String>,
+    pub s3_secret_access_key: Option<String>,
+    pub s3_path_style: bool,
+    /// Largest accepted photo upload (bytes).
+    pub photo_max_bytes: usize,
+    /// Largest accepted photo (pixels), refused from the header before decoding.
+    pub photo_max_pixels: u64,
+    /// A photo within this distance of the home is "near home" (metres).
+    pub photo_near_home_m: f64,
+    /// EXIF time and stated time may differ by this much (minutes).
+    pub photo_time_tolerance_mins: i64,
+    /// Collection window within each year, `MM-DD`, inclusive.
+    pub photo_window_start: String,
+    pub photo_window_end: String,
+    /// Photos decoded at once (CPU-bound work; the rest wait their turn).
+    pub photo_workers: usize,
     /// Service time zone for dates (statistical year, publicity periods).
     pub timezone: String,
 }
@@ -95,6 +118,21 @@ impl Default for Settings {
             location_clock_skew_secs: 300,
             location_max_age_days: 30,
             location_stale_after_days: 1095,
+            storage: crate::storage::StorageKind::Local,
+            storage_dir: None,
+            s3_endpoint: None,
+            s3_bucket: "fangpin".into(),
+            s3_region: "us-east-1".into(),
+            s3_access_key_id: None,
+            s3_secret_access_key: None,
+            s3_path_style: true,
+            photo_max_bytes: 15 * 1024 * 1024,
+            photo_max_pixels: 50_000_000,
+            photo_near_home_m: 100.0,
+            photo_time_tolerance_mins: 30,
+            photo_window_start: "01-01".into(),
+            photo_window_end: "12-31".into(),
+            photo_workers: 2,
             timezone: "Asia/Shanghai".into(),
         }
     }
@@ -129,6 +167,32 @@ impl Settings {
             clock_skew: chrono::Duration::seconds(self.location_clock_skew_secs),
             max_age: chrono::Duration::days(self.location_max_age_days),
         }
+    }
+
+    pub fn s3(&self) -> crate::storage::S3Settings {
+        crate::storage::S3Settings {
+            endpoint: self.s3_endpoint.clone(),
+            bucket: self.s3_bucket.clone(),
+            region: self.s3_region.clone(),
+            access_key_id: self.s3_access_key_id.clone(),
+            secret_access_key: self.s3_secret_access_key.clone(),
+            path_style: self.s3_path_style,
+        }
+    }
+
+    /// The photo checks' thresholds; the window must be valid `MM-DD` dates.
+    pub fn check_rules(&self) -> anyhow::Result<crate::domain::photo::CheckRules> {
+        let md = |s: &str| -> anyhow::Result<(u32, u32)> {
+            let (m, d) = s.split_once('-').ok_or_else(|| anyhow::anyhow!("{s}: expected MM-DD"))?;
+            let (m, d) = (m.parse()?, d.parse()?);
+            chrono::NaiveDate::from_ymd_opt(2024, m, d).ok_or_else(|| anyhow::anyhow!("{s}: no such day"))?;
+            Ok((m, d))
+        };
+        Ok(crate::domain::photo::CheckRules {
+            near_home_m: self.photo_near_home_m,
+            time_tolerance: chrono::Duration::minutes(self.photo_time_tolerance_mins),
+            window: (md(&self.photo_window_start)?, md(&self.photo_window_end)?),
+        })
     }
 
     pub fn tz(&self) -> anyhow::Result<chrono_tz::Tz> {

@@ -43,6 +43,24 @@ enum Command {
         #[command(subcommand)]
         command: DivisionCommand,
     },
+    /// The object store.
+    Storage {
+        #[command(subcommand)]
+        command: StorageCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum StorageCommand {
+    /// Remove photo objects that have no database row (left by a crash between the two).
+    Gc {
+        /// Leave objects younger than this alone (uploads in flight).
+        #[arg(long, default_value_t = 60)]
+        grace_minutes: i64,
+        /// Only report what would be removed.
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -103,6 +121,22 @@ async fn main() -> anyhow::Result<()> {
             let mut conn = state.db.conn().map_err(|e| anyhow::anyhow!("{e}"))?;
             let n = fangpin::demo::import_divisions(&mut conn, &text)?;
             println!("{n} new division(s) imported from {}", file.display());
+            Ok(())
+        }
+        Command::Storage { command: StorageCommand::Gc { grace_minutes, dry_run } } => {
+            let state = startup::state(settings)?;
+            state.db.migrate()?;
+            state.storage.check().await?;
+            let r = fangpin::maintenance::storage_gc(&state, chrono::Duration::minutes(grace_minutes), dry_run)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            for key in &r.removed {
+                println!("{} {key}", if dry_run { "would remove" } else { "removed" });
+            }
+            println!(
+                "scanned {} objects: {} referenced, {} younger than {grace_minutes} min, {} unreferenced {}",
+                r.scanned, r.referenced, r.too_young, r.removed.len(), if dry_run { "(dry run)" } else { "removed" }
+            );
             Ok(())
         }
         Command::Admin { command: AdminCommand::CreateUser { username, role, jurisdiction, display_name } } => {

@@ -51,7 +51,19 @@ pub fn state(settings: Settings) -> anyhow::Result<AppState> {
     }
     let data_key = Crypto::parse_key(&secret(&settings.data_key, &settings.data_dir, "data.key")?)?;
     let db = Db::new(&settings.database_url(), settings.db_pool_size, Duration::from_secs(settings.db_timeout_secs));
+    std::fs::create_dir_all(settings.data_dir.join("tmp"))?;
+    let storage = match settings.storage {
+        crate::storage::StorageKind::Local => {
+            let dir = settings.storage_dir.clone().unwrap_or_else(|| settings.data_dir.join("objects"));
+            crate::storage::Storage::local(&dir)?
+        }
+        crate::storage::StorageKind::S3 => crate::storage::Storage::s3(&settings.s3())?,
+        crate::storage::StorageKind::Memory => crate::storage::Storage::memory(),
+    };
     Ok(AppState {
+        storage,
+        photo_slots: Arc::new(tokio::sync::Semaphore::new(settings.photo_workers.max(1))),
+        check_rules: settings.check_rules()?,
         read_log: crate::db::repo::audit::ReadLog::start(db.clone()),
         users: Arc::new(crate::state::UserCache::new(Duration::from_secs(settings.auth_cache_secs))),
         db,
@@ -121,6 +133,7 @@ impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         let bind = settings.bind.clone();
         let state = state(settings)?;
+        state.storage.check().await.map_err(|e| anyhow::anyhow!("{e} (check FANGPIN_STORAGE and FANGPIN_S3_*)"))?;
         let st = state.clone();
         let first = actix_web::web::block(move || bootstrap(&st)).await?;
         if let Err(e) = first {

@@ -19,6 +19,11 @@ pub struct AppState {
     pub read_log: crate::db::repo::audit::ReadLog,
     /// Recently authenticated users (a few seconds), to spare a query per request.
     pub users: Arc<UserCache>,
+    /// Photo objects (local folder, S3 or memory).
+    pub storage: crate::storage::Storage,
+    /// Slots for CPU-bound photo processing.
+    pub photo_slots: Arc<tokio::sync::Semaphore>,
+    pub check_rules: crate::domain::photo::CheckRules,
     /// Set once migrations have run (they are retried while the database is down at start).
     pub migrated: Arc<AtomicBool>,
 }

@@ -9,7 +9,7 @@ log() { printf '\n==> %s\n' "$*"; }
 ensure_packages() {
   command -v cargo >/dev/null || { echo "cargo is missing: install Rust with rustup first" >&2; exit 1; }
   local missing=() pair
-  for pair in "cc:build-essential" "pkg-config:pkg-config" "pg_ctlcluster:postgresql" "$@"; do
+  for pair in "cc:build-essential" "pkg-config:pkg-config" "pg_ctlcluster:postgresql" "curl:curl" "$@"; do
     command -v "${pair%%:*}" >/dev/null || missing+=("${pair#*:}")
   done
   pkg-config --exists libpq 2>/dev/null || missing+=(libpq-dev)
@@ -64,6 +64,11 @@ start_seaweedfs() {
     sleep 1
   done
   S3_ENDPOINT="http://127.0.0.1:$port"
+  # The S3 gateway may answer before the filer is ready: create the bucket with retries.
+  for _ in $(seq 1 30); do
+    curl -fsS -o /dev/null -X PUT "$S3_ENDPOINT/${S3_BUCKET:-fangpin-test}" && break
+    sleep 1
+  done
 }
 
 # SeaweedFS may ignore SIGTERM: stop it by PID, SIGKILL after a grace period.

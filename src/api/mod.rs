@@ -29,6 +29,7 @@ use crate::error::ApiError;
         (name = "divisions", description = "Places 区划: county, township, village"),
         (name = "households", description = "Households 户 and members 家庭成员"),
         (name = "locations", description = "Home locations 住户定位 and coverage 覆盖率"),
+        (name = "photos", description = "Household photos 入户照片 and their review"),
     )
 )]
 pub struct ApiDoc;
@@ -52,6 +53,7 @@ pub fn api_v1(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     v1::divisions::routes(cfg);
     v1::households::routes(cfg);
     v1::locations::routes(cfg);
+    v1::photos::routes(cfg);
 }
 
 /// The generated OpenAPI document (also what `fangpin openapi` prints).

@@ -183,3 +183,43 @@ pub struct LocationRow {
     pub confirmed_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
 }
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = photos)]
+pub struct PhotoRow {
+    pub id: String,
+    pub household_id: String,
+    pub client_id: Option<String>,
+    pub kind: String,
+    pub year: i32,
+    pub taken_at: NaiveDateTime,
+    pub uploaded_by: String,
+    pub uploaded_by_name: String,
+    pub sha256: String,
+    pub size_bytes: i64,
+    pub width: i32,
+    pub height: i32,
+    /// The EXIF fields read (JSON).
+    pub exif_json: String,
+    /// The checks' results (JSON: position, source, distance, time_ok, has_exif_gps).
+    pub checks_json: String,
+    pub near_home: Option<bool>,
+    /// JSON array of photo ids of other households with the same or a near-identical picture.
+    pub duplicate_of: String,
+    /// The 64-bit perceptual hash, bits as stored in a signed integer.
+    pub phash: i64,
+    pub phash_b0: i32,
+    pub phash_b1: i32,
+    pub phash_b2: i32,
+    pub phash_b3: i32,
+    /// ok, flagged, accepted, rejected.
+    pub status: String,
+    /// JSON array of reasons.
+    pub reasons: String,
+    /// The reviewer's decision (JSON: by, reason, at).
+    pub review_json: Option<String>,
+    pub village_code: String,
+    pub township_code: String,
+    pub county_code: String,
+    pub created_at: NaiveDateTime,
+}

@@ -133,7 +133,41 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    photos (id) {
+        id -> Text,
+        household_id -> Text,
+        client_id -> Nullable<Text>,
+        kind -> Text,
+        year -> Integer,
+        taken_at -> Timestamp,
+        uploaded_by -> Text,
+        uploaded_by_name -> Text,
+        sha256 -> Text,
+        size_bytes -> BigInt,
+        width -> Integer,
+        height -> Integer,
+        exif_json -> Text,
+        checks_json -> Text,
+        near_home -> Nullable<Bool>,
+        duplicate_of -> Text,
+        phash -> BigInt,
+        phash_b0 -> Integer,
+        phash_b1 -> Integer,
+        phash_b2 -> Integer,
+        phash_b3 -> Integer,
+        status -> Text,
+        reasons -> Text,
+        review_json -> Nullable<Text>,
+        village_code -> Text,
+        township_code -> Text,
+        county_code -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(members -> households (household_id));
+diesel::joinable!(photos -> households (household_id));
 diesel::joinable!(locations -> households (household_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
-diesel::allow_tables_to_appear_in_same_query!(users, refresh_tokens, login_failures, divisions, households, members, audit_log, locations);
+diesel::allow_tables_to_appear_in_same_query!(users, refresh_tokens, login_failures, divisions, households, members, audit_log, locations, photos);

@@ -5,6 +5,7 @@ pub mod household;
 pub mod id_number;
 pub mod location;
 pub mod password;
+pub mod photo;
 pub mod phone;
 pub mod role;
 pub mod validation;

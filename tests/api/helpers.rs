@@ -104,8 +104,15 @@ pub async fn spawn_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
         bind: "127.0.0.1:0".into(),
         admin_password: Some(ADMIN_PASSWORD.into()),
         db_pool_size: 4,
+        storage: fangpin::storage::StorageKind::Memory,
         ..Settings::default()
     };
+    if let Ok(endpoint) = std::env::var("FANGPIN_TEST_S3_ENDPOINT") {
+        // A real S3 server (SeaweedFS in scripts/test.sh); each test writes under its own ids.
+        settings.storage = fangpin::storage::StorageKind::S3;
+        settings.s3_endpoint = Some(endpoint);
+        settings.s3_bucket = std::env::var("FANGPIN_TEST_S3_BUCKET").unwrap_or_else(|_| "fangpin-test".into());
+    }
     let mut pg = None;
     if let Ok(url) = std::env::var("FANGPIN_TEST_DATABASE_URL") {
         if url.starts_with("postgres") {

@@ -7,6 +7,8 @@ mod helpers;
 mod households;
 mod locations;
 mod members;
+mod jpeg;
 mod ops;
 mod personal_data;
+mod photos;
 mod users;

@@ -14,6 +14,7 @@ use crate::auth::AuthUser;
 use crate::db::models::LocationRow;
 use crate::db::repo::coverage::{self, Counts};
 use crate::db::repo::locations::{self as repo, NewCapture, Recorded};
+use crate::db::repo::photos::{self, PhotoCounts};
 use crate::db::repo::{cursor, divisions};
 use crate::domain::location::{CaptureStatus, Flag};
 use crate::domain::validation::DomainError;
@@ -293,7 +294,7 @@ pub async fn reject(state: Data<AppState>, user: AuthUser, path: Path<(String, S
 pub struct CoverageQuery {
     /// County, township or village code inside your jurisdiction (default: your jurisdiction).
     pub division: Option<String>,
-    /// The campaign year (photo figures per year arrive with photos).
+    /// The campaign year of the photo figures (default: this year).
     pub year: Option<i32>,
 }
 
@@ -314,13 +315,32 @@ pub struct CoverageRow {
     pub low_accuracy: i64,
     /// Moves waiting for a village officer.
     pub pending_moves: i64,
+    /// Households with all six photo kinds of the year, none rejected.
+    pub photo_sets_complete: i64,
+    /// Photos of the year taken farther from the home than allowed (not rejected).
+    pub photos_far: i64,
+    /// Photos of the year waiting for review.
+    pub photos_flagged: i64,
 }
 
 impl CoverageRow {
-    fn new(code: String, name: String, c: &Counts) -> Self {
+    fn new(code: String, name: String, c: &Counts, p: &PhotoCounts) -> Self {
         let level = DivisionCode::parse(&code).map(|d| d.level()).unwrap_or(Level::Village);
         let pct = if c.households == 0 { 0.0 } else { (c.located as f64 * 1000.0 / c.households as f64).round() / 10.0 };
-        Self { code, name, level, households: c.households, located: c.located, located_pct: pct, stale: c.stale, low_accuracy: c.low_accuracy, pending_moves: c.pending_moves }
+        Self {
+            code,
+            name,
+            level,
+            households: c.households,
+            located: c.located,
+            located_pct: pct,
+            stale: c.stale,
+            low_accuracy: c.low_accuracy,
+            pending_moves: c.pending_moves,
+            photo_sets_complete: p.sets_complete,
+            photos_far: p.far,
+            photos_flagged: p.flagged,
+        }
     }
 }
 
@@ -362,18 +382,22 @@ pub async fn coverage_report(state: Data<AppState>, user: AuthUser, q: Query<Cov
         .run(move |c| {
             let me = divisions::get(c, division.as_str())?.ok_or(ApiError::NotFound)?;
             let counts = coverage::by_child(c, &scope, &division, stale_before)?;
+            let photo_counts = photos::coverage(c, &scope, &division, year)?;
             let kids = if division.level() == Level::Village { Vec::new() } else { divisions::children(c, division.as_str())? };
             let mut total = Counts::default();
             counts.iter().for_each(|(_, n)| total.add(n));
+            let mut photo_total = PhotoCounts::default();
+            photo_counts.iter().for_each(|(_, p)| photo_total.add(p));
             let children = kids
                 .into_iter()
                 .filter(|k| DivisionCode::parse(&k.code).is_ok_and(|d| scope.covers(&d)))
                 .map(|k| {
                     let n = counts.iter().find(|(code, _)| *code == k.code).map(|(_, n)| n.clone()).unwrap_or_default();
-                    CoverageRow::new(k.code, k.name, &n)
+                    let p = photo_counts.iter().find(|(code, _)| *code == k.code).map(|(_, p)| p.clone()).unwrap_or_default();
+                    CoverageRow::new(k.code, k.name, &n, &p)
                 })
                 .collect();
-            Ok(CoverageView { year, division: CoverageRow::new(me.code, me.name, &total), children })
+            Ok(CoverageView { year, division: CoverageRow::new(me.code, me.name, &total, &photo_total), children })
         })
         .await?;
     Ok(HttpResponse::Ok().json(view))

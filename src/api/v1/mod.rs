@@ -4,4 +4,5 @@ pub mod auth;
 pub mod divisions;
 pub mod households;
 pub mod locations;
+pub mod photos;
 pub mod users;

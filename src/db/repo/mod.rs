@@ -5,6 +5,7 @@ pub mod divisions;
 pub mod coverage;
 pub mod households;
 pub mod locations;
+pub mod photos;
 pub mod tokens;
 pub mod users;
 

@@ -1,0 +1,525 @@
+//! Household photos 入户照片: streamed upload (spooled to disk, size-capped), EXIF and checks,
+//! duplicates across households, thumbnails, originals, the township review queue.
+
+use std::io::Write;
+
+use actix_multipart::Multipart;
+use actix_web::http::header;
+use actix_web::web::{self, Bytes, Data, Json, Path, Query};
+use actix_web::{HttpRequest, HttpResponse, get, post};
+use chrono::{DateTime, Utc};
+use futures_util::StreamExt;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::api::{path_id, utc};
+use crate::auth::AuthUser;
+use crate::db::models::PhotoRow;
+use crate::db::repo::{cursor, households as household_repo, photos as repo};
+use crate::domain::photo::{Evidence, PhotoKind, Reason, check, year_of};
+use crate::domain::validation::DomainError;
+use crate::domain::{DivisionCode, FieldErrors, Role};
+use crate::error::{ApiError, Problem};
+use crate::geo::{Crs, LatLon, to_wgs84};
+use crate::photos::{self, PhotoError, hash::bands};
+use crate::state::AppState;
+use crate::storage::{StorageKind, keys};
+
+pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(upload).service(list).service(get_one).service(content).service(thumbnail).service(review).service(queue);
+}
+
+/// The `meta` part of an upload.
+#[derive(Deserialize, ToSchema)]
+pub struct PhotoMeta {
+    #[schema(value_type = PhotoKind)]
+    pub kind: String,
+    /// When the cadre says the photo was taken (RFC 3339 with offset).
+    pub taken_at: String,
+    /// Where the app says it was taken (used when the JPEG has no EXIF GPS).
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+    #[schema(value_type = Option<Crs>)]
+    pub crs: Option<String>,
+    pub accuracy_m: Option<f64>,
+    /// UUID chosen by the phone: a retry returns the first photo.
+    pub client_id: String,
+}
+
+struct Meta {
+    kind: PhotoKind,
+    taken_at: DateTime<Utc>,
+    app_position: Option<LatLon>,
+    client_id: String,
+}
+
+fn parse_meta(bytes: &[u8]) -> Result<Meta, ApiError> {
+    let m: PhotoMeta = serde_json::from_slice(bytes).map_err(|e| ApiError::invalid("meta", "invalid_value", format!("meta is not valid JSON of the documented shape: {e}")))?;
+    let mut errs = FieldErrors::new();
+    let kind = errs.check("meta.kind", PhotoKind::parse(&m.kind));
+    let taken_at = errs.check(
+        "meta.taken_at",
+        DateTime::parse_from_rfc3339(m.taken_at.trim()).map(|d| d.with_timezone(&Utc)).map_err(|_| DomainError::new("invalid_value", "an RFC 3339 time with offset")),
+    );
+    let crs = errs.check("meta.crs", Crs::parse(m.crs.as_deref().unwrap_or("wgs84")));
+    let app_position = match (m.lat, m.lon) {
+        (Some(lat), Some(lon)) => match LatLon::parse(lat, lon) {
+            Ok(p) => crs.map(|c| to_wgs84(p, c)),
+            Err((field, e)) => {
+                errs.add(format!("meta.{field}"), e.code, e.message);
+                None
+            }
+        },
+        (None, None) => None,
+        _ => {
+            errs.add("meta.lat", "required", "send both lat and lon, or neither");
+            None
+        }
+    };
+    let client_id = errs.check("meta.client_id", uuid::Uuid::parse_str(m.client_id.trim()).map(|u| u.to_string()).map_err(|_| DomainError::new("invalid_value", "client_id must be a UUID")));
+    match (kind, taken_at, client_id) {
+        (Some(kind), Some(taken_at), Some(client_id)) if errs.is_empty() => Ok(Meta { kind, taken_at, app_position, client_id }),
+        _ => Err(errs.into()),
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ExifView {
+    pub taken_at: Option<DateTime<Utc>>,
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+    pub make: Option<String>,
+    pub model: Option<String>,
+    pub orientation: u16,
+    /// Values that cannot be true and were not used.
+    pub anomalies: Vec<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ChecksView {
+    /// Distance from the photo's position to the household's home (metres).
+    pub distance_m: Option<f64>,
+    pub near_home: Option<bool>,
+    /// EXIF time agrees with the stated time and lies in the collection window.
+    pub time_ok: bool,
+    pub has_exif_gps: bool,
+    /// The position used, WGS-84.
+    pub position: Option<LatLon>,
+    /// `exif` or `app`.
+    pub position_source: Option<String>,
+    /// Photos of other households with the same or a near-identical picture.
+    pub duplicate_of: Vec<String>,
+    /// `ok` or `flagged`, as checked on upload.
+    pub status: String,
+    pub reasons: Vec<Reason>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PhotoView {
+    pub id: String,
+    pub household_id: String,
+    pub kind: PhotoKind,
+    pub year: i32,
+    pub sha256: String,
+    pub width: i32,
+    pub height: i32,
+    pub size_bytes: i64,
+    pub taken_at: DateTime<Utc>,
+    pub exif: ExifView,
+    pub checks: ChecksView,
+    /// `ok`, `flagged`, or after review `accepted` / `rejected`.
+    pub status: String,
+    /// The reviewer's decision: `{by, reason, at}`.
+    #[schema(value_type = Option<Object>)]
+    pub review: Option<Value>,
+    pub uploaded_by: String,
+    pub thumbnail_url: String,
+    pub url: String,
+    pub created_at: DateTime<Utc>,
+}
+
+impl PhotoView {
+    fn from_row(r: &PhotoRow) -> Self {
+        let exif: Value = serde_json::from_str(&r.exif_json).unwrap_or_default();
+        let checks: Value = serde_json::from_str(&r.checks_json).unwrap_or_default();
+        let reasons: Vec<Reason> = serde_json::from_str(&r.reasons).unwrap_or_default();
+        let f = |v: &Value| v.as_f64();
+        Self {
+            id: r.id.clone(),
+            household_id: r.household_id.clone(),
+            kind: PhotoKind::parse(&r.kind).unwrap_or(PhotoKind::DoorWithCadre),
+            year: r.year,
+            sha256: r.sha256.clone(),
+            width: r.width,
+            height: r.height,
+            size_bytes: r.size_bytes,
+            taken_at: utc(r.taken_at),
+            exif: ExifView {
+                taken_at: serde_json::from_value(exif["taken_at"].clone()).ok(),
+                lat: f(&exif["lat"]),
+                lon: f(&exif["lon"]),
+                make: exif["make"].as_str().map(str::to_owned),
+                model: exif["model"].as_str().map(str::to_owned),
+                orientation: exif["orientation"].as_u64().unwrap_or(1) as u16,
+                anomalies: serde_json::from_value(exif["anomalies"].clone()).unwrap_or_default(),
+            },
+            checks: ChecksView {
+                distance_m: f(&checks["distance_m"]),
+                near_home: r.near_home,
+                time_ok: checks["time_ok"].as_bool().unwrap_or(false),
+                has_exif_gps: checks["has_exif_gps"].as_bool().unwrap_or(false),
+                position: serde_json::from_value(checks["position"].clone()).ok(),
+                position_source: checks["position_source"].as_str().map(str::to_owned),
+                duplicate_of: serde_json::from_str(&r.duplicate_of).unwrap_or_default(),
+                status: if reasons.is_empty() { "ok".into() } else { "flagged".into() },
+                reasons,
+            },
+            status: r.status.clone(),
+            review: r.review_json.as_deref().and_then(|j| serde_json::from_str(j).ok()),
+            uploaded_by: r.uploaded_by_name.clone(),
+            thumbnail_url: format!("/api/v1/photos/{}/thumbnail", r.id),
+            url: format!("/api/v1/photos/{}/content", r.id),
+            created_at: utc(r.created_at),
+        }
+    }
+}
+
+fn multipart_error(e: actix_multipart::MultipartError) -> ApiError {
+    ApiError::BadRequest(format!("malformed multipart body: {e}"))
+}
+
+/// Upper bound of what is read and discarded after the size cap, so the client gets its 413.
+const DRAIN_LIMIT: usize = 128 * 1024 * 1024;
+
+/// Streams the file part into a temporary file; 413 once it passes `max` (the rest is
+/// discarded, never kept in memory).
+async fn spool(field: &mut actix_multipart::Field, dir: &std::path::Path, max: usize) -> Result<(tempfile::NamedTempFile, usize), ApiError> {
+    let mut file = tempfile::NamedTempFile::new_in(dir).map_err(|e| ApiError::Internal(e.into()))?;
+    let mut total = 0usize;
+    let mut over = false;
+    while let Some(chunk) = field.next().await {
+        let chunk = chunk.map_err(multipart_error)?;
+        total += chunk.len();
+        if total > max {
+            over = true;
+            if total > DRAIN_LIMIT {
+                break;
+            }
+            continue;
+        }
+        // Small writes to the page cache: cheaper inline than a hop to the blocking pool.
+        file.write_all(&chunk).map_err(|e| ApiError::Internal(e.into()))?;
+    }
+    if over {
+        return Err(ApiError::PayloadTooLarge(format!("a photo may have at most {} MB", max / (1024 * 1024))));
+    }
+    Ok((file, total))
+}
+
+async fn next_part(mp: &mut Multipart, name: &str, hint: &str) -> Result<actix_multipart::Field, ApiError> {
+    let field = mp.next().await.ok_or_else(|| ApiError::invalid(name, "required", format!("the {name} part is missing")))?.map_err(multipart_error)?;
+    match field.name() {
+        Some(n) if n == name => Ok(field),
+        other => Err(ApiError::invalid(name, "order", format!("expected the {name} part here, got {:?}: {hint}", other.unwrap_or("")))),
+    }
+}
+
+/// Upload a photo (multipart: part `meta` JSON first, then part `file` JPEG).
+#[utoipa::path(tag = "photos", security(("bearer" = [])), params(("id" = String, Path, description = "household id")),
+    request_body(content_type = "multipart/form-data", description = "part `meta`: PhotoMeta JSON; part `file`: the JPEG"),
+    responses(
+        (status = 201, body = PhotoView),
+        (status = 200, description = "the same client_id was sent before: the first photo", body = PhotoView),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 413, body = Problem, content_type = "application/problem+json"),
+        (status = 415, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 503, body = Problem, content_type = "application/problem+json"),
+    ))]
+#[post("/households/{id}/photos")]
+pub async fn upload(state: Data<AppState>, user: AuthUser, id: Path<String>, req: HttpRequest, payload: web::Payload) -> Result<HttpResponse, ApiError> {
+    let household_id = path_id(&id)?;
+    let (scope, hid) = (user.scope(), household_id.clone());
+    let household = state.db.run(move |c| household_repo::get(c, &scope, &hid)).await?;
+    user.require(user.role != Role::Auditor, "upload photos")?;
+    let is_multipart = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("multipart/form-data"));
+    if !is_multipart {
+        return Err(ApiError::UnsupportedMediaType("send multipart/form-data with a `meta` part and a `file` part".into()));
+    }
+    let mut mp = Multipart::new(req.headers(), payload);
+    let mut meta_part = next_part(&mut mp, "meta", "send meta before the file").await?;
+    let mut meta_bytes = Vec::new();
+    while let Some(chunk) = meta_part.next().await {
+        meta_bytes.extend_from_slice(&chunk.map_err(multipart_error)?);
+        if meta_bytes.len() > 16 * 1024 {
+            return Err(ApiError::invalid("meta", "too_long", "meta has at most 16 KB"));
+        }
+    }
+    // The multipart stream yields the next part only once the previous one is dropped.
+    drop(meta_part);
+    let meta = parse_meta(&meta_bytes)?;
+    let (hid, cid) = (household_id.clone(), meta.client_id.clone());
+    if let Some(first) = state.db.run(move |c| repo::by_client_id(c, &hid, &cid)).await? {
+        return Ok(HttpResponse::Ok().json(PhotoView::from_row(&first)));
+    }
+    let mut file_part = next_part(&mut mp, "file", "the JPEG goes in a part named file").await?;
+    let tmp = state.settings.data_dir.join("tmp");
+    let (spooled, size) = spool(&mut file_part, &tmp, state.settings.photo_max_bytes).await?;
+    drop(file_part);
+    if size == 0 {
+        return Err(ApiError::invalid("file", "empty", "the file part is empty"));
+    }
+    // CPU-bound work waits for a slot: memory stays bounded however many phones send at once.
+    let _slot = state.photo_slots.acquire().await.map_err(|e| ApiError::Internal(e.into()))?;
+    let bytes = Bytes::from(tokio::fs::read(spooled.path()).await.map_err(|e| ApiError::Internal(e.into()))?);
+    drop(spooled);
+    let limits = photos::Limits { max_pixels: state.settings.photo_max_pixels, thumb_px: 320 };
+    let b2 = bytes.clone();
+    let analysis = web::block(move || photos::analyze(&b2, limits)).await.map_err(|e| ApiError::Internal(e.into()))?.map_err(|e| match e {
+        PhotoError::NotJpeg(m) => ApiError::UnsupportedMediaType(m),
+        PhotoError::TooManyPixels { .. } => ApiError::PayloadTooLarge(e.to_string()),
+        PhotoError::Corrupt(m) => ApiError::invalid("file", "corrupt_jpeg", m),
+    })?;
+    let (hid, sha, ph) = (household_id.clone(), analysis.sha256.clone(), analysis.phash);
+    let duplicate_of = state.db.run(move |c| Ok(repo::duplicates(c, &hid, &sha, ph)?)).await?;
+    let exif = &analysis.exif;
+    let exif_position = exif.lat.zip(exif.lon).map(|(lat, lon)| LatLon { lat, lon });
+    let home = household.home_lat.zip(household.home_lon).map(|(lat, lon)| LatLon { lat, lon });
+    let evidence = Evidence {
+        taken_at: meta.taken_at,
+        exif_local: exif.taken_local,
+        exif_offset: exif.offset,
+        exif_position,
+        app_position: meta.app_position,
+        exif_anomalies: !exif.anomalies.is_empty(),
+        home,
+        duplicates: !duplicate_of.is_empty(),
+    };
+    let checks = check(&state.check_rules, &evidence, Utc::now(), state.tz);
+    let photo_id = crate::db::new_id();
+    let (original_key, thumb_key) = (keys::original(&household_id, &photo_id), keys::thumbnail(&household_id, &photo_id));
+    state.storage.put(&original_key, bytes).await?;
+    if let Err(e) = state.storage.put(&thumb_key, Bytes::from(analysis.thumbnail.clone())).await {
+        let _ = state.storage.delete(&original_key).await;
+        return Err(e);
+    }
+    let [b0, b1, b2, b3] = bands(analysis.phash);
+    let row = PhotoRow {
+        id: photo_id,
+        household_id: household_id.clone(),
+        client_id: Some(meta.client_id.clone()),
+        kind: meta.kind.as_str().into(),
+        year: year_of(meta.taken_at, state.tz),
+        taken_at: meta.taken_at.naive_utc(),
+        uploaded_by: user.id.clone(),
+        uploaded_by_name: user.username.clone(),
+        sha256: analysis.sha256.clone(),
+        size_bytes: size as i64,
+        width: analysis.width as i32,
+        height: analysis.height as i32,
+        exif_json: json!({
+            "taken_at": checks.exif_taken_at, "lat": exif.lat, "lon": exif.lon, "make": exif.make, "model": exif.model,
+            "orientation": exif.orientation, "anomalies": exif.anomalies,
+        })
+        .to_string(),
+        checks_json: json!({
+            "distance_m": checks.distance_m, "time_ok": checks.time_ok, "has_exif_gps": checks.has_exif_gps,
+            "position": checks.position, "position_source": checks.position_source,
+        })
+        .to_string(),
+        near_home: checks.near_home,
+        duplicate_of: serde_json::to_string(&duplicate_of).unwrap_or_else(|_| "[]".into()),
+        phash: analysis.phash as i64,
+        phash_b0: b0,
+        phash_b1: b1,
+        phash_b2: b2,
+        phash_b3: b3,
+        status: if checks.reasons.is_empty() { "ok".into() } else { "flagged".into() },
+        reasons: serde_json::to_string(&checks.reasons).unwrap_or_else(|_| "[]".into()),
+        review_json: None,
+        village_code: household.village_code.clone(),
+        township_code: household.township_code.clone(),
+        county_code: household.county_code.clone(),
+        created_at: crate::db::now(),
+    };
+    let (scope, actor, saved) = (user.scope(), user.actor(), row.clone());
+    if let Err(e) = state.db.run(move |c| repo::insert(c, &scope, &actor, &saved)).await {
+        // No row, no objects: the upload left nothing behind.
+        let _ = state.storage.delete(&original_key).await;
+        let _ = state.storage.delete(&thumb_key).await;
+        let (hid, cid) = (household_id.clone(), meta.client_id.clone());
+        if let Ok(Some(first)) = state.db.run(move |c| repo::by_client_id(c, &hid, &cid)).await {
+            return Ok(HttpResponse::Ok().json(PhotoView::from_row(&first)));
+        }
+        return Err(e);
+    }
+    Ok(HttpResponse::Created().insert_header(("Location", format!("/api/v1/photos/{}", row.id))).json(PhotoView::from_row(&row)))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct YearQuery {
+    /// Campaign year (default: this year).
+    pub year: Option<i32>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct HouseholdPhotos {
+    pub year: i32,
+    /// All six kinds present for the year and none of them rejected.
+    pub set_complete: bool,
+    pub missing_kinds: Vec<PhotoKind>,
+    pub items: Vec<PhotoView>,
+}
+
+/// The household's photos of a year, with whether the set is complete.
+#[utoipa::path(tag = "photos", security(("bearer" = [])), params(("id" = String, Path, description = "household id"), YearQuery), responses(
+    (status = 200, body = HouseholdPhotos),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+))]
+#[get("/households/{id}/photos")]
+pub async fn list(state: Data<AppState>, user: AuthUser, id: Path<String>, q: Query<YearQuery>) -> Result<HttpResponse, ApiError> {
+    let id = path_id(&id)?;
+    let year = q.year.unwrap_or_else(|| chrono::Datelike::year(&state.today()));
+    let scope = user.scope();
+    let rows = state.db.run(move |c| repo::for_household(c, &scope, &id, Some(year))).await?;
+    let present: Vec<PhotoKind> = rows.iter().filter(|r| r.status != "rejected").filter_map(|r| PhotoKind::parse(&r.kind).ok()).collect();
+    let missing_kinds: Vec<PhotoKind> = PhotoKind::ALL.iter().copied().filter(|k| !present.contains(k)).collect();
+    Ok(HttpResponse::Ok().json(HouseholdPhotos { year, set_complete: missing_kinds.is_empty(), missing_kinds, items: rows.iter().map(PhotoView::from_row).collect() }))
+}
+
+async fn photo(state: &AppState, user: &AuthUser, id: &str) -> Result<PhotoRow, ApiError> {
+    let (scope, id) = (user.scope(), path_id(id)?);
+    state.db.run(move |c| repo::find(c, &scope, &id)).await
+}
+
+/// A photo's metadata and checks.
+#[utoipa::path(tag = "photos", security(("bearer" = [])), params(("id" = String, Path, description = "photo id")), responses(
+    (status = 200, body = PhotoView),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+))]
+#[get("/photos/{id}")]
+pub async fn get_one(state: Data<AppState>, user: AuthUser, id: Path<String>) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(PhotoView::from_row(&photo(&state, &user, &id).await?)))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct ContentQuery {
+    /// `1`: answer with a redirect to a short-lived signed URL (S3 stores only).
+    pub redirect: Option<u8>,
+}
+
+/// The original JPEG with its EXIF, streamed (or a redirect to a signed URL).
+#[utoipa::path(tag = "photos", security(("bearer" = [])), params(("id" = String, Path, description = "photo id"), ContentQuery), responses(
+    (status = 200, description = "image/jpeg", content_type = "image/jpeg"),
+    (status = 302, description = "redirect to a signed URL valid for 5 minutes"),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+))]
+#[get("/photos/{id}/content")]
+pub async fn content(state: Data<AppState>, user: AuthUser, id: Path<String>, q: Query<ContentQuery>) -> Result<HttpResponse, ApiError> {
+    let row = photo(&state, &user, &id).await?;
+    let key = keys::original(&row.household_id, &row.id);
+    if q.redirect == Some(1) && state.storage.kind() == StorageKind::S3 {
+        if let Some(url) = state.storage.signed_url(&key, std::time::Duration::from_secs(300)).await {
+            return Ok(HttpResponse::Found().insert_header((header::LOCATION, url)).finish());
+        }
+    }
+    let stream = state.storage.stream(&key).await?;
+    Ok(HttpResponse::Ok()
+        .content_type("image/jpeg")
+        .insert_header((header::CACHE_CONTROL, "private, max-age=3600"))
+        .streaming(stream.map(|r| r.map_err(actix_web::Error::from))))
+}
+
+/// A ~320 px JPEG without metadata, turned upright.
+#[utoipa::path(tag = "photos", security(("bearer" = [])), params(("id" = String, Path, description = "photo id")), responses(
+    (status = 200, description = "image/jpeg", content_type = "image/jpeg"),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+))]
+#[get("/photos/{id}/thumbnail")]
+pub async fn thumbnail(state: Data<AppState>, user: AuthUser, id: Path<String>) -> Result<HttpResponse, ApiError> {
+    let row = photo(&state, &user, &id).await?;
+    let bytes = state.storage.get(&keys::thumbnail(&row.household_id, &row.id)).await?;
+    Ok(HttpResponse::Ok().content_type("image/jpeg").insert_header((header::CACHE_CONTROL, "private, max-age=86400")).body(bytes))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct ReviewBody {
+    /// `accepted` or `rejected`.
+    pub decision: String,
+    /// Why (required).
+    pub reason: String,
+}
+
+/// Accept or reject a photo (township reviewer and above); audited.
+#[utoipa::path(tag = "photos", security(("bearer" = [])), params(("id" = String, Path, description = "photo id")), request_body = ReviewBody, responses(
+    (status = 200, body = PhotoView),
+    (status = 403, body = Problem, content_type = "application/problem+json"),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+    (status = 422, body = Problem, content_type = "application/problem+json"),
+))]
+#[post("/photos/{id}/review")]
+pub async fn review(state: Data<AppState>, user: AuthUser, id: Path<String>, body: Json<ReviewBody>) -> Result<HttpResponse, ApiError> {
+    let row = photo(&state, &user, &id).await?;
+    user.require(matches!(user.role, Role::CountyAdmin | Role::TownshipReviewer), "review photos")?;
+    let mut errs = FieldErrors::new();
+    let accepted = match body.decision.as_str() {
+        "accepted" => Some(true),
+        "rejected" => Some(false),
+        _ => {
+            errs.add("decision", "invalid_value", "must be accepted or rejected");
+            None
+        }
+    };
+    let reason = errs.check("reason", crate::domain::validation::required_text(&body.reason, 500));
+    let (Some(accepted), Some(reason)) = (accepted, reason) else { return Err(errs.into()) };
+    let (scope, actor) = (user.scope(), user.actor());
+    let saved = state.db.run(move |c| repo::review(c, &scope, &actor, &row.id, accepted, &reason)).await?;
+    Ok(HttpResponse::Ok().json(PhotoView::from_row(&saved)))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct QueueQuery {
+    /// Division inside your jurisdiction (default: all of it).
+    pub division: Option<String>,
+    /// `flagged` (default), `ok`, `accepted` or `rejected`.
+    pub status: Option<String>,
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PhotoPage {
+    pub items: Vec<PhotoView>,
+    pub next_cursor: Option<String>,
+}
+
+/// The township's review queue 照片审核, oldest first.
+#[utoipa::path(tag = "photos", security(("bearer" = [])), params(QueueQuery), responses(
+    (status = 200, body = PhotoPage),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+    (status = 422, body = Problem, content_type = "application/problem+json"),
+))]
+#[get("/photo-checks")]
+pub async fn queue(state: Data<AppState>, user: AuthUser, q: Query<QueueQuery>) -> Result<HttpResponse, ApiError> {
+    let scope = user.scope();
+    let division = match q.division.as_deref() {
+        Some(d) => DivisionCode::parse(d).map_err(|e| ApiError::invalid("division", e.code, e.message))?,
+        None => scope.division().clone(),
+    };
+    if !scope.covers(&division) {
+        return Err(ApiError::NotFound);
+    }
+    let status = q.status.clone().unwrap_or_else(|| "flagged".into());
+    if !matches!(status.as_str(), "flagged" | "ok" | "accepted" | "rejected") {
+        return Err(ApiError::invalid("status", "invalid_value", "must be one of: flagged, ok, accepted, rejected"));
+    }
+    let after = cursor::decode(q.cursor.as_deref())?;
+    let limit = cursor::limit(q.limit);
+    let rows = state.db.run(move |c| Ok(repo::queue(c, &scope, &division, &status, after.as_deref(), limit)?)).await?;
+    let next_cursor = (rows.len() as i64 == limit).then(|| rows.last().map(|r| cursor::encode(&r.id))).flatten();
+    Ok(HttpResponse::Ok().json(PhotoPage { items: rows.iter().map(PhotoView::from_row).collect(), next_cursor }))
+}
+

@@ -1,0 +1,200 @@
+//! Photos as bytes: format sniffing, header-only dimensions, EXIF, reduced-scale decoding,
+//! thumbnails and perceptual hashes. Pure functions, no I/O.
+
+pub mod exif;
+pub mod hash;
+
+use image::{DynamicImage, RgbImage};
+use sha2::{Digest, Sha256};
+
+pub use self::exif::ExifInfo;
+
+/// What the bytes are, from their first bytes (the file name and content type are not trusted).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sniffed {
+    Jpeg,
+    Png,
+    Heic,
+    Webp,
+    Other,
+}
+
+pub fn sniff(b: &[u8]) -> Sniffed {
+    if b.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Sniffed::Jpeg
+    } else if b.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Sniffed::Png
+    } else if b.len() >= 12 && &b[4..8] == b"ftyp" && matches!(&b[8..12], b"heic" | b"heix" | b"mif1" | b"msf1" | b"hevc" | b"avif") {
+        Sniffed::Heic
+    } else if b.len() >= 12 && &b[0..4] == b"RIFF" && &b[8..12] == b"WEBP" {
+        Sniffed::Webp
+    } else {
+        Sniffed::Other
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PhotoError {
+    #[error("{0}")]
+    NotJpeg(String),
+    #[error("the image is {width}×{height} = {} MP; at most {limit_mp} MP are accepted", (*width as u64 * *height as u64) / 1_000_000)]
+    TooManyPixels { width: u32, height: u32, limit_mp: u64 },
+    #[error("the JPEG cannot be read: {0}")]
+    Corrupt(String),
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub max_pixels: u64,
+    /// Long edge of thumbnails.
+    pub thumb_px: u32,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self { max_pixels: 50_000_000, thumb_px: 320 }
+    }
+}
+
+/// Everything learnt from an uploaded photo.
+#[derive(Debug, Clone)]
+pub struct Analysis {
+    pub sha256: String,
+    pub width: u32,
+    pub height: u32,
+    pub exif: ExifInfo,
+    /// JPEG, orientation applied, no metadata.
+    pub thumbnail: Vec<u8>,
+    /// 64-bit perceptual hash of the thumbnail.
+    pub phash: u64,
+}
+
+/// Width and height from the JPEG header, without decoding any pixel.
+pub fn jpeg_dimensions(bytes: &[u8]) -> Result<(u32, u32), PhotoError> {
+    let mut d = jpeg_decoder::Decoder::new(bytes);
+    d.read_info().map_err(|e| PhotoError::Corrupt(e.to_string()))?;
+    let info = d.info().ok_or_else(|| PhotoError::Corrupt("no frame header".into()))?;
+    Ok((u32::from(info.width), u32::from(info.height)))
+}
+
+/// Checks, decodes at reduced scale (DCT scaling: a 12 MP photo decodes as ~0.2 MP) and
+/// derives the thumbnail and hashes.
+pub fn analyze(bytes: &[u8], limits: Limits) -> Result<Analysis, PhotoError> {
+    match sniff(bytes) {
+        Sniffed::Jpeg => {}
+        Sniffed::Png => return Err(PhotoError::NotJpeg("this is a PNG: send the photo as JPEG".into())),
+        Sniffed::Heic => return Err(PhotoError::NotJpeg("this is HEIC/HEIF: set the camera to JPEG (兼容性最佳) or convert before sending".into())),
+        Sniffed::Webp => return Err(PhotoError::NotJpeg("this is WebP: send the photo as JPEG".into())),
+        Sniffed::Other => return Err(PhotoError::NotJpeg("this is not a JPEG image".into())),
+    }
+    let (width, height) = jpeg_dimensions(bytes)?;
+    if u64::from(width) * u64::from(height) > limits.max_pixels {
+        return Err(PhotoError::TooManyPixels { width, height, limit_mp: limits.max_pixels / 1_000_000 });
+    }
+    let exif = exif::read(bytes);
+    let small = decode_scaled(bytes, width, height, limits.thumb_px)?;
+    let oriented = orient(DynamicImage::ImageRgb8(small), exif.orientation);
+    let thumb = oriented.thumbnail(limits.thumb_px, limits.thumb_px);
+    let mut thumbnail = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut thumbnail, 80)
+        .encode_image(&thumb.to_rgb8())
+        .map_err(|e| PhotoError::Corrupt(e.to_string()))?;
+    let phash = hash::perceptual(&thumb);
+    Ok(Analysis { sha256: hex::encode(Sha256::digest(bytes)), width, height, exif, thumbnail, phash })
+}
+
+/// Decodes at the smallest DCT scale (1/1 … 1/8) still at least `target` on the long edge.
+fn decode_scaled(bytes: &[u8], width: u32, height: u32, target: u32) -> Result<RgbImage, PhotoError> {
+    let mut d = jpeg_decoder::Decoder::new(bytes);
+    d.read_info().map_err(|e| PhotoError::Corrupt(e.to_string()))?;
+    let long = width.max(height).max(1);
+    let req_w = (width * target / long).max(1) as u16;
+    let req_h = (height * target / long).max(1) as u16;
+    let (w, h) = d.scale(req_w, req_h).map_err(|e| PhotoError::Corrupt(e.to_string()))?;
+    let pixels = d.decode().map_err(|e| PhotoError::Corrupt(e.to_string()))?;
+    let info = d.info().ok_or_else(|| PhotoError::Corrupt("no frame header".into()))?;
+    let (w, h) = (u32::from(w), u32::from(h));
+    let rgb: Vec<u8> = match info.pixel_format {
+        jpeg_decoder::PixelFormat::RGB24 => pixels,
+        jpeg_decoder::PixelFormat::L8 => pixels.iter().flat_map(|&g| [g, g, g]).collect(),
+        jpeg_decoder::PixelFormat::L16 => pixels.chunks_exact(2).flat_map(|c| [c[0], c[0], c[0]]).collect(),
+        jpeg_decoder::PixelFormat::CMYK32 => pixels
+            .chunks_exact(4)
+            .flat_map(|c| {
+                let k = u16::from(c[3]);
+                [c[0], c[1], c[2]].map(|v| ((u16::from(v) * k) / 255) as u8)
+            })
+            .collect(),
+    };
+    RgbImage::from_raw(w, h, rgb).ok_or_else(|| PhotoError::Corrupt("truncated pixel data".into()))
+}
+
+/// Applies an EXIF orientation (1–8) so the picture stands as the camera saw it.
+pub fn orient(img: DynamicImage, orientation: u16) -> DynamicImage {
+    match orientation {
+        2 => img.fliph(),
+        3 => img.rotate180(),
+        4 => img.flipv(),
+        5 => img.rotate90().fliph(),
+        6 => img.rotate90(),
+        7 => img.rotate270().fliph(),
+        8 => img.rotate270(),
+        _ => img,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    pub fn jpeg(w: u32, h: u32) -> Vec<u8> {
+        let img = RgbImage::from_fn(w, h, |x, y| image::Rgb([(x % 256) as u8, (y % 256) as u8, ((x + y) % 256) as u8]));
+        let mut out = Vec::new();
+        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 85).encode_image(&img).unwrap();
+        out
+    }
+
+    #[test]
+    fn sniffing_trusts_bytes_not_names() {
+        assert_eq!(sniff(&jpeg(8, 8)), Sniffed::Jpeg);
+        assert_eq!(sniff(b"\x89PNG\r\n\x1a\n...."), Sniffed::Png);
+        assert_eq!(sniff(b"\0\0\0\x18ftypheic\0\0\0\0"), Sniffed::Heic);
+        assert_eq!(sniff(b"hello, this is text"), Sniffed::Other);
+        assert_eq!(sniff(b""), Sniffed::Other);
+    }
+
+    #[test]
+    fn a_photo_gets_a_small_thumbnail_without_decoding_at_full_size() {
+        let a = analyze(&jpeg(1600, 1200), Limits::default()).unwrap();
+        assert_eq!((a.width, a.height), (1600, 1200));
+        let t = image::load_from_memory(&a.thumbnail).unwrap();
+        assert_eq!((t.width(), t.height()), (320, 240));
+        assert_eq!(a.sha256.len(), 64);
+    }
+
+    #[test]
+    fn a_huge_header_is_refused_before_decoding() {
+        let mut bytes = jpeg(16, 16);
+        // Patch the SOF0 frame header to claim 60000×60000.
+        let sof = bytes.windows(2).position(|w| w == [0xFF, 0xC0]).unwrap();
+        bytes[sof + 5..sof + 7].copy_from_slice(&60000u16.to_be_bytes());
+        bytes[sof + 7..sof + 9].copy_from_slice(&60000u16.to_be_bytes());
+        assert!(matches!(analyze(&bytes, Limits::default()), Err(PhotoError::TooManyPixels { width: 60000, height: 60000, .. })));
+    }
+
+    #[test]
+    fn truncated_and_foreign_files_are_refused() {
+        let bytes = jpeg(64, 64);
+        assert!(matches!(analyze(&bytes[..bytes.len() / 3], Limits::default()), Err(PhotoError::Corrupt(_))));
+        assert!(matches!(analyze(b"\x89PNG\r\n\x1a\nxxxx", Limits::default()), Err(PhotoError::NotJpeg(m)) if m.contains("JPEG")));
+        assert!(matches!(analyze(&[], Limits::default()), Err(PhotoError::NotJpeg(_))));
+    }
+
+    #[test]
+    fn orientation_turns_the_picture() {
+        let img = DynamicImage::ImageRgb8(RgbImage::new(40, 20));
+        assert_eq!(orient(img.clone(), 6).width(), 20);
+        assert_eq!(orient(img.clone(), 8).height(), 40);
+        assert_eq!(orient(img, 3).width(), 40);
+    }
+}

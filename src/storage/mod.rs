@@ -1,0 +1,174 @@
+//! Object storage for photos, behind the `object_store` crate: a local folder (the embedded
+//! default), any S3-compatible service (SeaweedFS, MinIO, Ceph RGW, OSS/COS/OBS in S3 mode,
+//! AWS), or memory (tests). Object keys are built here and nowhere else.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use futures_util::StreamExt;
+use object_store::path::Path as ObjectPath;
+use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
+use serde::{Deserialize, Serialize};
+
+use crate::error::ApiError;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StorageKind {
+    Local,
+    S3,
+    Memory,
+}
+
+/// S3 settings (`FANGPIN_S3_*`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct S3Settings {
+    pub endpoint: Option<String>,
+    pub bucket: String,
+    pub region: String,
+    pub access_key_id: Option<String>,
+    pub secret_access_key: Option<String>,
+    /// Path-style URLs (`endpoint/bucket/key`): SeaweedFS, MinIO and most self-hosted stores.
+    pub path_style: bool,
+}
+
+/// Where a photo's objects live.
+pub mod keys {
+    pub fn original(household_id: &str, photo_id: &str) -> String {
+        format!("photos/{household_id}/{photo_id}/original.jpg")
+    }
+
+    pub fn thumbnail(household_id: &str, photo_id: &str) -> String {
+        format!("photos/{household_id}/{photo_id}/thumb.jpg")
+    }
+
+    /// The photo id of an object key under `photos/`, if it is one of ours.
+    pub fn photo_id(key: &str) -> Option<&str> {
+        let mut parts = key.split('/');
+        match (parts.next(), parts.next(), parts.next(), parts.next(), parts.next()) {
+            (Some("photos"), Some(_), Some(id), Some("original.jpg" | "thumb.jpg"), None) => Some(id),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct Storage {
+    store: Arc<dyn ObjectStore>,
+    kind: StorageKind,
+    signer: Option<Arc<object_store::aws::AmazonS3>>,
+}
+
+fn unavailable(e: impl std::fmt::Display) -> ApiError {
+    ApiError::Unavailable(format!("object store: {e}"))
+}
+
+impl Storage {
+    pub fn local(root: &std::path::Path) -> anyhow::Result<Self> {
+        std::fs::create_dir_all(root)?;
+        let fs = object_store::local::LocalFileSystem::new_with_prefix(root)?;
+        Ok(Self { store: Arc::new(fs), kind: StorageKind::Local, signer: None })
+    }
+
+    pub fn memory() -> Self {
+        Self { store: Arc::new(object_store::memory::InMemory::new()), kind: StorageKind::Memory, signer: None }
+    }
+
+    pub fn s3(s: &S3Settings) -> anyhow::Result<Self> {
+        let mut b = object_store::aws::AmazonS3Builder::new()
+            .with_bucket_name(&s.bucket)
+            .with_region(if s.region.is_empty() { "us-east-1" } else { &s.region })
+            .with_virtual_hosted_style_request(!s.path_style)
+            .with_client_options(
+                object_store::ClientOptions::new()
+                    .with_timeout(Duration::from_secs(30))
+                    .with_connect_timeout(Duration::from_secs(3)),
+            );
+        if let Some(endpoint) = &s.endpoint {
+            b = b.with_endpoint(endpoint).with_allow_http(endpoint.starts_with("http://"));
+        }
+        if let (Some(k), Some(secret)) = (&s.access_key_id, &s.secret_access_key) {
+            b = b.with_access_key_id(k).with_secret_access_key(secret);
+        } else {
+            b = b.with_skip_signature(true);
+        }
+        let s3 = Arc::new(b.build()?);
+        Ok(Self { store: s3.clone(), kind: StorageKind::S3, signer: Some(s3) })
+    }
+
+    pub fn kind(&self) -> StorageKind {
+        self.kind
+    }
+
+    /// Fails clearly when the bucket is missing or the service unreachable.
+    pub async fn check(&self) -> anyhow::Result<()> {
+        let mut listing = self.store.list(Some(&ObjectPath::from("photos")));
+        match listing.next().await {
+            None | Some(Ok(_)) => Ok(()),
+            Some(Err(e)) => Err(anyhow::anyhow!("the object store is not usable: {e}")),
+        }
+    }
+
+    pub async fn put(&self, key: &str, bytes: Bytes) -> Result<(), ApiError> {
+        self.store.put(&ObjectPath::from(key), PutPayload::from_bytes(bytes)).await.map(|_| ()).map_err(unavailable)
+    }
+
+    pub async fn get(&self, key: &str) -> Result<Bytes, ApiError> {
+        let res = self.store.get(&ObjectPath::from(key)).await.map_err(|e| match e {
+            object_store::Error::NotFound { .. } => ApiError::NotFound,
+            other => unavailable(other),
+        })?;
+        res.bytes().await.map_err(unavailable)
+    }
+
+    /// The object as a stream of chunks (large originals are not held in memory).
+    pub async fn stream(&self, key: &str) -> Result<impl futures_util::Stream<Item = Result<Bytes, ApiError>> + use<>, ApiError> {
+        let res = self.store.get(&ObjectPath::from(key)).await.map_err(|e| match e {
+            object_store::Error::NotFound { .. } => ApiError::NotFound,
+            other => unavailable(other),
+        })?;
+        Ok(res.into_stream().map(|r| r.map_err(unavailable)))
+    }
+
+    pub async fn delete(&self, key: &str) -> Result<(), ApiError> {
+        match self.store.delete(&ObjectPath::from(key)).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(e) => Err(unavailable(e)),
+        }
+    }
+
+    /// Every key under `prefix` with its last-modified time.
+    pub async fn list(&self, prefix: &str) -> Result<Vec<(String, chrono::DateTime<chrono::Utc>)>, ApiError> {
+        let mut out = Vec::new();
+        let mut listing = self.store.list(Some(&ObjectPath::from(prefix)));
+        while let Some(item) = listing.next().await {
+            let meta = item.map_err(unavailable)?;
+            out.push((meta.location.to_string(), meta.last_modified));
+        }
+        Ok(out)
+    }
+
+    /// A short-lived presigned GET URL (S3 only).
+    pub async fn signed_url(&self, key: &str, ttl: Duration) -> Option<String> {
+        use object_store::signer::Signer;
+        let s3 = self.signer.as_ref()?;
+        s3.signed_url(http::Method::GET, &ObjectPath::from(key), ttl).await.ok().map(|u| u.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::keys;
+
+    #[test]
+    fn keys_name_the_photo() {
+        let k = keys::original("h1", "p1");
+        assert_eq!(k, "photos/h1/p1/original.jpg");
+        assert_eq!(keys::photo_id(&k), Some("p1"));
+        assert_eq!(keys::photo_id(&keys::thumbnail("h1", "p1")), Some("p1"));
+        assert_eq!(keys::photo_id("photos/h1/p1/other.bin"), None);
+        assert_eq!(keys::photo_id("backup/x"), None);
+    }
+}

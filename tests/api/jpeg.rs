@@ -1,0 +1,138 @@
+//! Test photos: JPEGs made here (no third-party pictures) with EXIF written as raw APP1 bytes.
+
+use image::{Rgb, RgbImage};
+
+/// A picture with structure (so perceptual hashes differ between seeds).
+pub fn picture(w: u32, h: u32, seed: u32) -> RgbImage {
+    RgbImage::from_fn(w, h, |x, y| {
+        let cell = ((x * 7 / w.max(1)) + (y * 5 / h.max(1)) * 3 + seed) % 5;
+        let base = [(40, 90, 160), (200, 180, 60), (30, 140, 70), (220, 220, 210), (120, 50, 40)][cell as usize];
+        Rgb([base.0, base.1, (base.2 + (x % 17) as u8) % 255])
+    })
+}
+
+pub fn encode(img: &RgbImage, quality: u8) -> Vec<u8> {
+    let mut out = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, quality).encode_image(img).unwrap();
+    out
+}
+
+#[derive(Default, Clone)]
+pub struct Exif {
+    pub datetime: Option<String>,
+    pub offset: Option<String>,
+    /// Signed degrees: negative latitude is written as S, negative longitude as W.
+    pub gps: Option<(f64, f64)>,
+    pub orientation: Option<u16>,
+    pub make: Option<String>,
+    pub model: Option<String>,
+    pub maker_note: usize,
+}
+
+struct Entry {
+    tag: u16,
+    typ: u16,
+    count: u32,
+    data: Vec<u8>,
+}
+
+fn ascii(tag: u16, s: &str) -> Entry {
+    let mut data = s.as_bytes().to_vec();
+    data.push(0);
+    Entry { tag, typ: 2, count: data.len() as u32, data }
+}
+
+fn rationals(tag: u16, v: &[(u32, u32)]) -> Entry {
+    let data = v.iter().flat_map(|(n, d)| [n.to_le_bytes(), d.to_le_bytes()].concat()).collect();
+    Entry { tag, typ: 5, count: v.len() as u32, data }
+}
+
+fn long(tag: u16, v: u32) -> Entry {
+    Entry { tag, typ: 4, count: 1, data: v.to_le_bytes().to_vec() }
+}
+
+/// Writes an IFD at the end of `out` (offsets are from the start of the TIFF header).
+fn write_ifd(out: &mut Vec<u8>, entries: &[Entry]) {
+    let start = out.len();
+    let data_start = start + 2 + entries.len() * 12 + 4;
+    let mut data = Vec::new();
+    out.extend((entries.len() as u16).to_le_bytes());
+    for e in entries {
+        out.extend(e.tag.to_le_bytes());
+        out.extend(e.typ.to_le_bytes());
+        out.extend(e.count.to_le_bytes());
+        if e.data.len() <= 4 {
+            let mut v = e.data.clone();
+            v.resize(4, 0);
+            out.extend(v);
+        } else {
+            out.extend(((data_start + data.len()) as u32).to_le_bytes());
+            data.extend(&e.data);
+            if data.len() % 2 == 1 {
+                data.push(0);
+            }
+        }
+    }
+    out.extend(0u32.to_le_bytes());
+    out.extend(data);
+}
+
+fn dms(v: f64) -> Vec<(u32, u32)> {
+    let v = v.abs();
+    let d = v.floor();
+    let m = ((v - d) * 60.0).floor();
+    let s = ((v - d) * 60.0 - m) * 60.0;
+    vec![(d as u32, 1), (m as u32, 1), ((s * 10000.0).round() as u32, 10000)]
+}
+
+/// The JPEG with an APP1 EXIF segment inserted after SOI.
+pub fn with_exif(jpeg: &[u8], exif: &Exif) -> Vec<u8> {
+    let mut tiff = b"II*\0\0\0\0\0".to_vec();
+    let mut exif_entries = Vec::new();
+    if let Some(dt) = &exif.datetime {
+        exif_entries.push(ascii(0x9003, dt));
+    }
+    if let Some(off) = &exif.offset {
+        exif_entries.push(ascii(0x9011, off));
+    }
+    if exif.maker_note > 0 {
+        let garbage: Vec<u8> = (0..exif.maker_note).map(|i| (i * 31 % 251) as u8).collect();
+        exif_entries.push(Entry { tag: 0x927C, typ: 7, count: garbage.len() as u32, data: garbage });
+    }
+    let exif_off = tiff.len() as u32;
+    write_ifd(&mut tiff, &exif_entries);
+    let gps_off = tiff.len() as u32;
+    if let Some((lat, lon)) = exif.gps {
+        write_ifd(&mut tiff, &[
+            ascii(1, if lat < 0.0 { "S" } else { "N" }),
+            rationals(2, &dms(lat)),
+            ascii(3, if lon < 0.0 { "W" } else { "E" }),
+            rationals(4, &dms(lon)),
+        ]);
+    }
+    let mut ifd0 = Vec::new();
+    if let Some(m) = &exif.make {
+        ifd0.push(ascii(0x010F, m));
+    }
+    if let Some(m) = &exif.model {
+        ifd0.push(ascii(0x0110, m));
+    }
+    if let Some(o) = exif.orientation {
+        ifd0.push(Entry { tag: 0x0112, typ: 3, count: 1, data: o.to_le_bytes().to_vec() });
+    }
+    ifd0.push(long(0x8769, exif_off));
+    if exif.gps.is_some() {
+        ifd0.push(long(0x8825, gps_off));
+    }
+    let ifd0_off = tiff.len() as u32;
+    write_ifd(&mut tiff, &ifd0);
+    tiff[4..8].copy_from_slice(&ifd0_off.to_le_bytes());
+    let mut app1 = vec![0xFF, 0xE1];
+    app1.extend(((tiff.len() + 8) as u16).to_be_bytes());
+    app1.extend(b"Exif\0\0");
+    app1.extend(tiff);
+    let mut out = jpeg[..2].to_vec();
+    out.extend(app1);
+    out.extend(&jpeg[2..]);
+    out
+}
