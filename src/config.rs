@@ -74,6 +74,8 @@ pub struct Settings {
     pub s3_access_key_id: Option<String>,
     pub s3_secret_access_key: Option<String>,
     pub s3_path_style: bool,
+    /// Folder inside the bucket for this deployment's objects.
+    pub s3_prefix: Option<String>,
     /// Largest accepted photo upload (bytes).
     pub photo_max_bytes: usize,
     /// Largest accepted photo (pixels), refused from the header before decoding.
@@ -126,6 +128,7 @@ impl Default for Settings {
             s3_access_key_id: None,
             s3_secret_access_key: None,
             s3_path_style: true,
+            s3_prefix: None,
             photo_max_bytes: 15 * 1024 * 1024,
             photo_max_pixels: 50_000_000,
             photo_near_home_m: 100.0,
@@ -177,6 +180,7 @@ impl Settings {
             access_key_id: self.s3_access_key_id.clone(),
             secret_access_key: self.s3_secret_access_key.clone(),
             path_style: self.s3_path_style,
+            prefix: self.s3_prefix.clone(),
         }
     }
 

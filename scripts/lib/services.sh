@@ -56,7 +56,7 @@ start_seaweedfs() {
   WEED_DIR=$(mktemp -d "${TMPDIR:-/tmp}/fangpin-weed.XXXXXX")
   log "starting SeaweedFS on 127.0.0.1:$port"
   "$venv/bin/weed" server -dir="$WEED_DIR" -ip=127.0.0.1 -ip.bind=127.0.0.1 -s3 -s3.port="$port" \
-    -master.port=9333 -volume.port=8081 -filer.port=8888 >"$WEED_DIR/weed.log" 2>&1 &
+    -master.port=9333 -volume.port=8081 -filer.port=8888 -volume.max=100 >"$WEED_DIR/weed.log" 2>&1 &
   WEED_PID=$!
   for _ in $(seq 1 60); do
     (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break

@@ -32,6 +32,8 @@ pub struct S3Settings {
     pub secret_access_key: Option<String>,
     /// Path-style URLs (`endpoint/bucket/key`): SeaweedFS, MinIO and most self-hosted stores.
     pub path_style: bool,
+    /// A folder inside the bucket, so several deployments (or test runs) can share one bucket.
+    pub prefix: Option<String>,
 }
 
 /// Where a photo's objects live.
@@ -59,6 +61,7 @@ pub struct Storage {
     store: Arc<dyn ObjectStore>,
     kind: StorageKind,
     signer: Option<Arc<object_store::aws::AmazonS3>>,
+    prefix: Option<String>,
 }
 
 fn unavailable(e: impl std::fmt::Display) -> ApiError {
@@ -69,11 +72,11 @@ impl Storage {
     pub fn local(root: &std::path::Path) -> anyhow::Result<Self> {
         std::fs::create_dir_all(root)?;
         let fs = object_store::local::LocalFileSystem::new_with_prefix(root)?;
-        Ok(Self { store: Arc::new(fs), kind: StorageKind::Local, signer: None })
+        Ok(Self { store: Arc::new(fs), kind: StorageKind::Local, signer: None, prefix: None })
     }
 
     pub fn memory() -> Self {
-        Self { store: Arc::new(object_store::memory::InMemory::new()), kind: StorageKind::Memory, signer: None }
+        Self { store: Arc::new(object_store::memory::InMemory::new()), kind: StorageKind::Memory, signer: None, prefix: None }
     }
 
     pub fn s3(s: &S3Settings) -> anyhow::Result<Self> {
@@ -95,7 +98,12 @@ impl Storage {
             b = b.with_skip_signature(true);
         }
         let s3 = Arc::new(b.build()?);
-        Ok(Self { store: s3.clone(), kind: StorageKind::S3, signer: Some(s3) })
+        let prefix = s.prefix.as_deref().map(|p| p.trim_matches('/').to_owned()).filter(|p| !p.is_empty());
+        let store: Arc<dyn ObjectStore> = match &prefix {
+            Some(p) => Arc::new(object_store::prefix::PrefixStore::new(s3.clone(), p.as_str())),
+            None => s3.clone(),
+        };
+        Ok(Self { store, kind: StorageKind::S3, signer: Some(s3), prefix })
     }
 
     pub fn kind(&self) -> StorageKind {
@@ -154,7 +162,11 @@ impl Storage {
     pub async fn signed_url(&self, key: &str, ttl: Duration) -> Option<String> {
         use object_store::signer::Signer;
         let s3 = self.signer.as_ref()?;
-        s3.signed_url(http::Method::GET, &ObjectPath::from(key), ttl).await.ok().map(|u| u.to_string())
+        let full = match &self.prefix {
+            Some(p) => format!("{p}/{key}"),
+            None => key.to_owned(),
+        };
+        s3.signed_url(http::Method::GET, &ObjectPath::from(full), ttl).await.ok().map(|u| u.to_string())
     }
 }
 

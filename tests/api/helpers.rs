@@ -108,10 +108,11 @@ pub async fn spawn_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
         ..Settings::default()
     };
     if let Ok(endpoint) = std::env::var("FANGPIN_TEST_S3_ENDPOINT") {
-        // A real S3 server (SeaweedFS in scripts/test.sh); each test writes under its own ids.
+        // A real S3 server (SeaweedFS in scripts/test.sh): one bucket, a folder of its own per test.
         settings.storage = fangpin::storage::StorageKind::S3;
         settings.s3_endpoint = Some(endpoint);
         settings.s3_bucket = std::env::var("FANGPIN_TEST_S3_BUCKET").unwrap_or_else(|_| "fangpin-test".into());
+        settings.s3_prefix = Some(format!("t{}", uuid::Uuid::now_v7().simple()));
     }
     let mut pg = None;
     if let Ok(url) = std::env::var("FANGPIN_TEST_DATABASE_URL") {
