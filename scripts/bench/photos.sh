@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Issue 4 benchmark.
+# 1. CPU time per photo of the in-process ingest pipeline over 50 generated 12 MP phone JPEGs,
+#    beside `vipsthumbnail -s 320` (libvips shrink-on-load) on the same files in the same run.
+#    Goal: ≤ 1.0x vipsthumbnail.
+# 2. Peak RSS of `fangpin serve` while 32 clients upload 8 MB photos at once. Goal: < 300 MB.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+. scripts/lib/services.sh
+ensure_packages vipsthumbnail:libvips-tools curl:curl
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/fangpin-photos.XXXXXX")
+SERVER=""
+trap '[ -z "$SERVER" ] || kill $SERVER 2>/dev/null; rm -rf "$WORK"' EXIT
+log "building"
+cargo build --release --locked -q --example photo_bench
+cargo build --release --locked -q
+EX=target/release/examples/photo_bench
+
+log "generating 50 phone-like 12 MP JPEGs"
+"$EX" gen "$WORK/in" 50 92
+du -sh "$WORK/in" | awk '{print "total size: " $1}'
+
+cpu() { # CPU seconds (user + sys) of a command, children included
+  local t0 t1
+  t0=$(awk '{print $14 + $15 + $16 + $17}' /proc/$$/stat)
+  "$@" >/dev/null
+  t1=$(awk '{print $14 + $15 + $16 + $17}' /proc/$$/stat)
+  echo "scale=3; ($t1 - $t0) / $(getconf CLK_TCK)" | bc -l
+}
+mkdir -p "$WORK/vips"
+log "vipsthumbnail -s 320"
+vips=$(cpu vipsthumbnail -s 320 -o "$WORK/vips/%s_t.jpg" "$WORK"/in/*.jpg)
+log "fangpin ingest pipeline"
+ours=$(cpu "$EX" ingest "$WORK/in")
+printf '\n%-34s %12s\n' "CPU time per 12 MP photo" "ms"
+printf '%-34s %12.1f\n' "vipsthumbnail -s 320" "$(echo "$vips * 1000 / 50" | bc -l)"
+printf '%-34s %12.1f\n' "fangpin analyze (full pipeline)" "$(echo "$ours * 1000 / 50" | bc -l)"
+printf '%-34s %12.2f\n' "ratio fangpin / vips" "$(echo "$ours / $vips" | bc -l)"
+
+log "32 concurrent uploads of an 8 MB photo"
+"$EX" gen "$WORK/big" 1 99
+BIG=$WORK/big/photo_000.jpg
+ls -l "$BIG" | awk '{printf "upload size: %.1f MB\n", $5 / 1048576}'
+export FANGPIN_DATA_DIR=$WORK/data FANGPIN_BIND=127.0.0.1:18282 FANGPIN_ADMIN_PASSWORD='Bench-pass-1' RUST_LOG=warn
+target/release/fangpin serve >"$WORK/serve.log" 2>&1 &
+SERVER=$!
+BASE=http://127.0.0.1:18282
+for _ in $(seq 1 60); do curl -fs "$BASE/readyz" >/dev/null && break; sleep 0.5; done
+TOKEN=$(curl -fs -X POST "$BASE/api/v1/auth/login" -H 'content-type: application/json' \
+  -d '{"username":"admin","password":"Bench-pass-1"}' | python3 -c 'import sys,json; print(json.load(sys.stdin)["access_token"])')
+HID=$(curl -fs -X POST "$BASE/api/v1/households" -H "Authorization: Bearer $TOKEN" -H 'content-type: application/json' \
+  -d '{"village_code":"610831101201","category":"lifted_out","members":[{"name":"王建国","id_number":"11010519491231002X","relation":"head"}]}' \
+  | python3 -c 'import sys,json; print(json.load(sys.stdin)["id"])')
+rss_before=$(awk '/VmRSS/ {print $2}' /proc/$SERVER/status)
+pids=()
+for i in $(seq 1 32); do
+  printf '{"kind":"door_with_cadre","taken_at":"%s","client_id":"%s"}' "$(date -Iseconds)" "$(python3 -c 'import uuid; print(uuid.uuid4())')" >"$WORK/meta$i.json"
+  curl -s -o /dev/null -w '%{http_code}\n' -X POST "$BASE/api/v1/households/$HID/photos" -H "Authorization: Bearer $TOKEN" \
+    -F "meta=@$WORK/meta$i.json;type=application/json" -F "file=@$BIG;type=image/jpeg" >>"$WORK/codes" &
+  pids+=($!)
+done
+wait "${pids[@]}"
+peak=$(awk '/VmHWM/ {print $2}' /proc/$SERVER/status)
+echo "answers: $(sort "$WORK/codes" | uniq -c | tr '\n' ' ')"
+printf 'server RSS before %.0f MB, peak %.0f MB (goal < 300 MB)\n' "$(echo "$rss_before / 1024" | bc -l)" "$(echo "$peak / 1024" | bc -l)"
