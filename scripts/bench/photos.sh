@@ -21,12 +21,11 @@ log "generating 50 phone-like 12 MP JPEGs"
 "$EX" gen "$WORK/in" 50 92
 du -sh "$WORK/in" | awk '{print "total size: " $1}'
 
-cpu() { # CPU seconds (user + sys) of a command, children included
-  local t0 t1
-  t0=$(awk '{print $14 + $15 + $16 + $17}' /proc/$$/stat)
-  "$@" >/dev/null
-  t1=$(awk '{print $14 + $15 + $16 + $17}' /proc/$$/stat)
-  echo "scale=3; ($t1 - $t0) / $(getconf CLK_TCK)" | bc -l
+cpu() { # CPU seconds (user + sys) of a command and its threads
+  python3 -c 'import resource, subprocess, sys
+subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, check=True)
+r = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(r.ru_utime + r.ru_stime)' "$@"
 }
 mkdir -p "$WORK/vips"
 log "vipsthumbnail -s 320"

@@ -199,7 +199,7 @@ pub async fn page(state: &AppState, scope: crate::auth::Scope, filter: ListFilte
             Ok((rows, members))
         })
         .await?;
-    let next_cursor = (rows.len() as i64 == limit).then(|| rows.last().map(|r| cursor::encode(&r.id))).flatten();
+    let next_cursor = cursor::next(&rows, limit, |r| &r.id);
     let items = rows.iter().map(|h| HouseholdView::build(h, &members, &state.crypto, false)).collect();
     Ok(HouseholdPage { items, next_cursor })
 }
@@ -579,6 +579,6 @@ pub async fn history(state: Data<AppState>, user: AuthUser, id: Path<String>, q:
             Ok(audit::household_history(c, &id, include_reads, before.as_deref(), limit)?)
         })
         .await?;
-    let next_cursor = (rows.len() as i64 == limit).then(|| rows.last().map(|r| cursor::encode(&r.id))).flatten();
+    let next_cursor = cursor::next(&rows, limit, |r| &r.id);
     Ok(HttpResponse::Ok().json(HistoryPage { items: rows.into_iter().map(HistoryEntry::from).collect(), next_cursor }))
 }

@@ -244,7 +244,7 @@ pub async fn history(state: Data<AppState>, user: AuthUser, id: Path<String>, q:
     let limit = cursor::limit(q.limit);
     let scope = user.scope();
     let rows = state.db.run(move |c| repo::history(c, &scope, &id, before.as_deref(), limit)).await?;
-    let next_cursor = (rows.len() as i64 == limit).then(|| rows.last().map(|r| cursor::encode(&r.id))).flatten();
+    let next_cursor = cursor::next(&rows, limit, |r| &r.id);
     Ok(HttpResponse::Ok().json(LocationPage { items: rows.iter().map(|r| LocationView::from_row(r, crs)).collect(), next_cursor }))
 }
 

@@ -519,7 +519,7 @@ pub async fn queue(state: Data<AppState>, user: AuthUser, q: Query<QueueQuery>) 
     let after = cursor::decode(q.cursor.as_deref())?;
     let limit = cursor::limit(q.limit);
     let rows = state.db.run(move |c| Ok(repo::queue(c, &scope, &division, &status, after.as_deref(), limit)?)).await?;
-    let next_cursor = (rows.len() as i64 == limit).then(|| rows.last().map(|r| cursor::encode(&r.id))).flatten();
+    let next_cursor = cursor::next(&rows, limit, |r| &r.id);
     Ok(HttpResponse::Ok().json(PhotoPage { items: rows.iter().map(PhotoView::from_row).collect(), next_cursor }))
 }
 

@@ -99,7 +99,7 @@ pub async fn list(state: Data<AppState>, user: AuthUser, q: Query<PageQuery>) ->
     let limit = cursor::limit(q.limit);
     let within = user.jurisdiction.clone();
     let rows = state.db.run(move |c| Ok(repo::users::list_within(c, &within, after.as_deref(), limit)?)).await?;
-    let next_cursor = (rows.len() as i64 == limit).then(|| rows.last().map(|r| cursor::encode(&r.id))).flatten();
+    let next_cursor = cursor::next(&rows, limit, |r| &r.id);
     let items = rows.iter().map(|r| UserView::from_row(r, &state.crypto, false)).collect();
     Ok(HttpResponse::Ok().json(UserPage { items, next_cursor }))
 }

@@ -31,6 +31,11 @@ pub mod cursor {
         Ok(Some(id.to_owned()))
     }
 
+    /// The cursor after a full page (`None` when the page was the last).
+    pub fn next<T>(rows: &[T], limit: i64, id: impl Fn(&T) -> &str) -> Option<String> {
+        if rows.len() as i64 == limit { rows.last().map(|r| encode(id(r))) } else { None }
+    }
+
     /// Clamps `?limit=` to 1..=500, default 50.
     pub fn limit(limit: Option<i64>) -> i64 {
         limit.unwrap_or(50).clamp(1, 500)
