@@ -13,6 +13,7 @@ ensure_packages() {
     command -v "${pair%%:*}" >/dev/null || missing+=("${pair#*:}")
   done
   pkg-config --exists libpq 2>/dev/null || missing+=(libpq-dev)
+  pkg-config --exists libturbojpeg 2>/dev/null || missing+=(libturbojpeg0-dev)
   python3 -c 'import venv, ensurepip' 2>/dev/null || missing+=(python3-venv)
   if [ ${#missing[@]} -gt 0 ]; then
     log "installing ${missing[*]}"
