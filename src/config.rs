@@ -89,6 +89,8 @@ pub struct Settings {
     pub photo_window_end: String,
     /// Photos decoded at once (CPU-bound work; the rest wait their turn).
     pub photo_workers: usize,
+    /// Poverty lines and exit minimums per province and year (TOML `[[thresholds]]` tables).
+    pub thresholds: Vec<crate::domain::yearly::ThresholdRule>,
     /// Service time zone for dates (statistical year, publicity periods).
     pub timezone: String,
 }
@@ -136,6 +138,7 @@ impl Default for Settings {
             photo_window_start: "01-01".into(),
             photo_window_end: "12-31".into(),
             photo_workers: 2,
+            thresholds: crate::domain::yearly::default_thresholds(),
             timezone: "Asia/Shanghai".into(),
         }
     }

@@ -54,6 +54,7 @@ pub fn api_v1(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     v1::households::routes(cfg);
     v1::locations::routes(cfg);
     v1::photos::routes(cfg);
+    v1::yearly::routes(cfg);
 }
 
 /// The generated OpenAPI document (also what `fangpin openapi` prints).

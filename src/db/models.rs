@@ -223,3 +223,18 @@ pub struct PhotoRow {
     pub county_code: String,
     pub created_at: NaiveDateTime,
 }
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = yearly_records)]
+pub struct YearlyRow {
+    pub id: String,
+    pub household_id: String,
+    pub year: i32,
+    /// The validated `domain::yearly::YearRecord` as JSON.
+    pub record_json: String,
+    pub per_capita_net_income: f64,
+    pub version: i64,
+    pub updated_by: String,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}

@@ -166,8 +166,23 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    yearly_records (id) {
+        id -> Text,
+        household_id -> Text,
+        year -> Integer,
+        record_json -> Text,
+        per_capita_net_income -> Double,
+        version -> BigInt,
+        updated_by -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(members -> households (household_id));
+diesel::joinable!(yearly_records -> households (household_id));
 diesel::joinable!(photos -> households (household_id));
 diesel::joinable!(locations -> households (household_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
-diesel::allow_tables_to_appear_in_same_query!(users, refresh_tokens, login_failures, divisions, households, members, audit_log, locations, photos);
+diesel::allow_tables_to_appear_in_same_query!(users, refresh_tokens, login_failures, divisions, households, members, audit_log, locations, photos, yearly_records);

@@ -9,6 +9,7 @@ pub mod photo;
 pub mod phone;
 pub mod role;
 pub mod validation;
+pub mod yearly;
 
 pub use division::{DivisionCode, Level};
 pub use household::{Category, Relation, RemovalReason, Sex};

@@ -12,3 +12,4 @@ mod ops;
 mod personal_data;
 mod photos;
 mod users;
+mod yearly;

@@ -6,3 +6,4 @@ pub mod households;
 pub mod locations;
 pub mod photos;
 pub mod users;
+pub mod yearly;

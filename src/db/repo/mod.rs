@@ -8,6 +8,7 @@ pub mod locations;
 pub mod photos;
 pub mod tokens;
 pub mod users;
+pub mod yearly;
 
 /// Opaque list cursors: base64 of the last id seen.
 pub mod cursor {

@@ -1,0 +1,188 @@
+//! `/households/{id}/years/{year}`: the yearly basic information 年度基础信息 and the comparison
+//! with last year 信息采集对照表.
+
+use actix_web::http::StatusCode;
+use actix_web::web::{Data, Json, Path};
+use actix_web::{HttpRequest, HttpResponse, get, put};
+use chrono::NaiveDate;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::api::{etag, if_match, path_id, utc};
+use crate::auth::AuthUser;
+use crate::db::models::YearlyRow;
+use crate::db::repo::yearly::{self as repo, Saved};
+use crate::db::repo::households as household_repo;
+use crate::domain::yearly::{Change, StatYear, YearRecord, changes, threshold_for};
+use crate::domain::Role;
+use crate::error::{ApiError, Problem};
+use crate::state::AppState;
+
+pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(get_year).service(put_year).service(comparison);
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Period {
+    /// 1 October of the previous year.
+    pub start: NaiveDate,
+    /// 30 September.
+    pub end: NaiveDate,
+    /// The day state indicators (health, school) describe.
+    pub state_date: NaiveDate,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Standing {
+    /// 人均纯收入, yuan.
+    pub per_capita_net_income: f64,
+    /// The configured poverty line for the province and year.
+    pub poverty_line: Option<f64>,
+    /// The configured minimum for exiting.
+    pub exit_minimum: Option<f64>,
+    pub below_poverty_line: Option<bool>,
+    pub meets_exit_minimum: Option<bool>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct YearView {
+    pub household_id: String,
+    pub year: i32,
+    pub period: Period,
+    pub record: YearRecord,
+    pub standing: Standing,
+    pub version: i64,
+    pub updated_by: String,
+    pub updated_at: chrono::DateTime<chrono::Utc>,
+}
+
+fn period(y: StatYear) -> Period {
+    Period { start: y.period_start(), end: y.period_end(), state_date: y.period_end() }
+}
+
+fn standing(state: &AppState, household_county: &str, year: i32, per_capita: f64) -> Standing {
+    let rule = threshold_for(&state.settings.thresholds, &household_county[..2.min(household_county.len())], year);
+    Standing {
+        per_capita_net_income: per_capita,
+        poverty_line: rule.map(|r| r.poverty_line),
+        exit_minimum: rule.map(|r| r.exit_minimum),
+        below_poverty_line: rule.map(|r| per_capita < r.poverty_line),
+        meets_exit_minimum: rule.map(|r| per_capita >= r.exit_minimum),
+    }
+}
+
+fn view(state: &AppState, county: &str, y: StatYear, row: &YearlyRow) -> Result<YearView, ApiError> {
+    let record: YearRecord = serde_json::from_str(&row.record_json).map_err(|e| ApiError::Internal(e.into()))?;
+    Ok(YearView {
+        household_id: row.household_id.clone(),
+        year: row.year,
+        period: period(y),
+        standing: standing(state, county, row.year, row.per_capita_net_income),
+        record,
+        version: row.version,
+        updated_by: row.updated_by.clone(),
+        updated_at: utc(row.updated_at),
+    })
+}
+
+fn year(state: &AppState, y: i32) -> Result<StatYear, ApiError> {
+    StatYear::parse(y, state.today()).map_err(|e| ApiError::invalid("year", e.code, e.message))
+}
+
+/// The household's record for a statistical year (404 when none was entered).
+#[utoipa::path(tag = "households", security(("bearer" = [])), params(("id" = String, Path, description = "household id"), ("year" = i32, Path, description = "statistical year")), responses(
+    (status = 200, body = YearView, headers(("ETag" = String, description = "the version"))),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+    (status = 422, body = Problem, content_type = "application/problem+json"),
+))]
+#[get("/households/{id}/years/{year}")]
+pub async fn get_year(state: Data<AppState>, user: AuthUser, path: Path<(String, i32)>) -> Result<HttpResponse, ApiError> {
+    let (id, y) = path.into_inner();
+    let (id, y) = (path_id(&id)?, year(&state, y)?);
+    let scope = user.scope();
+    let (household, row) = state
+        .db
+        .run(move |c| {
+            let h = household_repo::get(c, &scope, &id)?;
+            Ok((h, repo::find(c, &scope, &id, y.value())?))
+        })
+        .await?;
+    let row = row.ok_or(ApiError::NotFound)?;
+    Ok(HttpResponse::Ok().insert_header(etag(row.version)).json(view(&state, &household.county_code, y, &row)?))
+}
+
+/// Enter or update the record for a year (cadre and above); `If-Match` once it exists.
+#[utoipa::path(tag = "households", security(("bearer" = [])), params(("id" = String, Path, description = "household id"), ("year" = i32, Path, description = "statistical year"), ("If-Match" = Option<String>, Header, description = "ETag of the record, required once it exists")), request_body = YearRecord, responses(
+    (status = 201, description = "created", body = YearView),
+    (status = 200, description = "updated", body = YearView),
+    (status = 403, body = Problem, content_type = "application/problem+json"),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+    (status = 412, body = Problem, content_type = "application/problem+json"),
+    (status = 422, body = Problem, content_type = "application/problem+json"),
+    (status = 428, body = Problem, content_type = "application/problem+json"),
+))]
+#[put("/households/{id}/years/{year}")]
+pub async fn put_year(state: Data<AppState>, req: HttpRequest, user: AuthUser, path: Path<(String, i32)>, body: Json<YearRecord>) -> Result<HttpResponse, ApiError> {
+    let (id, y) = path.into_inner();
+    let (id, y) = (path_id(&id)?, year(&state, y)?);
+    let record = body.into_inner();
+    let expected = if_match(&req)?;
+    let (scope, actor, may) = (user.scope(), user.actor(), user.role != Role::Auditor);
+    let (household, saved) = state
+        .db
+        .run(move |c| {
+            let h = household_repo::get(c, &scope, &id)?;
+            if !may {
+                return Err(ApiError::Forbidden("an auditor may not change yearly records".into()));
+            }
+            let members: Vec<String> = household_repo::members_of(c, std::slice::from_ref(&h.id), false)?.into_iter().map(|m| m.id).collect();
+            record.validate(&members)?;
+            let per_capita = record.per_capita_net_income(members.len());
+            let saved = repo::save(c, &scope, &actor, &id, y.value(), expected, &record, per_capita)?;
+            Ok((h, saved))
+        })
+        .await?;
+    let (status, row) = match saved {
+        Saved::Created(r) => (StatusCode::CREATED, r),
+        Saved::Updated(r) => (StatusCode::OK, r),
+    };
+    Ok(HttpResponse::build(status).insert_header(etag(row.version)).json(view(&state, &household.county_code, y, &row)?))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ComparisonView {
+    pub household_id: String,
+    pub year: i32,
+    pub previous_year: i32,
+    pub period: Period,
+    /// Last year's record, if entered.
+    pub previous: Option<YearRecord>,
+    /// This year's record, if entered.
+    pub current: Option<YearRecord>,
+    /// Every field whose value differs (members matched by id).
+    pub changed: Vec<Change>,
+}
+
+/// Last year's values beside this year's, with the changed fields: the 信息采集对照表.
+#[utoipa::path(tag = "households", security(("bearer" = [])), params(("id" = String, Path, description = "household id"), ("year" = i32, Path, description = "statistical year")), responses(
+    (status = 200, body = ComparisonView),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+    (status = 422, body = Problem, content_type = "application/problem+json"),
+))]
+#[get("/households/{id}/years/{year}/comparison")]
+pub async fn comparison(state: Data<AppState>, user: AuthUser, path: Path<(String, i32)>) -> Result<HttpResponse, ApiError> {
+    let (id, y) = path.into_inner();
+    let (id, y) = (path_id(&id)?, year(&state, y)?);
+    let scope = user.scope();
+    let hid = id.clone();
+    let (prev, cur) = state
+        .db
+        .run(move |c| Ok((repo::find(c, &scope, &hid, y.value() - 1)?, repo::find(c, &scope, &hid, y.value())?)))
+        .await?;
+    let parse = |r: Option<YearlyRow>| -> Result<Option<YearRecord>, ApiError> {
+        r.map(|r| serde_json::from_str(&r.record_json).map_err(|e| ApiError::Internal(e.into()))).transpose()
+    };
+    let (previous, current) = (parse(prev)?, parse(cur)?);
+    let changed = changes(previous.as_ref(), current.as_ref());
+    Ok(HttpResponse::Ok().json(ComparisonView { household_id: id, year: y.value(), previous_year: y.value() - 1, period: period(y), previous, current, changed }))
+}

@@ -1,0 +1,72 @@
+//! Yearly records 年度基础信息 of households, scoped through their household.
+
+use diesel::prelude::*;
+use serde_json::json;
+
+use super::audit::{self, Actor, Entry};
+use super::households;
+use crate::auth::Scope;
+use crate::db::models::YearlyRow;
+use crate::db::schema::yearly_records as y;
+use crate::db::{DbConnection, new_id, now, write_tx};
+use crate::domain::yearly::YearRecord;
+use crate::error::ApiError;
+
+/// The record of `year`, if the household is in scope (404 otherwise) and has one.
+pub fn find(c: &mut DbConnection, scope: &Scope, household_id: &str, year: i32) -> Result<Option<YearlyRow>, ApiError> {
+    households::get(c, scope, household_id)?;
+    Ok(y::table.filter(y::household_id.eq(household_id)).filter(y::year.eq(year)).select(YearlyRow::as_select()).first(c).optional()?)
+}
+
+pub enum Saved {
+    Created(YearlyRow),
+    Updated(YearlyRow),
+}
+
+/// Creates the record, or replaces it if `expected` is its current version (412 if stale, 428
+/// if the record exists and no version was given).
+pub fn save(c: &mut DbConnection, scope: &Scope, actor: &Actor, household_id: &str, year: i32, expected: Option<i64>, record: &YearRecord, per_capita: f64) -> Result<Saved, ApiError> {
+    write_tx(c, |c| {
+        let before = find(c, scope, household_id, year)?;
+        let json = serde_json::to_string(record).map_err(|e| ApiError::Internal(e.into()))?;
+        let at = now();
+        let saved = match before {
+            None => {
+                let row = YearlyRow {
+                    id: new_id(),
+                    household_id: household_id.to_owned(),
+                    year,
+                    record_json: json,
+                    per_capita_net_income: per_capita,
+                    version: 1,
+                    updated_by: actor.name.clone().unwrap_or_default(),
+                    created_at: at,
+                    updated_at: at,
+                };
+                diesel::insert_into(y::table).values(&row).execute(c)?;
+                Saved::Created(row)
+            }
+            Some(old) => {
+                let expected = expected.ok_or(ApiError::PreconditionRequired)?;
+                let mut row = old.clone();
+                row.record_json = json;
+                row.per_capita_net_income = per_capita;
+                row.version = expected + 1;
+                row.updated_by = actor.name.clone().unwrap_or_default();
+                row.updated_at = at;
+                let n = diesel::update(y::table.filter(y::id.eq(&old.id)).filter(y::version.eq(expected))).set(&row).execute(c)?;
+                if n == 0 {
+                    return Err(ApiError::PreconditionFailed);
+                }
+                Saved::Updated(row)
+            }
+        };
+        let (row, action) = match &saved {
+            Saved::Created(r) => (r, "year_create"),
+            Saved::Updated(r) => (r, "year_update"),
+        };
+        let after = json!({"year": year, "version": row.version, "per_capita_net_income": per_capita});
+        audit::append(c, actor, Entry { action, entity_type: "yearly_record", entity_id: &row.id, household_id: Some(household_id), before: None, after: Some(after) })?;
+        Ok(saved)
+    })
+}

@@ -1,0 +1,341 @@
+//! Yearly basic information 年度基础信息: the statistical period, the record's parts and rules,
+//! where a household stands against the thresholds, and the comparison with last year.
+
+use chrono::{Datelike, NaiveDate};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::ToSchema;
+
+use super::validation::{DomainError, FieldErrors};
+
+/// A campaign year from 2014 (the start of precise poverty registration) to this year.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StatYear(i32);
+
+impl StatYear {
+    pub fn parse(year: i32, today: NaiveDate) -> Result<Self, DomainError> {
+        if year < 2014 {
+            return Err(DomainError::new("out_of_range", "yearly records start in 2014"));
+        }
+        if year > today.year() {
+            return Err(DomainError::new("out_of_range", "a yearly record cannot be for a future year"));
+        }
+        Ok(Self(year))
+    }
+
+    pub fn value(self) -> i32 {
+        self.0
+    }
+
+    /// Statistical indicators (income, months away) cover 1 October of the previous year …
+    pub fn period_start(self) -> NaiveDate {
+        NaiveDate::from_ymd_opt(self.0 - 1, 10, 1).unwrap_or_default()
+    }
+
+    /// … to 30 September; state indicators (health, school) are taken on that day.
+    pub fn period_end(self) -> NaiveDate {
+        NaiveDate::from_ymd_opt(self.0, 9, 30).unwrap_or_default()
+    }
+}
+
+/// Income by part, yuan per year.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Income {
+    /// 工资性收入
+    pub wages: f64,
+    /// 生产经营性收入 (gross)
+    pub production: f64,
+    /// 生产经营性支出
+    pub production_costs: f64,
+    /// 财产性收入
+    pub property: f64,
+    /// 转移性收入
+    pub transfers: f64,
+}
+
+impl Income {
+    pub fn net(&self) -> f64 {
+        self.wages + self.production - self.production_costs + self.property + self.transfers
+    }
+}
+
+/// One of "two no-worries, three guarantees" 两不愁三保障: met, or not with a reason.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Guarantee {
+    pub ok: bool,
+    /// Required when `ok` is false.
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Guarantees {
+    /// 不愁吃、不愁穿
+    pub food_clothing: Guarantee,
+    /// 饮水安全
+    pub drinking_water: Guarantee,
+    /// 义务教育有保障
+    pub compulsory_education: Guarantee,
+    /// 基本医疗有保障
+    pub basic_medical: Guarantee,
+    /// 住房安全有保障
+    pub housing_safety: Guarantee,
+}
+
+/// Living conditions 生产生活条件.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Living {
+    /// 住房: `safe`, `renovated`, `relocated`, `dangerous`
+    pub housing: String,
+    /// 饮水: `tap`, `well`, `other`
+    pub water: String,
+    pub electricity: bool,
+    /// 通硬化路
+    pub paved_road: bool,
+    pub broadband: bool,
+}
+
+/// A member's state for the year.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct MemberYear {
+    pub member_id: String,
+    /// 文化程度: `illiterate`, `primary`, `junior`, `senior`, `vocational`, `college`, `preschool`
+    pub education: String,
+    /// 健康状况: `healthy`, `chronic_illness`, `serious_illness`, `disabled`
+    pub health: String,
+    /// 残疾等级 1–4, with `disabled`
+    pub disability_grade: Option<u8>,
+    /// 在校生状况: `not_in_school`, `preschool`, `primary`, `junior`, `senior`, `vocational`, `college`
+    pub in_school: String,
+    /// 劳动技能: `skilled`, `ordinary`, `weak`, `none`
+    pub labour_skill: String,
+    /// 务工状况: `local`, `in_province`, `out_of_province`, `none`
+    pub work_status: String,
+    /// 外出务工月数 0–12 within the statistical period
+    pub months_away: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct YearRecord {
+    pub income: Income,
+    pub members: Vec<MemberYear>,
+    pub guarantees: Guarantees,
+    pub living: Living,
+}
+
+fn one_of(errs: &mut FieldErrors, field: String, value: &str, allowed: &[&str]) {
+    if !allowed.contains(&value) {
+        errs.add(field, "invalid_value", format!("must be one of: {}", allowed.join(", ")));
+    }
+}
+
+impl YearRecord {
+    /// Every rule of a record; `member_ids` are the household's current members.
+    pub fn validate(&self, member_ids: &[String]) -> Result<(), FieldErrors> {
+        let mut errs = FieldErrors::new();
+        let inc = &self.income;
+        for (name, v) in [("wages", inc.wages), ("production", inc.production), ("production_costs", inc.production_costs), ("property", inc.property), ("transfers", inc.transfers)] {
+            if !v.is_finite() || !(0.0..=10_000_000.0).contains(&v) {
+                errs.add(format!("income.{name}"), "out_of_range", "yuan per year, from 0 to 10 000 000");
+            }
+        }
+        for (i, m) in self.members.iter().enumerate() {
+            let f = |name: &str| format!("members[{i}].{name}");
+            if !member_ids.contains(&m.member_id) {
+                errs.add(f("member_id"), "not_a_member", "not a current member of this household");
+            }
+            if self.members[..i].iter().any(|o| o.member_id == m.member_id) {
+                errs.add(f("member_id"), "duplicate", "the member appears twice");
+            }
+            one_of(&mut errs, f("education"), &m.education, &["illiterate", "preschool", "primary", "junior", "senior", "vocational", "college"]);
+            one_of(&mut errs, f("health"), &m.health, &["healthy", "chronic_illness", "serious_illness", "disabled"]);
+            match (m.health.as_str(), m.disability_grade) {
+                ("disabled", Some(1..=4)) => {}
+                ("disabled", _) => errs.add(f("disability_grade"), "required", "a grade from 1 to 4 for a disabled member"),
+                (_, Some(_)) => errs.add(f("disability_grade"), "invalid_value", "only for a disabled member"),
+                _ => {}
+            }
+            one_of(&mut errs, f("in_school"), &m.in_school, &["not_in_school", "preschool", "primary", "junior", "senior", "vocational", "college"]);
+            one_of(&mut errs, f("labour_skill"), &m.labour_skill, &["skilled", "ordinary", "weak", "none"]);
+            one_of(&mut errs, f("work_status"), &m.work_status, &["local", "in_province", "out_of_province", "none"]);
+            if !(0..=12).contains(&m.months_away) {
+                errs.add(f("months_away"), "out_of_range", "months worked away are 0 to 12");
+            }
+        }
+        let g = &self.guarantees;
+        for (name, v) in [("food_clothing", &g.food_clothing), ("drinking_water", &g.drinking_water), ("compulsory_education", &g.compulsory_education), ("basic_medical", &g.basic_medical), ("housing_safety", &g.housing_safety)] {
+            if !v.ok && v.reason.as_deref().is_none_or(|r| r.trim().is_empty()) {
+                errs.add(format!("guarantees.{name}.reason"), "required", "say why it is not met");
+            }
+        }
+        one_of(&mut errs, "living.housing".into(), &self.living.housing, &["safe", "renovated", "relocated", "dangerous"]);
+        one_of(&mut errs, "living.water".into(), &self.living.water, &["tap", "well", "other"]);
+        errs.finish(|| ())
+    }
+
+    /// Net income per current member (members counted from the record, else `members`).
+    pub fn per_capita_net_income(&self, members: usize) -> f64 {
+        let n = if self.members.is_empty() { members } else { self.members.len() }.max(1);
+        (self.income.net() / n as f64 * 100.0).round() / 100.0
+    }
+}
+
+/// One threshold rule (configuration): for a province (or all), from a year on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ThresholdRule {
+    /// Two-digit province code; absent for the national rule.
+    pub province: Option<String>,
+    pub from_year: i32,
+    /// Poverty line, yuan per person per year.
+    pub poverty_line: f64,
+    /// Minimum per-capita net income for a household to exit.
+    pub exit_minimum: f64,
+}
+
+/// Defaults from the seeds: national line 2 855, Shaanxi's 3 015 yuan (2016 prices, seed 000);
+/// exit at 4 000 at least (seed 003).
+pub fn default_thresholds() -> Vec<ThresholdRule> {
+    vec![
+        ThresholdRule { province: None, from_year: 2014, poverty_line: 2855.0, exit_minimum: 4000.0 },
+        ThresholdRule { province: Some("61".into()), from_year: 2016, poverty_line: 3015.0, exit_minimum: 4000.0 },
+    ]
+}
+
+/// The rule for a province and year: the province's own before the national one, latest first.
+pub fn threshold_for<'a>(rules: &'a [ThresholdRule], province: &str, year: i32) -> Option<&'a ThresholdRule> {
+    let applicable = |r: &&ThresholdRule| r.from_year <= year;
+    rules
+        .iter()
+        .filter(applicable)
+        .filter(|r| r.province.as_deref() == Some(province))
+        .max_by_key(|r| r.from_year)
+        .or_else(|| rules.iter().filter(applicable).filter(|r| r.province.is_none()).max_by_key(|r| r.from_year))
+}
+
+/// A changed value between two records.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct Change {
+    /// Path of the field, e.g. `income.wages` or `members[<member id>].months_away`.
+    pub field: String,
+    #[schema(value_type = Object)]
+    pub before: Value,
+    #[schema(value_type = Object)]
+    pub after: Value,
+}
+
+fn flatten(prefix: &str, v: &Value, out: &mut Vec<(String, Value)>) {
+    match v {
+        Value::Object(map) => {
+            for (k, v) in map {
+                flatten(&if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") }, v, out);
+            }
+        }
+        Value::Array(items) if prefix == "members" => {
+            for m in items {
+                let id = m["member_id"].as_str().unwrap_or("?");
+                flatten(&format!("members[{id}]"), m, out);
+            }
+        }
+        other => out.push((prefix.to_owned(), other.clone())),
+    }
+}
+
+/// The fields that differ between last year's and this year's record (members matched by id).
+pub fn changes(before: Option<&YearRecord>, after: Option<&YearRecord>) -> Vec<Change> {
+    let flat = |r: Option<&YearRecord>| {
+        let mut out = Vec::new();
+        if let Some(r) = r {
+            flatten("", &serde_json::to_value(r).unwrap_or_default(), &mut out);
+        }
+        out
+    };
+    let (b, a) = (flat(before), flat(after));
+    let mut fields: Vec<&String> = b.iter().chain(a.iter()).map(|(k, _)| k).collect();
+    fields.sort();
+    fields.dedup();
+    let get = |list: &[(String, Value)], f: &str| list.iter().find(|(k, _)| k == f).map(|(_, v)| v.clone()).unwrap_or(Value::Null);
+    fields
+        .into_iter()
+        .filter(|f| !f.ends_with(".member_id"))
+        .filter_map(|f| {
+            let (x, y) = (get(&b, f), get(&a, f));
+            (x != y).then(|| Change { field: f.clone(), before: x, after: y })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn today() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 11, 22).unwrap()
+    }
+
+    pub fn record(member: &str) -> YearRecord {
+        let ok = Guarantee { ok: true, reason: None };
+        YearRecord {
+            income: Income { wages: 12000.0, production: 6000.0, production_costs: 2000.0, property: 0.0, transfers: 1500.0 },
+            members: vec![MemberYear {
+                member_id: member.into(),
+                education: "junior".into(),
+                health: "healthy".into(),
+                disability_grade: None,
+                in_school: "not_in_school".into(),
+                labour_skill: "ordinary".into(),
+                work_status: "out_of_province".into(),
+                months_away: 8,
+            }],
+            guarantees: Guarantees { food_clothing: ok.clone(), drinking_water: ok.clone(), compulsory_education: ok.clone(), basic_medical: ok.clone(), housing_safety: ok },
+            living: Living { housing: "safe".into(), water: "tap".into(), electricity: true, paved_road: true, broadband: false },
+        }
+    }
+
+    #[test]
+    fn the_statistical_period_runs_from_october_to_september() {
+        let y = StatYear::parse(2024, today()).unwrap();
+        assert_eq!(y.period_start(), NaiveDate::from_ymd_opt(2023, 10, 1).unwrap());
+        assert_eq!(y.period_end(), NaiveDate::from_ymd_opt(2024, 9, 30).unwrap());
+        assert!(StatYear::parse(2013, today()).is_err());
+        assert!(StatYear::parse(2027, today()).is_err());
+        assert!(StatYear::parse(2026, today()).is_ok());
+    }
+
+    #[test]
+    fn a_record_is_checked_field_by_field() {
+        let ids = vec!["m1".to_owned()];
+        assert!(record("m1").validate(&ids).is_ok());
+        let mut r = record("m2");
+        r.members[0].months_away = 13;
+        r.members[0].health = "disabled".into();
+        r.guarantees.housing_safety = Guarantee { ok: false, reason: None };
+        r.income.wages = f64::NAN;
+        let errs = r.validate(&ids).unwrap_err();
+        let fields: Vec<&str> = errs.0.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["income.wages", "members[0].member_id", "members[0].disability_grade", "members[0].months_away", "guarantees.housing_safety.reason"]);
+    }
+
+    #[test]
+    fn income_and_thresholds() {
+        let r = record("m1");
+        assert_eq!(r.income.net(), 17500.0);
+        assert_eq!(r.per_capita_net_income(1), 17500.0);
+        let rules = default_thresholds();
+        assert_eq!(threshold_for(&rules, "61", 2020).unwrap().poverty_line, 3015.0);
+        assert_eq!(threshold_for(&rules, "61", 2015).unwrap().poverty_line, 2855.0, "before Shaanxi's own line");
+        assert_eq!(threshold_for(&rules, "34", 2020).unwrap().poverty_line, 2855.0);
+    }
+
+    #[test]
+    fn changes_list_only_what_differs() {
+        let a = record("m1");
+        let mut b = record("m1");
+        b.income.wages = 15000.0;
+        b.members[0].months_away = 10;
+        let c = changes(Some(&a), Some(&b));
+        let fields: Vec<&str> = c.iter().map(|c| c.field.as_str()).collect();
+        assert_eq!(fields, ["income.wages", "members[m1].months_away"]);
+        assert_eq!(c[0].before, serde_json::json!(12000.0));
+        assert!(changes(Some(&a), Some(&a)).is_empty());
+        assert!(!changes(None, Some(&a)).is_empty());
+    }
+}

@@ -1,0 +1,116 @@
+//! Yearly basic information: periods, validation, If-Match, thresholds, the comparison table.
+
+use serde_json::{Value, json};
+
+use crate::helpers::*;
+
+fn record(member_id: &str, wages: f64, months_away: i64) -> Value {
+    let ok = json!({"ok": true, "reason": null});
+    json!({
+        "income": {"wages": wages, "production": 3000.0, "production_costs": 1000.0, "property": 0.0, "transfers": 1200.0},
+        "members": [{
+            "member_id": member_id, "education": "junior", "health": "healthy", "disability_grade": null,
+            "in_school": "not_in_school", "labour_skill": "ordinary", "work_status": "out_of_province", "months_away": months_away,
+        }],
+        "guarantees": {"food_clothing": ok, "drinking_water": ok, "compulsory_education": ok, "basic_medical": ok, "housing_safety": ok},
+        "living": {"housing": "safe", "water": "tap", "electricity": true, "paved_road": true, "broadband": false},
+    })
+}
+
+async fn household(app: &TestApp) -> (String, String) {
+    let h = app.household_in(VILLAGE, 1).await;
+    (format!("/households/{}", h["id"].as_str().unwrap()), h["members"][0]["id"].as_str().unwrap().to_owned())
+}
+
+async fn put(api: &Api, path: &str, body: Value, if_match: Option<&str>) -> reqwest::Response {
+    api.request(reqwest::Method::PUT, path, Some(body), if_match).await
+}
+
+#[actix_web::test]
+async fn a_cadre_enters_the_year_and_sees_the_period_and_where_the_household_stands() {
+    let app = spawn_app().await;
+    let cadre = app.user("cadre", VILLAGE).await;
+    let (path, member) = household(&app).await;
+    assert_eq!(cadre.get(&format!("{path}/years/2024")).await.status(), 404);
+    let res = put(&cadre, &format!("{path}/years/2024"), record(&member, 2000.0, 6), None).await;
+    assert_eq!(res.status(), 201);
+    assert_eq!(res.headers()["etag"], "\"1\"");
+    let y: Value = res.json().await.unwrap();
+    assert_eq!(y["period"], json!({"start": "2023-10-01", "end": "2024-09-30", "state_date": "2024-09-30"}));
+    assert_eq!(y["standing"]["per_capita_net_income"], 5200.0);
+    assert_eq!(y["standing"]["poverty_line"], 3015.0, "Shaanxi's line from the seeds");
+    assert_eq!((y["standing"]["below_poverty_line"].as_bool(), y["standing"]["meets_exit_minimum"].as_bool()), (Some(false), Some(true)));
+    let again: Value = cadre.get(&format!("{path}/years/2024")).await.json().await.unwrap();
+    assert_eq!(again["record"]["members"][0]["months_away"], 6);
+    let history: Value = cadre.get(&format!("{path}/history")).await.json().await.unwrap();
+    assert_eq!(history["items"][0]["action"], "year_create");
+}
+
+#[actix_web::test]
+async fn bad_years_and_values_are_422() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let (path, member) = household(&app).await;
+    let next_year = chrono::Datelike::year(&chrono::Utc::now()) + 1;
+    for y in [2013, next_year] {
+        let res = put(&admin, &format!("{path}/years/{y}"), record(&member, 1.0, 1), None).await;
+        assert_eq!(res.status(), 422, "{y}");
+        assert_eq!(problem(res).await["errors"][0]["field"], "year");
+    }
+    let res = put(&admin, &format!("{path}/years/2024"), record(&member, 1.0, 13), None).await;
+    assert_eq!(problem(res).await["errors"][0]["field"], "members[0].months_away");
+    let stranger = app.household_in(VILLAGE, 2).await["members"][0]["id"].as_str().unwrap().to_owned();
+    let res = put(&admin, &format!("{path}/years/2024"), record(&stranger, 1.0, 1), None).await;
+    assert_eq!(problem(res).await["errors"][0]["code"], "not_a_member");
+    let mut no_reason = record(&member, 1.0, 1);
+    no_reason["guarantees"]["housing_safety"] = json!({"ok": false});
+    let res = put(&admin, &format!("{path}/years/2024"), no_reason, None).await;
+    assert_eq!(problem(res).await["errors"][0]["field"], "guarantees.housing_safety.reason");
+    let res = put(&admin, &format!("{path}/years/2024"), json!({"income": {}}), None).await;
+    assert_eq!(res.status(), 422);
+    assert_eq!(admin.get(&format!("{path}/years/2024")).await.status(), 404, "nothing was stored");
+}
+
+#[actix_web::test]
+async fn once_it_exists_a_record_changes_only_with_a_current_if_match() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let (path, member) = household(&app).await;
+    let url = format!("{path}/years/2025");
+    assert_eq!(put(&admin, &url, record(&member, 1000.0, 2), None).await.status(), 201);
+    assert_eq!(put(&admin, &url, record(&member, 2000.0, 2), None).await.status(), 428);
+    // Two phones edited the same version: the first wins, the second gets 412.
+    let (a, b) = futures_util::join!(
+        put(&admin, &url, record(&member, 3000.0, 2), Some("\"1\"")),
+        put(&admin, &url, record(&member, 4000.0, 2), Some("\"1\""))
+    );
+    let mut statuses = [a.status().as_u16(), b.status().as_u16()];
+    statuses.sort();
+    assert_eq!(statuses, [200, 412]);
+    let now: Value = admin.get(&url).await.json().await.unwrap();
+    assert_eq!(now["version"], 2);
+    assert!([3000.0, 4000.0].contains(&now["record"]["income"]["wages"].as_f64().unwrap()));
+}
+
+#[actix_web::test]
+async fn the_comparison_shows_last_year_beside_this_year_and_what_changed() {
+    let app = spawn_app().await;
+    let cadre = app.user("cadre", VILLAGE).await;
+    let (path, member) = household(&app).await;
+    put(&cadre, &format!("{path}/years/2024"), record(&member, 2000.0, 6), None).await;
+    put(&cadre, &format!("{path}/years/2025"), record(&member, 2600.0, 9), None).await;
+    let cmp: Value = cadre.get(&format!("{path}/years/2025/comparison")).await.json().await.unwrap();
+    assert_eq!((cmp["year"].as_i64(), cmp["previous_year"].as_i64()), (Some(2025), Some(2024)));
+    assert_eq!(cmp["previous"]["income"]["wages"], 2000.0);
+    let changed: Vec<&str> = cmp["changed"].as_array().unwrap().iter().map(|c| c["field"].as_str().unwrap()).collect();
+    assert_eq!(changed, ["income.wages", &format!("members[{member}].months_away")]);
+    assert_eq!(cmp["changed"][0]["before"], 2000.0);
+    assert_eq!(cmp["changed"][0]["after"], 2600.0);
+    let first: Value = cadre.get(&format!("{path}/years/2024/comparison")).await.json().await.unwrap();
+    assert!(first["previous"].is_null());
+    let other = app.user("cadre", VILLAGE_2).await;
+    assert_eq!(other.get(&format!("{path}/years/2025/comparison")).await.status(), 404);
+    assert_eq!(put(&other, &format!("{path}/years/2025"), record(&member, 1.0, 1), Some("1")).await.status(), 404);
+    let auditor = app.user("auditor", COUNTY).await;
+    assert_eq!(put(&auditor, &format!("{path}/years/2025"), record(&member, 1.0, 1), Some("1")).await.status(), 403);
+}
