@@ -3,6 +3,7 @@
 pub mod docs;
 pub mod ops;
 pub mod v1;
+pub mod xlsx;
 
 use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
 use actix_web::http::header;

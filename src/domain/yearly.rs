@@ -239,8 +239,17 @@ fn flatten(prefix: &str, v: &Value, out: &mut Vec<(String, Value)>) {
     }
 }
 
+/// Every field of either record with both values (the printed table lists them all).
+pub fn all_fields(before: Option<&YearRecord>, after: Option<&YearRecord>) -> Vec<Change> {
+    compare(before, after, true)
+}
+
 /// The fields that differ between last year's and this year's record (members matched by id).
 pub fn changes(before: Option<&YearRecord>, after: Option<&YearRecord>) -> Vec<Change> {
+    compare(before, after, false)
+}
+
+fn compare(before: Option<&YearRecord>, after: Option<&YearRecord>, all: bool) -> Vec<Change> {
     let flat = |r: Option<&YearRecord>| {
         let mut out = Vec::new();
         if let Some(r) = r {
@@ -258,7 +267,7 @@ pub fn changes(before: Option<&YearRecord>, after: Option<&YearRecord>) -> Vec<C
         .filter(|f| !f.ends_with(".member_id"))
         .filter_map(|f| {
             let (x, y) = (get(&b, f), get(&a, f));
-            (x != y).then(|| Change { field: f.clone(), before: x, after: y })
+            (all || x != y).then(|| Change { field: f.clone(), before: x, after: y })
         })
         .collect()
 }

@@ -114,3 +114,28 @@ async fn the_comparison_shows_last_year_beside_this_year_and_what_changed() {
     let auditor = app.user("auditor", COUNTY).await;
     assert_eq!(put(&auditor, &format!("{path}/years/2025"), record(&member, 1.0, 1), Some("1")).await.status(), 403);
 }
+
+#[actix_web::test]
+async fn the_comparison_prints_as_a_one_sheet_workbook() {
+    use calamine::{Reader, Xlsx};
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let (path, member) = household(&app).await;
+    put(&admin, &format!("{path}/years/2024"), record(&member, 2000.0, 6), None).await;
+    put(&admin, &format!("{path}/years/2025"), record(&member, 2600.0, 6), None).await;
+    let res = admin.get(&format!("{path}/years/2025/comparison?format=xlsx")).await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-type"], "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
+    let bytes = res.bytes().await.unwrap().to_vec();
+    let mut book: Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
+    assert_eq!(book.sheet_names(), ["对照表"]);
+    let sheet = book.worksheet_range("对照表").unwrap();
+    let rows: Vec<Vec<String>> = sheet.rows().map(|r| r.iter().map(|c| c.to_string()).collect()).collect();
+    assert!(rows[0][0].contains("信息采集对照表") && rows[0][0].contains(&format!("{VILLAGE}0001")));
+    assert_eq!(rows[2][1..3], ["2024 年", "2025 年"]);
+    let wages = rows.iter().find(|r| r[0] == "income.wages").unwrap();
+    assert_eq!((wages[1].as_str(), wages[2].as_str(), wages[3].as_str()), ("2000.0", "2600.0", "✓"));
+    let water = rows.iter().find(|r| r[0] == "living.water").unwrap();
+    assert_eq!((water[1].as_str(), water[2].as_str(), water[3].as_str()), ("tap", "tap", ""));
+    assert_eq!(admin.get(&format!("{path}/years/2025/comparison?format=pdf")).await.status(), 422);
+}

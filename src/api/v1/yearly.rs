@@ -163,26 +163,50 @@ pub struct ComparisonView {
     pub changed: Vec<Change>,
 }
 
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+pub struct FormatQuery {
+    /// `json` (default) or `xlsx`: a one-sheet workbook to print.
+    pub format: Option<String>,
+}
+
 /// Last year's values beside this year's, with the changed fields: the 信息采集对照表.
-#[utoipa::path(tag = "households", security(("bearer" = [])), params(("id" = String, Path, description = "household id"), ("year" = i32, Path, description = "statistical year")), responses(
+#[utoipa::path(tag = "households", security(("bearer" = [])), params(("id" = String, Path, description = "household id"), ("year" = i32, Path, description = "statistical year"), FormatQuery), responses(
     (status = 200, body = ComparisonView),
+    (status = 200, description = "with ?format=xlsx", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
     (status = 404, body = Problem, content_type = "application/problem+json"),
     (status = 422, body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/households/{id}/years/{year}/comparison")]
-pub async fn comparison(state: Data<AppState>, user: AuthUser, path: Path<(String, i32)>) -> Result<HttpResponse, ApiError> {
+pub async fn comparison(state: Data<AppState>, user: AuthUser, path: Path<(String, i32)>, q: actix_web::web::Query<FormatQuery>) -> Result<HttpResponse, ApiError> {
     let (id, y) = path.into_inner();
     let (id, y) = (path_id(&id)?, year(&state, y)?);
+    let xlsx = match q.format.as_deref() {
+        None | Some("json") => false,
+        Some("xlsx") => true,
+        Some(_) => return Err(ApiError::invalid("format", "invalid_value", "json or xlsx")),
+    };
     let scope = user.scope();
     let hid = id.clone();
-    let (prev, cur) = state
+    let (household, prev, cur) = state
         .db
-        .run(move |c| Ok((repo::find(c, &scope, &hid, y.value() - 1)?, repo::find(c, &scope, &hid, y.value())?)))
+        .run(move |c| {
+            let h = household_repo::get(c, &scope, &hid)?;
+            Ok((h, repo::find(c, &scope, &hid, y.value() - 1)?, repo::find(c, &scope, &hid, y.value())?))
+        })
         .await?;
     let parse = |r: Option<YearlyRow>| -> Result<Option<YearRecord>, ApiError> {
         r.map(|r| serde_json::from_str(&r.record_json).map_err(|e| ApiError::Internal(e.into()))).transpose()
     };
     let (previous, current) = (parse(prev)?, parse(cur)?);
     let changed = changes(previous.as_ref(), current.as_ref());
+    if xlsx {
+        let title = format!("信息采集对照表  户编号 {}  户主 {}  {} 年 (统计期 {} 至 {})", household.number, household.head_name, y.value(), y.period_start(), y.period_end());
+        let rows = crate::domain::yearly::all_fields(previous.as_ref(), current.as_ref());
+        let bytes = crate::api::xlsx::comparison(&title, y.value(), &rows).map_err(|e| ApiError::Internal(e.into()))?;
+        return Ok(HttpResponse::Ok()
+            .content_type("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+            .insert_header(("Content-Disposition", format!("attachment; filename=\"comparison-{}-{}.xlsx\"", household.number, y.value())))
+            .body(bytes));
+    }
     Ok(HttpResponse::Ok().json(ComparisonView { household_id: id, year: y.value(), previous_year: y.value() - 1, period: period(y), previous, current, changed }))
 }
