@@ -75,6 +75,17 @@ fn person(rng: &mut StdRng, village: &DivisionCode, surname: &str, relation: Rel
     NewMember { name: name(rng, surname, sex), sex: id.sex(), birth_date: id.birth_date(), id_number: id, relation, phone: None }
 }
 
+/// Categories in roughly the proportions of a county after 2020.
+fn category(rng: &mut StdRng) -> Category {
+    match rng.random_range(0..100) {
+        0..=59 => Category::LiftedOut,
+        60..=67 => Category::MonitoredUnstable,
+        68..=72 => Category::MonitoredMarginal,
+        73..=74 => Category::MonitoredHardship,
+        _ => Category::Ordinary,
+    }
+}
+
 fn household(rng: &mut StdRng, village: &DivisionCode, number: String) -> NewHousehold {
     let surname = SURNAMES[rng.random_range(0..SURNAMES.len())];
     let head_sex = if rng.random_bool(0.85) { Sex::Male } else { Sex::Female };
@@ -91,13 +102,7 @@ fn household(rng: &mut StdRng, village: &DivisionCode, number: String) -> NewHou
     if rng.random_bool(0.2) {
         members.push(person(rng, village, surname, Relation::Parent, Sex::Female, (1930, 1950)));
     }
-    let category = match rng.random_range(0..100) {
-        0..=59 => Category::LiftedOut,
-        60..=67 => Category::MonitoredUnstable,
-        68..=72 => Category::MonitoredMarginal,
-        73..=74 => Category::MonitoredHardship,
-        _ => Category::Ordinary,
-    };
+    let category = category(rng);
     let phone = format!("1{}{:08}", rng.random_range(30..=99), rng.random_range(0..100_000_000u32));
     members[0].phone = crate::domain::Phone::parse(&phone).ok();
     NewHousehold { village: village.clone(), number: Some(number), address: None, category, members, client_id: None }
@@ -190,9 +195,8 @@ pub fn load_scale(db: &Db, crypto: &Crypto, total: u32) -> anyhow::Result<usize>
                 people.push(bulk_member(k + 3, Relation::Child, Sex::Female, 1993, surname, &mut rng));
             }
             k += 4;
-            let h = household(&mut rng, &code, household_number(&code, BULK_FIRST_SEQUENCE + seq));
-            let number = h.number.unwrap_or_default();
-            let row = crate::db::models::HouseholdRow::new(&code, number, h.category.as_str(), &people[0].name, "bulk-load");
+            let number = household_number(&code, BULK_FIRST_SEQUENCE + seq);
+            let row = crate::db::models::HouseholdRow::new(&code, number, category(&mut rng).as_str(), &people[0].name, "bulk-load");
             members.extend(people.iter().map(|m| repo::households::member_row(crypto, &row.id, m)));
             rows.push(row);
         }

@@ -130,11 +130,7 @@ impl Db {
             let mut conn = db.conn()?;
             let result = f(&mut conn);
             if matches!(result, Err(ApiError::Unavailable(_))) {
-                // The server went away (restart, failover): heal the pooled connection so the
-                // next request does not inherit a dead socket. If it is still down, try later.
-                if let Ok(fresh) = db.manager.connect() {
-                    *conn = fresh;
-                }
+                db.heal(&mut conn);
             }
             result
         })
@@ -156,12 +152,15 @@ impl Db {
     /// Whether the database answers now.
     pub fn ping(&self) -> bool {
         let Ok(mut c) = self.conn() else { return false };
-        if c.batch_execute("SELECT 1").is_ok() {
-            return true;
-        }
+        c.batch_execute("SELECT 1").is_ok() || self.heal(&mut c)
+    }
+
+    /// Replaces a pooled connection whose server went away (restart, failover) so the next
+    /// request does not inherit a dead socket; false while the server is still down.
+    fn heal(&self, conn: &mut DbConnection) -> bool {
         match self.manager.connect() {
             Ok(fresh) => {
-                *c = fresh;
+                *conn = fresh;
                 true
             }
             Err(_) => false,

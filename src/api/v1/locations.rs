@@ -198,11 +198,11 @@ pub async fn capture(state: Data<AppState>, user: AuthUser, id: Path<String>, bo
         .db
         .run(move |c| {
             // Scope before role: a household outside the jurisdiction does not exist.
-            crate::db::repo::households::get(c, &scope, &cap.household_id)?;
+            let household = crate::db::repo::households::get(c, &scope, &cap.household_id)?;
             if !may {
                 return Err(ApiError::Forbidden("an auditor may not capture locations".into()));
             }
-            repo::record(c, &scope, &actor, &rules, &cap)
+            repo::record(c, &household, &scope, &actor, &rules, &cap)
         })
         .await?;
     let (status, row) = match recorded {

@@ -71,8 +71,10 @@ fn set_home(next: &mut HouseholdRow, loc: &LocationRow) {
     next.has_location = true;
 }
 
-pub fn record(c: &mut DbConnection, scope: &Scope, actor: &Actor, rules: &CaptureRules, cap: &NewCapture) -> Result<Recorded, ApiError> {
-    households::get(c, scope, &cap.household_id)?;
+/// Records a capture of `household`, which the caller read through its scope
+/// (`households::get`); the insert checks the scope again inside its transaction.
+pub fn record(c: &mut DbConnection, household: &HouseholdRow, scope: &Scope, actor: &Actor, rules: &CaptureRules, cap: &NewCapture) -> Result<Recorded, ApiError> {
+    debug_assert_eq!(household.id, cap.household_id);
     if let Some(first) = by_client_id(c, &cap.household_id, &cap.client_id)? {
         return Ok(Recorded::Existing(first));
     }
