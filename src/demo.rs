@@ -47,6 +47,7 @@ pub fn parse_divisions(csv_text: &str) -> anyhow::Result<Vec<DivisionRow>> {
             name: record.get(name_i).unwrap_or_default().trim().to_owned(),
             level: level.as_str().to_owned(),
             parent_code,
+            merged_into: None,
         });
     }
     Ok(rows)

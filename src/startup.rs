@@ -187,6 +187,7 @@ fn server(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
             .openapi(api::ApiDoc::openapi())
             .service(
                 utoipa_actix_web::scope("/api/v1")
+                    .wrap(actix_web::middleware::from_fn(api::idempotency::middleware))
                     .configure(api::api_v1)
                     .route("/openapi.json", web::get().to(api::docs::openapi_json)),
             )

@@ -1,6 +1,7 @@
 //! HTTP: routing, the OpenAPI document, extractor error handling and small shared helpers.
 
 pub mod docs;
+pub mod idempotency;
 pub mod ops;
 pub mod v1;
 pub mod xlsx;
@@ -31,6 +32,9 @@ use crate::error::ApiError;
         (name = "households", description = "Households 户 and members 家庭成员"),
         (name = "locations", description = "Home locations 住户定位 and coverage 覆盖率"),
         (name = "photos", description = "Household photos 入户照片 and their review"),
+        (name = "assistance", description = "Cadres 帮扶干部, pairings 结对, work teams 驻村工作队, measures 帮扶措施"),
+        (name = "villages", description = "Village tables 村表, natural villages 自然村(组), mergers"),
+        (name = "sync", description = "Offline phones: changes since a cursor, with tombstones"),
     )
 )]
 pub struct ApiDoc;
@@ -56,6 +60,9 @@ pub fn api_v1(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     v1::locations::routes(cfg);
     v1::photos::routes(cfg);
     v1::yearly::routes(cfg);
+    v1::assistance::routes(cfg);
+    v1::villages::routes(cfg);
+    v1::sync::routes(cfg);
 }
 
 /// The generated OpenAPI document (also what `fangpin openapi` prints).
@@ -118,6 +125,18 @@ pub fn etag(version: i64) -> (header::HeaderName, String) {
 }
 
 /// A path id that is not a UUID names nothing: 404.
+/// An optional `client_id`: a UUID chosen by the phone.
+pub fn parse_client_id(value: Option<&str>, errs: &mut crate::domain::FieldErrors) -> Option<String> {
+    parse_uuid("client_id", value, errs)
+}
+
+/// An id in a body or query: a UUID, else a field error (so a typo reads as 422, not 404).
+pub fn parse_uuid(field: &str, value: Option<&str>, errs: &mut crate::domain::FieldErrors) -> Option<String> {
+    let v = value?.trim();
+    let parsed = uuid::Uuid::parse_str(v).map(|u| u.to_string());
+    errs.check(field, parsed.map_err(|_| crate::domain::validation::DomainError::new("invalid_value", "must be an id (UUID)")))
+}
+
 pub fn path_id(id: &str) -> Result<String, ApiError> {
     uuid::Uuid::parse_str(id).map(|u| u.to_string()).map_err(|_| ApiError::NotFound)
 }

@@ -26,6 +26,11 @@ impl AuthUser {
         Scope::for_user(self.role, &self.jurisdiction, &self.id)
     }
 
+    /// The scope for reading a single record (a cadre also reaches past pairings, read-only).
+    pub fn read_scope(&self) -> Scope {
+        self.scope().for_reading()
+    }
+
     /// 403 unless `allowed` holds for the caller's role.
     pub fn require(&self, allowed: bool, what: &str) -> Result<(), ApiError> {
         if allowed {
@@ -41,7 +46,7 @@ impl AuthUser {
     }
 }
 
-fn bearer(req: &HttpRequest) -> Result<String, ApiError> {
+pub(crate) fn bearer(req: &HttpRequest) -> Result<String, ApiError> {
     let header = req
         .headers()
         .get(actix_web::http::header::AUTHORIZATION)

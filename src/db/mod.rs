@@ -205,3 +205,27 @@ where
         }
     }
 }
+
+/// Runs `f` in a read-only transaction that sees one snapshot of the database (PostgreSQL:
+/// REPEATABLE READ; SQLite: a deferred transaction, which in WAL mode reads one snapshot), so
+/// several queries agree with each other even while writers commit.
+pub fn read_snapshot<T, F>(c: &mut DbConnection, f: F) -> Result<T, ApiError>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, ApiError>,
+{
+    use diesel::connection::{AnsiTransactionManager, TransactionManager};
+    type Multi = <DbConnection as Connection>::TransactionManager;
+    match c {
+        DbConnection::Sqlite(inner) => AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN DEFERRED")?,
+        DbConnection::Pg(inner) => AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")?,
+    }
+    let result = f(c);
+    // Nothing was written: ending either way is the same; commit keeps the connection clean.
+    match Multi::commit_transaction(c) {
+        Ok(()) => result,
+        Err(e) => {
+            let _ = Multi::rollback_transaction(c);
+            result.and(Err(e.into()))
+        }
+    }
+}

@@ -63,6 +63,8 @@ pub struct DivisionRow {
     pub name: String,
     pub level: String,
     pub parent_code: Option<String>,
+    /// For a village merged into another: the code it was merged into.
+    pub merged_into: Option<String>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
@@ -90,6 +92,13 @@ pub struct HouseholdRow {
     pub home_captured_at: Option<NaiveDateTime>,
     pub pending_move_id: Option<String>,
     pub last_capture_low_accuracy: bool,
+    /// The village before a merger (合并前行政村), when the household was moved by one.
+    pub former_village_code: Option<String>,
+    /// 自然村/组 within the village.
+    pub natural_village_id: Option<String>,
+    /// Change sequence for phone sync; only `repo::sync::stamp` writes it.
+    #[diesel(skip_update)]
+    pub sync_seq: i64,
 }
 
 impl HouseholdRow {
@@ -119,6 +128,9 @@ impl HouseholdRow {
             home_captured_at: None,
             pending_move_id: None,
             last_capture_low_accuracy: false,
+            former_village_code: None,
+            natural_village_id: None,
+            sync_seq: 0,
         }
     }
 }
@@ -233,6 +245,107 @@ pub struct YearlyRow {
     /// The validated `domain::yearly::YearRecord` as JSON.
     pub record_json: String,
     pub per_capita_net_income: f64,
+    pub version: i64,
+    pub updated_by: String,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = cadres)]
+#[diesel(treat_none_as_null = true)]
+pub struct CadreRow {
+    pub id: String,
+    pub client_id: Option<String>,
+    pub county_code: String,
+    pub name: String,
+    pub work_unit: String,
+    pub phone_enc: Option<String>,
+    pub id_number_enc: Option<String>,
+    pub id_number_hmac: Option<String>,
+    pub user_id: Option<String>,
+    pub version: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = pairings)]
+#[diesel(treat_none_as_null = true)]
+pub struct PairingRow {
+    pub id: String,
+    pub client_id: Option<String>,
+    pub household_id: String,
+    pub cadre_id: String,
+    pub start_date: NaiveDate,
+    pub end_date: Option<NaiveDate>,
+    pub end_reason: Option<String>,
+    pub version: i64,
+    pub created_by: String,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = work_teams)]
+#[diesel(treat_none_as_null = true)]
+pub struct WorkTeamRow {
+    pub id: String,
+    pub client_id: Option<String>,
+    pub village_code: String,
+    pub township_code: String,
+    pub county_code: String,
+    pub name: String,
+    pub first_secretary_id: Option<String>,
+    /// JSON array of cadre ids.
+    pub member_ids: String,
+    pub term_start: NaiveDate,
+    pub term_end: Option<NaiveDate>,
+    pub version: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = measures)]
+pub struct MeasureRow {
+    pub id: String,
+    pub client_id: Option<String>,
+    pub household_id: String,
+    pub kind: String,
+    pub title: String,
+    pub description: Option<String>,
+    pub start_date: NaiveDate,
+    pub end_date: Option<NaiveDate>,
+    pub amount_cents: Option<i64>,
+    pub created_by: String,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = natural_villages)]
+#[diesel(treat_none_as_null = true)]
+pub struct NaturalVillageRow {
+    pub id: String,
+    pub client_id: Option<String>,
+    pub village_code: String,
+    pub name: String,
+    pub group_leader: Option<String>,
+    pub population: Option<i32>,
+    pub version: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// The yearly table of a place: an administrative village (`place_id` = its code) or a natural
+/// village (`place_id` = its id).
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = village_years)]
+pub struct PlaceYearRow {
+    pub id: String,
+    pub place_id: String,
+    pub year: i32,
+    pub record_json: String,
     pub version: i64,
     pub updated_by: String,
     pub created_at: NaiveDateTime,

@@ -45,6 +45,7 @@ diesel::table! {
         name -> Text,
         level -> Text,
         parent_code -> Nullable<Text>,
+        merged_into -> Nullable<Text>,
     }
 }
 
@@ -71,6 +72,9 @@ diesel::table! {
         home_captured_at -> Nullable<Timestamp>,
         pending_move_id -> Nullable<Text>,
         last_capture_low_accuracy -> Bool,
+        former_village_code -> Nullable<Text>,
+        natural_village_id -> Nullable<Text>,
+        sync_seq -> BigInt,
     }
 }
 
@@ -180,9 +184,142 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    sync_counter (id) {
+        id -> Integer,
+        value -> BigInt,
+    }
+}
+
+diesel::table! {
+    sync_tombstones (id) {
+        id -> Text,
+        seq -> BigInt,
+        household_id -> Text,
+        village_code -> Text,
+        township_code -> Text,
+        county_code -> Text,
+        cadre_user_id -> Nullable<Text>,
+        reason -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    cadres (id) {
+        id -> Text,
+        client_id -> Nullable<Text>,
+        county_code -> Text,
+        name -> Text,
+        work_unit -> Text,
+        phone_enc -> Nullable<Text>,
+        id_number_enc -> Nullable<Text>,
+        id_number_hmac -> Nullable<Text>,
+        user_id -> Nullable<Text>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    pairings (id) {
+        id -> Text,
+        client_id -> Nullable<Text>,
+        household_id -> Text,
+        cadre_id -> Text,
+        start_date -> Date,
+        end_date -> Nullable<Date>,
+        end_reason -> Nullable<Text>,
+        version -> BigInt,
+        created_by -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    work_teams (id) {
+        id -> Text,
+        client_id -> Nullable<Text>,
+        village_code -> Text,
+        township_code -> Text,
+        county_code -> Text,
+        name -> Text,
+        first_secretary_id -> Nullable<Text>,
+        member_ids -> Text,
+        term_start -> Date,
+        term_end -> Nullable<Date>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    measures (id) {
+        id -> Text,
+        client_id -> Nullable<Text>,
+        household_id -> Text,
+        kind -> Text,
+        title -> Text,
+        description -> Nullable<Text>,
+        start_date -> Date,
+        end_date -> Nullable<Date>,
+        amount_cents -> Nullable<BigInt>,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    natural_villages (id) {
+        id -> Text,
+        client_id -> Nullable<Text>,
+        village_code -> Text,
+        name -> Text,
+        group_leader -> Nullable<Text>,
+        population -> Nullable<Integer>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    village_years (id) {
+        id -> Text,
+        place_id -> Text,
+        year -> Integer,
+        record_json -> Text,
+        version -> BigInt,
+        updated_by -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (user_id, key) {
+        user_id -> Text,
+        key -> Text,
+        request -> Text,
+        status -> Integer,
+        headers_json -> Nullable<Text>,
+        body -> Nullable<Binary>,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(members -> households (household_id));
 diesel::joinable!(yearly_records -> households (household_id));
 diesel::joinable!(photos -> households (household_id));
 diesel::joinable!(locations -> households (household_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
-diesel::allow_tables_to_appear_in_same_query!(users, refresh_tokens, login_failures, divisions, households, members, audit_log, locations, photos, yearly_records);
+diesel::joinable!(pairings -> households (household_id));
+diesel::joinable!(pairings -> cadres (cadre_id));
+diesel::joinable!(measures -> households (household_id));
+diesel::allow_tables_to_appear_in_same_query!(
+    users, refresh_tokens, login_failures, divisions, households, members, audit_log, locations, photos, yearly_records,
+    sync_counter, sync_tombstones, cadres, pairings, work_teams, measures, natural_villages, village_years, idempotency_keys
+);

@@ -1,5 +1,6 @@
 //! Pure rules and types of the domain: no HTTP, no database, no I/O.
 
+pub mod assistance;
 pub mod division;
 pub mod household;
 pub mod id_number;
@@ -8,6 +9,7 @@ pub mod password;
 pub mod photo;
 pub mod phone;
 pub mod role;
+pub mod village;
 pub mod validation;
 pub mod yearly;
 

@@ -44,8 +44,10 @@ impl Role {
         match self {
             Role::CountyAdmin => &[Level::County],
             Role::TownshipReviewer => &[Level::Township],
-            Role::VillageOfficer | Role::Cadre => &[Level::Village],
-            Role::Auditor => &[Level::County, Level::Township, Level::Village],
+            Role::VillageOfficer => &[Level::Village],
+            // A cadre sees their paired households wherever they are; the jurisdiction is where
+            // they work (a county bureau, a township, a village).
+            Role::Cadre | Role::Auditor => &[Level::County, Level::Township, Level::Village],
         }
     }
 

@@ -178,6 +178,35 @@ impl TestApp {
         self.api_for(&username, PASSWORD).await
     }
 
+    /// A cadre 帮扶责任人 with a phone account: the user (role `cadre`) and the cadre record
+    /// linked to it, registered by the county admin. Returns the caller and the cadre id.
+    pub async fn cadre(&self, name: &str) -> (Api, String) {
+        let api = self.user("cadre", VILLAGE).await;
+        let admin = self.admin().await;
+        let res = admin.post("/cadres", json!({"name": name, "work_unit": "子洲县农业农村局", "phone": "13800138000", "user_id": api.user_id})).await;
+        assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
+        let cadre: Value = res.json().await.unwrap();
+        (api, cadre["id"].as_str().unwrap().to_owned())
+    }
+
+    /// Pairs a cadre with a household (as the county admin) from the given date.
+    pub async fn pair(&self, cadre_id: &str, household_id: &str, start_date: &str) -> Value {
+        let admin = self.admin().await;
+        let res = admin.post("/pairings", json!({"cadre_id": cadre_id, "household_id": household_id, "start_date": start_date})).await;
+        assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
+        res.json().await.unwrap()
+    }
+
+    /// A cadre currently paired with the given households.
+    /// (Household ids or `/households/{id}` paths.)
+    pub async fn cadre_of(&self, households: &[&str]) -> Api {
+        let (api, cadre_id) = self.cadre("刘帮扶").await;
+        for h in households {
+            self.pair(&cadre_id, h.trim_start_matches("/households/"), "2026-01-15").await;
+        }
+        api
+    }
+
     /// Creates a household through the API as the county admin; returns its JSON.
     pub async fn household_in(&self, village: &str, n: u32) -> Value {
         let admin = self.admin().await;

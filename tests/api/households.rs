@@ -132,13 +132,14 @@ async fn each_caller_sees_only_their_jurisdiction_and_outside_is_404() {
     let next_door = app.household_in(VILLAGE_2, 2).await;
     let far = app.household_in(OTHER_TOWNSHIP_VILLAGE, 3).await;
     let officer = app.user("village_officer", VILLAGE).await;
-    let cadre = app.user("cadre", VILLAGE).await;
+    // A cadre sees the households paired with them, wherever they are.
+    let cadre = app.cadre_of(&[far["id"].as_str().unwrap()]).await;
     let reviewer = app.user("township_reviewer", TOWNSHIP).await;
     let other_county = app.user("county_admin", "340323000000").await;
     let path = |h: &Value| format!("/households/{}", h["id"].as_str().unwrap());
     for (who, api, visible) in [
         ("officer", &officer, vec![&here]),
-        ("cadre", &cadre, vec![&here]),
+        ("cadre", &cadre, vec![&far]),
         ("reviewer", &reviewer, vec![&here, &next_door]),
         ("other county", &other_county, vec![]),
     ] {
@@ -163,7 +164,7 @@ async fn roles_without_the_right_get_403() {
     let app = spawn_app().await;
     let h = app.household_in(VILLAGE, 1).await;
     let path = format!("/households/{}", h["id"].as_str().unwrap());
-    let cadre = app.user("cadre", VILLAGE).await;
+    let cadre = app.cadre_of(&[&path]).await;
     let auditor = app.user("auditor", COUNTY).await;
     for api in [&cadre, &auditor] {
         assert_eq!(api.post("/households", household_body(VILLAGE, &[(5, "head")])).await.status(), 403);

@@ -22,8 +22,8 @@ async fn household(app: &TestApp, village: &str, n: u32) -> String {
 #[actix_web::test]
 async fn a_gcj02_point_from_an_amap_phone_becomes_the_home_in_wgs84_and_counts_as_located() {
     let app = spawn_app().await;
-    let cadre = app.user("cadre", VILLAGE).await;
     let path = household(&app, VILLAGE, 1).await;
+    let cadre = app.cadre_of(&[&path]).await;
     household(&app, VILLAGE, 2).await;
     let gcj = fangpin::geo::crs::wgs84_to_gcj02(fangpin::geo::LatLon { lat: LAT, lon: LON });
     let res = cadre.post(&format!("{path}/locations"), capture(gcj.lat, gcj.lon, "gcj02", 8.0)).await;
@@ -89,8 +89,8 @@ async fn bad_coordinates_and_values_are_422_naming_the_field() {
 #[actix_web::test]
 async fn a_retry_with_the_same_client_id_returns_the_first_capture() {
     let app = spawn_app().await;
-    let cadre = app.user("cadre", VILLAGE).await;
     let path = household(&app, VILLAGE, 1).await;
+    let cadre = app.cadre_of(&[&path]).await;
     let body = capture(LAT, LON, "wgs84", 5.0);
     let first = cadre.post(&format!("{path}/locations"), body.clone()).await;
     assert_eq!(first.status(), 201);
@@ -105,8 +105,8 @@ async fn a_retry_with_the_same_client_id_returns_the_first_capture() {
 #[actix_web::test]
 async fn untrustworthy_captures_are_kept_with_flags_but_never_become_home() {
     let app = spawn_app().await;
-    let cadre = app.user("cadre", VILLAGE).await;
     let path = household(&app, VILLAGE, 1).await;
+    let cadre = app.cadre_of(&[&path]).await;
     let mut next_year = capture(LAT, LON, "wgs84", 5.0);
     next_year["captured_at"] = json!((chrono::Utc::now() + chrono::Duration::days(365)).to_rfc3339());
     let mut mock = capture(LAT, LON, "wgs84", 5.0);
@@ -133,9 +133,9 @@ async fn untrustworthy_captures_are_kept_with_flags_but_never_become_home() {
 #[actix_web::test]
 async fn a_cadres_phone_cannot_silently_move_a_home() {
     let app = spawn_app().await;
-    let cadre = app.user("cadre", VILLAGE).await;
     let officer = app.user("village_officer", VILLAGE).await;
     let path = household(&app, VILLAGE, 1).await;
+    let cadre = app.cadre_of(&[&path]).await;
     cadre.post(&format!("{path}/locations"), capture(LAT, LON, "wgs84", 5.0)).await;
     // 100 m away: the same home, refreshed.
     let near: Value = cadre.post(&format!("{path}/locations"), capture(LAT + 0.0009, LON, "wgs84", 5.0)).await.json().await.unwrap();
@@ -194,7 +194,7 @@ async fn scope_and_roles_apply_to_captures() {
     let app = spawn_app().await;
     let here = household(&app, VILLAGE, 1).await;
     let elsewhere = household(&app, VILLAGE_2, 2).await;
-    let cadre = app.user("cadre", VILLAGE).await;
+    let cadre = app.cadre_of(&[&here]).await;
     let auditor = app.user("auditor", COUNTY).await;
     assert_eq!(cadre.post(&format!("{elsewhere}/locations"), capture(LAT, LON, "wgs84", 5.0)).await.status(), 404);
     assert_eq!(cadre.get(&format!("{elsewhere}/locations")).await.status(), 404);

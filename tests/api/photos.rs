@@ -66,8 +66,8 @@ async fn object_count(app: &TestApp) -> usize {
 #[actix_web::test]
 async fn a_photo_taken_at_home_passes_its_checks_and_is_served_back() {
     let app = spawn_app().await;
-    let cadre = app.user("cadre", VILLAGE).await;
     let path = located_household(&app, 1).await;
+    let cadre = app.cadre_of(&[&path]).await;
     let bytes = phone_photo(1, Some((LAT + 0.0002, LON)));
     let res = upload(&cadre, &path, &meta("door_with_cadre"), bytes.clone()).await;
     assert_eq!(res.status(), 201);
@@ -153,8 +153,8 @@ async fn the_same_picture_for_another_household_is_flagged_as_a_duplicate() {
 #[actix_web::test]
 async fn a_retried_upload_returns_the_first_photo() {
     let app = spawn_app().await;
-    let cadre = app.user("cadre", VILLAGE).await;
     let path = located_household(&app, 1).await;
+    let cadre = app.cadre_of(&[&path]).await;
     let m = meta("family_at_door");
     let bytes = phone_photo(4, Some((LAT, LON)));
     let first = upload(&cadre, &path, &m, bytes.clone()).await;
@@ -212,9 +212,9 @@ async fn bad_uploads_get_a_clear_4xx_and_leave_nothing_behind() {
 #[actix_web::test]
 async fn six_kinds_make_a_complete_set_and_the_township_reviews_flagged_photos() {
     let app = spawn_app().await;
-    let cadre = app.user("cadre", VILLAGE).await;
     let reviewer = app.user("township_reviewer", TOWNSHIP).await;
     let path = located_household(&app, 1).await;
+    let cadre = app.cadre_of(&[&path]).await;
     let kinds = ["door_with_cadre", "stove_with_cadre", "hall_with_cadre", "bedroom_with_cadre", "family_at_door", "understanding_card"];
     let mut ids = Vec::new();
     for (i, kind) in kinds.iter().enumerate() {

@@ -99,7 +99,7 @@ async fn the_password_policy_applies_to_new_users_and_lists_every_invalid_field(
 async fn a_role_needs_a_jurisdiction_of_its_level() {
     let app = spawn_app().await;
     let admin = app.admin().await;
-    let res = admin.post("/users", new_user("cadre", TOWNSHIP)).await;
+    let res = admin.post("/users", new_user("village_officer", TOWNSHIP)).await;
     assert_eq!(res.status(), 422);
     assert_eq!(problem(res).await["errors"][0]["code"], "wrong_level");
 }

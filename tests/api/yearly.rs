@@ -29,8 +29,8 @@ async fn put(api: &Api, path: &str, body: Value, if_match: Option<&str>) -> reqw
 #[actix_web::test]
 async fn a_cadre_enters_the_year_and_sees_the_period_and_where_the_household_stands() {
     let app = spawn_app().await;
-    let cadre = app.user("cadre", VILLAGE).await;
     let (path, member) = household(&app).await;
+    let cadre = app.cadre_of(&[&path]).await;
     assert_eq!(cadre.get(&format!("{path}/years/2024")).await.status(), 404);
     let res = put(&cadre, &format!("{path}/years/2024"), record(&member, 2000.0, 6), None).await;
     assert_eq!(res.status(), 201);
@@ -95,8 +95,8 @@ async fn once_it_exists_a_record_changes_only_with_a_current_if_match() {
 #[actix_web::test]
 async fn the_comparison_shows_last_year_beside_this_year_and_what_changed() {
     let app = spawn_app().await;
-    let cadre = app.user("cadre", VILLAGE).await;
     let (path, member) = household(&app).await;
+    let cadre = app.cadre_of(&[&path]).await;
     put(&cadre, &format!("{path}/years/2024"), record(&member, 2000.0, 6), None).await;
     put(&cadre, &format!("{path}/years/2025"), record(&member, 2600.0, 9), None).await;
     let cmp: Value = cadre.get(&format!("{path}/years/2025/comparison")).await.json().await.unwrap();

@@ -1,18 +1,18 @@
 //! `/divisions` and `/villages`: the places of the caller's jurisdiction and its ancestors.
 
-use actix_web::{HttpResponse, get, web::{Data, Path}};
-use serde::Serialize;
+use actix_web::{HttpResponse, get, post, web::{Data, Json, Path}};
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::auth::AuthUser;
 use crate::db::models::DivisionRow;
 use crate::db::repo;
-use crate::domain::{DivisionCode, Level};
+use crate::domain::{DivisionCode, Level, Role};
 use crate::error::{ApiError, Problem};
 use crate::state::AppState;
 
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    cfg.service(get_one).service(children).service(village);
+    cfg.service(get_one).service(children).service(merge);
 }
 
 #[derive(Serialize, ToSchema)]
@@ -23,12 +23,14 @@ pub struct DivisionView {
     pub name: String,
     pub level: Level,
     pub parent_code: Option<String>,
+    /// For a village merged into another (村庄合并): the code of the village it became part of.
+    pub merged_into: Option<String>,
 }
 
 impl From<DivisionRow> for DivisionView {
     fn from(r: DivisionRow) -> Self {
         let level = DivisionCode::parse(&r.code).map(|c| c.level()).unwrap_or(Level::Village);
-        Self { code: r.code, name: r.name, level, parent_code: r.parent_code }
+        Self { code: r.code, name: r.name, level, parent_code: r.parent_code, merged_into: r.merged_into }
     }
 }
 
@@ -68,35 +70,48 @@ pub async fn children(state: Data<AppState>, user: AuthUser, code: Path<String>)
     Ok(HttpResponse::Ok().json(items))
 }
 
-#[derive(Serialize, ToSchema)]
-pub struct VillageView {
-    /// 行政村 code.
-    pub code: String,
-    pub name: String,
-    pub township_code: String,
-    pub township_name: Option<String>,
-    /// Households in the caller's scope in this village, derived from the household records.
-    pub households: i64,
+#[derive(Deserialize, ToSchema)]
+pub struct MergeBody {
+    /// The administrative village this one becomes part of.
+    pub into: String,
 }
 
-/// An administrative village 行政村 with figures derived from its households.
-#[utoipa::path(tag = "divisions", security(("bearer" = [])), params(("code" = String, Path, description = "12-digit village code")), responses((status = 200, body = VillageView), (status = 404, body = Problem, content_type = "application/problem+json")))]
-#[get("/villages/{code}")]
-pub async fn village(state: Data<AppState>, user: AuthUser, code: Path<String>) -> Result<HttpResponse, ApiError> {
-    let code = DivisionCode::parse(&code).map_err(|_| ApiError::NotFound)?;
+#[derive(Serialize, ToSchema)]
+pub struct MergeResult {
+    pub division: DivisionView,
+    /// Households moved to the new village (each keeps this one as `former_village_code`).
+    pub households_moved: usize,
+}
+
+/// Record a village merger 村庄合并 (county admin): the village says what it was merged into;
+/// its households and natural villages move to that village, the households keeping their
+/// former village code; phones holding the old village receive tombstones.
+#[utoipa::path(tag = "villages", security(("bearer" = [])), params(("code" = String, Path, description = "the village merged away")), request_body = MergeBody, responses(
+    (status = 200, body = MergeResult),
+    (status = 403, body = Problem, content_type = "application/problem+json"),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+    (status = 409, description = "merged already", body = Problem, content_type = "application/problem+json"),
+    (status = 422, body = Problem, content_type = "application/problem+json"),
+))]
+#[post("/divisions/{code}/merge")]
+pub async fn merge(state: Data<AppState>, user: AuthUser, code: Path<String>, body: Json<MergeBody>) -> Result<HttpResponse, ApiError> {
+    let from = DivisionCode::parse(&code).map_err(|_| ApiError::NotFound)?;
     let scope = user.scope();
-    if code.level() != Level::Village || !scope.covers(&code) {
+    if !scope.covers(&from) {
         return Err(ApiError::NotFound);
     }
-    let view = state
+    user.require(user.role == Role::CountyAdmin, "record village mergers")?;
+    let into = DivisionCode::parse(&body.into).map_err(|e| ApiError::invalid("into", e.code, e.message))?;
+    if !scope.covers(&into) {
+        return Err(ApiError::invalid("into", "unknown_division", "no such administrative village in your jurisdiction"));
+    }
+    let actor = user.actor();
+    let (row, moved) = state
         .db
         .run(move |c| {
-            let v = repo::divisions::get(c, code.as_str())?.ok_or(ApiError::NotFound)?;
-            let township_code = v.parent_code.clone().unwrap_or_default();
-            let township = repo::divisions::get(c, &township_code)?;
-            let households = repo::households::count(c, &scope, Some(&code))?;
-            Ok(VillageView { code: v.code, name: v.name, township_code, township_name: township.map(|t| t.name), households })
+            let moved = repo::villages::merge(c, &scope, &actor, &from, &into)?;
+            Ok((repo::divisions::get(c, from.as_str())?.ok_or(ApiError::NotFound)?, moved))
         })
         .await?;
-    Ok(HttpResponse::Ok().json(view))
+    Ok(HttpResponse::Ok().json(MergeResult { division: DivisionView::from(row), households_moved: moved }))
 }

@@ -6,7 +6,7 @@ use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web::{Data,
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::api::{etag, if_match, path_id, require_if_match, utc};
+use crate::api::{etag, if_match, parse_client_id, path_id, require_if_match, utc};
 use crate::auth::AuthUser;
 use crate::crypto::Crypto;
 use crate::db::models::{AuditRow, HouseholdRow, MemberRow};
@@ -99,6 +99,13 @@ pub struct HouseholdView {
     pub pending_move_id: Option<String>,
     /// Members; in a single read also the removed ones (with `removed_at`).
     pub members: Vec<MemberView>,
+    /// The village before a merger 合并前行政村, if the household was moved by one.
+    pub former_village_code: Option<String>,
+    /// The natural village / group 自然村(组) within the village.
+    pub natural_village_id: Option<String>,
+    /// The current pairing 帮扶责任人 (single reads and sync; absent in lists).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pairing: Option<super::assistance::PairingView>,
     /// Version for `If-Match` (also the `ETag`).
     pub version: i64,
     pub created_at: chrono::DateTime<chrono::Utc>,
@@ -106,7 +113,7 @@ pub struct HouseholdView {
 }
 
 impl HouseholdView {
-    fn build(h: &HouseholdRow, members: &[MemberRow], crypto: &Crypto, full: bool) -> Self {
+    pub fn build(h: &HouseholdRow, members: &[MemberRow], crypto: &Crypto, full: bool) -> Self {
         Self {
             id: h.id.clone(),
             number: h.number.clone(),
@@ -129,6 +136,9 @@ impl HouseholdView {
             },
             pending_move_id: h.pending_move_id.clone(),
             members: members.iter().filter(|m| m.household_id == h.id).map(|m| MemberView::from_row(m, crypto, full)).collect(),
+            former_village_code: h.former_village_code.clone(),
+            natural_village_id: h.natural_village_id.clone(),
+            pairing: None,
             version: h.version,
             created_at: utc(h.created_at),
             updated_at: utc(h.updated_at),
@@ -247,11 +257,6 @@ fn parse_member(prefix: &str, m: &MemberBody, today: chrono::NaiveDate, errs: &m
     Some(NewMember { name: name?, id_number, relation: relation?, sex: sex?, birth_date: birth_date?, phone })
 }
 
-fn parse_client_id(value: Option<&str>, errs: &mut FieldErrors) -> Option<String> {
-    let v = value?.trim();
-    errs.check("client_id", uuid::Uuid::parse_str(v).map(|u| u.to_string()).map_err(|_| crate::domain::validation::DomainError::new("invalid_value", "client_id must be a UUID")))
-}
-
 fn parse_create(b: CreateHouseholdBody, today: chrono::NaiveDate) -> Result<NewHousehold, ApiError> {
     let mut errs = FieldErrors::new();
     let village = errs.check("village_code", DivisionCode::parse(&b.village_code));
@@ -288,21 +293,24 @@ fn parse_create(b: CreateHouseholdBody, today: chrono::NaiveDate) -> Result<NewH
 }
 
 async fn load_full(state: &AppState, user: &AuthUser, id: String, log_read: bool) -> Result<HouseholdView, ApiError> {
-    let scope = user.scope();
+    let scope = user.read_scope();
     let actor = user.actor();
     let full = user.role.sees_personal_data();
-    let (h, members) = state
+    let (h, members, pairing) = state
         .db
         .run(move |c| {
             let h = repo::find(c, &scope, &id)?.ok_or(ApiError::NotFound)?;
             let members = repo::members_of(c, std::slice::from_ref(&h.id), true)?;
-            Ok((h, members))
+            let pairing = crate::db::repo::assistance::current_pairings(c, std::slice::from_ref(&h.id))?.into_iter().next();
+            Ok((h, members, pairing))
         })
         .await?;
     if full && log_read {
         state.read_log.record(&actor, &h.id);
     }
-    Ok(HouseholdView::build(&h, &members, &state.crypto, full))
+    let mut view = HouseholdView::build(&h, &members, &state.crypto, full);
+    view.pairing = pairing.map(|(p, cd)| super::assistance::PairingView::build(&p, &cd));
+    Ok(view)
 }
 
 /// Register a household with its members in one step (village officer and above).
@@ -358,6 +366,10 @@ pub struct UpdateHouseholdBody {
     /// The relation the former head takes; required with `head_member_id`.
     #[schema(value_type = Option<Relation>)]
     pub former_head_relation: Option<String>,
+    /// The natural village 自然村(组) of the household, one of its village's; empty text clears it.
+    pub natural_village_id: Option<String>,
+    /// The village before a merger 合并前行政村 (12-digit code); empty text clears it.
+    pub former_village_code: Option<String>,
 }
 
 /// Change a household (village officer and above); needs `If-Match`.
@@ -377,6 +389,14 @@ pub async fn update(state: Data<AppState>, req: HttpRequest, user: AuthUser, id:
     let mut errs = FieldErrors::new();
     let number = b.number.as_deref().map(|n| errs.check("number", parse_household_number(n))).flatten();
     let address = b.address.as_deref().map(|a| errs.check("address", optional_text(Some(a), 200))).flatten();
+    let natural_village = b.natural_village_id.as_deref().map(|n| match n.trim() {
+        "" => Some(None),
+        v => crate::api::parse_uuid("natural_village_id", Some(v), &mut errs).map(Some),
+    }).flatten();
+    let former_village = b.former_village_code.as_deref().map(|f| match f.trim() {
+        "" => Some(None),
+        v => errs.check("former_village_code", DivisionCode::parse(v)).map(Some),
+    }).flatten();
     let head = match (&b.head_member_id, &b.former_head_relation) {
         (None, _) => None,
         (Some(_), None) => {
@@ -395,7 +415,7 @@ pub async fn update(state: Data<AppState>, req: HttpRequest, user: AuthUser, id:
         return Err(errs.into());
     }
     write_household(&state, &req, &user, id, IfMatchRule::Required, StatusCode::OK, move |c, scope, _, actor, expected, id| {
-        let changes = HouseholdChanges { number, address, head };
+        let changes = HouseholdChanges { number, address, head, natural_village, former_village };
         repo::update(c, scope, actor, id, expected.unwrap_or_default(), &changes).map(|_| ())
     })
     .await
@@ -571,7 +591,7 @@ pub async fn history(state: Data<AppState>, user: AuthUser, id: Path<String>, q:
     let before = cursor::decode(q.cursor.as_deref())?;
     let limit = cursor::limit(q.limit);
     let include_reads = q.include_reads.unwrap_or(false);
-    let scope = user.scope();
+    let scope = user.read_scope();
     let rows = state
         .db
         .run(move |c| {

@@ -242,7 +242,7 @@ pub async fn history(state: Data<AppState>, user: AuthUser, id: Path<String>, q:
     let crs = parse_crs(q.crs.as_deref())?;
     let before = cursor::decode(q.cursor.as_deref())?;
     let limit = cursor::limit(q.limit);
-    let scope = user.scope();
+    let scope = user.read_scope();
     let rows = state.db.run(move |c| repo::history(c, &scope, &id, before.as_deref(), limit)).await?;
     let next_cursor = cursor::next(&rows, limit, |r| &r.id);
     Ok(HttpResponse::Ok().json(LocationPage { items: rows.iter().map(|r| LocationView::from_row(r, crs)).collect(), next_cursor }))

@@ -1,9 +1,12 @@
 //! Version 1 of the API, one module per resource.
 
+pub mod assistance;
 pub mod auth;
 pub mod divisions;
 pub mod households;
 pub mod locations;
 pub mod photos;
+pub mod sync;
 pub mod users;
+pub mod villages;
 pub mod yearly;

@@ -383,7 +383,7 @@ pub struct HouseholdPhotos {
 pub async fn list(state: Data<AppState>, user: AuthUser, id: Path<String>, q: Query<YearQuery>) -> Result<HttpResponse, ApiError> {
     let id = path_id(&id)?;
     let year = q.year.unwrap_or_else(|| chrono::Datelike::year(&state.today()));
-    let scope = user.scope();
+    let scope = user.read_scope();
     let rows = state.db.run(move |c| repo::for_household(c, &scope, &id, Some(year))).await?;
     let present: Vec<PhotoKind> = rows.iter().filter(|r| r.status != "rejected").filter_map(|r| PhotoKind::parse(&r.kind).ok()).collect();
     let missing_kinds: Vec<PhotoKind> = PhotoKind::ALL.iter().copied().filter(|k| !present.contains(k)).collect();
@@ -391,7 +391,7 @@ pub async fn list(state: Data<AppState>, user: AuthUser, id: Path<String>, q: Qu
 }
 
 async fn photo(state: &AppState, user: &AuthUser, id: &str) -> Result<PhotoRow, ApiError> {
-    let (scope, id) = (user.scope(), path_id(id)?);
+    let (scope, id) = (user.read_scope(), path_id(id)?);
     state.db.run(move |c| repo::find(c, &scope, &id)).await
 }
 

@@ -71,7 +71,7 @@ fn standing(state: &AppState, household_county: &str, year: i32, per_capita: f64
     }
 }
 
-fn view(state: &AppState, county: &str, y: StatYear, row: &YearlyRow) -> Result<YearView, ApiError> {
+pub fn view(state: &AppState, county: &str, y: StatYear, row: &YearlyRow) -> Result<YearView, ApiError> {
     let record: YearRecord = serde_json::from_str(&row.record_json).map_err(|e| ApiError::Internal(e.into()))?;
     Ok(YearView {
         household_id: row.household_id.clone(),
@@ -99,7 +99,7 @@ fn year(state: &AppState, y: i32) -> Result<StatYear, ApiError> {
 pub async fn get_year(state: Data<AppState>, user: AuthUser, path: Path<(String, i32)>) -> Result<HttpResponse, ApiError> {
     let (id, y) = path.into_inner();
     let (id, y) = (path_id(&id)?, year(&state, y)?);
-    let scope = user.scope();
+    let scope = user.read_scope();
     let (household, row) = state
         .db
         .run(move |c| {
@@ -185,7 +185,7 @@ pub async fn comparison(state: Data<AppState>, user: AuthUser, path: Path<(Strin
         Some("xlsx") => true,
         Some(_) => return Err(ApiError::invalid("format", "invalid_value", "json or xlsx")),
     };
-    let scope = user.scope();
+    let scope = user.read_scope();
     let hid = id.clone();
     let (household, prev, cur) = state
         .db

@@ -30,9 +30,26 @@ pub fn scope_filter(scope: &Scope) -> Filter {
     match scope {
         Scope::County(c) => Box::new(households::county_code.eq(c.as_str().to_owned())),
         Scope::Township(t) => Box::new(households::township_code.eq(t.as_str().to_owned())),
-        Scope::Village(v) | Scope::Cadre { village: v, .. } => Box::new(households::village_code.eq(v.as_str().to_owned())),
+        Scope::Village(v) => Box::new(households::village_code.eq(v.as_str().to_owned())),
+        Scope::Cadre { user_id, past, .. } => paired_filter!(households::id, user_id, *past),
     }
 }
+
+/// `$col IN (ids of the households paired with cadre user $user)`: currently, or (`$past`) ever.
+/// A macro, not a function: boxed subqueries cannot be nested on the multi-backend connection.
+macro_rules! paired_filter {
+    ($col:expr, $user:expr, $past:expr) => {{
+        use crate::db::schema::{cadres, pairings};
+        let cadre_ids = cadres::table.filter(cadres::user_id.eq($user.to_owned())).select(cadres::id);
+        let paired = pairings::table.filter(pairings::cadre_id.eq_any(cadre_ids));
+        if $past {
+            Box::new($col.eq_any(paired.select(pairings::household_id))) as Box<dyn BoxableExpression<_, crate::db::Backend, SqlType = diesel::sql_types::Bool>>
+        } else {
+            Box::new($col.eq_any(paired.filter(pairings::end_date.is_null()).select(pairings::household_id)))
+        }
+    }};
+}
+pub(crate) use paired_filter;
 
 /// A division as a filter expression (the caller checked `scope.covers`).
 pub fn division_filter(division: &DivisionCode) -> Filter {
@@ -240,6 +257,7 @@ fn insert_household(c: &mut DbConnection, scope: &Scope, crypto: &Crypto, actor:
     let mut after = household_snapshot(&row);
     after["members"] = Value::Array(snapshots);
     audit::append(c, actor, Entry { action: "create", entity_type: "household", entity_id: &row.id, household_id: Some(&row.id), before: None, after: Some(after) })?;
+    super::sync::stamp(c, std::slice::from_ref(&row.id), &[])?;
     Ok(row)
 }
 
@@ -262,6 +280,10 @@ pub struct HouseholdChanges {
     pub address: Option<Option<String>>,
     /// Transfer headship to this member; the former head takes `former_head_relation`.
     pub head: Option<(String, Relation)>,
+    /// Assign to a natural village of the household's village, or clear.
+    pub natural_village: Option<Option<String>>,
+    /// The pre-merger village, or clear.
+    pub former_village: Option<Option<DivisionCode>>,
 }
 
 pub fn update(c: &mut DbConnection, scope: &Scope, actor: &Actor, id: &str, expected: i64, ch: &HouseholdChanges) -> Result<HouseholdRow, ApiError> {
@@ -281,6 +303,29 @@ pub fn update(c: &mut DbConnection, scope: &Scope, actor: &Actor, id: &str, expe
         if let Some(a) = &ch.address {
             next.address = a.clone();
         }
+        if let Some(nv) = &ch.natural_village {
+            if let Some(id) = nv {
+                use crate::db::schema::natural_villages;
+                let found: i64 = natural_villages::table
+                    .filter(natural_villages::id.eq(id))
+                    .filter(natural_villages::village_code.eq(&before.village_code))
+                    .count()
+                    .get_result(c)?;
+                if found == 0 {
+                    return Err(ApiError::invalid("natural_village_id", "unknown_natural_village", "not a natural village of the household's village"));
+                }
+            }
+            next.natural_village_id = nv.clone();
+        }
+        if let Some(fv) = &ch.former_village {
+            if let Some(code) = fv {
+                let known = crate::db::repo::divisions::get(c, code.as_str())?.is_some_and(|d| d.level == "village");
+                if !known || code.as_str() == before.village_code {
+                    return Err(ApiError::invalid("former_village_code", "unknown_division", "another administrative village"));
+                }
+            }
+            next.former_village_code = fv.as_ref().map(|d| d.to_string());
+        }
         if let Some((member_id, former)) = &ch.head {
             let current: Vec<MemberRow> = members_of(c, std::slice::from_ref(&before.id), false)?;
             let new_head = current.iter().find(|m| m.id == *member_id).ok_or_else(|| {
@@ -298,6 +343,7 @@ pub fn update(c: &mut DbConnection, scope: &Scope, actor: &Actor, id: &str, expe
         }
         let saved = bump_with(c, &before, next)?;
         audit::append(c, actor, Entry { action: "update", entity_type: "household", entity_id: id, household_id: Some(id), before: Some(household_snapshot(&before)), after: Some(household_snapshot(&saved)) })?;
+        super::sync::stamp(c, &[id.to_owned()], &[])?;
         Ok(saved)
     })
 }
@@ -327,6 +373,7 @@ pub fn add_member(c: &mut DbConnection, scope: &Scope, crypto: &Crypto, actor: &
         diesel::insert_into(members::table).values(&row).execute(c)?;
         let h = bump(c, &h)?;
         audit::append(c, actor, Entry { action: "member_add", entity_type: "member", entity_id: &row.id, household_id: Some(household_id), before: None, after: Some(member_snapshot(crypto, &row)) })?;
+        super::sync::stamp(c, &[household_id.to_owned()], &[])?;
         Ok((h, row))
     })
 }
@@ -378,6 +425,7 @@ pub fn update_member(c: &mut DbConnection, scope: &Scope, crypto: &Crypto, actor
         }
         let h = bump_with(c, &h, hnext)?;
         audit::append(c, actor, Entry { action: "member_update", entity_type: "member", entity_id: member_id, household_id: Some(household_id), before: Some(member_snapshot(crypto, &before)), after: Some(member_snapshot(crypto, &next)) })?;
+        super::sync::stamp(c, &[household_id.to_owned()], &[])?;
         Ok((h, next))
     })
 }
@@ -397,6 +445,7 @@ pub fn remove_member(c: &mut DbConnection, scope: &Scope, crypto: &Crypto, actor
         diesel::update(members::table.find(member_id)).set(&next).execute(c)?;
         let h = bump(c, &h)?;
         audit::append(c, actor, Entry { action: "member_remove", entity_type: "member", entity_id: member_id, household_id: Some(household_id), before: Some(member_snapshot(crypto, &before)), after: Some(member_snapshot(crypto, &next)) })?;
+        super::sync::stamp(c, &[household_id.to_owned()], &[])?;
         Ok((h, next))
     })
 }

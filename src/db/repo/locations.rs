@@ -128,6 +128,7 @@ fn insert(c: &mut DbConnection, scope: &Scope, actor: &Actor, rules: &CaptureRul
     households::bump_with(c, &before, next)?;
     let after = json!({"location_id": row.id, "lat": row.lat, "lon": row.lon, "accuracy_m": row.accuracy_m, "status": row.status, "flags": a.flags, "moved_m": row.moved_m});
     audit::append(c, actor, Entry { action: "location_capture", entity_type: "location", entity_id: &row.id, household_id: Some(&row.household_id), before: None, after: Some(after) })?;
+    super::sync::stamp(c, std::slice::from_ref(&row.household_id), &[])?;
     Ok(row)
 }
 
@@ -176,6 +177,7 @@ pub fn decide_move(c: &mut DbConnection, scope: &Scope, actor: &Actor, household
         let before_home = json!({"lat": before.home_lat, "lon": before.home_lon});
         let after = json!({"location_id": loc.id, "lat": loc.lat, "lon": loc.lon, "moved_m": loc.moved_m});
         audit::append(c, actor, Entry { action, entity_type: "location", entity_id: &loc.id, household_id: Some(household_id), before: Some(before_home), after: Some(after) })?;
+        super::sync::stamp(c, &[household_id.to_owned()], &[])?;
         let mut decided = loc;
         decided.status = status.as_str().into();
         decided.confirmed_by_name = actor.name.clone();

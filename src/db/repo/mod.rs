@@ -1,13 +1,17 @@
 //! Repository functions: the only code that writes SQL. Household queries always take a `Scope`.
 
+pub mod assistance;
 pub mod audit;
 pub mod divisions;
 pub mod coverage;
 pub mod households;
+pub mod idempotency;
 pub mod locations;
 pub mod photos;
+pub mod sync;
 pub mod tokens;
 pub mod users;
+pub mod villages;
 pub mod yearly;
 
 /// Opaque list cursors: base64 of the last id seen.

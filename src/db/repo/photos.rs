@@ -20,7 +20,8 @@ fn scope_filter(scope: &Scope) -> Filter {
     match scope {
         Scope::County(c) => Box::new(photos::county_code.eq(c.as_str().to_owned())),
         Scope::Township(t) => Box::new(photos::township_code.eq(t.as_str().to_owned())),
-        Scope::Village(v) | Scope::Cadre { village: v, .. } => Box::new(photos::village_code.eq(v.as_str().to_owned())),
+        Scope::Village(v) => Box::new(photos::village_code.eq(v.as_str().to_owned())),
+        Scope::Cadre { user_id, past, .. } => households::paired_filter!(photos::household_id, user_id, *past),
     }
 }
 
@@ -171,7 +172,15 @@ pub fn coverage(c: &mut DbConnection, scope: &Scope, division: &DivisionCode, ye
         Level::Township | Level::Village => "village_code",
         _ => "township_code",
     };
-    let within = format!("{} = '{}' AND {} = '{}'", col(scope.division()), scope.division().as_str(), col(division), division.as_str());
+    let mut within = format!("{} = '{}' AND {} = '{}'", col(scope.division()), scope.division().as_str(), col(division), division.as_str());
+    if let Some(user) = scope.cadre_user() {
+        // A user id is a UUID (checked, so it can be inlined like the codes).
+        let user = uuid::Uuid::parse_str(user).map_err(|_| diesel::result::Error::NotFound)?;
+        within.push_str(&format!(
+            " AND household_id IN (SELECT p.household_id FROM pairings p JOIN cadres c ON c.id = p.cadre_id \
+               WHERE c.user_id = '{user}' AND p.end_date IS NULL)"
+        ));
+    }
     let sql = format!(
         "SELECT code, CAST(SUM(sets_complete) AS BIGINT) AS sets_complete, CAST(SUM(far) AS BIGINT) AS far, \
            CAST(SUM(flagged) AS BIGINT) AS flagged FROM ( \

@@ -67,6 +67,12 @@ pub fn save(c: &mut DbConnection, scope: &Scope, actor: &Actor, household_id: &s
         };
         let after = json!({"year": year, "version": row.version, "per_capita_net_income": per_capita});
         audit::append(c, actor, Entry { action, entity_type: "yearly_record", entity_id: &row.id, household_id: Some(household_id), before: None, after: Some(after) })?;
+        super::sync::stamp(c, &[household_id.to_owned()], &[])?;
         Ok(saved)
     })
+}
+
+/// The records of several households for one year (sync pages).
+pub fn for_households(c: &mut DbConnection, household_ids: &[String], year: i32) -> QueryResult<Vec<YearlyRow>> {
+    y::table.filter(y::household_id.eq_any(household_ids)).filter(y::year.eq(year)).select(YearlyRow::as_select()).load(c)
 }

@@ -1,0 +1,16 @@
+DROP TABLE idempotency_keys;
+DROP TABLE village_years;
+DROP TABLE natural_villages;
+DROP TABLE measures;
+DROP TABLE work_teams;
+DROP TABLE pairings;
+DROP TABLE cadres;
+DROP TABLE sync_tombstones;
+DROP TABLE sync_counter;
+ALTER TABLE divisions DROP COLUMN merged_into;
+DROP INDEX households_village_sync;
+DROP INDEX households_township_sync;
+DROP INDEX households_sync;
+ALTER TABLE households DROP COLUMN sync_seq;
+ALTER TABLE households DROP COLUMN natural_village_id;
+ALTER TABLE households DROP COLUMN former_village_code;

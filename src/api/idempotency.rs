@@ -1,0 +1,118 @@
+//! `Idempotency-Key` on POSTs: a phone that sent a request and lost the answer (no signal in
+//! the lane) sends it again with the same key and receives the first answer, marked
+//! `Idempotency-Replayed: true`, instead of causing a second effect. Keys are per user; a key
+//! reused for another path is refused (422), a retry while the first is still running gets 409.
+//! Answers of 5xx, 401 and 429 are not kept (worth retrying); others are kept 24 hours.
+
+use actix_web::body::{BoxBody, MessageBody, to_bytes_limited};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{CONTENT_TYPE, ETAG, HeaderName, HeaderValue, LOCATION};
+use actix_web::http::{Method, StatusCode};
+use actix_web::middleware::Next;
+use actix_web::{HttpResponse, ResponseError, web::Data};
+
+use crate::db::repo::idempotency::{self as repo, Claim};
+use crate::error::ApiError;
+use crate::state::AppState;
+
+pub const HEADER: &str = "idempotency-key";
+/// Bodies above this are answered but not kept (POST answers are small JSON).
+const MAX_BODY: usize = 1 << 20;
+const KEPT_HEADERS: [HeaderName; 3] = [CONTENT_TYPE, ETAG, LOCATION];
+
+fn valid_key(k: &str) -> bool {
+    (1..=200).contains(&k.len()) && k.bytes().all(|b| b.is_ascii_graphic())
+}
+
+fn problem(req: ServiceRequest, e: ApiError) -> ServiceResponse<BoxBody> {
+    req.into_response(e.error_response())
+}
+
+pub async fn middleware(req: ServiceRequest, next: Next<impl MessageBody + 'static>) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let key = req.headers().get(HEADER).map(|v| v.to_str().map(str::trim).map(str::to_owned));
+    let (Some(key), true) = (key, req.method() == Method::POST) else {
+        return next.call(req).await.map(ServiceResponse::map_into_boxed_body);
+    };
+    let Ok(key) = key.map_err(|_| ()).and_then(|k| if valid_key(&k) { Ok(k) } else { Err(()) }) else {
+        return Ok(problem(req, ApiError::BadRequest("Idempotency-Key: 1–200 visible ASCII characters (a UUID, say)".into())));
+    };
+    let Some(state) = req.app_data::<Data<AppState>>().cloned() else {
+        return next.call(req).await.map(ServiceResponse::map_into_boxed_body);
+    };
+    // Unauthenticated requests go through untouched: the handler answers 401.
+    let user = crate::auth::extractor::bearer(req.request()).ok().and_then(|t| state.jwt.verify(&t).ok());
+    let Some(user) = user else {
+        return next.call(req).await.map(ServiceResponse::map_into_boxed_body);
+    };
+    let request = format!("POST {}", req.uri().path_and_query().map(|p| p.as_str()).unwrap_or(req.path()));
+    let (u, k, r) = (user.clone(), key.clone(), request.clone());
+    let claim = match state.db.run(move |c| repo::claim(c, &u, &k, &r)).await {
+        Ok(c) => c,
+        Err(e) => return Ok(problem(req, e)),
+    };
+    match claim {
+        Claim::New => {}
+        Claim::Replay(row) => {
+            let mut res = HttpResponse::build(StatusCode::from_u16(row.status as u16).unwrap_or(StatusCode::OK));
+            let headers: Vec<(String, String)> = row.headers_json.as_deref().and_then(|h| serde_json::from_str(h).ok()).unwrap_or_default();
+            for (name, value) in headers {
+                if let (Ok(n), Ok(v)) = (HeaderName::try_from(name), HeaderValue::try_from(value)) {
+                    res.insert_header((n, v));
+                }
+            }
+            res.insert_header(("Idempotency-Replayed", "true"));
+            return Ok(req.into_response(res.body(row.body.unwrap_or_default())));
+        }
+        Claim::InProgress => {
+            return Ok(problem(req, ApiError::Conflict("a request with this Idempotency-Key is still being answered: retry shortly".into())));
+        }
+        Claim::Mismatch(first) => {
+            return Ok(problem(req, ApiError::invalid("Idempotency-Key", "idempotency_key_reused", format!("this key was used for {first}"))));
+        }
+    }
+    if rand::random::<u8>() == 0 {
+        let db = state.db.clone();
+        actix_web::rt::spawn(async move { db.run(|c| Ok(repo::purge(c)?)).await });
+    }
+    let release = |state: Data<AppState>, user: String, key: String| async move {
+        if let Err(e) = state.db.run(move |c| Ok(repo::release(c, &user, &key)?)).await {
+            tracing::warn!(error = %e, "could not release an idempotency key");
+        }
+    };
+    let res = match next.call(req).await {
+        Ok(res) => res,
+        Err(e) => {
+            release(state, user, key).await;
+            return Err(e);
+        }
+    };
+    let status = res.status();
+    if status.is_server_error() || status == StatusCode::UNAUTHORIZED || status == StatusCode::TOO_MANY_REQUESTS {
+        release(state, user, key).await;
+        return Ok(res.map_into_boxed_body());
+    }
+    let (http_req, response) = res.into_parts();
+    let (head, body) = response.into_parts();
+    let Ok(bytes) = to_bytes_limited(body, MAX_BODY).await else {
+        release(state, user, key).await;
+        return Ok(ServiceResponse::new(http_req, HttpResponse::build(StatusCode::INTERNAL_SERVER_ERROR).finish()));
+    };
+    let bytes = match bytes {
+        Ok(b) => b,
+        Err(_) => {
+            release(state, user, key).await;
+            return Ok(ServiceResponse::new(http_req, HttpResponse::InternalServerError().finish()));
+        }
+    };
+    let kept: Vec<(String, String)> = KEPT_HEADERS
+        .iter()
+        .filter_map(|n| head.headers().get(n).and_then(|v| v.to_str().ok()).map(|v| (n.to_string(), v.to_owned())))
+        .collect();
+    let headers_json = serde_json::to_string(&kept).unwrap_or_else(|_| "[]".into());
+    let body = bytes.to_vec();
+    let stored = state.db.run(move |c| Ok(repo::complete(c, &user, &key, status.as_u16(), headers_json, body)?)).await;
+    if let Err(e) = stored {
+        tracing::warn!(error = %e, "could not keep the answer of an idempotent request");
+    }
+    Ok(ServiceResponse::new(http_req, head.set_body(bytes).map_into_boxed_body()))
+}

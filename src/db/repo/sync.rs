@@ -1,0 +1,176 @@
+//! The change sequence behind offline sync.
+//!
+//! Every writing transaction that changes what a phone holds about a household (the household
+//! and members, its home, its yearly record, its pairing) calls [`stamp`] as its last step. The
+//! stamp takes the next value of a one-row counter and writes it onto the household rows (and
+//! onto tombstones for phones that lose a household). The counter row stays locked until commit,
+//! so sequence order is commit order: a reader that has seen sequence `n` has seen every change
+//! up to `n`, and a cursor over `(sync_seq, id)` never skips a change committed concurrently.
+//!
+//! Lock order (PostgreSQL): a transaction first holds its household rows, then takes the
+//! counter, and after that only inserts; so the counter holder never waits and no deadlock can
+//! form.
+
+use diesel::prelude::*;
+
+use super::households::scoped;
+use crate::auth::Scope;
+use crate::db::models::HouseholdRow;
+use crate::db::schema::{households, sync_counter, sync_tombstones};
+use crate::db::{DbConnection, new_id, now};
+use crate::error::ApiError;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = sync_tombstones)]
+pub struct TombstoneRow {
+    pub id: String,
+    pub seq: i64,
+    pub household_id: String,
+    pub village_code: String,
+    pub township_code: String,
+    pub county_code: String,
+    pub cadre_user_id: Option<String>,
+    pub reason: String,
+    pub created_at: chrono::NaiveDateTime,
+}
+
+/// A household leaving the phones of a cadre (`cadre_user_id`) or of a division (the codes).
+#[derive(Debug, Clone)]
+pub struct Leaving {
+    pub household_id: String,
+    pub village_code: String,
+    pub township_code: String,
+    pub county_code: String,
+    pub cadre_user_id: Option<String>,
+    pub reason: &'static str,
+}
+
+impl Leaving {
+    /// The household leaves the phone of the cadre user `user_id`.
+    pub fn cadre(h: &HouseholdRow, user_id: String, reason: &'static str) -> Self {
+        Self::division(h, reason).with_cadre(user_id)
+    }
+
+    /// The household leaves its current village (the codes of `h`).
+    pub fn division(h: &HouseholdRow, reason: &'static str) -> Self {
+        Self {
+            household_id: h.id.clone(),
+            village_code: h.village_code.clone(),
+            township_code: h.township_code.clone(),
+            county_code: h.county_code.clone(),
+            cadre_user_id: None,
+            reason,
+        }
+    }
+
+    fn with_cadre(mut self, user_id: String) -> Self {
+        self.cadre_user_id = Some(user_id);
+        self
+    }
+}
+
+/// Marks `ids` as changed and records `leaving`, under one new sequence number. Call it last in
+/// the writing transaction.
+pub fn stamp(c: &mut DbConnection, ids: &[String], leaving: &[Leaving]) -> Result<i64, ApiError> {
+    let mut ids = ids.to_vec();
+    ids.sort();
+    ids.dedup();
+    if let DbConnection::Pg(pg) = c {
+        // Hold the household rows before the counter (see the module comment).
+        households::table.filter(households::id.eq_any(&ids)).order(households::id).select(households::id).for_update().load::<String>(pg)?;
+    }
+    let seq: i64 = diesel::update(sync_counter::table.find(1))
+        .set(sync_counter::value.eq(sync_counter::value + 1))
+        .returning(sync_counter::value)
+        .get_result(c)?;
+    if !ids.is_empty() {
+        diesel::update(households::table.filter(households::id.eq_any(&ids))).set(households::sync_seq.eq(seq)).execute(c)?;
+    }
+    for l in leaving {
+        let row = TombstoneRow {
+            id: new_id(),
+            seq,
+            household_id: l.household_id.clone(),
+            village_code: l.village_code.clone(),
+            township_code: l.township_code.clone(),
+            county_code: l.county_code.clone(),
+            cadre_user_id: l.cadre_user_id.clone(),
+            reason: l.reason.to_owned(),
+            created_at: now(),
+        };
+        diesel::insert_into(sync_tombstones::table).values(&row).execute(c)?;
+    }
+    Ok(seq)
+}
+
+/// A position in the change stream: the last `(sequence, id)` a phone has.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Position {
+    pub seq: i64,
+    pub id: String,
+}
+
+/// One entry of the feed, in `(seq, id)` order.
+#[derive(Debug, Clone)]
+pub enum Change {
+    Upsert(HouseholdRow),
+    Gone(TombstoneRow),
+}
+
+impl Change {
+    fn key(&self) -> (i64, &str) {
+        match self {
+            Change::Upsert(h) => (h.sync_seq, &h.id),
+            Change::Gone(t) => (t.seq, &t.id),
+        }
+    }
+}
+
+/// Up to `limit` changes in the caller's scope after `after` (everything in scope when `None`),
+/// read from one snapshot. A tombstone is left out when the household is back in the scope
+/// (its later stamp sends it again).
+pub fn feed(c: &mut DbConnection, scope: &Scope, after: Option<&Position>, limit: i64) -> Result<Feed, ApiError> {
+    let mut q = scoped(scope);
+    let mut t = sync_tombstones::table.into_boxed();
+    t = match scope {
+        Scope::Cadre { user_id, .. } => t.filter(sync_tombstones::cadre_user_id.eq(user_id.clone())),
+        Scope::Village(v) => t.filter(sync_tombstones::cadre_user_id.is_null()).filter(sync_tombstones::village_code.eq(v.to_string())),
+        Scope::Township(v) => t.filter(sync_tombstones::cadre_user_id.is_null()).filter(sync_tombstones::township_code.eq(v.to_string())),
+        Scope::County(v) => t.filter(sync_tombstones::cadre_user_id.is_null()).filter(sync_tombstones::county_code.eq(v.to_string())),
+    };
+    if let Some(p) = after {
+        q = q.filter(households::sync_seq.ge(p.seq)).filter(households::sync_seq.gt(p.seq).or(households::id.gt(p.id.clone())));
+        t = t.filter(sync_tombstones::seq.ge(p.seq)).filter(sync_tombstones::seq.gt(p.seq).or(sync_tombstones::id.gt(p.id.clone())));
+    }
+    let rows: Vec<HouseholdRow> = q.order((households::sync_seq.asc(), households::id.asc())).limit(limit).select(HouseholdRow::as_select()).load(c)?;
+    // A first call sends the scope as it is: nothing to remove on an empty phone.
+    let gone: Vec<TombstoneRow> = match after {
+        None => Vec::new(),
+        Some(_) => t.order((sync_tombstones::seq.asc(), sync_tombstones::id.asc())).limit(limit).select(TombstoneRow::as_select()).load(c)?,
+    };
+    let back: Vec<String> = if gone.is_empty() {
+        Vec::new()
+    } else {
+        let ids: Vec<String> = gone.iter().map(|g| g.household_id.clone()).collect();
+        scoped(scope).filter(households::id.eq_any(ids)).select(households::id).load(c)?
+    };
+    let mut changes: Vec<Change> = rows.into_iter().map(Change::Upsert).collect();
+    changes.extend(gone.into_iter().map(Change::Gone));
+    changes.sort_by(|a, b| a.key().cmp(&b.key()));
+    let has_more = changes.len() as i64 >= limit;
+    changes.truncate(limit as usize);
+    let last = changes.last().map(|c| Position { seq: c.key().0, id: c.key().1.to_owned() });
+    // Dropped only after the cut, so the cursor still moves past them.
+    changes.retain(|c| !matches!(c, Change::Gone(t) if back.contains(&t.household_id)));
+    Ok(Feed { changes, last, has_more })
+}
+
+/// A page of the feed and where it ended.
+#[derive(Debug)]
+pub struct Feed {
+    pub changes: Vec<Change>,
+    /// The position after this page (`None` when the page was empty).
+    pub last: Option<Position>,
+    /// Whether another page may follow at once.
+    pub has_more: bool,
+}

@@ -1,0 +1,150 @@
+//! Places beyond the division list: village tables 村表 per year, natural villages 自然村(组)
+//! and village mergers (the households keep their former village code).
+
+use diesel::prelude::*;
+use serde_json::json;
+
+use super::audit::{self, Actor, Entry};
+use super::sync::{self, Leaving};
+use crate::auth::Scope;
+use crate::db::models::{HouseholdRow, NaturalVillageRow, PlaceYearRow};
+use crate::db::schema::{divisions, households as h, natural_villages as nv, village_years as vy};
+use crate::db::{DbConnection, new_id, now, write_tx};
+use crate::domain::village::DerivedCounts;
+use crate::domain::{DivisionCode, Level};
+use crate::error::ApiError;
+
+/// Household counts by category of a village, from the household records.
+pub fn derived_for_village(c: &mut DbConnection, village: &DivisionCode) -> QueryResult<DerivedCounts> {
+    let pairs: Vec<(String, i64)> = h::table
+        .filter(h::village_code.eq(village.to_string()))
+        .group_by(h::category)
+        .select((h::category, diesel::dsl::count_star()))
+        .load(c)?;
+    Ok(DerivedCounts::from_pairs(pairs.iter().map(|(c, n)| (c.as_str(), *n))))
+}
+
+/// Household counts by category of a natural village (households assigned to it).
+pub fn derived_for_natural(c: &mut DbConnection, id: &str) -> QueryResult<DerivedCounts> {
+    let pairs: Vec<(String, i64)> = h::table
+        .filter(h::natural_village_id.eq(id))
+        .group_by(h::category)
+        .select((h::category, diesel::dsl::count_star()))
+        .load(c)?;
+    Ok(DerivedCounts::from_pairs(pairs.iter().map(|(c, n)| (c.as_str(), *n))))
+}
+
+pub fn place_year(c: &mut DbConnection, place_id: &str, year: i32) -> QueryResult<Option<PlaceYearRow>> {
+    vy::table.filter(vy::place_id.eq(place_id)).filter(vy::year.eq(year)).select(PlaceYearRow::as_select()).first(c).optional()
+}
+
+/// The latest table of a place, if any.
+pub fn latest_place_year(c: &mut DbConnection, place_id: &str) -> QueryResult<Option<PlaceYearRow>> {
+    vy::table.filter(vy::place_id.eq(place_id)).order(vy::year.desc()).select(PlaceYearRow::as_select()).first(c).optional()
+}
+
+/// Creates the table of a year, or replaces it when `expected` is its version (428 without,
+/// 412 when stale). Returns the row and whether it was created.
+pub fn save_place_year(c: &mut DbConnection, actor: &Actor, place_id: &str, year: i32, expected: Option<i64>, json: String) -> Result<(PlaceYearRow, bool), ApiError> {
+    write_tx(c, |c| {
+        let at = now();
+        let (row, created) = match place_year(c, place_id, year)? {
+            None => {
+                let row = PlaceYearRow { id: new_id(), place_id: place_id.to_owned(), year, record_json: json, version: 1, updated_by: actor.name.clone().unwrap_or_default(), created_at: at, updated_at: at };
+                diesel::insert_into(vy::table).values(&row).execute(c)?;
+                (row, true)
+            }
+            Some(old) => {
+                let expected = expected.ok_or(ApiError::PreconditionRequired)?;
+                let mut row = old.clone();
+                row.record_json = json;
+                row.version = expected + 1;
+                row.updated_by = actor.name.clone().unwrap_or_default();
+                row.updated_at = at;
+                let n = diesel::update(vy::table.filter(vy::id.eq(&old.id)).filter(vy::version.eq(expected))).set(&row).execute(c)?;
+                if n == 0 {
+                    return Err(ApiError::PreconditionFailed);
+                }
+                (row, false)
+            }
+        };
+        let action = if created { "place_year_create" } else { "place_year_update" };
+        audit::append(c, actor, Entry { action, entity_type: "place_year", entity_id: &row.id, household_id: None, before: None, after: Some(json!({"place_id": place_id, "year": year, "version": row.version})) })?;
+        Ok((row, created))
+    })
+}
+
+/// A natural village whose administrative village is in the scope, or 404.
+pub fn natural_village(c: &mut DbConnection, scope: &Scope, id: &str) -> Result<NaturalVillageRow, ApiError> {
+    let row: NaturalVillageRow = nv::table.find(id).select(NaturalVillageRow::as_select()).first(c).optional()?.ok_or(ApiError::NotFound)?;
+    match DivisionCode::parse(&row.village_code) {
+        Ok(v) if scope.covers(&v) => Ok(row),
+        _ => Err(ApiError::NotFound),
+    }
+}
+
+pub fn natural_villages_of(c: &mut DbConnection, village: &DivisionCode) -> QueryResult<Vec<NaturalVillageRow>> {
+    nv::table.filter(nv::village_code.eq(village.to_string())).order(nv::name.asc()).select(NaturalVillageRow::as_select()).load(c)
+}
+
+pub fn create_natural_village(c: &mut DbConnection, actor: &Actor, row: NaturalVillageRow) -> Result<(NaturalVillageRow, bool), ApiError> {
+    write_tx(c, |c| {
+        if let Some(cid) = &row.client_id {
+            let existing: Option<NaturalVillageRow> = nv::table.filter(nv::client_id.eq(cid)).select(NaturalVillageRow::as_select()).first(c).optional()?;
+            match existing {
+                Some(e) if e.village_code == row.village_code => return Ok((e, false)),
+                Some(_) => return Err(ApiError::Conflict("this client_id was used for another natural village".into())),
+                None => {}
+            }
+        }
+        let taken: i64 = nv::table.filter(nv::village_code.eq(&row.village_code)).filter(nv::name.eq(&row.name)).count().get_result(c)?;
+        if taken > 0 {
+            return Err(ApiError::Conflict(format!("the village has a natural village named {}", row.name)));
+        }
+        diesel::insert_into(nv::table).values(&row).execute(c)?;
+        audit::append(c, actor, Entry { action: "natural_village_create", entity_type: "natural_village", entity_id: &row.id, household_id: None, before: None, after: Some(json!({"village_code": row.village_code, "name": row.name})) })?;
+        Ok((row, true))
+    })
+}
+
+/// Merges village `from` into `into` (both in the scope): `from` records what it was merged
+/// into; its households and natural villages move to `into`, each household keeping `from` as
+/// its former village; phones holding the old village lose them, those of `into` gain them.
+pub fn merge(c: &mut DbConnection, scope: &Scope, actor: &Actor, from: &DivisionCode, into: &DivisionCode) -> Result<usize, ApiError> {
+    if !scope.covers(from) || !scope.covers(into) {
+        return Err(ApiError::NotFound);
+    }
+    write_tx(c, |c| {
+        let old = super::divisions::get(c, from.as_str())?.filter(|d| d.level == "village").ok_or(ApiError::NotFound)?;
+        let new = super::divisions::get(c, into.as_str())?.filter(|d| d.level == "village").ok_or_else(|| ApiError::invalid("into", "unknown_division", "no such administrative village"))?;
+        if old.code == new.code {
+            return Err(ApiError::invalid("into", "same_village", "a village cannot be merged into itself"));
+        }
+        if let Some(m) = &old.merged_into {
+            return Err(ApiError::Conflict(format!("the village was merged into {m} already")));
+        }
+        if new.merged_into.is_some() {
+            return Err(ApiError::invalid("into", "merged_village", "that village was itself merged into another"));
+        }
+        if from.ancestor(Level::County) != into.ancestor(Level::County) {
+            return Err(ApiError::invalid("into", "other_county", "villages merge within a county"));
+        }
+        diesel::update(divisions::table.find(&old.code)).set(divisions::merged_into.eq(Some(&new.code))).execute(c)?;
+        let moved: Vec<HouseholdRow> = h::table.filter(h::village_code.eq(&old.code)).select(HouseholdRow::as_select()).load(c)?;
+        let township = into.ancestor(Level::Township).map(|d| d.to_string()).unwrap_or_default();
+        diesel::update(h::table.filter(h::village_code.eq(&old.code)).filter(h::former_village_code.is_null()))
+            .set(h::former_village_code.eq(Some(&old.code)))
+            .execute(c)?;
+        diesel::update(h::table.filter(h::village_code.eq(&old.code)))
+            .set((h::village_code.eq(&new.code), h::township_code.eq(&township), h::version.eq(h::version + 1), h::updated_at.eq(now())))
+            .execute(c)?;
+        diesel::update(nv::table.filter(nv::village_code.eq(&old.code))).set(nv::village_code.eq(&new.code)).execute(c)?;
+        for m in &moved {
+            audit::append(c, actor, Entry { action: "village_merge", entity_type: "household", entity_id: &m.id, household_id: Some(&m.id), before: Some(json!({"village_code": old.code})), after: Some(json!({"village_code": new.code, "former_village_code": old.code})) })?;
+        }
+        let ids: Vec<String> = moved.iter().map(|m| m.id.clone()).collect();
+        let leaving: Vec<Leaving> = moved.iter().map(|m| Leaving::division(m, "village_merged")).collect();
+        sync::stamp(c, &ids, &leaving)?;
+        Ok(moved.len())
+    })
+}

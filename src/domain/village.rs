@@ -1,0 +1,255 @@
+//! Village tables 村表: the yearly record of an administrative village 行政村 and of each
+//! natural village / group 自然村(组), and the check that the typed household figures agree with
+//! the household records ("accounts match accounts" 账账相符).
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::Category;
+use super::validation::FieldErrors;
+
+/// Households by category as typed into a table (each figure optional).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct CategoryCounts {
+    /// 脱贫户
+    pub lifted_out: Option<i64>,
+    /// 脱贫不稳定户
+    pub monitored_unstable: Option<i64>,
+    /// 边缘易致贫户
+    pub monitored_marginal: Option<i64>,
+    /// 突发严重困难户
+    pub monitored_hardship: Option<i64>,
+    /// 一般农户
+    pub ordinary: Option<i64>,
+}
+
+impl CategoryCounts {
+    pub fn get(&self, c: Category) -> Option<i64> {
+        match c {
+            Category::LiftedOut => self.lifted_out,
+            Category::MonitoredUnstable => self.monitored_unstable,
+            Category::MonitoredMarginal => self.monitored_marginal,
+            Category::MonitoredHardship => self.monitored_hardship,
+            Category::Ordinary => self.ordinary,
+        }
+    }
+
+    fn validate(&self, prefix: &str, errs: &mut FieldErrors) {
+        for c in Category::ALL {
+            if self.get(*c).is_some_and(|n| n < 0) {
+                errs.add(format!("{prefix}.{}", c.as_str()), "out_of_range", "a count is not negative");
+            }
+        }
+    }
+}
+
+/// Derived household counts of a place, by category (from the household records).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct DerivedCounts {
+    pub total: i64,
+    pub lifted_out: i64,
+    pub monitored_unstable: i64,
+    pub monitored_marginal: i64,
+    pub monitored_hardship: i64,
+    pub ordinary: i64,
+}
+
+impl DerivedCounts {
+    pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, i64)>) -> Self {
+        let mut d = Self::default();
+        for (cat, n) in pairs {
+            d.total += n;
+            match Category::parse(cat) {
+                Ok(Category::LiftedOut) => d.lifted_out += n,
+                Ok(Category::MonitoredUnstable) => d.monitored_unstable += n,
+                Ok(Category::MonitoredMarginal) => d.monitored_marginal += n,
+                Ok(Category::MonitoredHardship) => d.monitored_hardship += n,
+                Ok(Category::Ordinary) | Err(_) => d.ordinary += n,
+            }
+        }
+        d
+    }
+
+    pub fn get(&self, c: Category) -> i64 {
+        match c {
+            Category::LiftedOut => self.lifted_out,
+            Category::MonitoredUnstable => self.monitored_unstable,
+            Category::MonitoredMarginal => self.monitored_marginal,
+            Category::MonitoredHardship => self.monitored_hardship,
+            Category::Ordinary => self.ordinary,
+        }
+    }
+}
+
+/// A typed figure that disagrees with the household records.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Discrepancy {
+    /// The table field, e.g. `households_by_category.lifted_out`.
+    pub field: String,
+    pub typed: i64,
+    pub derived: i64,
+}
+
+/// Every typed household figure that differs from the derived one.
+pub fn discrepancies(total: Option<i64>, by_category: &CategoryCounts, derived: &DerivedCounts) -> Vec<Discrepancy> {
+    let mut out = Vec::new();
+    if let Some(t) = total.filter(|t| *t != derived.total) {
+        out.push(Discrepancy { field: "households".into(), typed: t, derived: derived.total });
+    }
+    for c in Category::ALL {
+        if let Some(t) = by_category.get(*c).filter(|t| *t != derived.get(*c)) {
+            out.push(Discrepancy { field: format!("households_by_category.{}", c.as_str()), typed: t, derived: derived.get(*c) });
+        }
+    }
+    out
+}
+
+/// Infrastructure of a place: roads, water, electricity, broadband.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Infrastructure {
+    /// 通硬化路
+    pub hardened_road: bool,
+    /// 安全饮水
+    pub safe_drinking_water: bool,
+    /// 自来水入户率, percent
+    pub tap_water_pct: Option<f64>,
+    /// 通生活用电 / 动力电
+    pub grid_electricity: bool,
+    /// 通宽带
+    pub broadband: bool,
+}
+
+impl Infrastructure {
+    fn validate(&self, prefix: &str, errs: &mut FieldErrors) {
+        if self.tap_water_pct.is_some_and(|p| !(0.0..=100.0).contains(&p)) {
+            errs.add(format!("{prefix}.tap_water_pct"), "out_of_range", "a percentage is between 0 and 100");
+        }
+    }
+}
+
+/// The village table 村表 of an administrative village for a year.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct VillageRecord {
+    /// 是否贫困村
+    pub poverty_village: bool,
+    /// 摘帽年度: the year a poverty village was lifted out.
+    pub lifted_year: Option<i32>,
+    /// 总户数 as typed (compared with the household records).
+    pub households: Option<i64>,
+    /// 户数 by category as typed (compared with the household records).
+    #[serde(default)]
+    pub households_by_category: CategoryCounts,
+    /// 户籍人口
+    pub registered_population: Option<i64>,
+    /// 常住人口
+    pub resident_population: Option<i64>,
+    pub infrastructure: Infrastructure,
+    /// 村集体经济收入, yuan
+    pub collective_income: f64,
+    /// 党员人数
+    pub party_members: i64,
+}
+
+impl VillageRecord {
+    pub fn validate(&self, year: i32) -> Result<(), FieldErrors> {
+        let mut errs = FieldErrors::new();
+        match self.lifted_year {
+            Some(_) if !self.poverty_village => errs.add("lifted_year", "not_a_poverty_village", "only a poverty village has a lifting year"),
+            Some(y) if !(2014..=year).contains(&y) => errs.add("lifted_year", "out_of_range", format!("between 2014 and {year}")),
+            _ => {}
+        }
+        for (field, v) in [("households", self.households), ("registered_population", self.registered_population), ("resident_population", self.resident_population), ("party_members", Some(self.party_members))] {
+            if v.is_some_and(|n| n < 0) {
+                errs.add(field, "out_of_range", "a count is not negative");
+            }
+        }
+        if !self.collective_income.is_finite() {
+            errs.add("collective_income", "out_of_range", "a finite amount in yuan");
+        }
+        self.households_by_category.validate("households_by_category", &mut errs);
+        self.infrastructure.validate("infrastructure", &mut errs);
+        errs.finish(|| ())
+    }
+}
+
+/// The yearly table of a natural village / group 自然村(组).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct NaturalVillageRecord {
+    /// 小组长
+    pub group_leader: Option<String>,
+    /// 总户数 as typed (compared with the households assigned to the group).
+    pub households: Option<i64>,
+    #[serde(default)]
+    pub households_by_category: CategoryCounts,
+    /// 人口
+    pub population: Option<i64>,
+    pub infrastructure: Infrastructure,
+    /// 主导产业 / 生产条件
+    pub production_conditions: Option<String>,
+    /// 生活条件
+    pub living_conditions: Option<String>,
+}
+
+impl NaturalVillageRecord {
+    pub fn validate(&self) -> Result<(), FieldErrors> {
+        let mut errs = FieldErrors::new();
+        for (field, v) in [("households", self.households), ("population", self.population)] {
+            if v.is_some_and(|n| n < 0) {
+                errs.add(field, "out_of_range", "a count is not negative");
+            }
+        }
+        for (field, v) in [("group_leader", &self.group_leader), ("production_conditions", &self.production_conditions), ("living_conditions", &self.living_conditions)] {
+            if v.as_ref().is_some_and(|t| t.chars().count() > 500) {
+                errs.add(field, "too_long", "at most 500 characters");
+            }
+        }
+        self.households_by_category.validate("households_by_category", &mut errs);
+        self.infrastructure.validate("infrastructure", &mut errs);
+        errs.finish(|| ())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record() -> VillageRecord {
+        VillageRecord {
+            poverty_village: true,
+            lifted_year: Some(2019),
+            households: Some(3),
+            households_by_category: CategoryCounts { lifted_out: Some(2), ordinary: Some(1), ..Default::default() },
+            registered_population: Some(10),
+            resident_population: Some(8),
+            infrastructure: Infrastructure::default(),
+            collective_income: 120_000.0,
+            party_members: 21,
+        }
+    }
+
+    #[test]
+    fn typed_figures_that_disagree_with_the_records_are_listed() {
+        let derived = DerivedCounts::from_pairs([("lifted_out", 2), ("ordinary", 2), ("monitored_marginal", 1)]);
+        assert_eq!(derived.total, 5);
+        let d = discrepancies(Some(3), &record().households_by_category, &derived);
+        let fields: Vec<&str> = d.iter().map(|d| d.field.as_str()).collect();
+        // lifted_out agrees; the total and ordinary do not; untyped figures are not compared.
+        assert_eq!(fields, ["households", "households_by_category.ordinary"]);
+        assert_eq!((d[1].typed, d[1].derived), (1, 2));
+    }
+
+    #[test]
+    fn a_lifting_year_needs_a_poverty_village_and_a_plausible_year() {
+        assert!(record().validate(2026).is_ok());
+        let mut r = record();
+        r.poverty_village = false;
+        assert_eq!(r.validate(2026).unwrap_err().0[0].code, "not_a_poverty_village");
+        let mut r = record();
+        r.lifted_year = Some(2027);
+        r.party_members = -1;
+        r.infrastructure.tap_water_pct = Some(101.0);
+        let errs = r.validate(2026).unwrap_err();
+        let fields: Vec<&str> = errs.0.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["lifted_year", "party_members", "infrastructure.tap_water_pct"]);
+    }
+}
