@@ -38,7 +38,10 @@ impl Drop for TestApp {
     fn drop(&mut self) {
         if let Some((admin_url, schema)) = &self.pg {
             if let Ok(mut c) = PgConnection::establish(admin_url) {
-                let _ = c.batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"));
+                let _ = c.batch_execute(&format!(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = '{schema}'; \
+                     DROP SCHEMA IF EXISTS {schema} CASCADE"
+                ));
             }
         }
     }
@@ -121,7 +124,8 @@ pub async fn spawn_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
             let mut c = PgConnection::establish(&url).expect("cannot reach FANGPIN_TEST_DATABASE_URL");
             c.batch_execute(&format!("CREATE SCHEMA {schema}")).unwrap();
             let sep = if url.contains('?') { '&' } else { '?' };
-            settings.database_url = Some(format!("{url}{sep}options=-c%20search_path%3D{schema}"));
+            // Named after the schema, so dropping the app can close the connections its pool keeps.
+            settings.database_url = Some(format!("{url}{sep}options=-c%20search_path%3D{schema}&application_name={schema}"));
             pg = Some((url, schema));
         }
     }

@@ -1,15 +1,19 @@
 //! API tests: the real app in-process, on SQLite (temp file per test) or, when
 //! `FANGPIN_TEST_DATABASE_URL` names a PostgreSQL database, on a fresh schema per test.
 
+mod assistance;
 mod auth;
 mod divisions;
 mod helpers;
 mod households;
+mod idempotency;
 mod locations;
 mod members;
 mod jpeg;
 mod ops;
 mod personal_data;
 mod photos;
+mod sync;
 mod users;
+mod villages;
 mod yearly;

@@ -1,0 +1,64 @@
+//! `Idempotency-Key` on POSTs: a phone's retry after a lost response gets the first answer.
+
+use serde_json::{Value, json};
+
+use crate::helpers::*;
+
+async fn post_with_key(api: &Api, path: &str, body: &Value, key: &str) -> reqwest::Response {
+    api.client.post(format!("{}{path}", api.base)).bearer_auth(&api.token).header("Idempotency-Key", key).json(body).send().await.unwrap()
+}
+
+#[actix_web::test]
+async fn a_retried_post_returns_the_first_answer_without_a_second_effect() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let body = household_body(VILLAGE, &[(1, "head")]);
+    let key = uuid::Uuid::now_v7().to_string();
+    let first = post_with_key(&admin, "/households", &body, &key).await;
+    assert_eq!(first.status(), 201);
+    let location = first.headers().get("location").cloned();
+    let first: Value = first.json().await.unwrap();
+    let again = post_with_key(&admin, "/households", &body, &key).await;
+    assert_eq!(again.status(), 201);
+    assert_eq!(again.headers().get("idempotency-replayed").unwrap(), "true");
+    assert_eq!(again.headers().get("location").cloned(), location);
+    assert_eq!(again.json::<Value>().await.unwrap(), first);
+    let list: Value = admin.get("/households").await.json().await.unwrap();
+    assert_eq!(list["items"].as_array().unwrap().len(), 1);
+
+    // A refused request is replayed as refused; the same key on another path is a mistake.
+    let bad_key = uuid::Uuid::now_v7().to_string();
+    let dup = post_with_key(&admin, "/households", &body, &bad_key).await;
+    assert_eq!(dup.status(), 409);
+    assert_eq!(post_with_key(&admin, "/households", &household_body(VILLAGE, &[(2, "head")]), &bad_key).await.status(), 409);
+    let res = post_with_key(&admin, "/cadres", &json!({"name": "刘", "work_unit": "x"}), &key).await;
+    assert_eq!(res.status(), 422);
+    assert_eq!(problem(res).await["errors"][0]["code"], "idempotency_key_reused");
+    // Keys belong to their user.
+    let other = app.user("county_admin", COUNTY).await;
+    let res = post_with_key(&other, "/households", &household_body(VILLAGE, &[(3, "head")]), &key).await;
+    assert_eq!(res.status(), 201);
+    assert!(res.headers().get("idempotency-replayed").is_none());
+    // A malformed key is a malformed request.
+    let res = post_with_key(&admin, "/cadres", &json!({"name": "刘", "work_unit": "x"}), "a b").await;
+    assert_eq!(res.status(), 400);
+}
+
+#[actix_web::test]
+async fn concurrent_retries_with_one_key_create_one_pairing() {
+    let app = spawn_app().await;
+    let h = app.household_in(VILLAGE, 1).await;
+    let (_, cadre) = app.cadre("刘帮扶").await;
+    let admin = app.admin().await;
+    let body = json!({"cadre_id": cadre, "household_id": h["id"], "start_date": "2026-02-01"});
+    let key = uuid::Uuid::now_v7().to_string();
+    let (a, b) = futures_util::join!(post_with_key(&admin, "/pairings", &body, &key), post_with_key(&admin, "/pairings", &body, &key));
+    let mut statuses = [a.status().as_u16(), b.status().as_u16()];
+    statuses.sort();
+    // The second is either the replay (201) or told the first is still running (409).
+    assert!(statuses == [201, 201] || statuses == [201, 409], "{statuses:?}");
+    let later = post_with_key(&admin, "/pairings", &body, &key).await;
+    assert_eq!(later.status(), 201);
+    let list: Value = admin.get(&format!("/pairings?household_id={}", h["id"].as_str().unwrap())).await.json().await.unwrap();
+    assert_eq!(list["items"].as_array().unwrap().len(), 1);
+}
