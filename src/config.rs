@@ -64,6 +64,8 @@ pub struct Settings {
     pub location_max_age_days: i64,
     /// A home captured longer ago than this counts as stale in coverage (days).
     pub location_stale_after_days: i64,
+    /// A case waiting longer than this many days at one step is overdue.
+    pub case_overdue_days: i64,
     /// `local` (default, `<data_dir>/objects`), `s3` or `memory` (tests).
     pub storage: crate::storage::StorageKind,
     /// Folder of the local object store (default `<data_dir>/objects`).
@@ -122,6 +124,7 @@ impl Default for Settings {
             location_clock_skew_secs: 300,
             location_max_age_days: 30,
             location_stale_after_days: 1095,
+            case_overdue_days: 15,
             storage: crate::storage::StorageKind::Local,
             storage_dir: None,
             s3_endpoint: None,

@@ -28,6 +28,10 @@ pub struct Problem {
     /// Every invalid field, for 422.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
+    /// For `step_not_allowed`: the steps allowed now, with their earliest dates.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub allowed: Option<serde_json::Value>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -46,6 +50,9 @@ pub enum ApiError {
     NotFound,
     #[error("conflict: {0}")]
     Conflict(String),
+    /// A procedure step out of order or too early (409), with what is allowed instead.
+    #[error("step not allowed: {message}")]
+    StepNotAllowed { message: String, allowed: serde_json::Value },
     #[error("precondition required")]
     PreconditionRequired,
     #[error("precondition failed")]
@@ -82,6 +89,7 @@ impl ApiError {
             ApiError::Forbidden(_) => "forbidden",
             ApiError::NotFound => "not_found",
             ApiError::Conflict(_) => "conflict",
+            ApiError::StepNotAllowed { .. } => "step_not_allowed",
             ApiError::PreconditionRequired => "precondition_required",
             ApiError::PreconditionFailed => "precondition_failed",
             ApiError::PayloadTooLarge(_) => "payload_too_large",
@@ -100,7 +108,8 @@ impl ApiError {
             | ApiError::Forbidden(m)
             | ApiError::Conflict(m)
             | ApiError::PayloadTooLarge(m)
-            | ApiError::UnsupportedMediaType(m) => m.clone(),
+            | ApiError::UnsupportedMediaType(m)
+            | ApiError::StepNotAllowed { message: m, .. } => m.clone(),
             ApiError::Validation(errors) => format!("{} invalid field(s)", errors.len()),
             ApiError::InvalidCredentials => "wrong username or password".into(),
             ApiError::NotFound => "no such resource in your jurisdiction".into(),
@@ -129,6 +138,10 @@ impl ApiError {
             errors: match self {
                 ApiError::Validation(e) => e.clone(),
                 _ => Vec::new(),
+            },
+            allowed: match self {
+                ApiError::StepNotAllowed { allowed, .. } => Some(allowed.clone()),
+                _ => None,
             },
         }
     }
@@ -176,7 +189,7 @@ impl ResponseError for ApiError {
             ApiError::InvalidCredentials | ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound => StatusCode::NOT_FOUND,
-            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::Conflict(_) | ApiError::StepNotAllowed { .. } => StatusCode::CONFLICT,
             ApiError::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
             ApiError::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,

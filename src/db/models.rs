@@ -99,6 +99,10 @@ pub struct HouseholdRow {
     /// Change sequence for phone sync; only `repo::sync::stamp` writes it.
     #[diesel(skip_update)]
     pub sync_seq: i64,
+    /// 风险消除 status of a monitoring object: `not_eliminated` or `eliminated`.
+    pub risk_status: Option<String>,
+    /// JSON array of risk types.
+    pub risk_types: Option<String>,
 }
 
 impl HouseholdRow {
@@ -131,6 +135,8 @@ impl HouseholdRow {
             former_village_code: None,
             natural_village_id: None,
             sync_seq: 0,
+            risk_status: None,
+            risk_types: None,
         }
     }
 }
@@ -350,4 +356,92 @@ pub struct PlaceYearRow {
     pub updated_by: String,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = cases)]
+#[diesel(treat_none_as_null = true)]
+pub struct CaseRow {
+    pub id: String,
+    pub client_id: Option<String>,
+    pub household_id: String,
+    pub village_code: String,
+    pub township_code: String,
+    pub county_code: String,
+    pub kind: String,
+    pub reason: String,
+    /// JSON array.
+    pub risk_types: String,
+    pub target_category: Option<String>,
+    pub stage: String,
+    pub stage_since: NaiveDate,
+    pub opened_on: NaiveDate,
+    pub is_open: bool,
+    pub version: i64,
+    pub created_by: String,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = case_steps)]
+pub struct CaseStepRow {
+    pub id: String,
+    pub case_id: String,
+    pub step: String,
+    pub outcome: String,
+    pub step_date: NaiveDate,
+    /// JSON array of `{role, name}`.
+    pub signatories: String,
+    /// JSON array of `{department, result, note}` (cross-checks).
+    pub departments: Option<String>,
+    pub note: Option<String>,
+    pub entered_by: String,
+    pub entered_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = exclusions)]
+#[diesel(treat_none_as_null = true)]
+pub struct ExclusionRow {
+    pub id: String,
+    pub household_id: String,
+    pub condition: String,
+    pub evidence: String,
+    pub recorded_on: NaiveDate,
+    pub recorded_by: String,
+    pub approved_by: Option<String>,
+    pub approval_reason: Option<String>,
+    pub approved_at: Option<NaiveDateTime>,
+    pub lifted_by: Option<String>,
+    pub lift_reason: Option<String>,
+    pub lifted_at: Option<NaiveDateTime>,
+    pub version: i64,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = spot_checks)]
+pub struct SpotCheckRow {
+    pub id: String,
+    pub division_code: String,
+    pub params_json: String,
+    pub seed: i64,
+    pub created_by: String,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = spot_check_items)]
+pub struct SpotCheckItemRow {
+    pub id: String,
+    pub spot_check_id: String,
+    pub household_id: String,
+    pub village_code: String,
+    pub township_code: String,
+    pub fully_surveyed: bool,
+    pub identification_correct: Option<bool>,
+    pub data_correct: Option<bool>,
+    pub note: Option<String>,
+    pub checked_at: Option<NaiveDateTime>,
 }

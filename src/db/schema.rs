@@ -75,6 +75,8 @@ diesel::table! {
         former_village_code -> Nullable<Text>,
         natural_village_id -> Nullable<Text>,
         sync_seq -> BigInt,
+        risk_status -> Nullable<Text>,
+        risk_types -> Nullable<Text>,
     }
 }
 
@@ -311,6 +313,89 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    cases (id) {
+        id -> Text,
+        client_id -> Nullable<Text>,
+        household_id -> Text,
+        village_code -> Text,
+        township_code -> Text,
+        county_code -> Text,
+        kind -> Text,
+        reason -> Text,
+        risk_types -> Text,
+        target_category -> Nullable<Text>,
+        stage -> Text,
+        stage_since -> Date,
+        opened_on -> Date,
+        is_open -> Bool,
+        version -> BigInt,
+        created_by -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    case_steps (id) {
+        id -> Text,
+        case_id -> Text,
+        step -> Text,
+        outcome -> Text,
+        step_date -> Date,
+        signatories -> Text,
+        departments -> Nullable<Text>,
+        note -> Nullable<Text>,
+        entered_by -> Text,
+        entered_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    exclusions (id) {
+        id -> Text,
+        household_id -> Text,
+        condition -> Text,
+        evidence -> Text,
+        recorded_on -> Date,
+        recorded_by -> Text,
+        approved_by -> Nullable<Text>,
+        approval_reason -> Nullable<Text>,
+        approved_at -> Nullable<Timestamp>,
+        lifted_by -> Nullable<Text>,
+        lift_reason -> Nullable<Text>,
+        lifted_at -> Nullable<Timestamp>,
+        version -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    spot_checks (id) {
+        id -> Text,
+        division_code -> Text,
+        params_json -> Text,
+        seed -> BigInt,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    spot_check_items (id) {
+        id -> Text,
+        spot_check_id -> Text,
+        household_id -> Text,
+        village_code -> Text,
+        township_code -> Text,
+        fully_surveyed -> Bool,
+        identification_correct -> Nullable<Bool>,
+        data_correct -> Nullable<Bool>,
+        note -> Nullable<Text>,
+        checked_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(members -> households (household_id));
 diesel::joinable!(yearly_records -> households (household_id));
 diesel::joinable!(photos -> households (household_id));
@@ -319,7 +404,11 @@ diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(pairings -> households (household_id));
 diesel::joinable!(pairings -> cadres (cadre_id));
 diesel::joinable!(measures -> households (household_id));
+diesel::joinable!(cases -> households (household_id));
+diesel::joinable!(case_steps -> cases (case_id));
+diesel::joinable!(spot_check_items -> households (household_id));
 diesel::allow_tables_to_appear_in_same_query!(
     users, refresh_tokens, login_failures, divisions, households, members, audit_log, locations, photos, yearly_records,
-    sync_counter, sync_tombstones, cadres, pairings, work_teams, measures, natural_villages, village_years, idempotency_keys
+    sync_counter, sync_tombstones, cadres, pairings, work_teams, measures, natural_villages, village_years, idempotency_keys,
+    cases, case_steps, exclusions, spot_checks, spot_check_items
 );

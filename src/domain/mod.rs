@@ -7,6 +7,7 @@ pub mod id_number;
 pub mod location;
 pub mod password;
 pub mod photo;
+pub mod procedure;
 pub mod phone;
 pub mod role;
 pub mod village;

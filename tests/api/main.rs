@@ -13,6 +13,7 @@ mod jpeg;
 mod ops;
 mod personal_data;
 mod photos;
+mod procedures;
 mod sync;
 mod users;
 mod villages;

@@ -103,6 +103,10 @@ pub struct HouseholdView {
     pub former_village_code: Option<String>,
     /// The natural village / group 自然村(组) within the village.
     pub natural_village_id: Option<String>,
+    /// Of a monitoring object: `not_eliminated` or `eliminated` (风险消除), set by completed cases.
+    pub risk_status: Option<String>,
+    /// Risk types 风险类型 named by the last inclusion or re-marking.
+    pub risk_types: Vec<String>,
     /// The current pairing 帮扶责任人 (single reads and sync; absent in lists).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pairing: Option<super::assistance::PairingView>,
@@ -138,6 +142,8 @@ impl HouseholdView {
             members: members.iter().filter(|m| m.household_id == h.id).map(|m| MemberView::from_row(m, crypto, full)).collect(),
             former_village_code: h.former_village_code.clone(),
             natural_village_id: h.natural_village_id.clone(),
+            risk_status: h.risk_status.clone(),
+            risk_types: h.risk_types.as_deref().and_then(|t| serde_json::from_str(t).ok()).unwrap_or_default(),
             pairing: None,
             version: h.version,
             created_at: utc(h.created_at),

@@ -6,6 +6,7 @@ pub mod divisions;
 pub mod households;
 pub mod locations;
 pub mod photos;
+pub mod procedures;
 pub mod sync;
 pub mod users;
 pub mod villages;

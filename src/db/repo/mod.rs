@@ -8,6 +8,7 @@ pub mod households;
 pub mod idempotency;
 pub mod locations;
 pub mod photos;
+pub mod procedures;
 pub mod sync;
 pub mod tokens;
 pub mod users;

@@ -1,0 +1,386 @@
+//! Cases 程序 of households and their steps, exclusion conditions and spot checks. The order
+//! and timing of steps are decided by `domain::procedure`; this module stores, scopes and
+//! applies a completed case to its household in the same transaction.
+
+use chrono::NaiveDate;
+use diesel::prelude::*;
+use serde_json::json;
+
+use super::audit::{self, Actor, Entry};
+use super::households;
+use crate::auth::Scope;
+use crate::db::models::{CaseRow, CaseStepRow, ExclusionRow, HouseholdRow, SpotCheckItemRow, SpotCheckRow};
+use crate::db::schema::{case_steps, cases, exclusions, households as h, spot_check_items, spot_checks, work_teams};
+use crate::db::{DbConnection, new_id, now, write_tx};
+use crate::domain::procedure::{self, CaseKind, Outcome, Position, Stage, Step};
+use crate::domain::{DivisionCode, Level};
+use crate::error::ApiError;
+
+fn division_filter_cases(scope: &Scope) -> Box<dyn BoxableExpression<cases::table, crate::db::Backend, SqlType = diesel::sql_types::Bool>> {
+    match scope {
+        Scope::County(d) => Box::new(cases::county_code.eq(d.to_string())),
+        Scope::Township(d) => Box::new(cases::township_code.eq(d.to_string())),
+        Scope::Village(d) => Box::new(cases::village_code.eq(d.to_string())),
+        Scope::Cadre { user_id, past, .. } => households::paired_filter!(cases::household_id, user_id, *past),
+    }
+}
+
+pub struct NewCase {
+    pub household_id: String,
+    pub kind: CaseKind,
+    pub reason: String,
+    pub risk_types: Vec<String>,
+    pub target_category: Option<String>,
+    pub client_id: Option<String>,
+}
+
+pub enum Opened {
+    New(CaseRow),
+    Existing(CaseRow),
+}
+
+/// Opens a case; a household has at most one open case (409).
+pub fn open(c: &mut DbConnection, scope: &Scope, actor: &Actor, new: &NewCase, today: NaiveDate) -> Result<Opened, ApiError> {
+    write_tx(c, |c| {
+        if let Some(cid) = &new.client_id {
+            let existing: Option<CaseRow> = cases::table.filter(cases::client_id.eq(cid)).select(CaseRow::as_select()).first(c).optional()?;
+            if let Some(e) = existing {
+                return if e.household_id == new.household_id && households::find(c, scope, &e.household_id)?.is_some() {
+                    Ok(Opened::Existing(e))
+                } else {
+                    Err(ApiError::Conflict("this client_id was used for another case".into()))
+                };
+            }
+        }
+        let hh = households::get(c, scope, &new.household_id)?;
+        let open: Option<(String, String)> = cases::table
+            .filter(cases::household_id.eq(&hh.id))
+            .filter(cases::is_open.eq(true))
+            .select((cases::id, cases::kind))
+            .first(c)
+            .optional()?;
+        if let Some((id, kind)) = open {
+            return Err(ApiError::Conflict(format!("the household has an open {kind} case ({id}): finish it first")));
+        }
+        let at = now();
+        let row = CaseRow {
+            id: new_id(),
+            client_id: new.client_id.clone(),
+            household_id: hh.id.clone(),
+            village_code: hh.village_code.clone(),
+            township_code: hh.township_code.clone(),
+            county_code: hh.county_code.clone(),
+            kind: new.kind.as_str().into(),
+            reason: new.reason.clone(),
+            risk_types: serde_json::to_string(&new.risk_types).unwrap_or_else(|_| "[]".into()),
+            target_category: new.target_category.clone(),
+            stage: Stage::Start.as_str().into(),
+            stage_since: today,
+            opened_on: today,
+            is_open: true,
+            version: 1,
+            created_by: actor.name.clone().unwrap_or_default(),
+            created_at: at,
+            updated_at: at,
+        };
+        diesel::insert_into(cases::table).values(&row).execute(c)?;
+        audit::append(c, actor, Entry { action: "case_open", entity_type: "case", entity_id: &row.id, household_id: Some(&hh.id), before: None, after: Some(json!({"kind": row.kind, "reason": row.reason})) })?;
+        Ok(Opened::New(row))
+    })
+}
+
+pub fn get(c: &mut DbConnection, scope: &Scope, id: &str) -> Result<CaseRow, ApiError> {
+    cases::table
+        .filter(cases::id.eq(id))
+        .filter(division_filter_cases(scope))
+        .select(CaseRow::as_select())
+        .first(c)
+        .optional()?
+        .ok_or(ApiError::NotFound)
+}
+
+pub fn steps_of(c: &mut DbConnection, case_id: &str) -> QueryResult<Vec<CaseStepRow>> {
+    case_steps::table.filter(case_steps::case_id.eq(case_id)).order((case_steps::entered_at.asc(), case_steps::id.asc())).select(CaseStepRow::as_select()).load(c)
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct CaseFilter {
+    pub division: Option<DivisionCode>,
+    pub open: Option<bool>,
+    /// Open cases whose current stage started before this date.
+    pub waiting_since_before: Option<NaiveDate>,
+    pub kind: Option<CaseKind>,
+    pub after: Option<String>,
+    pub limit: i64,
+}
+
+pub fn list(c: &mut DbConnection, scope: &Scope, f: &CaseFilter) -> QueryResult<Vec<CaseRow>> {
+    let mut q = cases::table.filter(division_filter_cases(scope)).into_boxed();
+    if let Some(d) = &f.division {
+        let code = d.to_string();
+        q = match d.level() {
+            Level::Village => q.filter(cases::village_code.eq(code)),
+            Level::Township => q.filter(cases::township_code.eq(code)),
+            _ => q.filter(cases::county_code.eq(code)),
+        };
+    }
+    if let Some(o) = f.open {
+        q = q.filter(cases::is_open.eq(o));
+    }
+    if let Some(before) = f.waiting_since_before {
+        q = q.filter(cases::is_open.eq(true)).filter(cases::stage_since.lt(before));
+    }
+    if let Some(k) = f.kind {
+        q = q.filter(cases::kind.eq(k.as_str()));
+    }
+    if let Some(a) = &f.after {
+        q = q.filter(cases::id.gt(a.clone()));
+    }
+    q.order(cases::id.asc()).limit(f.limit).select(CaseRow::as_select()).load(c)
+}
+
+/// Whether the village has a current first secretary 第一书记 (then they sign too).
+pub fn village_has_first_secretary(c: &mut DbConnection, village: &str, on: NaiveDate) -> QueryResult<bool> {
+    let n: i64 = work_teams::table
+        .filter(work_teams::village_code.eq(village))
+        .filter(work_teams::first_secretary_id.is_not_null())
+        .filter(work_teams::term_start.le(on))
+        .filter(work_teams::term_end.is_null().or(work_teams::term_end.ge(on)))
+        .count()
+        .get_result(c)?;
+    Ok(n > 0)
+}
+
+/// Active exclusions of a household that the county has not approved.
+pub fn blocking_exclusions(c: &mut DbConnection, household_id: &str) -> QueryResult<Vec<ExclusionRow>> {
+    exclusions::table
+        .filter(exclusions::household_id.eq(household_id))
+        .filter(exclusions::lifted_at.is_null())
+        .filter(exclusions::approved_at.is_null())
+        .select(ExclusionRow::as_select())
+        .load(c)
+}
+
+pub struct NewStep {
+    pub step: Step,
+    pub outcome: Outcome,
+    pub date: NaiveDate,
+    pub signatories: serde_json::Value,
+    pub departments: Option<serde_json::Value>,
+    pub note: Option<String>,
+}
+
+fn refusal(r: procedure::Refusal) -> ApiError {
+    ApiError::StepNotAllowed { message: r.message, allowed: serde_json::to_value(&r.allowed).unwrap_or_default() }
+}
+
+/// Records a step (the caller checked signatories); a step that closes the case as done
+/// applies it to the household in the same transaction.
+pub fn add_step(c: &mut DbConnection, scope: &Scope, actor: &Actor, case_id: &str, expected: Option<i64>, s: &NewStep, today: NaiveDate) -> Result<CaseRow, ApiError> {
+    write_tx(c, |c| {
+        let case = get(c, scope, case_id)?;
+        if expected.is_some_and(|v| v != case.version) {
+            return Err(ApiError::PreconditionFailed);
+        }
+        let kind = CaseKind::parse(&case.kind).map_err(|e| ApiError::Internal(anyhow::anyhow!("stored kind: {e}")))?;
+        let stage = Stage::parse(&case.stage).map_err(|e| ApiError::Internal(anyhow::anyhow!("stored stage: {e}")))?;
+        let pos = Position { stage, since: case.stage_since };
+        let next = procedure::apply(kind, pos, s.step, s.outcome, s.date, today).map_err(refusal)?;
+        if kind == CaseKind::Inclusion && s.step == Step::TownshipReview && s.outcome == Outcome::Approved {
+            let blocking = blocking_exclusions(c, &case.household_id)?;
+            if let Some(x) = blocking.first() {
+                return Err(refusal(procedure::Refusal {
+                    message: format!("the household meets the exclusion condition {} (recorded {}): the township cannot approve it unless a county admin approves the exception", x.condition, x.recorded_on),
+                    allowed: procedure::next_steps(kind, pos).into_iter().filter(|n| n.step != Step::TownshipReview || n.outcomes.contains(&Outcome::Rejected)).collect(),
+                }));
+            }
+        }
+        let step = CaseStepRow {
+            id: new_id(),
+            case_id: case.id.clone(),
+            step: s.step.as_str().into(),
+            outcome: s.outcome.as_str().into(),
+            step_date: s.date,
+            signatories: s.signatories.to_string(),
+            departments: s.departments.as_ref().map(|d| d.to_string()),
+            note: s.note.clone(),
+            entered_by: actor.name.clone().unwrap_or_default(),
+            entered_at: now(),
+        };
+        diesel::insert_into(case_steps::table).values(&step).execute(c)?;
+        let mut updated = case.clone();
+        updated.stage = next.stage.as_str().into();
+        updated.stage_since = next.since;
+        updated.is_open = !next.stage.is_closed();
+        updated.version += 1;
+        updated.updated_at = now();
+        let n = diesel::update(cases::table.filter(cases::id.eq(&case.id)).filter(cases::version.eq(case.version))).set(&updated).execute(c)?;
+        if n == 0 {
+            return Err(ApiError::PreconditionFailed);
+        }
+        audit::append(c, actor, Entry { action: "case_step", entity_type: "case", entity_id: &case.id, household_id: Some(&case.household_id), before: Some(json!({"stage": case.stage})), after: Some(json!({"step": step.step, "outcome": step.outcome, "date": step.step_date, "stage": updated.stage})) })?;
+        if next.stage == Stage::Done {
+            complete(c, actor, &updated, kind)?;
+        }
+        Ok(updated)
+    })
+}
+
+/// The effect of a completed case on its household, referenced in the household's history.
+fn complete(c: &mut DbConnection, actor: &Actor, case: &CaseRow, kind: CaseKind) -> Result<(), ApiError> {
+    let before: HouseholdRow = h::table.find(&case.household_id).select(HouseholdRow::as_select()).first(c)?;
+    let mut next = before.clone();
+    match kind {
+        CaseKind::Inclusion => {
+            if let Some(cat) = &case.target_category {
+                next.category = cat.clone();
+            }
+            next.risk_status = Some("not_eliminated".into());
+            next.risk_types = Some(case.risk_types.clone());
+        }
+        CaseKind::Exit => {
+            if let Some(cat) = &case.target_category {
+                next.category = cat.clone();
+            }
+            next.risk_status = Some("eliminated".into());
+        }
+        CaseKind::RiskRemark | CaseKind::RiskRollback => {
+            next.risk_status = Some("not_eliminated".into());
+            if case.risk_types != "[]" {
+                next.risk_types = Some(case.risk_types.clone());
+            }
+        }
+    }
+    let saved = households::bump_with(c, &before, next)?;
+    let change = |r: &HouseholdRow| json!({"category": r.category, "risk_status": r.risk_status, "risk_types": r.risk_types});
+    audit::append(c, actor, Entry { action: "case_complete", entity_type: "household", entity_id: &case.household_id, household_id: Some(&case.household_id), before: Some(change(&before)), after: Some(json!({"case_id": case.id, "kind": case.kind, "household": change(&saved)})) })?;
+    super::sync::stamp(c, std::slice::from_ref(&case.household_id), &[])?;
+    Ok(())
+}
+
+// ---- exclusions ----
+
+pub fn exclusions_of(c: &mut DbConnection, scope: &Scope, household_id: &str) -> Result<Vec<ExclusionRow>, ApiError> {
+    households::get(c, scope, household_id)?;
+    Ok(exclusions::table.filter(exclusions::household_id.eq(household_id)).order(exclusions::created_at.asc()).select(ExclusionRow::as_select()).load(c)?)
+}
+
+pub fn add_exclusion(c: &mut DbConnection, scope: &Scope, actor: &Actor, row: &ExclusionRow) -> Result<(), ApiError> {
+    write_tx(c, |c| {
+        households::get(c, scope, &row.household_id)?;
+        diesel::insert_into(exclusions::table).values(row).execute(c)?;
+        audit::append(c, actor, Entry { action: "exclusion_record", entity_type: "exclusion", entity_id: &row.id, household_id: Some(&row.household_id), before: None, after: Some(json!({"condition": row.condition, "evidence": row.evidence, "recorded_on": row.recorded_on})) })?;
+        Ok(())
+    })
+}
+
+pub enum ExclusionChange {
+    /// A county admin approves the exception (the household may still be included).
+    Approve(String),
+    /// The condition no longer holds.
+    Lift(String),
+}
+
+pub fn change_exclusion(c: &mut DbConnection, scope: &Scope, actor: &Actor, household_id: &str, id: &str, expected: i64, change: &ExclusionChange) -> Result<ExclusionRow, ApiError> {
+    write_tx(c, |c| {
+        households::get(c, scope, household_id)?;
+        let before: ExclusionRow = exclusions::table
+            .filter(exclusions::id.eq(id))
+            .filter(exclusions::household_id.eq(household_id))
+            .select(ExclusionRow::as_select())
+            .first(c)
+            .optional()?
+            .ok_or(ApiError::NotFound)?;
+        if before.version != expected {
+            return Err(ApiError::PreconditionFailed);
+        }
+        if before.lifted_at.is_some() {
+            return Err(ApiError::Conflict("the exclusion was lifted already".into()));
+        }
+        let mut next = before.clone();
+        let (action, reason) = match change {
+            ExclusionChange::Approve(r) => {
+                if before.approved_at.is_some() {
+                    return Err(ApiError::Conflict("the exception was approved already".into()));
+                }
+                next.approved_by = actor.name.clone();
+                next.approval_reason = Some(r.clone());
+                next.approved_at = Some(now());
+                ("exclusion_approve", r)
+            }
+            ExclusionChange::Lift(r) => {
+                next.lifted_by = actor.name.clone();
+                next.lift_reason = Some(r.clone());
+                next.lifted_at = Some(now());
+                ("exclusion_lift", r)
+            }
+        };
+        next.version += 1;
+        diesel::update(exclusions::table.filter(exclusions::id.eq(id)).filter(exclusions::version.eq(expected))).set(&next).execute(c)?;
+        audit::append(c, actor, Entry { action, entity_type: "exclusion", entity_id: id, household_id: Some(household_id), before: None, after: Some(json!({"condition": next.condition, "reason": reason})) })?;
+        Ok(next)
+    })
+}
+
+// ---- spot checks ----
+
+/// Household ids of a village, for sampling.
+pub fn household_ids_in(c: &mut DbConnection, village: &str) -> QueryResult<Vec<String>> {
+    h::table.filter(h::village_code.eq(village)).order(h::id.asc()).select(h::id).load(c)
+}
+
+pub fn save_spot_check(c: &mut DbConnection, actor: &Actor, check: &SpotCheckRow, items: &[SpotCheckItemRow]) -> Result<(), ApiError> {
+    write_tx(c, |c| {
+        diesel::insert_into(spot_checks::table).values(check).execute(c)?;
+        for chunk in items.chunks(500) {
+            for item in chunk {
+                diesel::insert_into(spot_check_items::table).values(item).execute(c)?;
+            }
+        }
+        audit::append(c, actor, Entry { action: "spot_check_draw", entity_type: "spot_check", entity_id: &check.id, household_id: None, before: None, after: Some(json!({"division": check.division_code, "seed": check.seed, "households": items.len()})) })?;
+        Ok(())
+    })
+}
+
+pub fn spot_check(c: &mut DbConnection, scope: &Scope, id: &str) -> Result<(SpotCheckRow, Vec<SpotCheckItemRow>), ApiError> {
+    let check: SpotCheckRow = spot_checks::table.find(id).select(SpotCheckRow::as_select()).first(c).optional()?.ok_or(ApiError::NotFound)?;
+    match DivisionCode::parse(&check.division_code) {
+        Ok(d) if scope.covers(&d) => {}
+        _ => return Err(ApiError::NotFound),
+    }
+    let items = spot_check_items::table
+        .filter(spot_check_items::spot_check_id.eq(id))
+        .order((spot_check_items::village_code.asc(), spot_check_items::household_id.asc()))
+        .select(SpotCheckItemRow::as_select())
+        .load(c)?;
+    Ok((check, items))
+}
+
+pub struct ItemResult {
+    pub household_id: String,
+    pub identification_correct: Option<bool>,
+    pub data_correct: Option<bool>,
+    pub note: Option<String>,
+}
+
+/// Records outcomes for households of the sample (422 for a household not in it).
+pub fn record_results(c: &mut DbConnection, scope: &Scope, actor: &Actor, id: &str, results: &[ItemResult]) -> Result<(), ApiError> {
+    write_tx(c, |c| {
+        let (_, items) = spot_check(c, scope, id)?;
+        for (i, r) in results.iter().enumerate() {
+            if !items.iter().any(|it| it.household_id == r.household_id) {
+                return Err(ApiError::invalid(&format!("results[{i}].household_id"), "not_in_sample", "the household is not in this sample"));
+            }
+            diesel::update(spot_check_items::table.filter(spot_check_items::spot_check_id.eq(id)).filter(spot_check_items::household_id.eq(&r.household_id)))
+                .set((
+                    spot_check_items::identification_correct.eq(r.identification_correct),
+                    spot_check_items::data_correct.eq(r.data_correct),
+                    spot_check_items::note.eq(r.note.clone()),
+                    spot_check_items::checked_at.eq(Some(now())),
+                ))
+                .execute(c)?;
+        }
+        audit::append(c, actor, Entry { action: "spot_check_results", entity_type: "spot_check", entity_id: id, household_id: None, before: None, after: Some(json!({"results": results.len()})) })?;
+        Ok(())
+    })
+}

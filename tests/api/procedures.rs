@@ -1,0 +1,238 @@
+//! Statutory procedures end to end: a full inclusion and a full exit with every shortcut
+//! refused, exclusion conditions, overdue cases, reproducible spot checks.
+
+use serde_json::{Value, json};
+
+use crate::helpers::*;
+
+fn signed() -> Value {
+    json!([{"role": "township_cadre", "name": "张乡干"}, {"role": "village_secretary", "name": "李书记"}])
+}
+
+async fn step(api: &Api, case: &str, step: &str, outcome: &str, date: &str) -> reqwest::Response {
+    api.post(&format!("/cases/{case}/steps"), json!({"step": step, "outcome": outcome, "date": date, "signatories": signed()})).await
+}
+
+async fn ok_step(api: &Api, case: &str, s: &str, outcome: &str, date: &str) -> Value {
+    let res = step(api, case, s, outcome, date).await;
+    assert_eq!(res.status(), 201, "{s} on {date}: {}", res.text().await.unwrap());
+    res.json().await.unwrap()
+}
+
+/// Days before today, as a date (steps cannot be in the future).
+fn ago(days: i64) -> String {
+    (chrono::Utc::now().with_timezone(&chrono_tz::Asia::Shanghai).date_naive() - chrono::Duration::days(days)).to_string()
+}
+
+async fn open_inclusion(app: &TestApp, officer: &Api) -> (Value, String) {
+    let h = app.household_in(VILLAGE, 1).await;
+    let res = officer.post("/cases", json!({"household_id": h["id"], "kind": "inclusion", "reason": "户主突发重病，医疗支出大", "risk_types": ["illness", "high_expenses"], "target_category": "monitored_hardship"})).await;
+    assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
+    let case: Value = res.json().await.unwrap();
+    (h, case["id"].as_str().unwrap().to_owned())
+}
+
+#[actix_web::test]
+async fn a_township_runs_a_new_monitoring_object_from_application_to_notification() {
+    let app = spawn_app().await;
+    let officer = app.user("village_officer", VILLAGE).await;
+    let (h, case) = open_inclusion(&app, &officer).await;
+    let hpath = format!("/households/{}", h["id"].as_str().unwrap());
+    // One open case per household.
+    let again = officer.post("/cases", json!({"household_id": h["id"], "kind": "exit", "reason": "x"})).await;
+    assert_eq!(again.status(), 409);
+
+    let fresh: Value = officer.get(&format!("/cases/{case}")).await.json().await.unwrap();
+    assert_eq!(fresh["next_steps"][0]["step"], "application");
+    // The application is the household's own; then the village evaluation.
+    let res = step(&officer, &case, "village_evaluation", "approved", &ago(40)).await;
+    assert_eq!(res.status(), 409);
+    let p = problem(res).await;
+    assert_eq!(p["code"], "step_not_allowed");
+    assert_eq!(p["allowed"][0]["step"], "application");
+    // A case opened today takes steps from today on; the publicity periods then stop it.
+    let today = ago(0);
+    ok_step(&officer, &case, "application", "done", &today).await;
+    ok_step(&officer, &case, "village_evaluation", "approved", &today).await;
+    let posted = ok_step(&officer, &case, "first_publicity", "done", &today).await;
+    let review = posted["next_steps"].as_array().unwrap().iter().find(|n| n["step"] == "township_review").unwrap().clone();
+    assert_eq!(review["earliest_date"], (chrono::NaiveDate::parse_from_str(&today, "%Y-%m-%d").unwrap() + chrono::Duration::days(8)).to_string());
+    let res = step(&officer, &case, "township_review", "approved", &today).await;
+    assert_eq!(res.status(), 409);
+    assert!(problem(res).await["detail"].as_str().unwrap().contains("7 full days"));
+    // Missing signatories are 422, a future date 409.
+    let res = officer.post(&format!("/cases/{case}/steps"), json!({"step": "objection", "outcome": "raised", "date": ago(-1)})).await;
+    assert_eq!(res.status(), 409);
+    let res = officer.post(&format!("/cases/{case}/steps"), json!({"step": "township_review", "outcome": "approved", "date": today, "signatories": [{"role": "township_cadre", "name": "张"}]})).await;
+    assert_eq!(res.status(), 422);
+    assert_eq!(problem(res).await["errors"][0]["code"], "missing_signatory");
+    // An objection during the publicity stops the clock: back to evaluation.
+    let back = ok_step(&officer, &case, "objection", "raised", &today).await;
+    assert_eq!(back["state"], "applied");
+    assert_eq!(back["steps"].as_array().unwrap().len(), 4);
+    // Nothing changed on the household while the case is open.
+    let before: Value = officer.get(&hpath).await.json().await.unwrap();
+    assert_eq!(before["category"], "lifted_out");
+    let list: Value = officer.get(&format!("/cases?division={VILLAGE}&open=true")).await.json().await.unwrap();
+    assert_eq!(list["items"].as_array().unwrap().len(), 1);
+    let cadre = app.user("cadre", VILLAGE).await;
+    assert_eq!(step(&cadre, &case, "village_evaluation", "approved", &today).await.status(), 404);
+    let auditor = app.user("auditor", COUNTY).await;
+    assert_eq!(step(&auditor, &case, "village_evaluation", "approved", &today).await.status(), 403);
+}
+
+/// The full run needs dates weeks apart: the case is opened, then its opening date is moved
+/// back in the database (as if opened in early autumn), and every step is entered with its date.
+#[actix_web::test]
+async fn a_full_inclusion_changes_the_household_only_when_it_completes() {
+    let app = spawn_app().await;
+    let officer = app.user("village_officer", VILLAGE).await;
+    let (h, case) = open_inclusion(&app, &officer).await;
+    backdate(&app, &case, 60).await;
+    ok_step(&officer, &case, "application", "done", &ago(60)).await;
+    ok_step(&officer, &case, "village_evaluation", "approved", &ago(58)).await;
+    ok_step(&officer, &case, "first_publicity", "done", &ago(57)).await;
+    ok_step(&officer, &case, "township_review", "approved", &ago(49)).await;
+    ok_step(&officer, &case, "second_publicity", "done", &ago(48)).await;
+    // A 6-day second publicity is refused.
+    let res = officer.post(&format!("/cases/{case}/steps"), json!({"step": "county_cross_check", "outcome": "clear", "date": ago(41), "signatories": signed(), "departments": [{"department": "公安", "result": "clear"}]})).await;
+    assert_eq!(res.status(), 409);
+    // A suspicion from one department sends the case to a second evaluation.
+    let cross = json!({"step": "county_cross_check", "outcome": "suspicion", "date": ago(40), "signatories": signed(),
+        "departments": [{"department": "公安", "result": "clear"}, {"department": "住建", "result": "suspicion", "note": "名下有商品房"}]});
+    let res = officer.post(&format!("/cases/{case}/steps"), cross).await;
+    assert_eq!(res.status(), 201);
+    assert_eq!(res.json::<Value>().await.unwrap()["state"], "suspected");
+    ok_step(&officer, &case, "village_evaluation", "approved", &ago(38)).await;
+    ok_step(&officer, &case, "announcement", "done", &ago(37)).await;
+    assert_eq!(step(&officer, &case, "notification", "done", &ago(33)).await.status(), 409);
+    let done = ok_step(&officer, &case, "notification", "done", &ago(31)).await;
+    assert_eq!((done["state"].as_str(), done["open"].as_bool()), (Some("done"), Some(false)));
+    assert_eq!(done["steps"].as_array().unwrap().len(), 9);
+
+    let hpath = format!("/households/{}", h["id"].as_str().unwrap());
+    let after: Value = officer.get(&hpath).await.json().await.unwrap();
+    assert_eq!(after["category"], "monitored_hardship");
+    assert_eq!((after["risk_status"].as_str(), after["risk_types"].clone()), (Some("not_eliminated"), json!(["illness", "high_expenses"])));
+    let history: Value = officer.get(&format!("{hpath}/history")).await.json().await.unwrap();
+    assert!(history["items"].as_array().unwrap().iter().any(|e| e["action"] == "case_complete" && e["after"]["case_id"] == case.as_str()));
+    // Closed: no further steps; a new case may be opened.
+    assert_eq!(step(&officer, &case, "notification", "done", &ago(0)).await.status(), 409);
+    let exit = officer.post("/cases", json!({"household_id": h["id"], "kind": "exit", "reason": "风险已消除"})).await;
+    assert_eq!(exit.status(), 201);
+}
+
+#[actix_web::test]
+async fn a_full_exit_and_the_overdue_list() {
+    let app = spawn_with(|s| s.case_overdue_days = 10).await;
+    let officer = app.user("village_officer", VILLAGE).await;
+    let h = app.household_in(VILLAGE, 1).await;
+    let res = officer.post("/cases", json!({"household_id": h["id"], "kind": "exit", "reason": "收入稳定超过标准", "target_category": "ordinary"})).await;
+    let case = res.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
+    backdate(&app, &case, 30).await;
+    ok_step(&officer, &case, "village_evaluation", "approved", &ago(30)).await;
+    ok_step(&officer, &case, "publicity", "done", &ago(29)).await;
+    // Waiting at the publicity for 29 days: overdue.
+    let overdue: Value = officer.get("/cases?overdue=true").await.json().await.unwrap();
+    assert_eq!(overdue["items"].as_array().unwrap().len(), 1);
+    ok_step(&officer, &case, "announcement", "done", &ago(21)).await;
+    let done = ok_step(&officer, &case, "notification", "done", &ago(15)).await;
+    assert_eq!(done["state"], "done");
+    let overdue: Value = officer.get("/cases?overdue=true").await.json().await.unwrap();
+    assert_eq!(overdue["items"].as_array().unwrap().len(), 0);
+    let after: Value = officer.get(&format!("/households/{}", h["id"].as_str().unwrap())).await.json().await.unwrap();
+    assert_eq!(after["category"], "ordinary");
+    // Bad cases: inclusion without a monitoring category or risk types; unknown kind.
+    let res = officer.post("/cases", json!({"household_id": h["id"], "kind": "inclusion", "reason": "x"})).await;
+    let fields: Vec<String> = problem(res).await["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(fields, ["risk_types", "target_category"]);
+    assert_eq!(officer.post("/cases", json!({"household_id": h["id"], "kind": "adoption", "reason": "x"})).await.status(), 422);
+}
+
+#[actix_web::test]
+async fn an_exclusion_blocks_the_township_review_until_the_county_approves_an_exception() {
+    let app = spawn_app().await;
+    let officer = app.user("village_officer", VILLAGE).await;
+    let (h, case) = open_inclusion(&app, &officer).await;
+    let hid = h["id"].as_str().unwrap();
+    let res = officer.post(&format!("/households/{hid}/exclusions"), json!({"condition": "vehicle_or_machinery", "evidence": "车管所登记小轿车一辆 陕K·12345", "recorded_on": ago(0)})).await;
+    assert_eq!(res.status(), 201);
+    let exclusion: Value = res.json().await.unwrap();
+    assert_eq!(officer.post(&format!("/households/{hid}/exclusions"), json!({"condition": "owns_a_horse", "evidence": "", "recorded_on": ago(0)})).await.status(), 422);
+    backdate(&app, &case, 20).await;
+    ok_step(&officer, &case, "application", "done", &ago(20)).await;
+    ok_step(&officer, &case, "village_evaluation", "approved", &ago(19)).await;
+    ok_step(&officer, &case, "first_publicity", "done", &ago(18)).await;
+    let res = step(&officer, &case, "township_review", "approved", &ago(10)).await;
+    assert_eq!(res.status(), 409);
+    assert!(problem(res).await["detail"].as_str().unwrap().contains("vehicle_or_machinery"));
+    // Only a county admin approves the exception, with a reason and If-Match.
+    let url = format!("/households/{hid}/exclusions/{}", exclusion["id"].as_str().unwrap());
+    let approve = json!({"action": "approve", "reason": "农用三轮车，非小轿车，县级核实"});
+    assert_eq!(officer.patch(&url, approve.clone(), Some("\"1\"")).await.status(), 403);
+    let admin = app.admin().await;
+    assert_eq!(admin.patch(&url, approve.clone(), None).await.status(), 428);
+    let approved: Value = admin.patch(&url, approve, Some("\"1\"")).await.json().await.unwrap();
+    assert_eq!((approved["approved"].as_bool(), approved["active"].as_bool()), (Some(true), Some(true)));
+    ok_step(&officer, &case, "township_review", "approved", &ago(10)).await;
+}
+
+#[actix_web::test]
+async fn a_spot_check_sample_is_reproducible_from_its_seed_and_measures_accuracy() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    for n in 1..=6 {
+        app.household_in(VILLAGE, n).await;
+    }
+    for n in 7..=9 {
+        app.household_in(VILLAGE_2, n).await;
+    }
+    let body = json!({"division": TOWNSHIP, "townships": 1, "villages_per_township": 5, "fully_surveyed_per_township": 2, "households_per_village": 2, "seed": 20261122});
+    let a: Value = admin.post("/spot-checks", body.clone()).await.json().await.unwrap();
+    let b: Value = admin.post("/spot-checks", body.clone()).await.json().await.unwrap();
+    assert_ne!(a["id"], b["id"]);
+    assert_eq!(a["villages"], b["villages"]);
+    assert_eq!(a["items"], b["items"]);
+    // The draw depends only on the seed and the (sorted) candidates: the same villages on
+    // SQLite and PostgreSQL, this run and the next.
+    assert_eq!(a["villages"], json!(GOLDEN_VILLAGES), "{}", a["villages"]);
+    let mut other = body.clone();
+    other["seed"] = json!(7);
+    let c: Value = admin.post("/spot-checks", other).await.json().await.unwrap();
+    assert_ne!(a["villages"], c["villages"]);
+    // Too many villages: the answer says how many there are.
+    let mut greedy = body.clone();
+    greedy["villages_per_township"] = json!(500);
+    let res = admin.post("/spot-checks", greedy).await;
+    assert_eq!(res.status(), 422);
+    let villages = admin.get(&format!("/divisions/{TOWNSHIP}/children")).await.json::<Value>().await.unwrap().as_array().unwrap().len();
+    assert!(problem(res).await["errors"][0]["message"].as_str().unwrap().contains(&format!("has {villages} villages")));
+
+    // Results: 1 of 2 identifications wrong → 50 %, below 98 %.
+    let items = a["items"].as_array().unwrap();
+    if items.len() >= 2 {
+        let id = a["id"].as_str().unwrap();
+        let results = json!({"results": [
+            {"household_id": items[0]["household_id"], "identification_correct": true, "data_correct": true},
+            {"household_id": items[1]["household_id"], "identification_correct": false, "data_correct": true, "note": "应为一般农户"},
+        ]});
+        let checked: Value = admin.request(reqwest::Method::PUT, &format!("/spot-checks/{id}"), Some(results), None).await.json().await.unwrap();
+        assert_eq!(checked["accuracy"]["identification_accuracy"], 0.5);
+        assert_eq!(checked["accuracy"]["identification_met"], false);
+        assert_eq!(checked["accuracy"]["data_met"], true);
+        let stranger = json!({"results": [{"household_id": uuid::Uuid::now_v7().to_string(), "data_correct": true}]});
+        assert_eq!(admin.request(reqwest::Method::PUT, &format!("/spot-checks/{id}"), Some(stranger), None).await.status(), 422);
+    }
+    let officer = app.user("village_officer", VILLAGE).await;
+    assert_eq!(officer.post("/spot-checks", body).await.status(), 403);
+}
+
+const GOLDEN_VILLAGES: [&str; 5] = ["610831101202", "610831101205", "610831101218", "610831101222", "610831101228"];
+
+/// Moves a case's opening back (test set-up only: the API never accepts steps before a case).
+async fn backdate(app: &TestApp, case: &str, days: i64) {
+    use diesel::RunQueryDsl;
+    let date = ago(days);
+    let mut c = app.state.db.conn().unwrap();
+    diesel::sql_query(format!("UPDATE cases SET opened_on = '{date}', stage_since = '{date}' WHERE id = '{case}'")).execute(&mut *c).unwrap();
+}
