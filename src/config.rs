@@ -66,6 +66,10 @@ pub struct Settings {
     pub location_stale_after_days: i64,
     /// A case waiting longer than this many days at one step is overdue.
     pub case_overdue_days: i64,
+    /// Days a township has to settle a problem of the ledger (its deadline).
+    pub quality_deadline_days: i64,
+    /// A head's phone shared by more households than this is a problem.
+    pub quality_phone_max_households: usize,
     /// `local` (default, `<data_dir>/objects`), `s3` or `memory` (tests).
     pub storage: crate::storage::StorageKind,
     /// Folder of the local object store (default `<data_dir>/objects`).
@@ -125,6 +129,8 @@ impl Default for Settings {
             location_max_age_days: 30,
             location_stale_after_days: 1095,
             case_overdue_days: 15,
+            quality_deadline_days: 30,
+            quality_phone_max_households: 3,
             storage: crate::storage::StorageKind::Local,
             storage_dir: None,
             s3_endpoint: None,

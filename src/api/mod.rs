@@ -35,6 +35,7 @@ use crate::error::ApiError;
         (name = "assistance", description = "Cadres 帮扶干部, pairings 结对, work teams 驻村工作队, measures 帮扶措施"),
         (name = "villages", description = "Village tables 村表, natural villages 自然村(组), mergers"),
         (name = "procedures", description = "Cases 程序 (inclusion, exit, risk changes), exclusion conditions 九不评, spot checks 抽查"),
+        (name = "quality", description = "Data cleaning 数据清洗: rules, runs, the problem ledger 问题台账"),
         (name = "sync", description = "Offline phones: changes since a cursor, with tombstones"),
     )
 )]
@@ -65,6 +66,7 @@ pub fn api_v1(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     v1::villages::routes(cfg);
     v1::sync::routes(cfg);
     v1::procedures::routes(cfg);
+    v1::quality::routes(cfg);
 }
 
 /// The generated OpenAPI document (also what `fangpin openapi` prints).

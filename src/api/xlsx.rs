@@ -45,3 +45,36 @@ pub fn comparison(title: &str, year: i32, rows: &[Change]) -> Result<Vec<u8>, Xl
     sheet.set_column_width(3, 6)?;
     wb.save_to_buffer()
 }
+
+/// A one-sheet table: a bold header row, then the rows as text.
+pub fn table(sheet_name: &str, headers: &[&str], rows: &[Vec<String>]) -> Result<Vec<u8>, XlsxError> {
+    let mut wb = Workbook::new();
+    let sheet = wb.add_worksheet();
+    sheet.set_name(sheet_name)?;
+    let bold = Format::new().set_bold();
+    for (col, head) in headers.iter().enumerate() {
+        sheet.write_string_with_format(0, col as u16, *head, &bold)?;
+        sheet.set_column_width(col as u16, 16)?;
+    }
+    for (i, row) in rows.iter().enumerate() {
+        for (col, v) in row.iter().enumerate() {
+            sheet.write_string(1 + i as u32, col as u16, v)?;
+        }
+    }
+    sheet.set_freeze_panes(1, 0)?;
+    wb.save_to_buffer()
+}
+
+/// The same table as CSV (UTF-8 with a BOM, so spreadsheet programs read the Chinese right).
+pub fn csv(headers: &[&str], rows: &[Vec<String>]) -> Result<Vec<u8>, csv::Error> {
+    let mut out = Vec::from("\u{feff}".as_bytes());
+    {
+        let mut w = csv::Writer::from_writer(&mut out);
+        w.write_record(headers)?;
+        for r in rows {
+            w.write_record(r)?;
+        }
+        w.flush()?;
+    }
+    Ok(out)
+}

@@ -445,3 +445,48 @@ pub struct SpotCheckItemRow {
     pub note: Option<String>,
     pub checked_at: Option<NaiveDateTime>,
 }
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = quality_runs)]
+#[diesel(treat_none_as_null = true)]
+pub struct QualityRunRow {
+    pub id: String,
+    pub division_code: String,
+    pub started_at: NaiveDateTime,
+    pub finished_at: Option<NaiveDateTime>,
+    pub households: i64,
+    pub hits: i64,
+    pub opened: i64,
+    pub reopened: i64,
+    pub resolved: i64,
+    pub created_by: String,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = problems)]
+#[diesel(treat_none_as_null = true)]
+pub struct ProblemRow {
+    pub id: String,
+    pub household_id: String,
+    pub village_code: String,
+    pub township_code: String,
+    pub county_code: String,
+    pub rule_id: String,
+    /// The member concerned, or empty for the household.
+    pub subject: String,
+    pub severity: String,
+    pub detail: String,
+    pub status: String,
+    /// What the data looked like when the problem was last judged (a dismissed problem reopens
+    /// only when it changes).
+    pub fingerprint: String,
+    pub deadline: NaiveDate,
+    pub note: Option<String>,
+    pub opened_run: String,
+    pub last_run: String,
+    pub resolved_run: Option<String>,
+    pub version: i64,
+    pub created_at: NaiveDateTime,
+    pub status_changed_at: NaiveDateTime,
+    pub status_changed_by: Option<String>,
+}

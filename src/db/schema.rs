@@ -396,6 +396,46 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    quality_runs (id) {
+        id -> Text,
+        division_code -> Text,
+        started_at -> Timestamp,
+        finished_at -> Nullable<Timestamp>,
+        households -> BigInt,
+        hits -> BigInt,
+        opened -> BigInt,
+        reopened -> BigInt,
+        resolved -> BigInt,
+        created_by -> Text,
+    }
+}
+
+diesel::table! {
+    problems (id) {
+        id -> Text,
+        household_id -> Text,
+        village_code -> Text,
+        township_code -> Text,
+        county_code -> Text,
+        rule_id -> Text,
+        subject -> Text,
+        severity -> Text,
+        detail -> Text,
+        status -> Text,
+        fingerprint -> Text,
+        deadline -> Date,
+        note -> Nullable<Text>,
+        opened_run -> Text,
+        last_run -> Text,
+        resolved_run -> Nullable<Text>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        status_changed_at -> Timestamp,
+        status_changed_by -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(members -> households (household_id));
 diesel::joinable!(yearly_records -> households (household_id));
 diesel::joinable!(photos -> households (household_id));
@@ -405,10 +445,11 @@ diesel::joinable!(pairings -> households (household_id));
 diesel::joinable!(pairings -> cadres (cadre_id));
 diesel::joinable!(measures -> households (household_id));
 diesel::joinable!(cases -> households (household_id));
+diesel::joinable!(problems -> households (household_id));
 diesel::joinable!(case_steps -> cases (case_id));
 diesel::joinable!(spot_check_items -> households (household_id));
 diesel::allow_tables_to_appear_in_same_query!(
     users, refresh_tokens, login_failures, divisions, households, members, audit_log, locations, photos, yearly_records,
     sync_counter, sync_tombstones, cadres, pairings, work_teams, measures, natural_villages, village_years, idempotency_keys,
-    cases, case_steps, exclusions, spot_checks, spot_check_items
+    cases, case_steps, exclusions, spot_checks, spot_check_items, quality_runs, problems
 );

@@ -8,6 +8,7 @@ pub mod location;
 pub mod password;
 pub mod photo;
 pub mod procedure;
+pub mod quality;
 pub mod phone;
 pub mod role;
 pub mod village;

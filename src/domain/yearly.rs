@@ -273,13 +273,10 @@ fn compare(before: Option<&YearRecord>, after: Option<&YearRecord>, all: bool) -
 }
 
 #[cfg(test)]
-mod tests {
+pub mod tests_support {
     use super::*;
 
-    fn today() -> NaiveDate {
-        NaiveDate::from_ymd_opt(2026, 11, 22).unwrap()
-    }
-
+    /// A valid record of one member (tests of other modules use it too).
     pub fn record(member: &str) -> YearRecord {
         let ok = Guarantee { ok: true, reason: None };
         YearRecord {
@@ -297,6 +294,16 @@ mod tests {
             guarantees: Guarantees { food_clothing: ok.clone(), drinking_water: ok.clone(), compulsory_education: ok.clone(), basic_medical: ok.clone(), housing_safety: ok },
             living: Living { housing: "safe".into(), water: "tap".into(), electricity: true, paved_road: true, broadband: false },
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::tests_support::record;
+    use super::*;
+
+    fn today() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 11, 22).unwrap()
     }
 
     #[test]

@@ -14,6 +14,7 @@ mod ops;
 mod personal_data;
 mod photos;
 mod procedures;
+mod quality;
 mod sync;
 mod users;
 mod villages;

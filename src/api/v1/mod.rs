@@ -7,6 +7,7 @@ pub mod households;
 pub mod locations;
 pub mod photos;
 pub mod procedures;
+pub mod quality;
 pub mod sync;
 pub mod users;
 pub mod villages;

@@ -34,3 +34,8 @@ pub fn insert_missing(c: &mut DbConnection, rows: &[DivisionRow]) -> QueryResult
         Ok(added)
     })
 }
+
+/// Names of divisions by code.
+pub fn names(c: &mut DbConnection, codes: &[String]) -> QueryResult<std::collections::HashMap<String, String>> {
+    Ok(divisions::table.filter(divisions::code.eq_any(codes)).select((divisions::code, divisions::name)).load::<(String, String)>(c)?.into_iter().collect())
+}

@@ -511,3 +511,8 @@ pub fn insert_bulk(c: &mut DbConnection, rows: &[HouseholdRow], members: &[Membe
         Ok(())
     })
 }
+
+/// Number and head name of households (ledger exports; the caller holds ids it may see).
+pub fn numbers_and_heads(c: &mut DbConnection, ids: &[String]) -> QueryResult<Vec<(String, String, String)>> {
+    households::table.filter(households::id.eq_any(ids)).select((households::id, households::number, households::head_name)).load(c)
+}

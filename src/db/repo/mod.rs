@@ -9,6 +9,7 @@ pub mod idempotency;
 pub mod locations;
 pub mod photos;
 pub mod procedures;
+pub mod quality;
 pub mod sync;
 pub mod tokens;
 pub mod users;

@@ -1,0 +1,2 @@
+DROP TABLE problems;
+DROP TABLE quality_runs;

@@ -1,0 +1,338 @@
+//! Data cleaning: `/quality/rules`, `/quality/runs`, the problem ledger 问题台账
+//! `/quality/problems` (with CSV and xlsx exports) and `/quality/summary`.
+
+use std::collections::HashMap;
+
+use actix_web::{HttpRequest, HttpResponse, get, patch, post, web::{Data, Json, Path, Query}};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::api::{etag, path_id, require_if_match, utc};
+use crate::auth::AuthUser;
+use crate::db::models::{ProblemRow, QualityRunRow};
+use crate::db::repo::cursor;
+use crate::db::repo::quality::{self as repo, ProblemFilter};
+use crate::domain::quality::{RULES, STATUSES, Severity};
+use crate::domain::{DivisionCode, Role};
+use crate::error::{ApiError, Problem};
+use crate::state::AppState;
+
+pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(rules).service(run).service(problems).service(summary).service(change);
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RuleView {
+    pub id: &'static str,
+    pub severity: Severity,
+    /// 规则说明
+    pub description_zh: &'static str,
+    pub description: &'static str,
+    /// The fields it points at.
+    pub fields: &'static [&'static str],
+}
+
+/// Every cleaning rule.
+#[utoipa::path(tag = "quality", security(("bearer" = [])), responses((status = 200, body = Vec<RuleView>)))]
+#[get("/quality/rules")]
+pub async fn rules(_user: AuthUser) -> HttpResponse {
+    HttpResponse::Ok().json(RULES.iter().map(|r| RuleView { id: r.id, severity: r.severity, description_zh: r.zh, description: r.en, fields: r.fields }).collect::<Vec<_>>())
+}
+
+/// The division of a ledger request: inside the caller's jurisdiction, not for cadres.
+fn ledger_division(user: &AuthUser, division: Option<&str>) -> Result<DivisionCode, ApiError> {
+    user.require(user.role != Role::Cadre, "work the problem ledger")?;
+    let scope = user.scope();
+    let d = match division {
+        Some(d) => DivisionCode::parse(d).map_err(|e| ApiError::invalid("division", e.code, e.message))?,
+        None => scope.division().clone(),
+    };
+    if scope.covers(&d) { Ok(d) } else { Err(ApiError::NotFound) }
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct DivisionQuery {
+    /// A division inside the jurisdiction (default: all of it).
+    pub division: Option<String>,
+    /// Statistical year of the records and photos checked (default: this year).
+    pub year: Option<i32>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RunView {
+    pub id: String,
+    pub division: String,
+    pub households: i64,
+    /// Rule hits found.
+    pub hits: i64,
+    /// New problems opened in the ledger.
+    pub opened: i64,
+    /// Dismissed problems reopened because the data changed.
+    pub reopened: i64,
+    /// Problems whose rule no longer fires (`resolved_by_data`).
+    pub resolved: i64,
+    pub started_at: chrono::DateTime<chrono::Utc>,
+    pub finished_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+impl From<QualityRunRow> for RunView {
+    fn from(r: QualityRunRow) -> Self {
+        Self { id: r.id, division: r.division_code, households: r.households, hits: r.hits, opened: r.opened, reopened: r.reopened, resolved: r.resolved, started_at: utc(r.started_at), finished_at: r.finished_at.map(utc) }
+    }
+}
+
+/// Run every rule over the division and reconcile the ledger (village officer and above).
+#[utoipa::path(tag = "quality", security(("bearer" = [])), params(DivisionQuery), responses(
+    (status = 200, body = RunView),
+    (status = 403, body = Problem, content_type = "application/problem+json"),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+))]
+#[post("/quality/runs")]
+pub async fn run(state: Data<AppState>, user: AuthUser, q: Query<DivisionQuery>) -> Result<HttpResponse, ApiError> {
+    let division = ledger_division(&user, q.division.as_deref())?;
+    user.require(user.role.edits_households(), "run the cleaning rules")?;
+    let settings = crate::maintenance::quality_settings(&state, &division, q.year);
+    let (crypto, actor) = (state.crypto.clone(), user.actor());
+    let row = state.db.run(move |c| repo::run(c, &crypto, &actor, &division, &settings)).await?;
+    Ok(HttpResponse::Ok().json(RunView::from(row)))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ProblemView {
+    pub id: String,
+    pub household_id: String,
+    pub household_number: String,
+    /// 户主
+    pub head_name: String,
+    pub village_code: String,
+    pub township_code: String,
+    pub rule: String,
+    pub severity: String,
+    /// 问题描述
+    pub description: String,
+    pub detail: String,
+    /// The member concerned, if the problem is one person's.
+    pub member_id: Option<String>,
+    /// `open`, `verified`, `rectified`, `closed`, `dismissed`, `resolved_by_data`.
+    pub status: String,
+    pub note: Option<String>,
+    /// 整改期限
+    pub deadline: NaiveDate,
+    pub overdue: bool,
+    /// 帮扶责任人
+    pub cadre_name: Option<String>,
+    pub opened_at: chrono::DateTime<chrono::Utc>,
+    pub status_changed_at: chrono::DateTime<chrono::Utc>,
+    pub version: i64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ProblemPage {
+    pub items: Vec<ProblemView>,
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct ProblemQuery {
+    pub division: Option<String>,
+    /// A village (shortcut for `division`).
+    pub village: Option<String>,
+    pub rule: Option<String>,
+    pub status: Option<String>,
+    /// Only open, verified or rectified problems past their deadline.
+    pub overdue: Option<bool>,
+    /// `json` (default), `csv` or `xlsx` (every matching problem, for the township office).
+    pub format: Option<String>,
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+}
+
+const EXPORT_HEADERS: [&str; 13] = ["乡镇", "行政村", "户编号", "户主", "规则", "问题描述", "详情", "严重程度", "状态", "发现日期", "整改期限", "状态变更日期", "帮扶责任人"];
+
+/// The problem ledger 问题台账 of a division, paged, or exported as CSV or xlsx.
+#[utoipa::path(tag = "quality", security(("bearer" = [])), params(ProblemQuery), responses(
+    (status = 200, body = ProblemPage),
+    (status = 200, description = "with ?format=csv", content_type = "text/csv"),
+    (status = 200, description = "with ?format=xlsx", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    (status = 403, body = Problem, content_type = "application/problem+json"),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+    (status = 422, body = Problem, content_type = "application/problem+json"),
+))]
+#[get("/quality/problems")]
+pub async fn problems(state: Data<AppState>, user: AuthUser, q: Query<ProblemQuery>) -> Result<HttpResponse, ApiError> {
+    let q = q.into_inner();
+    let division = ledger_division(&user, q.village.as_deref().or(q.division.as_deref()))?;
+    if q.rule.as_deref().is_some_and(|r| !RULES.iter().any(|x| x.id == r)) {
+        return Err(ApiError::invalid("rule", "invalid_value", "see /quality/rules"));
+    }
+    if q.status.as_deref().is_some_and(|s| !STATUSES.contains(&s)) {
+        return Err(ApiError::invalid("status", "invalid_value", STATUSES.join(", ")));
+    }
+    let export = match q.format.as_deref() {
+        None | Some("json") => None,
+        Some(f @ ("csv" | "xlsx")) => Some(f.to_owned()),
+        Some(_) => return Err(ApiError::invalid("format", "invalid_value", "json, csv or xlsx")),
+    };
+    let today = state.today();
+    let f = ProblemFilter {
+        division: None,
+        rule: q.rule,
+        status: q.status,
+        overdue_on: q.overdue.filter(|o| *o).map(|_| today),
+        after: if export.is_some() { None } else { cursor::decode(q.cursor.as_deref())? },
+        limit: if export.is_some() { 1_000_000 } else { cursor::limit(q.limit) },
+    };
+    let limit = f.limit;
+    let (rows, households, cadres, names) = state
+        .db
+        .run(move |c| {
+            let rows = repo::list(c, &division, &f)?;
+            let mut ids: Vec<String> = rows.iter().map(|r| r.household_id.clone()).collect();
+            ids.sort();
+            ids.dedup();
+            let mut households = HashMap::new();
+            for chunk in ids.chunks(1000) {
+                for (id, number, head) in crate::db::repo::households::numbers_and_heads(c, chunk)? {
+                    households.insert(id, (number, head));
+                }
+            }
+            let mut cadres = HashMap::new();
+            for chunk in ids.chunks(1000) {
+                for (p, cd) in crate::db::repo::assistance::current_pairings(c, chunk)? {
+                    cadres.insert(p.household_id, cd.name);
+                }
+            }
+            let mut codes: Vec<String> = rows.iter().flat_map(|r| [r.village_code.clone(), r.township_code.clone()]).collect();
+            codes.sort();
+            codes.dedup();
+            let names = crate::db::repo::divisions::names(c, &codes)?;
+            Ok((rows, households, cadres, names))
+        })
+        .await?;
+    let view = |r: &ProblemRow| {
+        let (number, head) = households.get(&r.household_id).cloned().unwrap_or_default();
+        ProblemView {
+            id: r.id.clone(),
+            household_id: r.household_id.clone(),
+            household_number: number,
+            head_name: head,
+            village_code: r.village_code.clone(),
+            township_code: r.township_code.clone(),
+            rule: r.rule_id.clone(),
+            severity: r.severity.clone(),
+            description: crate::domain::quality::rule(&r.rule_id).map(|x| x.zh).unwrap_or_default().to_owned(),
+            detail: r.detail.clone(),
+            member_id: Some(r.subject.clone()).filter(|s| !s.is_empty()),
+            status: r.status.clone(),
+            note: r.note.clone(),
+            deadline: r.deadline,
+            overdue: r.deadline < today && ["open", "verified", "rectified"].contains(&r.status.as_str()),
+            cadre_name: cadres.get(&r.household_id).cloned(),
+            opened_at: utc(r.created_at),
+            status_changed_at: utc(r.status_changed_at),
+            version: r.version,
+        }
+    };
+    let Some(format) = export else {
+        let next_cursor = cursor::next(&rows, limit, |r| &r.id);
+        return Ok(HttpResponse::Ok().json(ProblemPage { items: rows.iter().map(view).collect(), next_cursor }));
+    };
+    let name = |code: &str| names.get(code).cloned().unwrap_or_else(|| code.to_owned());
+    let table: Vec<Vec<String>> = rows
+        .iter()
+        .map(view)
+        .map(|v| {
+            vec![
+                name(&v.township_code),
+                name(&v.village_code),
+                v.household_number,
+                v.head_name,
+                v.rule,
+                v.description,
+                v.detail,
+                v.severity,
+                v.status,
+                v.opened_at.with_timezone(&state.tz).date_naive().to_string(),
+                v.deadline.to_string(),
+                v.status_changed_at.with_timezone(&state.tz).date_naive().to_string(),
+                v.cadre_name.unwrap_or_default(),
+            ]
+        })
+        .collect();
+    let (bytes, content_type) = if format == "csv" {
+        (crate::api::xlsx::csv(&EXPORT_HEADERS, &table).map_err(|e| ApiError::Internal(e.into()))?, "text/csv; charset=utf-8")
+    } else {
+        (crate::api::xlsx::table("问题台账", &EXPORT_HEADERS, &table).map_err(|e| ApiError::Internal(e.into()))?, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    };
+    Ok(HttpResponse::Ok()
+        .content_type(content_type)
+        .insert_header(("Content-Disposition", format!("attachment; filename=\"problems-{}.{format}\"", today)))
+        .body(bytes))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SummaryRow {
+    pub township_code: String,
+    pub village_code: String,
+    /// Problems by status.
+    pub counts: HashMap<String, i64>,
+}
+
+/// Problem counts per village and status.
+#[utoipa::path(tag = "quality", security(("bearer" = [])), params(DivisionQuery), responses((status = 200, body = Vec<SummaryRow>), (status = 404, body = Problem, content_type = "application/problem+json")))]
+#[get("/quality/summary")]
+pub async fn summary(state: Data<AppState>, user: AuthUser, q: Query<DivisionQuery>) -> Result<HttpResponse, ApiError> {
+    let division = ledger_division(&user, q.division.as_deref())?;
+    let rows = state.db.run(move |c| Ok(repo::summary(c, &division)?)).await?;
+    let mut out: Vec<SummaryRow> = Vec::new();
+    for (township, village, status, n) in rows {
+        match out.last_mut().filter(|r| r.village_code == village) {
+            Some(r) => {
+                r.counts.insert(status, n);
+            }
+            None => out.push(SummaryRow { township_code: township, village_code: village, counts: HashMap::from([(status, n)]) }),
+        }
+    }
+    Ok(HttpResponse::Ok().json(out))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct ProblemChange {
+    /// `verified`, `rectified`, `closed` or `dismissed`.
+    pub status: String,
+    /// What was found or done; required to dismiss.
+    pub note: Option<String>,
+}
+
+/// Move a problem along open → verified → rectified → closed, or dismiss it with a reason;
+/// `If-Match` required; skipping a step is 409.
+#[utoipa::path(tag = "quality", security(("bearer" = [])), params(("id" = String, Path, description = "problem id"), ("If-Match" = String, Header, description = "ETag")), request_body = ProblemChange, responses(
+    (status = 200, body = ProblemView),
+    (status = 403, body = Problem, content_type = "application/problem+json"),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+    (status = 409, description = "a skipped step", body = Problem, content_type = "application/problem+json"),
+    (status = 412, body = Problem, content_type = "application/problem+json"),
+    (status = 422, body = Problem, content_type = "application/problem+json"),
+    (status = 428, body = Problem, content_type = "application/problem+json"),
+))]
+#[patch("/quality/problems/{id}")]
+pub async fn change(state: Data<AppState>, req: HttpRequest, user: AuthUser, id: Path<String>, body: Json<ProblemChange>) -> Result<HttpResponse, ApiError> {
+    let id = path_id(&id)?;
+    let division = ledger_division(&user, None)?;
+    let probe = (division.clone(), id.clone());
+    state.db.run(move |c| repo::get(c, &probe.0, &probe.1)).await?;
+    user.require(user.role.edits_households(), "work the problem ledger")?;
+    let expected = require_if_match(&req)?;
+    let b = body.into_inner();
+    if !["verified", "rectified", "closed", "dismissed"].contains(&b.status.as_str()) {
+        return Err(ApiError::invalid("status", "invalid_value", "verified, rectified, closed or dismissed"));
+    }
+    let note = crate::domain::validation::optional_text(b.note.as_deref(), 1000).map_err(|e| ApiError::invalid("note", e.code, e.message))?;
+    if b.status == "dismissed" && note.is_none() {
+        return Err(ApiError::invalid("note", "required", "say why it is not a problem"));
+    }
+    let actor = user.actor();
+    let row = state.db.run(move |c| repo::change_status(c, &division, &actor, &id, expected, &b.status, note)).await?;
+    Ok(HttpResponse::Ok().insert_header(etag(row.version)).json(serde_json::json!({"id": row.id, "status": row.status, "note": row.note, "version": row.version, "rule": row.rule_id, "deadline": row.deadline})))
+}
