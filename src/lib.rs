@@ -10,6 +10,7 @@ pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod geo;
+pub mod import;
 pub mod maintenance;
 pub mod photos;
 pub mod startup;

@@ -48,6 +48,14 @@ enum Command {
         #[command(subcommand)]
         command: StorageCommand,
     },
+    /// Import households and members from the national system's spreadsheet (xlsx, see the
+    /// README); writes the row-level error report beside the file as `<file>.errors.xlsx`.
+    Import {
+        file: std::path::PathBuf,
+        /// The division the rows must belong to (default: the demo county 子洲县).
+        #[arg(long, default_value = "610831000000")]
+        division: String,
+    },
     /// Data cleaning 数据清洗.
     Quality {
         #[command(subcommand)]
@@ -155,6 +163,34 @@ async fn main() -> anyhow::Result<()> {
                 "scanned {} objects: {} referenced, {} younger than {grace_minutes} min, {} unreferenced {}",
                 r.scanned, r.referenced, r.too_young, r.removed.len(), if dry_run { "(dry run)" } else { "removed" }
             );
+            Ok(())
+        }
+        Command::Import { file, division } => {
+            let state = startup::state(settings)?;
+            startup::bootstrap(&state)?;
+            let division = DivisionCode::parse(&division).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let scope = fangpin::auth::Scope::for_user(Role::CountyAdmin, &division, "");
+            let mut c = state.db.conn().map_err(|e| anyhow::anyhow!("{e}"))?;
+            let actor = fangpin::db::repo::audit::Actor::system("import");
+            let started = std::time::Instant::now();
+            let r = fangpin::import::import_file(&mut c, &scope, &state.crypto, &actor, &file, state.today()).map_err(|e| anyhow::anyhow!("{e}: {}", e.problem().errors.first().map(|f| f.message.clone()).unwrap_or_default()))?;
+            println!(
+                "{} rows in {:.1} s: {} households imported, {} already present, {} refused ({} errors)",
+                r.rows,
+                started.elapsed().as_secs_f64(),
+                r.households_imported,
+                r.households_existing,
+                r.households_refused,
+                r.errors.len()
+            );
+            if !r.unknown_columns.is_empty() {
+                println!("unknown columns (not read): {}", r.unknown_columns.join(", "));
+            }
+            if !r.errors.is_empty() {
+                let out = file.with_extension("errors.xlsx");
+                std::fs::write(&out, fangpin::import::report_xlsx(&r)?)?;
+                println!("error report: {}", out.display());
+            }
             Ok(())
         }
         Command::Quality { command: QualityCommand::Run { division, year } } => {

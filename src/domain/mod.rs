@@ -4,6 +4,7 @@ pub mod assistance;
 pub mod division;
 pub mod household;
 pub mod id_number;
+pub mod import;
 pub mod location;
 pub mod password;
 pub mod photo;

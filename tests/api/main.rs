@@ -7,6 +7,7 @@ mod divisions;
 mod helpers;
 mod households;
 mod idempotency;
+mod imports;
 mod locations;
 mod members;
 mod jpeg;

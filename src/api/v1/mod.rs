@@ -4,6 +4,7 @@ pub mod assistance;
 pub mod auth;
 pub mod divisions;
 pub mod households;
+pub mod imports;
 pub mod locations;
 pub mod photos;
 pub mod procedures;

@@ -185,7 +185,7 @@ impl PhotoView {
     }
 }
 
-fn multipart_error(e: actix_multipart::MultipartError) -> ApiError {
+pub(crate) fn multipart_error(e: actix_multipart::MultipartError) -> ApiError {
     ApiError::BadRequest(format!("malformed multipart body: {e}"))
 }
 
@@ -194,7 +194,7 @@ const DRAIN_LIMIT: usize = 128 * 1024 * 1024;
 
 /// Streams the file part into a temporary file; 413 once it passes `max` (the rest is
 /// discarded, never kept in memory).
-async fn spool(field: &mut actix_multipart::Field, dir: &std::path::Path, max: usize) -> Result<(tempfile::NamedTempFile, usize), ApiError> {
+pub(crate) async fn spool(field: &mut actix_multipart::Field, dir: &std::path::Path, max: usize, what: &str) -> Result<(tempfile::NamedTempFile, usize), ApiError> {
     let mut file = tempfile::NamedTempFile::new_in(dir).map_err(|e| ApiError::Internal(e.into()))?;
     let mut total = 0usize;
     let mut over = false;
@@ -212,12 +212,12 @@ async fn spool(field: &mut actix_multipart::Field, dir: &std::path::Path, max: u
         file.write_all(&chunk).map_err(|e| ApiError::Internal(e.into()))?;
     }
     if over {
-        return Err(ApiError::PayloadTooLarge(format!("a photo may have at most {} MB", max / (1024 * 1024))));
+        return Err(ApiError::PayloadTooLarge(format!("{what} may have at most {} MB", max / (1024 * 1024))));
     }
     Ok((file, total))
 }
 
-async fn next_part(mp: &mut Multipart, name: &str, hint: &str) -> Result<actix_multipart::Field, ApiError> {
+pub(crate) async fn next_part(mp: &mut Multipart, name: &str, hint: &str) -> Result<actix_multipart::Field, ApiError> {
     let field = mp.next().await.ok_or_else(|| ApiError::invalid(name, "required", format!("the {name} part is missing")))?.map_err(multipart_error)?;
     match field.name() {
         Some(n) if n == name => Ok(field),
@@ -267,7 +267,7 @@ pub async fn upload(state: Data<AppState>, user: AuthUser, id: Path<String>, req
     }
     let mut file_part = next_part(&mut mp, "file", "the JPEG goes in a part named file").await?;
     let tmp = state.settings.data_dir.join("tmp");
-    let (spooled, size) = spool(&mut file_part, &tmp, state.settings.photo_max_bytes).await?;
+    let (spooled, size) = spool(&mut file_part, &tmp, state.settings.photo_max_bytes, "a photo").await?;
     drop(file_part);
     if size == 0 {
         return Err(ApiError::invalid("file", "empty", "the file part is empty"));

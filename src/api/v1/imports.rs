@@ -1,0 +1,72 @@
+//! `POST /imports`: the national system's household spreadsheet (xlsx), streamed to disk and
+//! imported in bounded memory; the answer is the report, or with `?format=xlsx` the row-level
+//! error report as a workbook.
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, post, web::{self, Data, Query}};
+use actix_multipart::Multipart;
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use super::photos::{next_part, spool};
+use crate::auth::AuthUser;
+use crate::error::{ApiError, Problem};
+use crate::import::{Report, import_file, report_xlsx};
+use crate::state::AppState;
+
+pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(import);
+}
+
+/// The largest spreadsheet accepted.
+const MAX_BYTES: usize = 200 * 1024 * 1024;
+
+#[derive(Deserialize, IntoParams)]
+pub struct ImportQuery {
+    /// `json` (default): the report; `xlsx`: the row-level error report (row, column, problem).
+    pub format: Option<String>,
+}
+
+/// Import households and members (village officer and above, into their jurisdiction).
+/// Multipart with a part `file`: the xlsx, one row per member, Chinese headers as exported by
+/// the national system (户编号, 行政村代码, 户类型, 姓名, 证件号码, 与户主关系; optional 性别,
+/// 出生日期, 联系电话, 地址). Valid households are imported; a number already present is left
+/// unchanged, so the same file imported again changes nothing.
+#[utoipa::path(tag = "quality", security(("bearer" = [])), params(ImportQuery),
+    request_body(content_type = "multipart/form-data", description = "part `file`: the xlsx"),
+    responses(
+        (status = 200, body = Report),
+        (status = 200, description = "with ?format=xlsx", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 413, body = Problem, content_type = "application/problem+json"),
+        (status = 415, body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "not a spreadsheet, a zip bomb, required columns missing", body = Problem, content_type = "application/problem+json"),
+    ))]
+#[post("/imports")]
+pub async fn import(state: Data<AppState>, user: AuthUser, req: HttpRequest, q: Query<ImportQuery>, payload: web::Payload) -> Result<HttpResponse, ApiError> {
+    user.require(user.role.edits_households(), "import households")?;
+    let xlsx = match q.format.as_deref() {
+        None | Some("json") => false,
+        Some("xlsx") => true,
+        Some(_) => return Err(ApiError::invalid("format", "invalid_value", "json or xlsx")),
+    };
+    let is_multipart = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("multipart/form-data"));
+    if !is_multipart {
+        return Err(ApiError::UnsupportedMediaType("send multipart/form-data with the workbook in a part named file".into()));
+    }
+    let mut mp = Multipart::new(req.headers(), payload);
+    let mut part = next_part(&mut mp, "file", "the workbook goes in a part named file").await?;
+    let tmp = state.settings.data_dir.join("tmp");
+    let (spooled, _) = spool(&mut part, &tmp, MAX_BYTES, "a spreadsheet").await?;
+    drop(part);
+    let (scope, actor, crypto, today) = (user.scope(), user.actor(), state.crypto.clone(), state.today());
+    let report = state.db.run(move |c| import_file(c, &scope, &crypto, &actor, spooled.path(), today)).await?;
+    if xlsx {
+        let bytes = report_xlsx(&report).map_err(|e| ApiError::Internal(e.into()))?;
+        return Ok(HttpResponse::Ok()
+            .content_type("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+            .insert_header(("Content-Disposition", "attachment; filename=\"import-errors.xlsx\""))
+            .body(bytes));
+    }
+    Ok(HttpResponse::Ok().json(report))
+}

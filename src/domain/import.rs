@@ -1,0 +1,233 @@
+//! The household spreadsheet 花名册 as exported by the national system: one row per member,
+//! rows of a household together under its number 户编号, Chinese column headers. This module
+//! knows the columns and labels and turns a household's rows into a `NewHousehold` or the
+//! row-level problems; reading the file is `crate::import`'s business.
+
+use chrono::NaiveDate;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::household::{NewHousehold, NewMember, parse_household_number, parse_person_name};
+use super::validation::DomainError;
+use super::{Category, DivisionCode, IdNumber, Phone, Relation, Sex};
+
+/// Columns that must be present.
+pub const REQUIRED: [&str; 6] = ["户编号", "行政村代码", "户类型", "姓名", "证件号码", "与户主关系"];
+/// Columns read when present.
+pub const OPTIONAL: [&str; 4] = ["性别", "出生日期", "联系电话", "地址"];
+/// Columns of the national export that this import does not store (yearly data is entered
+/// through the yearly record).
+pub const NOT_IMPORTED: [&str; 12] = ["序号", "县", "乡镇", "行政村", "自然村", "文化程度", "健康状况", "劳动技能", "务工状况", "务工时间", "在校生状况", "残疾等级"];
+
+/// One problem of one cell (or row).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct RowError {
+    /// Spreadsheet row number (1 = the header).
+    pub row: u32,
+    /// The column header, or empty for the whole row.
+    pub column: String,
+    pub problem: String,
+}
+
+/// A data row: the values of the known columns, trimmed, `None` when empty.
+#[derive(Debug, Clone, Default)]
+pub struct Row {
+    pub row: u32,
+    pub values: Vec<Option<String>>,
+}
+
+/// Where each known column is in the sheet.
+#[derive(Debug, Clone)]
+pub struct Columns {
+    /// Index in `Row::values` of each of `REQUIRED` then `OPTIONAL` (by sheet column).
+    pub sheet_index: Vec<Option<usize>>,
+    pub unknown: Vec<String>,
+    pub ignored: Vec<String>,
+}
+
+fn known() -> impl Iterator<Item = &'static str> {
+    REQUIRED.iter().chain(OPTIONAL.iter()).copied()
+}
+
+/// Maps the header row; every missing required column is one error.
+pub fn columns(headers: &[String]) -> Result<Columns, Vec<RowError>> {
+    let find = |name: &str| headers.iter().position(|h| h.trim() == name);
+    let missing: Vec<RowError> = REQUIRED.iter().filter(|c| find(c).is_none()).map(|c| RowError { row: 1, column: (*c).into(), problem: "required column missing".into() }).collect();
+    if !missing.is_empty() {
+        return Err(missing);
+    }
+    let mut unknown = Vec::new();
+    let mut ignored = Vec::new();
+    for h in headers.iter().map(|h| h.trim()).filter(|h| !h.is_empty()) {
+        if NOT_IMPORTED.contains(&h) {
+            ignored.push(h.to_owned());
+        } else if !known().any(|k| k == h) {
+            unknown.push(h.to_owned());
+        }
+    }
+    Ok(Columns { sheet_index: known().map(find).collect(), unknown, ignored })
+}
+
+/// The value of a known column in a row of sheet cells.
+pub fn value<'a>(cols: &Columns, cells: &'a [Option<String>], name: &str) -> Option<&'a str> {
+    let k = known().position(|k| k == name)?;
+    let i = cols.sheet_index[k]?;
+    cells.get(i).and_then(|v| v.as_deref())
+}
+
+pub fn category_label(s: &str) -> Result<Category, DomainError> {
+    Ok(match s.trim() {
+        "脱贫户" | "lifted_out" => Category::LiftedOut,
+        "脱贫不稳定户" | "monitored_unstable" => Category::MonitoredUnstable,
+        "边缘易致贫户" | "monitored_marginal" => Category::MonitoredMarginal,
+        "突发严重困难户" | "monitored_hardship" => Category::MonitoredHardship,
+        "一般农户" | "一般户" | "ordinary" => Category::Ordinary,
+        _ => return Err(DomainError::new("invalid_value", "one of 脱贫户, 脱贫不稳定户, 边缘易致贫户, 突发严重困难户, 一般农户")),
+    })
+}
+
+pub fn relation_label(s: &str) -> Result<Relation, DomainError> {
+    let s = s.trim();
+    Ok(match s.strip_prefix('之').unwrap_or(s) {
+        "户主" | "本人" | "head" => Relation::Head,
+        "配偶" | "妻" | "夫" | "spouse" => Relation::Spouse,
+        "子" | "女" | "儿子" | "女儿" | "养子或继子" | "养女或继女" | "child" => Relation::Child,
+        "儿媳" | "女婿" | "child_in_law" => Relation::ChildInLaw,
+        "孙子" | "孙女" | "外孙子" | "外孙女" | "grandchild" => Relation::Grandchild,
+        "父亲" | "母亲" | "公公" | "婆婆" | "岳父" | "岳母" | "parent" => Relation::Parent,
+        "祖父" | "祖母" | "外祖父" | "外祖母" | "grandparent" => Relation::Grandparent,
+        "兄弟姐妹" | "兄" | "弟" | "姐" | "妹" | "sibling" => Relation::Sibling,
+        "其他" | "other" => Relation::Other,
+        _ => return Err(DomainError::new("invalid_value", format!("unknown relation {s}"))),
+    })
+}
+
+pub fn sex_label(s: &str) -> Result<Sex, DomainError> {
+    match s.trim() {
+        "男" | "male" => Ok(Sex::Male),
+        "女" | "female" => Ok(Sex::Female),
+        other => Err(DomainError::new("invalid_value", format!("男 or 女, not {other}"))),
+    }
+}
+
+/// A date cell: `1965-03-02`, `1965/3/2` or `19650302`.
+pub fn date_label(s: &str) -> Result<NaiveDate, DomainError> {
+    let s = s.trim();
+    ["%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%Y.%m.%d"]
+        .iter()
+        .find_map(|f| NaiveDate::parse_from_str(s, f).ok())
+        .ok_or_else(|| DomainError::new("invalid_value", format!("not a date: {s}")))
+}
+
+/// A household from its rows (all with the same number), or every problem found.
+pub fn household(cols: &Columns, rows: &[Row], today: NaiveDate) -> Result<NewHousehold, Vec<RowError>> {
+    let mut errors = Vec::new();
+    let mut err = |row: u32, column: &str, e: DomainError| errors.push(RowError { row, column: column.into(), problem: e.message });
+    let first = &rows[0];
+    let get = |r: &Row, c: &str| value(cols, &r.values, c).map(str::to_owned);
+    let number = get(first, "户编号").and_then(|n| parse_household_number(&n).map_err(|e| err(first.row, "户编号", e)).ok());
+    let village = match get(first, "行政村代码") {
+        Some(v) => DivisionCode::parse(&v).map_err(|e| err(first.row, "行政村代码", e)).ok(),
+        None => {
+            err(first.row, "行政村代码", DomainError::new("required", "must not be empty"));
+            None
+        }
+    };
+    let category = match rows.iter().find_map(|r| get(r, "户类型").map(|c| (r.row, c))) {
+        Some((row, c)) => category_label(&c).map_err(|e| err(row, "户类型", e)).ok(),
+        None => {
+            err(first.row, "户类型", DomainError::new("required", "must not be empty"));
+            None
+        }
+    };
+    let address = rows.iter().find_map(|r| get(r, "地址"));
+    let mut members = Vec::new();
+    for r in rows {
+        if get(r, "行政村代码").is_some_and(|v| Some(v.as_str()) != village.as_ref().map(|d| d.as_str())) && village.is_some() {
+            err(r.row, "行政村代码", DomainError::new("inconsistent", "the members of a household are in one village"));
+        }
+        let name = parse_person_name(&get(r, "姓名").unwrap_or_default()).map_err(|e| err(r.row, "姓名", e)).ok();
+        let id = IdNumber::parse(&get(r, "证件号码").unwrap_or_default(), today).map_err(|e| err(r.row, "证件号码", e)).ok();
+        let relation = relation_label(&get(r, "与户主关系").unwrap_or_default()).map_err(|e| err(r.row, "与户主关系", e)).ok();
+        let sex = get(r, "性别").map(|s| sex_label(&s).map_err(|e| err(r.row, "性别", e)).ok()).flatten();
+        let birth = get(r, "出生日期").map(|s| date_label(&s).map_err(|e| err(r.row, "出生日期", e)).ok()).flatten();
+        let phone = get(r, "联系电话").map(|p| Phone::parse(&p).map_err(|e| err(r.row, "联系电话", e)).ok()).flatten();
+        if let Some(id) = &id {
+            if sex.is_some_and(|s| s != id.sex()) {
+                err(r.row, "性别", DomainError::new("sex_mismatch", format!("the ID number says {}", if id.sex() == Sex::Male { "男" } else { "女" })));
+            }
+            if birth.is_some_and(|b| b != id.birth_date()) {
+                err(r.row, "出生日期", DomainError::new("birth_date_mismatch", format!("the ID number says {}", id.birth_date())));
+            }
+        }
+        if let (Some(name), Some(id), Some(relation)) = (name, id, relation) {
+            members.push((r.row, NewMember { name, sex: id.sex(), birth_date: id.birth_date(), id_number: id, relation, phone }));
+        }
+    }
+    let heads = rows.iter().filter(|r| get(r, "与户主关系").is_some_and(|v| relation_label(&v) == Ok(Relation::Head))).count();
+    if heads != 1 {
+        err(first.row, "与户主关系", DomainError::new("head_count", format!("a household needs exactly one head (户主): {heads} given")));
+    }
+    for (i, (row, m)) in members.iter().enumerate() {
+        if members[..i].iter().any(|(_, o)| o.id_number == m.id_number) {
+            err(*row, "证件号码", DomainError::new("duplicate", "the same person twice in the household"));
+        }
+    }
+    match (errors.is_empty(), number, village, category) {
+        (true, Some(number), Some(village), Some(category)) => {
+            Ok(NewHousehold { village, number: Some(number), address, category, members: members.into_iter().map(|(_, m)| m).collect(), client_id: None })
+        }
+        _ => Err(errors),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    fn cols() -> Columns {
+        let headers: Vec<String> = ["序号", "户编号", "行政村代码", "户类型", "姓名", "证件号码", "与户主关系", "性别", "备注"].iter().map(|s| s.to_string()).collect();
+        columns(&headers).unwrap()
+    }
+
+    fn row(n: u32, name: &str, id: &str, relation: &str, sex: &str) -> Row {
+        let v = |s: &str| if s.is_empty() { None } else { Some(s.to_owned()) };
+        Row { row: n, values: vec![v("1"), v("6108311012010001"), v("610831101201"), v("脱贫户"), v(name), v(id), v(relation), v(sex), None] }
+    }
+
+    #[test]
+    fn headers_are_mapped_and_unknown_ones_reported() {
+        let c = cols();
+        assert_eq!(c.unknown, ["备注"]);
+        assert_eq!(c.ignored, ["序号"]);
+        let missing = columns(&["户编号".to_string(), "姓名".to_string()]).unwrap_err();
+        let names: Vec<&str> = missing.iter().map(|e| e.column.as_str()).collect();
+        assert_eq!(names, ["行政村代码", "户类型", "证件号码", "与户主关系"]);
+    }
+
+    #[test]
+    fn a_household_is_its_rows_with_every_problem_reported_by_cell() {
+        let head = IdNumber::compose("610831", d("1965-03-02"), 11);
+        let wife = IdNumber::compose("610831", d("1967-05-06"), 12);
+        let ok = household(&cols(), &[row(2, "王建国", head.as_str(), "户主", "男"), row(3, "李秀英", &wife.as_str().to_lowercase(), "配偶", "女")], d("2026-11-22")).unwrap();
+        assert_eq!((ok.members.len(), ok.category, ok.number.as_deref()), (2, Category::LiftedOut, Some("6108311012010001")));
+        let errors = household(&cols(), &[row(2, "王建国", head.as_str(), "户主", "女"), row(3, "Li", "123", "表亲", "女")], d("2026-11-22")).unwrap_err();
+        let cells: Vec<(u32, &str)> = errors.iter().map(|e| (e.row, e.column.as_str())).collect();
+        assert_eq!(cells, [(2, "性别"), (3, "姓名"), (3, "证件号码"), (3, "与户主关系")]);
+        let no_head = household(&cols(), &[row(2, "王建国", head.as_str(), "配偶", "男")], d("2026-11-22")).unwrap_err();
+        assert_eq!(no_head[0].column, "与户主关系");
+    }
+
+    #[test]
+    fn labels_of_the_national_export() {
+        assert_eq!(relation_label("之子").unwrap(), Relation::Child);
+        assert_eq!(relation_label("之孙女").unwrap(), Relation::Grandchild);
+        assert_eq!(category_label("边缘易致贫户").unwrap(), Category::MonitoredMarginal);
+        assert_eq!(date_label("1965/3/2").unwrap(), d("1965-03-02"));
+        assert!(sex_label("M").is_err());
+    }
+}
