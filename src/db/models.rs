@@ -465,6 +465,7 @@ pub struct QualityRunRow {
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = problems)]
 #[diesel(treat_none_as_null = true)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct ProblemRow {
     pub id: String,
     pub household_id: String,

@@ -37,4 +37,3 @@ CREATE TABLE problems (
 CREATE INDEX problems_household ON problems (household_id, rule_id, subject);
 CREATE INDEX problems_village ON problems (village_code, status);
 CREATE INDEX problems_township ON problems (township_code, status);
-CREATE INDEX problems_county ON problems (county_code, status);

@@ -151,7 +151,9 @@ pub fn run(c: &mut DbConnection, crypto: &Crypto, actor: &Actor, division: &Divi
     };
     let deadline = s.today + chrono::Duration::days(s.deadline_days);
     let mut after: Option<String> = None;
+    let (mut t_load, mut t_eval, mut t_write) = (std::time::Duration::ZERO, std::time::Duration::ZERO, std::time::Duration::ZERO);
     loop {
+        let started = std::time::Instant::now();
         let mut q = h::table.filter(division_filter(division)).into_boxed();
         if let Some(a) = &after {
             q = q.filter(h::id.gt(a.clone()));
@@ -160,10 +162,15 @@ pub fn run(c: &mut DbConnection, crypto: &Crypto, actor: &Actor, division: &Divi
         let Some(last) = rows.last() else { break };
         after = Some(last.id.clone());
         let batch = facts(c, crypto, &rows, s.year)?;
+        t_load += started.elapsed();
+        let started = std::time::Instant::now();
         let hits: Vec<(&HouseholdRow, Vec<Hit>, &String)> = rows.iter().zip(batch.iter()).map(|(r, (f, fp))| (r, quality::evaluate(f, &ctx), fp)).collect();
+        t_eval += started.elapsed();
+        let started = std::time::Instant::now();
         record.households += rows.len() as i64;
         record.hits += hits.iter().map(|h| h.1.len() as i64).sum::<i64>();
         let (opened, reopened, resolved) = write_tx(c, |c| reconcile(c, &record.id, &hits, deadline))?;
+        t_write += started.elapsed();
         record.opened += opened;
         record.reopened += reopened;
         record.resolved += resolved;
@@ -171,6 +178,7 @@ pub fn run(c: &mut DbConnection, crypto: &Crypto, actor: &Actor, division: &Divi
             break;
         }
     }
+    tracing::info!(load_s = t_load.as_secs_f64(), evaluate_s = t_eval.as_secs_f64(), reconcile_s = t_write.as_secs_f64(), households = record.households, "quality run");
     record.finished_at = Some(now());
     diesel::update(quality_runs::table.find(&record.id)).set(&record).execute(c)?;
     audit::append(c, actor, Entry { action: "quality_run", entity_type: "quality_run", entity_id: &record.id, household_id: None, before: None, after: Some(json!({"division": record.division_code, "households": record.households, "hits": record.hits, "opened": record.opened, "reopened": record.reopened, "resolved": record.resolved})) })?;
@@ -199,9 +207,12 @@ fn reconcile(c: &mut DbConnection, run_id: &str, hits: &[(&HouseholdRow, Vec<Hit
                         .execute(c)?;
                     reopened += 1;
                 }
-                Some(e) => {
+                // Still firing: touched only when what it says changed (a run over an unchanged
+                // county writes nothing).
+                Some(e) if e.detail != hit.detail || e.fingerprint != **fingerprint => {
                     diesel::update(p::table.find(&e.id)).set((p::detail.eq(&hit.detail), p::fingerprint.eq(*fingerprint), p::last_run.eq(run_id))).execute(c)?;
                 }
+                Some(_) => {}
                 None => {
                     let rule = quality::rule(hit.rule);
                     new_rows.push(ProblemRow {
@@ -240,11 +251,11 @@ fn reconcile(c: &mut DbConnection, run_id: &str, hits: &[(&HouseholdRow, Vec<Hit
         resolved += 1;
     }
     match c {
-        DbConnection::Pg(pg) => {
-            for chunk in new_rows.chunks(500) {
-                diesel::insert_into(p::table).values(chunk).execute(pg)?;
-            }
+        // COPY: a first run over a county opens hundreds of thousands of problems.
+        DbConnection::Pg(pg) if !new_rows.is_empty() => {
+            diesel::copy_from(p::table).from_insertable(new_rows).execute(pg)?;
         }
+        DbConnection::Pg(_) => {}
         DbConnection::Sqlite(lite) => {
             for r in &new_rows {
                 diesel::insert_into(p::table).values(r).execute(lite)?;
