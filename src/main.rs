@@ -201,7 +201,8 @@ async fn main() -> anyhow::Result<()> {
             let mut c = state.db.conn().map_err(|e| anyhow::anyhow!("{e}"))?;
             let actor = fangpin::db::repo::audit::Actor::system("quality-run");
             let started = std::time::Instant::now();
-            let r = fangpin::db::repo::quality::run(&mut c, &state.crypto, &actor, &division, &run).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let scope = fangpin::auth::Scope::for_user(Role::CountyAdmin, &division, "");
+            let r = fangpin::db::repo::quality::run(&mut c, &scope, &state.crypto, &actor, &division, &run).map_err(|e| anyhow::anyhow!("{e}"))?;
             println!(
                 "{} households in {:.1} s: {} hits, {} problems opened, {} reopened, {} resolved by the data",
                 r.households,

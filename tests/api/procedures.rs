@@ -57,13 +57,16 @@ async fn a_township_runs_a_new_monitoring_object_from_application_to_notificatio
     let posted = ok_step(&officer, &case, "first_publicity", "done", &today).await;
     let review = posted["next_steps"].as_array().unwrap().iter().find(|n| n["step"] == "township_review").unwrap().clone();
     assert_eq!(review["earliest_date"], (chrono::NaiveDate::parse_from_str(&today, "%Y-%m-%d").unwrap() + chrono::Duration::days(8)).to_string());
-    let res = step(&officer, &case, "township_review", "approved", &today).await;
+    // The township records its review, not the village.
+    assert_eq!(step(&officer, &case, "township_review", "approved", &today).await.status(), 403);
+    let reviewer = app.user("township_reviewer", TOWNSHIP).await;
+    let res = step(&reviewer, &case, "township_review", "approved", &today).await;
     assert_eq!(res.status(), 409);
     assert!(problem(res).await["detail"].as_str().unwrap().contains("7 full days"));
     // Missing signatories are 422, a future date 409.
     let res = officer.post(&format!("/cases/{case}/steps"), json!({"step": "objection", "outcome": "raised", "date": ago(-1)})).await;
     assert_eq!(res.status(), 409);
-    let res = officer.post(&format!("/cases/{case}/steps"), json!({"step": "township_review", "outcome": "approved", "date": today, "signatories": [{"role": "township_cadre", "name": "张"}]})).await;
+    let res = reviewer.post(&format!("/cases/{case}/steps"), json!({"step": "township_review", "outcome": "approved", "date": today, "signatories": [{"role": "township_cadre", "name": "张"}]})).await;
     assert_eq!(res.status(), 422);
     assert_eq!(problem(res).await["errors"][0]["code"], "missing_signatory");
     // An objection during the publicity stops the clock: back to evaluation.
@@ -92,15 +95,18 @@ async fn a_full_inclusion_changes_the_household_only_when_it_completes() {
     ok_step(&officer, &case, "application", "done", &ago(60)).await;
     ok_step(&officer, &case, "village_evaluation", "approved", &ago(58)).await;
     ok_step(&officer, &case, "first_publicity", "done", &ago(57)).await;
-    ok_step(&officer, &case, "township_review", "approved", &ago(49)).await;
+    let reviewer = app.user("township_reviewer", TOWNSHIP).await;
+    let county = app.admin().await;
+    ok_step(&reviewer, &case, "township_review", "approved", &ago(49)).await;
     ok_step(&officer, &case, "second_publicity", "done", &ago(48)).await;
     // A 6-day second publicity is refused.
-    let res = officer.post(&format!("/cases/{case}/steps"), json!({"step": "county_cross_check", "outcome": "clear", "date": ago(41), "signatories": signed(), "departments": [{"department": "公安", "result": "clear"}]})).await;
+    let res = county.post(&format!("/cases/{case}/steps"), json!({"step": "county_cross_check", "outcome": "clear", "date": ago(41), "signatories": signed(), "departments": [{"department": "公安", "result": "clear"}]})).await;
     assert_eq!(res.status(), 409);
     // A suspicion from one department sends the case to a second evaluation.
     let cross = json!({"step": "county_cross_check", "outcome": "suspicion", "date": ago(40), "signatories": signed(),
         "departments": [{"department": "公安", "result": "clear"}, {"department": "住建", "result": "suspicion", "note": "名下有商品房"}]});
-    let res = officer.post(&format!("/cases/{case}/steps"), cross).await;
+    assert_eq!(officer.post(&format!("/cases/{case}/steps"), cross.clone()).await.status(), 403);
+    let res = county.post(&format!("/cases/{case}/steps"), cross).await;
     assert_eq!(res.status(), 201);
     assert_eq!(res.json::<Value>().await.unwrap()["state"], "suspected");
     ok_step(&officer, &case, "village_evaluation", "approved", &ago(38)).await;
@@ -163,7 +169,8 @@ async fn an_exclusion_blocks_the_township_review_until_the_county_approves_an_ex
     ok_step(&officer, &case, "application", "done", &ago(20)).await;
     ok_step(&officer, &case, "village_evaluation", "approved", &ago(19)).await;
     ok_step(&officer, &case, "first_publicity", "done", &ago(18)).await;
-    let res = step(&officer, &case, "township_review", "approved", &ago(10)).await;
+    let reviewer = app.user("township_reviewer", TOWNSHIP).await;
+    let res = step(&reviewer, &case, "township_review", "approved", &ago(10)).await;
     assert_eq!(res.status(), 409);
     assert!(problem(res).await["detail"].as_str().unwrap().contains("vehicle_or_machinery"));
     // Only a county admin approves the exception, with a reason and If-Match.
@@ -174,7 +181,7 @@ async fn an_exclusion_blocks_the_township_review_until_the_county_approves_an_ex
     assert_eq!(admin.patch(&url, approve.clone(), None).await.status(), 428);
     let approved: Value = admin.patch(&url, approve, Some("\"1\"")).await.json().await.unwrap();
     assert_eq!((approved["approved"].as_bool(), approved["active"].as_bool()), (Some(true), Some(true)));
-    ok_step(&officer, &case, "township_review", "approved", &ago(10)).await;
+    ok_step(&reviewer, &case, "township_review", "approved", &ago(10)).await;
 }
 
 #[actix_web::test]

@@ -104,6 +104,24 @@ async fn re_pairing_moves_a_household_from_the_old_cadres_phone_to_the_new_ones(
 }
 
 #[actix_web::test]
+async fn relinking_a_cadre_to_another_phone_account_moves_their_households() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let h = app.household_in(VILLAGE, 1).await;
+    let (old_phone, cadre) = app.cadre("刘帮扶").await;
+    app.pair(&cadre, &id(&h), "2026-01-15").await;
+    let cursor = sync(&old_phone, None, 100).await["next_cursor"].as_str().unwrap().to_owned();
+    let new_phone = app.user("cadre", VILLAGE).await;
+    let res = admin.patch(&format!("/cadres/{cadre}"), json!({"user_id": new_phone.user_id}), Some("\"1\"")).await;
+    assert_eq!(res.status(), 200);
+    let gone = sync(&old_phone, Some(&cursor), 100).await;
+    assert_eq!(ids(&gone, "tombstones", "household_id"), [id(&h)]);
+    assert_eq!(gone["tombstones"][0]["reason"], "cadre_relinked");
+    assert_eq!(ids(&sync(&new_phone, None, 100).await, "items", "id"), [id(&h)]);
+    assert_eq!(old_phone.get(&format!("/households/{}", id(&h))).await.status(), 404);
+}
+
+#[actix_web::test]
 async fn a_merged_village_leaves_its_officers_phone_and_joins_the_new_village() {
     let app = spawn_app().await;
     let admin = app.admin().await;

@@ -301,6 +301,12 @@ pub async fn add_step(state: Data<AppState>, req: HttpRequest, user: AuthUser, i
     let b = body.into_inner();
     let mut errs = FieldErrors::new();
     let step = errs.check("step", Step::parse(&b.step));
+    // Each level records its own step: the township reviews, the county cross-checks.
+    match step {
+        Some(Step::TownshipReview) => user.require(matches!(user.role, Role::TownshipReviewer | Role::CountyAdmin), "record the township review")?,
+        Some(Step::CountyCrossCheck) => user.require(user.role == Role::CountyAdmin, "record the county cross-check")?,
+        _ => {}
+    }
     let outcome = errs.check("outcome", Outcome::parse(&b.outcome));
     let note = errs.check("note", optional_text(b.note.as_deref(), 2000)).flatten();
     let mut signatories = Vec::new();

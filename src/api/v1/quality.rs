@@ -94,7 +94,8 @@ pub async fn run(state: Data<AppState>, user: AuthUser, q: Query<DivisionQuery>)
     user.require(user.role.edits_households(), "run the cleaning rules")?;
     let settings = crate::maintenance::quality_settings(&state, &division, q.year);
     let (crypto, actor) = (state.crypto.clone(), user.actor());
-    let row = state.db.run(move |c| repo::run(c, &crypto, &actor, &division, &settings)).await?;
+    let scope = user.scope();
+    let row = state.db.run(move |c| repo::run(c, &scope, &crypto, &actor, &division, &settings)).await?;
     Ok(HttpResponse::Ok().json(RunView::from(row)))
 }
 
@@ -175,6 +176,7 @@ pub async fn problems(state: Data<AppState>, user: AuthUser, q: Query<ProblemQue
         Some(_) => return Err(ApiError::invalid("format", "invalid_value", "json, csv or xlsx")),
     };
     let today = state.today();
+    let scope = user.scope();
     let f = ProblemFilter {
         division: None,
         rule: q.rule,
@@ -187,7 +189,7 @@ pub async fn problems(state: Data<AppState>, user: AuthUser, q: Query<ProblemQue
     let (rows, households, cadres, names) = state
         .db
         .run(move |c| {
-            let rows = repo::list(c, &division, &f)?;
+            let rows = repo::list(c, &scope, &division, &f)?;
             let mut ids: Vec<String> = rows.iter().map(|r| r.household_id.clone()).collect();
             ids.sort();
             ids.dedup();
@@ -284,7 +286,8 @@ pub struct SummaryRow {
 #[get("/quality/summary")]
 pub async fn summary(state: Data<AppState>, user: AuthUser, q: Query<DivisionQuery>) -> Result<HttpResponse, ApiError> {
     let division = ledger_division(&user, q.division.as_deref())?;
-    let rows = state.db.run(move |c| Ok(repo::summary(c, &division)?)).await?;
+    let scope = user.scope();
+    let rows = state.db.run(move |c| repo::summary(c, &scope, &division)).await?;
     let mut out: Vec<SummaryRow> = Vec::new();
     for (township, village, status, n) in rows {
         match out.last_mut().filter(|r| r.village_code == village) {
@@ -321,7 +324,9 @@ pub async fn change(state: Data<AppState>, req: HttpRequest, user: AuthUser, id:
     let id = path_id(&id)?;
     let division = ledger_division(&user, None)?;
     let probe = (division.clone(), id.clone());
-    state.db.run(move |c| repo::get(c, &probe.0, &probe.1)).await?;
+    let scope = user.scope();
+    let probe_scope = scope.clone();
+    state.db.run(move |c| repo::get(c, &probe_scope, &probe.0, &probe.1)).await?;
     user.require(user.role.edits_households(), "work the problem ledger")?;
     let expected = require_if_match(&req)?;
     let b = body.into_inner();
@@ -333,6 +338,6 @@ pub async fn change(state: Data<AppState>, req: HttpRequest, user: AuthUser, id:
         return Err(ApiError::invalid("note", "required", "say why it is not a problem"));
     }
     let actor = user.actor();
-    let row = state.db.run(move |c| repo::change_status(c, &division, &actor, &id, expected, &b.status, note)).await?;
+    let row = state.db.run(move |c| repo::change_status(c, &scope, &division, &actor, &id, expected, &b.status, note)).await?;
     Ok(HttpResponse::Ok().insert_header(etag(row.version)).json(serde_json::json!({"id": row.id, "status": row.status, "note": row.note, "version": row.version, "rule": row.rule_id, "deadline": row.deadline})))
 }

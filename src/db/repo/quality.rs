@@ -10,6 +10,7 @@ use serde_json::json;
 
 use super::audit::{self, Actor, Entry};
 use super::households::division_filter;
+use crate::auth::Scope;
 use crate::crypto::Crypto;
 use crate::db::models::{HouseholdRow, MemberRow, ProblemRow, QualityRunRow};
 use crate::db::schema::{households as h, members as m, pairings, photos, problems as p, quality_runs};
@@ -124,9 +125,10 @@ pub struct RunSettings {
     pub phone_max_households: usize,
 }
 
-/// Runs every rule over the households of `division` (the caller checked the scope) and
-/// reconciles the ledger batch by batch.
-pub fn run(c: &mut DbConnection, crypto: &Crypto, actor: &Actor, division: &DivisionCode, s: &RunSettings) -> Result<QualityRunRow, ApiError> {
+/// Runs every rule over the households of `division` inside the scope and reconciles the
+/// ledger batch by batch.
+pub fn run(c: &mut DbConnection, scope: &Scope, crypto: &Crypto, actor: &Actor, division: &DivisionCode, s: &RunSettings) -> Result<QualityRunRow, ApiError> {
+    within(scope, division)?;
     let mut record = QualityRunRow {
         id: new_id(),
         division_code: division.to_string(),
@@ -285,8 +287,14 @@ fn problem_division(d: &DivisionCode) -> Box<dyn BoxableExpression<p::table, cra
     }
 }
 
-/// Problems of a division (the caller checked it is inside the scope).
-pub fn list(c: &mut DbConnection, division: &DivisionCode, f: &ProblemFilter) -> QueryResult<Vec<ProblemRow>> {
+/// The division, if it lies inside the caller's scope (404 otherwise); cadres have no ledger.
+fn within(scope: &Scope, division: &DivisionCode) -> Result<(), ApiError> {
+    if scope.cadre_user().is_none() && scope.covers(division) { Ok(()) } else { Err(ApiError::NotFound) }
+}
+
+/// Problems of a division inside the caller's scope.
+pub fn list(c: &mut DbConnection, scope: &Scope, division: &DivisionCode, f: &ProblemFilter) -> Result<Vec<ProblemRow>, ApiError> {
+    within(scope, division)?;
     let mut q = p::table.filter(problem_division(division)).into_boxed();
     if let Some(r) = &f.rule {
         q = q.filter(p::rule_id.eq(r.clone()));
@@ -300,27 +308,29 @@ pub fn list(c: &mut DbConnection, division: &DivisionCode, f: &ProblemFilter) ->
     if let Some(a) = &f.after {
         q = q.filter(p::id.gt(a.clone()));
     }
-    q.order(p::id.asc()).limit(f.limit).select(ProblemRow::as_select()).load(c)
+    Ok(q.order(p::id.asc()).limit(f.limit).select(ProblemRow::as_select()).load(c)?)
 }
 
 /// Counts by village and status.
-pub fn summary(c: &mut DbConnection, division: &DivisionCode) -> QueryResult<Vec<(String, String, String, i64)>> {
-    p::table
+pub fn summary(c: &mut DbConnection, scope: &Scope, division: &DivisionCode) -> Result<Vec<(String, String, String, i64)>, ApiError> {
+    within(scope, division)?;
+    Ok(p::table
         .filter(problem_division(division))
         .group_by((p::township_code, p::village_code, p::status))
         .select((p::township_code, p::village_code, p::status, diesel::dsl::count_star()))
         .order((p::township_code.asc(), p::village_code.asc()))
-        .load(c)
+        .load(c)?)
 }
 
-pub fn get(c: &mut DbConnection, division: &DivisionCode, id: &str) -> Result<ProblemRow, ApiError> {
+pub fn get(c: &mut DbConnection, scope: &Scope, division: &DivisionCode, id: &str) -> Result<ProblemRow, ApiError> {
+    within(scope, division)?;
     p::table.filter(p::id.eq(id)).filter(problem_division(division)).select(ProblemRow::as_select()).first(c).optional()?.ok_or(ApiError::NotFound)
 }
 
 /// Moves a problem along its lifecycle (409 for a skipped step), audited.
-pub fn change_status(c: &mut DbConnection, division: &DivisionCode, actor: &Actor, id: &str, expected: i64, status: &str, note: Option<String>) -> Result<ProblemRow, ApiError> {
+pub fn change_status(c: &mut DbConnection, scope: &Scope, division: &DivisionCode, actor: &Actor, id: &str, expected: i64, status: &str, note: Option<String>) -> Result<ProblemRow, ApiError> {
     write_tx(c, |c| {
-        let before = get(c, division, id)?;
+        let before = get(c, scope, division, id)?;
         if before.version != expected {
             return Err(ApiError::PreconditionFailed);
         }
