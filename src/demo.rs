@@ -138,9 +138,34 @@ pub fn load(db: &Db, crypto: &Crypto, per_village: u32) -> anyhow::Result<(usize
                     Err(e) => anyhow::bail!("{e}"),
                 }
             }
+            pair_village(c, &scope, crypto, &actor, &county, village)?;
         }
     }
     Ok((divisions, added))
+}
+
+/// One cadre 帮扶责任人 per demo village, paired with its helped (not ordinary) households that
+/// have no cadre yet; idempotent.
+fn pair_village(c: &mut DbConnection, scope: &Scope, crypto: &Crypto, actor: &Actor, county: &DivisionCode, village: &crate::db::models::DivisionRow) -> anyhow::Result<()> {
+    use crate::db::repo::assistance::{self, CadreInput, Created, PairingInput};
+    let err = |e: crate::error::ApiError| anyhow::anyhow!("{e}");
+    let name = format!("{}帮扶干部", village.name.trim_end_matches("村委会").trim_end_matches("居委会"));
+    let cadre = match assistance::list_cadres(c, county, Some(&name), None, 1)?.into_iter().next() {
+        Some(existing) => existing,
+        None => match assistance::create_cadre(c, county, crypto, actor, &CadreInput { name, work_unit: "子洲县乡村振兴局".into(), ..Default::default() }).map_err(err)? {
+            Created::New(r) | Created::Existing(r) => r,
+        },
+    };
+    let code = DivisionCode::parse(&village.code).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let filter = repo::households::ListFilter { division: Some(code), limit: 500, ..Default::default() };
+    let start = NaiveDate::from_ymd_opt(2026, 1, 15).unwrap_or_default();
+    for h in repo::households::list(c, scope, &filter)?.into_iter().filter(|h| h.category != Category::Ordinary.as_str()) {
+        if assistance::current_pairing(c, &h.id)?.is_none() {
+            let input = PairingInput { household_id: h.id.clone(), cadre_id: cadre.id.clone(), start_date: start, client_id: None };
+            assistance::create_pairing(c, scope, actor, &input, start.max(chrono::Utc::now().date_naive())).map_err(err)?;
+        }
+    }
+    Ok(())
 }
 
 /// Sequence numbers of bulk households start here, clear of the hand-sized demo (1..=per_village).

@@ -117,6 +117,13 @@ async fn loading_the_demo_twice_changes_nothing() {
     assert!(first >= 40, "{first} households");
     let (divisions, again) = fangpin::demo::load(&app.state.db, &app.state.crypto, 3).unwrap();
     assert_eq!((divisions, again), (0, 0));
-    let list: Value = app.admin().await.get("/households?limit=500").await.json().await.unwrap();
+    let admin = app.admin().await;
+    let list: Value = admin.get("/households?limit=500").await.json().await.unwrap();
     assert_eq!(list["items"].as_array().unwrap().len(), first);
+    // Every helped household has its village's cadre, once.
+    let helped = list["items"].as_array().unwrap().iter().filter(|h| h["category"] != "ordinary").count();
+    let pairings: Value = admin.get("/pairings?current=true&limit=500").await.json().await.unwrap();
+    assert_eq!(pairings["items"].as_array().unwrap().len(), helped);
+    let cadres: Value = admin.get("/cadres?limit=500").await.json().await.unwrap();
+    assert_eq!(cadres["items"].as_array().unwrap().len(), 15);
 }
