@@ -124,7 +124,10 @@ async fn the_ledger_exports_for_the_township_office() {
     assert!(rows[1][1].ends_with("村") || !rows[1][1].is_empty());
 
     let summary: Value = reviewer.get("/quality/summary").await.json().await.unwrap();
-    assert_eq!(summary.as_array().unwrap().len(), 2);
-    assert_eq!(summary[0]["counts"]["open"], 3);
+    assert_eq!(summary["villages"].as_array().unwrap().len(), 2);
+    assert_eq!((summary["villages"][0]["counts"]["open"].as_i64(), summary["villages"][0]["unsettled"].as_i64()), (Some(3), Some(3)));
+    assert_eq!(summary["townships"].as_array().unwrap().len(), 1);
+    assert_eq!((summary["townships"][0]["code"].as_str(), summary["townships"][0]["counts"]["open"].as_i64()), (Some(TOWNSHIP), Some(6)));
+    assert!(summary["townships"][0]["name"].as_str().is_some());
     assert_eq!(reviewer.get("/quality/problems?format=pdf").await.status(), 422);
 }

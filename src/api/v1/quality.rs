@@ -275,27 +275,59 @@ pub async fn problems(state: Data<AppState>, user: AuthUser, q: Query<ProblemQue
 
 #[derive(Serialize, ToSchema)]
 pub struct SummaryRow {
+    /// A village (in `villages`) or a township (in `townships`, the sum of its villages).
+    pub code: String,
+    pub name: Option<String>,
     pub township_code: String,
-    pub village_code: String,
     /// Problems by status.
-    pub counts: HashMap<String, i64>,
+    pub counts: std::collections::BTreeMap<String, i64>,
+    /// Open, verified or rectified.
+    pub unsettled: i64,
 }
 
-/// Problem counts per village and status.
-#[utoipa::path(tag = "quality", security(("bearer" = [])), params(DivisionQuery), responses((status = 200, body = Vec<SummaryRow>), (status = 404, body = Problem, content_type = "application/problem+json")))]
+#[derive(Serialize, ToSchema)]
+pub struct Summary {
+    pub townships: Vec<SummaryRow>,
+    pub villages: Vec<SummaryRow>,
+}
+
+fn add(rows: &mut Vec<SummaryRow>, code: &str, township: &str, status: &str, n: i64) {
+    let i = match rows.iter().position(|r| r.code == code) {
+        Some(i) => i,
+        None => {
+            rows.push(SummaryRow { code: code.to_owned(), name: None, township_code: township.to_owned(), counts: Default::default(), unsettled: 0 });
+            rows.len() - 1
+        }
+    };
+    *rows[i].counts.entry(status.to_owned()).or_default() += n;
+    if ["open", "verified", "rectified"].contains(&status) {
+        rows[i].unsettled += n;
+    }
+}
+
+/// Problem counts per village and per township, by status (the township office's daily view).
+#[utoipa::path(tag = "quality", security(("bearer" = [])), params(DivisionQuery), responses((status = 200, body = Summary), (status = 404, body = Problem, content_type = "application/problem+json")))]
 #[get("/quality/summary")]
 pub async fn summary(state: Data<AppState>, user: AuthUser, q: Query<DivisionQuery>) -> Result<HttpResponse, ApiError> {
     let division = ledger_division(&user, q.division.as_deref())?;
     let scope = user.scope();
-    let rows = state.db.run(move |c| repo::summary(c, &scope, &division)).await?;
-    let mut out: Vec<SummaryRow> = Vec::new();
-    for (township, village, status, n) in rows {
-        match out.last_mut().filter(|r| r.village_code == village) {
-            Some(r) => {
-                r.counts.insert(status, n);
-            }
-            None => out.push(SummaryRow { township_code: township, village_code: village, counts: HashMap::from([(status, n)]) }),
-        }
+    let (rows, names) = state
+        .db
+        .run(move |c| {
+            let rows = repo::summary(c, &scope, &division)?;
+            let mut codes: Vec<String> = rows.iter().flat_map(|r| [r.0.clone(), r.1.clone()]).collect();
+            codes.sort();
+            codes.dedup();
+            Ok((rows, crate::db::repo::divisions::names(c, &codes)?))
+        })
+        .await?;
+    let mut out = Summary { townships: Vec::new(), villages: Vec::new() };
+    for (township, village, status, n) in &rows {
+        add(&mut out.villages, village, township, status, *n);
+        add(&mut out.townships, township, township, status, *n);
+    }
+    for r in out.villages.iter_mut().chain(out.townships.iter_mut()) {
+        r.name = names.get(&r.code).cloned();
     }
     Ok(HttpResponse::Ok().json(out))
 }
