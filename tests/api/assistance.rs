@@ -85,7 +85,12 @@ async fn pairings_refuse_other_counties_bad_dates_repeats_and_the_wrong_roles() 
     assert_eq!(admin.patch(&url, end.clone(), Some("\"7\"")).await.status(), 412);
     let ended: Value = admin.patch(&url, end.clone(), Some("\"1\"")).await.json().await.unwrap();
     assert_eq!((ended["end_date"].as_str(), ended["current"].as_bool()), (Some("2026-05-01"), Some(false)));
-    assert_eq!(admin.patch(&url, end, Some("\"2\"")).await.status(), 409);
+    assert_eq!(admin.patch(&url, end.clone(), Some("\"2\"")).await.status(), 409);
+    // Scope before role: the formerly paired cadre sees it but may not change it; outside the
+    // county it is not found.
+    assert_eq!(cadre.patch(&url, end.clone(), Some("\"2\"")).await.status(), 403);
+    let far_admin = app.user("county_admin", "340323000000").await;
+    assert_eq!(far_admin.patch(&url, end, Some("\"2\"")).await.status(), 404);
     assert_eq!(cadre.get("/households").await.json::<Value>().await.unwrap()["items"].as_array().unwrap().len(), 0);
 }
 

@@ -356,6 +356,9 @@ pub struct EndPairingBody {
 #[patch("/pairings/{id}")]
 pub async fn end_pairing(state: Data<AppState>, req: HttpRequest, user: AuthUser, id: Path<String>, body: Json<EndPairingBody>) -> Result<HttpResponse, ApiError> {
     let id = path_id(&id)?;
+    // Outside the jurisdiction is 404 before any role check.
+    let (probe_scope, probe_id) = (user.scope(), id.clone());
+    state.db.run(move |c| repo::pairing_in_scope(c, &probe_scope, &probe_id)).await?;
     user.require(user.role.edits_households(), "end pairings")?;
     let expected = require_if_match(&req)?;
     let b = body.into_inner();

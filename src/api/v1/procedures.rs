@@ -674,6 +674,7 @@ pub async fn draw_spot_check(state: Data<AppState>, user: AuthUser, body: Json<S
 #[utoipa::path(tag = "procedures", security(("bearer" = [])), params(("id" = String, Path, description = "spot check id")), responses((status = 200, body = SpotCheckView), (status = 404, body = Problem, content_type = "application/problem+json")))]
 #[get("/spot-checks/{id}")]
 pub async fn get_spot_check(state: Data<AppState>, user: AuthUser, id: Path<String>) -> Result<HttpResponse, ApiError> {
+    user.require(user.role != Role::Cadre, "read spot checks")?;
     let (id, scope) = (path_id(&id)?, user.scope());
     let (check, items) = state.db.run(move |c| repo::spot_check(c, &scope, &id)).await?;
     Ok(HttpResponse::Ok().json(spot_view(&check, &items)))

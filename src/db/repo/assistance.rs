@@ -318,10 +318,17 @@ pub fn list_pairings(c: &mut DbConnection, scope: &Scope, f: &PairingFilter) -> 
     q.order(pairings::id.asc()).limit(f.limit).select((PairingRow::as_select(), CadreRow::as_select())).load(c)
 }
 
+/// A pairing whose household is in the scope, or 404.
+pub fn pairing_in_scope(c: &mut DbConnection, scope: &Scope, id: &str) -> Result<PairingRow, ApiError> {
+    let p: PairingRow = pairings::table.find(id).select(PairingRow::as_select()).first(c).optional()?.ok_or(ApiError::NotFound)?;
+    households::get(c, &scope.clone().for_reading(), &p.household_id)?;
+    Ok(p)
+}
+
 /// Ends a current pairing; the household leaves the cadre's phone.
 pub fn end_pairing(c: &mut DbConnection, scope: &Scope, actor: &Actor, id: &str, expected: i64, end: NaiveDate, reason: &str, today: NaiveDate) -> Result<(PairingRow, CadreRow), ApiError> {
     write_tx(c, |c| {
-        let p: PairingRow = pairings::table.find(id).select(PairingRow::as_select()).first(c).optional()?.ok_or(ApiError::NotFound)?;
+        let p = pairing_in_scope(c, scope, id)?;
         let household = households::get(c, scope, &p.household_id)?;
         if p.version != expected {
             return Err(ApiError::PreconditionFailed);
