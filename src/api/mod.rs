@@ -72,12 +72,34 @@ pub fn api_v1(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
 
 /// The generated OpenAPI document (also what `fangpin openapi` prints).
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    let (_, doc) = actix_web::App::new()
+    let (_, mut doc) = actix_web::App::new()
         .into_utoipa_app()
         .openapi(ApiDoc::openapi())
         .service(utoipa_actix_web::scope("/api/v1").configure(api_v1))
         .split_for_parts();
+    document_idempotency_keys(&mut doc);
     doc
+}
+
+/// Every authenticated POST accepts `Idempotency-Key` (the middleware in `idempotency.rs`):
+/// said once here for every such operation of the document.
+fn document_idempotency_keys(doc: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    for (path, item) in doc.paths.paths.iter_mut() {
+        let Some(op) = item.post.as_mut().filter(|_| !path.starts_with("/api/v1/auth/")) else { continue };
+        let header = ParameterBuilder::new()
+            .name("Idempotency-Key")
+            .parameter_in(ParameterIn::Header)
+            .required(utoipa::openapi::Required::False)
+            .description(Some(
+                "A key chosen by the phone (a UUID): a retry with the same key gets the first answer \
+                 (`Idempotency-Replayed: true`) instead of a second effect; kept 24 h per user.",
+            ))
+            .schema(Some(ObjectBuilder::new().schema_type(Type::String).max_length(Some(200))))
+            .build();
+        op.parameters.get_or_insert_with(Vec::new).push(header);
+    }
 }
 
 /// Extractor configuration: actix's own errors become problem documents too.
