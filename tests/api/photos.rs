@@ -14,12 +14,12 @@ fn now_beijing() -> chrono::DateTime<chrono::FixedOffset> {
     chrono::Utc::now().with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).unwrap())
 }
 
-fn meta(kind: &str) -> Value {
+pub(crate) fn meta(kind: &str) -> Value {
     json!({"kind": kind, "taken_at": now_beijing().to_rfc3339(), "client_id": uuid::Uuid::now_v7().to_string()})
 }
 
 /// A phone photo taken now at (lat, lon), seen as Beijing time in EXIF.
-fn phone_photo(seed: u32, gps: Option<(f64, f64)>) -> Vec<u8> {
+pub(crate) fn phone_photo(seed: u32, gps: Option<(f64, f64)>) -> Vec<u8> {
     let exif = Exif {
         datetime: Some(now_beijing().format("%Y:%m:%d %H:%M:%S").to_string()),
         offset: Some("+08:00".into()),
@@ -40,12 +40,12 @@ async fn upload_parts(api: &Api, path: &str, parts: Vec<(&str, Vec<u8>)>) -> req
     api.client.post(format!("{}{path}/photos", api.base)).bearer_auth(&api.token).multipart(form).send().await.unwrap()
 }
 
-async fn upload(api: &Api, path: &str, meta: &Value, file: Vec<u8>) -> reqwest::Response {
+pub(crate) async fn upload(api: &Api, path: &str, meta: &Value, file: Vec<u8>) -> reqwest::Response {
     upload_parts(api, path, vec![("meta", meta.to_string().into_bytes()), ("file", file)]).await
 }
 
 /// A household in VILLAGE with its home captured at (LAT, LON); returns its path.
-async fn located_household(app: &TestApp, n: u32) -> String {
+pub(crate) async fn located_household(app: &TestApp, n: u32) -> String {
     let admin = app.admin().await;
     let path = format!("/households/{}", app.household_in(VILLAGE, n).await["id"].as_str().unwrap());
     let capture = json!({"lat": LAT, "lon": LON, "accuracy_m": 5.0, "captured_at": chrono::Utc::now().to_rfc3339(), "source": "gps", "client_id": uuid::Uuid::now_v7().to_string()});

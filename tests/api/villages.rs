@@ -4,7 +4,7 @@ use serde_json::{Value, json};
 
 use crate::helpers::*;
 
-fn table(households: i64, lifted_out: i64) -> Value {
+pub(crate) fn table(households: i64, lifted_out: i64) -> Value {
     json!({
         "poverty_village": true, "lifted_year": 2019,
         "households": households,

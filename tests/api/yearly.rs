@@ -4,7 +4,7 @@ use serde_json::{Value, json};
 
 use crate::helpers::*;
 
-fn record(member_id: &str, wages: f64, months_away: i64) -> Value {
+pub(crate) fn record(member_id: &str, wages: f64, months_away: i64) -> Value {
     let ok = json!({"ok": true, "reason": null});
     json!({
         "income": {"wages": wages, "production": 3000.0, "production_costs": 1000.0, "property": 0.0, "transfers": 1200.0},
