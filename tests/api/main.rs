@@ -10,7 +10,7 @@ mod idempotency;
 mod imports;
 mod locations;
 mod members;
-mod outsiders;
+mod matrix;
 mod jpeg;
 mod ops;
 mod personal_data;

@@ -1,0 +1,273 @@
+//! The authorization matrix, over every operation of the OpenAPI document:
+//! - outside the jurisdiction: a county admin of another county (the highest role, so a 403
+//!   cannot hide a leak) calls each operation on records of 子洲县 and gets 404, or, for lists
+//!   and feeds of their own jurisdiction, nothing of 子洲县;
+//! - inside: each role (county admin, township reviewer, village officer, the paired cadre,
+//!   auditor) calls each operation on the same records, each on a fresh copy of them, and gets
+//!   through (`+`), 403 (`-`) or 404 (`0`) as the table says.
+//! An operation missing from the table fails the test, so a new endpoint must say here who may
+//! use it.
+
+use std::collections::BTreeSet;
+
+use serde_json::{Value, json};
+
+use crate::helpers::*;
+
+/// What an outsider must get.
+enum Expect {
+    /// 404.
+    Hidden,
+    /// 403: a grant outside one's own jurisdiction (division codes are public; no record shown).
+    Refused,
+    /// 2xx, and the body never mentions any of the inside ids.
+    Nothing,
+    /// Needs no jurisdiction (login, own account, the rule list): checked elsewhere.
+    NotScoped,
+}
+
+struct Inside {
+    household: String,
+    member: String,
+    location: String,
+    photo: String,
+    cadre: String,
+    pairing: String,
+    team: String,
+    natural: String,
+    case: String,
+    exclusion: String,
+    problem: String,
+    spot_check: String,
+    user: String,
+    /// The phone account of the cadre paired with the household.
+    cadre_api: Api,
+}
+
+impl Inside {
+    fn ids(&self) -> Vec<&str> {
+        vec![&self.household, &self.member, &self.location, &self.photo, &self.cadre, &self.pairing, &self.team, &self.natural, &self.case, &self.exclusion, &self.problem, &self.spot_check, &self.user]
+    }
+}
+
+fn natural_record() -> Value {
+    json!({"group_leader": null, "households": 1, "population": 3, "production_conditions": null, "living_conditions": null,
+        "infrastructure": {"hardened_road": true, "safe_drinking_water": true, "tap_water_pct": null, "grid_electricity": true, "broadband": false}})
+}
+
+async fn created(res: reqwest::Response) -> Value {
+    let status = res.status();
+    let body: Value = res.json().await.unwrap();
+    assert!(status.is_success(), "{status}: {body}");
+    body
+}
+
+fn id(v: &Value) -> String {
+    v["id"].as_str().unwrap().to_owned()
+}
+
+/// One of everything in 子洲县.
+async fn inside(app: &TestApp) -> Inside {
+    let admin = app.admin().await;
+    let path = crate::photos::located_household(app, 1).await;
+    let household = path.trim_start_matches("/households/").to_owned();
+    let h: Value = admin.get(&path).await.json().await.unwrap();
+    let member = h["members"][0]["id"].as_str().unwrap().to_owned();
+    let location = h["home"]["location_id"].as_str().unwrap().to_owned();
+    let photo = id(&created(crate::photos::upload(&admin, &path, &crate::photos::meta("door_with_cadre"), crate::photos::phone_photo(1, Some((37.6106, 110.0357)))).await).await);
+    let res = admin.request(reqwest::Method::PUT, &format!("{path}/years/2025"), Some(crate::yearly::record(&member, 3000.0, 2)), None).await;
+    created(res).await;
+    let (cadre_api, cadre) = app.cadre("刘帮扶").await;
+    let pairing = id(&app.pair(&cadre, &household, "2026-01-15").await);
+    let team = id(&created(admin.post("/work-teams", json!({"village_code": VILLAGE, "name": "工作队", "member_ids": [cadre], "term_start": "2025-01-01"})).await).await);
+    let natural = id(&created(admin.post(&format!("/villages/{VILLAGE}/natural-villages"), json!({"name": "一组"})).await).await);
+    created(admin.request(reqwest::Method::PUT, &format!("/villages/{VILLAGE}/years/2025"), Some(crate::villages::table(1, 1)), None).await).await;
+    created(admin.request(reqwest::Method::PUT, &format!("/natural-villages/{natural}/years/2025"), Some(natural_record()), None).await).await;
+    let case = id(&created(admin.post("/cases", json!({"household_id": household, "kind": "exit", "reason": "收入稳定"})).await).await);
+    let exclusion = id(&created(admin.post(&format!("{path}/exclusions"), json!({"condition": "runs_business", "evidence": "营业执照", "recorded_on": "2026-01-01"})).await).await);
+    created(admin.post(&format!("/quality/runs?division={VILLAGE}"), json!({})).await).await;
+    let problems: Value = admin.get(&format!("/quality/problems?division={VILLAGE}")).await.json().await.unwrap();
+    let problem = id(&problems["items"][0]);
+    let spot_check = id(&created(admin.post("/spot-checks", json!({"division": TOWNSHIP, "townships": 1, "villages_per_township": 1, "households_per_village": 1, "seed": 1})).await).await);
+    created(admin.post(&format!("{path}/measures"), json!({"kind": "employment", "title": "公益岗位", "start_date": "2026-02-01"})).await).await;
+    let user = app.user("village_officer", VILLAGE).await.user_id;
+    Inside { household, member, location, photo, cadre, pairing, team, natural, case, exclusion, problem, spot_check, user, cadre_api }
+}
+
+/// (method, OpenAPI template, concrete path, body, outsider expectation, roles inside)
+type Row = (&'static str, &'static str, String, Value, Expect, &'static str);
+
+fn table(i: &Inside) -> Vec<Row> {
+    let h = format!("/households/{}", i.household);
+    let any = json!({});
+    use Expect::*;
+    // (method, template of the OpenAPI document, concrete path, body, outsider, roles inside:
+    // A county admin, T township reviewer, V village officer, C the paired cadre, U auditor)
+    vec![
+        ("POST", "/api/v1/auth/login", String::new(), any.clone(), NotScoped, ""),
+        ("POST", "/api/v1/auth/logout", String::new(), any.clone(), NotScoped, ""),
+        ("POST", "/api/v1/auth/refresh", String::new(), any.clone(), NotScoped, ""),
+        ("GET", "/api/v1/me", String::new(), any.clone(), NotScoped, ""),
+        ("PUT", "/api/v1/me/password", String::new(), any.clone(), NotScoped, ""),
+        ("GET", "/api/v1/quality/rules", String::new(), any.clone(), NotScoped, ""),
+        ("POST", "/api/v1/imports", String::new(), any.clone(), NotScoped, ""), // rows outside are refused: tests/api/imports.rs
+        ("GET", "/api/v1/cadres", "/cadres".into(), any.clone(), Nothing, "A+ T+ V+ C+ U+"),
+        ("POST", "/api/v1/cadres", String::new(), any.clone(), NotScoped, ""), // creates in the caller's own county
+        ("GET", "/api/v1/cadres/{id}", format!("/cadres/{}", i.cadre), any.clone(), Hidden, "A+ T+ V+ C+ U+"),
+        ("PATCH", "/api/v1/cadres/{id}", format!("/cadres/{}", i.cadre), json!({"name": "x"}), Hidden, "A+ T+ V+ C- U-"),
+        ("GET", "/api/v1/cases", format!("/cases?division={VILLAGE}"), any.clone(), Hidden, "A+ T+ V+ C+ U+"),
+        ("POST", "/api/v1/cases", "/cases".into(), json!({"household_id": i.household, "kind": "exit", "reason": "x"}), Hidden, "A+ T+ V+ C- U-"),
+        ("GET", "/api/v1/cases/{id}", format!("/cases/{}", i.case), any.clone(), Hidden, "A+ T+ V+ C+ U+"),
+        ("POST", "/api/v1/cases/{id}/steps", format!("/cases/{}/steps", i.case), json!({"step": "village_evaluation", "outcome": "approved", "date": "2026-01-01"}), Hidden, "A+ T+ V+ C- U-"),
+        ("GET", "/api/v1/coverage", format!("/coverage?division={VILLAGE}"), any.clone(), Hidden, "A+ T+ V+ C+ U+"),
+        ("GET", "/api/v1/coverage/missing", format!("/coverage/missing?division={VILLAGE}"), any.clone(), Hidden, "A+ T+ V+ C+ U+"),
+        ("GET", "/api/v1/divisions/{code}", format!("/divisions/{VILLAGE}"), any.clone(), Hidden, "A+ T+ V+ C+ U+"),
+        ("GET", "/api/v1/divisions/{code}/children", format!("/divisions/{TOWNSHIP}/children"), any.clone(), Hidden, "A+ T+ V+ C+ U+"),
+        ("POST", "/api/v1/divisions/{code}/merge", format!("/divisions/{VILLAGE_2}/merge"), json!({"into": VILLAGE}), Hidden, "A+ T- V0 C0 U-"),
+        ("GET", "/api/v1/households", format!("/households?division={VILLAGE}"), any.clone(), Hidden, "A+ T+ V+ C+ U+"),
+        ("POST", "/api/v1/households", "/households".into(), household_body(VILLAGE, &[(90, "head")]), Hidden, "A+ T+ V+ C- U-"),
+        ("GET", "/api/v1/households.geojson", format!("/households.geojson?division={VILLAGE}"), any.clone(), Hidden, "A+ T+ V+ C+ U+"),
+        ("GET", "/api/v1/households/{id}", h.clone(), any.clone(), Hidden, "A+ T+ V+ C+ U+"),
+        ("PATCH", "/api/v1/households/{id}", h.clone(), json!({"address": "x"}), Hidden, "A+ T+ V+ C- U-"),
+        ("GET", "/api/v1/households/{id}/exclusions", format!("{h}/exclusions"), any.clone(), Hidden, "A+ T+ V+ C+ U+"),
+        ("POST", "/api/v1/households/{id}/exclusions", format!("{h}/exclusions"), json!({"condition": "runs_business", "evidence": "x", "recorded_on": "2026-01-01"}), Hidden, "A+ T+ V+ C- U-"),
+        ("PATCH", "/api/v1/households/{id}/exclusions/{exclusion_id}", format!("{h}/exclusions/{}", i.exclusion), json!({"action": "lift", "reason": "x"}), Hidden, "A+ T+ V+ C- U-"),
+        ("GET", "/api/v1/households/{id}/history", format!("{h}/history"), any.clone(), Hidden, "A+ T+ V+ C+ U+"),
+        ("GET", "/api/v1/households/{id}/locations", format!("{h}/locations"), any.clone(), Hidden, "A+ T+ V+ C+ U+"),
+        ("POST", "/api/v1/households/{id}/locations", format!("{h}/locations"), json!({"lat": 37.6, "lon": 110.0, "accuracy_m": 5.0, "captured_at": chrono::Utc::now().to_rfc3339(), "source": "gps", "client_id": uuid::Uuid::now_v7()}), Hidden, "A+ T+ V+ C+ U-"),
+        ("POST", "/api/v1/households/{id}/locations/{loc}/confirm", format!("{h}/locations/{}/confirm", i.location), any.clone(), Hidden, "A+ T+ V+ C- U-"),
+        ("POST", "/api/v1/households/{id}/locations/{loc}/reject", format!("{h}/locations/{}/reject", i.location), any.clone(), Hidden, "A+ T+ V+ C- U-"),
+        ("GET", "/api/v1/households/{id}/measures", format!("{h}/measures"), any.clone(), Hidden, "A+ T+ V+ C+ U+"),
+        ("POST", "/api/v1/households/{id}/measures", format!("{h}/measures"), json!({"kind": "employment", "title": "x", "start_date": "2026-01-01"}), Hidden, "A+ T+ V+ C+ U-"),
+        ("POST", "/api/v1/households/{id}/members", format!("{h}/members"), json!({"name": "李秀英", "id_number": id_number(91), "relation": "spouse"}), Hidden, "A+ T+ V+ C- U-"),
+        ("PATCH", "/api/v1/households/{id}/members/{member_id}", format!("{h}/members/{}", i.member), json!({"name": "王"}), Hidden, "A+ T+ V+ C- U-"),
+        ("GET", "/api/v1/households/{id}/photos", format!("{h}/photos"), any.clone(), Hidden, "A+ T+ V+ C+ U+"),
+        ("POST", "/api/v1/households/{id}/photos", format!("{h}/photos"), any.clone(), Hidden, "A+ T+ V+ C+ U-"),
+        ("GET", "/api/v1/households/{id}/years/{year}", format!("{h}/years/2025"), any.clone(), Hidden, "A+ T+ V+ C+ U+"),
+        ("PUT", "/api/v1/households/{id}/years/{year}", format!("{h}/years/2025"), crate::yearly::record(&i.member, 1.0, 1), Hidden, "A+ T+ V+ C+ U-"),
+        ("GET", "/api/v1/households/{id}/years/{year}/comparison", format!("{h}/years/2025/comparison"), any.clone(), Hidden, "A+ T+ V+ C+ U+"),
+        ("GET", "/api/v1/natural-villages/{id}/years/{year}", format!("/natural-villages/{}/years/2025", i.natural), any.clone(), Hidden, "A+ T+ V+ C+ U+"),
+        ("PUT", "/api/v1/natural-villages/{id}/years/{year}", format!("/natural-villages/{}/years/2025", i.natural), natural_record(), Hidden, "A+ T+ V+ C- U-"),
+        ("GET", "/api/v1/pairings", format!("/pairings?household_id={}", i.household), any.clone(), Nothing, "A+ T+ V+ C+ U+"),
+        ("POST", "/api/v1/pairings", "/pairings".into(), json!({"cadre_id": i.cadre, "household_id": i.household, "start_date": "2026-02-01"}), Hidden, "A+ T+ V+ C- U-"),
+        ("PATCH", "/api/v1/pairings/{id}", format!("/pairings/{}", i.pairing), json!({"end_date": "2026-02-01", "end_reason": "x"}), Hidden, "A+ T+ V+ C- U-"),
+        ("GET", "/api/v1/photo-checks", format!("/photo-checks?division={VILLAGE}&status=ok"), any.clone(), Hidden, "A+ T+ V+ C+ U+"),
+        ("GET", "/api/v1/photos/{id}", format!("/photos/{}", i.photo), any.clone(), Hidden, "A+ T+ V+ C+ U+"),
+        ("GET", "/api/v1/photos/{id}/content", format!("/photos/{}/content", i.photo), any.clone(), Hidden, "A+ T+ V+ C+ U+"),
+        ("GET", "/api/v1/photos/{id}/thumbnail", format!("/photos/{}/thumbnail", i.photo), any.clone(), Hidden, "A+ T+ V+ C+ U+"),
+        ("POST", "/api/v1/photos/{id}/review", format!("/photos/{}/review", i.photo), json!({"decision": "accepted", "reason": "x"}), Hidden, "A+ T+ V- C- U-"),
+        ("GET", "/api/v1/quality/problems", format!("/quality/problems?division={VILLAGE}"), any.clone(), Hidden, "A+ T+ V+ C- U+"),
+        ("PATCH", "/api/v1/quality/problems/{id}", format!("/quality/problems/{}", i.problem), json!({"status": "verified"}), Hidden, "A+ T+ V+ C- U-"),
+        ("POST", "/api/v1/quality/runs", format!("/quality/runs?division={VILLAGE}"), any.clone(), Hidden, "A+ T+ V+ C- U-"),
+        ("GET", "/api/v1/quality/summary", format!("/quality/summary?division={VILLAGE}"), any.clone(), Hidden, "A+ T+ V+ C- U+"),
+        ("POST", "/api/v1/spot-checks", "/spot-checks".into(), json!({"division": TOWNSHIP, "townships": 1, "villages_per_township": 1, "households_per_village": 1}), Hidden, "A+ T+ V- C- U+"),
+        ("GET", "/api/v1/spot-checks/{id}", format!("/spot-checks/{}", i.spot_check), any.clone(), Hidden, "A+ T+ V0 C- U+"),
+        ("PUT", "/api/v1/spot-checks/{id}", format!("/spot-checks/{}", i.spot_check), json!({"results": []}), Hidden, "A+ T+ V- C- U+"),
+        ("GET", "/api/v1/sync", "/sync".into(), any.clone(), Nothing, "A+ T+ V+ C+ U+"),
+        ("GET", "/api/v1/users", "/users".into(), any.clone(), Nothing, "A+ T+ V- C- U-"),
+        ("POST", "/api/v1/users", "/users".into(), json!({"username": "intruder", "password": "Strong-pass-9", "display_name": "x", "role": "village_officer", "jurisdiction": VILLAGE}), Refused, "A+ T+ V- C- U-"),
+        ("GET", "/api/v1/users/{id}", format!("/users/{}", i.user), any.clone(), Hidden, "A+ T+ V- C- U-"),
+        ("PATCH", "/api/v1/users/{id}", format!("/users/{}", i.user), json!({"disabled": true}), Hidden, "A+ T+ V- C- U-"),
+        ("GET", "/api/v1/villages/{code}", format!("/villages/{VILLAGE}"), any.clone(), Hidden, "A+ T+ V+ C+ U+"),
+        ("GET", "/api/v1/villages/{code}/natural-villages", format!("/villages/{VILLAGE}/natural-villages"), any.clone(), Hidden, "A+ T+ V+ C+ U+"),
+        ("POST", "/api/v1/villages/{code}/natural-villages", format!("/villages/{VILLAGE}/natural-villages"), json!({"name": "二组"}), Hidden, "A+ T+ V+ C- U-"),
+        ("GET", "/api/v1/villages/{code}/years/{year}", format!("/villages/{VILLAGE}/years/2025"), any.clone(), Hidden, "A+ T+ V+ C+ U+"),
+        ("PUT", "/api/v1/villages/{code}/years/{year}", format!("/villages/{VILLAGE}/years/2025"), crate::villages::table(1, 1), Hidden, "A+ T+ V+ C- U-"),
+        ("GET", "/api/v1/work-teams", format!("/work-teams?division={VILLAGE}"), any.clone(), Hidden, "A+ T+ V+ C+ U+"),
+        ("POST", "/api/v1/work-teams", "/work-teams".into(), json!({"village_code": VILLAGE, "name": "x", "term_start": "2026-01-01"}), Hidden, "A+ T+ V+ C- U-"),
+        ("PATCH", "/api/v1/work-teams/{id}", format!("/work-teams/{}", i.team), json!({"name": "x"}), Hidden, "A+ T+ V+ C- U-"),
+        // Last: it removes the member that other rows name.
+        ("DELETE", "/api/v1/households/{id}/members/{member_id}", format!("{h}/members/{}?reason=death", i.member), any.clone(), Hidden, "A+ T+ V+ C- U-"),
+    ]
+
+}
+
+/// Every operation of the document is in the table, and nothing else.
+fn check_complete(table: &[Row]) {
+    let doc = serde_json::to_value(fangpin::api::openapi()).unwrap();
+    let mut documented = BTreeSet::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for method in ["get", "post", "put", "patch", "delete"] {
+            if item.get(method).is_some() {
+                documented.insert(format!("{} {path}", method.to_uppercase()));
+            }
+        }
+    }
+    let listed: BTreeSet<String> = table.iter().map(|(m, t, ..)| format!("{m} {t}")).collect();
+    let missing: Vec<&String> = documented.difference(&listed).collect();
+    assert!(missing.is_empty(), "operations missing from the matrix: {missing:?}");
+    let extra: Vec<&String> = listed.difference(&documented).collect();
+    assert!(extra.is_empty(), "entries for operations that do not exist: {extra:?}");
+}
+
+async fn call(api: &Api, method: &str, path: &str, body: &Value) -> (u16, String) {
+    let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+    let body = if method == reqwest::Method::GET || method == reqwest::Method::DELETE { None } else { Some(body.clone()) };
+    let res = api.request(method, path, body, Some("\"1\"")).await;
+    (res.status().as_u16(), res.text().await.unwrap())
+}
+
+#[actix_web::test]
+async fn an_outsider_finds_nothing_of_another_county_on_any_operation() {
+    let app = spawn_app().await;
+    let i = inside(&app).await;
+    let outsider = app.user("county_admin", "340323000000").await;
+    let table = table(&i);
+    check_complete(&table);
+    let inside_ids = i.ids();
+    for (method, template, path, body, expect, _) in &table {
+        if matches!(expect, Expect::NotScoped) {
+            continue;
+        }
+        let (status, text) = call(&outsider, method, path, body).await;
+        match expect {
+            Expect::Hidden => assert_eq!(status, 404, "{method} {template}: {text}"),
+            Expect::Refused => assert_eq!(status, 403, "{method} {template}: {text}"),
+            Expect::Nothing => {
+                assert!((200..300).contains(&status), "{method} {template}: {status} {text}");
+                for id in &inside_ids {
+                    assert!(!text.contains(*id), "{method} {template} shows {id}: {text}");
+                }
+            }
+            Expect::NotScoped => {}
+        }
+    }
+    // And nothing was changed by the attempts.
+    let admin = app.admin().await;
+    let hh: Value = admin.get(&format!("/households/{}", i.household)).await.json().await.unwrap();
+    assert_eq!((hh["version"].as_i64(), hh["members"].as_array().unwrap().len()), (Some(2), 1));
+}
+
+#[actix_web::test]
+async fn each_role_may_do_what_the_matrix_says_inside_its_jurisdiction() {
+    let mut failures = Vec::new();
+    for role in ['A', 'T', 'V', 'C', 'U'] {
+        // A fresh county per role: the allowed writes of one role do not disturb the next.
+        let app = spawn_app().await;
+        let i = inside(&app).await;
+        let api = match role {
+            'A' => app.admin().await,
+            'T' => app.user("township_reviewer", TOWNSHIP).await,
+            'V' => app.user("village_officer", VILLAGE).await,
+            'C' => i.cadre_api.clone(),
+            _ => app.user("auditor", COUNTY).await,
+        };
+        for (method, template, path, body, _, roles) in table(&i) {
+            if roles.is_empty() {
+                continue;
+            }
+            let expected = roles.split(' ').find(|r| r.starts_with(role)).and_then(|r| r.chars().nth(1)).unwrap();
+            let (status, text) = call(&api, method, &path, &body).await;
+            let got = match status {
+                403 => '-',
+                404 => '0',
+                401 => '?',
+                _ => '+',
+            };
+            if got != expected {
+                failures.push(format!("{role} {method} {template}: expected {expected}, got {status} {}", text.chars().take(160).collect::<String>()));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{} mismatches:\n{}", failures.len(), failures.join("\n"));
+}
