@@ -9,6 +9,7 @@ mod households;
 mod idempotency;
 mod imports;
 mod locations;
+mod lost_updates;
 mod members;
 mod matrix;
 mod jpeg;
