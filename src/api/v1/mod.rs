@@ -8,6 +8,7 @@ pub mod imports;
 pub mod locations;
 pub mod photos;
 pub mod procedures;
+pub mod spot_checks;
 pub mod quality;
 pub mod sync;
 pub mod users;
