@@ -4,7 +4,7 @@
 //! reused for another path is refused (422), a retry while the first is still running gets 409.
 //! Answers of 5xx, 401 and 429 are not kept (worth retrying); others are kept 24 hours.
 
-use actix_web::body::{BoxBody, MessageBody, to_bytes_limited};
+use actix_web::body::{BoxBody, MessageBody, to_bytes};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{CONTENT_TYPE, ETAG, HeaderName, HeaderValue, LOCATION};
 use actix_web::http::{Method, StatusCode};
@@ -93,17 +93,17 @@ pub async fn middleware(req: ServiceRequest, next: Next<impl MessageBody + 'stat
     }
     let (http_req, response) = res.into_parts();
     let (head, body) = response.into_parts();
-    let Ok(bytes) = to_bytes_limited(body, MAX_BODY).await else {
+    // Handlers answer from memory, so reading the body whole costs nothing more; a body that
+    // cannot be read is that handler's failure, worth a retry.
+    let Ok(bytes) = to_bytes(body).await else {
         release(state, user, key).await;
-        return Ok(ServiceResponse::new(http_req, HttpResponse::build(StatusCode::INTERNAL_SERVER_ERROR).finish()));
+        return Ok(ServiceResponse::new(http_req, HttpResponse::InternalServerError().finish()));
     };
-    let bytes = match bytes {
-        Ok(b) => b,
-        Err(_) => {
-            release(state, user, key).await;
-            return Ok(ServiceResponse::new(http_req, HttpResponse::InternalServerError().finish()));
-        }
-    };
+    if bytes.len() > MAX_BODY {
+        // Answered, not kept (an error-report workbook, say): a retry runs again.
+        release(state, user, key).await;
+        return Ok(ServiceResponse::new(http_req, head.set_body(bytes).map_into_boxed_body()));
+    }
     let kept: Vec<(String, String)> = KEPT_HEADERS
         .iter()
         .filter_map(|n| head.headers().get(n).and_then(|v| v.to_str().ok()).map(|v| (n.to_string(), v.to_owned())))
