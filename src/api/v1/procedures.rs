@@ -146,15 +146,20 @@ pub async fn list_cases(state: Data<AppState>, user: AuthUser, q: Query<CaseQuer
     let overdue_before = q.overdue.filter(|o| *o).map(|_| state.today() - chrono::Duration::days(state.settings.case_overdue_days));
     let f = CaseFilter { division, open: q.open, waiting_since_before: overdue_before, kind, after: cursor::decode(q.cursor.as_deref())?, limit: cursor::limit(q.limit) };
     let limit = f.limit;
-    let rows = state
+    let (rows, steps) = state
         .db
         .run(move |c| {
             let rows = repo::list(c, &scope, &f)?;
-            rows.into_iter().map(|r| Ok((repo::steps_of(c, &r.id)?, r))).collect::<Result<Vec<_>, ApiError>>()
+            let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+            Ok((rows, repo::steps_of_cases(c, &ids)?))
         })
         .await?;
-    let next_cursor = if rows.len() as i64 == limit { rows.last().map(|(_, r)| cursor::encode(&r.id)) } else { None };
-    Ok(HttpResponse::Ok().json(CasePage { items: rows.iter().map(|(s, r)| case_view(r, s)).collect(), next_cursor }))
+    let next_cursor = cursor::next(&rows, limit, |r| &r.id);
+    let items = rows
+        .iter()
+        .map(|r| case_view(r, &steps.iter().filter(|s| s.case_id == r.id).cloned().collect::<Vec<_>>()))
+        .collect();
+    Ok(HttpResponse::Ok().json(CasePage { items, next_cursor }))
 }
 
 #[derive(Deserialize, ToSchema)]

@@ -178,7 +178,6 @@ pub async fn problems(state: Data<AppState>, user: AuthUser, q: Query<ProblemQue
     let today = state.today();
     let scope = user.scope();
     let f = ProblemFilter {
-        division: None,
         rule: q.rule,
         status: q.status,
         overdue_on: q.overdue.filter(|o| *o).map(|_| today),

@@ -11,11 +11,14 @@ use chrono::Datelike;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use std::collections::HashMap;
+
 use super::assistance::PairingView;
 use super::households::HouseholdView;
 use super::yearly::YearView;
 use crate::auth::AuthUser;
 use crate::crypto::Crypto;
+use crate::db::models::{CadreRow, MemberRow, PairingRow, YearlyRow};
 use crate::db::read_snapshot;
 use crate::db::repo::sync::{Change, Position, feed};
 use crate::db::repo::{assistance, households, yearly};
@@ -111,6 +114,13 @@ pub async fn sync(state: Data<AppState>, user: AuthUser, q: Query<SyncQuery>) ->
             })
         })
         .await?;
+    // Each household's members, record and pairing, found once per page (not by scanning).
+    let mut members_of: HashMap<&str, Vec<MemberRow>> = HashMap::new();
+    for m in &members {
+        members_of.entry(m.household_id.as_str()).or_default().push(m.clone());
+    }
+    let records: HashMap<&str, &YearlyRow> = records.iter().map(|r| (r.household_id.as_str(), r)).collect();
+    let pairings: HashMap<&str, &(PairingRow, CadreRow)> = pairings.iter().map(|p| (p.0.household_id.as_str(), p)).collect();
     let full = user.role.sees_personal_data();
     let actor = user.actor();
     let mut items = Vec::new();
@@ -118,9 +128,9 @@ pub async fn sync(state: Data<AppState>, user: AuthUser, q: Query<SyncQuery>) ->
     for ch in &page.changes {
         match ch {
             Change::Upsert(h) => {
-                let mut household = HouseholdView::build(h, &members, &state.crypto, full);
-                household.pairing = pairings.iter().find(|(p, _)| p.household_id == h.id).map(|(p, c)| PairingView::build(p, c));
-                let year_record = records.iter().find(|r| r.household_id == h.id).map(|r| super::yearly::view(&state, &h.county_code, stat_year, r)).transpose()?;
+                let mut household = HouseholdView::build(h, members_of.get(h.id.as_str()).map(Vec::as_slice).unwrap_or_default(), &state.crypto, full);
+                household.pairing = pairings.get(h.id.as_str()).map(|(p, c)| PairingView::build(p, c));
+                let year_record = records.get(h.id.as_str()).map(|r| super::yearly::view(&state, &h.county_code, stat_year, r)).transpose()?;
                 if full {
                     state.read_log.record(&actor, &h.id);
                 }

@@ -103,6 +103,11 @@ pub fn steps_of(c: &mut DbConnection, case_id: &str) -> QueryResult<Vec<CaseStep
     case_steps::table.filter(case_steps::case_id.eq(case_id)).order((case_steps::entered_at.asc(), case_steps::id.asc())).select(CaseStepRow::as_select()).load(c)
 }
 
+/// Steps of several cases in one query (case lists).
+pub fn steps_of_cases(c: &mut DbConnection, case_ids: &[String]) -> QueryResult<Vec<CaseStepRow>> {
+    case_steps::table.filter(case_steps::case_id.eq_any(case_ids)).order((case_steps::entered_at.asc(), case_steps::id.asc())).select(CaseStepRow::as_select()).load(c)
+}
+
 #[derive(Debug, Default, Clone)]
 pub struct CaseFilter {
     pub division: Option<DivisionCode>,

@@ -78,14 +78,19 @@ fn facts(c: &mut DbConnection, crypto: &Crypto, rows: &[HouseholdRow], year: i32
     for mr in &members {
         by_household.entry(mr.household_id.as_str()).or_default().push(mr);
     }
+    let records: HashMap<&str, &crate::db::models::YearlyRow> = records.iter().map(|y| (y.household_id.as_str(), y)).collect();
+    let mut shots_of: HashMap<&str, Vec<(&str, &str)>> = HashMap::new();
+    for (household, kind, status) in &shots {
+        shots_of.entry(household.as_str()).or_default().push((kind.as_str(), status.as_str()));
+    }
     Ok(rows
         .iter()
         .map(|r| {
             let members = by_household.get(r.id.as_str()).map(Vec::as_slice).unwrap_or_default();
-            let year = records.iter().find(|y| y.household_id == r.id).and_then(|y| serde_json::from_str::<YearRecord>(&y.record_json).ok().map(|rec| (rec, y.per_capita_net_income)));
-            let mine: Vec<&(String, String, String)> = shots.iter().filter(|s| s.0 == r.id).collect();
-            let kinds: HashSet<&str> = mine.iter().filter(|s| s.2 != "rejected").map(|s| s.1.as_str()).collect();
-            let flagged = mine.iter().filter(|s| s.2 == "flagged").count();
+            let year = records.get(r.id.as_str()).and_then(|y| serde_json::from_str::<YearRecord>(&y.record_json).ok().map(|rec| (rec, y.per_capita_net_income)));
+            let mine = shots_of.get(r.id.as_str()).map(Vec::as_slice).unwrap_or_default();
+            let kinds: HashSet<&str> = mine.iter().filter(|s| s.1 != "rejected").map(|s| s.0).collect();
+            let flagged = mine.iter().filter(|s| s.1 == "flagged").count();
             let f = HouseholdFacts {
                 id: r.id.clone(),
                 category: Category::parse(&r.category).unwrap_or(Category::Ordinary),
@@ -269,7 +274,6 @@ fn reconcile(c: &mut DbConnection, run_id: &str, hits: &[(&HouseholdRow, Vec<Hit
 
 #[derive(Debug, Default, Clone)]
 pub struct ProblemFilter {
-    pub division: Option<DivisionCode>,
     pub rule: Option<String>,
     pub status: Option<String>,
     pub overdue_on: Option<NaiveDate>,
