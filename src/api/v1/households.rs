@@ -298,25 +298,35 @@ fn parse_create(b: CreateHouseholdBody, today: chrono::NaiveDate) -> Result<NewH
     Ok(NewHousehold { village, number, address, category, members: parsed, client_id })
 }
 
+/// A household row with what its full record shows: every member (removed ones too) and the
+/// current pairing.
+type Full = (HouseholdRow, Vec<MemberRow>, Option<(crate::db::models::PairingRow, crate::db::models::CadreRow)>);
+
+fn with_parts(c: &mut crate::db::DbConnection, h: HouseholdRow) -> Result<Full, ApiError> {
+    let members = repo::members_of(c, std::slice::from_ref(&h.id), true)?;
+    let pairing = crate::db::repo::assistance::current_pairings(c, std::slice::from_ref(&h.id))?.into_iter().next();
+    Ok((h, members, pairing))
+}
+
+fn full_view(state: &AppState, user: &AuthUser, (h, members, pairing): Full) -> HouseholdView {
+    let mut view = HouseholdView::build(&h, &members, &state.crypto, user.role.sees_personal_data());
+    view.pairing = pairing.map(|(p, cd)| super::assistance::PairingView::build(&p, &cd));
+    view
+}
+
 async fn load_full(state: &AppState, user: &AuthUser, id: String, log_read: bool) -> Result<HouseholdView, ApiError> {
     let scope = user.read_scope();
-    let actor = user.actor();
-    let full = user.role.sees_personal_data();
-    let (h, members, pairing) = state
+    let full = state
         .db
         .run(move |c| {
             let h = repo::find(c, &scope, &id)?.ok_or(ApiError::NotFound)?;
-            let members = repo::members_of(c, std::slice::from_ref(&h.id), true)?;
-            let pairing = crate::db::repo::assistance::current_pairings(c, std::slice::from_ref(&h.id))?.into_iter().next();
-            Ok((h, members, pairing))
+            with_parts(c, h)
         })
         .await?;
-    if full && log_read {
-        state.read_log.record(&actor, &h.id);
+    if log_read && user.role.sees_personal_data() {
+        state.read_log.record(&user.actor(), &full.0.id);
     }
-    let mut view = HouseholdView::build(&h, &members, &state.crypto, full);
-    view.pairing = pairing.map(|(p, cd)| super::assistance::PairingView::build(&p, &cd));
-    Ok(view)
+    Ok(full_view(state, user, full))
 }
 
 /// Register a household with its members in one step (village officer and above).
@@ -422,7 +432,7 @@ pub async fn update(state: Data<AppState>, req: HttpRequest, user: AuthUser, id:
     }
     write_household(&state, &req, &user, id, IfMatchRule::Required, StatusCode::OK, move |c, scope, _, actor, expected, id| {
         let changes = HouseholdChanges { number, address, head, natural_village, former_village };
-        repo::update(c, scope, actor, id, expected.unwrap_or_default(), &changes).map(|_| ())
+        repo::update(c, scope, actor, id, expected.unwrap_or_default(), &changes)
     })
     .await
 }
@@ -446,7 +456,7 @@ async fn write_household<F>(
     f: F,
 ) -> Result<HttpResponse, ApiError>
 where
-    F: FnOnce(&mut crate::db::DbConnection, &crate::auth::Scope, &Crypto, &audit::Actor, Option<i64>, &str) -> Result<(), ApiError> + Send + 'static,
+    F: FnOnce(&mut crate::db::DbConnection, &crate::auth::Scope, &Crypto, &audit::Actor, Option<i64>, &str) -> Result<HouseholdRow, ApiError> + Send + 'static,
 {
     let scope = user.scope();
     let (probe_scope, probe_id) = (scope.clone(), id.clone());
@@ -456,9 +466,14 @@ where
         IfMatchRule::Required => Some(require_if_match(req)?),
         IfMatchRule::Optional => if_match(req)?,
     };
-    let (actor, crypto, wid) = (user.actor(), state.crypto.clone(), id.clone());
-    state.db.run(move |c| f(c, &scope, &crypto, &actor, expected, &wid)).await?;
-    let view = load_full(state, user, id, false).await?;
+    let (actor, crypto) = (user.actor(), state.crypto.clone());
+    // The answer is the household as this write left it (its version), not as it is by the
+    // time a second read would run.
+    let full = state.db.run(move |c| {
+        let written = f(c, &scope, &crypto, &actor, expected, &id)?;
+        with_parts(c, written)
+    }).await?;
+    let view = full_view(state, user, full);
     Ok(HttpResponse::build(status).insert_header(etag(view.version)).json(view))
 }
 
@@ -478,7 +493,7 @@ pub async fn add_member(state: Data<AppState>, req: HttpRequest, user: AuthUser,
     let member = parse_member("", &body, state.today(), &mut errs);
     let Some(member) = member.filter(|_| errs.is_empty()) else { return Err(errs.into()) };
     write_household(&state, &req, &user, id, IfMatchRule::Optional, StatusCode::CREATED, move |c, scope, crypto, actor, expected, id| {
-        repo::add_member(c, scope, crypto, actor, id, expected, &member).map(|_| ())
+        repo::add_member(c, scope, crypto, actor, id, expected, &member).map(|(h, _)| h)
     })
     .await
 }
@@ -516,7 +531,7 @@ pub async fn update_member(state: Data<AppState>, req: HttpRequest, user: AuthUs
     }
     let changes = MemberChanges { name, relation, phone };
     write_household(&state, &req, &user, id, IfMatchRule::Required, StatusCode::OK, move |c, scope, crypto, actor, expected, id| {
-        repo::update_member(c, scope, crypto, actor, id, &member_id, expected.unwrap_or_default(), &changes).map(|_| ())
+        repo::update_member(c, scope, crypto, actor, id, &member_id, expected.unwrap_or_default(), &changes).map(|(h, _)| h)
     })
     .await
 }
@@ -543,7 +558,7 @@ pub async fn remove_member(state: Data<AppState>, req: HttpRequest, user: AuthUs
     let (id, member_id) = (path_id(&id)?, path_id(&member_id)?);
     let reason = RemovalReason::parse(&q.reason).map_err(|e| ApiError::invalid("reason", e.code, e.message))?;
     write_household(&state, &req, &user, id, IfMatchRule::Optional, StatusCode::OK, move |c, scope, crypto, actor, expected, id| {
-        repo::remove_member(c, scope, crypto, actor, id, &member_id, expected, reason).map(|_| ())
+        repo::remove_member(c, scope, crypto, actor, id, &member_id, expected, reason).map(|(h, _)| h)
     })
     .await
 }
