@@ -65,8 +65,9 @@ pub enum ApiError {
     TooManyRequests { retry_after_secs: u64 },
     #[error("service unavailable: {0}")]
     Unavailable(String),
+    /// The path exists with other methods, listed in `Allow`.
     #[error("method not allowed")]
-    MethodNotAllowed,
+    MethodNotAllowed { allow: String },
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -96,7 +97,7 @@ impl ApiError {
             ApiError::UnsupportedMediaType(_) => "unsupported_media_type",
             ApiError::TooManyRequests { .. } => "too_many_requests",
             ApiError::Unavailable(_) => "unavailable",
-            ApiError::MethodNotAllowed => "method_not_allowed",
+            ApiError::MethodNotAllowed { .. } => "method_not_allowed",
             ApiError::Internal(_) => "internal_error",
         }
     }
@@ -122,7 +123,7 @@ impl ApiError {
             }
             // The cause is logged, not shown: it may name hosts or contain SQL.
             ApiError::Unavailable(_) => "a service fangpin depends on is unavailable: retry shortly".into(),
-            ApiError::MethodNotAllowed => "this method is not allowed on this resource".into(),
+            ApiError::MethodNotAllowed { allow } => format!("this resource answers only {allow}"),
             ApiError::Internal(_) => "an internal error occurred; it has been logged".into(),
         }
     }
@@ -196,7 +197,7 @@ impl ResponseError for ApiError {
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
-            ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -218,6 +219,9 @@ impl ResponseError for ApiError {
             }
             ApiError::Unauthorized(_) | ApiError::InvalidCredentials => {
                 res.insert_header(("WWW-Authenticate", "Bearer"));
+            }
+            ApiError::MethodNotAllowed { allow } => {
+                res.insert_header(("Allow", allow.as_str()));
             }
             _ => {}
         }

@@ -16,7 +16,8 @@ use crate::auth::Scope;
 use crate::crypto::Crypto;
 use crate::db::DbConnection;
 use crate::db::repo::audit::Actor;
-use crate::db::repo::households::{Imported, import_batch};
+pub use crate::db::repo::households::Imported;
+use crate::db::repo::households::import_batch;
 use crate::domain::household::NewHousehold;
 use crate::domain::import::{Columns, Row, RowError, columns, household, value};
 use crate::error::ApiError;
@@ -86,11 +87,11 @@ fn text(v: &DataRef) -> Option<String> {
     Some(s).filter(|s| !s.is_empty())
 }
 
-struct Importer<'a> {
-    c: &'a mut DbConnection,
-    scope: &'a Scope,
-    crypto: &'a Crypto,
-    actor: &'a Actor,
+/// Where valid households go, a batch at a time (the database, or nothing when only checking).
+pub type Store<'a> = dyn FnMut(&[NewHousehold]) -> Result<Vec<Imported>, ApiError> + 'a;
+
+struct Importer<'a, 'b> {
+    store: &'a mut Store<'b>,
     today: NaiveDate,
     cols: Columns,
     report: Report,
@@ -99,7 +100,7 @@ struct Importer<'a> {
     pending: Vec<(NewHousehold, Vec<u32>)>,
 }
 
-impl Importer<'_> {
+impl Importer<'_, '_> {
     fn error(&mut self, e: RowError) {
         if self.report.errors.len() < MAX_ERRORS {
             self.report.errors.push(e);
@@ -152,7 +153,7 @@ impl Importer<'_> {
             return Ok(());
         }
         let batch: Vec<NewHousehold> = pending.iter().map(|(h, _)| h.clone()).collect();
-        let outcomes = import_batch(self.c, self.scope, self.crypto, self.actor, &batch)?;
+        let outcomes = (self.store)(&batch)?;
         for ((_, rows), outcome) in pending.iter().zip(outcomes) {
             match outcome {
                 Imported::New => self.report.households_imported += 1,
@@ -222,9 +223,16 @@ impl<RS: Read + Seek> Rows<'_, RS> {
 
 /// Imports the first sheet of an xlsx file into the caller's scope.
 pub fn import_file(c: &mut DbConnection, scope: &Scope, crypto: &Crypto, actor: &Actor, path: &Path, today: NaiveDate) -> Result<Report, ApiError> {
-    let open = || std::fs::File::open(path).map_err(|e| ApiError::Internal(e.into()));
-    check_zip(BufReader::new(open()?))?;
-    let mut wb: Xlsx<_> = Xlsx::new(BufReader::new(open()?)).map_err(|e| unsupported(format!("not a readable workbook: {e}")))?;
+    let open = || std::fs::File::open(path).map(BufReader::new).map_err(|e| ApiError::Internal(e.into()));
+    read_workbook(open, today, &mut |batch: &[NewHousehold]| import_batch(c, scope, crypto, actor, batch))
+}
+
+/// Reads a workbook (opened twice by `open`: once to check the zip, once to parse it) and hands
+/// each batch of valid households to `store`; the report has every refused row. No I/O of its own
+/// beyond `open`, so the fuzz target `import_rows` drives exactly this.
+pub fn read_workbook<R: Read + Seek>(open: impl Fn() -> Result<R, ApiError>, today: NaiveDate, store: &mut Store<'_>) -> Result<Report, ApiError> {
+    check_zip(open()?)?;
+    let mut wb: Xlsx<_> = Xlsx::new(open()?).map_err(|e| unsupported(format!("not a readable workbook: {e}")))?;
     let sheet = wb.sheet_names().first().cloned().ok_or_else(|| unsupported("the workbook has no sheet"))?;
     let cells = wb.worksheet_cells_reader(&sheet).map_err(|e| unsupported(format!("the first sheet cannot be read: {e}")))?;
     let mut rows = Rows { cells, carry: None, done: false };
@@ -235,7 +243,7 @@ pub fn import_file(c: &mut DbConnection, scope: &Scope, crypto: &Crypto, actor: 
         ApiError::invalid("file", "missing_columns", format!("required columns missing: {} (nothing was imported)", missing.join(", ")))
     })?;
     let report = Report { unknown_columns: cols.unknown.clone(), ignored_columns: cols.ignored.clone(), ..Default::default() };
-    let mut imp = Importer { c, scope, crypto, actor, today, cols, report, group: Vec::new(), seen_numbers: Default::default(), pending: Vec::new() };
+    let mut imp = Importer { store, today, cols, report, group: Vec::new(), seen_numbers: Default::default(), pending: Vec::new() };
     while let Some((r, values)) = rows.next_row()? {
         imp.row(Row { row: r + 1, values })?;
     }

@@ -1,8 +1,10 @@
 //! `Idempotency-Key` on POSTs: a phone that sent a request and lost the answer (no signal in
 //! the lane) sends it again with the same key and receives the first answer, marked
 //! `Idempotency-Replayed: true`, instead of causing a second effect. Keys are per user; a key
-//! reused for another path is refused (422), a retry while the first is still running gets 409.
-//! Answers of 5xx, 401 and 429 are not kept (worth retrying); others are kept 24 hours.
+//! reused for another request (another path, or another JSON body: its SHA-256 is part of the
+//! request's fingerprint) is refused (422), a retry while the first is still running gets 409.
+//! Answers that say the request was not even started (400, 401, 413, 415, 422, 429, 5xx) are
+//! not kept, so a corrected retry is processed; others are kept 24 hours.
 
 use actix_web::body::{BoxBody, MessageBody, to_bytes};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -19,6 +21,40 @@ pub const HEADER: &str = "idempotency-key";
 /// Bodies above this are answered but not kept (POST answers are small JSON).
 const MAX_BODY: usize = 1 << 20;
 const KEPT_HEADERS: [HeaderName; 3] = [CONTENT_TYPE, ETAG, LOCATION];
+
+/// Answers to a request that was refused before it did anything: not kept.
+const NOT_STARTED: [StatusCode; 6] = [
+    StatusCode::BAD_REQUEST,
+    StatusCode::UNAUTHORIZED,
+    StatusCode::PAYLOAD_TOO_LARGE,
+    StatusCode::UNSUPPORTED_MEDIA_TYPE,
+    StatusCode::UNPROCESSABLE_ENTITY,
+    StatusCode::TOO_MANY_REQUESTS,
+];
+
+/// The SHA-256 of a JSON body (read whole and put back for the handler); none for other bodies
+/// (multipart uploads carry their own `client_id`). A body above the JSON limit is refused here.
+async fn json_body_digest(req: &mut ServiceRequest) -> Result<Option<String>, ApiError> {
+    use futures_util::StreamExt;
+    use sha2::{Digest, Sha256};
+    let json = req.headers().get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("application/json"));
+    if !json {
+        return Ok(None);
+    }
+    let mut payload = actix_web::HttpMessage::take_payload(req);
+    let mut body = actix_web::web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| ApiError::BadRequest(format!("the body could not be read: {e}")))?;
+        if body.len() + chunk.len() > MAX_BODY {
+            return Err(ApiError::PayloadTooLarge(format!("a JSON body may have at most {MAX_BODY} bytes")));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    let body = body.freeze();
+    let digest = hex::encode(Sha256::digest(&body));
+    req.set_payload(actix_web::dev::Payload::from(body));
+    Ok(Some(digest))
+}
 
 fn valid_key(k: &str) -> bool {
     (1..=200).contains(&k.len()) && k.bytes().all(|b| b.is_ascii_graphic())
@@ -44,7 +80,16 @@ pub async fn middleware(req: ServiceRequest, next: Next<impl MessageBody + 'stat
     let Some(user) = user else {
         return next.call(req).await.map(ServiceResponse::map_into_boxed_body);
     };
-    let request = format!("POST {}", req.uri().path_and_query().map(|p| p.as_str()).unwrap_or(req.path()));
+    let mut req = req;
+    let mut request = format!("POST {}", req.uri().path_and_query().map(|p| p.as_str()).unwrap_or(req.path()));
+    match json_body_digest(&mut req).await {
+        Ok(Some(digest)) => {
+            request.push_str(" sha256:");
+            request.push_str(&digest);
+        }
+        Ok(None) => {}
+        Err(e) => return Ok(problem(req, e)),
+    }
     let (u, k, r) = (user.clone(), key.clone(), request.clone());
     let claim = match state.db.run(move |c| repo::claim(c, &u, &k, &r)).await {
         Ok(c) => c,
@@ -67,7 +112,9 @@ pub async fn middleware(req: ServiceRequest, next: Next<impl MessageBody + 'stat
             return Ok(problem(req, ApiError::Conflict("a request with this Idempotency-Key is still being answered: retry shortly".into())));
         }
         Claim::Mismatch(first) => {
-            return Ok(problem(req, ApiError::invalid("Idempotency-Key", "idempotency_key_reused", format!("this key was used for {first}"))));
+            let first = first.split(" sha256:").next().unwrap_or_default();
+            let what = if first == request.split(" sha256:").next().unwrap_or_default() { "another body of ".to_owned() } else { String::new() };
+            return Ok(problem(req, ApiError::invalid("Idempotency-Key", "idempotency_key_reused", format!("this key was used for {what}{first}: use a new key for a new request"))));
         }
     }
     if rand::random::<u8>() == 0 {
@@ -87,7 +134,7 @@ pub async fn middleware(req: ServiceRequest, next: Next<impl MessageBody + 'stat
         }
     };
     let status = res.status();
-    if status.is_server_error() || status == StatusCode::UNAUTHORIZED || status == StatusCode::TOO_MANY_REQUESTS {
+    if status.is_server_error() || NOT_STARTED.contains(&status) {
         release(state, user, key).await;
         return Ok(res.map_into_boxed_body());
     }

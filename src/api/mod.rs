@@ -79,7 +79,51 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         .service(utoipa_actix_web::scope("/api/v1").configure(api_v1))
         .split_for_parts();
     document_idempotency_keys(&mut doc);
+    document_common_errors(&mut doc);
     doc
+}
+
+/// Answers any operation can give, said once here rather than on each handler: a request that
+/// cannot be read (400), a missing or expired token (401, authenticated operations), a body of
+/// the wrong type or size (413, 415, operations with a body), a query or body value out of range
+/// (422, operations that take either) and a dependency that is down (503, with `Retry-After`).
+/// All are problem documents. An operation that documents one of them itself keeps its own text.
+fn document_common_errors(doc: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::path::ParameterIn;
+    use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+    let problem = |text: &str| {
+        ResponseBuilder::new()
+            .description(text)
+            .content("application/problem+json", ContentBuilder::new().schema(Some(Ref::from_schema_name("Problem"))).build())
+            .build()
+    };
+    for item in doc.paths.paths.values_mut() {
+        let ops = [&mut item.get, &mut item.post, &mut item.put, &mut item.patch, &mut item.delete];
+        for op in ops.into_iter().flatten() {
+            let authenticated = op.security.as_ref().is_some_and(|s| !s.is_empty());
+            let has_body = op.request_body.is_some();
+            let has_query = op.parameters.iter().flatten().any(|p| p.parameter_in == ParameterIn::Query);
+            let mut common = vec![("400", "the request cannot be read (malformed JSON, header or multipart)")];
+            if authenticated {
+                common.push(("401", "no valid access token: log in or refresh"));
+            }
+            if has_body {
+                common.push(("413", "the body is too large"));
+                common.push(("415", "the body is not of the documented media type"));
+            }
+            let idempotent = op.parameters.iter().flatten().any(|p| p.name == "Idempotency-Key");
+            if has_body || has_query || idempotent {
+                common.push(("422", "a value is invalid: `errors` lists each field"));
+            }
+            if idempotent {
+                common.push(("409", "a request with this Idempotency-Key is still being answered"));
+            }
+            common.push(("503", "the database or object store is unavailable: retry after `Retry-After` seconds"));
+            for (status, text) in common {
+                op.responses.responses.entry(status.to_owned()).or_insert_with(|| problem(text).into());
+            }
+        }
+    }
 }
 
 /// Every authenticated POST accepts `Idempotency-Key` (the middleware in `idempotency.rs`):
@@ -130,17 +174,62 @@ fn query_error(e: QueryPayloadError, _req: &HttpRequest) -> actix_web::Error {
     ApiError::invalid("query", "invalid_value", e.to_string()).into()
 }
 
-/// Unknown routes and methods answer with problem documents as well.
-pub async fn not_found() -> Result<HttpResponse, ApiError> {
-    Err(ApiError::NotFound)
+/// Unknown routes answer 404 and known paths asked with another method 405 with `Allow`, both
+/// as problem documents.
+pub async fn not_found(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    match allowed_methods(req.path()) {
+        Some(allow) => Err(ApiError::MethodNotAllowed { allow }),
+        None => Err(ApiError::NotFound),
+    }
+}
+
+/// The methods the document gives a concrete path (`{param}` segments match any segment).
+fn allowed_methods(path: &str) -> Option<String> {
+    static ROUTES: std::sync::OnceLock<Vec<(Vec<String>, String)>> = std::sync::OnceLock::new();
+    let routes = ROUTES.get_or_init(|| {
+        openapi()
+            .paths
+            .paths
+            .iter()
+            .map(|(template, item)| {
+                let item = serde_json::to_value(item).unwrap_or_default();
+                let methods: Vec<String> = ["get", "post", "put", "patch", "delete"]
+                    .into_iter()
+                    .filter(|m| item.get(*m).is_some())
+                    .map(str::to_uppercase)
+                    .collect();
+                (template.split('/').map(str::to_owned).collect(), methods.join(", "))
+            })
+            .collect()
+    });
+    let segments: Vec<&str> = path.split('/').collect();
+    routes
+        .iter()
+        .find(|(template, _)| {
+            template.len() == segments.len()
+                && template.iter().zip(&segments).all(|(t, s)| (t.starts_with('{') && !s.is_empty()) || t == s)
+        })
+        .map(|(_, allow)| allow.clone())
 }
 
 /// The version a client last saw, from `If-Match` (`"3"`, `W/"3"` or `3`).
 pub fn if_match(req: &HttpRequest) -> Result<Option<i64>, ApiError> {
     let Some(v) = req.headers().get(header::IF_MATCH) else { return Ok(None) };
-    let text = v.to_str().map_err(|_| ApiError::PreconditionFailed)?.trim();
-    let text = text.strip_prefix("W/").unwrap_or(text).trim_matches('"');
-    text.parse::<i64>().map(Some).map_err(|_| ApiError::PreconditionFailed)
+    let malformed = || ApiError::BadRequest("If-Match must be the ETag the record was read with, e.g. \"3\"".into());
+    let text = v.to_str().map_err(|_| malformed())?.trim();
+    // `*` ("whatever is there") would skip the lost-update check this header exists for.
+    if text == "*" {
+        return Err(ApiError::PreconditionRequired);
+    }
+    let text = text.strip_prefix("W/").unwrap_or(text);
+    let quoted = text.len() >= 2 && text.starts_with('"') && text.ends_with('"');
+    let text = if quoted { &text[1..text.len() - 1] } else { text };
+    match text.parse::<i64>() {
+        Ok(v) if v >= 0 => Ok(Some(v)),
+        // A number that is no version of anything: the record has changed since (or never was).
+        Ok(_) => Err(ApiError::PreconditionFailed),
+        Err(_) => Err(malformed()),
+    }
 }
 
 /// `If-Match` is mandatory for updates: 428 without it.

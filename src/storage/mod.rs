@@ -88,7 +88,14 @@ impl Storage {
                 object_store::ClientOptions::new()
                     .with_timeout(Duration::from_secs(30))
                     .with_connect_timeout(Duration::from_secs(3)),
-            );
+            )
+            // A store that is down answers 503 within seconds instead of being retried for
+            // object_store's default 3 minutes while the phone waits.
+            .with_retry(object_store::RetryConfig {
+                backoff: object_store::BackoffConfig::default(),
+                max_retries: 2,
+                retry_timeout: Duration::from_secs(8),
+            });
         if let Some(endpoint) = &s.endpoint {
             b = b.with_endpoint(endpoint).with_allow_http(endpoint.starts_with("http://"));
         }

@@ -26,14 +26,28 @@ async fn a_retried_post_returns_the_first_answer_without_a_second_effect() {
     let list: Value = admin.get("/households").await.json().await.unwrap();
     assert_eq!(list["items"].as_array().unwrap().len(), 1);
 
-    // A refused request is replayed as refused; the same key on another path is a mistake.
+    // A refused request is replayed as refused; the same key with another body or on another
+    // path is a mistake, told as such.
     let bad_key = uuid::Uuid::now_v7().to_string();
     let dup = post_with_key(&admin, "/households", &body, &bad_key).await;
     assert_eq!(dup.status(), 409);
-    assert_eq!(post_with_key(&admin, "/households", &household_body(VILLAGE, &[(2, "head")]), &bad_key).await.status(), 409);
+    let again = post_with_key(&admin, "/households", &body, &bad_key).await;
+    assert_eq!((again.status().as_u16(), again.headers().get("idempotency-replayed").is_some()), (409, true));
+    let res = post_with_key(&admin, "/households", &household_body(VILLAGE, &[(2, "head")]), &bad_key).await;
+    assert_eq!(res.status(), 422);
+    let p = problem(res).await;
+    assert_eq!(p["errors"][0]["code"], "idempotency_key_reused");
+    assert!(p["errors"][0]["message"].as_str().unwrap().contains("another body of POST /api/v1/households"), "{p}");
     let res = post_with_key(&admin, "/cadres", &json!({"name": "刘", "work_unit": "x"}), &key).await;
     assert_eq!(res.status(), 422);
     assert_eq!(problem(res).await["errors"][0]["code"], "idempotency_key_reused");
+    // A request refused before it started (422: invalid) is not kept: corrected, it goes through.
+    let fix_key = uuid::Uuid::now_v7().to_string();
+    let invalid = json!({"name": "", "work_unit": "县乡村振兴局"});
+    assert_eq!(post_with_key(&admin, "/cadres", &invalid, &fix_key).await.status(), 422);
+    let res = post_with_key(&admin, "/cadres", &json!({"name": "刘", "work_unit": "县乡村振兴局"}), &fix_key).await;
+    assert_eq!(res.status(), 201);
+    assert!(res.headers().get("idempotency-replayed").is_none());
     // Keys belong to their user.
     let other = app.user("county_admin", COUNTY).await;
     let res = post_with_key(&other, "/households", &household_body(VILLAGE, &[(3, "head")]), &key).await;

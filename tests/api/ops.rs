@@ -44,6 +44,39 @@ async fn unknown_routes_and_missing_tokens_answer_with_problem_documents() {
 }
 
 #[actix_web::test]
+async fn a_known_path_asked_with_another_method_answers_405_with_allow() {
+    let app = spawn_app().await;
+    let res = app.client.delete(app.url("/api/v1/households")).send().await.unwrap();
+    assert_eq!(res.status(), 405);
+    assert_eq!(res.headers().get("allow").unwrap(), "GET, POST");
+    assert_eq!(problem(res).await["code"], "method_not_allowed");
+    let res = app.client.request(reqwest::Method::TRACE, app.url("/api/v1/households/0190a0a0-0000-7000-8000-000000000000/years/2026")).send().await.unwrap();
+    assert_eq!(res.status(), 405);
+    assert_eq!(res.headers().get("allow").unwrap(), "GET, PUT");
+    // A path that only looks like one (an empty id segment) is not found.
+    assert_eq!(app.client.delete(app.url("/api/v1/households//years/2026")).send().await.unwrap().status(), 404);
+}
+
+#[actix_web::test]
+async fn if_match_must_be_an_etag_not_a_wildcard_or_garbage() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let h = app.household_in(VILLAGE, 1).await;
+    let path = format!("/households/{}", h["id"].as_str().unwrap());
+    let body = serde_json::json!({"address": "新地址"});
+    // `*` would skip the lost-update check: told to send the ETag.
+    assert_eq!(admin.patch(&path, body.clone(), Some("*")).await.status(), 428);
+    let res = admin.patch(&path, body.clone(), Some("not-an-etag")).await;
+    assert_eq!(res.status(), 400);
+    assert!(problem(res).await["detail"].as_str().unwrap().contains("If-Match"));
+    assert_eq!(admin.patch(&path, body.clone(), Some("\"999\"")).await.status(), 412);
+    // None of these changed anything.
+    let now: Value = admin.get(&path).await.json().await.unwrap();
+    assert_eq!(now["version"], h["version"]);
+    assert_eq!(admin.patch(&path, body, Some(&format!("W/\"{}\"", h["version"]))).await.status(), 200);
+}
+
+#[actix_web::test]
 async fn the_served_openapi_document_and_swagger_ui_are_available() {
     let app = spawn_app().await;
     let doc: Value = app.client.get(app.url("/api/v1/openapi.json")).send().await.unwrap().json().await.unwrap();

@@ -35,8 +35,10 @@ pub struct ImportQuery {
 #[utoipa::path(tag = "quality", security(("bearer" = [])), params(ImportQuery),
     request_body(content_type = "multipart/form-data", description = "part `file`: the xlsx"),
     responses(
-        (status = 200, body = Report),
-        (status = 200, description = "with ?format=xlsx", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        (status = 200, description = "the report: JSON, or a workbook with ?format=xlsx", content(
+            (Report = "application/json"),
+            (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        )),
         (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 413, body = Problem, content_type = "application/problem+json"),
         (status = 415, body = Problem, content_type = "application/problem+json"),

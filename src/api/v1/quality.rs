@@ -153,9 +153,11 @@ const EXPORT_HEADERS: [&str; 13] = ["乡镇", "行政村", "户编号", "户主"
 
 /// The problem ledger 问题台账 of a division, paged, or exported as CSV or xlsx.
 #[utoipa::path(tag = "quality", security(("bearer" = [])), params(ProblemQuery), responses(
-    (status = 200, body = ProblemPage),
-    (status = 200, description = "with ?format=csv", content_type = "text/csv"),
-    (status = 200, description = "with ?format=xlsx", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    (status = 200, description = "the ledger: JSON, or every matching problem as CSV (?format=csv) or a workbook (?format=xlsx)", content(
+        (ProblemPage = "application/json"),
+        (String = "text/csv"),
+        (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    )),
     (status = 403, body = Problem, content_type = "application/problem+json"),
     (status = 404, body = Problem, content_type = "application/problem+json"),
     (status = 422, body = Problem, content_type = "application/problem+json"),
@@ -305,7 +307,7 @@ fn add(rows: &mut Vec<SummaryRow>, code: &str, township: &str, status: &str, n: 
 }
 
 /// Problem counts per village and per township, by status (the township office's daily view).
-#[utoipa::path(tag = "quality", security(("bearer" = [])), params(DivisionQuery), responses((status = 200, body = Summary), (status = 404, body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(tag = "quality", security(("bearer" = [])), params(DivisionQuery), responses((status = 200, body = Summary), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json")))]
 #[get("/quality/summary")]
 pub async fn summary(state: Data<AppState>, user: AuthUser, q: Query<DivisionQuery>) -> Result<HttpResponse, ApiError> {
     let division = ledger_division(&user, q.division.as_deref())?;

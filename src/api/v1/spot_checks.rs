@@ -182,7 +182,7 @@ pub async fn draw_spot_check(state: Data<AppState>, user: AuthUser, body: Json<S
 }
 
 /// A spot check with its households and the accuracy so far.
-#[utoipa::path(tag = "procedures", security(("bearer" = [])), params(("id" = String, Path, description = "spot check id")), responses((status = 200, body = SpotCheckView), (status = 404, body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(tag = "procedures", security(("bearer" = [])), params(("id" = String, Path, description = "spot check id")), responses((status = 200, body = SpotCheckView), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json")))]
 #[get("/spot-checks/{id}")]
 pub async fn get_spot_check(state: Data<AppState>, user: AuthUser, id: Path<String>) -> Result<HttpResponse, ApiError> {
     user.require(user.role != Role::Cadre, "read spot checks")?;

@@ -31,13 +31,14 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
 }
 
 /// A cursor: the position, signed so that a tampered one is refused rather than trusted.
-fn encode(crypto: &Crypto, p: &Position) -> String {
+pub fn encode(crypto: &Crypto, p: &Position) -> String {
     let payload = format!("s1:{}:{}", p.seq, p.id);
     let mac = crypto.lookup_hash("sync_cursor", &payload);
     B64.encode(format!("{payload}:{}", &mac[..32.min(mac.len())]))
 }
 
-fn decode(crypto: &Crypto, cursor: &str) -> Result<Position, ApiError> {
+/// The position a cursor names; 400 for anything this service did not issue.
+pub fn decode(crypto: &Crypto, cursor: &str) -> Result<Position, ApiError> {
     let bad = || ApiError::BadRequest("the sync cursor is not one this service issued: start again without a cursor".into());
     let text = String::from_utf8(B64.decode(cursor).map_err(|_| bad())?).map_err(|_| bad())?;
     let (payload, mac) = text.rsplit_once(':').ok_or_else(bad)?;

@@ -176,7 +176,7 @@ pub async fn create(state: Data<AppState>, user: AuthUser, body: Json<CreateUser
 }
 
 /// One user inside the caller's jurisdiction.
-#[utoipa::path(tag = "auth", security(("bearer" = [])), params(("id" = String, Path, description = "user id")), responses((status = 200, body = UserView), (status = 404, body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(tag = "auth", security(("bearer" = [])), params(("id" = String, Path, description = "user id")), responses((status = 200, body = UserView), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json")))]
 #[get("/users/{id}")]
 pub async fn get_one(state: Data<AppState>, user: AuthUser, id: Path<String>) -> Result<HttpResponse, ApiError> {
     user.require(user.role.manages_users(), "manage users")?;

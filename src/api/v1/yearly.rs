@@ -171,8 +171,10 @@ pub struct FormatQuery {
 
 /// Last year's values beside this year's, with the changed fields: the 信息采集对照表.
 #[utoipa::path(tag = "households", security(("bearer" = [])), params(("id" = String, Path, description = "household id"), ("year" = i32, Path, description = "statistical year"), FormatQuery), responses(
-    (status = 200, body = ComparisonView),
-    (status = 200, description = "with ?format=xlsx", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    (status = 200, description = "the comparison: JSON, or a workbook with ?format=xlsx", content(
+        (ComparisonView = "application/json"),
+        (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    )),
     (status = 404, body = Problem, content_type = "application/problem+json"),
     (status = 422, body = Problem, content_type = "application/problem+json"),
 ))]
