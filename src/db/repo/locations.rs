@@ -90,7 +90,7 @@ pub fn record(c: &mut DbConnection, household: &HouseholdRow, scope: &Scope, act
 }
 
 fn insert(c: &mut DbConnection, scope: &Scope, actor: &Actor, rules: &CaptureRules, cap: &NewCapture) -> Result<LocationRow, ApiError> {
-    let before = households::get(c, scope, &cap.household_id)?;
+    let before = households::get_for_update(c, scope, &cap.household_id)?;
     let centre = village_centre(c, &before.village_code, rules.village_centre_min_homes)?;
     let capture = Capture { point: cap.point, accuracy_m: cap.accuracy_m, captured_at: cap.captured_at, mock_location: cap.mock_location };
     let a = assess(rules, &capture, Utc::now(), home_of(&before), centre);
@@ -145,7 +145,7 @@ pub fn history(c: &mut DbConnection, scope: &Scope, household_id: &str, before_i
 /// Confirms (the capture becomes the home) or rejects a pending move.
 pub fn decide_move(c: &mut DbConnection, scope: &Scope, actor: &Actor, household_id: &str, location_id: &str, confirm: bool) -> Result<LocationRow, ApiError> {
     write_tx(c, |c| {
-        let before = households::get(c, scope, household_id)?;
+        let before = households::get_for_update(c, scope, household_id)?;
         let loc: LocationRow = locations::table
             .filter(locations::id.eq(location_id))
             .filter(locations::household_id.eq(household_id))

@@ -233,6 +233,7 @@ pub fn add_step(c: &mut DbConnection, scope: &Scope, actor: &Actor, case_id: &st
 
 /// The effect of a completed case on its household, referenced in the household's history.
 fn complete(c: &mut DbConnection, actor: &Actor, case: &CaseRow, kind: CaseKind) -> Result<(), ApiError> {
+    households::lock(c, &case.household_id)?;
     let before: HouseholdRow = h::table.find(&case.household_id).select(HouseholdRow::as_select()).first(c)?;
     let mut next = before.clone();
     match kind {

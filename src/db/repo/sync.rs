@@ -77,7 +77,7 @@ pub fn stamp(c: &mut DbConnection, ids: &[String], leaving: &[Leaving]) -> Resul
     ids.dedup();
     if let DbConnection::Pg(pg) = c {
         // Hold the household rows before the counter (see the module comment).
-        households::table.filter(households::id.eq_any(&ids)).order(households::id).select(households::id).for_update().load::<String>(pg)?;
+        households::table.filter(households::id.eq_any(&ids)).order(households::id).select(households::id).for_no_key_update().load::<String>(pg)?;
     }
     let seq: i64 = diesel::update(sync_counter::table.find(1))
         .set(sync_counter::value.eq(sync_counter::value + 1))
