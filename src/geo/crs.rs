@@ -272,6 +272,19 @@ mod tests {
         assert!(n > 40_000);
     }
 
+    /// Found by the `coordinates` fuzz target: a GCJ-02 point at the Macau boundary whose WGS-84
+    /// position lies outside the mainland, where GCJ-02 is WGS-84 itself, has no exact preimage.
+    /// The conversion still ends, finite, and the round trip stays within the offset (< 1 km).
+    #[test]
+    fn a_gcj02_point_on_the_mainland_boundary_converts_within_the_offset() {
+        let g = at(22.1754833984375, 113.6133032331426);
+        let w = to_wgs84(g, Crs::Gcj02);
+        assert!(w.lat.is_finite() && w.lon.is_finite());
+        assert_ne!(in_mainland(g), in_mainland(w), "the two sides of the boundary");
+        let back = from_wgs84(w, Crs::Gcj02);
+        assert!(distance_m(g, back) < 1000.0, "{g:?} -> {w:?} -> {back:?}");
+    }
+
     #[test]
     fn invalid_points_are_refused() {
         assert!(LatLon::parse(213.64, 110.0).is_err());
