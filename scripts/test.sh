@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # The test command (README): on a fresh Debian machine it installs what is missing, starts
 # PostgreSQL and SeaweedFS, then runs the whole suite twice: on SQLite + local files and on
-# PostgreSQL + SeaweedFS (S3). Exits non-zero on any failure.
+# PostgreSQL + SeaweedFS (S3); then the review console in headless Chromium (issue 8) and the
+# hardening runs of issue 9 (Schemathesis against a live
+# server, fault injection on PostgreSQL + SeaweedFS, the fuzz targets for FUZZ_SECONDS each,
+# default 20). Exits non-zero on any failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib/services.sh
@@ -33,3 +36,9 @@ if [ "$sqlite_status" -ne 0 ] || [ "$pg_status" -ne 0 ]; then
   exit 1
 fi
 log "both backends passed"
+
+scripts/console-test.sh target/debug/fangpin
+scripts/schemathesis.sh target/debug/fangpin
+scripts/faults.sh target/debug/fangpin
+scripts/fuzz.sh "${FUZZ_SECONDS:-20}"
+log "all passed"

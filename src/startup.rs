@@ -198,6 +198,13 @@ fn server(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
             .service(api::docs::index_slash)
             .service(api::docs::css)
             .service(api::docs::js)
+            .service(api::console::root)
+            .service(api::console::index)
+            .service(api::console::login)
+            .service(api::console::refresh)
+            .service(api::console::logout)
+            .service(api::console::asset)
+            .service(api::console::vendor_asset)
             .default_service(web::to(api::not_found))
     })
     .listen(listener)?

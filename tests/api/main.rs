@@ -3,6 +3,7 @@
 
 mod assistance;
 mod auth;
+mod console;
 mod divisions;
 mod helpers;
 mod households;

@@ -76,10 +76,17 @@ fn throttle(c: &mut DbConnection, key: &str, max: i64, window: i64) -> Result<()
 )]
 #[post("/auth/login")]
 pub async fn login(state: Data<AppState>, req: HttpRequest, body: Json<LoginBody>) -> Result<HttpResponse, ApiError> {
-    let LoginBody { username, password: pw } = body.into_inner();
+    let view = login_pair(&state, &req, body.into_inner()).await?;
+    Ok(HttpResponse::Ok().insert_header(("Cache-Control", "no-store")).json(view))
+}
+
+/// Checks the password (with the per-user and per-address throttles) and issues a token pair;
+/// shared by the API and the console's cookie session.
+pub async fn login_pair(state: &Data<AppState>, req: &HttpRequest, body: LoginBody) -> Result<TokenView, ApiError> {
+    let LoginBody { username, password: pw } = body;
     let address = req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_else(|| "unknown".into());
     let st = state.clone();
-    let view = state
+    state
         .db
         .run(move |c| {
             let s = &st.settings;
@@ -103,8 +110,7 @@ pub async fn login(state: Data<AppState>, req: HttpRequest, body: Json<LoginBody
             tokens::clear_failures(c, &user_key, now() - Duration::seconds(s.login_window_secs))?;
             issue_pair(&st, c, &user, &new_id())
         })
-        .await?;
-    Ok(HttpResponse::Ok().insert_header(("Cache-Control", "no-store")).json(view))
+        .await
 }
 
 /// Exchange a refresh token for a new pair. The old one stops working; presenting a spent one
@@ -116,7 +122,12 @@ pub async fn login(state: Data<AppState>, req: HttpRequest, body: Json<LoginBody
 )]
 #[post("/auth/refresh")]
 pub async fn refresh(state: Data<AppState>, body: Json<RefreshBody>) -> Result<HttpResponse, ApiError> {
-    let token = body.into_inner().refresh_token;
+    let view = refresh_pair(&state, body.into_inner().refresh_token).await?;
+    Ok(HttpResponse::Ok().insert_header(("Cache-Control", "no-store")).json(view))
+}
+
+/// Rotates a refresh token into a new pair (reuse revokes the family); shared with the console.
+pub async fn refresh_pair(state: &Data<AppState>, token: String) -> Result<TokenView, ApiError> {
     let st = state.clone();
     // Reuse detection must persist even though the request fails: decide first, then answer.
     enum Outcome {
@@ -146,7 +157,7 @@ pub async fn refresh(state: Data<AppState>, body: Json<RefreshBody>) -> Result<H
         })
         .await?;
     match outcome {
-        Outcome::Pair(view) => Ok(HttpResponse::Ok().insert_header(("Cache-Control", "no-store")).json(view)),
+        Outcome::Pair(view) => Ok(*view),
         Outcome::Refused(why) => Err(ApiError::Unauthorized(why.into())),
     }
 }
@@ -155,7 +166,12 @@ pub async fn refresh(state: Data<AppState>, body: Json<RefreshBody>) -> Result<H
 #[utoipa::path(tag = "auth", request_body = RefreshBody, responses((status = 204, description = "revoked")))]
 #[post("/auth/logout")]
 pub async fn logout(state: Data<AppState>, body: Json<RefreshBody>) -> Result<HttpResponse, ApiError> {
-    let token = body.into_inner().refresh_token;
+    revoke(&state, body.into_inner().refresh_token).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Revokes a refresh token's family; unknown tokens are ignored.
+pub async fn revoke(state: &Data<AppState>, token: String) -> Result<(), ApiError> {
     state
         .db
         .run(move |c| {
@@ -164,8 +180,7 @@ pub async fn logout(state: Data<AppState>, body: Json<RefreshBody>) -> Result<Ht
             }
             Ok(())
         })
-        .await?;
-    Ok(HttpResponse::NoContent().finish())
+        .await
 }
 
 #[derive(Serialize, ToSchema)]

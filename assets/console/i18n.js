@@ -1,0 +1,57 @@
+// Interface text: Chinese first, English on the toggle (kept in localStorage; no tokens are).
+const TEXT = {
+  "title": ["防贫审核台", "fangpin review console"],
+  "nav.coverage": ["覆盖率", "Coverage"], "nav.map": ["地图", "Map"], "nav.photos": ["照片审核", "Photo queue"],
+  "nav.ledger": ["问题台账", "Problem ledger"], "nav.moves": ["待确认搬迁", "Pending moves"],
+  "logout": ["退出", "Log out"], "lang": ["English", "中文"],
+  "login.username": ["用户名", "Username"], "login.password": ["密码", "Password"], "login.submit": ["登录", "Log in"],
+  "login.expired": ["登录已过期，请重新登录（筛选条件会保留）", "Your session expired: log in again (your filters are kept)"],
+  "login.failed": ["用户名或密码错误", "Wrong username or password"],
+  "col.name": ["区划", "Division"], "col.households": ["户数", "Households"], "col.located": ["已定位", "Located %"],
+  "col.stale": ["定位过期", "Stale"], "col.low": ["精度不足", "Low accuracy"], "col.moves": ["待确认搬迁", "Pending moves"],
+  "col.sets": ["照片齐全", "Photo sets"], "col.flagged": ["可疑照片", "Flagged photos"], "col.problems": ["未办结问题", "Open problems"],
+  "coverage.missing": ["未定位户", "Households without a location"], "coverage.export": ["导出 CSV", "Export CSV"],
+  "coverage.map": ["在地图上查看", "Show on the map"], "coverage.none": ["全部已定位", "All located"],
+  "col.number": ["户编号", "Household no."], "col.head": ["户主", "Head"], "col.category": ["类别", "Category"],
+  "map.homes": ["处住户", "homes"], "map.tiles": ["底图", "Tiles"], "map.none": ["无底图（离线）", "None (offline)"],
+  "map.custom": ["自定义", "Custom"], "map.located": ["已定位", "Located"], "map.move": ["待确认搬迁", "Pending move"],
+  "map.flagged": ["可疑照片", "Flagged photo"], "map.key": ["天地图密钥", "Tianditu key"],
+  "card.members": ["家庭成员", "Members"], "card.photos": ["照片", "Photos"], "card.home": ["住户位置", "Home"],
+  "photos.empty": ["没有待审核的照片", "No photo waits for review"], "photos.left": ["张待审", "waiting"],
+  "photos.accept": ["通过", "Accept"], "photos.reasons": ["可疑原因", "Why flagged"], "photos.distance": ["距住户", "From the home"],
+  "photos.exif": ["EXIF 时间", "EXIF time"], "photos.stated": ["填报时间", "Stated time"], "photos.duplicate": ["疑似重复", "Looks like"],
+  "photos.reject1": ["非入户拍摄", "Not taken at the home"], "photos.reject2": ["重复照片", "Duplicate photo"],
+  "photos.reject3": ["照片不清晰", "Unclear photo"], "photos.reject4": ["照片类型不符", "Wrong kind of photo"],
+  "photos.done": ["已审核", "Reviewed"],
+  "ledger.rule": ["规则", "Rule"], "ledger.status": ["状态", "Status"], "ledger.overdue": ["仅逾期", "Overdue only"],
+  "ledger.all": ["全部", "All"], "ledger.export": ["导出 Excel", "Export xlsx"], "ledger.change": ["变更为", "Change to"],
+  "ledger.note": ["说明（驳回必填）", "Note (needed to dismiss)"], "ledger.stale": ["该问题已被他人修改，已重新加载，请再次操作", "Someone else changed this problem: it was reloaded, apply your change again"],
+  "ledger.deadline": ["期限", "Deadline"], "ledger.cadre": ["帮扶责任人", "Cadre"], "ledger.description": ["问题", "Problem"],
+  "ledger.saved": ["已保存", "Saved"],
+  "status.open": ["待核实", "open"], "status.verified": ["已核实", "verified"], "status.rectified": ["已整改", "rectified"],
+  "status.closed": ["已销号", "closed"], "status.dismissed": ["已驳回", "dismissed"], "status.resolved_by_data": ["数据已更正", "resolved by data"],
+  "moves.empty": ["没有待确认的搬迁", "No pending move"], "moves.old": ["原位置", "Old home"], "moves.new": ["新位置", "New position"],
+  "moves.distance": ["相距", "Distance"], "moves.confirm": ["确认搬迁", "Confirm move"], "moves.reject": ["驳回", "Reject"],
+  "moves.confirmed": ["已确认", "Confirmed"], "moves.rejected": ["已驳回", "Rejected"],
+  "error.generic": ["操作失败", "It did not work"], "loading": ["加载中…", "Loading…"],
+};
+
+let lang = localStorage.getItem("fangpin.lang") === "en" ? 1 : 0;
+
+export function t(key) {
+  const entry = TEXT[key];
+  return entry ? entry[lang] : key;
+}
+
+export function language() { return lang === 1 ? "en" : "zh"; }
+
+export function toggleLanguage() {
+  lang = 1 - lang;
+  localStorage.setItem("fangpin.lang", lang === 1 ? "en" : "zh");
+  document.documentElement.lang = lang === 1 ? "en" : "zh-CN";
+}
+
+/// Fills every element with a data-t attribute below `root`.
+export function translate(root = document) {
+  for (const el of root.querySelectorAll("[data-t]")) el.textContent = t(el.dataset.t);
+}

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Browser tests of the review console (issue 8): a real `fangpin serve` on a temporary SQLite
+# database with the demo county, Debian's chromium driven by playwright-core (npm, pinned in
+# tests/console/package-lock.json; no browser download). Screenshots: target/console-screens/.
+# Usage: scripts/console-test.sh [path/to/fangpin]   (default: target/debug/fangpin)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/lib/services.sh
+
+BIN=${1:-target/debug/fangpin}
+[ -x "$BIN" ] || cargo build --locked -q
+ensure_packages chromium:chromium node:nodejs npm:npm fc-list:fontconfig
+# Chinese text in the screenshots needs a CJK font.
+fc-list :lang=zh | grep -q . || { log "installing fonts-noto-cjk"; $SUDO apt-get install -y -qq fonts-noto-cjk >/dev/null; }
+(cd tests/console && npm ci --no-audit --no-fund --silent)
+
+PORT=${CONSOLE_PORT:-18070}
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/fangpin-console.XXXXXX")
+SERVER=""
+trap '[ -z "$SERVER" ] || kill "$SERVER" 2>/dev/null || true; rm -rf "$WORK"' EXIT
+export FANGPIN_DATA_DIR=$WORK/data FANGPIN_BIND=127.0.0.1:$PORT FANGPIN_ADMIN_PASSWORD='Admin-pass-1' RUST_LOG=warn
+unset DATABASE_URL FANGPIN_STORAGE
+"$BIN" demo >/dev/null
+"$BIN" serve >"$WORK/server.log" 2>&1 &
+SERVER=$!
+for _ in $(seq 1 60); do curl -fs -o /dev/null "http://127.0.0.1:$PORT/readyz" && break; sleep 0.5; done
+rm -rf target/console-screens
+log "console tests in headless chromium"
+BASE="http://127.0.0.1:$PORT" ADMIN_PASSWORD='Admin-pass-1' SCREENS=target/console-screens \
+  node --test --test-reporter=spec tests/console/console.test.mjs || { tail -n 30 "$WORK/server.log" >&2; exit 1; }
+ls target/console-screens

@@ -1,0 +1,192 @@
+// Browser tests of the review console 审核台 (issue 8): Debian chromium driven by playwright-core
+// against a real `fangpin serve` with the demo county (scripts/console-test.sh starts it and
+// passes BASE). Screenshots go to target/console-screens/.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { readFile, mkdir } from "node:fs/promises";
+import { chromium } from "playwright-core";
+
+const BASE = process.env.BASE;
+const SCREENS = process.env.SCREENS || "target/console-screens";
+const COUNTY = "610831000000";
+let browser, page, token, village, township, moveHousehold;
+
+async function api(path, { method = "GET", body, ifMatch, form } = {}) {
+  const headers = { Authorization: `Bearer ${token}` };
+  if (body) headers["Content-Type"] = "application/json";
+  if (ifMatch !== undefined) headers["If-Match"] = `"${ifMatch}"`;
+  const res = await fetch(`${BASE}/api/v1${path}`, { method, headers, body: form || (body && JSON.stringify(body)) });
+  const text = await res.text();
+  assert.ok(res.ok, `${method} ${path}: ${res.status} ${text}`);
+  return text ? JSON.parse(text) : null;
+}
+
+async function shot(name) {
+  await page.screenshot({ path: `${SCREENS}/${name}.png`, fullPage: true });
+}
+
+async function upload(householdId) {
+  const form = new FormData();
+  const meta = { kind: "door_with_cadre", taken_at: new Date().toISOString(), client_id: crypto.randomUUID() };
+  form.append("meta", new Blob([JSON.stringify(meta)], { type: "application/json" }));
+  form.append("file", new Blob([await readFile(new URL("./fixtures/photo.jpg", import.meta.url))], { type: "image/jpeg" }), "p.jpg");
+  return api(`/households/${householdId}/photos`, { method: "POST", form });
+}
+
+before(async () => {
+  await mkdir(SCREENS, { recursive: true });
+  const res = await fetch(`${BASE}/api/v1/auth/login`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ username: "admin", password: process.env.ADMIN_PASSWORD }) });
+  token = (await res.json()).access_token;
+  // The demo village with a pending move; two photos of the same picture in it (the second a
+  // duplicate, both far from their homes and with an EXIF time far from the stated one).
+  const townships = (await api(`/coverage?division=${COUNTY}`)).children.filter((r) => r.households > 0);
+  township = townships[0].code;
+  for (const v of (await api(`/coverage?division=${township}`)).children) {
+    if (v.pending_moves > 0) { village = v.code; break; }
+  }
+  assert.ok(village, "the demo has a village with a pending move");
+  const homes = (await api(`/households.geojson?division=${village}`)).features;
+  moveHousehold = homes.find((f) => f.properties.pending_move).properties.id;
+  const others = homes.filter((f) => !f.properties.pending_move);
+  await upload(others[0].properties.id);
+  await upload(others[1].properties.id);
+  await api(`/quality/runs?division=${COUNTY}`, { method: "POST" });
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+    headless: true,
+    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+  });
+  page = await browser.newPage({ viewport: { width: 1400, height: 900 }, locale: "zh-CN" });
+  page.on("pageerror", (e) => console.error("page error:", e.message));
+});
+
+after(async () => { await browser?.close(); });
+
+async function logIn() {
+  await page.locator("#login-dialog[open]").waitFor();
+  await page.fill("input[name=username]", "admin");
+  await page.fill("input[name=password]", process.env.ADMIN_PASSWORD);
+  await page.click("#login button[type=submit]");
+  await page.locator("#login-dialog[open]").waitFor({ state: "detached" }).catch(() => null);
+  await page.locator("#top").waitFor();
+}
+
+test("a wrong password is refused and the right one shows the county's townships", async () => {
+  await page.goto(`${BASE}/console/`);
+  await page.fill("input[name=username]", "admin");
+  await page.fill("input[name=password]", "not-the-password");
+  await page.click("#login button[type=submit]");
+  await page.locator("#login-error").waitFor();
+  assert.match(await page.textContent("#login-error"), /用户名或密码错误/);
+  await logIn();
+  await page.locator("#coverage-table").waitFor();
+  const rows = await page.locator("#coverage-table tbody tr").count();
+  assert.equal(rows, (await api(`/coverage?division=${COUNTY}`)).children.length);
+  // No token is kept where scripts could read it later.
+  assert.equal(await page.evaluate(() => Object.keys(localStorage).filter((k) => k !== "fangpin.lang" && k !== "fangpin.tiles").length), 0);
+  assert.equal(await page.evaluate(() => document.cookie), "", "the refresh cookie is HttpOnly");
+  await shot("01-coverage-county");
+});
+
+test("drilling down to a village lists its households without a location", async () => {
+  await page.click(`#coverage-table tr[data-code="${township}"] a`);
+  await page.locator(`#coverage-table tr[data-code="${village}"]`).waitFor();
+  await page.click(`#coverage-table tr[data-code="${village}"] a`);
+  await page.locator("#division-title").filter({ hasText: "户" }).waitFor();
+  const missing = (await api(`/coverage/missing?division=${village}&limit=500`)).items.length;
+  if (missing > 0) assert.equal(await page.locator("#missing-table tbody tr").count(), missing);
+  await shot("02-coverage-village");
+});
+
+test("the map shows one marker per home, coloured by status, and a household card on click", async () => {
+  await page.goto(`${BASE}/console/#/map?division=${village}`);
+  const n = (await api(`/households.geojson?division=${village}`)).features.length;
+  await page.locator("#home-count").waitFor();
+  await page.waitForFunction((n) => document.querySelectorAll("path.home").length === n, n);
+  assert.equal(await page.locator("path.home-move").count(), 1);
+  assert.ok(await page.locator("path.home-flagged").count() >= 1, "homes with a flagged photo are red");
+  assert.match(await page.textContent("#home-count"), new RegExp(`^${n} `));
+  await page.locator("path.home").first().click({ force: true });
+  await page.locator("#household-card h3").waitFor();
+  await shot("03-map-village");
+});
+
+test("a flagged photo is reviewed with one keystroke and the queue advances", async () => {
+  await page.goto(`${BASE}/console/#/photos?division=${village}`);
+  await page.locator("#reasons li").first().waitFor();
+  const before = await page.textContent("#queue-left");
+  assert.match(before, /^2 /);
+  await page.keyboard.press("a");
+  await page.waitForFunction(() => document.querySelector("#queue-left").textContent.startsWith("1 "));
+  // The second upload is the same picture: shown beside the one it duplicates.
+  await page.locator("#queue-item h4").waitFor();
+  assert.equal(await page.locator("#queue-item img").count(), 2, "the duplicate is shown beside the photo");
+  await page.waitForFunction(() => [...document.querySelectorAll("#queue-item img")].every((i) => i.complete && i.naturalWidth > 0));
+  await shot("04-photo-queue");
+  const accepted = (await api(`/photo-checks?division=${village}&status=flagged`)).items.length;
+  assert.equal(accepted, 1, "one left flagged in the API as well");
+  await page.keyboard.press("2");
+  await page.locator("#queue-empty").waitFor();
+});
+
+test("a problem changes status with If-Match, and a stale row reloads with a message", async () => {
+  await page.goto(`${BASE}/console/#/ledger?division=${village}&status=open`);
+  const first = page.locator("#ledger-table tbody tr").first();
+  await first.waitFor();
+  const id = await first.getAttribute("data-id");
+  await first.locator("select.next-status").selectOption("verified");
+  await first.locator("button.save").click();
+  await page.locator(`#ledger-table tr[data-id="${id}"][data-status="verified"]`).waitFor();
+  // Someone else changes the second problem after the page loaded it.
+  const second = page.locator("#ledger-table tbody tr[data-status=open]").first();
+  const other = await second.getAttribute("data-id");
+  const row = (await api(`/quality/problems?division=${village}&status=open&limit=200`)).items.find((p) => p.id === other);
+  await api(`/quality/problems/${other}`, { method: "PATCH", ifMatch: row.version, body: { status: "verified" } });
+  await second.locator("select.next-status").selectOption("dismissed");
+  await second.locator("input.note").fill("重复登记");
+  await second.locator("button.save").click();
+  await page.locator("#message.error").filter({ hasText: "已被他人修改" }).waitFor();
+  await page.locator(`#ledger-table tr[data-id="${other}"][data-status="verified"]`).waitFor();
+  await shot("05-ledger");
+});
+
+test("a pending move is confirmed beside its old and new positions", async () => {
+  await page.goto(`${BASE}/console/#/moves?division=${village}`);
+  const card = page.locator(`.move[data-household="${moveHousehold}"]`);
+  await card.waitFor();
+  assert.equal(await page.locator("path.old-home").count(), 1);
+  assert.equal(await page.locator("path.new-home").count(), 1);
+  await shot("06-pending-move");
+  await card.locator("button.confirm").click();
+  await page.locator("#moves-list").filter({ hasText: "已确认" }).waitFor();
+  const h = await api(`/households/${moveHousehold}`);
+  assert.equal(h.pending_move_id, null);
+});
+
+test("an expired session goes back to the login form and keeps the page's filters", async () => {
+  await page.goto(`${BASE}/console/#/ledger?division=${village}&status=open`);
+  await page.locator("#ledger-table").waitFor();
+  // The refresh cookie revoked, the next API call answered 401 as for an expired access token.
+  await page.evaluate(() => fetch("/console/session/logout", { method: "POST", headers: { "X-Fangpin-Console": "1" } }));
+  let expired = true;
+  await page.route("**/api/v1/**", (route) => (expired ? ((expired = false), route.fulfill({ status: 401, body: "{}" })) : route.continue()));
+  const hash = `#/ledger?division=${village}&status=verified`;
+  await page.evaluate((h) => { location.hash = h; }, hash);
+  await page.locator("#login-note:not([hidden])").waitFor();
+  await shot("08-session-expired");
+  await logIn();
+  await page.locator("#ledger-table tbody tr[data-status=verified]").first().waitFor();
+  assert.equal(await page.evaluate(() => location.hash), hash);
+  assert.equal(await page.inputValue("#status-filter"), "verified");
+  await page.unroute("**/api/v1/**");
+});
+
+test("a URL edited by hand shows nothing outside the jurisdiction", async () => {
+  await page.goto(`${BASE}/console/#/coverage?division=340323000000`);
+  await page.locator("#view .error").waitFor();
+  assert.equal(await page.locator("#coverage-table").count(), 0);
+  await page.goto(`${BASE}/console/#/map?division=340323100000`);
+  await page.locator("#view .error").waitFor();
+  assert.equal(await page.locator("path.home").count(), 0);
+  await shot("07-outside-jurisdiction");
+});
