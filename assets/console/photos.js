@@ -51,7 +51,7 @@ export async function photosView(root, params) {
         el("div", { class: "card" }, image(p.url, p.kind), el("p", {}, `${p.kind} · ${p.household_id}`)),
         el("div", { class: "card" },
           el("h3", {}, t("photos.reasons")),
-          el("ul", { id: "reasons" }, c.reasons.map((r) => el("li", {}, r))),
+          el("ul", { id: "reasons" }, c.reasons.map((r) => el("li", { "data-reason": r }, t(`reason.${r}`)))),
           el("p", {}, `${t("photos.distance")}: ${c.distance_m == null ? "—" : `${Math.round(c.distance_m)} m`}`),
           el("p", {}, `${t("photos.exif")}: ${when(p.exif?.taken_at)} · ${t("photos.stated")}: ${when(p.taken_at)}`),
           dup ? el("div", {}, el("h4", {}, t("photos.duplicate")), image(`/api/v1/photos/${dup}/thumbnail`, dup)) : null,

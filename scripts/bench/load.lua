@@ -1,0 +1,100 @@
+-- wrk: the load mix of scripts/bench/load.sh, as $TOKEN.
+--   70 % reads: a household (40), a village's household list (20), a township's coverage (10)
+--   20 % writes: a location capture (10), a new yearly record PUT (10)
+--   10 % photo uploads of the JPEG in $PHOTO (about 4 MB), each made unique by a COM segment
+-- $IDS_FILE: "household_id village township member_id,member_id,..." per line; each thread
+-- takes its own stripe of lines for yearly records, so no record is PUT twice.
+local rows = {}
+for line in io.lines(os.getenv("IDS_FILE")) do
+  local id, village, township, members = line:match("^(%S+) (%S+) (%S+) (%S+)$")
+  rows[#rows + 1] = { id = id, village = village, township = township, members = members }
+end
+local token = os.getenv("TOKEN")
+local year = os.getenv("YEAR")
+local photo = io.open(os.getenv("PHOTO"), "rb"):read("*a")
+local threads = {}
+local counter = 0
+
+function setup(thread)
+  counter = counter + 1
+  thread:set("tid", counter)
+  thread:set("nthreads", tonumber(os.getenv("THREADS")))
+  table.insert(threads, thread)
+end
+
+local next_row
+function init(args)
+  math.randomseed(os.time() * 1000 + tid)
+  next_row = tid
+end
+
+local function uuid()
+  return string.format("%08x-%04x-4%03x-%04x-%06x%06x", math.random(0, 0x7fffffff), math.random(0, 0xffff),
+    math.random(0, 0xfff), math.random(0x8000, 0xbfff), math.random(0, 0xffffff), math.random(0, 0xffffff))
+end
+
+local json_headers = { ["Authorization"] = "Bearer " .. token, ["Content-Type"] = "application/json" }
+local get_headers = { ["Authorization"] = "Bearer " .. token }
+
+local function now() return os.date("!%Y-%m-%dT%H:%M:%S+00:00") end
+
+local function capture(h)
+  local body = string.format(
+    '{"lat":%.6f,"lon":%.6f,"accuracy_m":8,"captured_at":"%s","source":"gps","client_id":"%s"}',
+    37.60 + math.random() * 0.02, 110.02 + math.random() * 0.02, now(), uuid())
+  return wrk.format("POST", "/api/v1/households/" .. h.id .. "/locations", json_headers, body)
+end
+
+local function yearly()
+  local h = rows[next_row]
+  next_row = next_row + nthreads
+  if h == nil then return nil end
+  local members = {}
+  for m in h.members:gmatch("[^,]+") do
+    members[#members + 1] = string.format('{"member_id":"%s","education":"junior","health":"healthy","disability_grade":null,"in_school":"not_in_school","labour_skill":"ordinary","work_status":"out_of_province","months_away":6}', m)
+  end
+  local ok = '{"ok":true,"reason":null}'
+  local body = '{"income":{"wages":12000,"production":3000,"production_costs":1000,"property":0,"transfers":1200},"members":['
+    .. table.concat(members, ",") .. '],"guarantees":{"food_clothing":' .. ok .. ',"drinking_water":' .. ok
+    .. ',"compulsory_education":' .. ok .. ',"basic_medical":' .. ok .. ',"housing_safety":' .. ok
+    .. '},"living":{"housing":"safe","water":"tap","electricity":true,"paved_road":true,"broadband":false}}'
+  return wrk.format("PUT", "/api/v1/households/" .. h.id .. "/years/" .. year, json_headers, body)
+end
+
+local function upload(h)
+  local boundary = "fangpinloadboundary" .. math.random(0, 0x7fffffff)
+  local cid = uuid()
+  local com = "\255\254" .. string.char(0, #cid + 2) .. cid
+  local body = "--" .. boundary .. '\r\nContent-Disposition: form-data; name="meta"\r\nContent-Type: application/json\r\n\r\n'
+    .. string.format('{"kind":"door_with_cadre","taken_at":"%s","client_id":"%s"}', now(), cid)
+    .. "\r\n--" .. boundary .. '\r\nContent-Disposition: form-data; name="file"; filename="p.jpg"\r\nContent-Type: image/jpeg\r\n\r\n'
+    .. photo:sub(1, 2) .. com .. photo:sub(3) .. "\r\n--" .. boundary .. "--\r\n"
+  local headers = { ["Authorization"] = "Bearer " .. token, ["Content-Type"] = "multipart/form-data; boundary=" .. boundary }
+  return wrk.format("POST", "/api/v1/households/" .. h.id .. "/photos", headers, body)
+end
+
+function request()
+  local h = rows[math.random(#rows)]
+  local r = math.random()
+  if r < 0.40 then
+    return wrk.format("GET", "/api/v1/households/" .. h.id, get_headers)
+  elseif r < 0.60 then
+    return wrk.format("GET", "/api/v1/households?division=" .. h.village .. "&limit=20", get_headers)
+  elseif r < 0.70 then
+    return wrk.format("GET", "/api/v1/coverage?division=" .. h.township, get_headers)
+  elseif r < 0.80 then
+    return capture(h)
+  elseif r < 0.90 then
+    return yearly() or capture(h)
+  else
+    return upload(h)
+  end
+end
+
+local statuses = {}
+function response(status, headers, body)
+  statuses[status] = (statuses[status] or 0) + 1
+  if status >= 400 and (statuses[status] <= 3) then
+    io.stderr:write("HTTP " .. status .. ": " .. body:sub(1, 300) .. "\n")
+  end
+end
