@@ -54,12 +54,37 @@ for H in $(curl -fsS "${auth[@]}" "$BASE/api/v1/households?division=$VILLAGE&lim
 done
 CADRE=$(login st-cadre 'Cadre-pass-1')
 
+# Real records for the operations on one record, so fuzzed bodies reach real rows too (not only
+# 404): a paired household with a home capture and a photo, and a problem of the ledger.
+H1=$(curl -fsS "${auth[@]}" "$BASE/api/v1/pairings?cadre_id=$CADRE_ID&limit=1" | json 'd["items"][0]["household_id"]')
+LOC=$(curl -fsS "${auth[@]}" -X POST "$BASE/api/v1/households/$H1/locations" -d "{\"lat\":37.61,\"lon\":110.03,\"accuracy_m\":8,\"captured_at\":\"$(date -u +%Y-%m-%dT%H:%M:%SZ)\",\"source\":\"gps\",\"client_id\":\"$(python3 -c 'import uuid; print(uuid.uuid4())')\"}" | json 'd["id"]')
+printf '{"kind":"door_with_cadre","taken_at":"%s","client_id":"%s"}' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$(python3 -c 'import uuid; print(uuid.uuid4())')" >"$WORK/meta.json"
+PHOTO=$(curl -fsS -H "Authorization: Bearer $ADMIN" -F "meta=@$WORK/meta.json;type=application/json" \
+  -F "file=@tests/console/fixtures/photo.jpg;type=image/jpeg" "$BASE/api/v1/households/$H1/photos" | json 'd["id"]')
+curl -fsS -o /dev/null "${auth[@]}" -X POST "$BASE/api/v1/quality/runs?division=$VILLAGE"
+PROBLEM=$(curl -fsS "${auth[@]}" "$BASE/api/v1/quality/problems?division=$VILLAGE&limit=1" | json 'd["items"][0]["id"]')
+CONFIG=$WORK/schemathesis.toml
+cat openapi/schemathesis.toml - >"$CONFIG" <<TOML
+
+[[operations]]
+include-path-regex = "^/api/v1/households/[{]id[}]"
+parameters = { id = "$H1", loc = "$LOC" }
+
+[[operations]]
+include-path-regex = "^/api/v1/photos/[{]id[}]"
+parameters = { id = "$PHOTO" }
+
+[[operations]]
+include-path = "/api/v1/quality/problems/{id}"
+parameters = { id = "$PROBLEM" }
+TOML
+
 # Operations that end the caller's own session or password would stop the run from testing the
 # rest with that caller: they are covered by the API tests (tests/api/auth.rs) instead.
 run_as() {
   local who=$1 token=$2
   log "Schemathesis as $who"
-  "$VENV/bin/schemathesis" --config-file openapi/schemathesis.toml run openapi/openapi.json --url "$BASE" \
+  "$VENV/bin/schemathesis" --config-file "$CONFIG" run openapi/openapi.json --url "$BASE" \
     -H "Authorization: Bearer $token" \
     --checks all --exclude-checks positive_data_acceptance --max-examples "${SCHEMATHESIS_EXAMPLES:-8}" --workers 2 \
     --phases examples,coverage,fuzzing \

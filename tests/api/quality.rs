@@ -53,6 +53,14 @@ async fn runs_open_problems_resolve_them_when_the_data_is_fixed_and_respect_dism
     assert_eq!(officer.patch(&url, json!({"status": "dismissed"}), Some("\"1\"")).await.status(), 422);
     let res = officer.patch(&url, json!({"status": "dismissed", "note": "户已搬迁至县城，住址待核"}), Some("\"1\"")).await;
     assert_eq!(res.status(), 200);
+    // The answer is the whole ledger row, as the list shows it (the console redraws it from this).
+    let changed: Value = res.json().await.unwrap();
+    let mut listed = home.clone();
+    for (k, v) in [("status", json!("dismissed")), ("note", json!("户已搬迁至县城，住址待核")), ("version", json!(2))] {
+        listed[k] = v;
+    }
+    listed["status_changed_at"] = changed["status_changed_at"].clone();
+    assert_eq!(changed, listed);
     assert_eq!(run(&officer, VILLAGE).await["reopened"], 0);
     assert_eq!(ledger(&officer, "status=dismissed").await.len(), 1);
     // … and reopens when it changes.

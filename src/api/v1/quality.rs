@@ -128,6 +128,56 @@ pub struct ProblemView {
     pub version: i64,
 }
 
+/// The households and current cadres behind a set of problems, read in chunks, to make views.
+struct Households {
+    numbers_heads: HashMap<String, (String, String)>,
+    cadres: HashMap<String, String>,
+}
+
+impl Households {
+    fn load(c: &mut crate::db::DbConnection, rows: &[ProblemRow]) -> Result<Self, ApiError> {
+        let mut ids: Vec<String> = rows.iter().map(|r| r.household_id.clone()).collect();
+        ids.sort();
+        ids.dedup();
+        let mut numbers_heads = HashMap::new();
+        let mut cadres = HashMap::new();
+        for chunk in ids.chunks(1000) {
+            for (id, number, head) in crate::db::repo::households::numbers_and_heads(c, chunk)? {
+                numbers_heads.insert(id, (number, head));
+            }
+            for (p, cd) in crate::db::repo::assistance::current_pairings(c, chunk)? {
+                cadres.insert(p.household_id, cd.name);
+            }
+        }
+        Ok(Self { numbers_heads, cadres })
+    }
+
+    fn view(&self, r: &ProblemRow, today: chrono::NaiveDate) -> ProblemView {
+        let (number, head) = self.numbers_heads.get(&r.household_id).cloned().unwrap_or_default();
+        ProblemView {
+            id: r.id.clone(),
+            household_id: r.household_id.clone(),
+            household_number: number,
+            head_name: head,
+            village_code: r.village_code.clone(),
+            township_code: r.township_code.clone(),
+            rule: r.rule_id.clone(),
+            severity: r.severity.clone(),
+            description: crate::domain::quality::rule(&r.rule_id).map(|x| x.zh).unwrap_or_default().to_owned(),
+            detail: r.detail.clone(),
+            member_id: Some(r.subject.clone()).filter(|s| !s.is_empty()),
+            status: r.status.clone(),
+            note: r.note.clone(),
+            deadline: r.deadline,
+            overdue: r.deadline < today && ["open", "verified", "rectified"].contains(&r.status.as_str()),
+            cadre_name: self.cadres.get(&r.household_id).cloned(),
+            opened_at: utc(r.created_at),
+            status_changed_at: utc(r.status_changed_at),
+            version: r.version,
+        }
+    }
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct ProblemPage {
     pub items: Vec<ProblemView>,
@@ -187,56 +237,19 @@ pub async fn problems(state: Data<AppState>, user: AuthUser, q: Query<ProblemQue
         limit: if export.is_some() { 1_000_000 } else { cursor::limit(q.limit) },
     };
     let limit = f.limit;
-    let (rows, households, cadres, names) = state
+    let (rows, who, names) = state
         .db
         .run(move |c| {
             let rows = repo::list(c, &scope, &division, &f)?;
-            let mut ids: Vec<String> = rows.iter().map(|r| r.household_id.clone()).collect();
-            ids.sort();
-            ids.dedup();
-            let mut households = HashMap::new();
-            for chunk in ids.chunks(1000) {
-                for (id, number, head) in crate::db::repo::households::numbers_and_heads(c, chunk)? {
-                    households.insert(id, (number, head));
-                }
-            }
-            let mut cadres = HashMap::new();
-            for chunk in ids.chunks(1000) {
-                for (p, cd) in crate::db::repo::assistance::current_pairings(c, chunk)? {
-                    cadres.insert(p.household_id, cd.name);
-                }
-            }
+            let who = Households::load(c, &rows)?;
             let mut codes: Vec<String> = rows.iter().flat_map(|r| [r.village_code.clone(), r.township_code.clone()]).collect();
             codes.sort();
             codes.dedup();
             let names = crate::db::repo::divisions::names(c, &codes)?;
-            Ok((rows, households, cadres, names))
+            Ok((rows, who, names))
         })
         .await?;
-    let view = |r: &ProblemRow| {
-        let (number, head) = households.get(&r.household_id).cloned().unwrap_or_default();
-        ProblemView {
-            id: r.id.clone(),
-            household_id: r.household_id.clone(),
-            household_number: number,
-            head_name: head,
-            village_code: r.village_code.clone(),
-            township_code: r.township_code.clone(),
-            rule: r.rule_id.clone(),
-            severity: r.severity.clone(),
-            description: crate::domain::quality::rule(&r.rule_id).map(|x| x.zh).unwrap_or_default().to_owned(),
-            detail: r.detail.clone(),
-            member_id: Some(r.subject.clone()).filter(|s| !s.is_empty()),
-            status: r.status.clone(),
-            note: r.note.clone(),
-            deadline: r.deadline,
-            overdue: r.deadline < today && ["open", "verified", "rectified"].contains(&r.status.as_str()),
-            cadre_name: cadres.get(&r.household_id).cloned(),
-            opened_at: utc(r.created_at),
-            status_changed_at: utc(r.status_changed_at),
-            version: r.version,
-        }
-    };
+    let view = |r: &ProblemRow| who.view(r, today);
     let Some(format) = export else {
         let next_cursor = cursor::next(&rows, limit, |r| &r.id);
         return Ok(HttpResponse::Ok().json(ProblemPage { items: rows.iter().map(view).collect(), next_cursor }));
@@ -371,6 +384,14 @@ pub async fn change(state: Data<AppState>, req: HttpRequest, user: AuthUser, id:
         return Err(ApiError::invalid("note", "required", "say why it is not a problem"));
     }
     let actor = user.actor();
-    let row = state.db.run(move |c| repo::change_status(c, &scope, &division, &actor, &id, expected, &b.status, note)).await?;
-    Ok(HttpResponse::Ok().insert_header(etag(row.version)).json(serde_json::json!({"id": row.id, "status": row.status, "note": row.note, "version": row.version, "rule": row.rule_id, "deadline": row.deadline})))
+    let today = state.today();
+    let (row, who) = state
+        .db
+        .run(move |c| {
+            let row = repo::change_status(c, &scope, &division, &actor, &id, expected, &b.status, note)?;
+            let who = Households::load(c, std::slice::from_ref(&row))?;
+            Ok((row, who))
+        })
+        .await?;
+    Ok(HttpResponse::Ok().insert_header(etag(row.version)).json(who.view(&row, today)))
 }
