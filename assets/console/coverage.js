@@ -30,6 +30,8 @@ function cell(row, key) {
 
 function table(rows, sort, onSort) {
   const sorted = [...rows].sort((a, b) => {
+    // Divisions without households have nothing to compare: always last.
+    if ((a.households === 0) !== (b.households === 0)) return a.households === 0 ? 1 : -1;
     const x = a[sort.key], y = b[sort.key];
     const c = typeof x === "string" ? x.localeCompare(y, "zh") : x - y;
     return sort.asc ? c : -c;

@@ -56,6 +56,7 @@ export function el(tag, attrs = {}, ...children) {
 }
 
 async function render() {
+  message("");
   if (cleanup) cleanup();
   cleanup = null;
   const { name, params } = route();

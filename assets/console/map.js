@@ -94,8 +94,11 @@ export async function mapView(root, params) {
   const map = newMap(mapNode);
   baseLayer(map, settings);
   const points = [];
+  const villages = new Map();
   for (const f of geo.features) {
     const [lon, lat] = f.geometry.coordinates;
+    if (!villages.has(f.properties.village_code)) villages.set(f.properties.village_code, []);
+    villages.get(f.properties.village_code).push([lat, lon]);
     const status = flaggedHomes.has(f.properties.id) ? "flagged" : f.properties.pending_move ? "move" : "located";
     points.push([lat, lon]);
     L.circleMarker([lat, lon], { radius: 6, color: "#fff", weight: 1, fillColor: COLOURS[status], fillOpacity: 0.9, className: `home home-${status}` })
@@ -103,8 +106,9 @@ export async function mapView(root, params) {
       .on("click", () => showCard(card, f.properties.id).catch((e) => message(problemText(e), "error")))
       .addTo(map);
   }
-  if (code.endsWith("000") === false && points.length >= 3) {
-    L.polygon(hull(points), { color: "#8b1a1a", weight: 1, fillOpacity: 0.05, interactive: false }).addTo(map);
+  // Each village's hull: where its homes are, drawn without any tile.
+  for (const [village, pts] of villages) {
+    if (pts.length >= 3) L.polygon(hull(pts), { color: "#8b1a1a", weight: 1, fillOpacity: 0.05, interactive: false, className: `hull hull-${village}` }).addTo(map);
   }
   if (points.length > 0) map.fitBounds(L.latLngBounds(points).pad(0.15));
   else map.setView([37.6, 110.0], 10);

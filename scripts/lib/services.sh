@@ -45,8 +45,9 @@ ensure_postgres() {
 }
 
 # Installs SeaweedFS into target/venv and starts it; sets S3_ENDPOINT; stopped by stop_services.
-# Ports: S3_PORT (8333) and WEED_PORT_OFFSET (0) added to master 9333, volume 8081, filer 8888,
-# so a second instance (scripts/faults.sh) can run beside the test suite's.
+# Ports: S3_PORT (8333) and WEED_PORT_OFFSET (0) added to master 9333, volume 8081, filer 8888
+# and the S3 gateway's Iceberg (8181) and Lance (9101) listeners, so a second instance
+# (scripts/faults.sh) can run beside the test suite's.
 WEED_PID=""
 WEED_DIR=""
 ensure_weed() {
@@ -64,6 +65,7 @@ launch_weed() {
   log "starting SeaweedFS on 127.0.0.1:$port"
   "$PWD/target/venv/bin/weed" server -dir="$WEED_DIR" -ip=127.0.0.1 -ip.bind=127.0.0.1 -s3 -s3.port="$port" \
     -master.port=$((9333 + off)) -volume.port=$((8081 + off)) -filer.port=$((8888 + off)) -volume.max=100 \
+    -s3.port.iceberg=$((8181 + off)) -s3.port.lance=$((9101 + off)) \
     >>"$WEED_DIR/weed.log" 2>&1 &
   WEED_PID=$!
   for _ in $(seq 1 60); do

@@ -248,6 +248,7 @@ async fn homes_are_served_as_geojson_in_wgs84_or_for_chinese_map_sdks() {
     assert!((lon - LON).abs() < 1e-6 && (lat - (LAT + 0.001)).abs() < 1e-6, "[lon, lat] order, WGS-84");
     assert_eq!(f["properties"]["head_name"], "王**");
     assert_eq!(f["properties"]["accuracy_m"], 5.0);
+    assert_eq!(f["properties"]["village_code"].as_str().unwrap().len(), 12, "the village, for hulls per village");
     let gcj: Value = admin.get(&format!("/households.geojson?division={TOWNSHIP}&crs=gcj02")).await.json().await.unwrap();
     let glon = gcj["features"][0]["geometry"]["coordinates"][0].as_f64().unwrap();
     assert!((glon - lon).abs() > 1e-4, "shifted for GCJ-02 map SDKs");

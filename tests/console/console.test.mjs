@@ -106,6 +106,7 @@ test("the map shows one marker per home, coloured by status, and a household car
   assert.equal(await page.locator("path.home-move").count(), 1);
   assert.ok(await page.locator("path.home-flagged").count() >= 1, "homes with a flagged photo are red");
   assert.match(await page.textContent("#home-count"), new RegExp(`^${n} `));
+  assert.equal(await page.locator("path.hull").count(), 1, "the village's hull");
   await page.locator("path.home").first().click({ force: true });
   await page.locator("#household-card h3").waitFor();
   await shot("03-map-village");
@@ -179,6 +180,19 @@ test("an expired session goes back to the login form and keeps the page's filter
   assert.equal(await page.evaluate(() => location.hash), hash);
   assert.equal(await page.inputValue("#status-filter"), "verified");
   await page.unroute("**/api/v1/**");
+});
+
+test("the interface switches to English and back, and the choice is kept", async () => {
+  await page.goto(`${BASE}/console/#/coverage?division=${township}`);
+  await page.locator("#coverage-table").waitFor();
+  await page.click("#lang");
+  await page.locator("header nav a[href='#/coverage']").filter({ hasText: "Coverage" }).waitFor();
+  await page.locator("#coverage-table th").filter({ hasText: "Located %" }).waitFor();
+  await shot("09-english");
+  await page.reload();
+  await page.locator("header nav a[href='#/ledger']").filter({ hasText: "Problem ledger" }).waitFor();
+  await page.click("#lang");
+  await page.locator("header nav a[href='#/ledger']").filter({ hasText: "问题台账" }).waitFor();
 });
 
 test("a URL edited by hand shows nothing outside the jurisdiction", async () => {

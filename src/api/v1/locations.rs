@@ -448,7 +448,7 @@ fn feature(h: &coverage::Home, crs: Crs) -> Value {
         "type": "Feature",
         "geometry": {"type": "Point", "coordinates": [(p.lon * 1e7).round() / 1e7, (p.lat * 1e7).round() / 1e7]},
         "properties": {
-            "id": h.id, "number": h.number, "head_name": mask_name(&h.head_name), "category": h.category,
+            "id": h.id, "village_code": h.village_code, "number": h.number, "head_name": mask_name(&h.head_name), "category": h.category,
             "accuracy_m": h.accuracy_m, "captured_at": h.captured_at.map(utc), "pending_move": h.pending_move,
         },
     })

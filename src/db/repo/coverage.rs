@@ -74,6 +74,7 @@ pub fn by_child(c: &mut DbConnection, scope: &Scope, division: &DivisionCode, st
 /// A household's home for maps.
 pub struct Home {
     pub id: String,
+    pub village_code: String,
     pub number: String,
     pub head_name: String,
     pub category: String,
@@ -91,15 +92,16 @@ pub fn homes(c: &mut DbConnection, scope: &Scope, division: &DivisionCode, after
         q = q.filter(h::id.gt(a.to_owned()));
     }
     #[allow(clippy::type_complexity)]
-    let rows: Vec<(String, String, String, String, Option<f64>, Option<f64>, Option<f64>, Option<NaiveDateTime>, Option<String>)> = q
+    let rows: Vec<(String, String, String, String, String, Option<f64>, Option<f64>, Option<f64>, Option<NaiveDateTime>, Option<String>)> = q
         .order(h::id.asc())
         .limit(limit)
-        .select((h::id, h::number, h::head_name, h::category, h::home_lat, h::home_lon, h::home_accuracy_m, h::home_captured_at, h::pending_move_id))
+        .select((h::id, h::village_code, h::number, h::head_name, h::category, h::home_lat, h::home_lon, h::home_accuracy_m, h::home_captured_at, h::pending_move_id))
         .load(c)?;
     Ok(rows
         .into_iter()
-        .map(|(id, number, head_name, category, lat, lon, accuracy_m, captured_at, pending)| Home {
+        .map(|(id, village_code, number, head_name, category, lat, lon, accuracy_m, captured_at, pending)| Home {
             id,
+            village_code,
             number,
             head_name,
             category,
