@@ -255,6 +255,7 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
     let host = bind.rsplit_once(':').map(|(h, _)| h).unwrap_or("127.0.0.1");
     let base = format!("http://{host}:{}", app.port());
     println!("fangpin serving on {base} ({backend})");
+    println!("  review console (township and county offices): {base}/console/");
     println!("  log in:   curl -s -X POST {base}/api/v1/auth/login -H 'content-type: application/json' -d '{{\"username\":\"admin\",\"password\":\"…\"}}'");
     println!("  API docs: {base}/docs   health: {base}/readyz   metrics: {base}/metrics");
     app.run_until_stopped().await?;

@@ -5,6 +5,7 @@ import { api, all, blobUrl } from "./api.js";
 import { t } from "./i18n.js";
 import { division, el, message, problemText } from "./main.js";
 
+// Also in app.css (.dot-*): the legend cannot use inline styles under the page's CSP.
 const COLOURS = { located: "#2e7d32", move: "#ef6c00", flagged: "#c62828" };
 const PRESETS = {
   none: { url: "", crs: "wgs84" },
@@ -84,7 +85,7 @@ export async function mapView(root, params) {
     window.dispatchEvent(new HashChangeEvent("hashchange"));
   } }, ["none", "tianditu", "amap", "custom"].map((p) => el("option", { value: p, selected: p === settings.preset }, p === "none" ? t("map.none") : p === "custom" ? t("map.custom") : p)));
   const count = el("span", { id: "home-count" }, `${geo.features.length} ${t("map.homes")}`);
-  const legend = el("span", { class: "legend" }, ...["located", "move", "flagged"].flatMap((k) => [el("span", { style: `background:${COLOURS[k]}` }), t(`map.${k}`)]));
+  const legend = el("span", { class: "legend" }, ...["located", "move", "flagged"].flatMap((k) => [el("span", { class: `dot-${k}` }), t(`map.${k}`)]));
   const mapNode = el("div", { id: "map" });
   const card = el("div", { class: "card", id: "household-card" });
   root.replaceChildren(

@@ -4,7 +4,7 @@ measure, uploaders during an object-store outage. Standard library plus Pillow f
 
   driver.py crash      BASE TOKEN HOUSEHOLDS.txt OUT.json   200 uploads + 200 captures, retried
                                                             with the same client_id until answered
-  driver.py verify     BASE TOKEN OUT.json PG_URL           every acknowledged write once, readable
+  driver.py verify     BASE TOKEN OUT.json PG_URL SINCE     every acknowledged write once, readable
   driver.py pg-outage  BASE TOKEN HOUSEHOLDS.txt SECONDS    readers and writers through a restart
   driver.py s3-outage  BASE TOKEN HOUSEHOLDS.txt MARKER PG_URL    uploads while the store is down,
                                                             until 8 s after MARKER exists
@@ -136,13 +136,14 @@ def crash(base, token, hh_path, out):
     return 1 if errors or len(acked) != len(tasks) else 0
 
 
-def verify(base, token, out, pg_url):
+def verify(base, token, out, pg_url, since):
+    """Rows written since `since` (naive UTC, as stored) against what was acknowledged."""
     acked = json.load(open(out))
     failures = []
     for kind, table in (("photo", "photos"), ("capture", "locations")):
         mine = [a for a in acked if a["kind"] == kind]
         ids = {a["client_id"]: a["id"] for a in mine}
-        rows = psql(pg_url, f"SELECT client_id || ' ' || id FROM {table} WHERE client_id IS NOT NULL")
+        rows = psql(pg_url, f"SELECT client_id || ' ' || id FROM {table} WHERE client_id IS NOT NULL AND created_at >= '{since}'")
         stored = {}
         for line in rows.splitlines():
             cid, rid = line.split(" ")

@@ -10,6 +10,7 @@ const BASE = process.env.BASE;
 const SCREENS = process.env.SCREENS || "target/console-screens";
 const COUNTY = "610831000000";
 let browser, page, token, village, township, moveHousehold;
+const cspViolations = [];
 
 async function api(path, { method = "GET", body, ifMatch, form } = {}) {
   const headers = { Authorization: `Bearer ${token}` };
@@ -58,6 +59,7 @@ before(async () => {
   });
   page = await browser.newPage({ viewport: { width: 1400, height: 900 }, locale: "zh-CN" });
   page.on("pageerror", (e) => console.error("page error:", e.message));
+  page.on("console", (m) => { if (m.text().includes("Content Security Policy")) cspViolations.push(m.text()); });
 });
 
 after(async () => { await browser?.close(); });
@@ -107,6 +109,8 @@ test("the map shows one marker per home, coloured by status, and a household car
   assert.ok(await page.locator("path.home-flagged").count() >= 1, "homes with a flagged photo are red");
   assert.match(await page.textContent("#home-count"), new RegExp(`^${n} `));
   assert.equal(await page.locator("path.hull").count(), 1, "the village's hull");
+  const dot = await page.evaluate(() => getComputedStyle(document.querySelector(".legend .dot-move")).backgroundColor);
+  assert.equal(dot, "rgb(239, 108, 0)", "the legend is coloured (no inline style under the CSP)");
   await page.locator("path.home").first().click({ force: true });
   await page.locator("#household-card h3").waitFor();
   await shot("03-map-village");
@@ -203,4 +207,8 @@ test("a URL edited by hand shows nothing outside the jurisdiction", async () => 
   await page.locator("#view .error").waitFor();
   assert.equal(await page.locator("path.home").count(), 0);
   await shot("07-outside-jurisdiction");
+});
+
+test("nothing the console did was blocked by its Content Security Policy", () => {
+  assert.deepEqual(cspViolations, []);
 });
