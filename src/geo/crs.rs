@@ -283,6 +283,12 @@ mod tests {
         assert_ne!(in_mainland(g), in_mainland(w), "the two sides of the boundary");
         let back = from_wgs84(w, Crs::Gcj02);
         assert!(distance_m(g, back) < 1000.0, "{g:?} -> {w:?} -> {back:?}");
+        // The same for BD-09, whose GCJ-02 step lands on the boundary (found by the same target).
+        let b = at(22.1012646484375, 113.61330323360826);
+        let w = to_wgs84(b, Crs::Bd09);
+        assert!(w.lat.is_finite() && w.lon.is_finite());
+        assert_ne!(in_mainland(bd09_to_gcj02(b)), in_mainland(w));
+        assert!(distance_m(b, from_wgs84(w, Crs::Bd09)) < 1000.0);
     }
 
     #[test]
