@@ -21,9 +21,7 @@ trap '[ -z "$SERVER" ] || kill "$SERVER" 2>/dev/null || true; rm -rf "$WORK"' EX
 export FANGPIN_DATA_DIR=$WORK/data FANGPIN_BIND=127.0.0.1:$PORT FANGPIN_ADMIN_PASSWORD='Admin-pass-1' RUST_LOG=warn
 unset DATABASE_URL FANGPIN_STORAGE
 "$BIN" demo >/dev/null
-"$BIN" serve >"$WORK/server.log" 2>&1 &
-SERVER=$!
-for _ in $(seq 1 60); do curl -fs -o /dev/null "http://127.0.0.1:$PORT/readyz" && break; sleep 0.5; done
+start_fangpin "$BIN" "$WORK/server.log"
 rm -rf target/console-screens
 log "console tests in headless chromium"
 BASE="http://127.0.0.1:$PORT" ADMIN_PASSWORD='Admin-pass-1' SCREENS=target/console-screens \

@@ -42,14 +42,6 @@ export DATABASE_URL=$PG_URL FANGPIN_DATA_DIR=$WORK/data FANGPIN_BIND=127.0.0.1:$
   FANGPIN_STORAGE=s3 FANGPIN_S3_ENDPOINT=$S3_ENDPOINT FANGPIN_S3_BUCKET=fangpin-test FANGPIN_S3_PREFIX=faults \
   FANGPIN_ADMIN_PASSWORD='Admin-pass-1' FANGPIN_ACCESS_TOKEN_TTL_SECS=3600 FANGPIN_DB_TIMEOUT_SECS=2 \
   FANGPIN_PHOTO_WORKERS=2 RUST_LOG=warn
-serve() {
-  "$BIN" serve >>"$WORK/server.log" 2>&1 &
-  SERVER=$!
-  for _ in $(seq 1 60); do curl -fs -o /dev/null "$BASE/readyz" && return; sleep 0.5; done
-  tail -n 30 "$WORK/server.log" >&2
-  echo "the server did not become ready" >&2
-  exit 1
-}
 fail() {
   echo "FAULTS FAILED: $*" >&2
   cp "$WORK/server.log" target/faults-server.log
@@ -59,7 +51,7 @@ fail() {
 }
 
 "$BIN" demo >/dev/null
-serve
+start_fangpin "$BIN" "$WORK/server.log"
 TOKEN=$(curl -fsS -X POST "$BASE/api/v1/auth/login" -H 'content-type: application/json' \
   -d '{"username":"admin","password":"Admin-pass-1"}' | "$PY" -c 'import sys,json; print(json.load(sys.stdin)["access_token"])')
 curl -fsS -H "Authorization: Bearer $TOKEN" "$BASE/api/v1/households?limit=40" \
@@ -79,7 +71,7 @@ crash_under_load() {
   wait "$SERVER" 2>/dev/null || true
   echo "killed the server after $(cat "$WORK/acked.json.progress") acknowledged writes"
   sleep 1
-  serve
+  start_fangpin "$BIN" "$WORK/server.log"
   wait "$CLIENTS" || fail "clients did not all get an answer"
   "$PY" "$DRIVER" verify "$BASE" "$TOKEN" "$WORK/acked.json" "$PG_URL" "$SINCE" || fail "acknowledged writes after the crash"
   # An object no row refers to, as a crash between storing and committing leaves one.

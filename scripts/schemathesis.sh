@@ -32,9 +32,7 @@ export FANGPIN_DATA_DIR=$WORK/data FANGPIN_BIND=127.0.0.1:$PORT FANGPIN_ADMIN_PA
 unset DATABASE_URL FANGPIN_STORAGE
 log "demo county and server on $BASE"
 "$BIN" demo >/dev/null
-"$BIN" serve >"$WORK/server.log" 2>&1 &
-SERVER=$!
-for _ in $(seq 1 60); do curl -fs -o /dev/null "$BASE/readyz" && break; sleep 0.5; done
+start_fangpin "$BIN" "$WORK/server.log"
 
 json() { "$VENV/bin/python" -c "import sys,json; d=json.load(sys.stdin); print(eval(sys.argv[1]))" "$1"; }
 login() { curl -fsS -X POST "$BASE/api/v1/auth/login" -H 'content-type: application/json' \

@@ -72,13 +72,13 @@ export async function coverageView(root, params) {
   const me = enrich(cov.division);
   const rows = cov.children.map(enrich);
   const sort = { key: params.get("sort") || "located_pct", asc: params.get("desc") !== "1" };
+  // The way up (county › township), named as the divisions API names them.
   const crumbs = el("p", { class: "crumbs" });
-  for (let c = me.code, hops = 0; hops < 3; hops++) {
-    // County → township → village, from the code itself (12 digits: 6 + 3 + 3).
-    const parent = c.endsWith("000000") ? null : c.slice(6, 9) !== "000" && !c.endsWith("000") ? `${c.slice(0, 9)}000` : `${c.slice(0, 6)}000000`;
-    if (!parent || parent === c) break;
-    crumbs.prepend(el("a", { href: `#/coverage?division=${parent}` }, parent), "› ");
-    c = parent;
+  for (let parent = (await api(`/divisions/${me.code}`)).parent_code; parent; ) {
+    const d = await api(`/divisions/${parent}`).catch(() => null);
+    if (!d) break;
+    crumbs.prepend(el("a", { href: `#/coverage?division=${d.code}` }, d.name), " › ");
+    parent = d.parent_code;
   }
   root.replaceChildren(
     crumbs,

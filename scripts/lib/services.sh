@@ -104,3 +104,15 @@ stop_services() {
   fi
   [ -z "$WEED_DIR" ] || rm -rf "$WEED_DIR"
 }
+
+# Starts `$1 serve` (settings from the environment, FANGPIN_BIND included) logging to $2, waits
+# until /readyz answers; sets SERVER (its PID). Fails if it does not become ready in 30 s.
+start_fangpin() {
+  local bin=$1 logfile=$2 base="http://${FANGPIN_BIND:-127.0.0.1:8080}"
+  "$bin" serve >>"$logfile" 2>&1 &
+  SERVER=$!
+  for _ in $(seq 1 60); do curl -fs -o /dev/null "$base/readyz" && return 0; sleep 0.5; done
+  tail -n 30 "$logfile" >&2
+  echo "fangpin did not become ready on $base" >&2
+  return 1
+}

@@ -193,12 +193,8 @@ fn allowed_methods(path: &str) -> Option<String> {
             .paths
             .iter()
             .map(|(template, item)| {
-                let item = serde_json::to_value(item).unwrap_or_default();
-                let methods: Vec<String> = ["get", "post", "put", "patch", "delete"]
-                    .into_iter()
-                    .filter(|m| item.get(*m).is_some())
-                    .map(str::to_uppercase)
-                    .collect();
+                let ops = [("GET", &item.get), ("POST", &item.post), ("PUT", &item.put), ("PATCH", &item.patch), ("DELETE", &item.delete)];
+                let methods: Vec<&str> = ops.into_iter().filter(|(_, op)| op.is_some()).map(|(m, _)| m).collect();
                 (template.split('/').map(str::to_owned).collect(), methods.join(", "))
             })
             .collect()
