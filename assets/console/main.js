@@ -55,17 +55,25 @@ export function el(tag, attrs = {}, ...children) {
   return node;
 }
 
+let renderGen = 0;
+
+/// Draws the view the hash names into a fresh container. A render overtaken by a newer one (the
+/// user clicked on while it loaded) draws into its detached container and is cleaned up at once.
 async function render() {
+  const gen = ++renderGen;
   message("");
   if (cleanup) cleanup();
   cleanup = null;
   const { name, params } = route();
   for (const a of document.querySelectorAll("header nav a")) a.classList.toggle("active", a.getAttribute("href") === `#/${name}`);
-  view.replaceChildren(el("p", { class: "muted" }, t("loading")));
+  const holder = el("div", {}, el("p", { class: "muted" }, t("loading")));
+  view.replaceChildren(holder);
   try {
-    cleanup = await VIEWS[name](view, params);
+    const done = await VIEWS[name](holder, params);
+    if (gen === renderGen) cleanup = done;
+    else if (done) done();
   } catch (e) {
-    view.replaceChildren(el("p", { class: "error" }, problemText(e)));
+    holder.replaceChildren(el("p", { class: "error" }, problemText(e)));
   }
 }
 
