@@ -60,6 +60,8 @@ pub fn state(settings: Settings) -> anyhow::Result<AppState> {
         crate::storage::StorageKind::S3 => crate::storage::Storage::s3(&settings.s3())?,
         crate::storage::StorageKind::Memory => crate::storage::Storage::memory(),
     };
+    let passwords = crate::auth::password::Passwords::new(settings.password_workers, Duration::from_secs(settings.password_queue_secs));
+    let trusted_proxies = Arc::new(settings.trusted_proxies()?);
     Ok(AppState {
         storage,
         photo_slots: Arc::new(tokio::sync::Semaphore::new(settings.photo_workers.max(1))),
@@ -72,6 +74,8 @@ pub fn state(settings: Settings) -> anyhow::Result<AppState> {
         tz: settings.tz()?,
         settings: Arc::new(settings),
         migrated: Arc::new(AtomicBool::new(false)),
+        passwords,
+        trusted_proxies,
     })
 }
 
@@ -178,8 +182,10 @@ fn server(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
     let data = web::Data::new(state);
     let server = HttpServer::new(move || {
         App::new()
+            .wrap(actix_web::middleware::from_fn(api::limits::body_deadline))
             .wrap(metrics.clone())
-            .wrap(tracing_actix_web::TracingLogger::default())
+            .wrap(actix_web::middleware::from_fn(api::limits::metrics_guard))
+            .wrap(tracing_actix_web::TracingLogger::<crate::telemetry::RequestSpan>::new())
             .app_data(data.clone())
             .app_data(doc.clone())
             .configure(api::extractor_config)

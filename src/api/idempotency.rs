@@ -76,7 +76,7 @@ pub async fn middleware(req: ServiceRequest, next: Next<impl MessageBody + 'stat
         return next.call(req).await.map(ServiceResponse::map_into_boxed_body);
     };
     // Unauthenticated requests go through untouched: the handler answers 401.
-    let user = crate::auth::extractor::bearer(req.request()).ok().and_then(|t| state.jwt.verify(&t).ok());
+    let user = crate::auth::extractor::bearer(req.request()).ok().and_then(|t| state.jwt.verify(&t).ok()).map(|(id, _)| id);
     let Some(user) = user else {
         return next.call(req).await.map(ServiceResponse::map_into_boxed_body);
     };

@@ -7,7 +7,7 @@ use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::api::{etag, path_id, require_if_match, utc};
-use crate::auth::{AuthUser, password};
+use crate::auth::AuthUser;
 use crate::crypto::Crypto;
 use crate::db::models::UserRow;
 use crate::db::repo::{self, audit, cursor};
@@ -150,7 +150,7 @@ pub async fn create(state: Data<AppState>, user: AuthUser, body: Json<CreateUser
     if !errs.is_empty() {
         return Err(errs.into());
     }
-    let mut row = UserRow::new(&username, password::hash(&b.password)?, &display_name, role.as_str(), jurisdiction.as_str());
+    let mut row = UserRow::new(&username, state.passwords.hash(b.password.clone()).await?, &display_name, role.as_str(), jurisdiction.as_str());
     row.phone_enc = phone.map(|p| state.crypto.seal(p.as_str()));
     row.work_unit = work_unit;
     let actor = user.actor();
@@ -227,7 +227,10 @@ pub async fn update(state: Data<AppState>, req: HttpRequest, user: AuthUser, id:
         return Err(errs.into());
     }
     let expected = require_if_match(&req)?;
-    let new_hash = b.password.as_deref().map(password::hash).transpose()?;
+    let new_hash = match b.password.clone() {
+        Some(p) => Some(state.passwords.hash(p).await?),
+        None => None,
+    };
     let actor = user.actor();
     let crypto = state.crypto.clone();
     let saved = state
