@@ -255,3 +255,35 @@ async fn a_fast_body_is_not_affected_by_the_rate_limit() {
     let res = admin.request(Method::POST, "/households", Some(household_body(VILLAGE, &[(1, "head")])), None).await;
     assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
 }
+
+#[actix_web::test]
+async fn before_login_only_the_documented_public_paths_answer() {
+    let app = spawn_app().await;
+    let doc = serde_json::to_value(fangpin::api::openapi()).unwrap();
+    let mut public = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let concrete = path.replace("{year}", "2025").replace("{code}", VILLAGE).replace('{', "").replace('}', "");
+            let method = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+            let res = app.client.request(method.clone(), app.url(&concrete)).json(&json!({})).send().await.unwrap();
+            let status = res.status().as_u16();
+            if op["security"].as_array().is_some_and(|s| !s.is_empty()) {
+                assert_eq!(status, 401, "{method} {path} without a token");
+                assert_eq!(problem(res).await["code"], "unauthorized", "{method} {path}");
+            } else {
+                assert_ne!(status, 401, "{method} {path} is documented as public");
+                public.push(format!("{method} {path}"));
+            }
+        }
+    }
+    public.sort();
+    // A new public operation is a decision: it must be added here, and to SECURITY.md.
+    assert_eq!(public, ["POST /api/v1/auth/login", "POST /api/v1/auth/logout", "POST /api/v1/auth/refresh"]);
+    // Outside the API: health, documentation and the console's static files are public;
+    // metrics are not served without their token; the console session needs its password.
+    for (path, status) in [("/healthz", 200), ("/readyz", 200), ("/docs/", 200), ("/console/", 200), ("/metrics", 404), ("/api/v1/openapi.json", 200)] {
+        assert_eq!(app.client.get(app.url(path)).send().await.unwrap().status(), status, "GET {path}");
+    }
+    let res = app.client.post(app.url("/console/session/refresh")).header("X-Fangpin-Console", "1").send().await.unwrap();
+    assert_eq!(res.status(), 401, "console refresh without its cookie");
+}
