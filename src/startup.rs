@@ -214,6 +214,8 @@ fn server(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
             .default_service(web::to(api::not_found))
     })
     .listen(listener)?
+    // A request head must arrive within 5 s (slow-loris before login); bodies: api::limits.
+    .client_request_timeout(Duration::from_secs(5))
     .shutdown_timeout(10)
     .run();
     Ok(server)
