@@ -32,17 +32,20 @@ fail() { echo "readme-test: $*" >&2; exit 1; }
 # Block 0, the two commands: `serve` with no configuration keeps everything under ./data and
 # prints where to log in (the second command is this suite itself, not run again here).
 grep -q 'serve' block0.sh && grep -q 'scripts/test.sh' block0.sh || fail "the two commands are not the first block"
-mkdir first && (cd first && timeout 20 "$BIN" serve >out.txt 2>&1 &
-  for _ in $(seq 1 100); do grep -q 'console' out.txt 2>/dev/null && break; sleep 0.2; done)
+mkdir first
+(cd first && exec timeout 20 "$BIN" serve >out.txt 2>&1) &
+FIRST=$!
+for _ in $(seq 1 100); do grep -q 'console' first/out.txt 2>/dev/null && break; sleep 0.2; done
 sleep 0.5
 grep -q "password: " first/out.txt || fail "serve did not print the generated admin password: $(cat first/out.txt)"
 grep -q "/console/" first/out.txt && grep -q "auth/login" first/out.txt || fail "serve did not print where to log in"
 [ -f first/data/fangpin.db ] && [ -d first/data/objects ] || fail "serve did not keep its data under ./data"
-pkill -f "$BIN serve" 2>/dev/null || true
-sleep 1
+kill "$FIRST" 2>/dev/null || true
+wait "$FIRST" 2>/dev/null || true
 
 # Blocks 1 and 2 in one shell, as a reader pastes them one after the other.
-cat block1.sh block2.sh > walkthrough.sh
+# (the server the first block starts in the background is stopped when the shell ends)
+{ echo 'trap '"'"'kill $(jobs -p) 2>/dev/null || true'"'"' EXIT'; cat block1.sh block2.sh; } > walkthrough.sh
 bash -euo pipefail walkthrough.sh >walk.out 2>walk.err || { cat walk.out walk.err >&2; fail "a README command failed"; }
 python3 - walk.out <<'PY' || { cat walk.out >&2; exit 1; }
 import json, sys
