@@ -2,6 +2,7 @@
 //! `FANGPIN_TEST_DATABASE_URL` names a PostgreSQL database, on a fresh schema per test.
 
 mod assistance;
+mod at_rest;
 mod auth;
 mod console;
 mod divisions;
