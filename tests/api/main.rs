@@ -5,6 +5,7 @@ mod assistance;
 mod at_rest;
 mod auth;
 mod console;
+mod disclosure;
 mod divisions;
 mod helpers;
 mod households;
