@@ -61,7 +61,7 @@ struct Cell {
 }
 
 /// Every (table, column) of the app's database with each value as text (blobs decoded lossily).
-fn database_cells(app: &TestApp) -> Result<Vec<(String, String, String)>, String> {
+pub(crate) fn database_cells(app: &TestApp) -> Result<Vec<(String, String, String)>, String> {
     let mut c = app.state.db.conn().map_err(|e| format!("{e}"))?;
     let columns: Vec<(String, String, bool)> = if backend_is_postgres() {
         diesel::sql_query(
@@ -296,6 +296,28 @@ async fn the_data_folder_is_the_owners_only_whatever_the_umask() {
         assert!(names.iter().any(|n| n == "fangpin.db") && names.iter().any(|n| n == "fangpin.db-wal"), "{names:?}");
     }
     assert_eq!(open_to_others(&data), Vec::<String>::new());
+}
+
+#[cfg(unix)]
+#[actix_web::test]
+async fn a_data_folder_left_open_by_an_older_install_is_closed_at_start() {
+    use std::os::unix::fs::PermissionsExt;
+    let parent = tempfile::tempdir().unwrap();
+    let data = parent.path().join("data");
+    std::fs::create_dir_all(data.join("objects").join("photos")).unwrap();
+    std::fs::write(data.join("jwt.secret"), crate::helpers::PASSWORD.repeat(4)).unwrap();
+    for (path, mode) in [(data.clone(), 0o755), (data.join("objects"), 0o755), (data.join("jwt.secret"), 0o644)] {
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
+    }
+    let app = spawn_with(|s| {
+        s.data_dir = data.clone();
+        s.storage = fangpin::storage::StorageKind::Local;
+    })
+    .await;
+    let open: Vec<String> = open_to_others(&data);
+    // Objects written before stay as they were inside a folder nobody else can enter.
+    assert_eq!(open, vec![format!("{} 755", data.join("objects").join("photos").display())]);
+    drop(app);
 }
 
 /// The process umask (a test sets it around building an app; only this test changes it).
