@@ -28,30 +28,30 @@ fn secret(configured: &Option<String>, dir: &Path, file: &str) -> anyhow::Result
     }
     let path = dir.join(file);
     if path.exists() {
+        crate::private_fs::tighten(&path, 0o600)?;
         return Ok(std::fs::read_to_string(&path)?.trim().to_owned());
     }
     let value = random_key_b64();
-    std::fs::write(&path, &value)?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))?;
-    }
+    crate::private_fs::write_new(&path, value.as_bytes())?;
     tracing::info!(path = %path.display(), "generated a new secret");
     Ok(value)
 }
 
 /// Builds the shared state (creating the data folder and secrets as needed). No database I/O.
 pub fn state(settings: Settings) -> anyhow::Result<AppState> {
-    std::fs::create_dir_all(&settings.data_dir)
+    crate::private_fs::create_dir(&settings.data_dir)
         .map_err(|e| anyhow::anyhow!("cannot create the data folder {}: {e}", settings.data_dir.display()))?;
     let jwt_secret = secret(&settings.jwt_secret, &settings.data_dir, "jwt.secret")?;
     if jwt_secret.len() < 32 {
         anyhow::bail!("FANGPIN_JWT_SECRET must have at least 32 characters");
     }
     let data_key = Crypto::parse_key(&secret(&settings.data_key, &settings.data_dir, "data.key")?)?;
+    if settings.database_url.as_deref().map(str::trim).is_none_or(str::is_empty) {
+        // The SQLite file exists 0600 before SQLite opens it (its -wal and -shm files follow).
+        crate::private_fs::touch(&settings.data_dir.join("fangpin.db"))?;
+    }
     let db = Db::new(&settings.database_url(), settings.db_pool_size, Duration::from_secs(settings.db_timeout_secs));
-    std::fs::create_dir_all(settings.data_dir.join("tmp"))?;
+    crate::private_fs::create_dir(&settings.data_dir.join("tmp"))?;
     let storage = match settings.storage {
         crate::storage::StorageKind::Local => {
             let dir = settings.storage_dir.clone().unwrap_or_else(|| settings.data_dir.join("objects"));

@@ -2,8 +2,10 @@
 //! `FANGPIN_TEST_DATABASE_URL` names a PostgreSQL database, on a fresh schema per test.
 
 mod assistance;
+mod at_rest;
 mod auth;
 mod console;
+mod disclosure;
 mod divisions;
 mod exif_layouts;
 mod helpers;

@@ -12,6 +12,7 @@ use crate::crypto::Crypto;
 use crate::db::models::UserRow;
 use crate::db::repo::{self, audit, cursor};
 use crate::db::write_tx;
+use crate::domain::disclosure::{Subject, full_numbers};
 use crate::domain::phone::mask_phone;
 use crate::domain::validation::{optional_text, required_text};
 use crate::domain::{DivisionCode, FieldErrors, Phone, Role};
@@ -183,7 +184,11 @@ pub async fn get_one(state: Data<AppState>, user: AuthUser, id: Path<String>) ->
     let id = path_id(&id)?;
     let row = state.db.run(move |c| repo::users::find_by_id(c, &id)).await?;
     let row = visible(&user, row)?;
-    Ok(HttpResponse::Ok().insert_header(etag(row.version)).json(UserView::from_row(&row, &state.crypto, true)))
+    let full = full_numbers(user.role, Subject::User { own: row.id == user.id });
+    if full && row.phone_enc.is_some() {
+        state.read_log.record_entity(&user.actor(), "user", &row.id, None);
+    }
+    Ok(HttpResponse::Ok().insert_header(etag(row.version)).json(UserView::from_row(&row, &state.crypto, full)))
 }
 
 #[derive(Deserialize, ToSchema)]
