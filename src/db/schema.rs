@@ -33,6 +33,13 @@ diesel::table! {
 }
 
 diesel::table! {
+    household_number_counters (village_code) {
+        village_code -> Text,
+        last_sequence -> BigInt,
+    }
+}
+
+diesel::table! {
     login_failures (id) {
         id -> Text,
         key -> Text,

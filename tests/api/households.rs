@@ -281,3 +281,31 @@ async fn every_write_is_in_the_history_and_full_reads_are_logged() {
     }
     assert!(logged, "the full read was not logged");
 }
+
+#[actix_web::test]
+async fn concurrent_creates_without_numbers_get_distinct_consecutive_numbers() {
+    let app = spawn_with(|s| s.db_pool_size = 16).await;
+    let admin = app.admin().await;
+    // A number typed earlier above the counter: the counter continues after it.
+    let mut typed = household_body(VILLAGE, &[(100, "head")]);
+    typed["number"] = json!(format!("{VILLAGE}0007"));
+    let res = admin.post("/households", typed).await;
+    assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
+    let creates = (0..64u32).map(|i| {
+        let admin = admin.clone();
+        async move {
+            let res = admin.post("/households", household_body(VILLAGE, &[(200 + i, "head")])).await;
+            let status = res.status().as_u16();
+            let body: Value = res.json().await.unwrap_or_default();
+            (status, body["number"].as_str().unwrap_or_default().to_owned())
+        }
+    });
+    let answers = futures_util::future::join_all(creates).await;
+    assert!(answers.iter().all(|(s, _)| *s == 201), "{answers:?}");
+    let mut numbers: Vec<u32> = answers.iter().map(|(_, n)| n.strip_prefix(VILLAGE).unwrap().parse().unwrap()).collect();
+    numbers.sort_unstable();
+    assert_eq!(numbers, (8..72).collect::<Vec<u32>>(), "64 distinct consecutive numbers after the highest one");
+    // Another village counts on its own.
+    let other: Value = admin.post("/households", household_body(VILLAGE_2, &[(300, "head")])).await.json().await.unwrap();
+    assert_eq!(other["number"], format!("{VILLAGE_2}0001"));
+}
