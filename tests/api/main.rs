@@ -21,6 +21,7 @@ mod photos;
 mod procedures;
 mod quality;
 mod sync;
+mod user_admin;
 mod users;
 mod villages;
 mod yearly;
