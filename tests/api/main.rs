@@ -16,6 +16,7 @@ mod mergers;
 mod matrix;
 mod jpeg;
 mod ops;
+mod oracles;
 mod personal_data;
 mod photos;
 mod procedures;

@@ -62,6 +62,16 @@ pub fn cadre_of_user(c: &mut DbConnection, user_id: &str) -> QueryResult<Option<
     cadres::table.filter(cadres::user_id.eq(user_id)).select(CadreRow::as_select()).first(c).optional()
 }
 
+/// 409 when another cadre record holds the ID number (a person is one cadre nationwide): the
+/// same words wherever that cadre works, naming nothing.
+fn ensure_cadre_id_number_free(c: &mut DbConnection, hmac: &str, own_id: &str, id_number: &IdNumber) -> Result<(), ApiError> {
+    let held: i64 = cadres::table.filter(cadres::id_number_hmac.eq(hmac)).filter(cadres::id.ne(own_id)).count().get_result(c)?;
+    if held > 0 {
+        return Err(ApiError::Conflict(format!("the ID number {} is already registered", id_number.masked())));
+    }
+    Ok(())
+}
+
 /// A linked user must be a cadre of the same county (a user of another county is answered like
 /// one that does not exist).
 fn check_user(c: &mut DbConnection, county: &DivisionCode, user_id: &str) -> Result<(), ApiError> {
@@ -85,6 +95,9 @@ pub fn create_cadre(c: &mut DbConnection, county: &DivisionCode, crypto: &Crypto
         }
         if let Some(u) = &input.user_id {
             check_user(c, county, u)?;
+        }
+        if let Some(i) = &input.id_number {
+            ensure_cadre_id_number_free(c, &crypto.lookup_hash("cadre_id", i.as_str()), "", i)?;
         }
         let at = now();
         let row = CadreRow {
@@ -150,6 +163,9 @@ pub fn update_cadre(c: &mut DbConnection, county: &DivisionCode, crypto: &Crypto
         if let Some(i) = &ch.id_number {
             next.id_number_enc = i.as_ref().map(|i| crypto.seal(i.as_str()));
             next.id_number_hmac = i.as_ref().map(|i| crypto.lookup_hash("cadre_id", i.as_str()));
+            if let (Some(i), Some(hmac)) = (i, &next.id_number_hmac) {
+                ensure_cadre_id_number_free(c, hmac, id, i)?;
+            }
         }
         if let Some(u) = &ch.user_id {
             if let Some(u) = u {
