@@ -4,6 +4,7 @@
 mod assistance;
 mod auth;
 mod console;
+mod division_fields;
 mod divisions;
 mod helpers;
 mod households;

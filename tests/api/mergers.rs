@@ -55,7 +55,7 @@ struct Count {
 }
 
 /// Every (table, column) of the database, read from the catalogue.
-fn columns(app: &TestApp) -> Vec<(String, String)> {
+pub(crate) fn columns(app: &TestApp) -> Vec<(String, String)> {
     let sql = if backend_is_postgres() {
         "SELECT CAST(table_name AS TEXT) AS t, CAST(column_name AS TEXT) AS c FROM information_schema.columns \
          WHERE table_schema = current_schema() AND table_name NOT LIKE '\\_\\_diesel%' ORDER BY 1, 2"
