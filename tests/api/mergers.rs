@@ -234,3 +234,19 @@ async fn the_matrix_on_a_merged_village_the_old_township_loses_every_record_and_
     }
     assert!(failures.is_empty(), "{} mismatches:\n{}", failures.len(), failures.join("\n"));
 }
+
+#[actix_web::test]
+async fn villages_with_groups_of_the_same_name_merge_and_both_groups_stay() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    for v in [VILLAGE, VILLAGE_2] {
+        assert_eq!(admin.post(&format!("/villages/{v}/natural-villages"), json!({"name": "一组"})).await.status(), 201);
+    }
+    let res = admin.post(&format!("/divisions/{VILLAGE_2}/merge"), json!({"into": VILLAGE})).await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    let groups: Value = admin.get(&format!("/villages/{VILLAGE}/natural-villages")).await.json().await.unwrap();
+    let old_name = admin.get(&format!("/divisions/{VILLAGE_2}")).await.json::<Value>().await.unwrap()["name"].as_str().unwrap().to_owned();
+    let mut names: Vec<&str> = groups.as_array().unwrap().iter().map(|g| g["name"].as_str().unwrap()).collect();
+    names.sort();
+    assert_eq!(names, vec!["一组".to_owned(), format!("一组（原{old_name}）")], "{groups}");
+}

@@ -164,6 +164,12 @@ pub fn merge(c: &mut DbConnection, scope: &Scope, actor: &Actor, from: &Division
         diesel::update(h::table.filter(h::village_code.eq(&old.code)))
             .set((h::village_code.eq(&new.code), h::township_code.eq(&township), h::version.eq(h::version + 1), h::updated_at.eq(now())))
             .execute(c)?;
+        // Groups are named alike in every village (一组, 二组 …): a name the new village has
+        // already is kept with the old village's name beside it.
+        let taken: Vec<String> = nv::table.filter(nv::village_code.eq(&new.code)).select(nv::name).load(c)?;
+        for (id, name) in nv::table.filter(nv::village_code.eq(&old.code)).filter(nv::name.eq_any(&taken)).select((nv::id, nv::name)).load::<(String, String)>(c)? {
+            diesel::update(nv::table.find(&id)).set((nv::name.eq(format!("{name}（原{}）", old.name)), nv::version.eq(nv::version + 1))).execute(c)?;
+        }
         diesel::update(nv::table.filter(nv::village_code.eq(&old.code))).set(nv::village_code.eq(&new.code)).execute(c)?;
         move_division_rows(c, &old.code, &new.code, &township)?;
         for m in &moved {
