@@ -67,6 +67,13 @@ impl Role {
         }
     }
 
+    /// May change another user holding `other` (password, disabling, role, jurisdiction, details):
+    /// only a strictly lower role, auditors only from the county. A peer is managed by the role
+    /// above, never by another peer (one county admin cannot take over another's account).
+    pub fn manages(self, other: Role) -> bool {
+        self.may_grant(other) && other.rank() < self.rank()
+    }
+
     /// May create and change households and members.
     pub fn edits_households(self) -> bool {
         matches!(self, Role::CountyAdmin | Role::TownshipReviewer | Role::VillageOfficer)
@@ -86,5 +93,20 @@ mod tests {
         assert!(!Role::TownshipReviewer.may_grant(Role::Auditor));
         assert!(!Role::VillageOfficer.may_grant(Role::Cadre));
         assert!(!Role::Auditor.may_grant(Role::Cadre));
+    }
+
+    #[test]
+    fn only_a_strictly_higher_role_manages_another_user() {
+        let all = [Role::CountyAdmin, Role::TownshipReviewer, Role::VillageOfficer, Role::Cadre, Role::Auditor];
+        for a in all {
+            for b in all {
+                let expected = match (a, b) {
+                    (Role::CountyAdmin, b) => b != Role::CountyAdmin,
+                    (Role::TownshipReviewer, b) => matches!(b, Role::VillageOfficer | Role::Cadre),
+                    _ => false,
+                };
+                assert_eq!(a.manages(b), expected, "{a:?} manages {b:?}");
+            }
+        }
     }
 }

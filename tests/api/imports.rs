@@ -9,7 +9,7 @@ use crate::helpers::*;
 
 const HEADERS: [&str; 10] = ["序号", "户编号", "行政村代码", "户类型", "姓名", "证件号码", "与户主关系", "性别", "出生日期", "备注"];
 
-fn workbook(rows: &[Vec<String>]) -> Vec<u8> {
+pub(crate) fn workbook(rows: &[Vec<String>]) -> Vec<u8> {
     let mut wb = rust_xlsxwriter::Workbook::new();
     let sheet = wb.add_worksheet();
     for (c, h) in HEADERS.iter().enumerate() {
@@ -25,11 +25,11 @@ fn workbook(rows: &[Vec<String>]) -> Vec<u8> {
     wb.save_to_buffer().unwrap()
 }
 
-fn row(number: &str, village: &str, category: &str, name: &str, id: &str, relation: &str) -> Vec<String> {
+pub(crate) fn row(number: &str, village: &str, category: &str, name: &str, id: &str, relation: &str) -> Vec<String> {
     ["1", number, village, category, name, id, relation, "", "", "x"].iter().map(|s| s.to_string()).collect()
 }
 
-async fn upload(api: &Api, bytes: Vec<u8>, query: &str) -> reqwest::Response {
+pub(crate) async fn upload(api: &Api, bytes: Vec<u8>, query: &str) -> reqwest::Response {
     let part = reqwest::multipart::Part::bytes(bytes).file_name("households.xlsx");
     let form = reqwest::multipart::Form::new().part("file", part);
     api.client.post(format!("{}/imports{query}", api.base)).bearer_auth(&api.token).multipart(form).send().await.unwrap()

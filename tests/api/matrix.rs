@@ -27,6 +27,11 @@ pub(crate) enum Expect {
 }
 
 pub(crate) struct Inside {
+    /// Where the records are (after a merger: the village they moved to), its township and
+    /// another village of that township.
+    pub(crate) village: String,
+    pub(crate) township: String,
+    pub(crate) village_2: String,
     pub(crate) household: String,
     pub(crate) member: String,
     pub(crate) location: String,
@@ -91,7 +96,7 @@ pub(crate) async fn inside(app: &TestApp) -> Inside {
     let spot_check = id(&created(admin.post("/spot-checks", json!({"division": TOWNSHIP, "townships": 1, "villages_per_township": 1, "households_per_village": 1, "seed": 1})).await).await);
     created(admin.post(&format!("{path}/measures"), json!({"kind": "employment", "title": "公益岗位", "start_date": "2026-02-01"})).await).await;
     let user = app.user("village_officer", VILLAGE).await.user_id;
-    Inside { household, member, location, photo, cadre, pairing, team, natural, case, exclusion, problem, spot_check, user, cadre_api }
+    Inside { village: VILLAGE.into(), township: TOWNSHIP.into(), village_2: VILLAGE_2.into(), household, member, location, photo, cadre, pairing, team, natural, case, exclusion, problem, spot_check, user, cadre_api }
 }
 
 /// (method, OpenAPI template, concrete path, body, outsider expectation, roles inside)
@@ -100,6 +105,7 @@ pub(crate) type Row = (&'static str, &'static str, String, Value, Expect, &'stat
 pub(crate) fn table(i: &Inside) -> Vec<Row> {
     let h = format!("/households/{}", i.household);
     let any = json!({});
+    let (v, t, v2) = (i.village.as_str(), i.township.as_str(), i.village_2.as_str());
     use Expect::*;
     // (method, template of the OpenAPI document, concrete path, body, outsider, roles inside:
     // A county admin, T township reviewer, V village officer, C the paired cadre, U auditor)
@@ -115,18 +121,18 @@ pub(crate) fn table(i: &Inside) -> Vec<Row> {
         ("POST", "/api/v1/cadres", String::new(), any.clone(), NotScoped, ""), // creates in the caller's own county
         ("GET", "/api/v1/cadres/{id}", format!("/cadres/{}", i.cadre), any.clone(), Hidden, "A+ T+ V+ C+ U+"),
         ("PATCH", "/api/v1/cadres/{id}", format!("/cadres/{}", i.cadre), json!({"name": "x"}), Hidden, "A+ T+ V+ C- U-"),
-        ("GET", "/api/v1/cases", format!("/cases?division={VILLAGE}"), any.clone(), Hidden, "A+ T+ V+ C+ U+"),
+        ("GET", "/api/v1/cases", format!("/cases?division={v}"), any.clone(), Hidden, "A+ T+ V+ C+ U+"),
         ("POST", "/api/v1/cases", "/cases".into(), json!({"household_id": i.household, "kind": "exit", "reason": "x"}), Hidden, "A+ T+ V+ C- U-"),
         ("GET", "/api/v1/cases/{id}", format!("/cases/{}", i.case), any.clone(), Hidden, "A+ T+ V+ C+ U+"),
         ("POST", "/api/v1/cases/{id}/steps", format!("/cases/{}/steps", i.case), json!({"step": "village_evaluation", "outcome": "approved", "date": "2026-01-01"}), Hidden, "A+ T+ V+ C- U-"),
-        ("GET", "/api/v1/coverage", format!("/coverage?division={VILLAGE}"), any.clone(), Hidden, "A+ T+ V+ C+ U+"),
-        ("GET", "/api/v1/coverage/missing", format!("/coverage/missing?division={VILLAGE}"), any.clone(), Hidden, "A+ T+ V+ C+ U+"),
-        ("GET", "/api/v1/divisions/{code}", format!("/divisions/{VILLAGE}"), any.clone(), Hidden, "A+ T+ V+ C+ U+"),
-        ("GET", "/api/v1/divisions/{code}/children", format!("/divisions/{TOWNSHIP}/children"), any.clone(), Hidden, "A+ T+ V+ C+ U+"),
-        ("POST", "/api/v1/divisions/{code}/merge", format!("/divisions/{VILLAGE_2}/merge"), json!({"into": VILLAGE}), Hidden, "A+ T- V0 C0 U-"),
-        ("GET", "/api/v1/households", format!("/households?division={VILLAGE}"), any.clone(), Hidden, "A+ T+ V+ C+ U+"),
-        ("POST", "/api/v1/households", "/households".into(), household_body(VILLAGE, &[(90, "head")]), Hidden, "A+ T+ V+ C- U-"),
-        ("GET", "/api/v1/households.geojson", format!("/households.geojson?division={VILLAGE}"), any.clone(), Hidden, "A+ T+ V+ C+ U+"),
+        ("GET", "/api/v1/coverage", format!("/coverage?division={v}"), any.clone(), Hidden, "A+ T+ V+ C+ U+"),
+        ("GET", "/api/v1/coverage/missing", format!("/coverage/missing?division={v}"), any.clone(), Hidden, "A+ T+ V+ C+ U+"),
+        ("GET", "/api/v1/divisions/{code}", format!("/divisions/{v}"), any.clone(), Hidden, "A+ T+ V+ C+ U+"),
+        ("GET", "/api/v1/divisions/{code}/children", format!("/divisions/{t}/children"), any.clone(), Hidden, "A+ T+ V+ C+ U+"),
+        ("POST", "/api/v1/divisions/{code}/merge", format!("/divisions/{v2}/merge"), json!({"into": v}), Hidden, "A+ T- V0 C0 U-"),
+        ("GET", "/api/v1/households", format!("/households?division={v}"), any.clone(), Hidden, "A+ T+ V+ C+ U+"),
+        ("POST", "/api/v1/households", "/households".into(), household_body(v, &[(90, "head")]), Hidden, "A+ T+ V+ C- U-"),
+        ("GET", "/api/v1/households.geojson", format!("/households.geojson?division={v}"), any.clone(), Hidden, "A+ T+ V+ C+ U+"),
         ("GET", "/api/v1/households/{id}", h.clone(), any.clone(), Hidden, "A+ T+ V+ C+ U+"),
         ("PATCH", "/api/v1/households/{id}", h.clone(), json!({"address": "x"}), Hidden, "A+ T+ V+ C- U-"),
         ("GET", "/api/v1/households/{id}/exclusions", format!("{h}/exclusions"), any.clone(), Hidden, "A+ T+ V+ C+ U+"),
@@ -151,30 +157,30 @@ pub(crate) fn table(i: &Inside) -> Vec<Row> {
         ("GET", "/api/v1/pairings", format!("/pairings?household_id={}", i.household), any.clone(), Nothing, "A+ T+ V+ C+ U+"),
         ("POST", "/api/v1/pairings", "/pairings".into(), json!({"cadre_id": i.cadre, "household_id": i.household, "start_date": "2026-02-01"}), Hidden, "A+ T+ V+ C- U-"),
         ("PATCH", "/api/v1/pairings/{id}", format!("/pairings/{}", i.pairing), json!({"end_date": "2026-02-01", "end_reason": "x"}), Hidden, "A+ T+ V+ C- U-"),
-        ("GET", "/api/v1/photo-checks", format!("/photo-checks?division={VILLAGE}&status=ok"), any.clone(), Hidden, "A+ T+ V+ C+ U+"),
+        ("GET", "/api/v1/photo-checks", format!("/photo-checks?division={v}&status=ok"), any.clone(), Hidden, "A+ T+ V+ C+ U+"),
         ("GET", "/api/v1/photos/{id}", format!("/photos/{}", i.photo), any.clone(), Hidden, "A+ T+ V+ C+ U+"),
         ("GET", "/api/v1/photos/{id}/content", format!("/photos/{}/content", i.photo), any.clone(), Hidden, "A+ T+ V+ C+ U+"),
         ("GET", "/api/v1/photos/{id}/thumbnail", format!("/photos/{}/thumbnail", i.photo), any.clone(), Hidden, "A+ T+ V+ C+ U+"),
         ("POST", "/api/v1/photos/{id}/review", format!("/photos/{}/review", i.photo), json!({"decision": "accepted", "reason": "x"}), Hidden, "A+ T+ V- C- U-"),
-        ("GET", "/api/v1/quality/problems", format!("/quality/problems?division={VILLAGE}"), any.clone(), Hidden, "A+ T+ V+ C- U+"),
+        ("GET", "/api/v1/quality/problems", format!("/quality/problems?division={v}"), any.clone(), Hidden, "A+ T+ V+ C- U+"),
         ("PATCH", "/api/v1/quality/problems/{id}", format!("/quality/problems/{}", i.problem), json!({"status": "verified"}), Hidden, "A+ T+ V+ C- U-"),
-        ("POST", "/api/v1/quality/runs", format!("/quality/runs?division={VILLAGE}"), any.clone(), Hidden, "A+ T+ V+ C- U-"),
-        ("GET", "/api/v1/quality/summary", format!("/quality/summary?division={VILLAGE}"), any.clone(), Hidden, "A+ T+ V+ C- U+"),
-        ("POST", "/api/v1/spot-checks", "/spot-checks".into(), json!({"division": TOWNSHIP, "townships": 1, "villages_per_township": 1, "households_per_village": 1}), Hidden, "A+ T+ V- C- U+"),
+        ("POST", "/api/v1/quality/runs", format!("/quality/runs?division={v}"), any.clone(), Hidden, "A+ T+ V+ C- U-"),
+        ("GET", "/api/v1/quality/summary", format!("/quality/summary?division={v}"), any.clone(), Hidden, "A+ T+ V+ C- U+"),
+        ("POST", "/api/v1/spot-checks", "/spot-checks".into(), json!({"division": t, "townships": 1, "villages_per_township": 1, "households_per_village": 1}), Hidden, "A+ T+ V- C- U+"),
         ("GET", "/api/v1/spot-checks/{id}", format!("/spot-checks/{}", i.spot_check), any.clone(), Hidden, "A+ T+ V0 C- U+"),
         ("PUT", "/api/v1/spot-checks/{id}", format!("/spot-checks/{}", i.spot_check), json!({"results": []}), Hidden, "A+ T+ V- C- U+"),
         ("GET", "/api/v1/sync", "/sync".into(), any.clone(), Nothing, "A+ T+ V+ C+ U+"),
         ("GET", "/api/v1/users", "/users".into(), any.clone(), Nothing, "A+ T+ V- C- U-"),
-        ("POST", "/api/v1/users", "/users".into(), json!({"username": "intruder", "password": "Strong-pass-9", "display_name": "x", "role": "village_officer", "jurisdiction": VILLAGE}), Refused, "A+ T+ V- C- U-"),
+        ("POST", "/api/v1/users", "/users".into(), json!({"username": "intruder", "password": "Strong-pass-9", "display_name": "x", "role": "village_officer", "jurisdiction": v}), Refused, "A+ T+ V- C- U-"),
         ("GET", "/api/v1/users/{id}", format!("/users/{}", i.user), any.clone(), Hidden, "A+ T+ V- C- U-"),
         ("PATCH", "/api/v1/users/{id}", format!("/users/{}", i.user), json!({"disabled": true}), Hidden, "A+ T+ V- C- U-"),
-        ("GET", "/api/v1/villages/{code}", format!("/villages/{VILLAGE}"), any.clone(), Hidden, "A+ T+ V+ C+ U+"),
-        ("GET", "/api/v1/villages/{code}/natural-villages", format!("/villages/{VILLAGE}/natural-villages"), any.clone(), Hidden, "A+ T+ V+ C+ U+"),
-        ("POST", "/api/v1/villages/{code}/natural-villages", format!("/villages/{VILLAGE}/natural-villages"), json!({"name": "二组"}), Hidden, "A+ T+ V+ C- U-"),
-        ("GET", "/api/v1/villages/{code}/years/{year}", format!("/villages/{VILLAGE}/years/2025"), any.clone(), Hidden, "A+ T+ V+ C+ U+"),
-        ("PUT", "/api/v1/villages/{code}/years/{year}", format!("/villages/{VILLAGE}/years/2025"), crate::villages::table(1, 1), Hidden, "A+ T+ V+ C- U-"),
-        ("GET", "/api/v1/work-teams", format!("/work-teams?division={VILLAGE}"), any.clone(), Hidden, "A+ T+ V+ C+ U+"),
-        ("POST", "/api/v1/work-teams", "/work-teams".into(), json!({"village_code": VILLAGE, "name": "x", "term_start": "2026-01-01"}), Hidden, "A+ T+ V+ C- U-"),
+        ("GET", "/api/v1/villages/{code}", format!("/villages/{v}"), any.clone(), Hidden, "A+ T+ V+ C+ U+"),
+        ("GET", "/api/v1/villages/{code}/natural-villages", format!("/villages/{v}/natural-villages"), any.clone(), Hidden, "A+ T+ V+ C+ U+"),
+        ("POST", "/api/v1/villages/{code}/natural-villages", format!("/villages/{v}/natural-villages"), json!({"name": "二组"}), Hidden, "A+ T+ V+ C- U-"),
+        ("GET", "/api/v1/villages/{code}/years/{year}", format!("/villages/{v}/years/2025"), any.clone(), Hidden, "A+ T+ V+ C+ U+"),
+        ("PUT", "/api/v1/villages/{code}/years/{year}", format!("/villages/{v}/years/2025"), crate::villages::table(1, 1), Hidden, "A+ T+ V+ C- U-"),
+        ("GET", "/api/v1/work-teams", format!("/work-teams?division={v}"), any.clone(), Hidden, "A+ T+ V+ C+ U+"),
+        ("POST", "/api/v1/work-teams", "/work-teams".into(), json!({"village_code": v, "name": "x", "term_start": "2026-01-01"}), Hidden, "A+ T+ V+ C- U-"),
         ("PATCH", "/api/v1/work-teams/{id}", format!("/work-teams/{}", i.team), json!({"name": "x"}), Hidden, "A+ T+ V+ C- U-"),
         // Last: it removes the member that other rows name.
         ("DELETE", "/api/v1/households/{id}/members/{member_id}", format!("{h}/members/{}?reason=death", i.member), any.clone(), Hidden, "A+ T+ V+ C- U-"),
@@ -200,7 +206,7 @@ pub(crate) fn check_complete(table: &[Row]) {
     assert!(extra.is_empty(), "entries for operations that do not exist: {extra:?}");
 }
 
-async fn call(api: &Api, method: &str, path: &str, body: &Value) -> (u16, String) {
+pub(crate) async fn call(api: &Api, method: &str, path: &str, body: &Value) -> (u16, String) {
     let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
     let body = if method == reqwest::Method::GET || method == reqwest::Method::DELETE { None } else { Some(body.clone()) };
     let res = api.request(method, path, body, Some("\"1\"")).await;

@@ -84,8 +84,11 @@ pub struct MergeResult {
 }
 
 /// Record a village merger 村庄合并 (county admin): the village says what it was merged into;
-/// its households and natural villages move to that village, the households keeping their
-/// former village code; phones holding the old village receive tombstones.
+/// its households, natural villages (a group name the new village has already keeps the old
+/// village's name beside it), photos, cases, problems, work teams and spot-check items move to
+/// that village and its township in one transaction, the households keeping their former
+/// village code; phones holding the old village receive tombstones. The merged village then
+/// takes no new records.
 #[utoipa::path(tag = "villages", security(("bearer" = [])), params(("code" = String, Path, description = "the village merged away")), request_body = MergeBody, responses(
     (status = 200, body = MergeResult),
     (status = 403, body = Problem, content_type = "application/problem+json"),

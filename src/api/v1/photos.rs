@@ -283,8 +283,8 @@ pub async fn upload(state: Data<AppState>, user: AuthUser, id: Path<String>, req
         PhotoError::TooManyPixels { .. } => ApiError::PayloadTooLarge(e.to_string()),
         PhotoError::Corrupt(m) => ApiError::invalid("file", "corrupt_jpeg", m),
     })?;
-    let (hid, sha, ph) = (household_id.clone(), analysis.sha256.clone(), analysis.phash);
-    let duplicate_of = state.db.run(move |c| Ok(repo::duplicates(c, &hid, &sha, ph)?)).await?;
+    let (hid, sha, ph, county) = (household_id.clone(), analysis.sha256.clone(), analysis.phash, household.county_code.clone());
+    let duplicate_of = state.db.run(move |c| Ok(repo::duplicates(c, &county, &hid, &sha, ph)?)).await?;
     let exif = &analysis.exif;
     let exif_position = exif.lat.zip(exif.lon).map(|(lat, lon)| LatLon { lat, lon });
     let home = household.home_lat.zip(household.home_lon).map(|(lat, lon)| LatLon { lat, lon });

@@ -205,7 +205,9 @@ pub struct UpdateUserBody {
     pub work_unit: Option<String>,
 }
 
-/// Change a user's role, jurisdiction, password or disable them; needs `If-Match`.
+/// Change a user's role, jurisdiction, password or disable them; needs `If-Match`. Only a
+/// strictly higher role changes another user (a county admin never resets another county
+/// admin's password); one's own account minus role and jurisdiction.
 #[utoipa::path(tag = "auth", security(("bearer" = [])), params(("id" = String, Path, description = "user id"), ("If-Match" = String, Header, description = "ETag of the user")), request_body = UpdateUserBody, responses(
     (status = 200, body = UserView),
     (status = 403, body = Problem, content_type = "application/problem+json"),
@@ -244,8 +246,8 @@ pub async fn update(state: Data<AppState>, req: HttpRequest, user: AuthUser, id:
             write_tx(c, |c| {
                 let before = visible(&user, repo::users::find_by_id(c, &id)?)?;
                 let current_role = Role::parse(&before.role).map_err(|e| ApiError::Internal(e.into()))?;
-                if before.id != user.id && !user.role.may_grant(current_role) {
-                    return Err(ApiError::Forbidden("this user holds a role above yours".into()));
+                if before.id != user.id && !user.role.manages(current_role) {
+                    return Err(ApiError::Forbidden("only a role above this user's may change it".into()));
                 }
                 if before.id == user.id && (role.is_some_and(|r| r != current_role) || jurisdiction.is_some()) {
                     return Err(ApiError::Forbidden("you cannot change your own role or jurisdiction".into()));

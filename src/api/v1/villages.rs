@@ -46,6 +46,16 @@ fn known_village(c: &mut DbConnection, code: &DivisionCode) -> Result<crate::db:
     repo::divisions::get(c, code.as_str())?.filter(|d| d.level == "village").ok_or(ApiError::NotFound)
 }
 
+/// A village that may still receive records: a merged one keeps its past tables (read-only),
+/// new records go to the village it became part of (409).
+fn live_village(c: &mut DbConnection, code: &DivisionCode) -> Result<crate::db::models::DivisionRow, ApiError> {
+    let row = known_village(c, code)?;
+    match &row.merged_into {
+        Some(m) => Err(ApiError::Conflict(format!("the village was merged into {m}: record it there"))),
+        None => Ok(row),
+    }
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct VillageYearView {
     pub village_code: String,
@@ -139,6 +149,7 @@ pub async fn get_village_year(state: Data<AppState>, user: AuthUser, path: Path<
     (status = 200, body = VillageYearView),
     (status = 403, body = Problem, content_type = "application/problem+json"),
     (status = 404, body = Problem, content_type = "application/problem+json"),
+    (status = 409, description = "the village was merged into another", body = Problem, content_type = "application/problem+json"),
     (status = 412, body = Problem, content_type = "application/problem+json"),
     (status = 422, body = Problem, content_type = "application/problem+json"),
     (status = 428, body = Problem, content_type = "application/problem+json"),
@@ -156,7 +167,7 @@ pub async fn put_village_year(state: Data<AppState>, req: HttpRequest, user: Aut
     let (view, created) = state
         .db
         .run(move |c| {
-            known_village(c, &code)?;
+            live_village(c, &code)?;
             let (row, created) = repo::villages::save_place_year(c, &actor, code.as_str(), y.value(), expected, json)?;
             Ok((village_year_view(&row, repo::villages::derived_for_village(c, &code)?)?, created))
         })
@@ -222,7 +233,7 @@ pub struct NaturalVillageBody {
     (status = 200, description = "the same client_id was sent before", body = NaturalVillageView),
     (status = 403, body = Problem, content_type = "application/problem+json"),
     (status = 404, body = Problem, content_type = "application/problem+json"),
-    (status = 409, description = "the name is taken in the village", body = Problem, content_type = "application/problem+json"),
+    (status = 409, description = "the name is taken in the village, or the village was merged into another", body = Problem, content_type = "application/problem+json"),
     (status = 422, body = Problem, content_type = "application/problem+json"),
 ))]
 #[post("/villages/{code}/natural-villages")]
@@ -244,7 +255,7 @@ pub async fn create_natural(state: Data<AppState>, user: AuthUser, code: Path<St
     let (row, created, households) = state
         .db
         .run(move |c| {
-            known_village(c, &code)?;
+            live_village(c, &code)?;
             let (row, created) = repo::villages::create_natural_village(c, &actor, row)?;
             let n = repo::villages::derived_for_natural(c, &row.id)?.total;
             Ok((row, created, n))

@@ -62,13 +62,24 @@ pub fn cadre_of_user(c: &mut DbConnection, user_id: &str) -> QueryResult<Option<
     cadres::table.filter(cadres::user_id.eq(user_id)).select(CadreRow::as_select()).first(c).optional()
 }
 
-/// A linked user must be a cadre of the same county.
+/// 409 when another cadre record holds the ID number (a person is one cadre nationwide): the
+/// same words wherever that cadre works, naming nothing.
+fn ensure_cadre_id_number_free(c: &mut DbConnection, hmac: &str, own_id: &str, id_number: &IdNumber) -> Result<(), ApiError> {
+    let held: i64 = cadres::table.filter(cadres::id_number_hmac.eq(hmac)).filter(cadres::id.ne(own_id)).count().get_result(c)?;
+    if held > 0 {
+        return Err(ApiError::Conflict(format!("the ID number {} is already registered", id_number.masked())));
+    }
+    Ok(())
+}
+
+/// A linked user must be a cadre of the same county (a user of another county is answered like
+/// one that does not exist).
 fn check_user(c: &mut DbConnection, county: &DivisionCode, user_id: &str) -> Result<(), ApiError> {
     let found: Option<(String, String)> = users::table.filter(users::id.eq(user_id)).select((users::role, users::jurisdiction)).first(c).optional()?;
-    match found {
-        Some((role, j)) if role == Role::Cadre.as_str() && DivisionCode::parse(&j).is_ok_and(|j| county.contains(&j)) => Ok(()),
+    match found.filter(|(_, j)| DivisionCode::parse(j).is_ok_and(|j| county.contains(&j))) {
+        Some((role, _)) if role == Role::Cadre.as_str() => Ok(()),
         Some(_) => Err(ApiError::invalid("user_id", "not_a_cadre_user", "the user must have the role cadre in this county")),
-        None => Err(ApiError::invalid("user_id", "unknown_user", "no such user")),
+        None => Err(ApiError::invalid("user_id", "unknown_user", "no such user in this county")),
     }
 }
 
@@ -84,6 +95,9 @@ pub fn create_cadre(c: &mut DbConnection, county: &DivisionCode, crypto: &Crypto
         }
         if let Some(u) = &input.user_id {
             check_user(c, county, u)?;
+        }
+        if let Some(i) = &input.id_number {
+            ensure_cadre_id_number_free(c, &crypto.lookup_hash("cadre_id", i.as_str()), "", i)?;
         }
         let at = now();
         let row = CadreRow {
@@ -149,6 +163,9 @@ pub fn update_cadre(c: &mut DbConnection, county: &DivisionCode, crypto: &Crypto
         if let Some(i) = &ch.id_number {
             next.id_number_enc = i.as_ref().map(|i| crypto.seal(i.as_str()));
             next.id_number_hmac = i.as_ref().map(|i| crypto.lookup_hash("cadre_id", i.as_str()));
+            if let (Some(i), Some(hmac)) = (i, &next.id_number_hmac) {
+                ensure_cadre_id_number_free(c, hmac, id, i)?;
+            }
         }
         if let Some(u) = &ch.user_id {
             if let Some(u) = u {
@@ -230,14 +247,8 @@ pub fn create_pairing(c: &mut DbConnection, scope: &Scope, actor: &Actor, input:
         let county = DivisionCode::parse(&household.county_code).map_err(|e| ApiError::Internal(anyhow::anyhow!("stored county: {e}")))?;
         let new_cadre = match cadre(c, &county, &input.cadre_id) {
             Ok(cd) => cd,
-            Err(ApiError::NotFound) => {
-                let elsewhere: i64 = cadres::table.filter(cadres::id.eq(&input.cadre_id)).count().get_result(c)?;
-                return Err(if elsewhere > 0 {
-                    ApiError::invalid("cadre_id", "other_county", "the cadre works in another county than the household")
-                } else {
-                    ApiError::invalid("cadre_id", "unknown_cadre", "no such cadre")
-                });
-            }
+            // A cadre of another county is answered like one that does not exist.
+            Err(ApiError::NotFound) => return Err(ApiError::invalid("cadre_id", "unknown_cadre", "no such cadre in the household's county")),
             Err(e) => return Err(e),
         };
         let current = current_pairing(c, &household.id)?;
@@ -404,9 +415,7 @@ pub fn create_team(c: &mut DbConnection, scope: &Scope, actor: &Actor, input: &T
                 return team(c, scope, &id).map(Created::Existing).map_err(|_| ApiError::Conflict("this client_id was used for another work team".into()));
             }
         }
-        if super::divisions::get(c, input.village.as_str())?.is_none_or(|v| v.level != "village") {
-            return Err(ApiError::invalid("village_code", "unknown_division", "no such administrative village"));
-        }
+        super::divisions::village_for(c, &input.village, scope.division(), "village_code", false)?;
         let county = input.village.ancestor(Level::County).unwrap_or_else(|| input.village.clone());
         check_cadres(c, &county, input.first_secretary_id.as_ref(), &input.member_ids)?;
         let at = now();

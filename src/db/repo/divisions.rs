@@ -39,3 +39,17 @@ pub fn insert_missing(c: &mut DbConnection, rows: &[DivisionRow]) -> QueryResult
 pub fn names(c: &mut DbConnection, codes: &[String]) -> QueryResult<std::collections::HashMap<String, String>> {
     Ok(divisions::table.filter(divisions::code.eq_any(codes)).select((divisions::code, divisions::name)).load::<(String, String)>(c)?.into_iter().collect())
 }
+
+/// A village named by a request field: it exists, lies inside `within` (the caller's county or
+/// jurisdiction: a code outside gets the same answer as one that does not exist) and, unless
+/// `merged_ok`, was not merged into another (records go to the village it became part of).
+/// 422 naming `field` otherwise.
+pub fn village_for(c: &mut DbConnection, code: &crate::domain::DivisionCode, within: &crate::domain::DivisionCode, field: &str, merged_ok: bool) -> Result<DivisionRow, crate::error::ApiError> {
+    use crate::error::ApiError;
+    let row = if within.contains(code) { get(c, code.as_str())?.filter(|d| d.level == "village") } else { None };
+    let row = row.ok_or_else(|| ApiError::invalid(field, "unknown_division", "no such administrative village in your jurisdiction"))?;
+    match &row.merged_into {
+        Some(m) if !merged_ok => Err(ApiError::invalid(field, "merged_village", format!("the village was merged into {m}: use that village"))),
+        _ => Ok(row),
+    }
+}

@@ -148,18 +148,32 @@ fn id_number_holder(c: &mut DbConnection, hmac: &str) -> QueryResult<Option<Hous
         .optional()
 }
 
-/// 409 for an ID number that is already a current member somewhere, naming the household only
-/// when the caller may see it.
+/// 409 for an ID number that is already a current member somewhere (one household nationwide).
+/// Inside the caller's scope the answer names the household; outside it says only "already
+/// registered", the same wherever the holder is (no household, village, county, nor that it is
+/// outside: another county learns nothing it could not learn by trying).
 fn ensure_id_number_free(c: &mut DbConnection, scope: &Scope, hmac: &str, masked: &str) -> Result<(), ApiError> {
     match id_number_holder(c, hmac)? {
         None => Ok(()),
-        Some(h) if DivisionCode::parse(&h.village_code).is_ok_and(|v| scope.covers(&v)) => Err(ApiError::Conflict(
-            format!("the ID number {masked} already belongs to a member of household {} (id {})", h.number, h.id),
+        Some(h) if covers_household(scope, &h) => Err(ApiError::Conflict(
+            format!("the ID number {masked} is already registered: a member of household {} (id {})", h.number, h.id),
         )),
-        Some(_) => Err(ApiError::Conflict(format!(
-            "the ID number {masked} already belongs to a member of a household outside your jurisdiction"
-        ))),
+        Some(_) => Err(ApiError::Conflict(format!("the ID number {masked} is already registered"))),
     }
+}
+
+/// Whether the caller's scope covers a household (by its village; a cadre by their pairings).
+fn covers_household(scope: &Scope, h: &HouseholdRow) -> bool {
+    match scope {
+        Scope::Cadre { .. } => false,
+        _ => DivisionCode::parse(&h.village_code).is_ok_and(|v| scope.covers(&v)),
+    }
+}
+
+/// 409 for a household number that is taken (numbers are unique nationwide): the same words
+/// wherever the holder is.
+fn number_taken(n: &str) -> ApiError {
+    ApiError::Conflict(format!("the household number {n} is already registered"))
 }
 
 pub fn member_row(crypto: &Crypto, household_id: &str, m: &NewMember) -> MemberRow {
@@ -280,15 +294,12 @@ pub fn create(c: &mut DbConnection, scope: &Scope, crypto: &Crypto, actor: &Acto
 }
 
 fn insert_household(c: &mut DbConnection, scope: &Scope, crypto: &Crypto, actor: &Actor, new: &NewHousehold) -> Result<HouseholdRow, ApiError> {
-    let village = crate::db::repo::divisions::get(c, new.village.as_str())?;
-    if village.is_none_or(|v| v.level != "village") {
-        return Err(ApiError::invalid("village_code", "unknown_division", "no such administrative village"));
-    }
+    crate::db::repo::divisions::village_for(c, &new.village, scope.division(), "village_code", false)?;
     let number = match &new.number {
         Some(n) => {
             let taken: i64 = households::table.filter(households::number.eq(n)).count().get_result(c)?;
             if taken > 0 {
-                return Err(ApiError::Conflict(format!("the household number {n} is taken")));
+                return Err(number_taken(n));
             }
             n.clone()
         }
@@ -347,7 +358,7 @@ pub fn update(c: &mut DbConnection, scope: &Scope, actor: &Actor, id: &str, expe
             if *n != before.number {
                 let taken: i64 = households::table.filter(households::number.eq(n)).count().get_result(c)?;
                 if taken > 0 {
-                    return Err(ApiError::Conflict(format!("the household number {n} is taken")));
+                    return Err(number_taken(n));
                 }
             }
             next.number = n.clone();
@@ -371,8 +382,11 @@ pub fn update(c: &mut DbConnection, scope: &Scope, actor: &Actor, id: &str, expe
         }
         if let Some(fv) = &ch.former_village {
             if let Some(code) = fv {
-                let known = crate::db::repo::divisions::get(c, code.as_str())?.is_some_and(|d| d.level == "village");
-                if !known || code.as_str() == before.village_code {
+                // Mergers stay within a county: a village of another county is answered like one
+                // that does not exist.
+                let county = DivisionCode::parse(&before.county_code).map_err(|e| ApiError::Internal(anyhow::anyhow!("stored county: {e}")))?;
+                crate::db::repo::divisions::village_for(c, code, &county, "former_village_code", true)?;
+                if code.as_str() == before.village_code {
                     return Err(ApiError::invalid("former_village_code", "unknown_division", "another administrative village"));
                 }
             }
@@ -587,12 +601,20 @@ pub fn import_batch(c: &mut DbConnection, scope: &Scope, crypto: &Crypto, actor:
     use crate::db::schema::{audit_log, divisions};
     write_tx(c, |c| {
         let numbers: Vec<String> = batch.iter().filter_map(|h| h.number.clone()).collect();
-        let taken: std::collections::HashSet<String> = households::table.filter(households::number.eq_any(&numbers)).select(households::number).load::<String>(c)?.into_iter().collect();
+        // Number → village of the households that hold one of the batch's numbers.
+        let taken: std::collections::HashMap<String, String> =
+            households::table.filter(households::number.eq_any(&numbers)).select((households::number, households::village_code)).load::<(String, String)>(c)?.into_iter().collect();
         let mut villages: Vec<String> = batch.iter().map(|h| h.village.to_string()).collect();
         villages.sort();
         villages.dedup();
-        let known: std::collections::HashSet<String> =
-            divisions::table.filter(divisions::code.eq_any(&villages)).filter(divisions::level.eq("village")).select(divisions::code).load::<String>(c)?.into_iter().collect();
+        let known: std::collections::HashSet<String> = divisions::table
+            .filter(divisions::code.eq_any(&villages))
+            .filter(divisions::level.eq("village"))
+            .filter(divisions::merged_into.is_null())
+            .select(divisions::code)
+            .load::<String>(c)?
+            .into_iter()
+            .collect();
         let hmacs: Vec<String> = batch.iter().flat_map(|h| h.members.iter().map(|m| crypto.lookup_hash("id", m.id_number.as_str()))).collect();
         let held: std::collections::HashSet<String> = hmacs
             .chunks(1000)
@@ -606,16 +628,25 @@ pub fn import_batch(c: &mut DbConnection, scope: &Scope, crypto: &Crypto, actor:
         let (mut rows, mut mrows, mut audits) = (Vec::new(), Vec::new(), Vec::new());
         for h in batch {
             let number = h.number.clone().unwrap_or_default();
-            if taken.contains(&number) {
-                outcomes.push(Imported::Existing);
-                continue;
-            }
             if !scope.covers(&h.village) {
                 outcomes.push(Imported::Refused(None, "行政村代码", "the village is outside your jurisdiction".into()));
                 continue;
             }
+            // Only the caller's own households count as already imported; a number held outside
+            // the jurisdiction is refused in the words a new number's clash would get, naming nothing.
+            match taken.get(&number) {
+                Some(v) if DivisionCode::parse(v).is_ok_and(|v| scope.covers(&v)) => {
+                    outcomes.push(Imported::Existing);
+                    continue;
+                }
+                Some(_) => {
+                    outcomes.push(Imported::Refused(None, "户编号", "the household number is already registered".into()));
+                    continue;
+                }
+                None => {}
+            }
             if !known.contains(h.village.as_str()) {
-                outcomes.push(Imported::Refused(None, "行政村代码", format!("{} is not an administrative village", h.village)));
+                outcomes.push(Imported::Refused(None, "行政村代码", format!("{} is not an administrative village (or was merged into another)", h.village)));
                 continue;
             }
             let member_rows: Vec<MemberRow> = h.members.iter().map(|m| member_row(crypto, "", m)).collect();

@@ -55,11 +55,13 @@ pub fn by_client_id(c: &mut DbConnection, household_id: &str, client_id: &str) -
     }
 }
 
-/// Photos of *other* households with the same bytes or a near-identical picture (any status
-/// but rejected), searched through indexes only.
-pub fn duplicates(c: &mut DbConnection, household_id: &str, sha256: &str, phash: u64) -> QueryResult<Vec<String>> {
+/// Photos of *other* households of the same county with the same bytes or a near-identical
+/// picture (any status but rejected), searched through indexes only. Never across counties: the
+/// answer names photo ids, which would tell one county of another's photos.
+pub fn duplicates(c: &mut DbConnection, county: &str, household_id: &str, sha256: &str, phash: u64) -> QueryResult<Vec<String>> {
     let [b0, b1, b2, b3] = bands(phash);
     let candidates: Vec<(String, String, i64)> = photos::table
+        .filter(photos::county_code.eq(county))
         .filter(photos::household_id.ne(household_id))
         .filter(photos::status.ne("rejected"))
         .filter(

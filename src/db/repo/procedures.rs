@@ -358,7 +358,12 @@ pub fn spot_check(c: &mut DbConnection, scope: &Scope, id: &str) -> Result<(Spot
         .filter(spot_check_items::spot_check_id.eq(id))
         .order((spot_check_items::village_code.asc(), spot_check_items::household_id.asc()))
         .select(SpotCheckItemRow::as_select())
-        .load(c)?;
+        .load::<SpotCheckItemRow>(c)?
+        .into_iter()
+        // A household that has left the scope since the draw (its village merged into another
+        // township's) is no longer this caller's to see or record.
+        .filter(|i| DivisionCode::parse(&i.village_code).is_ok_and(|v| scope.covers(&v)))
+        .collect();
     Ok((check, items))
 }
 

@@ -22,7 +22,7 @@ pub fn count(c: &mut DbConnection) -> QueryResult<i64> {
 
 pub fn insert(c: &mut DbConnection, row: &UserRow) -> Result<(), ApiError> {
     if find_by_username(c, &row.username)?.is_some() {
-        return Err(ApiError::Conflict(format!("the username {} is taken", row.username)));
+        return Err(ApiError::Conflict(format!("the username {} is already registered", row.username)));
     }
     diesel::insert_into(users::table).values(row).execute(c)?;
     Ok(())

@@ -107,9 +107,35 @@ pub fn create_natural_village(c: &mut DbConnection, actor: &Actor, row: NaturalV
     })
 }
 
+/// Every other table whose rows carry a village's division codes (for scoping or grouping)
+/// follows the village: photos, cases, problems, work teams and spot-check items take the new
+/// village and its township (the county is the same: mergers stay within a county). Rows that
+/// record the past keep the old code on purpose: the division itself (`merged_into`), the
+/// households' `former_village_code`, the audit log, sync tombstones (phones of the old village
+/// must still receive them), the old village's own tables (`village_years`, read-only once merged),
+/// drawn spot checks and cleaning runs (the division they were run on), user accounts (a county
+/// admin reassigns them: a merger never widens anyone's jurisdiction) and idempotency replays.
+/// `tests/api/mergers.rs` checks every column of every table against this list.
+fn move_division_rows(c: &mut DbConnection, old: &str, new: &str, township: &str) -> QueryResult<()> {
+    use crate::db::schema::{cases, photos, problems, spot_check_items as sci, work_teams as wt};
+    diesel::update(photos::table.filter(photos::village_code.eq(old))).set((photos::village_code.eq(new), photos::township_code.eq(township))).execute(c)?;
+    diesel::update(cases::table.filter(cases::village_code.eq(old)))
+        .set((cases::village_code.eq(new), cases::township_code.eq(township), cases::version.eq(cases::version + 1), cases::updated_at.eq(now())))
+        .execute(c)?;
+    diesel::update(problems::table.filter(problems::village_code.eq(old)))
+        .set((problems::village_code.eq(new), problems::township_code.eq(township), problems::version.eq(problems::version + 1)))
+        .execute(c)?;
+    diesel::update(wt::table.filter(wt::village_code.eq(old)))
+        .set((wt::village_code.eq(new), wt::township_code.eq(township), wt::version.eq(wt::version + 1), wt::updated_at.eq(now())))
+        .execute(c)?;
+    diesel::update(sci::table.filter(sci::village_code.eq(old))).set((sci::village_code.eq(new), sci::township_code.eq(township))).execute(c)?;
+    Ok(())
+}
+
 /// Merges village `from` into `into` (both in the scope): `from` records what it was merged
-/// into; its households and natural villages move to `into`, each household keeping `from` as
-/// its former village; phones holding the old village lose them, those of `into` gain them.
+/// into; its households, natural villages and every row scoped by its codes move to `into`
+/// (`move_division_rows`), each household keeping `from` as its former village; phones holding
+/// the old village lose them, those of `into` gain them.
 pub fn merge(c: &mut DbConnection, scope: &Scope, actor: &Actor, from: &DivisionCode, into: &DivisionCode) -> Result<usize, ApiError> {
     if !scope.covers(from) || !scope.covers(into) {
         return Err(ApiError::NotFound);
@@ -138,7 +164,14 @@ pub fn merge(c: &mut DbConnection, scope: &Scope, actor: &Actor, from: &Division
         diesel::update(h::table.filter(h::village_code.eq(&old.code)))
             .set((h::village_code.eq(&new.code), h::township_code.eq(&township), h::version.eq(h::version + 1), h::updated_at.eq(now())))
             .execute(c)?;
+        // Groups are named alike in every village (一组, 二组 …): a name the new village has
+        // already is kept with the old village's name beside it.
+        let taken: Vec<String> = nv::table.filter(nv::village_code.eq(&new.code)).select(nv::name).load(c)?;
+        for (id, name) in nv::table.filter(nv::village_code.eq(&old.code)).filter(nv::name.eq_any(&taken)).select((nv::id, nv::name)).load::<(String, String)>(c)? {
+            diesel::update(nv::table.find(&id)).set((nv::name.eq(format!("{name}（原{}）", old.name)), nv::version.eq(nv::version + 1))).execute(c)?;
+        }
         diesel::update(nv::table.filter(nv::village_code.eq(&old.code))).set(nv::village_code.eq(&new.code)).execute(c)?;
+        move_division_rows(c, &old.code, &new.code, &township)?;
         for m in &moved {
             audit::append(c, actor, Entry { action: "village_merge", entity_type: "household", entity_id: &m.id, household_id: Some(&m.id), before: Some(json!({"village_code": old.code})), after: Some(json!({"village_code": new.code, "former_village_code": old.code})) })?;
         }
