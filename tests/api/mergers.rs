@@ -38,6 +38,9 @@ const KEEP: &[(&str, &str)] = &[
     ("users", "jurisdiction"),
     // Replays of answers already given.
     ("idempotency_keys", "*"),
+    // The last household number the old village handed out (its numbers live on in
+    // `households.number`; a merged village takes no new households).
+    ("household_number_counters", "village_code"),
 ];
 
 #[derive(QueryableByName)]
