@@ -180,6 +180,9 @@ fn server(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
         App::new()
             .wrap(metrics.clone())
             .wrap(tracing_actix_web::TracingLogger::default())
+            // Outermost, so every answer has it (API, console, docs, /metrics, errors): a photo or
+            // document is never sniffed into HTML or script by the browser.
+            .wrap(actix_web::middleware::DefaultHeaders::new().add((actix_web::http::header::X_CONTENT_TYPE_OPTIONS, "nosniff")))
             .app_data(data.clone())
             .app_data(doc.clone())
             .configure(api::extractor_config)

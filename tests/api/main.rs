@@ -12,6 +12,7 @@ mod imports;
 mod locations;
 mod lost_updates;
 mod members;
+mod nosniff;
 mod matrix;
 mod jpeg;
 mod ops;
