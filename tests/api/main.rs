@@ -5,6 +5,7 @@ mod assistance;
 mod auth;
 mod console;
 mod divisions;
+mod exports;
 mod helpers;
 mod households;
 mod idempotency;
