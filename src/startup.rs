@@ -179,7 +179,7 @@ fn server(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
     let server = HttpServer::new(move || {
         App::new()
             .wrap(metrics.clone())
-            .wrap(tracing_actix_web::TracingLogger::default())
+            .wrap(tracing_actix_web::TracingLogger::<crate::telemetry::RequestSpan>::new())
             // Outermost, so every answer has it (API, console, docs, /metrics, errors): a photo or
             // document is never sniffed into HTML or script by the browser.
             .wrap(actix_web::middleware::DefaultHeaders::new().add((actix_web::http::header::X_CONTENT_TYPE_OPTIONS, "nosniff")))

@@ -1,14 +1,77 @@
 //! Logging: human-readable by default, JSON lines with `FANGPIN_LOG_FORMAT=json`.
+//!
+//! No request value is logged: each request's span has its method, route pattern (not the path
+//! or query string: a mistyped path or a search may carry a name or number), request id and status; a
+//! refused request (4xx) is one INFO line with the status, the problem's `code` and the names
+//! of the invalid fields, never the problem's text (which may quote what was sent). A 5xx logs
+//! its cause where it is raised (`ApiError::error_response`).
 
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::{Error, HttpMessage};
+use tracing::Span;
+use tracing_actix_web::{RequestId, RootSpanBuilder};
 use tracing_subscriber::EnvFilter;
+use tracing_subscriber::fmt::MakeWriter;
 
 use crate::config::LogFormat;
+use crate::error::ApiError;
 
 pub fn init(format: LogFormat) {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,actix_server=warn"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
-    let _ = match format {
-        LogFormat::Json => builder.json().flatten_event(true).try_init(),
-        LogFormat::Text => builder.try_init(),
+    init_with(format, std::io::stderr, None);
+}
+
+/// Installs the global subscriber writing to `writer` (the tests capture the log this way) with
+/// `filter`, else `RUST_LOG`, else `info`. False if one was installed already.
+pub fn init_with<W>(format: LogFormat, writer: W, filter: Option<&str>) -> bool
+where
+    W: for<'w> MakeWriter<'w> + Send + Sync + 'static,
+{
+    let filter = match filter {
+        Some(f) => EnvFilter::new(f),
+        None => EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,actix_server=warn")),
     };
+    // actix-web's extractors log the request path of every refusal at DEBUG; a path may carry a
+    // number (`/households/<an ID number>`), so they stay quiet whatever RUST_LOG says.
+    let filter = filter.add_directive("actix_web::types=info".parse().expect("a valid directive"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(writer);
+    match format {
+        LogFormat::Json => builder.json().flatten_event(true).try_init().is_ok(),
+        LogFormat::Text => builder.try_init().is_ok(),
+    }
+}
+
+/// The span of each request (`TracingLogger::<RequestSpan>`), without the values a request carries.
+pub struct RequestSpan;
+
+impl RootSpanBuilder for RequestSpan {
+    fn on_request_start(request: &ServiceRequest) -> Span {
+        let route = request.match_pattern().unwrap_or_else(|| "default".into());
+        let request_id = request.extensions().get::<RequestId>().map(ToString::to_string).unwrap_or_default();
+        tracing::info_span!(
+            "HTTP request",
+            http.method = %request.method(),
+            http.route = %route,
+            http.status_code = tracing::field::Empty,
+            request_id = %request_id,
+        )
+    }
+
+    fn on_request_end<B: MessageBody>(span: Span, outcome: &Result<ServiceResponse<B>, Error>) {
+        let (status, error) = match outcome {
+            Ok(res) => (res.status(), res.response().error()),
+            Err(e) => (e.as_response_error().status_code(), Some(e)),
+        };
+        span.record("http.status_code", status.as_u16());
+        if !status.is_client_error() {
+            return;
+        }
+        let api = error.and_then(|e| e.as_error::<ApiError>());
+        let code = api.map_or("", ApiError::code);
+        let fields = match api {
+            Some(ApiError::Validation(errors)) => errors.iter().map(|e| e.field.as_str()).collect::<Vec<_>>().join(","),
+            _ => String::new(),
+        };
+        tracing::info!(status = status.as_u16(), code, fields = %fields, "request refused");
+    }
 }

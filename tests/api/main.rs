@@ -21,6 +21,7 @@ mod personal_data;
 mod photos;
 mod procedures;
 mod quality;
+mod refusals;
 mod sync;
 mod users;
 mod villages;

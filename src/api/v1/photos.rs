@@ -55,7 +55,7 @@ struct Meta {
 }
 
 fn parse_meta(bytes: &[u8]) -> Result<Meta, ApiError> {
-    let m: PhotoMeta = serde_json::from_slice(bytes).map_err(|e| ApiError::invalid("meta", "invalid_value", format!("meta is not valid JSON of the documented shape: {e}")))?;
+    let m: PhotoMeta = serde_json::from_slice(bytes).map_err(|e| ApiError::invalid("meta", "invalid_value", format!("meta is not valid JSON of the documented shape: {}", crate::api::redact::deserializer_message(&e.to_string()))))?;
     let mut errs = FieldErrors::new();
     let kind = errs.check("meta.kind", PhotoKind::parse(&m.kind));
     let taken_at = errs.check(
