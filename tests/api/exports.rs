@@ -121,7 +121,7 @@ async fn no_cell_of_any_export_can_be_read_as_a_formula() {
     let res = admin.post("/cadres", json!({"name": cadre_name, "work_unit": "-1+1"})).await;
     assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
     let cadre: Value = res.json().await.unwrap();
-    app.pair(cadre["id"].as_str().unwrap(), &h["id"].as_str().unwrap(), "2026-01-15").await;
+    app.pair(cadre["id"].as_str().unwrap(), h["id"].as_str().unwrap(), "2026-01-15").await;
     // Free text of the yearly records: a guarantee's reason, last year and this year.
     let mut reasons = Vec::new();
     for (year, reason) in [(2025, "-2+3"), (2026, "\r=1")] {

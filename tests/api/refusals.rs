@@ -131,7 +131,7 @@ fn set(body: &mut Value, path: &[Seg], v: Value) {
             body.as_object_mut().unwrap().entry(k.clone()).or_insert(Value::Null)
         }
         Seg::First => {
-            if !body.as_array().is_some_and(|a| !a.is_empty()) {
+            if body.as_array().is_none_or(|a| a.is_empty()) {
                 *body = json!([null]);
             }
             &mut body.as_array_mut().unwrap()[0]
@@ -284,6 +284,16 @@ async fn no_refusal_repeats_an_id_or_phone_number_in_its_answer_or_the_log() {
     let status = res.status().as_u16();
     assert_eq!(status, 422);
     record("photo meta with a number for taken_at".into(), status, res.text().await.unwrap());
+
+    // An Idempotency-Key used again for another body: the refusal names the first request's path only.
+    let key = uuid::Uuid::now_v7().to_string();
+    let url = format!("{}/quality/runs?division={VILLAGE}&note={}", admin.base, p.phone);
+    for (i, body) in [json!({}), json!({"again": true})].into_iter().enumerate() {
+        let res = admin.client.post(&url).bearer_auth(&admin.token).header("Idempotency-Key", &key).json(&body).send().await.unwrap();
+        let status = res.status().as_u16();
+        assert_eq!(status, if i == 0 { 200 } else { 422 });
+        record("an Idempotency-Key used again".into(), status, res.text().await.unwrap());
+    }
 
     // The log is live: the INFO line of a cleaning run and the WARN of a replayed refresh token.
     assert!(admin.post(&format!("/quality/runs?division={VILLAGE}"), json!({})).await.status().is_success());
