@@ -221,7 +221,8 @@ pub(crate) async fn next_part(mp: &mut Multipart, name: &str, hint: &str) -> Res
     let field = mp.next().await.ok_or_else(|| ApiError::invalid(name, "required", format!("the {name} part is missing")))?.map_err(multipart_error)?;
     match field.name() {
         Some(n) if n == name => Ok(field),
-        other => Err(ApiError::invalid(name, "order", format!("expected the {name} part here, got {:?}: {hint}", other.unwrap_or("")))),
+        // The part's name is not repeated: it is whatever the client sent.
+        _ => Err(ApiError::invalid(name, "order", format!("expected the {name} part here: {hint}"))),
     }
 }
 
