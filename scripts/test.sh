@@ -37,6 +37,7 @@ if [ "$sqlite_status" -ne 0 ] || [ "$pg_status" -ne 0 ]; then
 fi
 log "both backends passed"
 
+scripts/readme-test.sh target/debug/fangpin
 scripts/console-test.sh target/debug/fangpin
 scripts/schemathesis.sh target/debug/fangpin
 scripts/faults.sh target/debug/fangpin

@@ -47,6 +47,19 @@ pub struct Settings {
     pub login_window_secs: i64,
     pub login_max_failures_per_user: i64,
     pub login_max_failures_per_address: i64,
+    /// Password checks computed at once (each takes ~19 MiB and tens of ms of CPU).
+    pub password_workers: usize,
+    /// Seconds a password check waits for a free worker before the request gets 503.
+    pub password_queue_secs: u64,
+    /// A request body must arrive at this average rate (bytes/s) once the grace period is over,
+    /// and no pause between two chunks may be longer than the grace period; else 408.
+    pub body_min_rate_bytes: u64,
+    pub body_grace_secs: u64,
+    /// Bearer token that `/metrics` requires; unset: `/metrics` is not served.
+    pub metrics_token: Option<String>,
+    /// Addresses or CIDR ranges of reverse proxies whose `X-Forwarded-For` is believed
+    /// (comma-separated); from any other peer the header is ignored.
+    pub trusted_proxies: String,
     pub log_format: LogFormat,
     /// Seconds an authenticated user is reused without a database read (0: read every request).
     pub auth_cache_secs: u64,
@@ -119,6 +132,12 @@ impl Default for Settings {
             login_window_secs: 900,
             login_max_failures_per_user: 5,
             login_max_failures_per_address: 30,
+            password_workers: 2,
+            password_queue_secs: 5,
+            body_min_rate_bytes: 1024,
+            body_grace_secs: 10,
+            metrics_token: None,
+            trusted_proxies: String::new(),
             log_format: LogFormat::Text,
             auth_cache_secs: 5,
             location_max_accuracy_m: 50.0,
@@ -209,6 +228,20 @@ impl Settings {
             time_tolerance: chrono::Duration::minutes(self.photo_time_tolerance_mins),
             window: (md(&self.photo_window_start)?, md(&self.photo_window_end)?),
         })
+    }
+
+    /// The proxies named in `trusted_proxies`.
+    pub fn trusted_proxies(&self) -> anyhow::Result<Vec<ipnet::IpNet>> {
+        self.trusted_proxies
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|s| {
+                s.parse::<ipnet::IpNet>()
+                    .or_else(|_| s.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                    .map_err(|_| anyhow::anyhow!("FANGPIN_TRUSTED_PROXIES: {s} is neither an address nor a CIDR range"))
+            })
+            .collect()
     }
 
     pub fn tz(&self) -> anyhow::Result<chrono_tz::Tz> {

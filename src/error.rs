@@ -61,6 +61,9 @@ pub enum ApiError {
     PayloadTooLarge(String),
     #[error("unsupported media type: {0}")]
     UnsupportedMediaType(String),
+    /// The body did not arrive in time (a connection sending too slowly).
+    #[error("request timeout: {0}")]
+    RequestTimeout(String),
     #[error("too many requests")]
     TooManyRequests { retry_after_secs: u64 },
     #[error("service unavailable: {0}")]
@@ -95,6 +98,7 @@ impl ApiError {
             ApiError::PreconditionFailed => "precondition_failed",
             ApiError::PayloadTooLarge(_) => "payload_too_large",
             ApiError::UnsupportedMediaType(_) => "unsupported_media_type",
+            ApiError::RequestTimeout(_) => "request_timeout",
             ApiError::TooManyRequests { .. } => "too_many_requests",
             ApiError::Unavailable(_) => "unavailable",
             ApiError::MethodNotAllowed { .. } => "method_not_allowed",
@@ -110,6 +114,7 @@ impl ApiError {
             | ApiError::Conflict(m)
             | ApiError::PayloadTooLarge(m)
             | ApiError::UnsupportedMediaType(m)
+            | ApiError::RequestTimeout(m)
             | ApiError::StepNotAllowed { message: m, .. } => m.clone(),
             ApiError::Validation(errors) => format!("{} invalid field(s)", errors.len()),
             ApiError::InvalidCredentials => "wrong username or password".into(),
@@ -195,6 +200,7 @@ impl ResponseError for ApiError {
             ApiError::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,

@@ -13,6 +13,7 @@ pub mod geo;
 pub mod import;
 pub mod maintenance;
 pub mod photos;
+pub mod private_fs;
 pub mod startup;
 pub mod state;
 pub mod storage;

@@ -257,7 +257,12 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
     println!("fangpin serving on {base} ({backend})");
     println!("  review console (township and county offices): {base}/console/");
     println!("  log in:   curl -s -X POST {base}/api/v1/auth/login -H 'content-type: application/json' -d '{{\"username\":\"admin\",\"password\":\"…\"}}'");
-    println!("  API docs: {base}/docs   health: {base}/readyz   metrics: {base}/metrics");
+    let metrics = if app.state().settings.metrics_token.as_deref().is_some_and(|t| !t.trim().is_empty()) {
+        format!("{base}/metrics (bearer FANGPIN_METRICS_TOKEN)")
+    } else {
+        "off (set FANGPIN_METRICS_TOKEN)".to_owned()
+    };
+    println!("  API docs: {base}/docs   health: {base}/readyz   metrics: {metrics}");
     app.run_until_stopped().await?;
     Ok(())
 }

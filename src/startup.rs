@@ -28,30 +28,30 @@ fn secret(configured: &Option<String>, dir: &Path, file: &str) -> anyhow::Result
     }
     let path = dir.join(file);
     if path.exists() {
+        crate::private_fs::tighten(&path, 0o600)?;
         return Ok(std::fs::read_to_string(&path)?.trim().to_owned());
     }
     let value = random_key_b64();
-    std::fs::write(&path, &value)?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))?;
-    }
+    crate::private_fs::write_new(&path, value.as_bytes())?;
     tracing::info!(path = %path.display(), "generated a new secret");
     Ok(value)
 }
 
 /// Builds the shared state (creating the data folder and secrets as needed). No database I/O.
 pub fn state(settings: Settings) -> anyhow::Result<AppState> {
-    std::fs::create_dir_all(&settings.data_dir)
+    crate::private_fs::create_dir(&settings.data_dir)
         .map_err(|e| anyhow::anyhow!("cannot create the data folder {}: {e}", settings.data_dir.display()))?;
     let jwt_secret = secret(&settings.jwt_secret, &settings.data_dir, "jwt.secret")?;
     if jwt_secret.len() < 32 {
         anyhow::bail!("FANGPIN_JWT_SECRET must have at least 32 characters");
     }
     let data_key = Crypto::parse_key(&secret(&settings.data_key, &settings.data_dir, "data.key")?)?;
+    if settings.database_url.as_deref().map(str::trim).is_none_or(str::is_empty) {
+        // The SQLite file exists 0600 before SQLite opens it (its -wal and -shm files follow).
+        crate::private_fs::touch(&settings.data_dir.join("fangpin.db"))?;
+    }
     let db = Db::new(&settings.database_url(), settings.db_pool_size, Duration::from_secs(settings.db_timeout_secs));
-    std::fs::create_dir_all(settings.data_dir.join("tmp"))?;
+    crate::private_fs::create_dir(&settings.data_dir.join("tmp"))?;
     let storage = match settings.storage {
         crate::storage::StorageKind::Local => {
             let dir = settings.storage_dir.clone().unwrap_or_else(|| settings.data_dir.join("objects"));
@@ -60,6 +60,8 @@ pub fn state(settings: Settings) -> anyhow::Result<AppState> {
         crate::storage::StorageKind::S3 => crate::storage::Storage::s3(&settings.s3())?,
         crate::storage::StorageKind::Memory => crate::storage::Storage::memory(),
     };
+    let passwords = crate::auth::password::Passwords::new(settings.password_workers, Duration::from_secs(settings.password_queue_secs));
+    let trusted_proxies = Arc::new(settings.trusted_proxies()?);
     Ok(AppState {
         storage,
         photo_slots: Arc::new(tokio::sync::Semaphore::new(settings.photo_workers.max(1))),
@@ -72,6 +74,8 @@ pub fn state(settings: Settings) -> anyhow::Result<AppState> {
         tz: settings.tz()?,
         settings: Arc::new(settings),
         migrated: Arc::new(AtomicBool::new(false)),
+        passwords,
+        trusted_proxies,
     })
 }
 
@@ -178,7 +182,9 @@ fn server(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
     let data = web::Data::new(state);
     let server = HttpServer::new(move || {
         App::new()
+            .wrap(actix_web::middleware::from_fn(api::limits::body_deadline))
             .wrap(metrics.clone())
+            .wrap(actix_web::middleware::from_fn(api::limits::metrics_guard))
             .wrap(tracing_actix_web::TracingLogger::<crate::telemetry::RequestSpan>::new())
             // Outermost, so every answer has it (API, console, docs, /metrics, errors): a photo or
             // document is never sniffed into HTML or script by the browser.
@@ -211,6 +217,8 @@ fn server(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
             .default_service(web::to(api::not_found))
     })
     .listen(listener)?
+    // A request head must arrive within 5 s (slow-loris before login); bodies: api::limits.
+    .client_request_timeout(Duration::from_secs(5))
     .shutdown_timeout(10)
     .run();
     Ok(server)

@@ -24,6 +24,10 @@ pub struct AppState {
     /// Slots for CPU-bound photo processing.
     pub photo_slots: Arc<tokio::sync::Semaphore>,
     pub check_rules: crate::domain::photo::CheckRules,
+    /// The password pool (argon2 off the request workers and the database pool, bounded).
+    pub passwords: crate::auth::password::Passwords,
+    /// Reverse proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Arc<Vec<ipnet::IpNet>>,
     /// Set once migrations have run (they are retried while the database is down at start).
     pub migrated: Arc<AtomicBool>,
 }
@@ -31,6 +35,12 @@ pub struct AppState {
 impl AppState {
     pub fn is_migrated(&self) -> bool {
         self.migrated.load(Ordering::Acquire)
+    }
+
+    /// The client's address: the peer, or — when the peer is a trusted proxy — the right-most
+    /// address of `X-Forwarded-For` that is not itself a trusted proxy.
+    pub fn client_ip(&self, req: &actix_web::HttpRequest) -> Option<std::net::IpAddr> {
+        client_ip(&self.trusted_proxies, req.peer_addr().map(|a| a.ip()), req.headers())
     }
 
     /// Today in the service's time zone.
@@ -72,5 +82,60 @@ impl UserCache {
         if let Ok(mut map) = self.map.lock() {
             map.remove(id);
         }
+    }
+}
+
+/// See [`AppState::client_ip`]; a forwarded address that cannot be read ends the walk at the
+/// last trusted hop (never believed further).
+pub fn client_ip(trusted: &[ipnet::IpNet], peer: Option<std::net::IpAddr>, headers: &actix_web::http::header::HeaderMap) -> Option<std::net::IpAddr> {
+    let peer = peer?;
+    let is_trusted = |ip: &std::net::IpAddr| trusted.iter().any(|n| n.contains(ip));
+    if !is_trusted(&peer) {
+        return Some(peer);
+    }
+    let hops: Vec<&str> = headers
+        .get_all("x-forwarded-for")
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .collect();
+    let mut client = peer;
+    for hop in hops.iter().rev() {
+        match hop.parse::<std::net::IpAddr>() {
+            Ok(ip) => {
+                client = ip;
+                if !is_trusted(&ip) {
+                    break;
+                }
+            }
+            Err(_) => break,
+        }
+    }
+    Some(client)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::client_ip;
+    use actix_web::http::header::{HeaderMap, HeaderName, HeaderValue};
+
+    fn headers(xff: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert(HeaderName::from_static("x-forwarded-for"), HeaderValue::from_str(xff).unwrap());
+        h
+    }
+
+    #[test]
+    fn forwarded_for_is_believed_only_from_trusted_proxies() {
+        let trusted = vec!["10.0.0.0/8".parse().unwrap(), "127.0.0.1/32".parse().unwrap()];
+        let ip = |s: &str| Some(s.parse().unwrap());
+        // A client that is not a proxy cannot choose its address.
+        assert_eq!(client_ip(&trusted, ip("203.0.113.9"), &headers("1.2.3.4")), ip("203.0.113.9"));
+        // Through the proxy: the right-most untrusted hop (a spoofed left part is ignored).
+        assert_eq!(client_ip(&trusted, ip("127.0.0.1"), &headers("6.6.6.6, 198.51.100.7, 10.1.2.3")), ip("198.51.100.7"));
+        assert_eq!(client_ip(&trusted, ip("127.0.0.1"), &HeaderMap::new()), ip("127.0.0.1"));
+        assert_eq!(client_ip(&trusted, ip("127.0.0.1"), &headers("garbage, 198.51.100.7")), ip("198.51.100.7"));
+        assert_eq!(client_ip(&trusted, ip("127.0.0.1"), &headers("198.51.100.7, garbage")), ip("127.0.0.1"));
+        assert_eq!(client_ip(&[], ip("127.0.0.1"), &headers("1.2.3.4")), ip("127.0.0.1"));
     }
 }

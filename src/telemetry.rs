@@ -1,10 +1,7 @@
 //! Logging: human-readable by default, JSON lines with `FANGPIN_LOG_FORMAT=json`.
 //!
-//! No request value is logged: each request's span has its method, route pattern (not the path
-//! or query string: a mistyped path or a search may carry a name or number), request id and status; a
-//! refused request (4xx) is one INFO line with the status, the problem's `code` and the names
-//! of the invalid fields, never the problem's text (which may quote what was sent). A 5xx logs
-//! its cause where it is raised (`ApiError::error_response`).
+//! No request value is logged (see [`RequestSpan`]); a 5xx logs its cause where it is raised
+//! (`ApiError::error_response`).
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -41,18 +38,29 @@ where
     }
 }
 
-/// The span of each request (`TracingLogger::<RequestSpan>`), without the values a request carries.
+/// The span of each request: method, route pattern (not the path or the query string: a
+/// mistyped path or a search may carry a name or an ID number), the client's address as
+/// [`crate::state::client_ip`] decides it (`X-Forwarded-For` only from trusted proxies), the
+/// request id, and at the end the status and the problem's stable `code`; a refusal (4xx) is one
+/// INFO line with the status, code and invalid field names — never an error's text, which may
+/// quote what was sent.
 pub struct RequestSpan;
 
 impl RootSpanBuilder for RequestSpan {
     fn on_request_start(request: &ServiceRequest) -> Span {
-        let route = request.match_pattern().unwrap_or_else(|| "default".into());
+        let client_ip = request
+            .app_data::<actix_web::web::Data<crate::state::AppState>>()
+            .and_then(|s| crate::state::client_ip(&s.trusted_proxies, request.peer_addr().map(|a| a.ip()), request.headers()))
+            .map(|ip| ip.to_string())
+            .unwrap_or_default();
         let request_id = request.extensions().get::<RequestId>().map(ToString::to_string).unwrap_or_default();
         tracing::info_span!(
             "HTTP request",
             http.method = %request.method(),
-            http.route = %route,
+            http.route = %request.match_pattern().unwrap_or_else(|| "default".into()),
+            http.client_ip = %client_ip,
             http.status_code = tracing::field::Empty,
+            error.code = tracing::field::Empty,
             request_id = %request_id,
         )
     }
@@ -63,10 +71,13 @@ impl RootSpanBuilder for RequestSpan {
             Err(e) => (e.as_response_error().status_code(), Some(e)),
         };
         span.record("http.status_code", status.as_u16());
+        let api = error.and_then(|e| e.as_error::<ApiError>());
+        if let Some(e) = api {
+            span.record("error.code", e.code());
+        }
         if !status.is_client_error() {
             return;
         }
-        let api = error.and_then(|e| e.as_error::<ApiError>());
         let code = api.map_or("", ApiError::code);
         let fields = match api {
             Some(ApiError::Validation(errors)) => errors.iter().map(|e| e.field.as_str()).collect::<Vec<_>>().join(","),

@@ -4,7 +4,8 @@
 //! reused for another request (another path, or another JSON body: its SHA-256 is part of the
 //! request's fingerprint) is refused (422), a retry while the first is still running gets 409.
 //! Answers that say the request was not even started (400, 401, 413, 415, 422, 429, 5xx) are
-//! not kept, so a corrected retry is processed; others are kept 24 hours.
+//! not kept, so a corrected retry is processed; others are kept 24 hours, sealed with the data
+//! key (the answers hold ID and phone numbers).
 
 use actix_web::body::{BoxBody, MessageBody, to_bytes};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -56,6 +57,14 @@ async fn json_body_digest(req: &mut ServiceRequest) -> Result<Option<String>, Ap
     Ok(Some(digest))
 }
 
+/// The body and headers of a kept answer, unsealed; none when they do not open (kept before
+/// answers were sealed, or under another data key): such an answer counts as absent.
+fn open(crypto: &crate::crypto::Crypto, row: &repo::KeyRow) -> Option<(Vec<u8>, Option<String>)> {
+    let body = row.body.as_deref().map(|b| crypto.open_bytes(b)).transpose().ok()?;
+    let headers = row.headers_json.as_deref().map(|h| crypto.open(h)).transpose().ok()?;
+    Some((body.unwrap_or_default(), headers))
+}
+
 fn valid_key(k: &str) -> bool {
     (1..=200).contains(&k.len()) && k.bytes().all(|b| b.is_ascii_graphic())
 }
@@ -76,7 +85,7 @@ pub async fn middleware(req: ServiceRequest, next: Next<impl MessageBody + 'stat
         return next.call(req).await.map(ServiceResponse::map_into_boxed_body);
     };
     // Unauthenticated requests go through untouched: the handler answers 401.
-    let user = crate::auth::extractor::bearer(req.request()).ok().and_then(|t| state.jwt.verify(&t).ok());
+    let user = crate::auth::extractor::bearer(req.request()).ok().and_then(|t| state.jwt.verify(&t).ok()).map(|(id, _)| id);
     let Some(user) = user else {
         return next.call(req).await.map(ServiceResponse::map_into_boxed_body);
     };
@@ -90,23 +99,25 @@ pub async fn middleware(req: ServiceRequest, next: Next<impl MessageBody + 'stat
         Ok(None) => {}
         Err(e) => return Ok(problem(req, e)),
     }
-    let (u, k, r) = (user.clone(), key.clone(), request.clone());
-    let claim = match state.db.run(move |c| repo::claim(c, &u, &k, &r)).await {
+    let (u, k, r, crypto) = (user.clone(), key.clone(), request.clone(), state.crypto.clone());
+    let claim = match state.db.run(move |c| repo::claim(c, &u, &k, &r, |row| open(&crypto, row).is_some())).await {
         Ok(c) => c,
         Err(e) => return Ok(problem(req, e)),
     };
     match claim {
         Claim::New => {}
         Claim::Replay(row) => {
+            // `claim` gave only an answer that opens.
+            let (body, headers) = open(&state.crypto, &row).unwrap_or_default();
             let mut res = HttpResponse::build(StatusCode::from_u16(row.status as u16).unwrap_or(StatusCode::OK));
-            let headers: Vec<(String, String)> = row.headers_json.as_deref().and_then(|h| serde_json::from_str(h).ok()).unwrap_or_default();
+            let headers: Vec<(String, String)> = headers.as_deref().and_then(|h| serde_json::from_str(h).ok()).unwrap_or_default();
             for (name, value) in headers {
                 if let (Ok(n), Ok(v)) = (HeaderName::try_from(name), HeaderValue::try_from(value)) {
                     res.insert_header((n, v));
                 }
             }
             res.insert_header(("Idempotency-Replayed", "true"));
-            return Ok(req.into_response(res.body(row.body.unwrap_or_default())));
+            return Ok(req.into_response(res.body(body)));
         }
         Claim::InProgress => {
             return Ok(problem(req, ApiError::Conflict("a request with this Idempotency-Key is still being answered: retry shortly".into())));
@@ -157,8 +168,9 @@ pub async fn middleware(req: ServiceRequest, next: Next<impl MessageBody + 'stat
         .iter()
         .filter_map(|n| head.headers().get(n).and_then(|v| v.to_str().ok()).map(|v| (n.to_string(), v.to_owned())))
         .collect();
-    let headers_json = serde_json::to_string(&kept).unwrap_or_else(|_| "[]".into());
-    let body = bytes.to_vec();
+    // Kept sealed with the data key, like ID numbers: a database dump shows no answer.
+    let headers_json = state.crypto.seal(&serde_json::to_string(&kept).unwrap_or_else(|_| "[]".into()));
+    let body = state.crypto.seal_bytes(&bytes);
     let stored = state.db.run(move |c| Ok(repo::complete(c, &user, &key, status.as_u16(), headers_json, body)?)).await;
     if let Err(e) = stored {
         tracing::warn!(error = %e, "could not keep the answer of an idempotent request");

@@ -3,6 +3,7 @@
 pub mod console;
 pub mod docs;
 pub mod idempotency;
+pub mod limits;
 pub mod ops;
 pub mod redact;
 pub mod v1;
@@ -110,6 +111,7 @@ fn document_common_errors(doc: &mut utoipa::openapi::OpenApi) {
                 common.push(("401", "no valid access token: log in or refresh"));
             }
             if has_body {
+                common.push(("408", "the body arrived too slowly: below FANGPIN_BODY_MIN_RATE_BYTES after FANGPIN_BODY_GRACE_SECS"));
                 common.push(("413", "the body is too large"));
                 common.push(("415", "the body is not of the documented media type"));
             }

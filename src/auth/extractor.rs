@@ -69,7 +69,7 @@ impl FromRequest for AuthUser {
         let token = bearer(req);
         Box::pin(async move {
             let state = state.ok_or_else(|| ApiError::Internal(anyhow::anyhow!("app state missing")))?;
-            let user_id = state
+            let (user_id, generation) = state
                 .jwt
                 .verify(&token?)
                 .map_err(|e| ApiError::Unauthorized(format!("invalid access token: {e}")))?;
@@ -84,6 +84,9 @@ impl FromRequest for AuthUser {
                 }
             };
             let row = row.filter(|u| !u.disabled).ok_or_else(|| ApiError::Unauthorized("the account is disabled".into()))?;
+            if row.token_generation != generation {
+                return Err(ApiError::Unauthorized("the session ended (logout or password change): log in again".into()));
+            }
             let role = Role::parse(&row.role).map_err(|e| ApiError::Internal(anyhow::anyhow!("stored role: {e}")))?;
             let jurisdiction = DivisionCode::parse(&row.jurisdiction)
                 .map_err(|e| ApiError::Internal(anyhow::anyhow!("stored jurisdiction: {e}")))?;

@@ -14,6 +14,9 @@ pub struct Claims {
     pub iat: i64,
     pub nbf: i64,
     pub exp: i64,
+    /// The user's token generation when issued (see `UserRow::token_generation`).
+    #[serde(default)]
+    pub generation: i64,
 }
 
 #[derive(Clone)]
@@ -41,7 +44,7 @@ impl JwtKeys {
         }
     }
 
-    pub fn issue(&self, user_id: &str) -> anyhow::Result<String> {
+    pub fn issue(&self, user_id: &str, generation: i64) -> anyhow::Result<String> {
         let now = chrono::Utc::now().timestamp();
         let claims = Claims {
             sub: user_id.to_owned(),
@@ -50,15 +53,17 @@ impl JwtKeys {
             iat: now,
             nbf: now,
             exp: now + self.ttl_secs,
+            generation,
         };
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
             .map_err(|e| anyhow::anyhow!("token signing failed: {e}"))
     }
 
-    /// The user id of a valid token.
-    pub fn verify(&self, token: &str) -> Result<String, String> {
+    /// The user id and token generation of a validly signed, unexpired token (the caller
+    /// compares the generation with the user's).
+    pub fn verify(&self, token: &str) -> Result<(String, i64), String> {
         jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
-            .map(|d| d.claims.sub)
+            .map(|d| (d.claims.sub, d.claims.generation))
             .map_err(|e| e.to_string())
     }
 }

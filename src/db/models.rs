@@ -20,6 +20,11 @@ pub struct UserRow {
     pub version: i64,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// Raised when the user's sessions end (logout, password change or reset, a reused refresh
+    /// token): access tokens of an older generation are refused. Never written by a row
+    /// update, so a concurrent edit cannot lower it.
+    #[diesel(skip_update)]
+    pub token_generation: i64,
 }
 
 impl UserRow {
@@ -39,6 +44,7 @@ impl UserRow {
             version: 1,
             created_at: at,
             updated_at: at,
+            token_generation: 0,
         }
     }
 }

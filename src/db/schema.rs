@@ -15,6 +15,7 @@ diesel::table! {
         version -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        token_generation -> BigInt,
     }
 }
 

@@ -1,6 +1,7 @@
 //! Pure rules and types of the domain: no HTTP, no database, no I/O.
 
 pub mod assistance;
+pub mod disclosure;
 pub mod division;
 pub mod household;
 pub mod id_number;

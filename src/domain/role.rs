@@ -71,11 +71,6 @@ impl Role {
     pub fn edits_households(self) -> bool {
         matches!(self, Role::CountyAdmin | Role::TownshipReviewer | Role::VillageOfficer)
     }
-
-    /// Sees unmasked ID numbers and phones in a single-record read (audited).
-    pub fn sees_personal_data(self) -> bool {
-        self != Role::Auditor
-    }
 }
 
 #[cfg(test)]

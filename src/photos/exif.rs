@@ -27,43 +27,122 @@ fn ascii(exif: &exif::Exif, tag: Tag) -> Option<String> {
     }
 }
 
+/// Degrees from the three (degrees, minutes, seconds) rationals of a GPS tag. Phones write them
+/// as RATIONAL (the standard) or as SRATIONAL, some with the sign on the degrees; the reference
+/// (`S`, `W`) makes the value negative, and a negative value stays negative without one.
 fn degrees(exif: &exif::Exif, tag: Tag, reference: Tag, negative: &str) -> Option<f64> {
-    let Value::Rational(parts) = &exif.get_field(tag, In::PRIMARY)?.value else { return None };
-    let v: Vec<f64> = parts.iter().map(|r| r.to_f64()).collect();
-    let deg = v.first()? + v.get(1).unwrap_or(&0.0) / 60.0 + v.get(2).unwrap_or(&0.0) / 3600.0;
-    let sign = if ascii(exif, reference).is_some_and(|r| r.eq_ignore_ascii_case(negative)) { -1.0 } else { 1.0 };
-    Some(sign * deg)
+    let v: Vec<f64> = match &exif.get_field(tag, In::PRIMARY)?.value {
+        Value::Rational(parts) => parts.iter().map(|r| r.to_f64()).collect(),
+        Value::SRational(parts) => parts.iter().map(|r| r.to_f64()).collect(),
+        _ => return None,
+    };
+    let negative_value = v.iter().any(|x| *x < 0.0);
+    let deg = v.first()?.abs() + v.get(1).map_or(0.0, |m| m.abs()) / 60.0 + v.get(2).map_or(0.0, |s| s.abs()) / 3600.0;
+    let negative_ref = ascii(exif, reference).is_some_and(|r| r.eq_ignore_ascii_case(negative));
+    Some(if negative_ref || negative_value { -deg } else { deg })
+}
+
+/// Fractional seconds of `SubSecTimeOriginal` ("123" → 0.123 s), when written.
+fn subsec(exif: &exif::Exif) -> Option<chrono::Duration> {
+    let digits: String = ascii(exif, Tag::SubSecTimeOriginal)?.chars().take_while(char::is_ascii_digit).take(9).collect();
+    if digits.is_empty() {
+        return None;
+    }
+    let nanos: i64 = format!("{digits:0<9}").parse().ok()?;
+    Some(chrono::Duration::nanoseconds(nanos))
+}
+
+/// The XMP packet of a JPEG (an APP1 segment named `http://ns.adobe.com/xap/1.0/`), as text.
+fn xmp_packet(bytes: &[u8]) -> Option<String> {
+    const NAME: &[u8] = b"http://ns.adobe.com/xap/1.0/\0";
+    let mut i = 2;
+    while i + 4 <= bytes.len() && bytes[i] == 0xFF {
+        let marker = bytes[i + 1];
+        if marker == 0xDA || marker == 0xD9 {
+            return None;
+        }
+        let len = usize::from(u16::from_be_bytes([bytes[i + 2], bytes[i + 3]]));
+        let body = bytes.get(i + 4..i + 2 + len)?;
+        if marker == 0xE1 && body.starts_with(NAME) {
+            return Some(String::from_utf8_lossy(&body[NAME.len()..]).into_owned());
+        }
+        i += 2 + len;
+    }
+    None
+}
+
+/// An XMP property written as an attribute (`exif:GPSLatitude="…"`) or an element.
+fn xmp_property<'a>(xmp: &'a str, name: &str) -> Option<&'a str> {
+    if let Some(at) = xmp.find(&format!("{name}=\"")) {
+        let rest = &xmp[at + name.len() + 2..];
+        return rest.find('"').map(|end| &rest[..end]);
+    }
+    let open = format!("<{name}>");
+    let at = xmp.find(&open)?;
+    let rest = &xmp[at + open.len()..];
+    rest.find('<').map(|end| rest[..end].trim())
+}
+
+/// XMP's GPS coordinate ("DDD,MM.mmmmK" or "DDD,MM,SSK", K one of N S E W).
+fn xmp_degrees(text: &str) -> Option<f64> {
+    let text = text.trim();
+    let (number, reference) = text.split_at(text.len().checked_sub(1)?);
+    let reference = reference.to_ascii_uppercase();
+    if !matches!(reference.as_str(), "N" | "S" | "E" | "W") {
+        return None;
+    }
+    let parts: Vec<f64> = number.split(',').map(|p| p.trim().parse::<f64>()).collect::<Result<_, _>>().ok()?;
+    let deg = match parts.as_slice() {
+        [d, m] => d + m / 60.0,
+        [d, m, s] => d + m / 60.0 + s / 3600.0,
+        _ => return None,
+    };
+    Some(if matches!(reference.as_str(), "S" | "W") { -deg } else { deg })
 }
 
 /// Reads what it can; a photo without EXIF (or with garbage in it) is not an error.
 pub fn read(bytes: &[u8]) -> ExifInfo {
     let mut info = ExifInfo { orientation: 1, ..Default::default() };
     let exif = match Reader::new().read_from_container(&mut std::io::Cursor::new(bytes)) {
-        Ok(e) => e,
-        Err(exif::Error::NotFound(_)) => return info,
+        Ok(e) => Some(e),
+        Err(exif::Error::NotFound(_)) => None,
         Err(_) => {
             info.anomalies.push("unreadable".into());
-            return info;
+            None
         }
     };
-    info.make = ascii(&exif, Tag::Make);
-    info.model = ascii(&exif, Tag::Model);
-    info.orientation = exif
-        .get_field(Tag::Orientation, In::PRIMARY)
-        .and_then(|f| f.value.get_uint(0))
-        .filter(|o| (1..=8).contains(o))
-        .map(|o| o as u16)
-        .unwrap_or(1);
-    if let Some(text) = ascii(&exif, Tag::DateTimeOriginal).or_else(|| ascii(&exif, Tag::DateTime)) {
-        match NaiveDateTime::parse_from_str(&text, "%Y:%m:%d %H:%M:%S") {
-            Ok(t) if t.and_utc().timestamp() < 946_684_800 => info.anomalies.push("date_before_2000".into()),
-            Ok(t) => info.taken_local = Some(t),
-            Err(_) => info.anomalies.push("date_unreadable".into()),
+    let (mut lat, mut lon) = (None, None);
+    if let Some(exif) = &exif {
+        info.make = ascii(exif, Tag::Make);
+        info.model = ascii(exif, Tag::Model);
+        info.orientation = exif
+            .get_field(Tag::Orientation, In::PRIMARY)
+            .and_then(|f| f.value.get_uint(0))
+            .filter(|o| (1..=8).contains(o))
+            .map(|o| o as u16)
+            .unwrap_or(1);
+        let original = ascii(exif, Tag::DateTimeOriginal);
+        if let Some(text) = original.clone().or_else(|| ascii(exif, Tag::DateTime)) {
+            match NaiveDateTime::parse_from_str(&text, "%Y:%m:%d %H:%M:%S") {
+                Ok(t) if t.and_utc().timestamp() < 946_684_800 => info.anomalies.push("date_before_2000".into()),
+                Ok(t) => info.taken_local = Some(t + original.as_ref().and_then(|_| subsec(exif)).unwrap_or_default()),
+                Err(_) => info.anomalies.push("date_unreadable".into()),
+            }
+        }
+        // The zone the phone wrote ("+08:00"); without it the service's zone is assumed.
+        info.offset = ascii(exif, Tag::OffsetTimeOriginal)
+            .and_then(|o| chrono::DateTime::parse_from_str(&format!("2000-01-01T00:00:00{o}"), "%Y-%m-%dT%H:%M:%S%:z").ok())
+            .map(|d| *d.offset());
+        lat = degrees(exif, Tag::GPSLatitude, Tag::GPSLatitudeRef, "S");
+        lon = degrees(exif, Tag::GPSLongitude, Tag::GPSLongitudeRef, "W");
+    }
+    if lat.is_none() || lon.is_none() {
+        // Some phones and apps write the position only in XMP.
+        if let Some(xmp) = xmp_packet(bytes) {
+            lat = xmp_property(&xmp, "exif:GPSLatitude").and_then(xmp_degrees);
+            lon = xmp_property(&xmp, "exif:GPSLongitude").and_then(xmp_degrees);
         }
     }
-    info.offset = ascii(&exif, Tag::OffsetTimeOriginal).and_then(|o| chrono::DateTime::parse_from_str(&format!("2000-01-01T00:00:00{o}"), "%Y-%m-%dT%H:%M:%S%:z").ok()).map(|d| *d.offset());
-    let lat = degrees(&exif, Tag::GPSLatitude, Tag::GPSLatitudeRef, "S");
-    let lon = degrees(&exif, Tag::GPSLongitude, Tag::GPSLongitudeRef, "W");
     if let (Some(lat), Some(lon)) = (lat, lon) {
         if !lat.is_finite() || !lon.is_finite() || lat.abs() > 90.0 || lon.abs() > 180.0 {
             info.anomalies.push("gps_out_of_range".into());
@@ -75,4 +154,33 @@ pub fn read(bytes: &[u8]) -> ExifInfo {
         }
     }
     info
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn xmp_coordinates_in_both_notations() {
+        assert!((xmp_degrees("39,54.6N").unwrap() - 39.91).abs() < 1e-9);
+        assert!((xmp_degrees("116,23,30W").unwrap() + 116.391_666_666).abs() < 1e-6);
+        assert_eq!(xmp_degrees("116.4"), None);
+        assert_eq!(xmp_degrees("a,bN"), None);
+        assert_eq!(xmp_degrees(""), None);
+    }
+
+    #[test]
+    fn xmp_properties_as_attributes_or_elements() {
+        let attr = r#"<rdf:Description exif:GPSLatitude="37,36.12N" exif:GPSLongitude="110,2.5E"/>"#;
+        assert_eq!(xmp_property(attr, "exif:GPSLatitude"), Some("37,36.12N"));
+        let elem = "<exif:GPSLongitude> 110,2.5E </exif:GPSLongitude>";
+        assert_eq!(xmp_property(elem, "exif:GPSLongitude"), Some("110,2.5E"));
+        assert_eq!(xmp_property(elem, "exif:GPSLatitude"), None);
+    }
+
+    #[test]
+    fn a_truncated_segment_is_not_read_past_the_end() {
+        assert_eq!(xmp_packet(&[0xFF, 0xD8, 0xFF, 0xE1, 0xFF, 0xFF, b'h']), None);
+        assert_eq!(xmp_packet(&[0xFF, 0xD8]), None);
+    }
 }

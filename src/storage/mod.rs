@@ -62,6 +62,8 @@ pub struct Storage {
     kind: StorageKind,
     signer: Option<Arc<object_store::aws::AmazonS3>>,
     prefix: Option<String>,
+    /// The folder of the local store.
+    root: Option<std::path::PathBuf>,
 }
 
 fn unavailable(e: impl std::fmt::Display) -> ApiError {
@@ -69,14 +71,16 @@ fn unavailable(e: impl std::fmt::Display) -> ApiError {
 }
 
 impl Storage {
+    /// A folder (0700, objects 0600: see `private_fs`).
     pub fn local(root: &std::path::Path) -> anyhow::Result<Self> {
-        std::fs::create_dir_all(root)?;
-        let fs = object_store::local::LocalFileSystem::new_with_prefix(root)?;
-        Ok(Self { store: Arc::new(fs), kind: StorageKind::Local, signer: None, prefix: None })
+        crate::private_fs::create_dir(root)?;
+        let root = root.canonicalize()?;
+        let fs = object_store::local::LocalFileSystem::new_with_prefix(&root)?;
+        Ok(Self { store: Arc::new(fs), kind: StorageKind::Local, signer: None, prefix: None, root: Some(root) })
     }
 
     pub fn memory() -> Self {
-        Self { store: Arc::new(object_store::memory::InMemory::new()), kind: StorageKind::Memory, signer: None, prefix: None }
+        Self { store: Arc::new(object_store::memory::InMemory::new()), kind: StorageKind::Memory, signer: None, prefix: None, root: None }
     }
 
     pub fn s3(s: &S3Settings) -> anyhow::Result<Self> {
@@ -110,7 +114,7 @@ impl Storage {
             Some(p) => Arc::new(object_store::prefix::PrefixStore::new(s3.clone(), p.as_str())),
             None => s3.clone(),
         };
-        Ok(Self { store, kind: StorageKind::S3, signer: Some(s3), prefix })
+        Ok(Self { store, kind: StorageKind::S3, signer: Some(s3), prefix, root: None })
     }
 
     pub fn kind(&self) -> StorageKind {
@@ -127,7 +131,11 @@ impl Storage {
     }
 
     pub async fn put(&self, key: &str, bytes: Bytes) -> Result<(), ApiError> {
-        self.store.put(&ObjectPath::from(key), PutPayload::from_bytes(bytes)).await.map(|_| ()).map_err(unavailable)
+        self.store.put(&ObjectPath::from(key), PutPayload::from_bytes(bytes)).await.map(|_| ()).map_err(unavailable)?;
+        if let Some(root) = &self.root {
+            crate::private_fs::tighten_object(root, &root.join(key)).map_err(unavailable)?;
+        }
+        Ok(())
     }
 
     pub async fn get(&self, key: &str) -> Result<Bytes, ApiError> {

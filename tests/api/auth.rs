@@ -163,10 +163,10 @@ async fn changing_ones_password_checks_the_current_one_and_the_policy() {
     assert_eq!(problem(res).await["errors"][0]["field"], "new_password");
     let res = put(json!({"current_password": "Not-it-123", "new_password": "Better-pass-2"})).await;
     assert_eq!(res.status(), 401);
-    let res = put(json!({"current_password": PASSWORD, "new_password": "Better-pass-2"})).await;
-    assert_eq!(res.status(), 204);
     let me: Value = cadre.get("/me").await.json().await.unwrap();
     let username = me["username"].as_str().unwrap();
+    let res = put(json!({"current_password": PASSWORD, "new_password": "Better-pass-2"})).await;
+    assert_eq!(res.status(), 204);
     assert_eq!(app.login(username, PASSWORD).await.status(), 401);
     assert_eq!(app.login(username, "Better-pass-2").await.status(), 200);
 }

@@ -27,6 +27,25 @@ pub struct Exif {
     pub make: Option<String>,
     pub model: Option<String>,
     pub maker_note: usize,
+    /// How the GPS degrees are written (phones differ).
+    pub gps_form: GpsForm,
+    /// GPS tags written in descending order (against the TIFF rule, as some phones do).
+    pub gps_out_of_order: bool,
+    /// `SubSecTimeOriginal`, e.g. "387".
+    pub subsec: Option<String>,
+    /// An XMP packet written as its own APP1 segment.
+    pub xmp: Option<String>,
+}
+
+#[derive(Default, Clone, Copy, PartialEq)]
+pub enum GpsForm {
+    /// RATIONAL with N/S/E/W references: the standard.
+    #[default]
+    Rational,
+    /// SRATIONAL with references.
+    SignedRational,
+    /// SRATIONAL with the sign on the degrees and no references.
+    SignedNoReference,
 }
 
 struct Entry {
@@ -45,6 +64,11 @@ fn ascii(tag: u16, s: &str) -> Entry {
 fn rationals(tag: u16, v: &[(u32, u32)]) -> Entry {
     let data = v.iter().flat_map(|(n, d)| [n.to_le_bytes(), d.to_le_bytes()].concat()).collect();
     Entry { tag, typ: 5, count: v.len() as u32, data }
+}
+
+fn srationals(tag: u16, v: &[(i32, i32)]) -> Entry {
+    let data = v.iter().flat_map(|(n, d)| [n.to_le_bytes(), d.to_le_bytes()].concat()).collect();
+    Entry { tag, typ: 10, count: v.len() as u32, data }
 }
 
 fn long(tag: u16, v: u32) -> Entry {
@@ -95,6 +119,9 @@ pub fn with_exif(jpeg: &[u8], exif: &Exif) -> Vec<u8> {
     if let Some(off) = &exif.offset {
         exif_entries.push(ascii(0x9011, off));
     }
+    if let Some(sub) = &exif.subsec {
+        exif_entries.push(ascii(0x9291, sub));
+    }
     if exif.maker_note > 0 {
         let garbage: Vec<u8> = (0..exif.maker_note).map(|i| (i * 31 % 251) as u8).collect();
         exif_entries.push(Entry { tag: 0x927C, typ: 7, count: garbage.len() as u32, data: garbage });
@@ -103,12 +130,19 @@ pub fn with_exif(jpeg: &[u8], exif: &Exif) -> Vec<u8> {
     write_ifd(&mut tiff, &exif_entries);
     let gps_off = tiff.len() as u32;
     if let Some((lat, lon)) = exif.gps {
-        write_ifd(&mut tiff, &[
-            ascii(1, if lat < 0.0 { "S" } else { "N" }),
-            rationals(2, &dms(lat)),
-            ascii(3, if lon < 0.0 { "W" } else { "E" }),
-            rationals(4, &dms(lon)),
-        ]);
+        let signed = |v: f64| -> Vec<(i32, i32)> {
+            let sign = if v < 0.0 && exif.gps_form == GpsForm::SignedNoReference { -1 } else { 1 };
+            dms(v).into_iter().enumerate().map(|(i, (n, d))| (if i == 0 { sign * n as i32 } else { n as i32 }, d as i32)).collect()
+        };
+        let mut entries = match exif.gps_form {
+            GpsForm::Rational => vec![ascii(1, if lat < 0.0 { "S" } else { "N" }), rationals(2, &dms(lat)), ascii(3, if lon < 0.0 { "W" } else { "E" }), rationals(4, &dms(lon))],
+            GpsForm::SignedRational => vec![ascii(1, if lat < 0.0 { "S" } else { "N" }), srationals(2, &signed(lat)), ascii(3, if lon < 0.0 { "W" } else { "E" }), srationals(4, &signed(lon))],
+            GpsForm::SignedNoReference => vec![srationals(2, &signed(lat)), srationals(4, &signed(lon))],
+        };
+        if exif.gps_out_of_order {
+            entries.reverse();
+        }
+        write_ifd(&mut tiff, &entries);
     }
     let mut ifd0 = Vec::new();
     if let Some(m) = &exif.make {
@@ -133,6 +167,27 @@ pub fn with_exif(jpeg: &[u8], exif: &Exif) -> Vec<u8> {
     app1.extend(tiff);
     let mut out = jpeg[..2].to_vec();
     out.extend(app1);
+    if let Some(xmp) = &exif.xmp {
+        out.extend(xmp_segment(xmp));
+    }
+    out.extend(&jpeg[2..]);
+    out
+}
+
+/// An APP1 segment holding an XMP packet.
+pub fn xmp_segment(xmp: &str) -> Vec<u8> {
+    let name = b"http://ns.adobe.com/xap/1.0/\0";
+    let mut seg = vec![0xFF, 0xE1];
+    seg.extend(((name.len() + xmp.len() + 2) as u16).to_be_bytes());
+    seg.extend(name);
+    seg.extend(xmp.as_bytes());
+    seg
+}
+
+/// The JPEG with only an XMP packet (no EXIF at all).
+pub fn with_xmp_only(jpeg: &[u8], xmp: &str) -> Vec<u8> {
+    let mut out = jpeg[..2].to_vec();
+    out.extend(xmp_segment(xmp));
     out.extend(&jpeg[2..]);
     out
 }

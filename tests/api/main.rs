@@ -2,9 +2,12 @@
 //! `FANGPIN_TEST_DATABASE_URL` names a PostgreSQL database, on a fresh schema per test.
 
 mod assistance;
+mod at_rest;
 mod auth;
 mod console;
+mod disclosure;
 mod divisions;
+mod exif_layouts;
 mod exports;
 mod helpers;
 mod households;
@@ -15,6 +18,7 @@ mod lost_updates;
 mod members;
 mod nosniff;
 mod matrix;
+mod memory;
 mod jpeg;
 mod ops;
 mod personal_data;
@@ -22,6 +26,7 @@ mod photos;
 mod procedures;
 mod quality;
 mod refusals;
+mod sessions;
 mod sync;
 mod users;
 mod villages;

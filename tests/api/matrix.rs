@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 use crate::helpers::*;
 
 /// What an outsider must get.
-enum Expect {
+pub(crate) enum Expect {
     /// 404.
     Hidden,
     /// 403: a grant outside one's own jurisdiction (division codes are public; no record shown).
@@ -26,22 +26,22 @@ enum Expect {
     NotScoped,
 }
 
-struct Inside {
-    household: String,
-    member: String,
-    location: String,
-    photo: String,
-    cadre: String,
-    pairing: String,
-    team: String,
-    natural: String,
-    case: String,
-    exclusion: String,
-    problem: String,
-    spot_check: String,
-    user: String,
+pub(crate) struct Inside {
+    pub(crate) household: String,
+    pub(crate) member: String,
+    pub(crate) location: String,
+    pub(crate) photo: String,
+    pub(crate) cadre: String,
+    pub(crate) pairing: String,
+    pub(crate) team: String,
+    pub(crate) natural: String,
+    pub(crate) case: String,
+    pub(crate) exclusion: String,
+    pub(crate) problem: String,
+    pub(crate) spot_check: String,
+    pub(crate) user: String,
     /// The phone account of the cadre paired with the household.
-    cadre_api: Api,
+    pub(crate) cadre_api: Api,
 }
 
 impl Inside {
@@ -67,7 +67,7 @@ fn id(v: &Value) -> String {
 }
 
 /// One of everything in 子洲县.
-async fn inside(app: &TestApp) -> Inside {
+pub(crate) async fn inside(app: &TestApp) -> Inside {
     let admin = app.admin().await;
     let path = crate::photos::located_household(app, 1).await;
     let household = path.trim_start_matches("/households/").to_owned();
@@ -95,9 +95,9 @@ async fn inside(app: &TestApp) -> Inside {
 }
 
 /// (method, OpenAPI template, concrete path, body, outsider expectation, roles inside)
-type Row = (&'static str, &'static str, String, Value, Expect, &'static str);
+pub(crate) type Row = (&'static str, &'static str, String, Value, Expect, &'static str);
 
-fn table(i: &Inside) -> Vec<Row> {
+pub(crate) fn table(i: &Inside) -> Vec<Row> {
     let h = format!("/households/{}", i.household);
     let any = json!({});
     use Expect::*;
@@ -183,7 +183,7 @@ fn table(i: &Inside) -> Vec<Row> {
 }
 
 /// Every operation of the document is in the table, and nothing else.
-fn check_complete(table: &[Row]) {
+pub(crate) fn check_complete(table: &[Row]) {
     let doc = serde_json::to_value(fangpin::api::openapi()).unwrap();
     let mut documented = BTreeSet::new();
     for (path, item) in doc["paths"].as_object().unwrap() {

@@ -6,11 +6,11 @@ use crate::helpers::*;
 
 #[actix_web::test]
 async fn health_readiness_and_metrics_answer() {
-    let app = spawn_app().await;
+    let app = spawn_with(|s| s.metrics_token = Some("scrape-token-0123456789".into())).await;
     assert_eq!(app.client.get(app.url("/healthz")).send().await.unwrap().status(), 200);
     assert_eq!(app.client.get(app.url("/readyz")).send().await.unwrap().status(), 200);
     app.admin().await.get("/households").await;
-    let metrics = app.client.get(app.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    let metrics = app.client.get(app.url("/metrics")).bearer_auth("scrape-token-0123456789").send().await.unwrap().text().await.unwrap();
     assert!(metrics.contains("fangpin_http_requests_total"), "{metrics}");
     assert!(metrics.contains("/api/v1/households"));
 }

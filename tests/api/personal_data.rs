@@ -1,28 +1,15 @@
-//! Personal data at rest: a database dump alone reveals no ID or phone number.
+//! Personal data at rest: a database dump alone reveals no ID or phone number. (Every test also
+//! scans its whole database, data folder and memory store when its app is dropped: `at_rest.rs`.)
 
-use diesel::connection::SimpleConnection;
 use serde_json::{Value, json};
 
 use crate::helpers::*;
 
-/// Every byte the database holds, as text: the SQLite files, or each PostgreSQL row as text.
+/// Every byte the database holds, as text: the SQLite files, or every column of every
+/// PostgreSQL table as text (`at_rest::database_cells`).
 fn database_text(app: &TestApp) -> String {
     if backend_is_postgres() {
-        use diesel::prelude::*;
-        use diesel::sql_types::Text;
-        #[derive(QueryableByName)]
-        struct Row {
-            #[diesel(sql_type = Text)]
-            t: String,
-        }
-        let mut c = app.state.db.conn().unwrap();
-        c.batch_execute("SELECT 1").unwrap();
-        let mut all = String::new();
-        for table in ["users", "refresh_tokens", "login_failures", "divisions", "households", "members", "audit_log"] {
-            let rows: Vec<Row> = diesel::sql_query(format!("SELECT t::text AS t FROM {table} t")).load(&mut *c).unwrap();
-            rows.iter().for_each(|r| all.push_str(&r.t));
-        }
-        all
+        crate::at_rest::database_cells(app).unwrap().into_iter().map(|(_, _, text)| text).collect::<Vec<_>>().join("\n")
     } else {
         let mut bytes = Vec::new();
         for suffix in ["", "-wal", "-shm"] {

@@ -15,6 +15,7 @@ use crate::db::repo::assistance::{self as repo, CadreChanges, CadreInput, Create
 use crate::db::repo::cursor;
 use crate::db::{new_id, now};
 use crate::domain::assistance::{MeasureKind, amount_cents, check_period};
+use crate::domain::disclosure::{Subject, full_numbers};
 use crate::domain::id_number::mask_id_number;
 use crate::domain::phone::mask_phone;
 use crate::domain::validation::{optional_text, required_text};
@@ -53,9 +54,10 @@ pub struct CadreView {
     pub name: String,
     /// 工作单位
     pub work_unit: String,
-    /// 联系电话: full in a single read, masked in lists.
+    /// 联系电话: full in a single read by a county admin, a township reviewer or the cadre
+    /// themselves, masked otherwise (and in lists).
     pub phone: Option<String>,
-    /// 身份证号: full in a single read, masked in lists.
+    /// 身份证号: full where the phone is, masked otherwise.
     pub id_number: Option<String>,
     /// The user account of the cadre's phone, if linked.
     pub user_id: Option<String>,
@@ -80,6 +82,11 @@ impl CadreView {
             updated_at: utc(r.updated_at),
         }
     }
+}
+
+/// Whether the caller gets this cadre's full numbers (`domain::disclosure`).
+fn shows_full(user: &AuthUser, row: &CadreRow) -> bool {
+    full_numbers(user.role, Subject::Cadre { own: row.user_id.as_deref() == Some(user.id.as_str()) })
 }
 
 #[derive(Serialize, ToSchema)]
@@ -181,16 +188,21 @@ pub async fn create_cadre(state: Data<AppState>, user: AuthUser, body: Json<Cadr
     let (county, crypto, actor) = (county_of(&user.scope()), state.crypto.clone(), user.actor());
     let created = state.db.run(move |c| repo::create_cadre(c, &county, &crypto, &actor, &input)).await?;
     let (status, row) = created_status(created);
-    Ok(HttpResponse::build(status).insert_header(etag(row.version)).json(CadreView::build(&row, &state.crypto, true)))
+    Ok(HttpResponse::build(status).insert_header(etag(row.version)).json(CadreView::build(&row, &state.crypto, shows_full(&user, &row))))
 }
 
-/// One cadre with unmasked phone and ID number (for roles that see personal data).
+/// One cadre; phone and ID number unmasked for a county admin, a township reviewer and the cadre
+/// themselves (the read is audited), masked for other roles.
 #[utoipa::path(tag = "assistance", security(("bearer" = [])), params(("id" = String, Path, description = "cadre id")), responses((status = 200, body = CadreView), (status = 404, body = Problem, content_type = "application/problem+json")))]
 #[get("/cadres/{id}")]
 pub async fn get_cadre(state: Data<AppState>, user: AuthUser, id: Path<String>) -> Result<HttpResponse, ApiError> {
     let (id, county) = (path_id(&id)?, county_of(&user.scope()));
     let row = state.db.run(move |c| repo::cadre(c, &county, &id)).await?;
-    Ok(HttpResponse::Ok().insert_header(etag(row.version)).json(CadreView::build(&row, &state.crypto, user.role.sees_personal_data())))
+    let full = shows_full(&user, &row);
+    if full {
+        state.read_log.record_entity(&user.actor(), "cadre", &row.id, None);
+    }
+    Ok(HttpResponse::Ok().insert_header(etag(row.version)).json(CadreView::build(&row, &state.crypto, full)))
 }
 
 /// Change a cadre (village officer and above) with `If-Match`; relinking `user_id` moves the
@@ -217,7 +229,7 @@ pub async fn update_cadre(state: Data<AppState>, req: HttpRequest, user: AuthUse
     }
     let (crypto, actor) = (state.crypto.clone(), user.actor());
     let row = state.db.run(move |c| repo::update_cadre(c, &county, &crypto, &actor, &id, expected, &ch)).await?;
-    Ok(HttpResponse::Ok().insert_header(etag(row.version)).json(CadreView::build(&row, &state.crypto, true)))
+    Ok(HttpResponse::Ok().insert_header(etag(row.version)).json(CadreView::build(&row, &state.crypto, shows_full(&user, &row))))
 }
 
 // ---- pairings ----

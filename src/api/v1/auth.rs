@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::users::UserView;
-use crate::auth::{AuthUser, password};
+use crate::auth::AuthUser;
 use crate::db::repo::{self, tokens};
 use crate::db::{DbConnection, new_id, now, write_tx};
 use crate::domain::Role;
@@ -45,23 +45,12 @@ pub struct RefreshBody {
 fn issue_pair(state: &AppState, c: &mut DbConnection, user: &crate::db::models::UserRow, family: &str) -> Result<TokenView, ApiError> {
     let refresh_token = tokens::issue(c, &user.id, family, Duration::days(state.settings.refresh_token_ttl_days))?;
     Ok(TokenView {
-        access_token: state.jwt.issue(&user.id)?,
+        access_token: state.jwt.issue(&user.id, user.token_generation)?,
         token_type: "Bearer".into(),
         expires_in: state.jwt.ttl_secs,
         refresh_token,
         user: UserView::from_row(user, &state.crypto, false),
     })
-}
-
-/// 429 with the seconds to wait when `key` failed too often within the window.
-fn throttle(c: &mut DbConnection, key: &str, max: i64, window: i64) -> Result<(), ApiError> {
-    let since = now() - Duration::seconds(window);
-    let (n, oldest) = tokens::failures_since(c, key, since)?;
-    if n >= max {
-        let wait = oldest.map(|o| (o - since).num_seconds()).unwrap_or(window).max(1);
-        return Err(ApiError::TooManyRequests { retry_after_secs: wait as u64 });
-    }
-    Ok(())
 }
 
 /// Log in with username and password.
@@ -80,34 +69,52 @@ pub async fn login(state: Data<AppState>, req: HttpRequest, body: Json<LoginBody
     Ok(HttpResponse::Ok().insert_header(("Cache-Control", "no-store")).json(view))
 }
 
-/// Checks the password (with the per-user and per-address throttles) and issues a token pair;
-/// shared by the API and the console's cookie session.
+/// Checks the password and issues a token pair; shared by the API and the console's cookie
+/// session. Throttling, counted before the password is checked (so parallel guesses cannot
+/// all pass): an address gets 429 after `login_max_failures_per_address` failures in the
+/// window, and one username from one address after `login_max_failures_per_user`; the
+/// username itself is never locked (an attacker could lock its owner out), but once it has
+/// failed that often from anywhere each further attempt waits 1, 2, 4 … 16 s first.
 pub async fn login_pair(state: &Data<AppState>, req: &HttpRequest, body: LoginBody) -> Result<TokenView, ApiError> {
     let LoginBody { username, password: pw } = body;
-    let address = req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_else(|| "unknown".into());
+    let address = state.client_ip(req).map(|a| a.to_string()).unwrap_or_else(|| "unknown".into());
+    let name = username.trim().to_lowercase();
+    let s = state.settings.clone();
+    let window = Duration::seconds(s.login_window_secs);
+    let (user_key, pair_key, addr_key) = (format!("user:{name}"), format!("user:{name}@{address}"), format!("addr:{address}"));
+    let lookup = username.trim().to_owned();
+    let (attempt, user) = state
+        .db
+        .run(move |c| {
+            let limited = [(pair_key.as_str(), s.login_max_failures_per_user), (addr_key.as_str(), s.login_max_failures_per_address)];
+            let attempt = tokens::reserve_attempt(c, &limited, &user_key, window)?;
+            let user = match attempt {
+                tokens::Attempt::Reserved { .. } => repo::users::find_by_username(c, &lookup)?,
+                tokens::Attempt::Refused { .. } => None,
+            };
+            Ok((attempt, user))
+        })
+        .await?;
+    let (rows, user_failures) = match attempt {
+        tokens::Attempt::Refused { retry_after_secs } => return Err(ApiError::TooManyRequests { retry_after_secs }),
+        tokens::Attempt::Reserved { rows, user_failures } => (rows, user_failures),
+    };
+    let over = user_failures - state.settings.login_max_failures_per_user;
+    if over >= 0 {
+        let delay = 1u64 << over.clamp(0, 4);
+        tokio::time::sleep(std::time::Duration::from_secs(delay)).await;
+    }
+    let ok = state.passwords.verify(pw, user.as_ref().map(|u| u.password_hash.clone())).await?;
+    let Some(user) = user.filter(|u| ok && !u.disabled) else {
+        return Err(ApiError::InvalidCredentials);
+    };
     let st = state.clone();
+    let pair_key = format!("user:{name}@{address}");
     state
         .db
         .run(move |c| {
-            let s = &st.settings;
-            let user_key = format!("user:{}", username.trim().to_lowercase());
-            let addr_key = format!("addr:{address}");
-            throttle(c, &user_key, s.login_max_failures_per_user, s.login_window_secs)?;
-            throttle(c, &addr_key, s.login_max_failures_per_address, s.login_window_secs)?;
-            let user = repo::users::find_by_username(c, username.trim())?;
-            let ok = match &user {
-                Some(u) => password::verify(&pw, &u.password_hash) && !u.disabled,
-                None => {
-                    password::burn_time(&pw);
-                    false
-                }
-            };
-            let Some(user) = user.filter(|_| ok) else {
-                tokens::record_failure(c, &user_key)?;
-                tokens::record_failure(c, &addr_key)?;
-                return Err(ApiError::InvalidCredentials);
-            };
-            tokens::clear_failures(c, &user_key, now() - Duration::seconds(s.login_window_secs))?;
+            tokens::forget_attempt(c, &rows)?;
+            tokens::clear_failures(c, &pair_key, now() - window)?;
             issue_pair(&st, c, &user, &new_id())
         })
         .await
@@ -133,6 +140,8 @@ pub async fn refresh_pair(state: &Data<AppState>, token: String) -> Result<Token
     enum Outcome {
         Pair(Box<TokenView>),
         Refused(&'static str),
+        /// A spent token presented again: the user's sessions and access tokens were ended.
+        Reused(String),
     }
     let outcome = state
         .db
@@ -145,7 +154,7 @@ pub async fn refresh_pair(state: &Data<AppState>, token: String) -> Result<Token
                 if row.used_at.is_some() || !tokens::mark_used(c, &row.id)? {
                     tokens::revoke_family(c, &row.family_id)?;
                     tracing::warn!(user = %row.user_id, "refresh token reused: family revoked");
-                    return Ok(Outcome::Refused("the refresh token was already used: all sessions of it are revoked"));
+                    return Ok(Outcome::Reused(row.user_id));
                 }
                 if row.expires_at < now() {
                     return Ok(Outcome::Refused("the refresh token expired: log in again"));
@@ -159,6 +168,10 @@ pub async fn refresh_pair(state: &Data<AppState>, token: String) -> Result<Token
     match outcome {
         Outcome::Pair(view) => Ok(*view),
         Outcome::Refused(why) => Err(ApiError::Unauthorized(why.into())),
+        Outcome::Reused(user_id) => {
+            state.users.invalidate(&user_id);
+            Err(ApiError::Unauthorized("the refresh token was already used: all sessions of it are revoked".into()))
+        }
     }
 }
 
@@ -170,17 +183,21 @@ pub async fn logout(state: Data<AppState>, body: Json<RefreshBody>) -> Result<Ht
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// Revokes a refresh token's family; unknown tokens are ignored.
+/// Revokes a refresh token's family and ends the user's access tokens (their other sessions
+/// get new ones from their own refresh tokens); unknown tokens are ignored.
 pub async fn revoke(state: &Data<AppState>, token: String) -> Result<(), ApiError> {
-    state
+    let user = state
         .db
         .run(move |c| {
-            if let Some(row) = tokens::find(c, &token)? {
-                tokens::revoke_family(c, &row.family_id)?;
-            }
-            Ok(())
+            let Some(row) = tokens::find(c, &token)? else { return Ok(None) };
+            write_tx(c, |c| Ok(tokens::revoke_family(c, &row.family_id)?))?;
+            Ok(Some(row.user_id))
         })
-        .await
+        .await?;
+    if let Some(id) = user {
+        state.users.invalidate(&id);
+    }
+    Ok(())
 }
 
 #[derive(Serialize, ToSchema)]
@@ -213,7 +230,7 @@ pub struct PasswordBody {
     pub new_password: String,
 }
 
-/// Change one's own password; other sessions are logged out.
+/// Change one's own password; every session ends, this one included (log in again).
 #[utoipa::path(tag = "auth", security(("bearer" = [])), request_body = PasswordBody, responses((status = 204), (status = 401, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
 #[put("/me/password")]
 pub async fn change_password(state: Data<AppState>, user: AuthUser, body: Json<PasswordBody>) -> Result<HttpResponse, ApiError> {
@@ -221,16 +238,24 @@ pub async fn change_password(state: Data<AppState>, user: AuthUser, body: Json<P
     crate::domain::password::check_policy(&body.new_password)
         .map_err(|e| ApiError::invalid("new_password", e.code, e.message))?;
     let actor = user.actor();
+    let id = user.id.clone();
+    let current = state.db.run(move |c| repo::users::find_by_id(c, &id)).await?.ok_or(ApiError::NotFound)?;
+    if !state.passwords.verify(body.current_password, Some(current.password_hash.clone())).await? {
+        return Err(ApiError::InvalidCredentials);
+    }
+    let new_hash = state.passwords.hash(body.new_password).await?;
+    let uid = user.id.clone();
     state
         .db
         .run(move |c| {
             write_tx(c, |c| {
-                let row = repo::users::find_by_id(c, &user.id)?.ok_or(ApiError::NotFound)?;
-                if !password::verify(&body.current_password, &row.password_hash) {
-                    return Err(ApiError::InvalidCredentials);
+                let row = repo::users::find_by_id(c, &uid)?.ok_or(ApiError::NotFound)?;
+                if row.password_hash != current.password_hash {
+                    // Changed meanwhile by another request: the checked password is no longer current.
+                    return Err(ApiError::PreconditionFailed);
                 }
                 let mut next = row.clone();
-                next.password_hash = password::hash(&body.new_password)?;
+                next.password_hash = new_hash;
                 repo::users::update(c, &next, row.version)?;
                 tokens::revoke_user(c, &row.id)?;
                 repo::audit::append(c, &actor, repo::audit::Entry { action: "password_change", entity_type: "user", entity_id: &row.id, household_id: None, before: None, after: None })?;
@@ -238,5 +263,6 @@ pub async fn change_password(state: Data<AppState>, user: AuthUser, body: Json<P
             })
         })
         .await?;
+    state.users.invalidate(&user.id);
     Ok(HttpResponse::NoContent().finish())
 }

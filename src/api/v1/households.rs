@@ -13,6 +13,7 @@ use crate::db::models::{AuditRow, HouseholdRow, MemberRow};
 use crate::db::repo::households::{self as repo, Created, HouseholdChanges, ListFilter, MemberChanges};
 use crate::db::repo::{audit, cursor};
 use crate::domain::household::{NewHousehold, NewMember, member_birth_date, member_sex, parse_household_number, parse_person_name};
+use crate::domain::disclosure::{Subject, full_numbers};
 use crate::domain::id_number::mask_id_number;
 use crate::domain::phone::mask_phone;
 use crate::domain::validation::optional_text;
@@ -40,9 +41,10 @@ pub struct MemberView {
     pub relation: Relation,
     pub sex: Sex,
     pub birth_date: chrono::NaiveDate,
-    /// 身份证号: full in a single-record read, masked (`610831********123X`) in lists.
+    /// 身份证号: full in a single-record read by a county admin, a township reviewer or the
+    /// paired cadre (and in that cadre's sync), masked (`610831********123X`) otherwise.
     pub id_number: String,
-    /// Full in a single-record read, masked in lists.
+    /// Full where the ID number is, masked (`138****5678`) otherwise.
     pub phone: Option<String>,
     /// Set when the member left the household (the record is kept).
     pub removed_at: Option<chrono::DateTime<chrono::Utc>>,
@@ -308,8 +310,16 @@ fn with_parts(c: &mut crate::db::DbConnection, h: HouseholdRow) -> Result<Full, 
     Ok((h, members, pairing))
 }
 
-fn full_view(state: &AppState, user: &AuthUser, (h, members, pairing): Full) -> HouseholdView {
-    let mut view = HouseholdView::build(&h, &members, &state.crypto, user.role.sees_personal_data());
+/// Whether the caller gets this household's full numbers (`domain::disclosure`).
+fn shows_full(user: &AuthUser, (_, _, pairing): &Full) -> bool {
+    let paired = pairing.as_ref().is_some_and(|(_, cd)| cd.user_id.as_deref() == Some(user.id.as_str()));
+    full_numbers(user.role, Subject::Household { paired })
+}
+
+fn full_view(state: &AppState, user: &AuthUser, full: Full) -> HouseholdView {
+    let show = shows_full(user, &full);
+    let (h, members, pairing) = full;
+    let mut view = HouseholdView::build(&h, &members, &state.crypto, show);
     view.pairing = pairing.map(|(p, cd)| super::assistance::PairingView::build(&p, &cd));
     view
 }
@@ -323,7 +333,7 @@ async fn load_full(state: &AppState, user: &AuthUser, id: String, log_read: bool
             with_parts(c, h)
         })
         .await?;
-    if log_read && user.role.sees_personal_data() {
+    if log_read && shows_full(user, &full) {
         state.read_log.record(&user.actor(), &full.0.id);
     }
     Ok(full_view(state, user, full))
@@ -360,7 +370,8 @@ pub async fn create(state: Data<AppState>, user: AuthUser, body: Json<CreateHous
         .json(view))
 }
 
-/// The full record with unmasked personal data (the read is audited).
+/// The full record; ID and phone numbers unmasked for a county admin, a township reviewer and the
+/// paired cadre, masked for other roles. A read with full numbers is audited.
 #[utoipa::path(tag = "households", security(("bearer" = [])), params(("id" = String, Path, description = "household id")), responses(
     (status = 200, body = HouseholdView, headers(("ETag" = String, description = "the version"))),
     (status = 404, body = Problem, content_type = "application/problem+json"),

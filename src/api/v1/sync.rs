@@ -22,6 +22,7 @@ use crate::db::models::{CadreRow, MemberRow, PairingRow, YearlyRow};
 use crate::db::read_snapshot;
 use crate::db::repo::sync::{Change, Position, feed};
 use crate::db::repo::{assistance, households, yearly};
+use crate::domain::disclosure::{Subject, full_numbers};
 use crate::domain::yearly::StatYear;
 use crate::error::{ApiError, Problem};
 use crate::state::AppState;
@@ -89,7 +90,9 @@ pub struct SyncPage {
     pub year: i32,
 }
 
-/// Changes in the caller's scope since `cursor` (everything on the first call).
+/// Changes in the caller's scope since `cursor` (everything on the first call). ID and phone
+/// numbers are full in a cadre's feed (each household delivered is in the read log), masked in
+/// any other role's.
 #[utoipa::path(tag = "sync", security(("bearer" = [])), params(SyncQuery), responses(
     (status = 200, body = SyncPage),
     (status = 400, description = "a cursor this service did not issue", body = Problem, content_type = "application/problem+json"),
@@ -122,7 +125,10 @@ pub async fn sync(state: Data<AppState>, user: AuthUser, q: Query<SyncQuery>) ->
     }
     let records: HashMap<&str, &YearlyRow> = records.iter().map(|r| (r.household_id.as_str(), r)).collect();
     let pairings: HashMap<&str, &(PairingRow, CadreRow)> = pairings.iter().map(|p| (p.0.household_id.as_str(), p)).collect();
-    let full = user.role.sees_personal_data();
+    // Full numbers only in a cadre's feed (their currently paired households, as a single read of
+    // each would give them; each one delivered is in the read log); reviewers' feeds are masked
+    // like lists.
+    let full = full_numbers(user.role, Subject::SyncFeed);
     let actor = user.actor();
     let mut items = Vec::new();
     let mut tombstones = Vec::new();

@@ -7,11 +7,12 @@ use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::api::{etag, path_id, require_if_match, utc};
-use crate::auth::{AuthUser, password};
+use crate::auth::AuthUser;
 use crate::crypto::Crypto;
 use crate::db::models::UserRow;
 use crate::db::repo::{self, audit, cursor};
 use crate::db::write_tx;
+use crate::domain::disclosure::{Subject, full_numbers};
 use crate::domain::phone::mask_phone;
 use crate::domain::validation::{optional_text, required_text};
 use crate::domain::{DivisionCode, FieldErrors, Phone, Role};
@@ -150,7 +151,7 @@ pub async fn create(state: Data<AppState>, user: AuthUser, body: Json<CreateUser
     if !errs.is_empty() {
         return Err(errs.into());
     }
-    let mut row = UserRow::new(&username, password::hash(&b.password)?, &display_name, role.as_str(), jurisdiction.as_str());
+    let mut row = UserRow::new(&username, state.passwords.hash(b.password.clone()).await?, &display_name, role.as_str(), jurisdiction.as_str());
     row.phone_enc = phone.map(|p| state.crypto.seal(p.as_str()));
     row.work_unit = work_unit;
     let actor = user.actor();
@@ -183,7 +184,11 @@ pub async fn get_one(state: Data<AppState>, user: AuthUser, id: Path<String>) ->
     let id = path_id(&id)?;
     let row = state.db.run(move |c| repo::users::find_by_id(c, &id)).await?;
     let row = visible(&user, row)?;
-    Ok(HttpResponse::Ok().insert_header(etag(row.version)).json(UserView::from_row(&row, &state.crypto, true)))
+    let full = full_numbers(user.role, Subject::User { own: row.id == user.id });
+    if full && row.phone_enc.is_some() {
+        state.read_log.record_entity(&user.actor(), "user", &row.id, None);
+    }
+    Ok(HttpResponse::Ok().insert_header(etag(row.version)).json(UserView::from_row(&row, &state.crypto, full)))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -227,7 +232,10 @@ pub async fn update(state: Data<AppState>, req: HttpRequest, user: AuthUser, id:
         return Err(errs.into());
     }
     let expected = require_if_match(&req)?;
-    let new_hash = b.password.as_deref().map(password::hash).transpose()?;
+    let new_hash = match b.password.clone() {
+        Some(p) => Some(state.passwords.hash(p).await?),
+        None => None,
+    };
     let actor = user.actor();
     let crypto = state.crypto.clone();
     let saved = state

@@ -80,21 +80,27 @@ impl ReadLog {
         Self { tx }
     }
 
+    /// A read of a household's full record (in its history with `include_reads=true`).
     pub fn record(&self, actor: &Actor, household_id: &str) {
+        self.record_entity(actor, "household", household_id, Some(household_id));
+    }
+
+    /// A read that gave full ID or phone numbers of another record (a cadre, a user).
+    pub fn record_entity(&self, actor: &Actor, entity_type: &str, entity_id: &str, household_id: Option<&str>) {
         let row = AuditRow {
             id: new_id(),
             at: now(),
             actor_id: actor.id.clone(),
             actor_name: actor.name.clone(),
             action: "read".into(),
-            entity_type: "household".into(),
-            entity_id: household_id.to_owned(),
-            household_id: Some(household_id.to_owned()),
+            entity_type: entity_type.to_owned(),
+            entity_id: entity_id.to_owned(),
+            household_id: household_id.map(str::to_owned),
             before_json: None,
             after_json: None,
         };
         if self.tx.try_send(row).is_err() {
-            tracing::warn!(household_id, "read log full or stopped: a read was not recorded");
+            tracing::warn!(entity_type, entity_id, "read log full or stopped: a read was not recorded");
         }
     }
 }

@@ -51,8 +51,9 @@ fn delete(c: &mut DbConnection, user_id: &str, key: &str) -> QueryResult<usize> 
     diesel::delete(k::table.filter(k::user_id.eq(user_id)).filter(k::key.eq(key))).execute(c)
 }
 
-/// Claims `key` for `request` (method and path), or says what happened to it before.
-pub fn claim(c: &mut DbConnection, user_id: &str, key: &str, request: &str) -> Result<Claim, ApiError> {
+/// Claims `key` for `request` (method and path), or says what happened to it before. A kept
+/// answer that is not `readable` (it does not unseal) is dropped like an expired one.
+pub fn claim(c: &mut DbConnection, user_id: &str, key: &str, request: &str, readable: impl Fn(&KeyRow) -> bool) -> Result<Claim, ApiError> {
     for _ in 0..2 {
         match insert(c, user_id, key, request) {
             Ok(_) => return Ok(Claim::New),
@@ -61,7 +62,7 @@ pub fn claim(c: &mut DbConnection, user_id: &str, key: &str, request: &str) -> R
         }
         let Some(row) = find(c, user_id, key)? else { continue };
         let age = now() - row.created_at;
-        if age > KEEP || (row.status == 0 && age > ABANDONED) {
+        if age > KEEP || (row.status == 0 && age > ABANDONED) || (row.status != 0 && !readable(&row)) {
             delete(c, user_id, key)?;
             continue;
         }
