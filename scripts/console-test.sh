@@ -25,5 +25,5 @@ start_fangpin "$BIN" "$WORK/server.log"
 rm -rf target/console-screens
 log "console tests in headless chromium"
 BASE="http://127.0.0.1:$PORT" ADMIN_PASSWORD='Admin-pass-1' SCREENS=target/console-screens \
-  node --test --test-reporter=spec tests/console/console.test.mjs || { tail -n 30 "$WORK/server.log" >&2; exit 1; }
+  node --test --test-reporter=spec tests/console/console.test.mjs tests/console/csv.test.mjs || { tail -n 30 "$WORK/server.log" >&2; exit 1; }
 ls target/console-screens

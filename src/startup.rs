@@ -186,6 +186,9 @@ fn server(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
             .wrap(metrics.clone())
             .wrap(actix_web::middleware::from_fn(api::limits::metrics_guard))
             .wrap(tracing_actix_web::TracingLogger::<crate::telemetry::RequestSpan>::new())
+            // Outermost, so every answer has it (API, console, docs, /metrics, errors): a photo or
+            // document is never sniffed into HTML or script by the browser.
+            .wrap(actix_web::middleware::DefaultHeaders::new().add((actix_web::http::header::X_CONTENT_TYPE_OPTIONS, "nosniff")))
             .app_data(data.clone())
             .app_data(doc.clone())
             .configure(api::extractor_config)

@@ -1,6 +1,7 @@
 // Coverage 覆盖率: the division tree with each child's figures, sortable, coloured against the
 // targets, drill-down to villages; a village lists its households without a location (CSV).
 import { api, all, download } from "./api.js";
+import { csvText } from "./csv.js";
 import { t } from "./i18n.js";
 import { division, el, go } from "./main.js";
 
@@ -48,8 +49,7 @@ async function missingList(root, code) {
   const items = await all(`/coverage/missing?division=${code}`);
   const rows = items.map((h) => [h.number, h.head_name, h.category]);
   const csv = () => {
-    const text = [[t("col.number"), t("col.head"), t("col.category")], ...rows]
-      .map((r) => r.map((v) => `"${String(v ?? "").replaceAll('"', '""')}"`).join(",")).join("\r\n");
+    const text = csvText([[t("col.number"), t("col.head"), t("col.category")], ...rows]);
     download(URL.createObjectURL(new Blob(["\ufeff", text], { type: "text/csv" })), `missing-${code}.csv`);
   };
   root.append(

@@ -29,6 +29,7 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
     ("api.js", "text/javascript; charset=utf-8", include_bytes!("../../assets/console/api.js")),
     ("i18n.js", "text/javascript; charset=utf-8", include_bytes!("../../assets/console/i18n.js")),
     ("coverage.js", "text/javascript; charset=utf-8", include_bytes!("../../assets/console/coverage.js")),
+    ("csv.js", "text/javascript; charset=utf-8", include_bytes!("../../assets/console/csv.js")),
     ("map.js", "text/javascript; charset=utf-8", include_bytes!("../../assets/console/map.js")),
     ("photos.js", "text/javascript; charset=utf-8", include_bytes!("../../assets/console/photos.js")),
     ("ledger.js", "text/javascript; charset=utf-8", include_bytes!("../../assets/console/ledger.js")),

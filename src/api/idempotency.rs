@@ -125,6 +125,8 @@ pub async fn middleware(req: ServiceRequest, next: Next<impl MessageBody + 'stat
         Claim::Mismatch(first) => {
             let first = first.split(" sha256:").next().unwrap_or_default();
             let what = if first == request.split(" sha256:").next().unwrap_or_default() { "another body of ".to_owned() } else { String::new() };
+            // The first request's path, not its query string: a refusal repeats no request value.
+            let first = first.split('?').next().unwrap_or_default();
             return Ok(problem(req, ApiError::invalid("Idempotency-Key", "idempotency_key_reused", format!("this key was used for {what}{first}: use a new key for a new request"))));
         }
     }

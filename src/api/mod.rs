@@ -5,6 +5,7 @@ pub mod docs;
 pub mod idempotency;
 pub mod limits;
 pub mod ops;
+pub mod redact;
 pub mod v1;
 pub mod xlsx;
 
@@ -160,9 +161,9 @@ pub fn extractor_config(cfg: &mut web::ServiceConfig) {
 fn json_error(e: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
     match e {
         JsonPayloadError::Deserialize(de) if de.is_data() => {
-            ApiError::invalid("body", "invalid_value", de.to_string()).into()
+            ApiError::invalid("body", "invalid_value", redact::deserializer_message(&de.to_string())).into()
         }
-        JsonPayloadError::Deserialize(de) => ApiError::BadRequest(format!("malformed JSON: {de}")).into(),
+        JsonPayloadError::Deserialize(de) => ApiError::BadRequest(format!("malformed JSON: {}", redact::deserializer_message(&de.to_string()))).into(),
         JsonPayloadError::ContentType => {
             ApiError::UnsupportedMediaType("send the body as application/json".into()).into()
         }
@@ -174,7 +175,8 @@ fn json_error(e: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
 }
 
 fn query_error(e: QueryPayloadError, _req: &HttpRequest) -> actix_web::Error {
-    ApiError::invalid("query", "invalid_value", e.to_string()).into()
+    let QueryPayloadError::Deserialize(de) = &e else { return ApiError::invalid("query", "invalid_value", "the query cannot be read").into() };
+    ApiError::invalid("query", "invalid_value", redact::deserializer_message(&de.to_string())).into()
 }
 
 /// Unknown routes answer 404 and known paths asked with another method 405 with `Allow`, both

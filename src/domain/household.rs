@@ -217,7 +217,7 @@ pub fn member_birth_date(
     match given {
         Some(d) if d != id.birth_date() => Err(super::validation::DomainError::new(
             "birth_date_mismatch",
-            format!("the ID number says {}", id.birth_date()),
+            "differs from the birth date in the ID number",
         )),
         _ => Ok(id.birth_date()),
     }

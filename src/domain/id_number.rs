@@ -52,10 +52,10 @@ impl IdNumber {
             return Err(invalid("an ID number is 17 digits followed by a digit or X"));
         }
         if !PROVINCES.contains(&&s[..2]) {
-            return Err(invalid(format!("{} is not a province code", &s[..2])));
+            return Err(invalid("the first two digits are not a province code"));
         }
         let birth = NaiveDate::parse_from_str(&s[6..14], "%Y%m%d")
-            .map_err(|_| invalid(format!("{} is not a real birth date", &s[6..14])))?;
+            .map_err(|_| invalid("digits 7 to 14 are not a real birth date"))?;
         if birth > today {
             return Err(invalid("the birth date lies in the future"));
         }
@@ -159,6 +159,27 @@ mod tests {
         assert!(IdNumber::parse("6108311968030512A5", today()).is_err());
         let unknown = IdNumber::compose("991234", NaiveDate::from_ymd_opt(1980, 1, 1).unwrap(), 5);
         assert!(IdNumber::parse(unknown.as_str(), today()).unwrap_err().message.contains("province"));
+    }
+
+    #[test]
+    fn no_refusal_repeats_the_number_or_a_part_of_it() {
+        let good = IdNumber::compose("610831", NaiveDate::from_ymd_opt(1968, 3, 5).unwrap(), 123).as_str().to_owned();
+        let wrong_check = format!("{}{}", &good[..17], if good.ends_with('0') { '1' } else { '0' });
+        let cases = [
+            wrong_check,
+            good.replacen("19680305", "19681305", 1),
+            good.replacen("61", "99", 1),
+            good.replacen("19680305", "20990305", 1),
+            good[..17].to_owned(),
+            format!("{}A", &good[..17]),
+            good[..15].to_owned(),
+        ];
+        for bad in &cases {
+            let e = IdNumber::parse(bad, today()).unwrap_err();
+            for part in [bad.as_str(), &bad[..6.min(bad.len())], bad.get(6..14).unwrap_or("-")] {
+                assert!(!e.message.contains(part), "{:?} repeats {part}", e.message);
+            }
+        }
     }
 
     #[test]

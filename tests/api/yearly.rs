@@ -134,7 +134,9 @@ async fn the_comparison_prints_as_a_one_sheet_workbook() {
     assert!(rows[0][0].contains("信息采集对照表") && rows[0][0].contains(&format!("{VILLAGE}0001")));
     assert_eq!(rows[2][1..3], ["2024 年", "2025 年"]);
     let wages = rows.iter().find(|r| r[0] == "income.wages").unwrap();
-    assert_eq!((wages[1].as_str(), wages[2].as_str(), wages[3].as_str()), ("2000.0", "2600.0", "✓"));
+    // Figures are number cells (they add up in the spreadsheet and cannot be formulas).
+    assert_eq!((wages[1].as_str(), wages[2].as_str(), wages[3].as_str()), ("2000", "2600", "✓"));
+    assert!(sheet.used_cells().any(|(_, _, c)| *c == calamine::Data::Float(2600.0)));
     let water = rows.iter().find(|r| r[0] == "living.water").unwrap();
     assert_eq!((water[1].as_str(), water[2].as_str(), water[3].as_str()), ("tap", "tap", ""));
     assert_eq!(admin.get(&format!("{path}/years/2025/comparison?format=pdf")).await.status(), 422);

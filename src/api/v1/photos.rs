@@ -55,7 +55,7 @@ struct Meta {
 }
 
 fn parse_meta(bytes: &[u8]) -> Result<Meta, ApiError> {
-    let m: PhotoMeta = serde_json::from_slice(bytes).map_err(|e| ApiError::invalid("meta", "invalid_value", format!("meta is not valid JSON of the documented shape: {e}")))?;
+    let m: PhotoMeta = serde_json::from_slice(bytes).map_err(|e| ApiError::invalid("meta", "invalid_value", format!("meta is not valid JSON of the documented shape: {}", crate::api::redact::deserializer_message(&e.to_string()))))?;
     let mut errs = FieldErrors::new();
     let kind = errs.check("meta.kind", PhotoKind::parse(&m.kind));
     let taken_at = errs.check(
@@ -221,7 +221,8 @@ pub(crate) async fn next_part(mp: &mut Multipart, name: &str, hint: &str) -> Res
     let field = mp.next().await.ok_or_else(|| ApiError::invalid(name, "required", format!("the {name} part is missing")))?.map_err(multipart_error)?;
     match field.name() {
         Some(n) if n == name => Ok(field),
-        other => Err(ApiError::invalid(name, "order", format!("expected the {name} part here, got {:?}: {hint}", other.unwrap_or("")))),
+        // The part's name is not repeated: it is whatever the client sent.
+        _ => Err(ApiError::invalid(name, "order", format!("expected the {name} part here: {hint}"))),
     }
 }
 

@@ -1,0 +1,173 @@
+//! Formula injection: every CSV and workbook the API answers is safe to open in a spreadsheet
+//! program. A hostile value (beginning with `=`, `+`, `-`, `@`, a tab or a carriage return) is
+//! put into every free-text field an export writes (division names, the household number,
+//! members' names, the cadre's name, free text of a yearly record, the cells of an imported
+//! sheet); every export the OpenAPI document lists (an operation answering `text/csv` or the xlsx
+//! media type) is fetched, and every cell is checked: no workbook cell is a formula, no cell
+//! begins with a formula character, and each hostile value arrives as `'` + the value (OWASP's
+//! rule, `fangpin::api::xlsx::neutralise`). A new export fails the test until it is listed here.
+
+use std::collections::BTreeSet;
+use std::io::Cursor;
+
+use calamine::{Data, Reader, Xlsx};
+use diesel::prelude::*;
+use fangpin::db::schema::divisions;
+use serde_json::{Value, json};
+
+use crate::helpers::*;
+
+const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+/// What an export's cells are: (export, text of every cell).
+type Cells = (String, Vec<String>);
+
+fn begins_a_formula(cell: &str) -> bool {
+    cell.starts_with(['=', '+', '-', '@', '\t', '\r'])
+}
+
+fn csv_cells(name: &str, bytes: &[u8]) -> Cells {
+    let text = std::str::from_utf8(bytes).unwrap().trim_start_matches('\u{feff}');
+    let mut r = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
+    let cells = r.records().flat_map(|rec| rec.unwrap().iter().map(str::to_owned).collect::<Vec<_>>()).collect();
+    (name.to_owned(), cells)
+}
+
+/// Every cell of every sheet; fails on any formula.
+fn xlsx_cells(name: &str, bytes: &[u8]) -> Cells {
+    let mut wb: Xlsx<_> = Xlsx::new(Cursor::new(bytes.to_vec())).unwrap();
+    let mut cells = Vec::new();
+    for sheet in wb.sheet_names() {
+        let formulas = wb.worksheet_formula(&sheet).unwrap();
+        let f: Vec<&String> = formulas.used_cells().map(|(_, _, f)| f).filter(|f| !f.is_empty()).collect();
+        assert!(f.is_empty(), "{name}: sheet {sheet} has formulas {f:?}");
+        for (_, _, v) in wb.worksheet_range(&sheet).unwrap().used_cells() {
+            match v {
+                Data::String(s) => cells.push(s.clone()),
+                Data::Float(_) | Data::Int(_) | Data::Empty => {}
+                other => panic!("{name}: a cell of sheet {sheet} is {other:?}, neither text nor a number"),
+            }
+        }
+    }
+    (name.to_owned(), cells)
+}
+
+/// Operations of the document with a CSV or xlsx answer.
+fn documented_exports() -> BTreeSet<String> {
+    let doc = serde_json::to_value(fangpin::api::openapi()).unwrap();
+    let mut out = BTreeSet::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let Some(responses) = op.get("responses").and_then(Value::as_object) else { continue };
+            let media: Vec<&String> = responses.values().filter_map(|r| r.get("content").and_then(Value::as_object)).flat_map(|c| c.keys()).collect();
+            if media.iter().any(|m| m.starts_with("text/csv") || m.as_str() == XLSX) {
+                out.insert(format!("{} {path}", method.to_uppercase()));
+            }
+        }
+    }
+    out
+}
+
+async fn bytes(res: reqwest::Response, what: &str, media: &str) -> Vec<u8> {
+    let status = res.status();
+    let ct = res.headers().get("content-type").map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default();
+    let body = res.bytes().await.unwrap().to_vec();
+    assert_eq!(status, 200, "{what}: {}", String::from_utf8_lossy(&body));
+    assert!(ct.starts_with(media), "{what}: content-type {ct}");
+    body
+}
+
+fn workbook(rows: &[&[&str]]) -> Vec<u8> {
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let sheet = wb.add_worksheet();
+    for (r, row) in rows.iter().enumerate() {
+        for (c, v) in row.iter().enumerate() {
+            sheet.write_string(r as u32, c as u16, *v).unwrap();
+        }
+    }
+    wb.save_to_buffer().unwrap()
+}
+
+#[actix_web::test]
+async fn no_cell_of_any_export_can_be_read_as_a_formula() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+
+    // Division names come from the county's division file (`fangpin divisions import`).
+    let (village_name, township_name) = ("=HYPERLINK(\"http://x\")", "\t=1");
+    {
+        let mut c = app.state.db.conn().unwrap();
+        diesel::update(divisions::table.find(VILLAGE)).set(divisions::name.eq(village_name)).execute(&mut c).unwrap();
+        diesel::update(divisions::table.find(TOWNSHIP)).set(divisions::name.eq(township_name)).execute(&mut c).unwrap();
+    }
+    // Names may hold no Latin letters or digits; a household number only digits, letters, dashes.
+    let (number, head, children) = ("-2-3", "=王建国", ["+王小龙", "-王雅琪", "@王志强"]);
+    let body = json!({
+        "village_code": VILLAGE, "category": "lifted_out", "number": number, "address": "某村三组",
+        "members": [
+            {"name": head, "id_number": id_number(400), "relation": "head"},
+            // Older than the head: each is a problem of the ledger whose detail begins with the name.
+            {"name": children[0], "id_number": id_number(10), "relation": "child"},
+            {"name": children[1], "id_number": id_number(11), "relation": "child"},
+            {"name": children[2], "id_number": id_number(12), "relation": "child"},
+        ],
+    });
+    let res = admin.post("/households", body).await;
+    assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
+    let h: Value = res.json().await.unwrap();
+    let path = format!("/households/{}", h["id"].as_str().unwrap());
+    let member = h["members"][0]["id"].as_str().unwrap().to_owned();
+    let cadre_name = "@SUM(A1)";
+    let res = admin.post("/cadres", json!({"name": cadre_name, "work_unit": "-1+1"})).await;
+    assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
+    let cadre: Value = res.json().await.unwrap();
+    app.pair(cadre["id"].as_str().unwrap(), h["id"].as_str().unwrap(), "2026-01-15").await;
+    // Free text of the yearly records: a guarantee's reason, last year and this year.
+    let mut reasons = Vec::new();
+    for (year, reason) in [(2025, "-2+3"), (2026, "\r=1")] {
+        let mut record = crate::yearly::record(&member, 2000.0, 2);
+        record["guarantees"]["food_clothing"] = json!({"ok": false, "reason": reason});
+        let res = admin.request(reqwest::Method::PUT, &format!("{path}/years/{year}"), Some(record), None).await;
+        assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
+        reasons.push(reason);
+    }
+    assert!(admin.post(&format!("/quality/runs?division={VILLAGE}"), json!({})).await.status().is_success());
+
+    // Every export of the API, each with the hostile values it must carry at the start of a cell.
+    let mut exports: Vec<(Cells, Vec<&str>)> = Vec::new();
+    let mut fetched = BTreeSet::new();
+    let ledger_values = vec![village_name, township_name, number, head, cadre_name, children[0], children[1], children[2]];
+    let res = admin.get(&format!("/quality/problems?division={VILLAGE}&format=csv")).await;
+    exports.push((csv_cells("ledger csv", &bytes(res, "ledger csv", "text/csv").await), ledger_values.clone()));
+    let res = admin.get(&format!("/quality/problems?division={VILLAGE}&format=xlsx")).await;
+    exports.push((xlsx_cells("ledger xlsx", &bytes(res, "ledger xlsx", XLSX).await), ledger_values));
+    fetched.insert("GET /api/v1/quality/problems".to_owned());
+
+    let res = admin.get(&format!("{path}/years/2026/comparison?format=xlsx")).await;
+    exports.push((xlsx_cells("comparison xlsx", &bytes(res, "comparison", XLSX).await), reasons.clone()));
+    fetched.insert("GET /api/v1/households/{id}/years/{year}/comparison".to_owned());
+
+    // The import's error report echoes what it refuses: a sheet of hostile cells.
+    let hostile = ["=HYPERLINK(\"http://x\")", "+1", "-2+3", "@SUM(A1)", "\t=1", "\r=1"];
+    let sheet = workbook(&[
+        &["序号", "户编号", "行政村代码", "户类型", "姓名", "证件号码", "与户主关系", "性别", "出生日期", "联系电话", "=unknown"],
+        &["1", "-9-9", VILLAGE, hostile[3], hostile[0], hostile[1], hostile[2], hostile[4], hostile[5], hostile[3], hostile[0]],
+        &["2", "=1+1", hostile[0], "脱贫户", "-王", &id_number(13), "户主", "女", "-1", "+8613800138000", "x"],
+    ]);
+    let part = reqwest::multipart::Part::bytes(sheet).file_name("households.xlsx");
+    let res = admin.client.post(format!("{}/imports?format=xlsx", admin.base)).bearer_auth(&admin.token).multipart(reqwest::multipart::Form::new().part("file", part)).send().await.unwrap();
+    let report = xlsx_cells("import report xlsx", &bytes(res, "import report", XLSX).await);
+    assert!(report.1.len() > 6, "the report lists no errors: {:?}", report.1);
+    exports.push((report, vec![]));
+    fetched.insert("POST /api/v1/imports".to_owned());
+
+    assert_eq!(documented_exports(), fetched, "an export of the document is not checked here (or one checked here is gone)");
+    for ((name, cells), values) in &exports {
+        let bad: Vec<&String> = cells.iter().filter(|c| begins_a_formula(c)).collect();
+        assert!(bad.is_empty(), "{name}: cells a spreadsheet would evaluate: {bad:?}");
+        for v in values {
+            let neutral = format!("'{v}");
+            assert!(cells.iter().any(|c| c.starts_with(&neutral)), "{name}: {v:?} does not arrive as {neutral:?}: {cells:?}");
+        }
+    }
+}
