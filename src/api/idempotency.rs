@@ -90,7 +90,13 @@ pub async fn middleware(req: ServiceRequest, next: Next<impl MessageBody + 'stat
         return next.call(req).await.map(ServiceResponse::map_into_boxed_body);
     };
     let mut req = req;
-    let mut request = format!("POST {}", req.uri().path_and_query().map(|p| p.as_str()).unwrap_or(req.path()));
+    // What identifies the request, as kept: the path, a keyed hash of the query string and the
+    // body's SHA-256 (no request value is stored in clear).
+    let mut request = format!("POST {}", req.path());
+    if let Some(query) = req.uri().query().filter(|q| !q.is_empty()) {
+        request.push_str(" q:");
+        request.push_str(&state.crypto.lookup_hash("idempotency-query", query));
+    }
     match json_body_digest(&mut req).await {
         Ok(Some(digest)) => {
             request.push_str(" sha256:");
@@ -126,7 +132,7 @@ pub async fn middleware(req: ServiceRequest, next: Next<impl MessageBody + 'stat
             let first = first.split(" sha256:").next().unwrap_or_default();
             let what = if first == request.split(" sha256:").next().unwrap_or_default() { "another body of ".to_owned() } else { String::new() };
             // The first request's path, not its query string: a refusal repeats no request value.
-            let first = first.split('?').next().unwrap_or_default();
+            let first = first.split(" q:").next().unwrap_or_default();
             return Ok(problem(req, ApiError::invalid("Idempotency-Key", "idempotency_key_reused", format!("this key was used for {what}{first}: use a new key for a new request"))));
         }
     }

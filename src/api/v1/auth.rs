@@ -81,8 +81,13 @@ pub async fn login_pair(state: &Data<AppState>, req: &HttpRequest, body: LoginBo
     let name = username.trim().to_lowercase();
     let s = state.settings.clone();
     let window = Duration::seconds(s.login_window_secs);
-    let (user_key, pair_key, addr_key) = (format!("user:{name}"), format!("user:{name}@{address}"), format!("addr:{address}"));
+    // Kept as keyed hashes: what someone typed as a username (a phone number, say) and their
+    // address are not stored in clear.
+    let hashed = |kind: &str, v: &str| state.crypto.lookup_hash(kind, v);
+    let (user_key, pair_key, addr_key) =
+        (format!("user:{}", hashed("login-user", &name)), format!("pair:{}", hashed("login-pair", &format!("{name}@{address}"))), format!("addr:{}", hashed("login-address", &address)));
     let lookup = username.trim().to_owned();
+    let clear_key = pair_key.clone();
     let (attempt, user) = state
         .db
         .run(move |c| {
@@ -109,12 +114,11 @@ pub async fn login_pair(state: &Data<AppState>, req: &HttpRequest, body: LoginBo
         return Err(ApiError::InvalidCredentials);
     };
     let st = state.clone();
-    let pair_key = format!("user:{name}@{address}");
     state
         .db
         .run(move |c| {
             tokens::forget_attempt(c, &rows)?;
-            tokens::clear_failures(c, &pair_key, now() - window)?;
+            tokens::clear_failures(c, &clear_key, now() - window)?;
             issue_pair(&st, c, &user, &new_id())
         })
         .await
