@@ -62,39 +62,41 @@ struct Cell {
 
 /// Every (table, column) of the app's database with each value as text (blobs decoded lossily).
 pub(crate) fn database_cells(app: &TestApp) -> Result<Vec<(String, String, String)>, String> {
-    let mut c = app.state.db.conn().map_err(|e| format!("{e}"))?;
-    let columns: Vec<(String, String, bool)> = if backend_is_postgres() {
-        diesel::sql_query(
+    if let Some((url, schema)) = app.pg_schema() {
+        // A connection of its own, not the app's pool: a test may have pointed the app at a
+        // database that is down, or behind a proxy running on the runtime this drop blocks.
+        let mut c = diesel::PgConnection::establish(url).map_err(|e| e.to_string())?;
+        diesel::sql_query(format!("SET search_path TO {schema}")).execute(&mut c).map_err(|e| e.to_string())?;
+        let columns: Vec<Column> = diesel::sql_query(
             "SELECT table_name::text AS table_name, column_name::text AS column_name, data_type::text AS data_type \
              FROM information_schema.columns WHERE table_schema = current_schema() ORDER BY table_name, ordinal_position",
         )
-        .load::<Column>(&mut *c)
-        .map_err(|e| e.to_string())?
-        .into_iter()
-        .map(|c| (c.table_name, c.column_name, c.data_type == "bytea"))
-        .collect()
-    } else {
-        let tables: Vec<Name> = diesel::sql_query("SELECT name FROM sqlite_master WHERE type = 'table'").load(&mut *c).map_err(|e| e.to_string())?;
-        let mut cols = Vec::new();
-        for t in tables {
-            let names: Vec<Name> = diesel::sql_query(format!("SELECT name FROM pragma_table_info('{}')", t.name)).load(&mut *c).map_err(|e| e.to_string())?;
-            cols.extend(names.into_iter().map(|n| (t.name.clone(), n.name, true)));
+        .load(&mut c)
+        .map_err(|e| e.to_string())?;
+        let mut cells = Vec::new();
+        for col in columns {
+            let (table, column) = (&col.table_name, &col.column_name);
+            let blob = col.data_type == "bytea";
+            let expr = if blob { format!("encode(\"{column}\", 'hex')") } else { format!("\"{column}\"::text") };
+            let rows: Vec<Cell> = diesel::sql_query(format!("SELECT {expr} AS v FROM \"{table}\"")).load(&mut c).map_err(|e| format!("{table}.{column}: {e}"))?;
+            for v in rows.into_iter().filter_map(|r| r.v) {
+                let text = if blob { String::from_utf8_lossy(&hex::decode(&v).unwrap_or_default()).into_owned() } else { v };
+                cells.push((table.clone(), column.clone(), text));
+            }
         }
-        cols
-    };
+        return Ok(cells);
+    }
+    let mut c = app.state.db.conn().map_err(|e| format!("{e}"))?;
+    let tables: Vec<Name> = diesel::sql_query("SELECT name FROM sqlite_master WHERE type = 'table'").load(&mut *c).map_err(|e| e.to_string())?;
     let mut cells = Vec::new();
-    for (table, column, blob) in columns {
-        let expr = match (backend_is_postgres(), blob) {
-            (true, true) => format!("encode(\"{column}\", 'hex')"),
-            (true, false) => format!("\"{column}\"::text"),
+    for t in tables {
+        let columns: Vec<Name> = diesel::sql_query(format!("SELECT name FROM pragma_table_info('{}')", t.name)).load(&mut *c).map_err(|e| e.to_string())?;
+        for col in columns {
             // hex() of any SQLite value: the bytes of a blob, the text of anything else.
-            (false, _) => format!("hex(\"{column}\")"),
-        };
-        let rows: Vec<Cell> = diesel::sql_query(format!("SELECT {expr} AS v FROM \"{table}\"")).load(&mut *c).map_err(|e| format!("{table}.{column}: {e}"))?;
-        let hex_encoded = blob || !backend_is_postgres();
-        for v in rows.into_iter().filter_map(|r| r.v) {
-            let text = if hex_encoded { String::from_utf8_lossy(&hex::decode(&v).unwrap_or_default()).into_owned() } else { v };
-            cells.push((table.clone(), column.clone(), text));
+            let rows: Vec<Cell> = diesel::sql_query(format!("SELECT hex(\"{}\") AS v FROM \"{}\"", col.name, t.name)).load(&mut *c).map_err(|e| format!("{}.{}: {e}", t.name, col.name))?;
+            for v in rows.into_iter().filter_map(|r| r.v) {
+                cells.push((t.name.clone(), col.name.clone(), String::from_utf8_lossy(&hex::decode(&v).unwrap_or_default()).into_owned()));
+            }
         }
     }
     Ok(cells)

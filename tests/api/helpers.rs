@@ -146,6 +146,11 @@ pub async fn spawn_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
 }
 
 impl TestApp {
+    /// The PostgreSQL server and this test's schema (PostgreSQL runs only).
+    pub fn pg_schema(&self) -> Option<(&str, &str)> {
+        self.pg.as_ref().map(|(url, schema)| (url.as_str(), schema.as_str()))
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.address)
     }
