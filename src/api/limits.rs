@@ -2,7 +2,9 @@
 //! (a minimum rate after a grace period, else 408 and the connection closed), and `/metrics`
 //! needs its own token.
 
+use std::cell::RefCell;
 use std::pin::Pin;
+use std::rc::Rc;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll};
@@ -64,6 +66,25 @@ impl Stream for Deadline {
     }
 }
 
+/// The request's body stream, shared between the handler (which may stop reading it) and the
+/// middleware (which drains what is left of a small one before answering).
+#[derive(Clone)]
+struct Shared(Rc<RefCell<Deadline>>);
+
+impl Stream for Shared {
+    type Item = Result<Bytes, PayloadError>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        Pin::new(&mut *self.0.borrow_mut()).poll_next(cx)
+    }
+}
+
+/// A refusal given before the body was read (401 of an expired token on a photo upload, 403)
+/// still reaches the phone: up to this many bytes left unread are read and dropped first, so
+/// the connection is not reset under a client that is still sending (it would see a broken
+/// connection instead of the answer that tells it what to do). Larger bodies are not drained.
+const DRAIN_LIMIT: u64 = 1 << 20;
+
 /// Whether the request announces a body (a length above zero, or chunked).
 fn has_body(req: &ServiceRequest) -> bool {
     let h = req.headers();
@@ -91,9 +112,23 @@ pub async fn body_deadline(mut req: ServiceRequest, next: Next<impl MessageBody 
         timer: Box::pin(tokio::time::sleep_until(start + grace)),
         timed_out: timed_out.clone(),
     };
-    req.set_payload(Payload::Stream { payload: Box::pin(stream) });
+    let declared = req.headers().get("content-length").and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse::<u64>().ok());
+    let shared = Shared(Rc::new(RefCell::new(stream)));
+    req.set_payload(Payload::Stream { payload: Box::pin(shared.clone()) });
     let timed_out_now = || timed_out.load(Ordering::Acquire);
-    match next.call(req).await {
+    let result = next.call(req).await;
+    if declared.is_none_or(|n| n <= DRAIN_LIMIT) && !timed_out_now() {
+        use futures_util::StreamExt;
+        let mut drained = shared;
+        let mut seen = 0u64;
+        while let Some(Ok(chunk)) = drained.next().await {
+            seen += chunk.len() as u64;
+            if seen > DRAIN_LIMIT {
+                break;
+            }
+        }
+    }
+    match result {
         Ok(res) if timed_out_now() => {
             let http_req = res.request().clone();
             let mut response = ApiError::RequestTimeout(TIMEOUT.into()).error_response();

@@ -301,3 +301,23 @@ async fn what_was_typed_at_login_is_not_kept_in_clear() {
     let first = app.client.post(app.url("/api/v1/quality/runs?note=13912395555")).bearer_auth(&admin.token).header("Idempotency-Key", "k-1").json(&json!({"division": COUNTY})).send().await.unwrap();
     assert_ne!(first.status(), 500);
 }
+
+#[actix_web::test]
+async fn a_refusal_before_the_body_is_read_still_reaches_the_phone() {
+    // A photo sent with an expired token is answered 401 — as an answer, not a reset connection
+    // (the phone must learn to refresh its token, not retry the upload blindly).
+    let app = spawn_app().await;
+    let household = app.household_in(VILLAGE, 1).await;
+    let url = app.url(&format!("/api/v1/households/{}/photos", household["id"].as_str().unwrap()));
+    let uploads = (0..16).map(|i| {
+        let (client, url) = (app.client.clone(), url.clone());
+        async move {
+            let form = reqwest::multipart::Form::new()
+                .part("meta", reqwest::multipart::Part::bytes(br#"{"kind":"stove"}"#.to_vec()))
+                .part("file", reqwest::multipart::Part::bytes(vec![i as u8; 600 * 1024]).file_name("p.jpg"));
+            client.post(url).bearer_auth("expired.token.value").multipart(form).send().await.map(|r| r.status().as_u16()).map_err(|e| e.to_string())
+        }
+    });
+    let answers = futures_util::future::join_all(uploads).await;
+    assert!(answers.iter().all(|a| a == &Ok(401)), "{answers:?}");
+}
