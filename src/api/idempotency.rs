@@ -85,22 +85,31 @@ pub async fn middleware(req: ServiceRequest, next: Next<impl MessageBody + 'stat
         return next.call(req).await.map(ServiceResponse::map_into_boxed_body);
     };
     // Unauthenticated requests go through untouched: the handler answers 401.
-    let user = crate::auth::extractor::bearer(req.request()).ok().and_then(|t| state.jwt.verify(&t).ok()).map(|(id, _)| id);
-    let Some(user) = user else {
+    // Authenticated exactly as the handler would be (an ended session, a disabled account: the
+    // handler answers 401, nothing is replayed), and bound to the caller's role and
+    // jurisdiction now: an answer kept under other rights is never shown.
+    let caller = match crate::auth::extractor::bearer(req.request()) {
+        Ok(token) => crate::auth::extractor::authenticate(&state, &token).await.ok(),
+        Err(_) => None,
+    };
+    let Some(caller) = caller else {
         return next.call(req).await.map(ServiceResponse::map_into_boxed_body);
     };
+    let user = caller.id.clone();
+    let key = state.crypto.lookup_hash("idempotency-key", &key);
     let mut req = req;
     // What identifies the request, as kept: the path, a keyed hash of the query string and the
     // body's SHA-256 (no request value is stored in clear).
     let mut request = format!("POST {}", req.path());
-    if let Some(query) = req.uri().query().filter(|q| !q.is_empty()) {
-        request.push_str(" q:");
-        request.push_str(&state.crypto.lookup_hash("idempotency-query", query));
-    }
+    let rights = format!("{}@{}", caller.role.as_str(), caller.jurisdiction);
+    let query = req.uri().query().unwrap_or_default().to_owned();
+    request.push_str(" q:");
+    request.push_str(&state.crypto.lookup_hash("idempotency-request", &format!("{query}\n{rights}")));
     match json_body_digest(&mut req).await {
         Ok(Some(digest)) => {
+            // Keyed: a plain digest of a body would let a dump test guesses of the numbers in it.
             request.push_str(" sha256:");
-            request.push_str(&digest);
+            request.push_str(&state.crypto.lookup_hash("idempotency-body", &digest));
         }
         Ok(None) => {}
         Err(e) => return Ok(problem(req, e)),
@@ -130,7 +139,7 @@ pub async fn middleware(req: ServiceRequest, next: Next<impl MessageBody + 'stat
         }
         Claim::Mismatch(first) => {
             let first = first.split(" sha256:").next().unwrap_or_default();
-            let what = if first == request.split(" sha256:").next().unwrap_or_default() { "another body of ".to_owned() } else { String::new() };
+            let what = if first == request.split(" sha256:").next().unwrap_or_default() { "another body of ".to_owned() } else { "another request (query, body or the caller's rights) of ".to_owned() };
             // The first request's path, not its query string: a refusal repeats no request value.
             let first = first.split(" q:").next().unwrap_or_default();
             return Ok(problem(req, ApiError::invalid("Idempotency-Key", "idempotency_key_reused", format!("this key was used for {what}{first}: use a new key for a new request"))));

@@ -33,12 +33,16 @@ struct Deadline {
     received: u64,
     timer: Pin<Box<Sleep>>,
     timed_out: Arc<AtomicBool>,
+    /// Bodies of the paths open before login are small: more than this is refused (413).
+    cap: Option<u64>,
 }
 
 impl Deadline {
+    /// The average-rate deadline, but never more than `grace` after the last chunk: a client
+    /// that sends a burst and then stalls does not earn minutes of silence.
     fn next_deadline(&self) -> Instant {
         let allowance = Duration::from_secs_f64(self.received as f64 / self.min_rate.max(1) as f64);
-        self.start + self.grace + allowance
+        (self.start + self.grace + allowance).min(Instant::now() + self.grace)
     }
 }
 
@@ -50,6 +54,9 @@ impl Stream for Deadline {
         match Pin::new(&mut this.inner).poll_next(cx) {
             Poll::Ready(Some(Ok(chunk))) => {
                 this.received += chunk.len() as u64;
+                if this.cap.is_some_and(|cap| this.received > cap) {
+                    return Poll::Ready(Some(Err(PayloadError::Overflow)));
+                }
                 let next = this.next_deadline();
                 this.timer.as_mut().reset(next);
                 Poll::Ready(Some(Ok(chunk)))
@@ -85,6 +92,14 @@ impl Stream for Shared {
 /// connection instead of the answer that tells it what to do). Larger bodies are not drained.
 const DRAIN_LIMIT: u64 = 1 << 20;
 
+/// The paths that take a body before login (credentials, refresh tokens): their bodies are a
+/// few hundred bytes, so at most [`PUBLIC_BODY_LIMIT`] of one is ever held in memory.
+fn public_body(path: &str) -> bool {
+    path.starts_with("/api/v1/auth/") || path.starts_with("/console/session")
+}
+
+const PUBLIC_BODY_LIMIT: u64 = 16 * 1024;
+
 /// Whether the request announces a body (a length above zero, or chunked).
 fn has_body(req: &ServiceRequest) -> bool {
     let h = req.headers();
@@ -100,6 +115,15 @@ pub async fn body_deadline(mut req: ServiceRequest, next: Next<impl MessageBody 
     let (Some((min_rate, grace)), true) = (settings, has_body(&req)) else {
         return next.call(req).await.map(ServiceResponse::map_into_boxed_body);
     };
+    let declared = req.headers().get("content-length").and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse::<u64>().ok());
+    let cap = public_body(req.path()).then_some(PUBLIC_BODY_LIMIT);
+    if let (Some(cap), Some(n)) = (cap, declared) {
+        if n > cap {
+            let mut response = ApiError::PayloadTooLarge(format!("a body here may have at most {cap} bytes")).error_response();
+            response.head_mut().set_connection_type(ConnectionType::Close);
+            return Ok(req.into_response(response));
+        }
+    }
     let timed_out = Arc::new(AtomicBool::new(false));
     let grace = Duration::from_secs(grace);
     let start = Instant::now();
@@ -111,8 +135,8 @@ pub async fn body_deadline(mut req: ServiceRequest, next: Next<impl MessageBody 
         received: 0,
         timer: Box::pin(tokio::time::sleep_until(start + grace)),
         timed_out: timed_out.clone(),
+        cap,
     };
-    let declared = req.headers().get("content-length").and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse::<u64>().ok());
     let shared = Shared(Rc::new(RefCell::new(stream)));
     req.set_payload(Payload::Stream { payload: Box::pin(shared.clone()) });
     let timed_out_now = || timed_out.load(Ordering::Acquire);

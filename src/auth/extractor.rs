@@ -60,6 +60,30 @@ pub(crate) fn bearer(req: &HttpRequest) -> Result<String, ApiError> {
     }
 }
 
+/// The caller of a bearer token, as every authenticated request sees it: a valid signature,
+/// an enabled account and the token's generation still current (logout, a password change or
+/// reset end it), with the role and jurisdiction the account has now.
+pub async fn authenticate(state: &AppState, token: &str) -> Result<AuthUser, ApiError> {
+    let (user_id, generation) = state.jwt.verify(token).map_err(|e| ApiError::Unauthorized(format!("invalid access token: {e}")))?;
+    let row = match state.users.get(&user_id) {
+        Some(cached) => Some(cached),
+        None => {
+            let row = state.db.run(move |c| repo::users::find_by_id(c, &user_id)).await?;
+            if let Some(r) = &row {
+                state.users.put(r.clone());
+            }
+            row
+        }
+    };
+    let row = row.filter(|u| !u.disabled).ok_or_else(|| ApiError::Unauthorized("the account is disabled".into()))?;
+    if row.token_generation != generation {
+        return Err(ApiError::Unauthorized("the session ended (logout or password change): log in again".into()));
+    }
+    let role = Role::parse(&row.role).map_err(|e| ApiError::Internal(anyhow::anyhow!("stored role: {e}")))?;
+    let jurisdiction = DivisionCode::parse(&row.jurisdiction).map_err(|e| ApiError::Internal(anyhow::anyhow!("stored jurisdiction: {e}")))?;
+    Ok(AuthUser { id: row.id, username: row.username, display_name: row.display_name, role, jurisdiction })
+}
+
 impl FromRequest for AuthUser {
     type Error = ApiError;
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
@@ -69,28 +93,7 @@ impl FromRequest for AuthUser {
         let token = bearer(req);
         Box::pin(async move {
             let state = state.ok_or_else(|| ApiError::Internal(anyhow::anyhow!("app state missing")))?;
-            let (user_id, generation) = state
-                .jwt
-                .verify(&token?)
-                .map_err(|e| ApiError::Unauthorized(format!("invalid access token: {e}")))?;
-            let row = match state.users.get(&user_id) {
-                Some(cached) => Some(cached),
-                None => {
-                    let row = state.db.run(move |c| repo::users::find_by_id(c, &user_id)).await?;
-                    if let Some(r) = &row {
-                        state.users.put(r.clone());
-                    }
-                    row
-                }
-            };
-            let row = row.filter(|u| !u.disabled).ok_or_else(|| ApiError::Unauthorized("the account is disabled".into()))?;
-            if row.token_generation != generation {
-                return Err(ApiError::Unauthorized("the session ended (logout or password change): log in again".into()));
-            }
-            let role = Role::parse(&row.role).map_err(|e| ApiError::Internal(anyhow::anyhow!("stored role: {e}")))?;
-            let jurisdiction = DivisionCode::parse(&row.jurisdiction)
-                .map_err(|e| ApiError::Internal(anyhow::anyhow!("stored jurisdiction: {e}")))?;
-            Ok(AuthUser { id: row.id, username: row.username, display_name: row.display_name, role, jurisdiction })
+            authenticate(&state, &token?).await
         })
     }
 }

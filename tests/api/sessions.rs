@@ -321,3 +321,72 @@ async fn a_refusal_before_the_body_is_read_still_reaches_the_phone() {
     let answers = futures_util::future::join_all(uploads).await;
     assert!(answers.iter().all(|a| a == &Ok(401)), "{answers:?}");
 }
+
+#[actix_web::test]
+async fn a_kept_answer_is_replayed_only_to_the_same_session_with_the_same_rights() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let reviewer = app.user("township_reviewer", TOWNSHIP).await;
+    let me: Value = reviewer.get("/me").await.json().await.unwrap();
+    let username = me["username"].as_str().unwrap().to_owned();
+    let session = login_body(&app, &username, PASSWORD).await;
+    let token = session["access_token"].as_str().unwrap().to_owned();
+    let create = |token: String, key: &'static str| {
+        let app = &app;
+        async move {
+            app.client.post(app.url("/api/v1/households")).bearer_auth(token).header("Idempotency-Key", key).json(&household_body(VILLAGE, &[(41, "head")])).send().await.unwrap()
+        }
+    };
+    let first = create(token.clone(), "replay-1").await;
+    assert_eq!(first.status(), 201);
+    let again = create(token.clone(), "replay-1").await;
+    assert_eq!((again.status().as_u16(), again.headers().contains_key("idempotency-replayed")), (201, true));
+    // After logout the old token gets 401, not the kept answer with its full numbers.
+    assert_eq!(post(&app, "/api/v1/auth/logout", None, json!({"refresh_token": session["refresh_token"]})).await.status(), 204);
+    assert_eq!(create(token, "replay-1").await.status(), 401);
+    // With other rights (now an auditor), the same key shows nothing of the first answer.
+    let user: Value = admin.get(&format!("/users/{}", reviewer.user_id)).await.json().await.unwrap();
+    let res = admin.patch(&format!("/users/{}", reviewer.user_id), json!({"role": "auditor", "jurisdiction": COUNTY}), Some(&format!("\"{}\"", user["version"]))).await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    let auditor = login_body(&app, &username, PASSWORD).await;
+    let res = create(auditor["access_token"].as_str().unwrap().to_owned(), "replay-1").await;
+    assert_eq!(res.status(), 422);
+    let body = res.text().await.unwrap();
+    assert!(body.contains("idempotency_key_reused") && !body.contains(&id_number(41)), "{body}");
+}
+
+#[actix_web::test]
+async fn a_body_sent_in_a_burst_then_stalled_is_cut_off_and_login_bodies_are_small() {
+    let app = spawn_with(|s| s.body_grace_secs = 2).await;
+    let admin = app.admin().await;
+    // 60 kB at once, then silence: the burst earns no minutes of waiting.
+    let host = app.address.trim_start_matches("http://").to_owned();
+    let mut stream = tokio::net::TcpStream::connect(&host).await.unwrap();
+    let head = format!("POST /api/v1/households HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {}\r\nContent-Type: application/json\r\nContent-Length: 900000\r\n\r\n", admin.token);
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(&vec![b' '; 60_000]).await.unwrap();
+    let started = Instant::now();
+    let mut buf = vec![0u8; 4096];
+    let n = tokio::time::timeout(Duration::from_secs(10), stream.read(&mut buf)).await.expect("an answer within 10 s").unwrap();
+    assert!(String::from_utf8_lossy(&buf[..n]).starts_with("HTTP/1.1 408"), "{}", String::from_utf8_lossy(&buf[..n]));
+    assert!(started.elapsed() < Duration::from_secs(5), "cut after {:?}", started.elapsed());
+    // Before login a body is a few hundred bytes: a large one is refused without being held.
+    let big = json!({"username": "admin", "password": "x".repeat(20_000)});
+    let res = app.client.post(app.url("/api/v1/auth/login")).json(&big).send().await.unwrap();
+    assert_eq!(res.status(), 413);
+    let res = app.client.post(app.url("/console/session")).header("X-Fangpin-Console", "1").json(&big).send().await.unwrap();
+    assert_eq!(res.status(), 413);
+}
+
+#[actix_web::test]
+async fn a_username_may_not_be_a_phone_or_id_number() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    for username in ["13912395555".to_owned(), id_number(12)] {
+        let res = admin.post("/users", json!({"username": username, "display_name": "王五", "password": "Passw0rd!long", "role": "cadre", "jurisdiction": VILLAGE})).await;
+        assert_eq!(res.status(), 422, "{username}");
+        let p = problem(res).await;
+        assert_eq!(p["errors"][0]["code"], "personal_number");
+        assert!(!p.to_string().contains(&username));
+    }
+}

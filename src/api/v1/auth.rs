@@ -77,7 +77,12 @@ pub async fn login(state: Data<AppState>, req: HttpRequest, body: Json<LoginBody
 /// failed that often from anywhere each further attempt waits 1, 2, 4 … 16 s first.
 pub async fn login_pair(state: &Data<AppState>, req: &HttpRequest, body: LoginBody) -> Result<TokenView, ApiError> {
     let LoginBody { username, password: pw } = body;
-    let address = state.client_ip(req).map(|a| a.to_string()).unwrap_or_else(|| "unknown".into());
+    // An IPv6 client is counted by its /64 (one host holds a whole /64 of addresses).
+    let address = match state.client_ip(req) {
+        Some(std::net::IpAddr::V6(v6)) => ipnet::Ipv6Net::new(v6, 64).map(|n| n.trunc().to_string()).unwrap_or_else(|_| v6.to_string()),
+        Some(ip) => ip.to_string(),
+        None => "unknown".into(),
+    };
     let name = username.trim().to_lowercase();
     let s = state.settings.clone();
     let window = Duration::seconds(s.login_window_secs);

@@ -136,6 +136,10 @@ pub async fn create(state: Data<AppState>, user: AuthUser, body: Json<CreateUser
     if username.as_ref().is_some_and(|u| !u.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))) {
         errs.add("username", "invalid_value", "letters, digits, dot, dash and underscore only");
     }
+    // A username is kept, shown and logged in clear: it may not be someone's phone or ID number.
+    if username.as_ref().is_some_and(|u| Phone::parse(u).is_ok() || crate::domain::IdNumber::parse(u, state.today()).is_ok()) {
+        errs.add("username", "personal_number", "a username may not be a phone or ID number (it is kept in clear)");
+    }
     errs.check("password", crate::domain::password::check_policy(&b.password));
     let display_name = errs.check("display_name", required_text(&b.display_name, 64));
     let role = errs.check("role", Role::parse(&b.role));
