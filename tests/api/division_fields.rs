@@ -22,37 +22,10 @@ fn carries_division(name: &str) -> bool {
 /// Every (METHOD template field) of the document whose path or query parameter or JSON body field
 /// carries a division code.
 fn documented() -> BTreeSet<String> {
-    let doc = serde_json::to_value(fangpin::api::openapi()).unwrap();
-    let schemas = &doc["components"]["schemas"];
-    fn fields(schemas: &Value, s: &Value, out: &mut Vec<String>) {
-        let s = match s["$ref"].as_str() {
-            Some(r) => &schemas[r.rsplit('/').next().unwrap()],
-            None => s,
-        };
-        for v in ["allOf", "oneOf", "anyOf"].iter().filter_map(|k| s[*k].as_array()).flatten() {
-            fields(schemas, v, out);
-        }
-        if let Some(props) = s["properties"].as_object() {
-            for (k, v) in props {
-                out.push(k.clone());
-                fields(schemas, v, out);
-                fields(schemas, &v["items"], out);
-            }
-        }
-    }
-    let mut found = BTreeSet::new();
-    for (path, item) in doc["paths"].as_object().unwrap() {
-        for (method, op) in item.as_object().unwrap() {
-            let mut names: Vec<String> = op["parameters"].as_array().into_iter().flatten().filter(|p| p["in"] == "query" || p["in"] == "path").map(|p| p["name"].as_str().unwrap().to_owned()).collect();
-            if let Some(s) = op["requestBody"]["content"].get("application/json") {
-                fields(schemas, &s["schema"], &mut names);
-            }
-            for n in names.into_iter().filter(|n| carries_division(n)) {
-                found.insert(format!("{} {path} {n}", method.to_uppercase()));
-            }
-        }
-    }
-    found
+    documented_fields(&["query", "path"]).into_iter().filter(|f| {
+        let n = f.rsplit(' ').next().unwrap_or_default();
+        carries_division(n)
+    }).collect()
 }
 
 #[derive(QueryableByName)]

@@ -247,3 +247,44 @@ pub async fn problem(res: Response) -> Value {
     assert!(ct.starts_with("application/problem+json"), "content-type was {ct}");
     res.json().await.unwrap()
 }
+
+/// Every "METHOD /path field" of the OpenAPI document: the JSON body fields (nested ones
+/// included, through `$ref`, `allOf`/`oneOf`/`anyOf` and array items) and the parameters in
+/// `places` ("query", "path"), for tests that must cover every field of a kind.
+pub fn documented_fields(places: &[&str]) -> Vec<String> {
+    let doc = serde_json::to_value(fangpin::api::openapi()).unwrap();
+    let schemas = &doc["components"]["schemas"];
+    fn fields(schemas: &Value, s: &Value, out: &mut Vec<String>) {
+        let s = match s["$ref"].as_str() {
+            Some(r) => &schemas[r.rsplit('/').next().unwrap()],
+            None => s,
+        };
+        for v in ["allOf", "oneOf", "anyOf"].iter().filter_map(|k| s[*k].as_array()).flatten() {
+            fields(schemas, v, out);
+        }
+        if let Some(props) = s["properties"].as_object() {
+            for (k, v) in props {
+                out.push(k.clone());
+                fields(schemas, v, out);
+                fields(schemas, &v["items"], out);
+            }
+        }
+    }
+    let mut found = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let mut names: Vec<String> = op["parameters"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|p| places.iter().any(|w| p["in"] == *w))
+                .map(|p| p["name"].as_str().unwrap().to_owned())
+                .collect();
+            if let Some(s) = op["requestBody"]["content"].get("application/json") {
+                fields(schemas, &s["schema"], &mut names);
+            }
+            found.extend(names.into_iter().map(|n| format!("{} {path} {n}", method.to_uppercase())));
+        }
+    }
+    found
+}

@@ -22,40 +22,10 @@ const IDENTIFYING: &[&str] =
 
 /// Every (METHOD template field) of the document with an identifying body field or query parameter.
 fn documented() -> BTreeSet<String> {
-    let doc = serde_json::to_value(fangpin::api::openapi()).unwrap();
-    let schemas = &doc["components"]["schemas"];
-    fn fields(schemas: &Value, s: &Value, out: &mut Vec<String>) {
-        let s = match s["$ref"].as_str() {
-            Some(r) => &schemas[r.rsplit('/').next().unwrap()],
-            None => s,
-        };
-        for v in ["allOf", "oneOf", "anyOf"].iter().filter_map(|k| s[*k].as_array()).flatten() {
-            fields(schemas, v, out);
-        }
-        if let Some(props) = s["properties"].as_object() {
-            for (k, v) in props {
-                out.push(k.clone());
-                fields(schemas, v, out);
-                fields(schemas, &v["items"], out);
-            }
-        }
-    }
-    let mut found = BTreeSet::new();
-    for (path, item) in doc["paths"].as_object().unwrap() {
-        for (method, op) in item.as_object().unwrap() {
-            let mut names = Vec::new();
-            for p in op["parameters"].as_array().into_iter().flatten().filter(|p| p["in"] == "query") {
-                names.push(p["name"].as_str().unwrap().to_owned());
-            }
-            if let Some(s) = op["requestBody"]["content"].get("application/json") {
-                fields(schemas, &s["schema"], &mut names);
-            }
-            for n in names.into_iter().filter(|n| IDENTIFYING.contains(&n.as_str())) {
-                found.insert(format!("{} {path} {n}", method.to_uppercase()));
-            }
-        }
-    }
-    found
+    documented_fields(&["query"]).into_iter().filter(|f| {
+        let n = f.rsplit(' ').next().unwrap_or_default();
+        IDENTIFYING.contains(&n)
+    }).collect()
 }
 
 enum Kind {
