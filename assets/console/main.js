@@ -85,14 +85,18 @@ function showShell() {
   translate();
 }
 
-/// Opens the login form and resolves once the user is logged in again.
+/// Opens the login form and resolves once the user is logged in again. Requests that find the
+/// session ended at the same time all wait for the same login (a second form handler would
+/// leave the first request waiting for ever).
+let pendingLogin = null;
 function askLogin(expired) {
   const dialog = document.getElementById("login-dialog");
   const form = document.getElementById("login");
   document.getElementById("login-note").hidden = !expired;
+  if (pendingLogin) return pendingLogin;
   translate(dialog);
   if (!dialog.open) dialog.showModal();
-  return new Promise((resolve) => {
+  pendingLogin = new Promise((resolve) => {
     form.onsubmit = async (ev) => {
       ev.preventDefault();
       const error = document.getElementById("login-error");
@@ -102,6 +106,7 @@ function askLogin(expired) {
         error.hidden = true;
         dialog.close();
         showShell();
+        pendingLogin = null;
         resolve();
       } catch (e) {
         error.textContent = e.status === 401 ? t("login.failed") : problemText(e);
@@ -109,6 +114,7 @@ function askLogin(expired) {
       }
     };
   });
+  return pendingLogin;
 }
 
 whenExpired(() => askLogin(true));
