@@ -10,7 +10,7 @@ use crate::crypto::Crypto;
 use crate::db::models::{HouseholdRow, MemberRow};
 use crate::db::schema::{households, members};
 use crate::db::{Backend, DbConnection, new_id, now, write_tx};
-use crate::domain::household::{NewHousehold, NewMember, household_number};
+use crate::domain::household::{NewHousehold, NewMember};
 use crate::domain::id_number::mask_id_number;
 use crate::domain::phone::mask_phone;
 use crate::domain::{Category, DivisionCode, Level, Relation, RemovalReason};
@@ -212,51 +212,6 @@ fn household_snapshot(h: &HouseholdRow) -> Value {
     })
 }
 
-/// The next free server-assigned number of a village. The village's counter row is raised
-/// inside the creating transaction (an upsert: its row lock serializes creates of one village
-/// only, until commit), never below the highest number already in the village (imports and
-/// typed numbers do not go through the counter), and a number taken meanwhile is skipped.
-fn next_number(c: &mut DbConnection, village: &DivisionCode) -> Result<String, ApiError> {
-    use crate::db::schema::household_number_counters as counters;
-    let highest: Option<String> = households::table
-        .filter(households::village_code.eq(village.as_str()))
-        .filter(households::number.like(format!("{}____", village.as_str())))
-        .select(diesel::dsl::max(households::number))
-        .first(c)?;
-    let floor = highest.and_then(|n| n[12..].parse::<i64>().ok()).unwrap_or(0) + 1;
-    // Upserts are backend-specific in diesel: the same statement on each concrete connection.
-    macro_rules! raise {
-        ($conn:expr) => {
-            diesel::insert_into(counters::table)
-                .values((counters::village_code.eq(village.as_str()), counters::last_sequence.eq(floor)))
-                .on_conflict(counters::village_code)
-                .do_update()
-                .set(counters::last_sequence.eq(counters::last_sequence + 1))
-                .returning(counters::last_sequence)
-                .get_result::<i64>($conn)
-        };
-    }
-    for _ in 0..16 {
-        let counted = match c {
-            DbConnection::Pg(pg) => raise!(pg)?,
-            DbConnection::Sqlite(lite) => raise!(lite)?,
-        };
-        let seq = counted.max(floor);
-        if seq != counted {
-            diesel::update(counters::table.filter(counters::village_code.eq(village.as_str()))).set(counters::last_sequence.eq(seq)).execute(c)?;
-        }
-        if seq > 9999 {
-            return Err(ApiError::Conflict(format!("village {village} has used all 9999 household numbers: give the number explicitly")));
-        }
-        let number = household_number(village, seq as u32);
-        let taken: i64 = households::table.filter(households::number.eq(&number)).count().get_result(c)?;
-        if taken == 0 {
-            return Ok(number);
-        }
-    }
-    Err(ApiError::Conflict("no free household number was found: retry".into()))
-}
-
 pub enum Created {
     New(HouseholdRow),
     /// The same `client_id` was sent before: the first result.
@@ -303,7 +258,7 @@ fn insert_household(c: &mut DbConnection, scope: &Scope, crypto: &Crypto, actor:
             }
             n.clone()
         }
-        None => next_number(c, &new.village)?,
+        None => super::household_numbers::next(c, &new.village)?,
     };
     let head = new.members.iter().find(|m| m.relation == Relation::Head).map(|m| m.name.clone()).unwrap_or_default();
     let mut row = HouseholdRow::new(&new.village, number, new.category.as_str(), &head, actor.id.as_deref().unwrap_or_default());

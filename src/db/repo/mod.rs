@@ -4,6 +4,7 @@ pub mod assistance;
 pub mod audit;
 pub mod divisions;
 pub mod coverage;
+pub mod household_numbers;
 pub mod households;
 pub mod idempotency;
 pub mod locations;

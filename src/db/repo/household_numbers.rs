@@ -1,0 +1,55 @@
+//! Server-assigned household numbers (户编号 = village code + 4 digits).
+
+use diesel::prelude::*;
+
+use crate::db::DbConnection;
+use crate::db::schema::households;
+use crate::domain::DivisionCode;
+use crate::domain::household::household_number;
+use crate::error::ApiError;
+
+/// The next free server-assigned number of a village. The village's counter row is raised
+/// inside the creating transaction (an upsert: its row lock serializes creates of one village
+/// only, until commit), never below the highest number already in the village (imports and
+/// typed numbers do not go through the counter), and a number taken meanwhile is skipped.
+pub fn next(c: &mut DbConnection, village: &DivisionCode) -> Result<String, ApiError> {
+    use crate::db::schema::household_number_counters as counters;
+    let highest: Option<String> = households::table
+        .filter(households::village_code.eq(village.as_str()))
+        .filter(households::number.like(format!("{}____", village.as_str())))
+        .select(diesel::dsl::max(households::number))
+        .first(c)?;
+    let floor = highest.and_then(|n| n[12..].parse::<i64>().ok()).unwrap_or(0) + 1;
+    // Upserts are backend-specific in diesel: the same statement on each concrete connection.
+    macro_rules! raise {
+        ($conn:expr) => {
+            diesel::insert_into(counters::table)
+                .values((counters::village_code.eq(village.as_str()), counters::last_sequence.eq(floor)))
+                .on_conflict(counters::village_code)
+                .do_update()
+                .set(counters::last_sequence.eq(counters::last_sequence + 1))
+                .returning(counters::last_sequence)
+                .get_result::<i64>($conn)
+        };
+    }
+    for _ in 0..16 {
+        let counted = match c {
+            DbConnection::Pg(pg) => raise!(pg)?,
+            DbConnection::Sqlite(lite) => raise!(lite)?,
+        };
+        let seq = counted.max(floor);
+        if seq != counted {
+            diesel::update(counters::table.filter(counters::village_code.eq(village.as_str()))).set(counters::last_sequence.eq(seq)).execute(c)?;
+        }
+        if seq > 9999 {
+            return Err(ApiError::Conflict(format!("village {village} has used all 9999 household numbers: give the number explicitly")));
+        }
+        let number = household_number(village, seq as u32);
+        let taken: i64 = households::table.filter(households::number.eq(&number)).count().get_result(c)?;
+        if taken == 0 {
+            return Ok(number);
+        }
+    }
+    Err(ApiError::Conflict("no free household number was found: retry".into()))
+}
+
