@@ -17,6 +17,9 @@ fi
 trap stop_services EXIT
 start_seaweedfs
 export FANGPIN_TEST_S3_ENDPOINT=$S3_ENDPOINT
+# Built as on a fresh machine: pkg-config finds no system library, so a -sys crate that would
+# link one (libpq, libjpeg-turbo, OpenSSL) fails the build instead of passing here by accident.
+export PKG_CONFIG_PATH=/nonexistent PKG_CONFIG_LIBDIR=/nonexistent PKG_CONFIG_SYSROOT_DIR=/nonexistent
 
 log "building tests"
 cargo test --no-run --locked -q
@@ -36,6 +39,8 @@ if [ "$sqlite_status" -ne 0 ] || [ "$pg_status" -ne 0 ]; then
   exit 1
 fi
 log "both backends passed"
+
+scripts/check-static.sh target/debug/fangpin
 
 scripts/readme-test.sh target/debug/fangpin
 scripts/console-test.sh target/debug/fangpin

@@ -5,15 +5,15 @@ SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO=sudo
 log() { printf '\n==> %s\n' "$*"; }
 
-# apt packages for the commands given as "command:package" pairs, plus libpq and venv.
+# apt packages for the commands given as "command:package" pairs, plus python3-venv. No library
+# headers: SQLite, libpq, OpenSSL and the JPEG decoder are compiled from source by cargo
+# (scripts/check-static.sh checks the binary links none of them from the system).
 ensure_packages() {
   command -v cargo >/dev/null || { echo "cargo is missing: install Rust with rustup first" >&2; exit 1; }
   local missing=() pair
   for pair in "cc:build-essential" "pkg-config:pkg-config" "pg_ctlcluster:postgresql" "curl:curl" "$@"; do
     command -v "${pair%%:*}" >/dev/null || missing+=("${pair#*:}")
   done
-  pkg-config --exists libpq 2>/dev/null || missing+=(libpq-dev)
-  pkg-config --exists libturbojpeg 2>/dev/null || missing+=(libturbojpeg0-dev)
   python3 -c 'import venv, ensurepip' 2>/dev/null || missing+=(python3-venv)
   if [ ${#missing[@]} -gt 0 ]; then
     log "installing ${missing[*]}"

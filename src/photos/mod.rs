@@ -3,6 +3,7 @@
 
 pub mod exif;
 pub mod hash;
+mod jpeg;
 
 use image::{DynamicImage, RgbImage};
 use sha2::{Digest, Sha256};
@@ -71,8 +72,7 @@ pub struct Analysis {
 
 /// Width and height from the JPEG header, without decoding any pixel.
 pub fn jpeg_dimensions(bytes: &[u8]) -> Result<(u32, u32), PhotoError> {
-    let h = turbojpeg::read_header(bytes).map_err(|e| PhotoError::Corrupt(e.to_string()))?;
-    Ok((h.width as u32, h.height as u32))
+    jpeg::dimensions(bytes).map_err(PhotoError::Corrupt)
 }
 
 /// Checks, decodes at reduced scale (DCT scaling: a 12 MP photo decodes as ~0.2 MP) and
@@ -106,11 +106,12 @@ pub fn analyze(bytes: &[u8], limits: Limits) -> Result<Analysis, PhotoError> {
 fn decode_scaled(bytes: &[u8], width: u32, height: u32, target: u32) -> Result<RgbImage, PhotoError> {
     let long = width.max(height).max(1);
     let denom = [8u32, 4, 2, 1].into_iter().find(|d| long.div_ceil(*d) >= target).unwrap_or(1);
-    let (w, h) = (width.div_ceil(denom) as usize, height.div_ceil(denom) as usize);
-    let mut out = turbojpeg::Image { pixels: vec![0u8; w * h * 3], width: w, pitch: w * 3, height: h, format: turbojpeg::PixelFormat::RGB };
-    let mut d = turbojpeg::Decompressor::new().map_err(|e| PhotoError::Corrupt(e.to_string()))?;
-    d.decompress(bytes, out.as_deref_mut()).map_err(|e| PhotoError::Corrupt(e.to_string()))?;
-    RgbImage::from_raw(w as u32, h as u32, out.pixels).ok_or_else(|| PhotoError::Corrupt("truncated pixel data".into()))
+    let img = jpeg::decode_scaled(bytes, denom).map_err(PhotoError::Corrupt)?;
+    let expected = (width.div_ceil(denom), height.div_ceil(denom));
+    if img.dimensions() != expected {
+        return Err(PhotoError::Corrupt(format!("decoded at {:?} instead of {expected:?} at 1/{denom}", img.dimensions())));
+    }
+    Ok(img)
 }
 
 /// Applies an EXIF orientation (1–8) so the picture stands as the camera saw it.
