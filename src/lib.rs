@@ -14,6 +14,7 @@ pub mod import;
 pub mod maintenance;
 pub mod photos;
 pub mod private_fs;
+pub mod services;
 pub mod startup;
 pub mod state;
 pub mod storage;
