@@ -17,7 +17,10 @@ pub mod locations;
 pub mod measures;
 pub mod members;
 pub mod pairings;
+pub mod photos;
+pub mod procedures;
 pub mod quality;
+pub mod spot_checks;
 pub mod sync;
 pub mod work_teams;
 
