@@ -12,7 +12,9 @@
 //! and role checks, so a stranger learns nothing from a 422 that a 404 hides.
 
 pub mod cadres;
+pub mod divisions;
 pub mod households;
+pub mod imports;
 pub mod locations;
 pub mod measures;
 pub mod members;
@@ -22,7 +24,10 @@ pub mod procedures;
 pub mod quality;
 pub mod spot_checks;
 pub mod sync;
+pub mod users;
+pub mod villages;
 pub mod work_teams;
+pub mod yearly;
 
 mod page;
 pub use page::Page;
