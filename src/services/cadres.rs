@@ -21,6 +21,7 @@ fn disclosed(caller: &Caller, row: CadreRow) -> Cadre {
 }
 
 /// Cadres of the caller's county whose name or work unit contains `q`.
+#[tracing::instrument(skip_all, fields(jurisdiction = %caller.jurisdiction))]
 pub async fn list(state: &AppState, caller: &Caller, q: Option<String>, after: Option<String>, limit: i64) -> Result<Page<CadreRow>, ApiError> {
     let county = county_of(&caller.scope());
     let rows = state.db.run(move |c| Ok(repo::list_cadres(c, &county, q.as_deref(), after.as_deref(), limit)?)).await?;
@@ -28,7 +29,7 @@ pub async fn list(state: &AppState, caller: &Caller, q: Option<String>, after: O
 }
 
 /// Registers a cadre of the caller's county; a retry with the same `client_id` gets the first.
-#[tracing::instrument(skip_all, fields(county = %caller.jurisdiction))]
+#[tracing::instrument(skip_all, fields(jurisdiction = %caller.jurisdiction))]
 pub async fn create(state: &AppState, caller: &Caller, input: CadreInput) -> Result<Created<Cadre>, ApiError> {
     let (county, crypto, actor) = (county_of(&caller.scope()), state.crypto.clone(), caller.actor());
     let created = state.db.run(move |c| repo::create_cadre(c, &county, &crypto, &actor, &input)).await?;

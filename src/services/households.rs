@@ -22,6 +22,7 @@ pub struct Listed {
 }
 
 /// One page of the households of a scope (the caller's, for a list or a report).
+#[tracing::instrument(skip_all, fields(division = filter.division.as_ref().map(|d| d.as_str())))]
 pub async fn list(state: &AppState, scope: Scope, filter: ListFilter) -> Result<Listed, ApiError> {
     let limit = filter.limit;
     let (rows, members) = state

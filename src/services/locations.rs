@@ -196,6 +196,7 @@ pub async fn coverage(state: &AppState, caller: &Caller, division: DivisionCode,
 }
 
 /// A page of the homes of a division (for a map), after the household `after`.
+#[tracing::instrument(skip_all, fields(division = %division))]
 pub async fn homes(state: &AppState, scope: Scope, division: DivisionCode, after: Option<String>, limit: i64) -> Result<Vec<Home>, ApiError> {
     state.db.run(move |c| Ok(coverage::homes(c, &scope, &division, after.as_deref(), limit)?)).await
 }

@@ -10,6 +10,7 @@ use crate::error::ApiError;
 use crate::state::AppState;
 
 /// Pairings of the households in the caller's scope (a cadre: their own), with their cadres.
+#[tracing::instrument(skip_all, fields(household = filter.household_id.as_deref(), cadre = filter.cadre_id.as_deref()))]
 pub async fn list(state: &AppState, caller: &Caller, filter: PairingFilter) -> Result<Page<(PairingRow, CadreRow)>, ApiError> {
     let (scope, limit) = (caller.scope(), filter.limit);
     let rows = state.db.run(move |c| Ok(repo::list_pairings(c, &scope, &filter)?)).await?;

@@ -28,6 +28,7 @@ pub struct CaseSearch {
 }
 
 /// Cases of the caller's jurisdiction (of a division inside it) with their steps.
+#[tracing::instrument(skip_all, fields(division = search.division.as_ref().map(|d| d.as_str())))]
 pub async fn list(state: &AppState, caller: &Caller, search: CaseSearch) -> Result<(Page<CaseRow>, Vec<CaseStepRow>), ApiError> {
     let scope = caller.scope();
     let waiting_since_before = search.overdue.then(|| state.today() - chrono::Duration::days(state.settings.case_overdue_days));

@@ -34,6 +34,7 @@ pub fn check_grant(caller: &Caller, role: Role, jurisdiction: &DivisionCode, err
 }
 
 /// Users inside the caller's jurisdiction.
+#[tracing::instrument(skip_all, fields(jurisdiction = %caller.jurisdiction))]
 pub async fn list(state: &AppState, caller: &Caller, after: Option<String>, limit: i64) -> Result<Page<UserRow>, ApiError> {
     let within = caller.jurisdiction.clone();
     let rows = state.db.run(move |c| Ok(repo::list_within(c, &within, after.as_deref(), limit)?)).await?;

@@ -10,6 +10,7 @@ use crate::error::ApiError;
 use crate::state::AppState;
 
 /// Teams of a division inside the jurisdiction (default: all of it).
+#[tracing::instrument(skip_all, fields(division = division.as_ref().map(|d| d.as_str())))]
 pub async fn list(state: &AppState, caller: &Caller, division: Option<DivisionCode>, after: Option<String>, limit: i64) -> Result<Page<WorkTeamRow>, ApiError> {
     let scope = caller.scope();
     let rows = state.db.run(move |c| Ok(repo::list_teams(c, &scope, division.as_ref(), after.as_deref(), limit)?)).await?;
