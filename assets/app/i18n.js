@@ -10,7 +10,7 @@ const TEXT = {
   "login.title": ["帮扶干部登录", "Cadre login"], "login.username": ["用户名", "Username"], "login.password": ["密码", "Password"],
   "login.submit": ["登录", "Log in"], "login.failed": ["用户名或密码错误", "Wrong username or password"],
   "login.offline": ["首次登录需要网络信号", "The first login needs a signal"],
-  "login.other": ["此手机上还有其他账号未发送的记录，登录该账号后才会发送", "This phone holds unsent records of another account: they are sent when that account logs in"],
+  "login.unsent": ["此手机上还有未发送的记录，记录人登录后自动发送", "This phone holds unsent records: they are sent when the cadre who made them logs in"],
   "session.ended": ["登录已失效：记录都保存在手机上，重新登录后继续发送", "Your session ended: everything is kept on the phone and sent once you log in again"],
   "logout.pending": ["还有未发送的记录。退出后它们仍保存在手机上，下次登录时发送。确定退出？", "Some records are not sent yet. They stay on the phone and are sent at your next login. Log out?"],
   "search": ["搜索户主姓名或户编号", "Search head's name or household number"],
@@ -93,6 +93,8 @@ const TEXT = {
   "q.became_home": ["已成为住户位置", "became the home"], "q.checks_ok": ["核验通过", "checks passed"],
   "q.recent": ["最近送达", "Recently arrived"], "q.attention": ["需要处理", "Needs attention"],
   "q.discard_confirm": ["确定放弃这条记录？放弃后不会再发送。", "Discard this record? It will not be sent."],
+  "err.required": ["必填", "required"], "err.out_of_range": ["超出范围", "out of range"], "err.invalid_value": ["取值无效", "invalid value"],
+  "err.not_a_member": ["不是本户现有成员", "not a current member"], "err.duplicate": ["重复", "duplicate"], "err.too_long": ["过长", "too long"],
   "error.generic": ["操作失败", "It did not work"], "loading": ["加载中…", "Loading…"], "unknown": ["未知", "unknown"],
 };
 

@@ -67,9 +67,9 @@ async function header() {
   document.getElementById("lang").textContent = t("lang");
 }
 
-async function syncQuietly() {
+async function syncQuietly(full = false) {
   try {
-    await syncNow();
+    await syncNow({ full });
   } catch (e) {
     if (e instanceof SessionEnded) sessionEnded();
     else if (!(e instanceof Offline)) message(problemText(e.problem, e.status), "error");
@@ -107,8 +107,7 @@ async function loggedIn(u) {
   navigator.storage?.persist?.().catch(() => null);
   fetch("/app/config.json").then((r) => (r.ok ? r.json() : null)).then((c) => c && setMeta("config", c)).catch(() => null);
   if (!user) await start(u);
-  outbox.kick();
-  syncQuietly();
+  outbox.kick().then(() => syncQuietly(true));
 }
 
 function showLogin() {
@@ -116,6 +115,7 @@ function showLogin() {
   box.hidden = false;
   translate(box);
   document.getElementById("login-offline").hidden = navigator.onLine;
+  outbox.anyUnsent().then((any) => { document.getElementById("login-unsent").hidden = !any; });
 }
 
 document.getElementById("login-form").addEventListener("submit", async (ev) => {
@@ -142,7 +142,7 @@ document.getElementById("lang").addEventListener("click", () => { toggleLanguage
 document.getElementById("sync").addEventListener("click", async () => {
   if (!navigator.onLine) return message(t("net.offline"), "error");
   await outbox.kick();
-  await syncQuietly();
+  await syncQuietly(true);
 });
 document.getElementById("logout").addEventListener("click", async () => {
   if ((await outbox.pendingCount()) > 0 && !confirm(t("logout.pending"))) return;
@@ -158,16 +158,16 @@ document.getElementById("logout").addEventListener("click", async () => {
 });
 
 window.addEventListener("hashchange", render);
-// Signal is back: send what waits (the sync follows once the outbox is empty).
-window.addEventListener("online", () => { header(); outbox.kick(); });
+// Signal is back: send what waits, then sync (the feed then holds the phone's own writes).
+window.addEventListener("online", () => { header(); outbox.kick().then(() => syncQuietly()); });
 window.addEventListener("offline", header);
 window.addEventListener("outbox-changed", () => { header(); refreshScreen(); });
 window.addEventListener("data-changed", () => { header(); refreshScreen(); });
 window.addEventListener("sync-state", header);
 window.addEventListener("session-ended", sessionEnded);
-// The queue emptied after sending: the feed now holds what was sent, with the server's checks.
-window.addEventListener("outbox-drained", () => { if (!syncing()) syncQuietly(); });
-setInterval(() => { if (navigator.onLine && user && document.visibilityState === "visible") { outbox.kick(); syncQuietly(); } }, 10 * 60 * 1000);
+// The queue emptied after sending: the feed now holds what was sent.
+window.addEventListener("outbox-drained", (e) => { if (e.detail.sent > 0) syncQuietly(); });
+setInterval(() => { if (navigator.onLine && user && document.visibilityState === "visible") outbox.kick().then(() => syncQuietly(true)); }, 10 * 60 * 1000);
 
 navigator.serviceWorker?.register("/app/sw.js", { scope: "/app/" }).catch(() => null);
 translate();

@@ -90,12 +90,13 @@ export function kick() {
 }
 
 async function drain() {
+  let sent = 0;
   const body = async () => {
     for (;;) {
       if (!navigator.onLine || !user) return;
       const next = (await items()).find((i) => OPEN.includes(i.state));
       if (!next) {
-        window.dispatchEvent(new CustomEvent("outbox-drained"));
+        window.dispatchEvent(new CustomEvent("outbox-drained", { detail: { sent } }));
         return;
       }
       const wait = next.next_at - Date.now();
@@ -105,6 +106,7 @@ async function drain() {
       }
       // Later items wait while this one cannot be sent: they are sent in order.
       if (!(await sendOne(next))) return;
+      sent += 1;
     }
   };
   // One tab sends; another open tab of the app would send the same items twice at once.

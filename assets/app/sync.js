@@ -10,16 +10,19 @@ let running = null;
 
 function emit(name, detail) { window.dispatchEvent(new CustomEvent(name, { detail })); }
 
-export function syncNow() {
-  running ??= run().finally(() => { running = null; emit("sync-state", false); emit("data-changed"); });
+/// One sync at a time. `full` also refreshes the photos of every household (a reviewer's
+/// decision is not in the feed); otherwise only of households the feed changed, to spare data.
+export function syncNow({ full = false } = {}) {
+  running ??= run(full).finally(() => { running = null; emit("sync-state", false); emit("data-changed"); });
   return running;
 }
 
 export function syncing() { return running !== null; }
 
-async function run() {
+async function run(full) {
   emit("sync-state", true);
   let cursor = await getMeta("cursor");
+  const changed = new Set();
   for (;;) {
     let page;
     try {
@@ -33,17 +36,18 @@ async function run() {
       throw e;
     }
     await applySyncPage(page, !cursor);
+    for (const h of page.items) changed.add(h.id);
     cursor = page.next_cursor;
     if (!page.has_more) break;
   }
   await setMeta("last_sync", new Date().toISOString());
   emit("data-changed");
-  await details(await getMeta("year"));
+  const year = await getMeta("year");
+  await details(year, (await all("households")).filter((h) => full || changed.has(h.id) || h._photos?.year !== year));
 }
 
-/// Photos of the year and last year's record of every household, four requests at a time.
-async function details(year) {
-  const queue = await all("households");
+/// Photos of the year and last year's record of these households, four requests at a time.
+async function details(year, queue) {
   const worker = async () => {
     for (let h = queue.shift(); h; h = queue.shift()) {
       try {

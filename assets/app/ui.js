@@ -1,5 +1,5 @@
 // Small helpers shared by the screens: elements, messages, ids, formats.
-import { t } from "./i18n.js";
+import { t, label, language } from "./i18n.js";
 
 export function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
@@ -29,9 +29,15 @@ export function uuid() {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
 
+/// A field's refusal: the server's code in the interface's language, with its message.
+export function fieldMessage(e) {
+  const code = label("err", e.code);
+  return language() === "zh" && code !== e.code ? `${code}（${e.message}）` : e.message;
+}
+
 /// The text of a refusal: each field's message, else the detail.
 export function problemText(problem, status) {
-  const fields = (problem?.errors || []).map((f) => `${f.field}: ${f.message}`).join("; ");
+  const fields = (problem?.errors || []).map((f) => `${f.field}: ${fieldMessage(f)}`).join("; ");
   return `${t("error.generic")} (${status ?? "?"}): ${fields || problem?.detail || problem?.title || ""}`;
 }
 

@@ -6,7 +6,7 @@ import { getMeta } from "./db.js";
 import { items as outboxItems, saveYear } from "./outbox.js";
 import { household } from "./household.js";
 import { t, label } from "./i18n.js";
-import { el, message } from "./ui.js";
+import { el, message, fieldMessage } from "./ui.js";
 
 const INCOME = ["wages", "production", "production_costs", "property", "transfers"];
 const MEMBER = {
@@ -120,10 +120,10 @@ export async function yearlyView(root, id) {
     for (const e of open.error.problem.errors || []) {
       const holder = form.querySelector(`[data-error-for="${CSS.escape(formKey(e.field, open.record))}"]`);
       if (holder) {
-        holder.textContent = e.message;
+        holder.textContent = fieldMessage(e);
         holder.hidden = false;
         holder.closest(".field, .member")?.classList.add("invalid");
-      } else lines.push(`${e.field}: ${e.message}`);
+      } else lines.push(`${e.field}: ${fieldMessage(e)}`);
     }
     general.textContent = [t("year.errors"), ...lines, ...(open.error.problem.errors?.length ? [] : [open.error.problem.detail || ""])].join(" ");
     general.hidden = false;

@@ -146,6 +146,14 @@ before(async () => {
   for (const id of [hh.A, hh.B, hh.C, hh.D]) {
     await api("/pairings", { method: "POST", body: { cadre_id: cadre.id, household_id: id, start_date: today() }, key: crypto.randomUUID() });
   }
+  // Last year's record of B, to be shown beside this year's form.
+  const b = await api(`/households/${hh.B}`);
+  await api(`/households/${hh.B}/years/${new Date().getFullYear() - 1}`, { method: "PUT", body: {
+    income: { wages: 8000, production: 2000, production_costs: 500, property: 0, transfers: 1200 },
+    members: b.members.filter((m) => !m.removed_at).map((m) => ({ member_id: m.id, education: "primary", health: "healthy", in_school: "not_in_school", labour_skill: "ordinary", work_status: "local", months_away: 3 })),
+    guarantees: Object.fromEntries(["food_clothing", "drinking_water", "compulsory_education", "basic_medical", "housing_safety"].map((k) => [k, { ok: true }])),
+    living: { housing: "safe", water: "well", electricity: true, paved_road: false, broadband: false },
+  } });
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
     headless: true,
@@ -199,6 +207,11 @@ test("the app is served from the binary: strict CSP, installable, within its Jav
   // The session needs the app's header: a cross-site form cannot log anyone in or out.
   const forged = await fetch(`${BASE}/app/session`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(CADRE) });
   assert.equal(forged.status, 403);
+  // Before login a body is small: a large one is refused without being held.
+  const big = await fetch(`${BASE}/app/session`, { method: "POST", headers: { "Content-Type": "application/json", "X-Fangpin-App": "1" }, body: JSON.stringify({ username: "x".repeat(20000), password: "y" }) });
+  assert.equal(big.status, 413);
+  assert.equal((await fetch(`${BASE}/app/session/refresh`, { method: "POST", headers: { "X-Fangpin-App": "1" } })).status, 401, "no cookie, no session");
+  assert.equal((await fetch(`${BASE}/app/nothing.js`)).status, 404);
 });
 
 test("the cadre logs in, and the first sync brings exactly the paired households", async () => {
@@ -290,6 +303,13 @@ test("offline: three homes, four photos and a yearly record wait in the outbox",
   await page.click("#save-year");
   await page.locator("#year-status").filter({ hasText: "年度信息待发送" }).waitFor();
   assert.equal(await pending(), "8");
+  // Last year's values beside the form, offline too (fetched with the sync).
+  await go(`#/h/${hh.B}/year`);
+  await page.locator("#year-form").waitFor();
+  assert.match(await page.locator(".field[data-field='income.wages'] small.prev").textContent(), /上年: 8000/);
+  assert.equal(await page.inputValue("input[name='income.wages']"), "8000", "the form starts from last year's record");
+  await go(`#/h/${hh.B}`);
+  await page.locator("#hh-title").waitFor();
 });
 
 test("reloaded without signal, the app opens from its cache and the outbox is intact", async () => {
