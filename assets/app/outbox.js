@@ -17,6 +17,7 @@ const KEEP_DONE_MS = 14 * 24 * 3600 * 1000;
 let user = null;
 let timer = null;
 let running = null;
+let again = false;
 
 export function setUser(u) { user = u; }
 
@@ -81,11 +82,22 @@ export async function recover() {
   });
 }
 
-/// Starts sending now (after a new item, on signal, after a pause).
+/// Starts sending now (after a new item, on signal, after a pause). A kick while a run is
+/// ending (it may have looked at the queue before the new item) runs the queue once more.
 export function kick() {
   clearTimeout(timer);
   timer = null;
-  running ??= drain().finally(() => { running = null; });
+  if (running) {
+    again = true;
+    return running;
+  }
+  running = drain().finally(() => {
+    running = null;
+    if (again) {
+      again = false;
+      kick();
+    }
+  });
   return running;
 }
 

@@ -7,13 +7,20 @@ import { all, applySyncPage, getMeta, setMeta, updateHousehold } from "./db.js";
 import { photoSummary } from "./outbox.js";
 
 let running = null;
+let queued = null;
 
 function emit(name, detail) { window.dispatchEvent(new CustomEvent(name, { detail })); }
 
 /// One sync at a time. `full` also refreshes the photos of every household (a reviewer's
 /// decision is not in the feed); otherwise only of households the feed changed, to spare data.
+/// Asked while one runs (which may have read the feed already), another follows it.
 export function syncNow({ full = false } = {}) {
-  running ??= run(full).finally(() => { running = null; emit("sync-state", false); emit("data-changed"); });
+  if (running) {
+    queued ??= { full: false, promise: running.catch(() => null).then(() => { const next = queued; queued = null; return syncNow({ full: next.full }); }) };
+    queued.full ||= full;
+    return queued.promise;
+  }
+  running = run(full).finally(() => { running = null; emit("sync-state", false); emit("data-changed"); });
   return running;
 }
 

@@ -83,6 +83,7 @@ export async function yearlyView(root, id) {
   const field = (key, text, input) => el("div", { class: "field", "data-field": key }, el("label", {}, el("span", {}, text), input), prevText(key), error(key));
 
   const form = el("form", { id: "year-form", novalidate: true },
+    el("div", { id: "general-errors", class: "notice error", hidden: true }),
     el("fieldset", {}, el("legend", {}, t("year.income")),
       INCOME.map((k) => field(`income.${k}`, t(`f.income.${k}`), el("input", { name: `income.${k}`, type: "number", inputmode: "decimal", step: "0.01", min: "0", value: source.income?.[k] ?? 0 })))),
     el("fieldset", {}, el("legend", {}, t("year.members")),
@@ -109,7 +110,6 @@ export async function yearlyView(root, id) {
       Object.entries(LIVING).map(([k, opts]) => field(`living.${k}`, t(`f.${k}`), select(`living.${k}`, opts, source.living?.[k]))),
       LIVING_YES.map((k) => el("div", { class: "field", "data-field": `living.${k}` },
         el("label", { class: "check" }, el("input", { type: "checkbox", name: `living.${k}`, checked: !!source.living?.[k] }), ` ${t(`f.${k}`)}`), prevText(`living.${k}`), error(`living.${k}`)))),
-    el("div", { id: "general-errors", class: "error", hidden: true }),
     el("nav", { class: "actions" }, el("a", { class: "button", href: `#/h/${id}` }, t("act.back")), el("button", { type: "submit", class: "primary", id: "save-year" }, t("year.save"))),
   );
 
@@ -157,4 +157,5 @@ export async function yearlyView(root, id) {
   });
 
   root.replaceChildren(el("h2", {}, `${t("year.title")} ${year}`), el("p", { class: "muted" }, h.head_name, " ", h.number), form);
+  form.querySelector(".invalid")?.scrollIntoView({ block: "center" });
 }
