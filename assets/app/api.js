@@ -67,10 +67,14 @@ export function refresh() {
   return refreshing;
 }
 
+/// Ends the session on the server; false when the server could not be reached (the session
+/// then stays, and so does everything on the phone).
 export async function logout() {
-  await post("/app/session/logout").catch(() => null);
+  const res = await post("/app/session/logout").catch(() => null);
+  if (!res || res.status >= 500) return false;
   token = null;
   expiresAt = 0;
+  return true;
 }
 
 /// Calls /api/v1 and returns the Response (any status). Renews the token first when it is

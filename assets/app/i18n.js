@@ -13,6 +13,7 @@ const TEXT = {
   "login.unsent": ["此手机上还有未发送的记录，记录人登录后自动发送", "This phone holds unsent records: they are sent when the cadre who made them logs in"],
   "session.ended": ["登录已失效：记录都保存在手机上，重新登录后继续发送", "Your session ended: everything is kept on the phone and sent once you log in again"],
   "logout.pending": ["还有未发送的记录。退出后它们仍保存在手机上，下次登录时发送。确定退出？", "Some records are not sent yet. They stay on the phone and are sent at your next login. Log out?"],
+  "logout.offline": ["退出需要网络信号（以便注销服务器上的登录）", "Logging out needs a signal (to end the session on the server)"],
   "search": ["搜索户主姓名或户编号", "Search head's name or household number"],
   "list.empty": ["没有农户", "No household"], "list.today_empty": ["今日没有待办事项", "Nothing left to do today"],
   "list.count": ["户", "households"],

@@ -31,8 +31,8 @@ async function render() {
   if (cleanup) cleanup();
   cleanup = null;
   const { parts, params } = route();
-  const holder = el("div", {}, el("p", { class: "muted" }, t("loading")));
-  view.replaceChildren(holder);
+  // Drawn aside and swapped in when ready: a redraw neither flickers nor loses the scroll.
+  const holder = el("div");
   for (const a of document.querySelectorAll("#tabs a")) a.classList.toggle("active", a.getAttribute("href") === `#/${parts[0] || ""}`);
   try {
     let done;
@@ -41,16 +41,22 @@ async function render() {
       done = await screen(holder, parts[1]);
     } else if (parts[0] === "queue") done = await queueView(holder);
     else done = await listView(holder, params, { today: parts[0] !== "all" });
-    if (gen === renderGen) cleanup = done || null;
-    else if (done) done();
+    if (gen !== renderGen) return done?.();
+    cleanup = done || null;
   } catch (e) {
+    if (gen !== renderGen) return;
     holder.replaceChildren(el("p", { class: "error" }, e.message));
   }
+  view.replaceChildren(holder);
+  // A form the server refused opens at its first refused field.
+  holder.querySelector(".invalid")?.scrollIntoView({ block: "center" });
 }
 
-/// Redraws a list or household screen when the data under it changed; forms are left alone.
+/// Redraws a list or household screen when the data under it changed; forms, and a screen
+/// whose search box is being typed in, are left alone.
 function refreshScreen() {
   const { parts } = route();
+  if (view.contains(document.activeElement) && document.activeElement.matches("input, select, textarea")) return;
   if (parts[0] !== "h" || !parts[2]) render();
 }
 
@@ -145,8 +151,10 @@ document.getElementById("sync").addEventListener("click", async () => {
   await syncQuietly(true);
 });
 document.getElementById("logout").addEventListener("click", async () => {
+  // Offline the server could not end the session: its cookie would stay valid on the phone.
+  if (!navigator.onLine) return message(t("logout.offline"), "error");
   if ((await outbox.pendingCount()) > 0 && !confirm(t("logout.pending"))) return;
-  await logout();
+  if (!(await logout())) return message(t("logout.offline"), "error");
   await forgetHouseholds();
   await setMeta("user", null);
   user = null;

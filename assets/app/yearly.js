@@ -157,5 +157,4 @@ export async function yearlyView(root, id) {
   });
 
   root.replaceChildren(el("h2", {}, `${t("year.title")} ${year}`), el("p", { class: "muted" }, h.head_name, " ", h.number), form);
-  form.querySelector(".invalid")?.scrollIntoView({ block: "center" });
 }
