@@ -142,7 +142,11 @@ pub async fn spawn_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
     if let Ok(mut c) = state.db.conn() {
         fangpin::demo::import_divisions(&mut c, guzhen).unwrap();
     }
-    TestApp { address, state, client: reqwest::Client::new(), data_dir, pg }
+    // Like a well-behaved phone client: a pooled connection idle longer than the server's 5 s
+    // keep-alive is not reused (a test that computes for seconds between two requests would
+    // otherwise send the second one on a connection the server is closing at that moment).
+    let client = reqwest::Client::builder().pool_idle_timeout(std::time::Duration::from_secs(3)).build().expect("client");
+    TestApp { address, state, client, data_dir, pg }
 }
 
 impl TestApp {

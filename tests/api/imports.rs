@@ -87,6 +87,21 @@ async fn an_import_reports_exactly_its_errors_and_a_second_import_changes_nothin
 
 #[actix_web::test]
 async fn bad_files_are_refused_before_anything_is_written() {
+    // A zip bomb: 64 MB of zeros in a few kilobytes. Built before the server is used: the test
+    // shares its thread with the server, and seconds of compressing here would outlast the
+    // server's 5 s keep-alive, closing the pooled connection as the next request reuses it.
+    let mut bomb = std::io::Cursor::new(Vec::new());
+    {
+        let mut z = zip::ZipWriter::new(&mut bomb);
+        z.start_file("xl/worksheets/sheet1.xml", zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated)).unwrap();
+        let zeros = vec![0u8; 1 << 20];
+        for _ in 0..64 {
+            z.write_all(&zeros).unwrap();
+        }
+        z.finish().unwrap();
+    }
+    let bytes = bomb.into_inner();
+    assert!(bytes.len() < 1 << 20);
     let app = spawn_app().await;
     let officer = app.user("village_officer", VILLAGE).await;
     // Required columns missing.
@@ -104,19 +119,7 @@ async fn bad_files_are_refused_before_anything_is_written() {
     // Not a spreadsheet at all.
     let res = upload(&officer, "name,id\n王建国,1\n".as_bytes().to_vec(), "").await;
     assert_eq!(problem(res).await["errors"][0]["code"], "not_a_spreadsheet");
-    // A zip bomb: 64 MB of zeros in a few kilobytes.
-    let mut bomb = std::io::Cursor::new(Vec::new());
-    {
-        let mut z = zip::ZipWriter::new(&mut bomb);
-        z.start_file("xl/worksheets/sheet1.xml", zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated)).unwrap();
-        let zeros = vec![0u8; 1 << 20];
-        for _ in 0..64 {
-            z.write_all(&zeros).unwrap();
-        }
-        z.finish().unwrap();
-    }
-    let bytes = bomb.into_inner();
-    assert!(bytes.len() < 1 << 20);
+    // A zip bomb: 64 MB of zeros in a few kilobytes (built above).
     let res = upload(&officer, bytes, "").await;
     assert_eq!(res.status(), 422);
     assert!(problem(res).await["errors"][0]["message"].as_str().unwrap().contains("zip bomb"));
