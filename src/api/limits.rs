@@ -95,7 +95,7 @@ const DRAIN_LIMIT: u64 = 1 << 20;
 /// The paths that take a body before login (credentials, refresh tokens): their bodies are a
 /// few hundred bytes, so at most [`PUBLIC_BODY_LIMIT`] of one is ever held in memory.
 fn public_body(path: &str) -> bool {
-    path.starts_with("/api/v1/auth/") || path.starts_with("/console/session")
+    path.starts_with("/api/v1/auth/") || path.starts_with("/console/session") || path.starts_with("/app/session")
 }
 
 const PUBLIC_BODY_LIMIT: u64 = 16 * 1024;

@@ -73,7 +73,7 @@ async fn every_answer_of_every_route_says_nosniff() {
     assert!(seen > 50, "the document lists only {seen} operations");
     assert!(served_photo, "a photo's content was not served, so its header was not checked");
 
-    let others: [(Method, &str); 17] = [
+    let others: [(Method, &str); 23] = [
         (Method::GET, "/healthz"),
         (Method::GET, "/readyz"),
         (Method::GET, "/metrics"),
@@ -89,6 +89,12 @@ async fn every_answer_of_every_route_says_nosniff() {
         (Method::GET, "/console/no-such-file.js"),
         (Method::POST, "/console/session"),
         (Method::POST, "/console/session/refresh"),
+        (Method::GET, "/app/"),
+        (Method::GET, "/app/sw.js"),
+        (Method::GET, "/app/main.js"),
+        (Method::GET, "/app/no-such-file.js"),
+        (Method::POST, "/app/session"),
+        (Method::POST, "/app/session/refresh"),
         (Method::GET, "/no/such/route"),
         (Method::DELETE, "/api/v1/households"),
     ];

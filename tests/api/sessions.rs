@@ -201,6 +201,7 @@ async fn a_body_sent_too_slowly_gets_408_on_every_operation_that_reads_one() {
     let mut targets = vec![
         ("POST".to_owned(), "/api/v1/auth/login".to_owned(), None, "application/json".to_owned()),
         ("POST".to_owned(), "/console/session".to_owned(), None, "application/json".to_owned()),
+        ("POST".to_owned(), "/app/session".to_owned(), None, "application/json".to_owned()),
     ];
     for (path, item) in doc["paths"].as_object().unwrap() {
         for (method, op) in item.as_object().unwrap() {
@@ -375,6 +376,8 @@ async fn a_body_sent_in_a_burst_then_stalled_is_cut_off_and_login_bodies_are_sma
     let res = app.client.post(app.url("/api/v1/auth/login")).json(&big).send().await.unwrap();
     assert_eq!(res.status(), 413);
     let res = app.client.post(app.url("/console/session")).header("X-Fangpin-Console", "1").json(&big).send().await.unwrap();
+    assert_eq!(res.status(), 413);
+    let res = app.client.post(app.url("/app/session")).header("X-Fangpin-App", "1").json(&big).send().await.unwrap();
     assert_eq!(res.status(), 413);
 }
 
