@@ -1,5 +1,6 @@
 //! HTTP: routing, the OpenAPI document, extractor error handling and small shared helpers.
 
+pub mod body;
 pub mod console;
 pub mod docs;
 pub mod idempotency;

@@ -27,15 +27,25 @@ impl FieldErrors {
         self.0.push(FieldError { field: field.into(), code: code.to_owned(), message: message.into() });
     }
 
-    /// Records the error of a parse under `field` and returns the parsed value, if any.
+    /// Records the error of a parse under `field` and returns the parsed value, if any. A field
+    /// that is refused already (by the body's declarative rules, which run first, or an earlier
+    /// parse of the same value) is not refused twice.
     pub fn check<T>(&mut self, field: impl Into<String>, result: Result<T, DomainError>) -> Option<T> {
         match result {
             Ok(v) => Some(v),
             Err(e) => {
-                self.add(field, e.code, e.message);
+                let field = field.into();
+                if !self.has(&field) {
+                    self.add(field, e.code, e.message);
+                }
                 None
             }
         }
+    }
+
+    /// Whether `field` is refused already.
+    pub fn has(&self, field: &str) -> bool {
+        self.0.iter().any(|e| e.field == field)
     }
 
     pub fn is_empty(&self) -> bool {
@@ -79,5 +89,20 @@ pub fn optional_text(value: Option<&str>, max: usize) -> Result<Option<String>, 
     match value.map(str::trim) {
         None | Some("") => Ok(None),
         Some(v) => required_text(v, max).map(Some),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_parse_does_not_refuse_a_field_twice() {
+        let mut errs = FieldErrors::new();
+        errs.add("name", "too_long", "at most 4 characters");
+        assert_eq!(errs.check("name", required_text("too long", 4)), None);
+        assert_eq!(errs.check("other", required_text(" ", 4)), None);
+        let fields: Vec<(&str, &str)> = errs.0.iter().map(|e| (e.field.as_str(), e.code.as_str())).collect();
+        assert_eq!(fields, [("name", "too_long"), ("other", "required")]);
     }
 }
