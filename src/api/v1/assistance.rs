@@ -2,11 +2,13 @@
 //! `/work-teams` 驻村工作队 and `/households/{id}/measures` 帮扶措施.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, get, patch, post, web::{Data, Json, Path, Query}};
+use actix_web::{HttpRequest, HttpResponse, get, patch, post, web::{Data, Path, Query}};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
 
+use crate::api::body::Checked;
 use crate::api::{etag, parse_client_id, parse_uuid, path_id, require_if_match, utc};
 use crate::auth::AuthUser;
 use crate::crypto::Crypto;
@@ -115,11 +117,14 @@ pub async fn list_cadres(state: Data<AppState>, user: AuthUser, q: Query<CadreQu
     Ok(HttpResponse::Ok().json(CadrePage { items, next_cursor }))
 }
 
-#[derive(Deserialize, ToSchema)]
+/// On POST `name` and `work_unit` are required; on PATCH each field is optional.
+#[derive(Deserialize, Validate, ToSchema)]
 pub struct CadreBody {
     /// 姓名
+    #[validate(length(max = 100))]
     pub name: Option<String>,
     /// 工作单位
+    #[validate(length(max = 100))]
     pub work_unit: Option<String>,
     /// 联系电话 (11-digit mobile); empty text clears it on PATCH.
     pub phone: Option<String>,
@@ -169,9 +174,9 @@ fn parse_cadre(b: &CadreBody, errs: &mut FieldErrors, creating: bool, today: Nai
     (status = 422, body = Problem, content_type = "application/problem+json"),
 ))]
 #[post("/cadres")]
-pub async fn create_cadre(state: Data<AppState>, user: AuthUser, body: Json<CadreBody>) -> Result<HttpResponse, ApiError> {
+pub async fn create_cadre(state: Data<AppState>, user: AuthUser, body: Checked<CadreBody>) -> Result<HttpResponse, ApiError> {
     user.require(user.role.edits_households(), "register cadres")?;
-    let mut errs = FieldErrors::new();
+    let (body, mut errs) = body.into_parts();
     let ch = parse_cadre(&body, &mut errs, true, state.today());
     let client_id = parse_client_id(body.client_id.as_deref(), &mut errs);
     if !errs.is_empty() {
@@ -216,13 +221,13 @@ pub async fn get_cadre(state: Data<AppState>, user: AuthUser, id: Path<String>) 
     (status = 428, body = Problem, content_type = "application/problem+json"),
 ))]
 #[patch("/cadres/{id}")]
-pub async fn update_cadre(state: Data<AppState>, req: HttpRequest, user: AuthUser, id: Path<String>, body: Json<CadreBody>) -> Result<HttpResponse, ApiError> {
+pub async fn update_cadre(state: Data<AppState>, req: HttpRequest, user: AuthUser, id: Path<String>, body: Checked<CadreBody>) -> Result<HttpResponse, ApiError> {
     let (id, county) = (path_id(&id)?, county_of(&user.scope()));
     let probe = (county.clone(), id.clone());
     state.db.run(move |c| repo::cadre(c, &probe.0, &probe.1)).await?;
     user.require(user.role.edits_households(), "change cadres")?;
     let expected = require_if_match(&req)?;
-    let mut errs = FieldErrors::new();
+    let (body, mut errs) = body.into_parts();
     let ch = parse_cadre(&body, &mut errs, false, state.today());
     if !errs.is_empty() {
         return Err(errs.into());
@@ -301,12 +306,19 @@ pub async fn list_pairings(state: Data<AppState>, user: AuthUser, q: Query<Pairi
     Ok(HttpResponse::Ok().json(PairingPage { items: rows.iter().map(|(p, c)| PairingView::build(p, c)).collect(), next_cursor }))
 }
 
-#[derive(Deserialize, ToSchema)]
+// Required fields are `Option`s checked by `#[validate(required)]` (see `api::body`).
+#[derive(Deserialize, Validate, ToSchema)]
 pub struct PairingBody {
-    pub cadre_id: String,
-    pub household_id: String,
+    #[validate(required)]
+    #[schema(value_type = String)]
+    pub cadre_id: Option<String>,
+    #[validate(required)]
+    #[schema(value_type = String)]
+    pub household_id: Option<String>,
     /// 结对日期; a current pairing with another cadre ends on this date.
-    pub start_date: NaiveDate,
+    #[validate(required)]
+    #[schema(value_type = NaiveDate)]
+    pub start_date: Option<NaiveDate>,
     pub client_id: Option<String>,
 }
 
@@ -321,13 +333,12 @@ pub struct PairingBody {
     (status = 422, description = "unknown cadre, cadre of another county, start date", body = Problem, content_type = "application/problem+json"),
 ))]
 #[post("/pairings")]
-pub async fn create_pairing(state: Data<AppState>, user: AuthUser, body: Json<PairingBody>) -> Result<HttpResponse, ApiError> {
-    let b = body.into_inner();
-    let mut errs = FieldErrors::new();
-    let household_id = parse_uuid("household_id", Some(&b.household_id), &mut errs);
-    let cadre_id = parse_uuid("cadre_id", Some(&b.cadre_id), &mut errs);
+pub async fn create_pairing(state: Data<AppState>, user: AuthUser, body: Checked<PairingBody>) -> Result<HttpResponse, ApiError> {
+    let (b, mut errs) = body.into_parts();
+    let household_id = parse_uuid("household_id", b.household_id.as_deref(), &mut errs);
+    let cadre_id = parse_uuid("cadre_id", b.cadre_id.as_deref(), &mut errs);
     let client_id = parse_client_id(b.client_id.as_deref(), &mut errs);
-    let (Some(household_id), Some(cadre_id)) = (household_id, cadre_id).clone() else { return Err(errs.into()) };
+    let (Some(household_id), Some(cadre_id), Some(start_date)) = (household_id, cadre_id, b.start_date) else { return Err(errs.into()) };
     if !errs.is_empty() {
         return Err(errs.into());
     }
@@ -335,7 +346,7 @@ pub async fn create_pairing(state: Data<AppState>, user: AuthUser, body: Json<Pa
     let probe = (scope.clone(), household_id.clone());
     state.db.run(move |c| crate::db::repo::households::get(c, &probe.0, &probe.1)).await?;
     user.require(user.role.edits_households(), "pair cadres with households")?;
-    let input = PairingInput { household_id, cadre_id, start_date: b.start_date, client_id };
+    let input = PairingInput { household_id, cadre_id, start_date, client_id };
     let (actor, today) = (user.actor(), state.today());
     let (status, row, cadre) = state
         .db
@@ -348,11 +359,15 @@ pub async fn create_pairing(state: Data<AppState>, user: AuthUser, body: Json<Pa
     Ok(HttpResponse::build(status).insert_header(etag(row.version)).json(PairingView::build(&row, &cadre)))
 }
 
-#[derive(Deserialize, ToSchema)]
+#[derive(Deserialize, Validate, ToSchema)]
 pub struct EndPairingBody {
-    pub end_date: NaiveDate,
+    #[validate(required)]
+    #[schema(value_type = NaiveDate)]
+    pub end_date: Option<NaiveDate>,
     /// Why the pairing ended (e.g. 工作调动).
-    pub end_reason: String,
+    #[validate(required, length(max = 200))]
+    #[schema(value_type = String)]
+    pub end_reason: Option<String>,
 }
 
 /// End a pairing (village officer and above) with `If-Match`.
@@ -366,17 +381,18 @@ pub struct EndPairingBody {
     (status = 428, body = Problem, content_type = "application/problem+json"),
 ))]
 #[patch("/pairings/{id}")]
-pub async fn end_pairing(state: Data<AppState>, req: HttpRequest, user: AuthUser, id: Path<String>, body: Json<EndPairingBody>) -> Result<HttpResponse, ApiError> {
+pub async fn end_pairing(state: Data<AppState>, req: HttpRequest, user: AuthUser, id: Path<String>, body: Checked<EndPairingBody>) -> Result<HttpResponse, ApiError> {
     let id = path_id(&id)?;
     // Outside the jurisdiction is 404 before any role check.
     let (probe_scope, probe_id) = (user.scope(), id.clone());
     state.db.run(move |c| repo::pairing_in_scope(c, &probe_scope, &probe_id)).await?;
     user.require(user.role.edits_households(), "end pairings")?;
     let expected = require_if_match(&req)?;
-    let b = body.into_inner();
-    let reason = required_text(&b.end_reason, 200).map_err(|e| ApiError::invalid("end_reason", e.code, e.message))?;
+    let (b, mut errs) = body.into_parts();
+    let reason = b.end_reason.as_deref().map(|r| errs.check("end_reason", required_text(r, 200))).flatten();
+    let (Some(end_date), Some(reason)) = (b.end_date, reason) else { return Err(errs.into()) };
     let (scope, actor, today) = (user.scope(), user.actor(), state.today());
-    let (row, cadre) = state.db.run(move |c| repo::end_pairing(c, &scope, &actor, &id, expected, b.end_date, &reason, today)).await?;
+    let (row, cadre) = state.db.run(move |c| repo::end_pairing(c, &scope, &actor, &id, expected, end_date, &reason, today)).await?;
     Ok(HttpResponse::Ok().insert_header(etag(row.version)).json(PairingView::build(&row, &cadre)))
 }
 
@@ -442,10 +458,13 @@ pub async fn list_teams(state: Data<AppState>, user: AuthUser, q: Query<TeamQuer
     Ok(HttpResponse::Ok().json(WorkTeamPage { items: rows.iter().map(WorkTeamView::build).collect(), next_cursor }))
 }
 
-#[derive(Deserialize, ToSchema)]
+/// On POST `village_code`, `name` and `term_start` are required; on PATCH each field is optional
+/// (and the village stays).
+#[derive(Deserialize, Validate, ToSchema)]
 pub struct WorkTeamBody {
     /// 行政村 code (on create).
     pub village_code: Option<String>,
+    #[validate(length(max = 100))]
     pub name: Option<String>,
     /// 第一书记: a cadre of the county; empty text clears it on PATCH.
     pub first_secretary_id: Option<String>,
@@ -473,9 +492,8 @@ fn parse_members(ids: &Option<Vec<String>>, errs: &mut FieldErrors) -> Option<Ve
     (status = 422, body = Problem, content_type = "application/problem+json"),
 ))]
 #[post("/work-teams")]
-pub async fn create_team(state: Data<AppState>, user: AuthUser, body: Json<WorkTeamBody>) -> Result<HttpResponse, ApiError> {
-    let b = body.into_inner();
-    let mut errs = FieldErrors::new();
+pub async fn create_team(state: Data<AppState>, user: AuthUser, body: Checked<WorkTeamBody>) -> Result<HttpResponse, ApiError> {
+    let (b, mut errs) = body.into_parts();
     let village = match &b.village_code {
         Some(v) => errs.check("village_code", DivisionCode::parse(v)),
         None => {
@@ -518,15 +536,14 @@ pub async fn create_team(state: Data<AppState>, user: AuthUser, body: Json<WorkT
     (status = 428, body = Problem, content_type = "application/problem+json"),
 ))]
 #[patch("/work-teams/{id}")]
-pub async fn update_team(state: Data<AppState>, req: HttpRequest, user: AuthUser, id: Path<String>, body: Json<WorkTeamBody>) -> Result<HttpResponse, ApiError> {
+pub async fn update_team(state: Data<AppState>, req: HttpRequest, user: AuthUser, id: Path<String>, body: Checked<WorkTeamBody>) -> Result<HttpResponse, ApiError> {
     let id = path_id(&id)?;
     let scope = user.scope();
     let probe = (scope.clone(), id.clone());
     state.db.run(move |c| repo::team(c, &probe.0, &probe.1)).await?;
     user.require(user.role.edits_households(), "change work teams")?;
     let expected = require_if_match(&req)?;
-    let b = body.into_inner();
-    let mut errs = FieldErrors::new();
+    let (b, mut errs) = body.into_parts();
     if b.village_code.is_some() {
         errs.add("village_code", "read_only", "a work team stays with its village");
     }
@@ -608,13 +625,20 @@ pub async fn list_measures(state: Data<AppState>, user: AuthUser, id: Path<Strin
     Ok(HttpResponse::Ok().json(rows.iter().map(MeasureView::build).collect::<Vec<_>>()))
 }
 
-#[derive(Deserialize, ToSchema)]
+// Required fields are `Option`s checked by `#[validate(required)]` (see `api::body`).
+#[derive(Deserialize, Validate, ToSchema)]
 pub struct MeasureBody {
+    #[validate(required)]
     #[schema(value_type = MeasureKind)]
-    pub kind: String,
-    pub title: String,
+    pub kind: Option<String>,
+    #[validate(required, length(max = 200))]
+    #[schema(value_type = String)]
+    pub title: Option<String>,
+    #[validate(length(max = 2000))]
     pub description: Option<String>,
-    pub start_date: NaiveDate,
+    #[validate(required)]
+    #[schema(value_type = NaiveDate)]
+    pub start_date: Option<NaiveDate>,
     pub end_date: Option<NaiveDate>,
     /// Yuan, at most two decimals.
     pub amount_yuan: Option<f64>,
@@ -630,21 +654,22 @@ pub struct MeasureBody {
     (status = 422, body = Problem, content_type = "application/problem+json"),
 ))]
 #[post("/households/{id}/measures")]
-pub async fn add_measure(state: Data<AppState>, user: AuthUser, id: Path<String>, body: Json<MeasureBody>) -> Result<HttpResponse, ApiError> {
+pub async fn add_measure(state: Data<AppState>, user: AuthUser, id: Path<String>, body: Checked<MeasureBody>) -> Result<HttpResponse, ApiError> {
     let id = path_id(&id)?;
     let scope = user.scope();
     let probe = (scope.clone(), id.clone());
     state.db.run(move |c| crate::db::repo::households::get(c, &probe.0, &probe.1)).await?;
     user.require(user.role != Role::Auditor, "record measures")?;
-    let b = body.into_inner();
-    let mut errs = FieldErrors::new();
-    let kind = errs.check("kind", MeasureKind::parse(&b.kind));
-    let title = errs.check("title", required_text(&b.title, 200));
+    let (b, mut errs) = body.into_parts();
+    let kind = b.kind.as_deref().map(|k| errs.check("kind", MeasureKind::parse(k))).flatten();
+    let title = b.title.as_deref().map(|t| errs.check("title", required_text(t, 200))).flatten();
     let description = errs.check("description", optional_text(b.description.as_deref(), 2000)).flatten();
-    errs.check("end_date", check_period(b.start_date, b.end_date));
+    if let Some(start) = b.start_date {
+        errs.check("end_date", check_period(start, b.end_date));
+    }
     let amount = b.amount_yuan.map(|a| errs.check("amount_yuan", amount_cents(a))).flatten();
     let client_id = parse_client_id(b.client_id.as_deref(), &mut errs);
-    let (Some(kind), Some(title)) = (kind, title) else { return Err(errs.into()) };
+    let (Some(kind), Some(title), Some(start_date)) = (kind, title, b.start_date) else { return Err(errs.into()) };
     if !errs.is_empty() {
         return Err(errs.into());
     }
@@ -655,7 +680,7 @@ pub async fn add_measure(state: Data<AppState>, user: AuthUser, id: Path<String>
         kind: kind.as_str().to_owned(),
         title,
         description,
-        start_date: b.start_date,
+        start_date,
         end_date: b.end_date,
         amount_cents: amount,
         created_by: user.username.clone(),

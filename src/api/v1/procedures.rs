@@ -2,12 +2,14 @@
 //! their steps, `/households/{id}/exclusions` (the nine exclusion conditions).
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, get, patch, post, web::{Data, Json, Path, Query}};
+use actix_web::{HttpRequest, HttpResponse, get, patch, post, web::{Data, Path, Query}};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
 
+use crate::api::body::Checked;
 use crate::api::{etag, if_match, parse_client_id, parse_uuid, path_id, require_if_match, utc};
 use crate::auth::AuthUser;
 use crate::db::models::{CaseRow, CaseStepRow, ExclusionRow};
@@ -162,12 +164,18 @@ pub async fn list_cases(state: Data<AppState>, user: AuthUser, q: Query<CaseQuer
     Ok(HttpResponse::Ok().json(CasePage { items, next_cursor }))
 }
 
-#[derive(Deserialize, ToSchema)]
+// Required fields are `Option`s checked by `#[validate(required)]` (see `api::body`).
+#[derive(Deserialize, Validate, ToSchema)]
 pub struct CaseBody {
-    pub household_id: String,
+    #[validate(required)]
+    #[schema(value_type = String)]
+    pub household_id: Option<String>,
+    #[validate(required)]
     #[schema(value_type = CaseKind)]
-    pub kind: String,
-    pub reason: String,
+    pub kind: Option<String>,
+    #[validate(required, length(max = 1000))]
+    #[schema(value_type = String)]
+    pub reason: Option<String>,
     /// Risk types 风险类型 (illness, disability, schooling, disaster, accident, unstable_work,
     /// high_expenses, labour_shortage, other); required for inclusion and re-marking.
     #[serde(default)]
@@ -188,12 +196,11 @@ pub struct CaseBody {
     (status = 422, body = Problem, content_type = "application/problem+json"),
 ))]
 #[post("/cases")]
-pub async fn open_case(state: Data<AppState>, user: AuthUser, body: Json<CaseBody>) -> Result<HttpResponse, ApiError> {
-    let b = body.into_inner();
-    let mut errs = FieldErrors::new();
-    let household_id = parse_uuid("household_id", Some(&b.household_id), &mut errs);
-    let kind = errs.check("kind", CaseKind::parse(&b.kind));
-    let reason = errs.check("reason", required_text(&b.reason, 1000));
+pub async fn open_case(state: Data<AppState>, user: AuthUser, body: Checked<CaseBody>) -> Result<HttpResponse, ApiError> {
+    let (b, mut errs) = body.into_parts();
+    let household_id = parse_uuid("household_id", b.household_id.as_deref(), &mut errs);
+    let kind = b.kind.as_deref().map(|k| errs.check("kind", CaseKind::parse(k))).flatten();
+    let reason = b.reason.as_deref().map(|r| errs.check("reason", required_text(r, 1000))).flatten();
     for (i, t) in b.risk_types.iter().enumerate() {
         if !RISK_TYPES.contains(&t.as_str()) {
             errs.add(format!("risk_types[{i}]"), "invalid_value", format!("one of {}", RISK_TYPES.join(", ")));
@@ -250,34 +257,49 @@ pub async fn get_case(state: Data<AppState>, user: AuthUser, id: Path<String>) -
     Ok(HttpResponse::Ok().insert_header(etag(row.version)).json(case_view(&row, &steps)))
 }
 
-#[derive(Deserialize, ToSchema)]
+#[derive(Deserialize, Serialize, Validate, ToSchema)]
 pub struct SignatoryBody {
-    pub role: String,
-    pub name: String,
+    #[validate(required, length(max = 40))]
+    #[schema(value_type = String)]
+    pub role: Option<String>,
+    #[validate(required, length(max = 40))]
+    #[schema(value_type = String)]
+    pub name: Option<String>,
 }
 
-#[derive(Deserialize, ToSchema)]
+#[derive(Deserialize, Serialize, Validate, ToSchema)]
 pub struct DepartmentBody {
     /// 公安, 住建, 财政, 人社, 市场监管, 农机, 银行, 证券, 保险 …
-    pub department: String,
+    #[validate(required, length(max = 60))]
+    #[schema(value_type = String)]
+    pub department: Option<String>,
     /// `clear` or `suspicion`.
-    pub result: String,
+    #[validate(required)]
+    #[schema(value_type = String)]
+    pub result: Option<String>,
     pub note: Option<String>,
 }
 
-#[derive(Deserialize, ToSchema)]
+#[derive(Deserialize, Validate, ToSchema)]
 pub struct StepBody {
+    #[validate(required)]
     #[schema(value_type = Step)]
-    pub step: String,
-    pub date: NaiveDate,
+    pub step: Option<String>,
+    #[validate(required)]
+    #[schema(value_type = NaiveDate)]
+    pub date: Option<NaiveDate>,
+    #[validate(required)]
     #[schema(value_type = Outcome)]
-    pub outcome: String,
+    pub outcome: Option<String>,
     /// Who signed: the township cadre and village secretary, and the first secretary where the
     /// village has one (not needed for the application and objections).
     #[serde(default)]
+    #[validate(nested)]
     pub signatories: Vec<SignatoryBody>,
     /// County cross-check: each department's answer (required for that step).
+    #[validate(nested)]
     pub departments: Option<Vec<DepartmentBody>>,
+    #[validate(length(max = 2000))]
     pub note: Option<String>,
 }
 
@@ -292,35 +314,40 @@ pub struct StepBody {
     (status = 422, description = "signatories missing, bad values", body = Problem, content_type = "application/problem+json"),
 ))]
 #[post("/cases/{id}/steps")]
-pub async fn add_step(state: Data<AppState>, req: HttpRequest, user: AuthUser, id: Path<String>, body: Json<StepBody>) -> Result<HttpResponse, ApiError> {
+pub async fn add_step(state: Data<AppState>, req: HttpRequest, user: AuthUser, id: Path<String>, body: Checked<StepBody>) -> Result<HttpResponse, ApiError> {
     let id = path_id(&id)?;
     let scope = user.scope();
     let probe = (scope.clone(), id.clone());
     let case = state.db.run(move |c| repo::get(c, &probe.0, &probe.1)).await?;
     user.require(user.role.edits_households(), "record procedure steps")?;
     let expected = if_match(&req)?;
-    let b = body.into_inner();
-    let mut errs = FieldErrors::new();
-    let step = errs.check("step", Step::parse(&b.step));
+    let (b, mut errs) = body.into_parts();
+    let step = b.step.as_deref().map(|s| errs.check("step", Step::parse(s))).flatten();
     // Each level records its own step: the township reviews, the county cross-checks.
     match step {
         Some(Step::TownshipReview) => user.require(matches!(user.role, Role::TownshipReviewer | Role::CountyAdmin), "record the township review")?,
         Some(Step::CountyCrossCheck) => user.require(user.role == Role::CountyAdmin, "record the county cross-check")?,
         _ => {}
     }
-    let outcome = errs.check("outcome", Outcome::parse(&b.outcome));
+    let outcome = b.outcome.as_deref().map(|o| errs.check("outcome", Outcome::parse(o))).flatten();
     let note = errs.check("note", optional_text(b.note.as_deref(), 2000)).flatten();
     let mut signatories = Vec::new();
     for (i, s) in b.signatories.iter().enumerate() {
-        let role = errs.check(format!("signatories[{i}].role"), required_text(&s.role, 40));
-        let name = errs.check(format!("signatories[{i}].name"), required_text(&s.name, 40));
+        let role = s.role.as_deref().map(|r| errs.check(format!("signatories[{i}].role"), required_text(r, 40))).flatten();
+        let name = s.name.as_deref().map(|n| errs.check(format!("signatories[{i}].name"), required_text(n, 40))).flatten();
         if let (Some(role), Some(name)) = (role, name) {
             signatories.push(serde_json::json!({"role": role, "name": name}));
         }
     }
-    let (village, date) = (case.village_code.clone(), b.date);
-    let has_first_secretary = state.db.run(move |c| Ok(repo::village_has_first_secretary(c, &village, date)?)).await?;
-    if let Some(step) = step {
+    // Who must sign depends on the village's team on that date (absent: refused as required).
+    let has_first_secretary = match b.date {
+        Some(date) => {
+            let village = case.village_code.clone();
+            Some(state.db.run(move |c| Ok(repo::village_has_first_secretary(c, &village, date)?)).await?)
+        }
+        None => None,
+    };
+    if let (Some(step), Some(has_first_secretary)) = (step, has_first_secretary) {
         for role in required_signatories(step, has_first_secretary) {
             if !signatories.iter().any(|s| s["role"] == role) {
                 errs.add("signatories", "missing_signatory", format!("{} must sign this step", role));
@@ -335,13 +362,13 @@ pub async fn add_step(state: Data<AppState>, req: HttpRequest, user: AuthUser, i
         (Some(Step::CountyCrossCheck), Some(ds)) => {
             let mut out = Vec::new();
             for (i, d) in ds.iter().enumerate() {
-                let dep = errs.check(format!("departments[{i}].department"), required_text(&d.department, 60));
-                if !["clear", "suspicion"].contains(&d.result.as_str()) {
+                let dep = d.department.as_deref().map(|n| errs.check(format!("departments[{i}].department"), required_text(n, 60))).flatten();
+                if d.result.as_deref().is_some_and(|r| !["clear", "suspicion"].contains(&r)) {
                     errs.add(format!("departments[{i}].result"), "invalid_value", "clear or suspicion");
                 }
                 out.push(serde_json::json!({"department": dep, "result": d.result, "note": d.note}));
             }
-            let suspicion = ds.iter().any(|d| d.result == "suspicion");
+            let suspicion = ds.iter().any(|d| d.result.as_deref() == Some("suspicion"));
             if ds.is_empty() {
                 errs.add("departments", "required", "record each department's answer");
             } else if suspicion != (outcome == Some(Outcome::Suspicion)) {
@@ -355,11 +382,11 @@ pub async fn add_step(state: Data<AppState>, req: HttpRequest, user: AuthUser, i
         }
         _ => None,
     };
-    let (Some(step), Some(outcome)) = (step, outcome) else { return Err(errs.into()) };
+    let (Some(step), Some(outcome), Some(date)) = (step, outcome, b.date) else { return Err(errs.into()) };
     if !errs.is_empty() {
         return Err(errs.into());
     }
-    let new = NewStep { step, outcome, date: b.date, signatories: Value::Array(signatories), departments, note };
+    let new = NewStep { step, outcome, date, signatories: Value::Array(signatories), departments, note };
     let (actor, today) = (user.actor(), state.today());
     let (row, steps) = state
         .db
@@ -419,12 +446,17 @@ pub async fn list_exclusions(state: Data<AppState>, user: AuthUser, id: Path<Str
     Ok(HttpResponse::Ok().json(rows.iter().map(exclusion_view).collect::<Vec<_>>()))
 }
 
-#[derive(Deserialize, ToSchema)]
+#[derive(Deserialize, Validate, ToSchema)]
 pub struct ExclusionBody {
+    #[validate(required)]
     #[schema(value_type = Exclusion)]
-    pub condition: String,
-    pub evidence: String,
-    pub recorded_on: NaiveDate,
+    pub condition: Option<String>,
+    #[validate(required, length(max = 2000))]
+    #[schema(value_type = String)]
+    pub evidence: Option<String>,
+    #[validate(required)]
+    #[schema(value_type = NaiveDate)]
+    pub recorded_on: Option<NaiveDate>,
 }
 
 /// Record that a household meets an exclusion condition 九不评, with evidence.
@@ -435,16 +467,16 @@ pub struct ExclusionBody {
     (status = 422, body = Problem, content_type = "application/problem+json"),
 ))]
 #[post("/households/{id}/exclusions")]
-pub async fn add_exclusion(state: Data<AppState>, user: AuthUser, id: Path<String>, body: Json<ExclusionBody>) -> Result<HttpResponse, ApiError> {
+pub async fn add_exclusion(state: Data<AppState>, user: AuthUser, id: Path<String>, body: Checked<ExclusionBody>) -> Result<HttpResponse, ApiError> {
     let (id, scope) = (path_id(&id)?, user.scope());
     let probe = (scope.clone(), id.clone());
     state.db.run(move |c| crate::db::repo::households::get(c, &probe.0, &probe.1)).await?;
     user.require(user.role.edits_households(), "record exclusion conditions")?;
-    let mut errs = FieldErrors::new();
-    let condition = errs.check("condition", Exclusion::parse(&body.condition));
-    let evidence = errs.check("evidence", required_text(&body.evidence, 2000));
-    errs.check("recorded_on", procedure::parse_date_not_future(body.recorded_on, state.today()));
-    let (Some(condition), Some(evidence)) = (condition, evidence) else { return Err(errs.into()) };
+    let (body, mut errs) = body.into_parts();
+    let condition = body.condition.as_deref().map(|c| errs.check("condition", Exclusion::parse(c))).flatten();
+    let evidence = body.evidence.as_deref().map(|e| errs.check("evidence", required_text(e, 2000))).flatten();
+    let recorded_on = body.recorded_on.map(|d| errs.check("recorded_on", procedure::parse_date_not_future(d, state.today()))).flatten();
+    let (Some(condition), Some(evidence), Some(recorded_on)) = (condition, evidence, recorded_on) else { return Err(errs.into()) };
     if !errs.is_empty() {
         return Err(errs.into());
     }
@@ -453,7 +485,7 @@ pub async fn add_exclusion(state: Data<AppState>, user: AuthUser, id: Path<Strin
         household_id: id,
         condition: condition.as_str().into(),
         evidence,
-        recorded_on: body.recorded_on,
+        recorded_on,
         recorded_by: user.username.clone(),
         approved_by: None,
         approval_reason: None,
@@ -469,11 +501,15 @@ pub async fn add_exclusion(state: Data<AppState>, user: AuthUser, id: Path<Strin
     Ok(HttpResponse::Created().insert_header(etag(row.version)).json(exclusion_view(&row)))
 }
 
-#[derive(Deserialize, ToSchema)]
+#[derive(Deserialize, Validate, ToSchema)]
 pub struct ExclusionChangeBody {
     /// `approve` (county admin: the exception is approved) or `lift` (the condition no longer holds).
-    pub action: String,
-    pub reason: String,
+    #[validate(required)]
+    #[schema(value_type = String)]
+    pub action: Option<String>,
+    #[validate(required, length(max = 1000))]
+    #[schema(value_type = String)]
+    pub reason: Option<String>,
 }
 
 /// Approve an exception (county admin) or lift an exclusion; `If-Match` required.
@@ -487,22 +523,29 @@ pub struct ExclusionChangeBody {
     (status = 428, body = Problem, content_type = "application/problem+json"),
 ))]
 #[patch("/households/{id}/exclusions/{exclusion_id}")]
-pub async fn change_exclusion(state: Data<AppState>, req: HttpRequest, user: AuthUser, path: Path<(String, String)>, body: Json<ExclusionChangeBody>) -> Result<HttpResponse, ApiError> {
+pub async fn change_exclusion(state: Data<AppState>, req: HttpRequest, user: AuthUser, path: Path<(String, String)>, body: Checked<ExclusionChangeBody>) -> Result<HttpResponse, ApiError> {
     let (hid, eid) = path.into_inner();
     let (hid, eid, scope) = (path_id(&hid)?, path_id(&eid)?, user.scope());
     let probe = (scope.clone(), hid.clone());
     state.db.run(move |c| crate::db::repo::households::get(c, &probe.0, &probe.1)).await?;
-    let reason = required_text(&body.reason, 1000).map_err(|e| ApiError::invalid("reason", e.code, e.message))?;
-    let change = match body.action.as_str() {
-        "approve" => {
-            user.require(user.role == Role::CountyAdmin, "approve exclusion exceptions")?;
-            ExclusionChange::Approve(reason)
+    let (body, mut errs) = body.into_parts();
+    let reason = body.reason.as_deref().map(|r| errs.check("reason", required_text(r, 1000))).flatten();
+    let approve = match body.action.as_deref() {
+        Some("approve") => Some(true),
+        Some("lift") => Some(false),
+        Some(_) => {
+            errs.add("action", "invalid_value", "approve or lift");
+            None
         }
-        "lift" => {
-            user.require(user.role.edits_households(), "lift exclusions")?;
-            ExclusionChange::Lift(reason)
-        }
-        _ => return Err(ApiError::invalid("action", "invalid_value", "approve or lift")),
+        None => None,
+    };
+    let (Some(reason), Some(approve)) = (reason, approve) else { return Err(errs.into()) };
+    let change = if approve {
+        user.require(user.role == Role::CountyAdmin, "approve exclusion exceptions")?;
+        ExclusionChange::Approve(reason)
+    } else {
+        user.require(user.role.edits_households(), "lift exclusions")?;
+        ExclusionChange::Lift(reason)
     };
     let expected = require_if_match(&req)?;
     let actor = user.actor();

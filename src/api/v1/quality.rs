@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use actix_web::{HttpRequest, HttpResponse, get, patch, post, web::{Data, Json, Path, Query}};
+use actix_web::{HttpRequest, HttpResponse, get, patch, post, web::{Data, Path, Query}};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -346,11 +346,14 @@ pub async fn summary(state: Data<AppState>, user: AuthUser, q: Query<DivisionQue
     Ok(HttpResponse::Ok().json(out))
 }
 
-#[derive(Deserialize, ToSchema)]
+#[derive(Deserialize, validator::Validate, ToSchema)]
 pub struct ProblemChange {
     /// `verified`, `rectified`, `closed` or `dismissed`.
-    pub status: String,
+    #[validate(required)]
+    #[schema(value_type = String)]
+    pub status: Option<String>,
     /// What was found or done; required to dismiss.
+    #[validate(length(max = 1000))]
     pub note: Option<String>,
 }
 
@@ -366,7 +369,7 @@ pub struct ProblemChange {
     (status = 428, body = Problem, content_type = "application/problem+json"),
 ))]
 #[patch("/quality/problems/{id}")]
-pub async fn change(state: Data<AppState>, req: HttpRequest, user: AuthUser, id: Path<String>, body: Json<ProblemChange>) -> Result<HttpResponse, ApiError> {
+pub async fn change(state: Data<AppState>, req: HttpRequest, user: AuthUser, id: Path<String>, body: crate::api::body::Checked<ProblemChange>) -> Result<HttpResponse, ApiError> {
     let id = path_id(&id)?;
     let division = ledger_division(&user, None)?;
     let probe = (division.clone(), id.clone());
@@ -375,20 +378,25 @@ pub async fn change(state: Data<AppState>, req: HttpRequest, user: AuthUser, id:
     state.db.run(move |c| repo::get(c, &probe_scope, &probe.0, &probe.1)).await?;
     user.require(user.role.edits_households(), "work the problem ledger")?;
     let expected = require_if_match(&req)?;
-    let b = body.into_inner();
-    if !["verified", "rectified", "closed", "dismissed"].contains(&b.status.as_str()) {
-        return Err(ApiError::invalid("status", "invalid_value", "verified, rectified, closed or dismissed"));
+    let (b, mut errs) = body.into_parts();
+    let status = b.status.filter(|s| {
+        let known = ["verified", "rectified", "closed", "dismissed"].contains(&s.as_str());
+        if !known {
+            errs.add("status", "invalid_value", "verified, rectified, closed or dismissed");
+        }
+        known
+    });
+    let note = errs.check("note", crate::domain::validation::optional_text(b.note.as_deref(), 1000)).flatten();
+    if status.as_deref() == Some("dismissed") && note.is_none() && !errs.has("note") {
+        errs.add("note", "required", "say why it is not a problem");
     }
-    let note = crate::domain::validation::optional_text(b.note.as_deref(), 1000).map_err(|e| ApiError::invalid("note", e.code, e.message))?;
-    if b.status == "dismissed" && note.is_none() {
-        return Err(ApiError::invalid("note", "required", "say why it is not a problem"));
-    }
+    let Some(status) = status.filter(|_| errs.is_empty()) else { return Err(errs.into()) };
     let actor = user.actor();
     let today = state.today();
     let (row, who) = state
         .db
         .run(move |c| {
-            let row = repo::change_status(c, &scope, &division, &actor, &id, expected, &b.status, note)?;
+            let row = repo::change_status(c, &scope, &division, &actor, &id, expected, &status, note)?;
             let who = Households::load(c, std::slice::from_ref(&row))?;
             Ok((row, who))
         })
