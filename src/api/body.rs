@@ -59,7 +59,7 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for Checked<T> {
         let json = Json::<T>::from_request(req, payload);
         Box::pin(async move {
             let body = json.await?.into_inner();
-            let errors = field_errors("", body.validate());
+            let errors = field_errors("", body.validate()).in_order_of(declared_fields::<T>());
             Ok(Checked { body, errors })
         })
     }
@@ -75,6 +75,36 @@ pub fn parse_part<T: DeserializeOwned + Validate>(bytes: &[u8], prefix: &str) ->
     })?;
     let errors = field_errors(prefix, body.validate());
     Ok((body, errors))
+}
+
+/// The fields of a struct as declared, which serde tells the deserializer (asked here of one that
+/// answers nothing else): a refusal lists its errors in this order.
+fn declared_fields<T: DeserializeOwned>() -> &'static [&'static str] {
+    use serde::de::{Error, Visitor, value::Error as Stop};
+
+    struct Fields<'a>(&'a mut &'static [&'static str]);
+
+    impl<'de> serde::Deserializer<'de> for Fields<'_> {
+        type Error = Stop;
+
+        fn deserialize_any<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Stop> {
+            Err(Stop::custom("not a struct"))
+        }
+
+        fn deserialize_struct<V: Visitor<'de>>(self, _: &'static str, fields: &'static [&'static str], _: V) -> Result<V::Value, Stop> {
+            *self.0 = fields;
+            Err(Stop::custom("fields read"))
+        }
+
+        serde::forward_to_deserialize_any! {
+            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf option
+            unit unit_struct newtype_struct seq tuple tuple_struct map enum identifier ignored_any
+        }
+    }
+
+    let mut fields: &'static [&'static str] = &[];
+    let _ = T::deserialize(Fields(&mut fields));
+    fields
 }
 
 /// One step of a field's path: a name or a list index (ordered as numbers: `[2]` before `[10]`).
@@ -237,6 +267,13 @@ mod tests {
         let got = errors(&format!(r#"{{"category": "x", "items": [{{"name": "{secret}", "months": {secret}}}]}}"#));
         assert_eq!(got.len(), 2);
         assert!(got.iter().all(|(f, c, m)| !f.contains(secret) && !c.contains(secret) && !m.contains(secret)), "{got:?}");
+    }
+
+    #[test]
+    fn a_body_knows_the_order_of_its_fields() {
+        assert_eq!(declared_fields::<Outer>(), ["category", "items", "single"]);
+        assert_eq!(declared_fields::<Item>(), ["name", "months"]);
+        assert!(declared_fields::<String>().is_empty());
     }
 
     #[test]

@@ -166,7 +166,8 @@ async fn a_household_without_category_and_with_a_short_village_code_is_refused_f
     let p = problem(res).await;
     assert_eq!(p["code"], "validation_failed");
     let errors: Vec<(&str, &str)> = p["errors"].as_array().unwrap().iter().map(|e| (e["field"].as_str().unwrap(), e["code"].as_str().unwrap())).collect();
-    assert_eq!(errors, [("category", "required"), ("village_code", "invalid_division_code")], "{p}");
+    // In the order of the body's fields, whichever rule found them.
+    assert_eq!(errors, [("village_code", "invalid_division_code"), ("category", "required")], "{p}");
     assert_eq!(p["detail"], "2 invalid field(s)");
 }
 
@@ -234,13 +235,13 @@ async fn a_yearly_record_with_holes_is_refused_listing_the_holes_and_the_bad_val
     assert_eq!(
         fields,
         [
-            "guarantees.basic_medical.ok",
             "income.wages",
-            "living",
             "members[0].months_away",
             "members[0].education",
             "members[0].disability_grade",
+            "guarantees.basic_medical.ok",
             "guarantees.housing_safety.reason",
+            "living",
         ],
         "{p}"
     );
@@ -265,11 +266,11 @@ async fn a_village_table_with_holes_is_refused_listing_the_holes_and_the_bad_val
     assert_eq!(
         errors,
         [
+            ("lifted_year", "not_a_poverty_village"),
             ("households_by_category.ordinary", "out_of_range"),
             ("infrastructure.broadband", "required"),
             ("infrastructure.tap_water_pct", "out_of_range"),
             ("party_members", "required"),
-            ("lifted_year", "not_a_poverty_village"),
         ],
         "{p}"
     );
@@ -299,5 +300,5 @@ async fn the_console_login_names_what_is_missing() {
     assert_eq!(res.status(), 422);
     let p = problem(res).await;
     let fields: Vec<&str> = p["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
-    assert_eq!(fields, ["password", "username"]);
+    assert_eq!(fields, ["username", "password"]);
 }
