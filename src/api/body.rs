@@ -31,8 +31,7 @@ use crate::error::ApiError;
 
 /// A JSON body whose declarative rules have run: the body as sent (required fields may be
 /// absent) and what the rules found. The handler's parse adds the domain's findings to the same
-/// list and refuses once ([`Checked::into_parts`]); a body with nothing to parse further is
-/// taken whole or refused ([`Checked::into_valid`]).
+/// list and refuses once, the errors in the order of the body's fields.
 pub struct Checked<T> {
     body: T,
     errors: FieldErrors,
@@ -42,11 +41,6 @@ impl<T> Checked<T> {
     /// The body and the errors its rules found, for a parse that adds its own before refusing.
     pub fn into_parts(self) -> (T, FieldErrors) {
         (self.body, self.errors)
-    }
-
-    /// The body, or a 422 listing what its rules found.
-    pub fn into_valid(self) -> Result<T, ApiError> {
-        self.errors.finish(|| self.body).map_err(ApiError::from)
     }
 }
 
@@ -115,7 +109,7 @@ enum Step {
 }
 
 /// validator's nested errors as our field errors, named like the body (`members[1].id_number`)
-/// and in a stable order (validator keeps them in hash maps).
+/// and in a stable order (validator keeps them in hash maps): by path, list items by number.
 pub fn field_errors(prefix: &str, result: Result<(), ValidationErrors>) -> FieldErrors {
     let Err(errors) = result else { return FieldErrors::new() };
     let mut found = Vec::new();

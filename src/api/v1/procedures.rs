@@ -257,7 +257,7 @@ pub async fn get_case(state: Data<AppState>, user: AuthUser, id: Path<String>) -
     Ok(HttpResponse::Ok().insert_header(etag(row.version)).json(case_view(&row, &steps)))
 }
 
-#[derive(Deserialize, Serialize, Validate, ToSchema)]
+#[derive(Deserialize, Validate, ToSchema)]
 pub struct SignatoryBody {
     #[validate(required, length(max = 40))]
     #[schema(value_type = String)]
@@ -267,7 +267,7 @@ pub struct SignatoryBody {
     pub name: Option<String>,
 }
 
-#[derive(Deserialize, Serialize, Validate, ToSchema)]
+#[derive(Deserialize, Validate, ToSchema)]
 pub struct DepartmentBody {
     /// 公安, 住建, 财政, 人社, 市场监管, 农机, 银行, 证券, 保险 …
     #[validate(required, length(max = 60))]

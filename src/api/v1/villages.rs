@@ -63,7 +63,7 @@ fn live_village(c: &mut DbConnection, code: &DivisionCode) -> Result<crate::db::
 
 
 /// Households by category as typed into a table (each figure optional).
-#[derive(Default, Deserialize, Serialize, Validate, ToSchema)]
+#[derive(Default, Deserialize, Validate, ToSchema)]
 pub struct CategoryCountsBody {
     /// 脱贫户
     #[validate(range(min = 0, message = "a count is not negative"))]
