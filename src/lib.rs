@@ -1,5 +1,7 @@
 //! fangpin 防贫: the backend of the rural poverty-monitoring phone app and township review.
-//! Layers (each uses only those below it): `api` → `auth` → `db` / `storage` → `domain`, `geo`.
+//! Layers (each uses only those below it): `api` (with `auth`, its extractor) → `services`
+//! (the use cases) → `db` / `storage` → `domain`, `geo`, `photos` (pure); `state`, `crypto`,
+//! `config` and `error` beside them. The README's architecture section draws them.
 
 pub mod api;
 pub mod auth;
@@ -14,6 +16,7 @@ pub mod import;
 pub mod maintenance;
 pub mod photos;
 pub mod private_fs;
+pub mod services;
 pub mod startup;
 pub mod state;
 pub mod storage;

@@ -197,12 +197,12 @@ async fn main() -> anyhow::Result<()> {
             let state = startup::state(settings)?;
             startup::bootstrap(&state)?;
             let division = DivisionCode::parse(&division).map_err(|e| anyhow::anyhow!("{e}"))?;
-            let run = fangpin::maintenance::quality_settings(&state, &division, year);
+            let run = fangpin::services::quality::settings(&state, &division, year);
             let mut c = state.db.conn().map_err(|e| anyhow::anyhow!("{e}"))?;
             let actor = fangpin::db::repo::audit::Actor::system("quality-run");
             let started = std::time::Instant::now();
             let scope = fangpin::auth::Scope::for_user(Role::CountyAdmin, &division, "");
-            let r = fangpin::db::repo::quality::run(&mut c, &scope, &state.crypto, &actor, &division, &run).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let r = fangpin::services::quality::run_on(&mut c, &scope, &state.crypto, &actor, &division, &run).map_err(|e| anyhow::anyhow!("{e}"))?;
             println!(
                 "{} households in {:.1} s: {} hits, {} problems opened, {} reopened, {} resolved by the data",
                 r.households,

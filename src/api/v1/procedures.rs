@@ -10,16 +10,16 @@ use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
 use crate::api::body::Checked;
-use crate::api::{etag, if_match, parse_client_id, parse_uuid, path_id, require_if_match, utc};
-use crate::auth::AuthUser;
+use crate::api::{etag, if_match, parse_client_id, parse_uuid, path_id, utc};
 use crate::db::models::{CaseRow, CaseStepRow, ExclusionRow};
 use crate::db::repo::cursor;
-use crate::db::repo::procedures::{self as repo, CaseFilter, ExclusionChange, NewCase, NewStep, Opened};
-use crate::db::{new_id, now};
-use crate::domain::procedure::{self, CaseKind, Exclusion, NextStep, Outcome, Position, Stage, Step, required_signatories};
+use crate::db::repo::procedures::NewCase;
+use crate::domain::procedure::{self, CaseKind, Exclusion, NextStep, Outcome, Position, Stage, Step};
 use crate::domain::validation::{optional_text, required_text};
-use crate::domain::{Category, DivisionCode, FieldErrors, Role};
+use crate::domain::{Category, DivisionCode, FieldErrors};
 use crate::error::{ApiError, Problem};
+use crate::services::procedures::{self as service, CaseSearch, ExclusionAction, NewExclusion, Signatory as SignatoryInput, StepDraft};
+use crate::services::{Caller, Created, Page, Precondition};
 use crate::state::AppState;
 
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
@@ -111,11 +111,8 @@ fn case_view(r: &CaseRow, steps: &[CaseStepRow]) -> CaseView {
     }
 }
 
-#[derive(Serialize, ToSchema)]
-pub struct CasePage {
-    pub items: Vec<CaseView>,
-    pub next_cursor: Option<String>,
-}
+/// A page of `CaseView`s (`services::Page`).
+pub type CasePage = Page<CaseView>;
 
 #[derive(Deserialize, IntoParams)]
 pub struct CaseQuery {
@@ -133,7 +130,7 @@ pub struct CaseQuery {
 /// Cases in the caller's jurisdiction (`overdue=true`: waiting too long at a step).
 #[utoipa::path(tag = "procedures", security(("bearer" = [])), params(CaseQuery), responses((status = 200, body = CasePage), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
 #[get("/cases")]
-pub async fn list_cases(state: Data<AppState>, user: AuthUser, q: Query<CaseQuery>) -> Result<HttpResponse, ApiError> {
+pub async fn list_cases(state: Data<AppState>, user: Caller, q: Query<CaseQuery>) -> Result<HttpResponse, ApiError> {
     let q = q.into_inner();
     let mut errs = FieldErrors::new();
     let division = q.division.as_deref().map(|d| errs.check("division", DivisionCode::parse(d))).flatten();
@@ -141,27 +138,12 @@ pub async fn list_cases(state: Data<AppState>, user: AuthUser, q: Query<CaseQuer
     if !errs.is_empty() {
         return Err(errs.into());
     }
-    let scope = user.scope();
-    if division.as_ref().is_some_and(|d| !scope.covers(d)) {
+    if division.as_ref().is_some_and(|d| !user.scope().covers(d)) {
         return Err(ApiError::NotFound);
     }
-    let overdue_before = q.overdue.filter(|o| *o).map(|_| state.today() - chrono::Duration::days(state.settings.case_overdue_days));
-    let f = CaseFilter { division, open: q.open, waiting_since_before: overdue_before, kind, after: cursor::decode(q.cursor.as_deref())?, limit: cursor::limit(q.limit) };
-    let limit = f.limit;
-    let (rows, steps) = state
-        .db
-        .run(move |c| {
-            let rows = repo::list(c, &scope, &f)?;
-            let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
-            Ok((rows, repo::steps_of_cases(c, &ids)?))
-        })
-        .await?;
-    let next_cursor = cursor::next(&rows, limit, |r| &r.id);
-    let items = rows
-        .iter()
-        .map(|r| case_view(r, &steps.iter().filter(|s| s.case_id == r.id).cloned().collect::<Vec<_>>()))
-        .collect();
-    Ok(HttpResponse::Ok().json(CasePage { items, next_cursor }))
+    let search = CaseSearch { division, kind, open: q.open, overdue: q.overdue == Some(true), after: cursor::decode(q.cursor.as_deref())?, limit: cursor::limit(q.limit) };
+    let (page, steps) = service::list(&state, &user, search).await?;
+    Ok(HttpResponse::Ok().json(page.map(|r| case_view(&r, &steps.iter().filter(|s| s.case_id == r.id).cloned().collect::<Vec<_>>()))))
 }
 
 // Required fields are `Option`s checked by `#[validate(required)]` (see `api::body`).
@@ -196,11 +178,11 @@ pub struct CaseBody {
     (status = 422, body = Problem, content_type = "application/problem+json"),
 ))]
 #[post("/cases")]
-pub async fn open_case(state: Data<AppState>, user: AuthUser, body: Checked<CaseBody>) -> Result<HttpResponse, ApiError> {
+pub async fn open_case(state: Data<AppState>, user: Caller, body: Checked<CaseBody>) -> Result<HttpResponse, ApiError> {
     let (b, mut errs) = body.into_parts();
     let household_id = parse_uuid("household_id", b.household_id.as_deref(), &mut errs);
-    let kind = b.kind.as_deref().map(|k| errs.check("kind", CaseKind::parse(k))).flatten();
-    let reason = b.reason.as_deref().map(|r| errs.check("reason", required_text(r, 1000))).flatten();
+    let kind = b.kind.as_deref().and_then(|k| errs.check("kind", CaseKind::parse(k)));
+    let reason = b.reason.as_deref().and_then(|r| errs.check("reason", required_text(r, 1000)));
     for (i, t) in b.risk_types.iter().enumerate() {
         if !RISK_TYPES.contains(&t.as_str()) {
             errs.add(format!("risk_types[{i}]"), "invalid_value", format!("one of {}", RISK_TYPES.join(", ")));
@@ -221,39 +203,21 @@ pub async fn open_case(state: Data<AppState>, user: AuthUser, body: Checked<Case
     if !errs.is_empty() {
         return Err(errs.into());
     }
-    let scope = user.scope();
-    let probe = (scope.clone(), household_id.clone());
-    state.db.run(move |c| crate::db::repo::households::get(c, &probe.0, &probe.1)).await?;
-    user.require(user.role.edits_households(), "open cases")?;
     let mut risk_types = b.risk_types;
     risk_types.dedup();
     let new = NewCase { household_id, kind, reason, risk_types, target_category: target.map(|t| t.as_str().to_owned()), client_id };
-    let (actor, today) = (user.actor(), state.today());
-    let (status, row) = state
-        .db
-        .run(move |c| {
-            Ok(match repo::open(c, &scope, &actor, &new, today)? {
-                Opened::New(r) => (StatusCode::CREATED, r),
-                Opened::Existing(r) => (StatusCode::OK, r),
-            })
-        })
-        .await?;
+    let (status, row) = match service::open(&state, &user, new).await? {
+        Created::New(r) => (StatusCode::CREATED, r),
+        Created::Existing(r) => (StatusCode::OK, r),
+    };
     Ok(HttpResponse::build(status).insert_header(etag(row.version)).json(case_view(&row, &[])))
 }
 
 /// A case with its steps and what may come next.
 #[utoipa::path(tag = "procedures", security(("bearer" = [])), params(("id" = String, Path, description = "case id")), responses((status = 200, body = CaseView), (status = 404, body = Problem, content_type = "application/problem+json")))]
 #[get("/cases/{id}")]
-pub async fn get_case(state: Data<AppState>, user: AuthUser, id: Path<String>) -> Result<HttpResponse, ApiError> {
-    let (id, scope) = (path_id(&id)?, user.read_scope());
-    let (row, steps) = state
-        .db
-        .run(move |c| {
-            let r = repo::get(c, &scope, &id)?;
-            let s = repo::steps_of(c, &r.id)?;
-            Ok((r, s))
-        })
-        .await?;
+pub async fn get_case(state: Data<AppState>, user: Caller, id: Path<String>) -> Result<HttpResponse, ApiError> {
+    let (row, steps) = service::get(&state, &user, path_id(&id)?).await?;
     Ok(HttpResponse::Ok().insert_header(etag(row.version)).json(case_view(&row, &steps)))
 }
 
@@ -314,89 +278,60 @@ pub struct StepBody {
     (status = 422, description = "signatories missing, bad values", body = Problem, content_type = "application/problem+json"),
 ))]
 #[post("/cases/{id}/steps")]
-pub async fn add_step(state: Data<AppState>, req: HttpRequest, user: AuthUser, id: Path<String>, body: Checked<StepBody>) -> Result<HttpResponse, ApiError> {
+pub async fn add_step(state: Data<AppState>, req: HttpRequest, user: Caller, id: Path<String>, body: Checked<StepBody>) -> Result<HttpResponse, ApiError> {
     let id = path_id(&id)?;
-    let scope = user.scope();
-    let probe = (scope.clone(), id.clone());
-    let case = state.db.run(move |c| repo::get(c, &probe.0, &probe.1)).await?;
-    user.require(user.role.edits_households(), "record procedure steps")?;
-    let expected = if_match(&req)?;
-    let (b, mut errs) = body.into_parts();
-    let step = b.step.as_deref().map(|s| errs.check("step", Step::parse(s))).flatten();
-    // Each level records its own step: the township reviews, the county cross-checks.
-    match step {
-        Some(Step::TownshipReview) => user.require(matches!(user.role, Role::TownshipReviewer | Role::CountyAdmin), "record the township review")?,
-        Some(Step::CountyCrossCheck) => user.require(user.role == Role::CountyAdmin, "record the county cross-check")?,
-        _ => {}
-    }
-    let outcome = b.outcome.as_deref().map(|o| errs.check("outcome", Outcome::parse(o))).flatten();
+    let (body, errs) = body.into_parts();
+    let draft = parse_step(body, errs);
+    let (row, steps) = service::add_step(&state, &user, id, Precondition::new(if_match(&req)), draft).await?;
+    Ok(HttpResponse::Created().insert_header(etag(row.version)).json(case_view(&row, &steps)))
+}
+
+/// The step as far as the body alone tells; the service checks the rest (`StepDraft`). `errs`
+/// holds what the body's declarative rules found already.
+fn parse_step(b: StepBody, mut errs: FieldErrors) -> StepDraft {
+    let step = b.step.as_deref().and_then(|s| errs.check("step", Step::parse(s)));
+    let outcome = b.outcome.as_deref().and_then(|o| errs.check("outcome", Outcome::parse(o)));
     let note = errs.check("note", optional_text(b.note.as_deref(), 2000)).flatten();
     let mut signatories = Vec::new();
     for (i, s) in b.signatories.iter().enumerate() {
-        let role = s.role.as_deref().map(|r| errs.check(format!("signatories[{i}].role"), required_text(r, 40))).flatten();
-        let name = s.name.as_deref().map(|n| errs.check(format!("signatories[{i}].name"), required_text(n, 40))).flatten();
+        let role = s.role.as_deref().and_then(|r| errs.check(format!("signatories[{i}].role"), required_text(r, 40)));
+        let name = s.name.as_deref().and_then(|n| errs.check(format!("signatories[{i}].name"), required_text(n, 40)));
         if let (Some(role), Some(name)) = (role, name) {
-            signatories.push(serde_json::json!({"role": role, "name": name}));
+            signatories.push(SignatoryInput { role, name });
         }
     }
-    // Who must sign depends on the village's team on that date (absent: refused as required).
-    let has_first_secretary = match b.date {
-        Some(date) => {
-            let village = case.village_code.clone();
-            Some(state.db.run(move |c| Ok(repo::village_has_first_secretary(c, &village, date)?)).await?)
-        }
-        None => None,
-    };
-    if let (Some(step), Some(has_first_secretary)) = (step, has_first_secretary) {
-        for role in required_signatories(step, has_first_secretary) {
-            if !signatories.iter().any(|s| s["role"] == role) {
-                errs.add("signatories", "missing_signatory", format!("{} must sign this step", role));
-            }
-        }
-    }
+    let mut department_errors = FieldErrors::new();
     let departments = match (step, &b.departments) {
         (Some(Step::CountyCrossCheck), None) => {
-            errs.add("departments", "required", "record each department's answer");
+            department_errors.add("departments", "required", "record each department's answer");
             None
         }
         (Some(Step::CountyCrossCheck), Some(ds)) => {
             let mut out = Vec::new();
             for (i, d) in ds.iter().enumerate() {
-                let dep = d.department.as_deref().map(|n| errs.check(format!("departments[{i}].department"), required_text(n, 60))).flatten();
+                let dep = d.department.as_deref().and_then(|n| department_errors.check(format!("departments[{i}].department"), required_text(n, 60)));
                 if d.result.as_deref().is_some_and(|r| !["clear", "suspicion"].contains(&r)) {
-                    errs.add(format!("departments[{i}].result"), "invalid_value", "clear or suspicion");
+                    department_errors.add(format!("departments[{i}].result"), "invalid_value", "clear or suspicion");
                 }
                 out.push(serde_json::json!({"department": dep, "result": d.result, "note": d.note}));
             }
             let suspicion = ds.iter().any(|d| d.result.as_deref() == Some("suspicion"));
             if ds.is_empty() {
-                errs.add("departments", "required", "record each department's answer");
+                department_errors.add("departments", "required", "record each department's answer");
             } else if suspicion != (outcome == Some(Outcome::Suspicion)) {
-                errs.add("outcome", "inconsistent", "the outcome is suspicion exactly when a department reported one");
+                department_errors.add("outcome", "inconsistent", "the outcome is suspicion exactly when a department reported one");
             }
             Some(Value::Array(out))
         }
         (_, Some(_)) => {
-            errs.add("departments", "invalid_value", "only for the county cross-check");
+            department_errors.add("departments", "invalid_value", "only for the county cross-check");
             None
         }
         _ => None,
     };
-    let (Some(step), Some(outcome), Some(date)) = (step, outcome, b.date) else { return Err(errs.into()) };
-    if !errs.is_empty() {
-        return Err(errs.into());
-    }
-    let new = NewStep { step, outcome, date, signatories: Value::Array(signatories), departments, note };
-    let (actor, today) = (user.actor(), state.today());
-    let (row, steps) = state
-        .db
-        .run(move |c| {
-            let row = repo::add_step(c, &scope, &actor, &id, expected, &new, today)?;
-            let steps = repo::steps_of(c, &row.id)?;
-            Ok((row, steps))
-        })
-        .await?;
-    Ok(HttpResponse::Created().insert_header(etag(row.version)).json(case_view(&row, &steps)))
+    // A department refused by the declarative rules (a missing or too long name) is not refused twice.
+    department_errors.0.retain(|e| !errs.has(&e.field));
+    StepDraft { step, outcome, date: b.date, note, signatories, departments, errors: errs, department_errors }
 }
 
 // ---- exclusions ----
@@ -440,9 +375,8 @@ fn exclusion_view(r: &ExclusionRow) -> ExclusionView {
 /// Exclusion conditions recorded for a household.
 #[utoipa::path(tag = "procedures", security(("bearer" = [])), params(("id" = String, Path, description = "household id")), responses((status = 200, body = Vec<ExclusionView>), (status = 404, body = Problem, content_type = "application/problem+json")))]
 #[get("/households/{id}/exclusions")]
-pub async fn list_exclusions(state: Data<AppState>, user: AuthUser, id: Path<String>) -> Result<HttpResponse, ApiError> {
-    let (id, scope) = (path_id(&id)?, user.read_scope());
-    let rows = state.db.run(move |c| repo::exclusions_of(c, &scope, &id)).await?;
+pub async fn list_exclusions(state: Data<AppState>, user: Caller, id: Path<String>) -> Result<HttpResponse, ApiError> {
+    let rows = service::exclusions(&state, &user, path_id(&id)?).await?;
     Ok(HttpResponse::Ok().json(rows.iter().map(exclusion_view).collect::<Vec<_>>()))
 }
 
@@ -467,38 +401,24 @@ pub struct ExclusionBody {
     (status = 422, body = Problem, content_type = "application/problem+json"),
 ))]
 #[post("/households/{id}/exclusions")]
-pub async fn add_exclusion(state: Data<AppState>, user: AuthUser, id: Path<String>, body: Checked<ExclusionBody>) -> Result<HttpResponse, ApiError> {
-    let (id, scope) = (path_id(&id)?, user.scope());
-    let probe = (scope.clone(), id.clone());
-    state.db.run(move |c| crate::db::repo::households::get(c, &probe.0, &probe.1)).await?;
-    user.require(user.role.edits_households(), "record exclusion conditions")?;
-    let (body, mut errs) = body.into_parts();
-    let condition = body.condition.as_deref().map(|c| errs.check("condition", Exclusion::parse(c))).flatten();
-    let evidence = body.evidence.as_deref().map(|e| errs.check("evidence", required_text(e, 2000))).flatten();
-    let recorded_on = body.recorded_on.map(|d| errs.check("recorded_on", procedure::parse_date_not_future(d, state.today()))).flatten();
+pub async fn add_exclusion(state: Data<AppState>, user: Caller, id: Path<String>, body: Checked<ExclusionBody>) -> Result<HttpResponse, ApiError> {
+    let id = path_id(&id)?;
+    let (body, errs) = body.into_parts();
+    let new = parse_exclusion(&body, errs, state.today());
+    let row = service::add_exclusion(&state, &user, id, new).await?;
+    Ok(HttpResponse::Created().insert_header(etag(row.version)).json(exclusion_view(&row)))
+}
+
+/// The exclusion of a POST, `errs` holding what the body's declarative rules found already.
+fn parse_exclusion(body: &ExclusionBody, mut errs: FieldErrors, today: NaiveDate) -> Result<NewExclusion, ApiError> {
+    let condition = body.condition.as_deref().and_then(|c| errs.check("condition", Exclusion::parse(c)));
+    let evidence = body.evidence.as_deref().and_then(|e| errs.check("evidence", required_text(e, 2000)));
+    let recorded_on = body.recorded_on.and_then(|d| errs.check("recorded_on", procedure::parse_date_not_future(d, today)));
     let (Some(condition), Some(evidence), Some(recorded_on)) = (condition, evidence, recorded_on) else { return Err(errs.into()) };
     if !errs.is_empty() {
         return Err(errs.into());
     }
-    let row = ExclusionRow {
-        id: new_id(),
-        household_id: id,
-        condition: condition.as_str().into(),
-        evidence,
-        recorded_on,
-        recorded_by: user.username.clone(),
-        approved_by: None,
-        approval_reason: None,
-        approved_at: None,
-        lifted_by: None,
-        lift_reason: None,
-        lifted_at: None,
-        version: 1,
-        created_at: now(),
-    };
-    let (actor, saved) = (user.actor(), row.clone());
-    state.db.run(move |c| repo::add_exclusion(c, &scope, &actor, &saved)).await?;
-    Ok(HttpResponse::Created().insert_header(etag(row.version)).json(exclusion_view(&row)))
+    Ok(NewExclusion { condition, evidence, recorded_on })
 }
 
 #[derive(Deserialize, Validate, ToSchema)]
@@ -523,32 +443,24 @@ pub struct ExclusionChangeBody {
     (status = 428, body = Problem, content_type = "application/problem+json"),
 ))]
 #[patch("/households/{id}/exclusions/{exclusion_id}")]
-pub async fn change_exclusion(state: Data<AppState>, req: HttpRequest, user: AuthUser, path: Path<(String, String)>, body: Checked<ExclusionChangeBody>) -> Result<HttpResponse, ApiError> {
+pub async fn change_exclusion(state: Data<AppState>, req: HttpRequest, user: Caller, path: Path<(String, String)>, body: Checked<ExclusionChangeBody>) -> Result<HttpResponse, ApiError> {
     let (hid, eid) = path.into_inner();
-    let (hid, eid, scope) = (path_id(&hid)?, path_id(&eid)?, user.scope());
-    let probe = (scope.clone(), hid.clone());
-    state.db.run(move |c| crate::db::repo::households::get(c, &probe.0, &probe.1)).await?;
+    let (hid, eid) = (path_id(&hid)?, path_id(&eid)?);
     let (body, mut errs) = body.into_parts();
-    let reason = body.reason.as_deref().map(|r| errs.check("reason", required_text(r, 1000))).flatten();
-    let approve = match body.action.as_deref() {
-        Some("approve") => Some(true),
-        Some("lift") => Some(false),
+    let reason = body.reason.as_deref().and_then(|r| errs.check("reason", required_text(r, 1000)));
+    let action = match body.action.as_deref() {
+        Some("approve") => Some(ExclusionAction::Approve),
+        Some("lift") => Some(ExclusionAction::Lift),
         Some(_) => {
             errs.add("action", "invalid_value", "approve or lift");
             None
         }
         None => None,
     };
-    let (Some(reason), Some(approve)) = (reason, approve) else { return Err(errs.into()) };
-    let change = if approve {
-        user.require(user.role == Role::CountyAdmin, "approve exclusion exceptions")?;
-        ExclusionChange::Approve(reason)
-    } else {
-        user.require(user.role.edits_households(), "lift exclusions")?;
-        ExclusionChange::Lift(reason)
+    let request = match (action, reason) {
+        (Some(action), Some(reason)) => Ok((action, reason)),
+        _ => Err(errs.into()),
     };
-    let expected = require_if_match(&req)?;
-    let actor = user.actor();
-    let row = state.db.run(move |c| repo::change_exclusion(c, &scope, &actor, &hid, &eid, expected, &change)).await?;
+    let row = service::change_exclusion(&state, &user, hid, eid, Precondition::new(if_match(&req)), request).await?;
     Ok(HttpResponse::Ok().insert_header(etag(row.version)).json(exclusion_view(&row)))
 }

@@ -11,13 +11,13 @@ use validator::Validate;
 
 use crate::api::body::Checked;
 use crate::api::{etag, if_match, path_id, utc};
-use crate::auth::AuthUser;
 use crate::db::models::YearlyRow;
-use crate::db::repo::yearly::{self as repo, Saved};
-use crate::db::repo::households as household_repo;
-use crate::domain::yearly::{self as rules, Change, Guarantee, Guarantees, Income, Living, MemberYear, StatYear, YearRecord, changes, threshold_for};
-use crate::domain::{FieldErrors, Role};
+use crate::db::repo::yearly::Saved;
+use crate::domain::FieldErrors;
+use crate::domain::yearly::{self as rules, Change, Guarantee, Guarantees, Income, Living, MemberYear, StatYear, YearRecord, threshold_for};
 use crate::error::{ApiError, Problem};
+use crate::services::Caller;
+use crate::services::yearly::{self as service, Comparison, YearDraft};
 use crate::state::AppState;
 
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
@@ -88,7 +88,6 @@ pub fn view(state: &AppState, county: &str, y: StatYear, row: &YearlyRow) -> Res
 }
 
 // ---- the request body: `YearRecord` with its required fields as `Option`s (see `api::body`) ----
-
 
 /// Income by part, yuan per year.
 #[derive(Deserialize, Serialize, Validate, ToSchema)]
@@ -225,15 +224,12 @@ pub struct YearRecordBody {
 }
 
 impl YearRecordBody {
-    /// The record, once the domain's rules hold too: the choices, a disabled member's grade, the
-    /// reason of an unmet guarantee, and that each member is a current member of the household
-    /// (`current`), once. Refused with every error found, the declarative ones included.
-    fn parse(self, current: &[String], mut errs: FieldErrors) -> Result<YearRecord, FieldErrors> {
+    /// The record as far as the body tells: the choices, a disabled member's grade and the
+    /// reason of an unmet guarantee checked, every error found kept with the declarative ones.
+    /// Whether each member is a current member of the household, once, the service checks.
+    fn parse(self, mut errs: FieldErrors) -> YearDraft {
         let members = self.members.unwrap_or_default();
-        let ids: Vec<Option<&str>> = members.iter().map(|m| m.member_id.as_deref()).collect();
-        for (i, e) in rules::check_members(&ids, current) {
-            errs.add(format!("members[{i}].member_id"), e.code, e.message);
-        }
+        let member_ids: Vec<Option<String>> = members.iter().map(|m| m.member_id.clone()).collect();
         let members: Vec<Option<MemberYear>> = members.iter().enumerate().map(|(i, m)| member_year(&format!("members[{i}]."), m, &mut errs)).collect();
         let guarantees = self.guarantees.and_then(|g| {
             let mut one = |name: &str, b: Option<GuaranteeBody>| {
@@ -261,10 +257,11 @@ impl YearRecordBody {
             Some(Income { wages: i.wages?, production: i.production?, production_costs: i.production_costs?, property: i.property?, transfers: i.transfers? })
         });
         let members: Option<Vec<MemberYear>> = members.into_iter().collect();
-        match (income, members, guarantees, living) {
-            (Some(income), Some(members), Some(guarantees), Some(living)) if errs.is_empty() => Ok(YearRecord { income, members, guarantees, living }),
-            _ => Err(errs),
-        }
+        let record = match (income, members, guarantees, living) {
+            (Some(income), Some(members), Some(guarantees), Some(living)) => Some(YearRecord { income, members, guarantees, living }),
+            _ => None,
+        };
+        YearDraft { record, member_ids, errors: errs }
     }
 }
 
@@ -306,18 +303,10 @@ fn year(state: &AppState, y: i32) -> Result<StatYear, ApiError> {
     (status = 422, body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/households/{id}/years/{year}")]
-pub async fn get_year(state: Data<AppState>, user: AuthUser, path: Path<(String, i32)>) -> Result<HttpResponse, ApiError> {
+pub async fn get_year(state: Data<AppState>, user: Caller, path: Path<(String, i32)>) -> Result<HttpResponse, ApiError> {
     let (id, y) = path.into_inner();
     let (id, y) = (path_id(&id)?, year(&state, y)?);
-    let scope = user.read_scope();
-    let (household, row) = state
-        .db
-        .run(move |c| {
-            let h = household_repo::get(c, &scope, &id)?;
-            Ok((h, repo::find(c, &scope, &id, y.value())?))
-        })
-        .await?;
-    let row = row.ok_or(ApiError::NotFound)?;
+    let (household, row) = service::get(&state, &user, id, y).await?;
     Ok(HttpResponse::Ok().insert_header(etag(row.version)).json(view(&state, &household.county_code, y, &row)?))
 }
 
@@ -332,26 +321,13 @@ pub async fn get_year(state: Data<AppState>, user: AuthUser, path: Path<(String,
     (status = 428, body = Problem, content_type = "application/problem+json"),
 ))]
 #[put("/households/{id}/years/{year}")]
-pub async fn put_year(state: Data<AppState>, req: HttpRequest, user: AuthUser, path: Path<(String, i32)>, body: Checked<YearRecordBody>) -> Result<HttpResponse, ApiError> {
+pub async fn put_year(state: Data<AppState>, req: HttpRequest, user: Caller, path: Path<(String, i32)>, body: Checked<YearRecordBody>) -> Result<HttpResponse, ApiError> {
     let (id, y) = path.into_inner();
     let (id, y) = (path_id(&id)?, year(&state, y)?);
     let (body, errs) = body.into_parts();
+    let draft = body.parse(errs);
     let expected = if_match(&req)?;
-    let (scope, actor, may) = (user.scope(), user.actor(), user.role != Role::Auditor);
-    let (household, saved) = state
-        .db
-        .run(move |c| {
-            let h = household_repo::get(c, &scope, &id)?;
-            if !may {
-                return Err(ApiError::Forbidden("an auditor may not change yearly records".into()));
-            }
-            let members: Vec<String> = household_repo::members_of(c, std::slice::from_ref(&h.id), false)?.into_iter().map(|m| m.id).collect();
-            let record = body.parse(&members, errs)?;
-            let per_capita = record.per_capita_net_income(members.len());
-            let saved = repo::save(c, &scope, &actor, &id, y.value(), expected, &record, per_capita)?;
-            Ok((h, saved))
-        })
-        .await?;
+    let (household, saved) = service::put(&state, &user, id, y, expected, draft).await?;
     let (status, row) = match saved {
         Saved::Created(r) => (StatusCode::CREATED, r),
         Saved::Updated(r) => (StatusCode::OK, r),
@@ -389,7 +365,7 @@ pub struct FormatQuery {
     (status = 422, body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/households/{id}/years/{year}/comparison")]
-pub async fn comparison(state: Data<AppState>, user: AuthUser, path: Path<(String, i32)>, q: actix_web::web::Query<FormatQuery>) -> Result<HttpResponse, ApiError> {
+pub async fn comparison(state: Data<AppState>, user: Caller, path: Path<(String, i32)>, q: actix_web::web::Query<FormatQuery>) -> Result<HttpResponse, ApiError> {
     let (id, y) = path.into_inner();
     let (id, y) = (path_id(&id)?, year(&state, y)?);
     let xlsx = match q.format.as_deref() {
@@ -397,20 +373,7 @@ pub async fn comparison(state: Data<AppState>, user: AuthUser, path: Path<(Strin
         Some("xlsx") => true,
         Some(_) => return Err(ApiError::invalid("format", "invalid_value", "json or xlsx")),
     };
-    let scope = user.read_scope();
-    let hid = id.clone();
-    let (household, prev, cur) = state
-        .db
-        .run(move |c| {
-            let h = household_repo::get(c, &scope, &hid)?;
-            Ok((h, repo::find(c, &scope, &hid, y.value() - 1)?, repo::find(c, &scope, &hid, y.value())?))
-        })
-        .await?;
-    let parse = |r: Option<YearlyRow>| -> Result<Option<YearRecord>, ApiError> {
-        r.map(|r| serde_json::from_str(&r.record_json).map_err(|e| ApiError::Internal(e.into()))).transpose()
-    };
-    let (previous, current) = (parse(prev)?, parse(cur)?);
-    let changed = changes(previous.as_ref(), current.as_ref());
+    let Comparison { household, previous, current, changed } = service::comparison(&state, &user, id.clone(), y).await?;
     if xlsx {
         let title = format!("信息采集对照表  户编号 {}  户主 {}  {} 年 (统计期 {} 至 {})", household.number, household.head_name, y.value(), y.period_start(), y.period_end());
         let rows = crate::domain::yearly::all_fields(previous.as_ref(), current.as_ref());
