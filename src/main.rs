@@ -256,6 +256,7 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
     let base = format!("http://{host}:{}", app.port());
     println!("fangpin serving on {base} ({backend})");
     println!("  review console (township and county offices): {base}/console/");
+    println!("  phone app (cadres; phones need HTTPS, see the README): {base}/app/");
     println!("  log in:   curl -s -X POST {base}/api/v1/auth/login -H 'content-type: application/json' -d '{{\"username\":\"admin\",\"password\":\"…\"}}'");
     let metrics = if app.state().settings.metrics_token.as_deref().is_some_and(|t| !t.trim().is_empty()) {
         format!("{base}/metrics (bearer FANGPIN_METRICS_TOKEN)")

@@ -44,6 +44,15 @@ impl<T> Checked<T> {
     }
 }
 
+impl<T: DeserializeOwned + Validate> Checked<T> {
+    /// A body read by other means than the extractor (a size-capped session body): its rules
+    /// run as the extractor's would.
+    pub fn new(body: T) -> Self {
+        let errors = field_errors("", body.validate()).in_order_of(declared_fields::<T>());
+        Checked { body, errors }
+    }
+}
+
 impl<T: DeserializeOwned + Validate + 'static> FromRequest for Checked<T> {
     type Error = actix_web::Error;
     type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
@@ -52,9 +61,7 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for Checked<T> {
         // The same extractor (and `JsonConfig`: limit, error handler) as a plain `Json<T>`.
         let json = Json::<T>::from_request(req, payload);
         Box::pin(async move {
-            let body = json.await?.into_inner();
-            let errors = field_errors("", body.validate()).in_order_of(declared_fields::<T>());
-            Ok(Checked { body, errors })
+            Ok(Checked::new(json.await?.into_inner()))
         })
     }
 }
