@@ -155,7 +155,7 @@ impl ApiError {
 
 impl From<FieldErrors> for ApiError {
     fn from(e: FieldErrors) -> Self {
-        ApiError::Validation(e.0)
+        ApiError::Validation(e.into_vec())
     }
 }
 

@@ -22,7 +22,8 @@ use actix_web::{HttpRequest, HttpResponse, get, post};
 use futures_util::StreamExt;
 use serde::Serialize;
 
-use super::v1::auth::{LoginBody, TokenView, login_pair, refresh_pair, revoke};
+use super::body::Checked;
+use super::v1::auth::{LoginBody, TokenView, credentials, login_pair, refresh_pair, revoke};
 use super::v1::users::UserView;
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -206,7 +207,8 @@ async fn login_body(req: &HttpRequest, mut payload: web::Payload) -> Result<Logi
 pub async fn login(state: Data<AppState>, req: HttpRequest, payload: web::Payload) -> Result<HttpResponse, ApiError> {
     require_app_header(&req)?;
     let body = login_body(&req, payload).await?;
-    let view = login_pair(&state, &req, body).await?;
+    let (username, password) = credentials(Checked::new(body))?;
+    let view = login_pair(&state, &req, username, password).await?;
     Ok(session(&req, &state, view))
 }
 

@@ -10,11 +10,12 @@
 
 use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
 use actix_web::http::header;
-use actix_web::web::{Data, Json, Path};
+use actix_web::web::{Data, Path};
 use actix_web::{HttpRequest, HttpResponse, get, post};
 use serde::Serialize;
 
-use super::v1::auth::{LoginBody, TokenView, login_pair, refresh_pair, revoke};
+use super::body::Checked;
+use super::v1::auth::{LoginBody, TokenView, credentials, login_pair, refresh_pair, revoke};
 use super::v1::users::UserView;
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -118,9 +119,10 @@ fn session(req: &HttpRequest, state: &AppState, view: TokenView) -> HttpResponse
 
 /// Log in: the access token in the answer, the refresh token in the cookie.
 #[post("/console/session")]
-pub async fn login(state: Data<AppState>, req: HttpRequest, body: Json<LoginBody>) -> Result<HttpResponse, ApiError> {
+pub async fn login(state: Data<AppState>, req: HttpRequest, body: Checked<LoginBody>) -> Result<HttpResponse, ApiError> {
     require_console_header(&req)?;
-    let view = login_pair(&state, &req, body.into_inner()).await?;
+    let (username, password) = credentials(body)?;
+    let view = login_pair(&state, &req, username, password).await?;
     Ok(session(&req, &state, view))
 }
 

@@ -1,6 +1,7 @@
 //! HTTP: routing, the OpenAPI document, extractor error handling and small shared helpers.
 
 pub mod app;
+pub mod body;
 pub mod caller;
 pub mod console;
 pub mod docs;

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::Category;
-use super::validation::FieldErrors;
+use super::validation::DomainError;
 
 /// Households by category as typed into a table (each figure optional).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
@@ -31,14 +31,6 @@ impl CategoryCounts {
             Category::MonitoredMarginal => self.monitored_marginal,
             Category::MonitoredHardship => self.monitored_hardship,
             Category::Ordinary => self.ordinary,
-        }
-    }
-
-    fn validate(&self, prefix: &str, errs: &mut FieldErrors) {
-        for c in Category::ALL {
-            if self.get(*c).is_some_and(|n| n < 0) {
-                errs.add(format!("{prefix}.{}", c.as_str()), "out_of_range", "a count is not negative");
-            }
         }
     }
 }
@@ -119,14 +111,6 @@ pub struct Infrastructure {
     pub broadband: bool,
 }
 
-impl Infrastructure {
-    fn validate(&self, prefix: &str, errs: &mut FieldErrors) {
-        if self.tap_water_pct.is_some_and(|p| !(0.0..=100.0).contains(&p)) {
-            errs.add(format!("{prefix}.tap_water_pct"), "out_of_range", "a percentage is between 0 and 100");
-        }
-    }
-}
-
 /// The village table 村表 of an administrative village for a year.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct VillageRecord {
@@ -150,26 +134,17 @@ pub struct VillageRecord {
     pub party_members: i64,
 }
 
-impl VillageRecord {
-    pub fn validate(&self, year: i32) -> Result<(), FieldErrors> {
-        let mut errs = FieldErrors::new();
-        match self.lifted_year {
-            Some(_) if !self.poverty_village => errs.add("lifted_year", "not_a_poverty_village", "only a poverty village has a lifting year"),
-            Some(y) if !(2014..=year).contains(&y) => errs.add("lifted_year", "out_of_range", format!("between 2014 and {year}")),
-            _ => {}
-        }
-        for (field, v) in [("households", self.households), ("registered_population", self.registered_population), ("resident_population", self.resident_population), ("party_members", Some(self.party_members))] {
-            if v.is_some_and(|n| n < 0) {
-                errs.add(field, "out_of_range", "a count is not negative");
-            }
-        }
-        if !self.collective_income.is_finite() {
-            errs.add("collective_income", "out_of_range", "a finite amount in yuan");
-        }
-        self.households_by_category.validate("households_by_category", &mut errs);
-        self.infrastructure.validate("infrastructure", &mut errs);
-        errs.finish(|| ())
+/// The lifting year 摘帽年度 of a village's table for `year`: only a poverty village has one,
+/// from 2014 (precise poverty registration) to the table's year. `poverty_village` is `None`
+/// when the table does not say.
+pub fn check_lifted_year(poverty_village: Option<bool>, lifted_year: i32, year: i32) -> Result<(), DomainError> {
+    if poverty_village == Some(false) {
+        return Err(DomainError::new("not_a_poverty_village", "only a poverty village has a lifting year"));
     }
+    if !(2014..=year).contains(&lifted_year) {
+        return Err(DomainError::new("out_of_range", format!("between 2014 and {year}")));
+    }
+    Ok(())
 }
 
 /// The yearly table of a natural village / group 自然村(组).
@@ -188,25 +163,6 @@ pub struct NaturalVillageRecord {
     pub production_conditions: Option<String>,
     /// 生活条件
     pub living_conditions: Option<String>,
-}
-
-impl NaturalVillageRecord {
-    pub fn validate(&self) -> Result<(), FieldErrors> {
-        let mut errs = FieldErrors::new();
-        for (field, v) in [("households", self.households), ("population", self.population)] {
-            if v.is_some_and(|n| n < 0) {
-                errs.add(field, "out_of_range", "a count is not negative");
-            }
-        }
-        for (field, v) in [("group_leader", &self.group_leader), ("production_conditions", &self.production_conditions), ("living_conditions", &self.living_conditions)] {
-            if v.as_ref().is_some_and(|t| t.chars().count() > 500) {
-                errs.add(field, "too_long", "at most 500 characters");
-            }
-        }
-        self.households_by_category.validate("households_by_category", &mut errs);
-        self.infrastructure.validate("infrastructure", &mut errs);
-        errs.finish(|| ())
-    }
 }
 
 #[cfg(test)]
@@ -240,16 +196,10 @@ mod tests {
 
     #[test]
     fn a_lifting_year_needs_a_poverty_village_and_a_plausible_year() {
-        assert!(record().validate(2026).is_ok());
-        let mut r = record();
-        r.poverty_village = false;
-        assert_eq!(r.validate(2026).unwrap_err().0[0].code, "not_a_poverty_village");
-        let mut r = record();
-        r.lifted_year = Some(2027);
-        r.party_members = -1;
-        r.infrastructure.tap_water_pct = Some(101.0);
-        let errs = r.validate(2026).unwrap_err();
-        let fields: Vec<&str> = errs.0.iter().map(|e| e.field.as_str()).collect();
-        assert_eq!(fields, ["lifted_year", "party_members", "infrastructure.tap_water_pct"]);
+        assert!(check_lifted_year(Some(true), 2019, 2026).is_ok());
+        assert!(check_lifted_year(None, 2019, 2026).is_ok(), "not said: only the year is checked");
+        assert_eq!(check_lifted_year(Some(false), 2019, 2026).unwrap_err().code, "not_a_poverty_village");
+        assert_eq!(check_lifted_year(Some(true), 2027, 2026).unwrap_err().message, "between 2014 and 2026");
+        assert_eq!(check_lifted_year(None, 2013, 2026).unwrap_err().code, "out_of_range");
     }
 }

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use super::validation::{DomainError, FieldErrors};
+use super::validation::DomainError;
 
 /// A campaign year from 2014 (the start of precise poverty registration) to this year.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -122,56 +122,55 @@ pub struct YearRecord {
     pub living: Living,
 }
 
-fn one_of(errs: &mut FieldErrors, field: String, value: &str, allowed: &[&str]) {
-    if !allowed.contains(&value) {
-        errs.add(field, "invalid_value", format!("must be one of: {}", allowed.join(", ")));
+/// The choices of a member's year 文化程度, 健康状况, 在校生状况, 劳动技能, 务工状况 …
+pub const EDUCATION: &[&str] = &["illiterate", "preschool", "primary", "junior", "senior", "vocational", "college"];
+pub const HEALTH: &[&str] = &["healthy", "chronic_illness", "serious_illness", "disabled"];
+pub const IN_SCHOOL: &[&str] = &["not_in_school", "preschool", "primary", "junior", "senior", "vocational", "college"];
+pub const LABOUR_SKILL: &[&str] = &["skilled", "ordinary", "weak", "none"];
+pub const WORK_STATUS: &[&str] = &["local", "in_province", "out_of_province", "none"];
+/// … and of the living conditions 住房, 饮水.
+pub const HOUSING: &[&str] = &["safe", "renovated", "relocated", "dangerous"];
+pub const WATER: &[&str] = &["tap", "well", "other"];
+
+/// One of a record's choices.
+pub fn one_of(value: &str, allowed: &[&str]) -> Result<(), DomainError> {
+    if allowed.contains(&value) { Ok(()) } else { Err(DomainError::new("invalid_value", format!("must be one of: {}", allowed.join(", ")))) }
+}
+
+/// A disability grade 1–4 goes with `disabled`, and only with it (the error is the grade's).
+pub fn check_disability(health: &str, grade: Option<u8>) -> Result<(), DomainError> {
+    match (health, grade) {
+        ("disabled", Some(1..=4)) => Ok(()),
+        ("disabled", _) => Err(DomainError::new("required", "a grade from 1 to 4 for a disabled member")),
+        (_, Some(_)) => Err(DomainError::new("invalid_value", "only for a disabled member")),
+        _ => Ok(()),
     }
 }
 
-impl YearRecord {
-    /// Every rule of a record; `member_ids` are the household's current members.
-    pub fn validate(&self, member_ids: &[String]) -> Result<(), FieldErrors> {
-        let mut errs = FieldErrors::new();
-        let inc = &self.income;
-        for (name, v) in [("wages", inc.wages), ("production", inc.production), ("production_costs", inc.production_costs), ("property", inc.property), ("transfers", inc.transfers)] {
-            if !v.is_finite() || !(0.0..=10_000_000.0).contains(&v) {
-                errs.add(format!("income.{name}"), "out_of_range", "yuan per year, from 0 to 10 000 000");
-            }
-        }
-        for (i, m) in self.members.iter().enumerate() {
-            let f = |name: &str| format!("members[{i}].{name}");
-            if !member_ids.contains(&m.member_id) {
-                errs.add(f("member_id"), "not_a_member", "not a current member of this household");
-            }
-            if self.members[..i].iter().any(|o| o.member_id == m.member_id) {
-                errs.add(f("member_id"), "duplicate", "the member appears twice");
-            }
-            one_of(&mut errs, f("education"), &m.education, &["illiterate", "preschool", "primary", "junior", "senior", "vocational", "college"]);
-            one_of(&mut errs, f("health"), &m.health, &["healthy", "chronic_illness", "serious_illness", "disabled"]);
-            match (m.health.as_str(), m.disability_grade) {
-                ("disabled", Some(1..=4)) => {}
-                ("disabled", _) => errs.add(f("disability_grade"), "required", "a grade from 1 to 4 for a disabled member"),
-                (_, Some(_)) => errs.add(f("disability_grade"), "invalid_value", "only for a disabled member"),
-                _ => {}
-            }
-            one_of(&mut errs, f("in_school"), &m.in_school, &["not_in_school", "preschool", "primary", "junior", "senior", "vocational", "college"]);
-            one_of(&mut errs, f("labour_skill"), &m.labour_skill, &["skilled", "ordinary", "weak", "none"]);
-            one_of(&mut errs, f("work_status"), &m.work_status, &["local", "in_province", "out_of_province", "none"]);
-            if !(0..=12).contains(&m.months_away) {
-                errs.add(f("months_away"), "out_of_range", "months worked away are 0 to 12");
-            }
-        }
-        let g = &self.guarantees;
-        for (name, v) in [("food_clothing", &g.food_clothing), ("drinking_water", &g.drinking_water), ("compulsory_education", &g.compulsory_education), ("basic_medical", &g.basic_medical), ("housing_safety", &g.housing_safety)] {
-            if !v.ok && v.reason.as_deref().is_none_or(|r| r.trim().is_empty()) {
-                errs.add(format!("guarantees.{name}.reason"), "required", "say why it is not met");
-            }
-        }
-        one_of(&mut errs, "living.housing".into(), &self.living.housing, &["safe", "renovated", "relocated", "dangerous"]);
-        one_of(&mut errs, "living.water".into(), &self.living.water, &["tap", "well", "other"]);
-        errs.finish(|| ())
+/// A guarantee that is not met says why (the error is the reason's).
+pub fn check_guarantee(ok: bool, reason: Option<&str>) -> Result<(), DomainError> {
+    if !ok && reason.is_none_or(|r| r.trim().is_empty()) {
+        return Err(DomainError::new("required", "say why it is not met"));
     }
+    Ok(())
+}
 
+/// The members a record describes, by index (`None` where no id was given): each a current
+/// member of the household (`current`), none twice. Each refused index with why.
+pub fn check_members(ids: &[Option<&str>], current: &[String]) -> Vec<(usize, DomainError)> {
+    let mut out = Vec::new();
+    for (i, id) in ids.iter().enumerate() {
+        let Some(id) = id else { continue };
+        if !current.iter().any(|c| c == id) {
+            out.push((i, DomainError::new("not_a_member", "not a current member of this household")));
+        } else if ids[..i].contains(&Some(*id)) {
+            out.push((i, DomainError::new("duplicate", "the member appears twice")));
+        }
+    }
+    out
+}
+
+impl YearRecord {
     /// Net income per current member (members counted from the record, else `members`).
     pub fn per_capita_net_income(&self, members: usize) -> f64 {
         let n = if self.members.is_empty() { members } else { self.members.len() }.max(1);
@@ -317,17 +316,24 @@ mod tests {
     }
 
     #[test]
-    fn a_record_is_checked_field_by_field() {
-        let ids = vec!["m1".to_owned()];
-        assert!(record("m1").validate(&ids).is_ok());
-        let mut r = record("m2");
-        r.members[0].months_away = 13;
-        r.members[0].health = "disabled".into();
-        r.guarantees.housing_safety = Guarantee { ok: false, reason: None };
-        r.income.wages = f64::NAN;
-        let errs = r.validate(&ids).unwrap_err();
-        let fields: Vec<&str> = errs.0.iter().map(|e| e.field.as_str()).collect();
-        assert_eq!(fields, ["income.wages", "members[0].member_id", "members[0].disability_grade", "members[0].months_away", "guarantees.housing_safety.reason"]);
+    fn the_rules_across_fields_of_a_record() {
+        assert!(one_of("junior", EDUCATION).is_ok());
+        assert_eq!(one_of("rich", HOUSING).unwrap_err().message, "must be one of: safe, renovated, relocated, dangerous");
+        assert!(check_disability("disabled", Some(2)).is_ok() && check_disability("healthy", None).is_ok());
+        assert_eq!(check_disability("disabled", None).unwrap_err().code, "required");
+        assert_eq!(check_disability("disabled", Some(5)).unwrap_err().code, "required");
+        assert_eq!(check_disability("healthy", Some(1)).unwrap_err().code, "invalid_value");
+        assert!(check_guarantee(true, None).is_ok() && check_guarantee(false, Some("危房")).is_ok());
+        assert_eq!(check_guarantee(false, Some(" ")).unwrap_err().code, "required");
+    }
+
+    #[test]
+    fn a_record_describes_current_members_once_each() {
+        let current = vec!["m1".to_owned(), "m2".to_owned()];
+        let refused = check_members(&[Some("m1"), None, Some("m3"), Some("m1"), Some("m2")], &current);
+        let found: Vec<(usize, &str)> = refused.iter().map(|(i, e)| (*i, e.code)).collect();
+        assert_eq!(found, [(2, "not_a_member"), (3, "duplicate")]);
+        assert!(check_members(&[Some("m2"), Some("m1")], &current).is_empty());
     }
 
     #[test]

@@ -87,7 +87,8 @@ pub struct Signatory {
 pub struct StepDraft {
     pub step: Option<Step>,
     pub outcome: Option<Outcome>,
-    pub date: NaiveDate,
+    /// Absent: refused as required already (in `errors`).
+    pub date: Option<NaiveDate>,
     pub note: Option<String>,
     pub signatories: Vec<Signatory>,
     /// Each department's answer of a county cross-check.
@@ -113,10 +114,16 @@ pub async fn add_step(state: &AppState, caller: &Caller, case_id: String, precon
         Some(Step::CountyCrossCheck) => caller.require(caller.role == Role::CountyAdmin, "record the county cross-check")?,
         _ => {}
     }
-    let (village, date) = (case.village_code.clone(), draft.date);
-    let has_first_secretary = state.db.run(move |c| Ok(repo::village_has_first_secretary(c, &village, date)?)).await?;
+    // Who must sign depends on the village's team on the step's date (absent: refused already).
+    let has_first_secretary = match draft.date {
+        Some(date) => {
+            let village = case.village_code.clone();
+            Some(state.db.run(move |c| Ok(repo::village_has_first_secretary(c, &village, date)?)).await?)
+        }
+        None => None,
+    };
     let mut errs = draft.errors;
-    if let Some(step) = draft.step {
+    if let (Some(step), Some(has_first_secretary)) = (draft.step, has_first_secretary) {
         for role in required_signatories(step, has_first_secretary) {
             if !draft.signatories.iter().any(|s| s.role == role) {
                 errs.add("signatories", "missing_signatory", format!("{} must sign this step", role));
@@ -124,12 +131,12 @@ pub async fn add_step(state: &AppState, caller: &Caller, case_id: String, precon
         }
     }
     errs.0.extend(draft.department_errors.0);
-    let (Some(step), Some(outcome)) = (draft.step, draft.outcome) else { return Err(errs.into()) };
+    let (Some(step), Some(outcome), Some(date)) = (draft.step, draft.outcome, draft.date) else { return Err(errs.into()) };
     if !errs.is_empty() {
         return Err(errs.into());
     }
     let signatories = Value::Array(draft.signatories.iter().map(|s| json!({"role": s.role, "name": s.name})).collect());
-    let new = NewStep { step, outcome, date: draft.date, signatories, departments: draft.departments, note: draft.note };
+    let new = NewStep { step, outcome, date, signatories, departments: draft.departments, note: draft.note };
     let (actor, today) = (caller.actor(), state.today());
     state
         .db
@@ -294,15 +301,16 @@ pub enum ExclusionAction {
     Lift,
 }
 
-/// Approves or lifts an exclusion: 404 outside the jurisdiction, then the reason and action
-/// (422), then the role the action needs (403), then `If-Match` (required).
+/// Approves or lifts an exclusion: 404 outside the jurisdiction, then the action and reason
+/// (one 422 naming every problem of the body), then the role the action needs (403), then
+/// `If-Match` (required).
 #[tracing::instrument(skip_all, fields(household = %household_id, exclusion = %exclusion_id))]
-pub async fn change_exclusion(state: &AppState, caller: &Caller, household_id: String, exclusion_id: String, precondition: Precondition, reason: Result<String, ApiError>, action: Result<ExclusionAction, ApiError>) -> Result<ExclusionRow, ApiError> {
+pub async fn change_exclusion(state: &AppState, caller: &Caller, household_id: String, exclusion_id: String, precondition: Precondition, request: Result<(ExclusionAction, String), ApiError>) -> Result<ExclusionRow, ApiError> {
     let scope = caller.scope();
     let probe = (scope.clone(), household_id.clone());
     state.db.run(move |c| households::get(c, &probe.0, &probe.1)).await?;
-    let reason = reason?;
-    let change = match action? {
+    let (action, reason) = request?;
+    let change = match action {
         ExclusionAction::Approve => {
             caller.require(caller.role == Role::CountyAdmin, "approve exclusion exceptions")?;
             ExclusionChange::Approve(reason)

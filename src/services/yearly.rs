@@ -6,8 +6,8 @@ use super::Caller;
 use crate::db::models::{HouseholdRow, YearlyRow};
 use crate::db::repo::households;
 use crate::db::repo::yearly::{self as repo, Saved};
-use crate::domain::Role;
-use crate::domain::yearly::{Change, StatYear, YearRecord, changes};
+use crate::domain::yearly::{Change, StatYear, YearRecord, changes, check_members};
+use crate::domain::{FieldError, FieldErrors, Role};
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -25,10 +25,20 @@ pub async fn get(state: &AppState, caller: &Caller, household_id: String, year: 
     Ok((household, row.ok_or(ApiError::NotFound)?))
 }
 
+/// A record as read from the request: what could be parsed (`None` when something is missing
+/// or refused), the member each entry names (by index, `None` where none was given) and the
+/// problems found on the way. The service adds what needs the household (each member a current
+/// one, once), so one 422 lists every problem.
+pub struct YearDraft {
+    pub record: Option<YearRecord>,
+    pub member_ids: Vec<Option<String>>,
+    pub errors: FieldErrors,
+}
+
 /// Enters or replaces the record of a year (cadre and above; 404, then 403 for an auditor, then
 /// the record's problems); `expected` is required once the record exists.
 #[tracing::instrument(skip_all, fields(household = %household_id, year = year.value()))]
-pub async fn put(state: &AppState, caller: &Caller, household_id: String, year: StatYear, expected: Option<i64>, record: YearRecord) -> Result<(HouseholdRow, Saved), ApiError> {
+pub async fn put(state: &AppState, caller: &Caller, household_id: String, year: StatYear, expected: Option<i64>, draft: YearDraft) -> Result<(HouseholdRow, Saved), ApiError> {
     let (scope, actor, may) = (caller.scope(), caller.actor(), caller.role != Role::Auditor);
     state
         .db
@@ -38,12 +48,22 @@ pub async fn put(state: &AppState, caller: &Caller, household_id: String, year: 
                 return Err(ApiError::Forbidden("an auditor may not change yearly records".into()));
             }
             let members: Vec<String> = households::members_of(c, std::slice::from_ref(&h.id), false)?.into_iter().map(|m| m.id).collect();
-            record.validate(&members)?;
+            let record = checked(draft, &members)?;
             let per_capita = record.per_capita_net_income(members.len());
             let saved = repo::save(c, &scope, &actor, &household_id, year.value(), expected, &record, per_capita)?;
             Ok((h, saved))
         })
         .await
+}
+
+/// The record of a draft once its members are checked against the household's `current` ones
+/// (their errors listed with the member's others, first).
+fn checked(draft: YearDraft, current: &[String]) -> Result<YearRecord, FieldErrors> {
+    let YearDraft { record, member_ids, mut errors } = draft;
+    let ids: Vec<Option<&str>> = member_ids.iter().map(Option::as_deref).collect();
+    let found = check_members(&ids, current).into_iter().map(|(i, e)| FieldError { field: format!("members[{i}].member_id"), code: e.code.to_owned(), message: e.message });
+    errors.0.splice(0..0, found);
+    record.filter(|_| errors.is_empty()).ok_or(errors)
 }
 
 /// Last year's record beside this year's, with the fields that changed.

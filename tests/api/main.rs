@@ -4,6 +4,7 @@
 mod assistance;
 mod at_rest;
 mod auth;
+mod bodies;
 mod console;
 mod disclosure;
 mod division_fields;

@@ -42,12 +42,12 @@ impl Write for Sink {
 }
 
 #[derive(Clone, Debug)]
-enum Seg {
+pub(crate) enum Seg {
     Key(String),
     First,
 }
 
-fn resolve<'a>(doc: &'a Value, mut s: &'a Value) -> &'a Value {
+pub(crate) fn resolve<'a>(doc: &'a Value, mut s: &'a Value) -> &'a Value {
     loop {
         if let Some(r) = s.get("$ref").and_then(Value::as_str) {
             s = &doc["components"]["schemas"][r.trim_start_matches("#/components/schemas/")];
@@ -59,7 +59,7 @@ fn resolve<'a>(doc: &'a Value, mut s: &'a Value) -> &'a Value {
     }
 }
 
-fn kind(s: &Value) -> &str {
+pub(crate) fn kind(s: &Value) -> &str {
     match &s["type"] {
         Value::String(t) => t,
         Value::Array(ts) => ts.iter().filter_map(Value::as_str).find(|t| *t != "null").unwrap_or("null"),
@@ -69,7 +69,7 @@ fn kind(s: &Value) -> &str {
 }
 
 /// A body the schema accepts in shape: every required field with a plain value of its type.
-fn minimal(doc: &Value, s: &Value) -> Value {
+pub(crate) fn minimal(doc: &Value, s: &Value) -> Value {
     let s = resolve(doc, s);
     if let Some(first) = s.get("enum").and_then(|e| e.as_array()).and_then(|e| e.first()) {
         return first.clone();
@@ -119,7 +119,7 @@ fn fields(doc: &Value, s: &Value, at: Vec<Seg>, out: &mut Vec<(Vec<Seg>, String)
     }
 }
 
-fn set(body: &mut Value, path: &[Seg], v: Value) {
+pub(crate) fn set(body: &mut Value, path: &[Seg], v: Value) {
     let Some((first, rest)) = path.split_first() else {
         *body = v;
         return;

@@ -1,11 +1,13 @@
 //! `/auth/*` and `/me`: login with throttling, rotating refresh tokens, logout.
 
-use actix_web::{HttpRequest, HttpResponse, get, post, put, web::{Data, Json}};
+use actix_web::{HttpRequest, HttpResponse, get, post, put, web::Data};
 use chrono::Duration;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+use validator::Validate;
 
 use super::users::UserView;
+use crate::api::body::Checked;
 use crate::auth::AuthUser;
 use crate::db::repo::{self, tokens};
 use crate::db::{DbConnection, new_id, now, write_tx};
@@ -17,11 +19,25 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(login).service(refresh).service(logout).service(me).service(change_password);
 }
 
-#[derive(Deserialize, ToSchema)]
+// Required fields are `Option`s checked by `#[validate(required)]` (see `api::body`).
+#[derive(Deserialize, Validate, ToSchema)]
 pub struct LoginBody {
     /// 用户名
-    pub username: String,
-    pub password: String,
+    #[validate(required)]
+    #[schema(value_type = String)]
+    pub username: Option<String>,
+    #[validate(required)]
+    #[schema(value_type = String)]
+    pub password: Option<String>,
+}
+
+/// The username and password of a login body, or a 422 naming what is missing.
+pub fn credentials(body: Checked<LoginBody>) -> Result<(String, String), ApiError> {
+    let (b, errs) = body.into_parts();
+    match (b.username, b.password) {
+        (Some(username), Some(password)) if errs.is_empty() => Ok((username, password)),
+        _ => Err(errs.into()),
+    }
 }
 
 #[derive(Serialize, ToSchema)]
@@ -37,9 +53,19 @@ pub struct TokenView {
     pub user: UserView,
 }
 
-#[derive(Deserialize, ToSchema)]
+#[derive(Deserialize, Validate, ToSchema)]
 pub struct RefreshBody {
-    pub refresh_token: String,
+    #[validate(required)]
+    #[schema(value_type = String)]
+    pub refresh_token: Option<String>,
+}
+
+impl RefreshBody {
+    /// The token, or a 422 naming it as missing.
+    fn token(body: Checked<Self>) -> Result<String, ApiError> {
+        let (b, errs) = body.into_parts();
+        b.refresh_token.filter(|_| errs.is_empty()).ok_or_else(|| errs.into())
+    }
 }
 
 fn issue_pair(state: &AppState, c: &mut DbConnection, user: &crate::db::models::UserRow, family: &str) -> Result<TokenView, ApiError> {
@@ -64,8 +90,9 @@ fn issue_pair(state: &AppState, c: &mut DbConnection, user: &crate::db::models::
     )
 )]
 #[post("/auth/login")]
-pub async fn login(state: Data<AppState>, req: HttpRequest, body: Json<LoginBody>) -> Result<HttpResponse, ApiError> {
-    let view = login_pair(&state, &req, body.into_inner()).await?;
+pub async fn login(state: Data<AppState>, req: HttpRequest, body: Checked<LoginBody>) -> Result<HttpResponse, ApiError> {
+    let (username, password) = credentials(body)?;
+    let view = login_pair(&state, &req, username, password).await?;
     Ok(HttpResponse::Ok().insert_header(("Cache-Control", "no-store")).json(view))
 }
 
@@ -75,8 +102,7 @@ pub async fn login(state: Data<AppState>, req: HttpRequest, body: Json<LoginBody
 /// window, and one username from one address after `login_max_failures_per_user`; the
 /// username itself is never locked (an attacker could lock its owner out), but once it has
 /// failed that often from anywhere each further attempt waits 1, 2, 4 … 16 s first.
-pub async fn login_pair(state: &Data<AppState>, req: &HttpRequest, body: LoginBody) -> Result<TokenView, ApiError> {
-    let LoginBody { username, password: pw } = body;
+pub async fn login_pair(state: &Data<AppState>, req: &HttpRequest, username: String, pw: String) -> Result<TokenView, ApiError> {
     // An IPv6 client is counted by its /64 (one host holds a whole /64 of addresses).
     let address = match state.client_ip(req) {
         Some(std::net::IpAddr::V6(v6)) => ipnet::Ipv6Net::new(v6, 64).map(|n| n.trunc().to_string()).unwrap_or_else(|_| v6.to_string()),
@@ -137,8 +163,8 @@ pub async fn login_pair(state: &Data<AppState>, req: &HttpRequest, body: LoginBo
     responses((status = 200, body = TokenView), (status = 401, body = Problem, content_type = "application/problem+json"))
 )]
 #[post("/auth/refresh")]
-pub async fn refresh(state: Data<AppState>, body: Json<RefreshBody>) -> Result<HttpResponse, ApiError> {
-    let view = refresh_pair(&state, body.into_inner().refresh_token).await?;
+pub async fn refresh(state: Data<AppState>, body: Checked<RefreshBody>) -> Result<HttpResponse, ApiError> {
+    let view = refresh_pair(&state, RefreshBody::token(body)?).await?;
     Ok(HttpResponse::Ok().insert_header(("Cache-Control", "no-store")).json(view))
 }
 
@@ -187,8 +213,8 @@ pub async fn refresh_pair(state: &Data<AppState>, token: String) -> Result<Token
 /// Revoke a refresh token (and the tokens rotated from it).
 #[utoipa::path(tag = "auth", request_body = RefreshBody, responses((status = 204, description = "revoked")))]
 #[post("/auth/logout")]
-pub async fn logout(state: Data<AppState>, body: Json<RefreshBody>) -> Result<HttpResponse, ApiError> {
-    revoke(&state, body.into_inner().refresh_token).await?;
+pub async fn logout(state: Data<AppState>, body: Checked<RefreshBody>) -> Result<HttpResponse, ApiError> {
+    revoke(&state, RefreshBody::token(body)?).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -232,27 +258,36 @@ pub async fn me(user: AuthUser) -> HttpResponse {
     })
 }
 
-#[derive(Deserialize, ToSchema)]
+#[derive(Deserialize, Validate, ToSchema)]
 pub struct PasswordBody {
-    pub current_password: String,
+    #[validate(required)]
+    #[schema(value_type = String)]
+    pub current_password: Option<String>,
     /// At least 8 characters from 3 of: lower case, upper case, digits, symbols.
-    pub new_password: String,
+    #[validate(required)]
+    #[schema(value_type = String)]
+    pub new_password: Option<String>,
 }
 
 /// Change one's own password; every session ends, this one included (log in again).
 #[utoipa::path(tag = "auth", security(("bearer" = [])), request_body = PasswordBody, responses((status = 204), (status = 401, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
 #[put("/me/password")]
-pub async fn change_password(state: Data<AppState>, user: AuthUser, body: Json<PasswordBody>) -> Result<HttpResponse, ApiError> {
-    let body = body.into_inner();
-    crate::domain::password::check_policy(&body.new_password)
-        .map_err(|e| ApiError::invalid("new_password", e.code, e.message))?;
+pub async fn change_password(state: Data<AppState>, user: AuthUser, body: Checked<PasswordBody>) -> Result<HttpResponse, ApiError> {
+    let (b, mut errs) = body.into_parts();
+    if let Some(p) = &b.new_password {
+        errs.check("new_password", crate::domain::password::check_policy(p));
+    }
+    let (Some(current_password), Some(new_password)) = (b.current_password, b.new_password) else { return Err(errs.into()) };
+    if !errs.is_empty() {
+        return Err(errs.into());
+    }
     let actor = user.actor();
     let id = user.id.clone();
     let current = state.db.run(move |c| repo::users::find_by_id(c, &id)).await?.ok_or(ApiError::NotFound)?;
-    if !state.passwords.verify(body.current_password, Some(current.password_hash.clone())).await? {
+    if !state.passwords.verify(current_password, Some(current.password_hash.clone())).await? {
         return Err(ApiError::InvalidCredentials);
     }
-    let new_hash = state.passwords.hash(body.new_password).await?;
+    let new_hash = state.passwords.hash(new_password).await?;
     let uid = user.id.clone();
     state
         .db

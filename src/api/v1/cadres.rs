@@ -2,11 +2,13 @@
 //! lists, full in a single read for those who may see them).
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, get, patch, post, web::{Data, Json, Path, Query}};
+use actix_web::{HttpRequest, HttpResponse, get, patch, post, web::{Data, Path, Query}};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
 
+use crate::api::body::Checked;
 use crate::api::{etag, if_match, parse_client_id, parse_uuid, path_id, utc};
 use crate::crypto::Crypto;
 use crate::db::models::CadreRow;
@@ -87,11 +89,14 @@ pub async fn list_cadres(state: Data<AppState>, user: Caller, q: Query<CadreQuer
     Ok(HttpResponse::Ok().json(page.map(|r| CadreView::build(&r, &state.crypto, false))))
 }
 
-#[derive(Deserialize, ToSchema)]
+/// On POST `name` and `work_unit` are required; on PATCH each field is optional.
+#[derive(Deserialize, Validate, ToSchema)]
 pub struct CadreBody {
     /// 姓名
+    #[validate(length(max = 100))]
     pub name: Option<String>,
     /// 工作单位
+    #[validate(length(max = 100))]
     pub work_unit: Option<String>,
     /// 联系电话 (11-digit mobile); empty text clears it on PATCH.
     pub phone: Option<String>,
@@ -141,9 +146,9 @@ fn parse_cadre(b: &CadreBody, errs: &mut FieldErrors, creating: bool, today: Nai
     (status = 422, body = Problem, content_type = "application/problem+json"),
 ))]
 #[post("/cadres")]
-pub async fn create_cadre(state: Data<AppState>, user: Caller, body: Json<CadreBody>) -> Result<HttpResponse, ApiError> {
+pub async fn create_cadre(state: Data<AppState>, user: Caller, body: Checked<CadreBody>) -> Result<HttpResponse, ApiError> {
     user.require(user.role.edits_households(), "register cadres")?;
-    let mut errs = FieldErrors::new();
+    let (body, mut errs) = body.into_parts();
     let ch = parse_cadre(&body, &mut errs, true, state.today());
     let client_id = parse_client_id(body.client_id.as_deref(), &mut errs);
     if !errs.is_empty() {
@@ -184,9 +189,9 @@ pub async fn get_cadre(state: Data<AppState>, user: Caller, id: Path<String>) ->
     (status = 428, body = Problem, content_type = "application/problem+json"),
 ))]
 #[patch("/cadres/{id}")]
-pub async fn update_cadre(state: Data<AppState>, req: HttpRequest, user: Caller, id: Path<String>, body: Json<CadreBody>) -> Result<HttpResponse, ApiError> {
+pub async fn update_cadre(state: Data<AppState>, req: HttpRequest, user: Caller, id: Path<String>, body: Checked<CadreBody>) -> Result<HttpResponse, ApiError> {
     let id = path_id(&id)?;
-    let mut errs = FieldErrors::new();
+    let (body, mut errs) = body.into_parts();
     let ch = parse_cadre(&body, &mut errs, false, state.today());
     let changes = if errs.is_empty() { Ok(ch) } else { Err(errs.into()) };
     let cadre = service::update(&state, &user, id, Precondition::new(if_match(&req)), changes).await?;

@@ -1,6 +1,6 @@
 //! `/divisions` and `/villages`: the places of the caller's jurisdiction and its ancestors.
 
-use actix_web::{HttpResponse, get, post, web::{Data, Json, Path}};
+use actix_web::{HttpResponse, get, post, web::{Data, Path}};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -56,10 +56,12 @@ pub async fn children(state: Data<AppState>, user: Caller, code: Path<String>) -
     Ok(HttpResponse::Ok().json(items))
 }
 
-#[derive(Deserialize, ToSchema)]
+#[derive(Deserialize, validator::Validate, ToSchema)]
 pub struct MergeBody {
     /// The administrative village this one becomes part of.
-    pub into: String,
+    #[validate(required)]
+    #[schema(value_type = String)]
+    pub into: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -83,14 +85,16 @@ pub struct MergeResult {
     (status = 422, body = Problem, content_type = "application/problem+json"),
 ))]
 #[post("/divisions/{code}/merge")]
-pub async fn merge(state: Data<AppState>, user: Caller, code: Path<String>, body: Json<MergeBody>) -> Result<HttpResponse, ApiError> {
+pub async fn merge(state: Data<AppState>, user: Caller, code: Path<String>, body: crate::api::body::Checked<MergeBody>) -> Result<HttpResponse, ApiError> {
     let from = DivisionCode::parse(&code).map_err(|_| ApiError::NotFound)?;
     let scope = user.scope();
     if !scope.covers(&from) {
         return Err(ApiError::NotFound);
     }
     user.require(user.role == Role::CountyAdmin, "record village mergers")?;
-    let into = DivisionCode::parse(&body.into).map_err(|e| ApiError::invalid("into", e.code, e.message))?;
+    let (body, mut errs) = body.into_parts();
+    let into = body.into.as_deref().map(|i| errs.check("into", DivisionCode::parse(i))).flatten();
+    let Some(into) = into.filter(|_| errs.is_empty()) else { return Err(errs.into()) };
     if !scope.covers(&into) {
         return Err(ApiError::invalid("into", "unknown_division", "no such administrative village in your jurisdiction"));
     }

@@ -2,10 +2,12 @@
 //! audited, updates with `If-Match`. Members are in `members.rs`.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, get, patch, post, web::{Data, Json, Path, Query}};
+use actix_web::{HttpRequest, HttpResponse, get, patch, post, web::{Data, Path, Query}};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
 
+use crate::api::body::Checked;
 use crate::api::{etag, if_match, parse_client_id, path_id, utc};
 use crate::crypto::Crypto;
 use crate::db::models::{AuditRow, HouseholdRow, MemberRow};
@@ -201,14 +203,20 @@ pub fn masked_page(crypto: &Crypto, Listed { page, members }: Listed) -> Page<Ho
     page.map(|h| HouseholdView::build(&h, &members, crypto, false))
 }
 
-#[derive(Deserialize, ToSchema)]
+// Required fields are `Option`s checked by `#[validate(required)]` (see `api::body`).
+#[derive(Deserialize, Serialize, Validate, ToSchema)]
 pub struct MemberBody {
     /// 姓名
-    pub name: String,
+    #[validate(required, length(max = 40))]
+    #[schema(value_type = String)]
+    pub name: Option<String>,
     /// 18-character ID number (GB 11643); a lower-case x and spaces are accepted.
-    pub id_number: String,
+    #[validate(required)]
+    #[schema(value_type = String)]
+    pub id_number: Option<String>,
+    #[validate(required)]
     #[schema(value_type = Relation)]
-    pub relation: String,
+    pub relation: Option<String>,
     /// Must agree with the ID number when given.
     #[schema(value_type = Option<Sex>)]
     pub sex: Option<String>,
@@ -217,25 +225,31 @@ pub struct MemberBody {
     pub phone: Option<String>,
 }
 
-#[derive(Deserialize, ToSchema)]
+#[derive(Deserialize, Validate, ToSchema)]
 pub struct CreateHouseholdBody {
     /// 行政村 code inside your jurisdiction.
-    pub village_code: String,
+    #[validate(required)]
+    #[schema(value_type = String)]
+    pub village_code: Option<String>,
     /// 户编号; generated (village code + 4 digits) when absent.
     pub number: Option<String>,
+    #[validate(length(max = 200))]
     pub address: Option<String>,
+    #[validate(required)]
     #[schema(value_type = Category)]
-    pub category: String,
+    pub category: Option<String>,
     /// Exactly one member with `relation: "head"`.
-    pub members: Vec<MemberBody>,
+    #[validate(required, nested)]
+    #[schema(value_type = Vec<MemberBody>)]
+    pub members: Option<Vec<MemberBody>>,
     /// UUID chosen by the device: repeating the request returns the first result.
     pub client_id: Option<String>,
 }
 
 pub(super) fn parse_member(prefix: &str, m: &MemberBody, today: chrono::NaiveDate, errs: &mut FieldErrors) -> Option<NewMember> {
-    let name = errs.check(format!("{prefix}name"), parse_person_name(&m.name));
-    let id_number = errs.check(format!("{prefix}id_number"), IdNumber::parse(&m.id_number, today));
-    let relation = errs.check(format!("{prefix}relation"), Relation::parse(&m.relation));
+    let name = m.name.as_deref().map(|n| errs.check(format!("{prefix}name"), parse_person_name(n))).flatten();
+    let id_number = m.id_number.as_deref().map(|n| errs.check(format!("{prefix}id_number"), IdNumber::parse(n, today))).flatten();
+    let relation = m.relation.as_deref().map(|r| errs.check(format!("{prefix}relation"), Relation::parse(r))).flatten();
     let sex = m.sex.as_deref().map(|s| errs.check(format!("{prefix}sex"), Sex::parse(s))).flatten();
     let phone = m.phone.as_deref().filter(|p| !p.trim().is_empty()).map(|p| errs.check(format!("{prefix}phone"), Phone::parse(p))).flatten();
     let id_number = id_number?;
@@ -244,26 +258,28 @@ pub(super) fn parse_member(prefix: &str, m: &MemberBody, today: chrono::NaiveDat
     Some(NewMember { name: name?, id_number, relation: relation?, sex: sex?, birth_date: birth_date?, phone })
 }
 
-fn parse_create(b: CreateHouseholdBody, today: chrono::NaiveDate) -> Result<NewHousehold, ApiError> {
-    let mut errs = FieldErrors::new();
-    let village = errs.check("village_code", DivisionCode::parse(&b.village_code));
+fn parse_create(body: Checked<CreateHouseholdBody>, today: chrono::NaiveDate) -> Result<NewHousehold, ApiError> {
+    let (b, mut errs) = body.into_parts();
+    let village = b.village_code.as_deref().map(|v| errs.check("village_code", DivisionCode::parse(v))).flatten();
     if village.as_ref().is_some_and(|v| v.level() != crate::domain::Level::Village) {
         errs.add("village_code", "not_a_village", "households belong to an administrative village (12-digit village code)");
     }
     let number = b.number.as_deref().map(|n| errs.check("number", parse_household_number(n))).flatten();
     let address = errs.check("address", optional_text(b.address.as_deref(), 200)).flatten();
-    let category = errs.check("category", Category::parse(&b.category));
+    let category = b.category.as_deref().map(|c| errs.check("category", Category::parse(c))).flatten();
     let client_id = parse_client_id(b.client_id.as_deref(), &mut errs);
-    if b.members.is_empty() {
+    // Absent: refused as required by the declarative rules.
+    let given = b.members.as_deref().unwrap_or_default();
+    if b.members.as_ref().is_some_and(Vec::is_empty) {
         errs.add("members", "required", "a household has at least its head");
     }
-    if b.members.len() > 30 {
+    if given.len() > 30 {
         errs.add("members", "too_many", "at most 30 members");
     }
     let members: Vec<Option<NewMember>> =
-        b.members.iter().enumerate().map(|(i, m)| parse_member(&format!("members[{i}]."), m, today, &mut errs)).collect();
-    let relations: Vec<Relation> = b.members.iter().filter_map(|m| Relation::parse(&m.relation).ok()).collect();
-    if !b.members.is_empty() && relations.len() == b.members.len() {
+        given.iter().enumerate().map(|(i, m)| parse_member(&format!("members[{i}]."), m, today, &mut errs)).collect();
+    let relations: Vec<Relation> = given.iter().filter_map(|m| m.relation.as_deref().and_then(|r| Relation::parse(r).ok())).collect();
+    if !given.is_empty() && relations.len() == given.len() {
         errs.check("members", crate::domain::household::check_single_head(&relations));
     }
     let parsed: Vec<NewMember> = members.into_iter().flatten().collect();
@@ -302,8 +318,8 @@ pub fn written(state: &AppState, status: StatusCode, r: Record) -> HttpResponse 
     (status = 422, body = Problem, content_type = "application/problem+json"),
 ))]
 #[post("/households")]
-pub async fn create(state: Data<AppState>, user: Caller, body: Json<CreateHouseholdBody>) -> Result<HttpResponse, ApiError> {
-    let new = parse_create(body.into_inner(), state.today())?;
+pub async fn create(state: Data<AppState>, user: Caller, body: Checked<CreateHouseholdBody>) -> Result<HttpResponse, ApiError> {
+    let new = parse_create(body, state.today())?;
     let (status, record) = match service::create(&state, &user, new).await? {
         Created::New(r) => (StatusCode::CREATED, r),
         Created::Existing(r) => (StatusCode::OK, r),
@@ -327,11 +343,12 @@ pub async fn get_one(state: Data<AppState>, user: Caller, id: Path<String>) -> R
     Ok(HttpResponse::Ok().insert_header(etag(view.version)).json(view))
 }
 
-#[derive(Deserialize, ToSchema)]
+#[derive(Deserialize, Validate, ToSchema)]
 pub struct UpdateHouseholdBody {
     /// 户编号
     pub number: Option<String>,
     /// Empty text clears it.
+    #[validate(length(max = 200))]
     pub address: Option<String>,
     /// Make this member the head 户主 (e.g. after the head died).
     pub head_member_id: Option<String>,
@@ -355,10 +372,9 @@ pub struct UpdateHouseholdBody {
     (status = 428, body = Problem, content_type = "application/problem+json"),
 ))]
 #[patch("/households/{id}")]
-pub async fn update(state: Data<AppState>, req: HttpRequest, user: Caller, id: Path<String>, body: Json<UpdateHouseholdBody>) -> Result<HttpResponse, ApiError> {
+pub async fn update(state: Data<AppState>, req: HttpRequest, user: Caller, id: Path<String>, body: Checked<UpdateHouseholdBody>) -> Result<HttpResponse, ApiError> {
     let id = path_id(&id)?;
-    let b = body.into_inner();
-    let mut errs = FieldErrors::new();
+    let (b, mut errs) = body.into_parts();
     let number = b.number.as_deref().map(|n| errs.check("number", parse_household_number(n))).flatten();
     let address = b.address.as_deref().map(|a| errs.check("address", optional_text(Some(a), 200))).flatten();
     let natural_village = b.natural_village_id.as_deref().map(|n| match n.trim() {

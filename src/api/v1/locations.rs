@@ -2,13 +2,15 @@
 //! confirmation, coverage reports for townships and GeoJSON for maps.
 
 use actix_web::http::StatusCode;
-use actix_web::web::{Bytes, Data, Json, Path, Query};
+use actix_web::web::{Bytes, Data, Path, Query};
 use actix_web::{HttpResponse, get, post};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
 
+use crate::api::body::Checked;
 use crate::api::{path_id, utc};
 use crate::db::models::LocationRow;
 use crate::db::repo::coverage::{Counts, Home};
@@ -16,7 +18,7 @@ use crate::db::repo::cursor;
 use crate::db::repo::photos::PhotoCounts;
 use crate::domain::location::{CaptureStatus, Flag};
 use crate::domain::validation::DomainError;
-use crate::domain::{DivisionCode, FieldErrors, Level};
+use crate::domain::{DivisionCode, Level};
 use crate::error::{ApiError, Problem};
 use crate::geo::{Crs, LatLon, from_wgs84, to_wgs84};
 use crate::services::locations::{self as service, Covered, NewCapture, Recorded};
@@ -27,28 +29,40 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(capture).service(history).service(confirm).service(reject).service(coverage_report).service(missing).service(geojson);
 }
 
-#[derive(Deserialize, ToSchema)]
+// Required fields are `Option`s checked by `#[validate(required)]` (see `api::body`).
+#[derive(Deserialize, Validate, ToSchema)]
 pub struct CaptureBody {
     /// Latitude in `crs`.
+    #[validate(required)]
     #[schema(value_type = f64)]
-    pub lat: Value,
+    pub lat: Option<Value>,
     /// Longitude in `crs`.
+    #[validate(required)]
     #[schema(value_type = f64)]
-    pub lon: Value,
+    pub lon: Option<Value>,
     /// `wgs84` (default, raw GPS), `gcj02` (Amap, Tencent) or `bd09` (Baidu).
     #[schema(value_type = Option<Crs>)]
     pub crs: Option<String>,
     /// Horizontal accuracy reported by the phone (metres).
-    pub accuracy_m: f64,
+    #[validate(required, range(min = 0.0, message = "accuracy must be a non-negative number of metres"))]
+    #[schema(value_type = f64)]
+    pub accuracy_m: Option<f64>,
+    #[validate(range(min = -500.0, max = 9000.0, message = "altitude must lie between -500 and 9000 m"))]
     pub altitude_m: Option<f64>,
     /// When the phone took the fix (RFC 3339 with offset).
-    pub captured_at: String,
+    #[validate(required)]
+    #[schema(value_type = String)]
+    pub captured_at: Option<String>,
     /// `gps`, `network` or `map_pick`.
-    pub source: String,
+    #[validate(required)]
+    #[schema(value_type = String)]
+    pub source: Option<String>,
     /// The phone reported a mock location provider.
     pub mock_location: Option<bool>,
     /// UUID chosen by the phone: a retry returns the first result.
-    pub client_id: String,
+    #[validate(required)]
+    #[schema(value_type = String)]
+    pub client_id: Option<String>,
 }
 
 /// A number, or a number in a string (`"NaN"` is named as out of range rather than malformed).
@@ -60,10 +74,10 @@ fn number(v: &Value) -> Result<f64, DomainError> {
     }
 }
 
-fn parse_capture(household_id: String, b: CaptureBody) -> Result<NewCapture, ApiError> {
-    let mut errs = FieldErrors::new();
-    let lat = errs.check("lat", number(&b.lat));
-    let lon = errs.check("lon", number(&b.lon));
+fn parse_capture(household_id: String, body: Checked<CaptureBody>) -> Result<NewCapture, ApiError> {
+    let (b, mut errs) = body.into_parts();
+    let lat = b.lat.as_ref().map(|v| errs.check("lat", number(v))).flatten();
+    let lon = b.lon.as_ref().map(|v| errs.check("lon", number(v))).flatten();
     let crs = errs.check("crs", Crs::parse(b.crs.as_deref().unwrap_or("wgs84")));
     let original = match (lat, lon) {
         (Some(lat), Some(lon)) => match LatLon::parse(lat, lon) {
@@ -79,36 +93,32 @@ fn parse_capture(household_id: String, b: CaptureBody) -> Result<NewCapture, Api
         },
         _ => None,
     };
-    if !b.accuracy_m.is_finite() || b.accuracy_m < 0.0 {
-        errs.add("accuracy_m", "out_of_range", "accuracy must be a non-negative number of metres");
-    }
-    if b.altitude_m.is_some_and(|a| !a.is_finite() || !(-500.0..=9000.0).contains(&a)) {
-        errs.add("altitude_m", "out_of_range", "altitude must lie between -500 and 9000 m");
-    }
-    let captured_at = errs.check(
-        "captured_at",
-        DateTime::parse_from_rfc3339(b.captured_at.trim())
-            .map(|d| d.with_timezone(&Utc))
-            .map_err(|_| DomainError::new("invalid_value", "an RFC 3339 time with offset, e.g. 2026-11-22T10:00:00+08:00")),
-    );
-    if !matches!(b.source.as_str(), "gps" | "network" | "map_pick") {
-        errs.add("source", "invalid_value", "must be one of: gps, network, map_pick");
-    }
-    let client_id = errs.check(
-        "client_id",
-        uuid::Uuid::parse_str(b.client_id.trim()).map(|u| u.to_string()).map_err(|_| DomainError::new("invalid_value", "client_id must be a UUID")),
-    );
-    match (original, crs, captured_at, client_id) {
-        (Some(original), Some(crs), Some(captured_at), Some(client_id)) if errs.is_empty() => Ok(NewCapture {
+    let captured_at = b.captured_at.as_deref().map(|t| {
+        let parsed = DateTime::parse_from_rfc3339(t.trim()).map(|d| d.with_timezone(&Utc));
+        errs.check("captured_at", parsed.map_err(|_| DomainError::new("invalid_value", "an RFC 3339 time with offset, e.g. 2026-11-22T10:00:00+08:00")))
+    });
+    let source = b.source.filter(|s| {
+        let known = matches!(s.as_str(), "gps" | "network" | "map_pick");
+        if !known {
+            errs.add("source", "invalid_value", "must be one of: gps, network, map_pick");
+        }
+        known
+    });
+    let client_id = b.client_id.as_deref().map(|c| {
+        let parsed = uuid::Uuid::parse_str(c.trim()).map(|u| u.to_string());
+        errs.check("client_id", parsed.map_err(|_| DomainError::new("invalid_value", "client_id must be a UUID")))
+    });
+    match (original, crs, captured_at.flatten(), client_id.flatten(), b.accuracy_m, source) {
+        (Some(original), Some(crs), Some(captured_at), Some(client_id), Some(accuracy_m), Some(source)) if errs.is_empty() => Ok(NewCapture {
             household_id,
             client_id,
             point: to_wgs84(original, crs),
             original,
             crs,
-            accuracy_m: b.accuracy_m,
+            accuracy_m,
             altitude_m: b.altitude_m,
             captured_at,
-            source: b.source,
+            source,
             mock_location: b.mock_location.unwrap_or(false),
         }),
         _ => Err(errs.into()),
@@ -192,8 +202,8 @@ impl LocationView {
     (status = 422, body = Problem, content_type = "application/problem+json"),
 ))]
 #[post("/households/{id}/locations")]
-pub async fn capture(state: Data<AppState>, user: Caller, id: Path<String>, body: Json<CaptureBody>) -> Result<HttpResponse, ApiError> {
-    let cap = parse_capture(path_id(&id)?, body.into_inner())?;
+pub async fn capture(state: Data<AppState>, user: Caller, id: Path<String>, body: Checked<CaptureBody>) -> Result<HttpResponse, ApiError> {
+    let cap = parse_capture(path_id(&id)?, body)?;
     let (status, row) = match service::capture(&state, &user, cap).await? {
         Recorded::New(r) => (StatusCode::CREATED, r),
         Recorded::Existing(r) => (StatusCode::OK, r),

@@ -1,11 +1,13 @@
 //! `/households/{id}/measures`: assistance measures 帮扶措施 of a household.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, get, post, web::{Data, Json, Path}};
+use actix_web::{HttpResponse, get, post, web::{Data, Path}};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+use validator::Validate;
 
+use crate::api::body::Checked;
 use crate::api::{parse_client_id, path_id, utc};
 use crate::db::models::MeasureRow;
 use crate::domain::FieldErrors;
@@ -61,13 +63,20 @@ pub async fn list_measures(state: Data<AppState>, user: Caller, id: Path<String>
     Ok(HttpResponse::Ok().json(rows.iter().map(MeasureView::build).collect::<Vec<_>>()))
 }
 
-#[derive(Deserialize, ToSchema)]
+// Required fields are `Option`s checked by `#[validate(required)]` (see `api::body`).
+#[derive(Deserialize, Validate, ToSchema)]
 pub struct MeasureBody {
+    #[validate(required)]
     #[schema(value_type = MeasureKind)]
-    pub kind: String,
-    pub title: String,
+    pub kind: Option<String>,
+    #[validate(required, length(max = 200))]
+    #[schema(value_type = String)]
+    pub title: Option<String>,
+    #[validate(length(max = 2000))]
     pub description: Option<String>,
-    pub start_date: NaiveDate,
+    #[validate(required)]
+    #[schema(value_type = NaiveDate)]
+    pub start_date: Option<NaiveDate>,
     pub end_date: Option<NaiveDate>,
     /// Yuan, at most two decimals.
     pub amount_yuan: Option<f64>,
@@ -83,9 +92,10 @@ pub struct MeasureBody {
     (status = 422, body = Problem, content_type = "application/problem+json"),
 ))]
 #[post("/households/{id}/measures")]
-pub async fn add_measure(state: Data<AppState>, user: Caller, id: Path<String>, body: Json<MeasureBody>) -> Result<HttpResponse, ApiError> {
+pub async fn add_measure(state: Data<AppState>, user: Caller, id: Path<String>, body: Checked<MeasureBody>) -> Result<HttpResponse, ApiError> {
     let id = path_id(&id)?;
-    let measure = parse_measure(body.into_inner());
+    let (body, errs) = body.into_parts();
+    let measure = parse_measure(body, errs);
     let (status, row) = match service::add(&state, &user, id, measure).await? {
         Created::New(r) => (StatusCode::CREATED, r),
         Created::Existing(r) => (StatusCode::OK, r),
@@ -93,17 +103,19 @@ pub async fn add_measure(state: Data<AppState>, user: Caller, id: Path<String>, 
     Ok(HttpResponse::build(status).json(MeasureView::build(&row)))
 }
 
-fn parse_measure(b: MeasureBody) -> Result<NewMeasure, ApiError> {
-    let mut errs = FieldErrors::new();
-    let kind = errs.check("kind", MeasureKind::parse(&b.kind));
-    let title = errs.check("title", required_text(&b.title, 200));
+/// The measure of a POST, `errs` holding what the body's declarative rules found already.
+fn parse_measure(b: MeasureBody, mut errs: FieldErrors) -> Result<NewMeasure, ApiError> {
+    let kind = b.kind.as_deref().and_then(|k| errs.check("kind", MeasureKind::parse(k)));
+    let title = b.title.as_deref().and_then(|t| errs.check("title", required_text(t, 200)));
     let description = errs.check("description", optional_text(b.description.as_deref(), 2000)).flatten();
-    errs.check("end_date", check_period(b.start_date, b.end_date));
+    if let Some(start) = b.start_date {
+        errs.check("end_date", check_period(start, b.end_date));
+    }
     let amount = b.amount_yuan.map(|a| errs.check("amount_yuan", amount_cents(a))).flatten();
     let client_id = parse_client_id(b.client_id.as_deref(), &mut errs);
-    let (Some(kind), Some(title)) = (kind, title) else { return Err(errs.into()) };
+    let (Some(kind), Some(title), Some(start_date)) = (kind, title, b.start_date) else { return Err(errs.into()) };
     if !errs.is_empty() {
         return Err(errs.into());
     }
-    Ok(NewMeasure { kind, title, description, start_date: b.start_date, end_date: b.end_date, amount_cents: amount, client_id })
+    Ok(NewMeasure { kind, title, description, start_date, end_date: b.end_date, amount_cents: amount, client_id })
 }

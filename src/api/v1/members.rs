@@ -2,15 +2,17 @@
 //! kept); each answers with the household as it now is, `If-Match` on the household's version.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, delete, patch, post, web::{Data, Json, Path, Query}};
+use actix_web::{HttpRequest, HttpResponse, delete, patch, post, web::{Data, Path, Query}};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
 
 use super::households::{HouseholdView, MemberBody, parse_member, written};
+use crate::api::body::Checked;
 use crate::api::{if_match, path_id};
 use crate::db::repo::households::MemberChanges;
 use crate::domain::household::parse_person_name;
-use crate::domain::{FieldErrors, Phone, Relation, RemovalReason};
+use crate::domain::{Phone, Relation, RemovalReason};
 use crate::error::{ApiError, Problem};
 use crate::services::members as service;
 use crate::services::{Caller, Precondition};
@@ -30,17 +32,18 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     (status = 422, body = Problem, content_type = "application/problem+json"),
 ))]
 #[post("/households/{id}/members")]
-pub async fn add_member(state: Data<AppState>, req: HttpRequest, user: Caller, id: Path<String>, body: Json<MemberBody>) -> Result<HttpResponse, ApiError> {
+pub async fn add_member(state: Data<AppState>, req: HttpRequest, user: Caller, id: Path<String>, body: Checked<MemberBody>) -> Result<HttpResponse, ApiError> {
     let id = path_id(&id)?;
-    let mut errs = FieldErrors::new();
+    let (body, mut errs) = body.into_parts();
     let member = parse_member("", &body, state.today(), &mut errs);
     let Some(member) = member.filter(|_| errs.is_empty()) else { return Err(errs.into()) };
     let record = service::add(&state, &user, id, Precondition::new(if_match(&req)), member).await?;
     Ok(written(&state, StatusCode::CREATED, record))
 }
 
-#[derive(Deserialize, ToSchema)]
+#[derive(Deserialize, Validate, ToSchema)]
 pub struct UpdateMemberBody {
+    #[validate(length(max = 40))]
     pub name: Option<String>,
     /// Not `head`: transfer headship with PATCH /households/{id}.
     #[schema(value_type = Option<Relation>)]
@@ -59,11 +62,10 @@ pub struct UpdateMemberBody {
     (status = 428, body = Problem, content_type = "application/problem+json"),
 ))]
 #[patch("/households/{id}/members/{member_id}")]
-pub async fn update_member(state: Data<AppState>, req: HttpRequest, user: Caller, path: Path<(String, String)>, body: Json<UpdateMemberBody>) -> Result<HttpResponse, ApiError> {
+pub async fn update_member(state: Data<AppState>, req: HttpRequest, user: Caller, path: Path<(String, String)>, body: Checked<UpdateMemberBody>) -> Result<HttpResponse, ApiError> {
     let (id, member_id) = path.into_inner();
     let (id, member_id) = (path_id(&id)?, path_id(&member_id)?);
-    let b = body.into_inner();
-    let mut errs = FieldErrors::new();
+    let (b, mut errs) = body.into_parts();
     let name = b.name.as_deref().map(|n| errs.check("name", parse_person_name(n))).flatten();
     let relation = b.relation.as_deref().map(|r| errs.check("relation", Relation::parse(r))).flatten();
     let phone = b.phone.as_deref().map(|p| if p.trim().is_empty() { Some(None) } else { errs.check("phone", Phone::parse(p)).map(Some) }).flatten();

@@ -2,11 +2,13 @@
 //! history kept).
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, get, patch, post, web::{Data, Json, Path, Query}};
+use actix_web::{HttpRequest, HttpResponse, get, patch, post, web::{Data, Path, Query}};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
 
+use crate::api::body::Checked;
 use crate::api::{etag, if_match, parse_client_id, parse_uuid, path_id};
 use crate::db::models::{CadreRow, PairingRow};
 use crate::db::repo::assistance::pairings::{PairingFilter, PairingInput};
@@ -84,12 +86,19 @@ pub async fn list_pairings(state: Data<AppState>, user: Caller, q: Query<Pairing
     Ok(HttpResponse::Ok().json(page.map(|(p, c)| PairingView::build(&p, &c))))
 }
 
-#[derive(Deserialize, ToSchema)]
+// Required fields are `Option`s checked by `#[validate(required)]` (see `api::body`).
+#[derive(Deserialize, Validate, ToSchema)]
 pub struct PairingBody {
-    pub cadre_id: String,
-    pub household_id: String,
+    #[validate(required)]
+    #[schema(value_type = String)]
+    pub cadre_id: Option<String>,
+    #[validate(required)]
+    #[schema(value_type = String)]
+    pub household_id: Option<String>,
     /// 结对日期; a current pairing with another cadre ends on this date.
-    pub start_date: NaiveDate,
+    #[validate(required)]
+    #[schema(value_type = NaiveDate)]
+    pub start_date: Option<NaiveDate>,
     pub client_id: Option<String>,
 }
 
@@ -104,17 +113,16 @@ pub struct PairingBody {
     (status = 422, description = "unknown cadre, cadre of another county, start date", body = Problem, content_type = "application/problem+json"),
 ))]
 #[post("/pairings")]
-pub async fn create_pairing(state: Data<AppState>, user: Caller, body: Json<PairingBody>) -> Result<HttpResponse, ApiError> {
-    let b = body.into_inner();
-    let mut errs = FieldErrors::new();
-    let household_id = parse_uuid("household_id", Some(&b.household_id), &mut errs);
-    let cadre_id = parse_uuid("cadre_id", Some(&b.cadre_id), &mut errs);
+pub async fn create_pairing(state: Data<AppState>, user: Caller, body: Checked<PairingBody>) -> Result<HttpResponse, ApiError> {
+    let (b, mut errs) = body.into_parts();
+    let household_id = parse_uuid("household_id", b.household_id.as_deref(), &mut errs);
+    let cadre_id = parse_uuid("cadre_id", b.cadre_id.as_deref(), &mut errs);
     let client_id = parse_client_id(b.client_id.as_deref(), &mut errs);
-    let (Some(household_id), Some(cadre_id)) = (household_id, cadre_id).clone() else { return Err(errs.into()) };
+    let (Some(household_id), Some(cadre_id), Some(start_date)) = (household_id, cadre_id, b.start_date) else { return Err(errs.into()) };
     if !errs.is_empty() {
         return Err(errs.into());
     }
-    let input = PairingInput { household_id, cadre_id, start_date: b.start_date, client_id };
+    let input = PairingInput { household_id, cadre_id, start_date, client_id };
     let (status, (row, cadre)) = match service::create(&state, &user, input).await? {
         Created::New(p) => (StatusCode::CREATED, p),
         Created::Existing(p) => (StatusCode::OK, p),
@@ -122,11 +130,15 @@ pub async fn create_pairing(state: Data<AppState>, user: Caller, body: Json<Pair
     Ok(HttpResponse::build(status).insert_header(etag(row.version)).json(PairingView::build(&row, &cadre)))
 }
 
-#[derive(Deserialize, ToSchema)]
+#[derive(Deserialize, Validate, ToSchema)]
 pub struct EndPairingBody {
-    pub end_date: NaiveDate,
+    #[validate(required)]
+    #[schema(value_type = NaiveDate)]
+    pub end_date: Option<NaiveDate>,
     /// Why the pairing ended (e.g. 工作调动).
-    pub end_reason: String,
+    #[validate(required, length(max = 200))]
+    #[schema(value_type = String)]
+    pub end_reason: Option<String>,
 }
 
 /// End a pairing (village officer and above) with `If-Match`.
@@ -140,10 +152,15 @@ pub struct EndPairingBody {
     (status = 428, body = Problem, content_type = "application/problem+json"),
 ))]
 #[patch("/pairings/{id}")]
-pub async fn end_pairing(state: Data<AppState>, req: HttpRequest, user: Caller, id: Path<String>, body: Json<EndPairingBody>) -> Result<HttpResponse, ApiError> {
+pub async fn end_pairing(state: Data<AppState>, req: HttpRequest, user: Caller, id: Path<String>, body: Checked<EndPairingBody>) -> Result<HttpResponse, ApiError> {
     let id = path_id(&id)?;
-    let b = body.into_inner();
-    let ending = required_text(&b.end_reason, 200).map(|reason| Ending { end_date: b.end_date, reason }).map_err(|e| ApiError::invalid("end_reason", e.code, e.message));
+    let (b, mut errs) = body.into_parts();
+    let reason = b.end_reason.as_deref().and_then(|r| errs.check("end_reason", required_text(r, 200)));
+    // Refused after the service's scope and role checks (404 and 403 come first).
+    let ending = match (b.end_date, reason) {
+        (Some(end_date), Some(reason)) => Ok(Ending { end_date, reason }),
+        _ => Err(errs.into()),
+    };
     let (row, cadre) = service::end(&state, &user, id, Precondition::new(if_match(&req)), ending).await?;
     Ok(HttpResponse::Ok().insert_header(etag(row.version)).json(PairingView::build(&row, &cadre)))
 }

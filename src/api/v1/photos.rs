@@ -5,14 +5,16 @@ use std::io::Write;
 
 use actix_multipart::Multipart;
 use actix_web::http::header;
-use actix_web::web::{self, Data, Json, Path, Query};
+use actix_web::web::{self, Data, Path, Query};
 use actix_web::{HttpRequest, HttpResponse, get, post};
 use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
 
+use crate::api::body::Checked;
 use crate::api::{path_id, utc};
 use crate::db::models::PhotoRow;
 use crate::db::repo::cursor;
@@ -30,12 +32,16 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
 }
 
 /// The `meta` part of an upload.
-#[derive(Deserialize, ToSchema)]
+// Required fields are `Option`s checked by `#[validate(required)]` (see `api::body`).
+#[derive(Deserialize, Validate, ToSchema)]
 pub struct PhotoMeta {
+    #[validate(required)]
     #[schema(value_type = PhotoKind)]
-    pub kind: String,
+    pub kind: Option<String>,
     /// When the cadre says the photo was taken (RFC 3339 with offset).
-    pub taken_at: String,
+    #[validate(required)]
+    #[schema(value_type = String)]
+    pub taken_at: Option<String>,
     /// Where the app says it was taken (used when the JPEG has no EXIF GPS).
     pub lat: Option<f64>,
     pub lon: Option<f64>,
@@ -43,17 +49,18 @@ pub struct PhotoMeta {
     pub crs: Option<String>,
     pub accuracy_m: Option<f64>,
     /// UUID chosen by the phone: a retry returns the first photo.
-    pub client_id: String,
+    #[validate(required)]
+    #[schema(value_type = String)]
+    pub client_id: Option<String>,
 }
 
 fn parse_meta(bytes: &[u8]) -> Result<Meta, ApiError> {
-    let m: PhotoMeta = serde_json::from_slice(bytes).map_err(|e| ApiError::invalid("meta", "invalid_value", format!("meta is not valid JSON of the documented shape: {}", crate::api::redact::deserializer_message(&e.to_string()))))?;
-    let mut errs = FieldErrors::new();
-    let kind = errs.check("meta.kind", PhotoKind::parse(&m.kind));
-    let taken_at = errs.check(
-        "meta.taken_at",
-        DateTime::parse_from_rfc3339(m.taken_at.trim()).map(|d| d.with_timezone(&Utc)).map_err(|_| DomainError::new("invalid_value", "an RFC 3339 time with offset")),
-    );
+    let (m, mut errs) = crate::api::body::parse_part::<PhotoMeta>(bytes, "meta.")?;
+    let kind = m.kind.as_deref().map(|k| errs.check("meta.kind", PhotoKind::parse(k))).flatten();
+    let taken_at = m.taken_at.as_deref().map(|t| {
+        let parsed = DateTime::parse_from_rfc3339(t.trim()).map(|d| d.with_timezone(&Utc));
+        errs.check("meta.taken_at", parsed.map_err(|_| DomainError::new("invalid_value", "an RFC 3339 time with offset")))
+    });
     let crs = errs.check("meta.crs", Crs::parse(m.crs.as_deref().unwrap_or("wgs84")));
     let app_position = match (m.lat, m.lon) {
         (Some(lat), Some(lon)) => match LatLon::parse(lat, lon) {
@@ -69,8 +76,11 @@ fn parse_meta(bytes: &[u8]) -> Result<Meta, ApiError> {
             None
         }
     };
-    let client_id = errs.check("meta.client_id", uuid::Uuid::parse_str(m.client_id.trim()).map(|u| u.to_string()).map_err(|_| DomainError::new("invalid_value", "client_id must be a UUID")));
-    match (kind, taken_at, client_id) {
+    let client_id = m.client_id.as_deref().map(|c| {
+        let parsed = uuid::Uuid::parse_str(c.trim()).map(|u| u.to_string());
+        errs.check("meta.client_id", parsed.map_err(|_| DomainError::new("invalid_value", "client_id must be a UUID")))
+    });
+    match (kind, taken_at.flatten(), client_id.flatten()) {
         (Some(kind), Some(taken_at), Some(client_id)) if errs.is_empty() => Ok(Meta { kind, taken_at, app_position, client_id }),
         _ => Err(errs.into()),
     }
@@ -352,12 +362,16 @@ pub async fn thumbnail(state: Data<AppState>, user: Caller, id: Path<String>) ->
     Ok(HttpResponse::Ok().content_type("image/jpeg").insert_header((header::CACHE_CONTROL, "private, max-age=86400")).body(bytes))
 }
 
-#[derive(Deserialize, ToSchema)]
+#[derive(Deserialize, Validate, ToSchema)]
 pub struct ReviewBody {
     /// `accepted` or `rejected`.
-    pub decision: String,
+    #[validate(required)]
+    #[schema(value_type = String)]
+    pub decision: Option<String>,
     /// Why (required).
-    pub reason: String,
+    #[validate(required, length(max = 500))]
+    #[schema(value_type = String)]
+    pub reason: Option<String>,
 }
 
 /// Accept or reject a photo (township reviewer and above); audited.
@@ -368,24 +382,26 @@ pub struct ReviewBody {
     (status = 422, body = Problem, content_type = "application/problem+json"),
 ))]
 #[post("/photos/{id}/review")]
-pub async fn review(state: Data<AppState>, user: Caller, id: Path<String>, body: Json<ReviewBody>) -> Result<HttpResponse, ApiError> {
+pub async fn review(state: Data<AppState>, user: Caller, id: Path<String>, body: Checked<ReviewBody>) -> Result<HttpResponse, ApiError> {
     let id = path_id(&id)?;
-    let decision = parse_review(&body);
+    let (body, errs) = body.into_parts();
+    let decision = parse_review(body, errs);
     let saved = service::review(&state, &user, id, decision).await?;
     Ok(HttpResponse::Ok().json(PhotoView::from_row(&saved)))
 }
 
-fn parse_review(body: &ReviewBody) -> Result<Decision, ApiError> {
-    let mut errs = FieldErrors::new();
-    let accepted = match body.decision.as_str() {
-        "accepted" => Some(true),
-        "rejected" => Some(false),
-        _ => {
+/// The decision of a review, `errs` holding what the body's declarative rules found already.
+fn parse_review(body: ReviewBody, mut errs: FieldErrors) -> Result<Decision, ApiError> {
+    let accepted = match body.decision.as_deref() {
+        Some("accepted") => Some(true),
+        Some("rejected") => Some(false),
+        Some(_) => {
             errs.add("decision", "invalid_value", "must be accepted or rejected");
             None
         }
+        None => None,
     };
-    let reason = errs.check("reason", crate::domain::validation::required_text(&body.reason, 500));
+    let reason = body.reason.as_deref().and_then(|r| errs.check("reason", crate::domain::validation::required_text(r, 500)));
     let (Some(accepted), Some(reason)) = (accepted, reason) else { return Err(errs.into()) };
     Ok(Decision { accepted, reason })
 }

@@ -2,12 +2,14 @@
 //! their steps, `/households/{id}/exclusions` (the nine exclusion conditions).
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, get, patch, post, web::{Data, Json, Path, Query}};
+use actix_web::{HttpRequest, HttpResponse, get, patch, post, web::{Data, Path, Query}};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
 
+use crate::api::body::Checked;
 use crate::api::{etag, if_match, parse_client_id, parse_uuid, path_id, utc};
 use crate::db::models::{CaseRow, CaseStepRow, ExclusionRow};
 use crate::db::repo::cursor;
@@ -144,12 +146,18 @@ pub async fn list_cases(state: Data<AppState>, user: Caller, q: Query<CaseQuery>
     Ok(HttpResponse::Ok().json(page.map(|r| case_view(&r, &steps.iter().filter(|s| s.case_id == r.id).cloned().collect::<Vec<_>>()))))
 }
 
-#[derive(Deserialize, ToSchema)]
+// Required fields are `Option`s checked by `#[validate(required)]` (see `api::body`).
+#[derive(Deserialize, Validate, ToSchema)]
 pub struct CaseBody {
-    pub household_id: String,
+    #[validate(required)]
+    #[schema(value_type = String)]
+    pub household_id: Option<String>,
+    #[validate(required)]
     #[schema(value_type = CaseKind)]
-    pub kind: String,
-    pub reason: String,
+    pub kind: Option<String>,
+    #[validate(required, length(max = 1000))]
+    #[schema(value_type = String)]
+    pub reason: Option<String>,
     /// Risk types 风险类型 (illness, disability, schooling, disaster, accident, unstable_work,
     /// high_expenses, labour_shortage, other); required for inclusion and re-marking.
     #[serde(default)]
@@ -170,12 +178,11 @@ pub struct CaseBody {
     (status = 422, body = Problem, content_type = "application/problem+json"),
 ))]
 #[post("/cases")]
-pub async fn open_case(state: Data<AppState>, user: Caller, body: Json<CaseBody>) -> Result<HttpResponse, ApiError> {
-    let b = body.into_inner();
-    let mut errs = FieldErrors::new();
-    let household_id = parse_uuid("household_id", Some(&b.household_id), &mut errs);
-    let kind = errs.check("kind", CaseKind::parse(&b.kind));
-    let reason = errs.check("reason", required_text(&b.reason, 1000));
+pub async fn open_case(state: Data<AppState>, user: Caller, body: Checked<CaseBody>) -> Result<HttpResponse, ApiError> {
+    let (b, mut errs) = body.into_parts();
+    let household_id = parse_uuid("household_id", b.household_id.as_deref(), &mut errs);
+    let kind = b.kind.as_deref().and_then(|k| errs.check("kind", CaseKind::parse(k)));
+    let reason = b.reason.as_deref().and_then(|r| errs.check("reason", required_text(r, 1000)));
     for (i, t) in b.risk_types.iter().enumerate() {
         if !RISK_TYPES.contains(&t.as_str()) {
             errs.add(format!("risk_types[{i}]"), "invalid_value", format!("one of {}", RISK_TYPES.join(", ")));
@@ -214,34 +221,49 @@ pub async fn get_case(state: Data<AppState>, user: Caller, id: Path<String>) -> 
     Ok(HttpResponse::Ok().insert_header(etag(row.version)).json(case_view(&row, &steps)))
 }
 
-#[derive(Deserialize, ToSchema)]
+#[derive(Deserialize, Validate, ToSchema)]
 pub struct SignatoryBody {
-    pub role: String,
-    pub name: String,
+    #[validate(required, length(max = 40))]
+    #[schema(value_type = String)]
+    pub role: Option<String>,
+    #[validate(required, length(max = 40))]
+    #[schema(value_type = String)]
+    pub name: Option<String>,
 }
 
-#[derive(Deserialize, ToSchema)]
+#[derive(Deserialize, Validate, ToSchema)]
 pub struct DepartmentBody {
     /// 公安, 住建, 财政, 人社, 市场监管, 农机, 银行, 证券, 保险 …
-    pub department: String,
+    #[validate(required, length(max = 60))]
+    #[schema(value_type = String)]
+    pub department: Option<String>,
     /// `clear` or `suspicion`.
-    pub result: String,
+    #[validate(required)]
+    #[schema(value_type = String)]
+    pub result: Option<String>,
     pub note: Option<String>,
 }
 
-#[derive(Deserialize, ToSchema)]
+#[derive(Deserialize, Validate, ToSchema)]
 pub struct StepBody {
+    #[validate(required)]
     #[schema(value_type = Step)]
-    pub step: String,
-    pub date: NaiveDate,
+    pub step: Option<String>,
+    #[validate(required)]
+    #[schema(value_type = NaiveDate)]
+    pub date: Option<NaiveDate>,
+    #[validate(required)]
     #[schema(value_type = Outcome)]
-    pub outcome: String,
+    pub outcome: Option<String>,
     /// Who signed: the township cadre and village secretary, and the first secretary where the
     /// village has one (not needed for the application and objections).
     #[serde(default)]
+    #[validate(nested)]
     pub signatories: Vec<SignatoryBody>,
     /// County cross-check: each department's answer (required for that step).
+    #[validate(nested)]
     pub departments: Option<Vec<DepartmentBody>>,
+    #[validate(length(max = 2000))]
     pub note: Option<String>,
 }
 
@@ -256,23 +278,24 @@ pub struct StepBody {
     (status = 422, description = "signatories missing, bad values", body = Problem, content_type = "application/problem+json"),
 ))]
 #[post("/cases/{id}/steps")]
-pub async fn add_step(state: Data<AppState>, req: HttpRequest, user: Caller, id: Path<String>, body: Json<StepBody>) -> Result<HttpResponse, ApiError> {
+pub async fn add_step(state: Data<AppState>, req: HttpRequest, user: Caller, id: Path<String>, body: Checked<StepBody>) -> Result<HttpResponse, ApiError> {
     let id = path_id(&id)?;
-    let draft = parse_step(body.into_inner());
+    let (body, errs) = body.into_parts();
+    let draft = parse_step(body, errs);
     let (row, steps) = service::add_step(&state, &user, id, Precondition::new(if_match(&req)), draft).await?;
     Ok(HttpResponse::Created().insert_header(etag(row.version)).json(case_view(&row, &steps)))
 }
 
-/// The step as far as the body alone tells; the service checks the rest (`StepDraft`).
-fn parse_step(b: StepBody) -> StepDraft {
-    let mut errs = FieldErrors::new();
-    let step = errs.check("step", Step::parse(&b.step));
-    let outcome = errs.check("outcome", Outcome::parse(&b.outcome));
+/// The step as far as the body alone tells; the service checks the rest (`StepDraft`). `errs`
+/// holds what the body's declarative rules found already.
+fn parse_step(b: StepBody, mut errs: FieldErrors) -> StepDraft {
+    let step = b.step.as_deref().and_then(|s| errs.check("step", Step::parse(s)));
+    let outcome = b.outcome.as_deref().and_then(|o| errs.check("outcome", Outcome::parse(o)));
     let note = errs.check("note", optional_text(b.note.as_deref(), 2000)).flatten();
     let mut signatories = Vec::new();
     for (i, s) in b.signatories.iter().enumerate() {
-        let role = errs.check(format!("signatories[{i}].role"), required_text(&s.role, 40));
-        let name = errs.check(format!("signatories[{i}].name"), required_text(&s.name, 40));
+        let role = s.role.as_deref().and_then(|r| errs.check(format!("signatories[{i}].role"), required_text(r, 40)));
+        let name = s.name.as_deref().and_then(|n| errs.check(format!("signatories[{i}].name"), required_text(n, 40)));
         if let (Some(role), Some(name)) = (role, name) {
             signatories.push(SignatoryInput { role, name });
         }
@@ -286,13 +309,13 @@ fn parse_step(b: StepBody) -> StepDraft {
         (Some(Step::CountyCrossCheck), Some(ds)) => {
             let mut out = Vec::new();
             for (i, d) in ds.iter().enumerate() {
-                let dep = department_errors.check(format!("departments[{i}].department"), required_text(&d.department, 60));
-                if !["clear", "suspicion"].contains(&d.result.as_str()) {
+                let dep = d.department.as_deref().and_then(|n| department_errors.check(format!("departments[{i}].department"), required_text(n, 60)));
+                if d.result.as_deref().is_some_and(|r| !["clear", "suspicion"].contains(&r)) {
                     department_errors.add(format!("departments[{i}].result"), "invalid_value", "clear or suspicion");
                 }
                 out.push(serde_json::json!({"department": dep, "result": d.result, "note": d.note}));
             }
-            let suspicion = ds.iter().any(|d| d.result == "suspicion");
+            let suspicion = ds.iter().any(|d| d.result.as_deref() == Some("suspicion"));
             if ds.is_empty() {
                 department_errors.add("departments", "required", "record each department's answer");
             } else if suspicion != (outcome == Some(Outcome::Suspicion)) {
@@ -306,6 +329,8 @@ fn parse_step(b: StepBody) -> StepDraft {
         }
         _ => None,
     };
+    // A department refused by the declarative rules (a missing or too long name) is not refused twice.
+    department_errors.0.retain(|e| !errs.has(&e.field));
     StepDraft { step, outcome, date: b.date, note, signatories, departments, errors: errs, department_errors }
 }
 
@@ -355,12 +380,17 @@ pub async fn list_exclusions(state: Data<AppState>, user: Caller, id: Path<Strin
     Ok(HttpResponse::Ok().json(rows.iter().map(exclusion_view).collect::<Vec<_>>()))
 }
 
-#[derive(Deserialize, ToSchema)]
+#[derive(Deserialize, Validate, ToSchema)]
 pub struct ExclusionBody {
+    #[validate(required)]
     #[schema(value_type = Exclusion)]
-    pub condition: String,
-    pub evidence: String,
-    pub recorded_on: NaiveDate,
+    pub condition: Option<String>,
+    #[validate(required, length(max = 2000))]
+    #[schema(value_type = String)]
+    pub evidence: Option<String>,
+    #[validate(required)]
+    #[schema(value_type = NaiveDate)]
+    pub recorded_on: Option<NaiveDate>,
 }
 
 /// Record that a household meets an exclusion condition 九不评, with evidence.
@@ -371,30 +401,35 @@ pub struct ExclusionBody {
     (status = 422, body = Problem, content_type = "application/problem+json"),
 ))]
 #[post("/households/{id}/exclusions")]
-pub async fn add_exclusion(state: Data<AppState>, user: Caller, id: Path<String>, body: Json<ExclusionBody>) -> Result<HttpResponse, ApiError> {
+pub async fn add_exclusion(state: Data<AppState>, user: Caller, id: Path<String>, body: Checked<ExclusionBody>) -> Result<HttpResponse, ApiError> {
     let id = path_id(&id)?;
-    let new = parse_exclusion(&body, state.today());
+    let (body, errs) = body.into_parts();
+    let new = parse_exclusion(&body, errs, state.today());
     let row = service::add_exclusion(&state, &user, id, new).await?;
     Ok(HttpResponse::Created().insert_header(etag(row.version)).json(exclusion_view(&row)))
 }
 
-fn parse_exclusion(body: &ExclusionBody, today: NaiveDate) -> Result<NewExclusion, ApiError> {
-    let mut errs = FieldErrors::new();
-    let condition = errs.check("condition", Exclusion::parse(&body.condition));
-    let evidence = errs.check("evidence", required_text(&body.evidence, 2000));
-    errs.check("recorded_on", procedure::parse_date_not_future(body.recorded_on, today));
-    let (Some(condition), Some(evidence)) = (condition, evidence) else { return Err(errs.into()) };
+/// The exclusion of a POST, `errs` holding what the body's declarative rules found already.
+fn parse_exclusion(body: &ExclusionBody, mut errs: FieldErrors, today: NaiveDate) -> Result<NewExclusion, ApiError> {
+    let condition = body.condition.as_deref().and_then(|c| errs.check("condition", Exclusion::parse(c)));
+    let evidence = body.evidence.as_deref().and_then(|e| errs.check("evidence", required_text(e, 2000)));
+    let recorded_on = body.recorded_on.and_then(|d| errs.check("recorded_on", procedure::parse_date_not_future(d, today)));
+    let (Some(condition), Some(evidence), Some(recorded_on)) = (condition, evidence, recorded_on) else { return Err(errs.into()) };
     if !errs.is_empty() {
         return Err(errs.into());
     }
-    Ok(NewExclusion { condition, evidence, recorded_on: body.recorded_on })
+    Ok(NewExclusion { condition, evidence, recorded_on })
 }
 
-#[derive(Deserialize, ToSchema)]
+#[derive(Deserialize, Validate, ToSchema)]
 pub struct ExclusionChangeBody {
     /// `approve` (county admin: the exception is approved) or `lift` (the condition no longer holds).
-    pub action: String,
-    pub reason: String,
+    #[validate(required)]
+    #[schema(value_type = String)]
+    pub action: Option<String>,
+    #[validate(required, length(max = 1000))]
+    #[schema(value_type = String)]
+    pub reason: Option<String>,
 }
 
 /// Approve an exception (county admin) or lift an exclusion; `If-Match` required.
@@ -408,15 +443,24 @@ pub struct ExclusionChangeBody {
     (status = 428, body = Problem, content_type = "application/problem+json"),
 ))]
 #[patch("/households/{id}/exclusions/{exclusion_id}")]
-pub async fn change_exclusion(state: Data<AppState>, req: HttpRequest, user: Caller, path: Path<(String, String)>, body: Json<ExclusionChangeBody>) -> Result<HttpResponse, ApiError> {
+pub async fn change_exclusion(state: Data<AppState>, req: HttpRequest, user: Caller, path: Path<(String, String)>, body: Checked<ExclusionChangeBody>) -> Result<HttpResponse, ApiError> {
     let (hid, eid) = path.into_inner();
     let (hid, eid) = (path_id(&hid)?, path_id(&eid)?);
-    let reason = required_text(&body.reason, 1000).map_err(|e| ApiError::invalid("reason", e.code, e.message));
-    let action = match body.action.as_str() {
-        "approve" => Ok(ExclusionAction::Approve),
-        "lift" => Ok(ExclusionAction::Lift),
-        _ => Err(ApiError::invalid("action", "invalid_value", "approve or lift")),
+    let (body, mut errs) = body.into_parts();
+    let reason = body.reason.as_deref().and_then(|r| errs.check("reason", required_text(r, 1000)));
+    let action = match body.action.as_deref() {
+        Some("approve") => Some(ExclusionAction::Approve),
+        Some("lift") => Some(ExclusionAction::Lift),
+        Some(_) => {
+            errs.add("action", "invalid_value", "approve or lift");
+            None
+        }
+        None => None,
     };
-    let row = service::change_exclusion(&state, &user, hid, eid, Precondition::new(if_match(&req)), reason, action).await?;
+    let request = match (action, reason) {
+        (Some(action), Some(reason)) => Ok((action, reason)),
+        _ => Err(errs.into()),
+    };
+    let row = service::change_exclusion(&state, &user, hid, eid, Precondition::new(if_match(&req)), request).await?;
     Ok(HttpResponse::Ok().insert_header(etag(row.version)).json(exclusion_view(&row)))
 }

@@ -1,7 +1,7 @@
 //! Data cleaning: `/quality/rules`, `/quality/runs`, the problem ledger 问题台账
 //! `/quality/problems` (with CSV and xlsx exports) and `/quality/summary`.
 
-use actix_web::{HttpRequest, HttpResponse, get, patch, post, web::{Data, Json, Path, Query}};
+use actix_web::{HttpRequest, HttpResponse, get, patch, post, web::{Data, Path, Query}};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -12,7 +12,7 @@ use crate::db::models::{ProblemRow, QualityRunRow};
 use crate::db::repo::cursor;
 use crate::db::repo::quality::ProblemFilter;
 use crate::domain::quality::{RULES, STATUSES, Severity};
-use crate::domain::{DivisionCode, Role};
+use crate::domain::{DivisionCode, FieldErrors, Role};
 use crate::error::{ApiError, Problem};
 use crate::services::quality::{self as service, People, StatusChange};
 use crate::services::{Caller, Page, Precondition};
@@ -294,11 +294,14 @@ pub async fn summary(state: Data<AppState>, user: Caller, q: Query<DivisionQuery
     Ok(HttpResponse::Ok().json(out))
 }
 
-#[derive(Deserialize, ToSchema)]
+#[derive(Deserialize, validator::Validate, ToSchema)]
 pub struct ProblemChange {
     /// `verified`, `rectified`, `closed` or `dismissed`.
-    pub status: String,
+    #[validate(required)]
+    #[schema(value_type = String)]
+    pub status: Option<String>,
     /// What was found or done; required to dismiss.
+    #[validate(length(max = 1000))]
     pub note: Option<String>,
 }
 
@@ -314,22 +317,29 @@ pub struct ProblemChange {
     (status = 428, body = Problem, content_type = "application/problem+json"),
 ))]
 #[patch("/quality/problems/{id}")]
-pub async fn change(state: Data<AppState>, req: HttpRequest, user: Caller, id: Path<String>, body: Json<ProblemChange>) -> Result<HttpResponse, ApiError> {
+pub async fn change(state: Data<AppState>, req: HttpRequest, user: Caller, id: Path<String>, body: crate::api::body::Checked<ProblemChange>) -> Result<HttpResponse, ApiError> {
     let id = path_id(&id)?;
     let division = ledger_division(&user, None)?;
-    let change = parse_change(body.into_inner());
+    let (body, errs) = body.into_parts();
+    let change = parse_change(body, errs);
     let today = state.today();
     let (row, people) = service::change_status(&state, &user, division, id, Precondition::new(if_match(&req)), change).await?;
     Ok(HttpResponse::Ok().insert_header(etag(row.version)).json(problem_view(&people, &row, today)))
 }
 
-fn parse_change(b: ProblemChange) -> Result<StatusChange, ApiError> {
-    if !["verified", "rectified", "closed", "dismissed"].contains(&b.status.as_str()) {
-        return Err(ApiError::invalid("status", "invalid_value", "verified, rectified, closed or dismissed"));
+/// The change of a PATCH, `errs` holding what the body's declarative rules found already.
+fn parse_change(b: ProblemChange, mut errs: FieldErrors) -> Result<StatusChange, ApiError> {
+    let status = b.status.filter(|s| {
+        let known = ["verified", "rectified", "closed", "dismissed"].contains(&s.as_str());
+        if !known {
+            errs.add("status", "invalid_value", "verified, rectified, closed or dismissed");
+        }
+        known
+    });
+    let note = errs.check("note", crate::domain::validation::optional_text(b.note.as_deref(), 1000)).flatten();
+    if status.as_deref() == Some("dismissed") && note.is_none() && !errs.has("note") {
+        errs.add("note", "required", "say why it is not a problem");
     }
-    let note = crate::domain::validation::optional_text(b.note.as_deref(), 1000).map_err(|e| ApiError::invalid("note", e.code, e.message))?;
-    if b.status == "dismissed" && note.is_none() {
-        return Err(ApiError::invalid("note", "required", "say why it is not a problem"));
-    }
-    Ok(StatusChange { status: b.status, note })
+    let Some(status) = status.filter(|_| errs.is_empty()) else { return Err(errs.into()) };
+    Ok(StatusChange { status, note })
 }

@@ -1,17 +1,19 @@
 //! `/spot-checks` 抽查: a reproducible sample of townships → villages → households drawn from a
 //! seeded generator, outcomes per household, accuracy against the 98 % / 95 % targets.
 
-use actix_web::{HttpResponse, get, post, put, web::{Data, Json, Path}};
+use actix_web::{HttpResponse, get, post, put, web::{Data, Path}};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
+use validator::Validate;
 
+use crate::api::body::Checked;
 use crate::api::{parse_uuid, path_id, utc};
 use crate::db::models::{SpotCheckItemRow, SpotCheckRow};
 use crate::db::repo::procedures::ItemResult;
 use crate::domain::procedure::{Accuracy, accuracy};
 use crate::domain::validation::optional_text;
-use crate::domain::{DivisionCode, FieldErrors, Level, Role};
+use crate::domain::{DivisionCode, Level, Role};
 use crate::error::{ApiError, Problem};
 use crate::services::Caller;
 use crate::services::spot_checks::{self as service, Draw};
@@ -21,19 +23,28 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(draw_spot_check).service(get_spot_check).service(put_spot_check);
 }
 
-#[derive(Deserialize, Serialize, ToSchema)]
+// Required fields are `Option`s checked by `#[validate(required)]` (see `api::body`).
+#[derive(Deserialize, Validate, ToSchema)]
 pub struct SpotCheckBody {
     /// The county (or township) to sample, inside the caller's jurisdiction.
-    pub division: String,
+    #[validate(required)]
+    #[schema(value_type = String)]
+    pub division: Option<String>,
     /// Townships to draw (from a county; 1 for a township).
-    pub townships: usize,
+    #[validate(required)]
+    #[schema(value_type = usize)]
+    pub townships: Option<usize>,
     /// Villages to draw per township.
-    pub villages_per_township: usize,
+    #[validate(required)]
+    #[schema(value_type = usize)]
+    pub villages_per_township: Option<usize>,
     /// Of those villages, how many are surveyed in full (the rest sampled).
     #[serde(default)]
     pub fully_surveyed_per_township: usize,
     /// Households drawn in each sampled village.
-    pub households_per_village: usize,
+    #[validate(required)]
+    #[schema(value_type = usize)]
+    pub households_per_village: Option<usize>,
     /// The seed of the draw (random when absent; stored, so the sample can be drawn again).
     pub seed: Option<u64>,
 }
@@ -100,38 +111,35 @@ fn spot_view(check: &SpotCheckRow, items: &[SpotCheckItemRow]) -> SpotCheckView 
     (status = 422, description = "more townships or villages than exist (the message says how many)", body = Problem, content_type = "application/problem+json"),
 ))]
 #[post("/spot-checks")]
-pub async fn draw_spot_check(state: Data<AppState>, user: Caller, body: Json<SpotCheckBody>) -> Result<HttpResponse, ApiError> {
+pub async fn draw_spot_check(state: Data<AppState>, user: Caller, body: Checked<SpotCheckBody>) -> Result<HttpResponse, ApiError> {
     user.require(matches!(user.role, Role::CountyAdmin | Role::TownshipReviewer | Role::Auditor), "draw spot checks")?;
-    let b = body.into_inner();
-    let division = DivisionCode::parse(&b.division).map_err(|e| ApiError::invalid("division", e.code, e.message))?;
-    if !user.scope().covers(&division) {
+    let (b, mut errs) = body.into_parts();
+    let division = b.division.as_deref().and_then(|d| errs.check("division", DivisionCode::parse(d)));
+    if division.as_ref().is_some_and(|d| !user.scope().covers(d)) {
         return Err(ApiError::NotFound);
     }
-    let mut errs = FieldErrors::new();
-    if !matches!(division.level(), Level::County | Level::Township) {
+    if division.as_ref().is_some_and(|d| !matches!(d.level(), Level::County | Level::Township)) {
         errs.add("division", "wrong_level", "a county or a township");
     }
-    if b.townships == 0 || b.villages_per_township == 0 {
+    let fully = b.fully_surveyed_per_township;
+    if b.townships == Some(0) || b.villages_per_township == Some(0) {
         errs.add("townships", "out_of_range", "draw at least one township and one village");
     }
-    if b.fully_surveyed_per_township > b.villages_per_township {
+    if b.villages_per_township.is_some_and(|v| fully > v) {
         errs.add("fully_surveyed_per_township", "out_of_range", "at most villages_per_township");
     }
-    if b.households_per_village == 0 && b.fully_surveyed_per_township < b.villages_per_township {
+    if b.households_per_village == Some(0) && b.villages_per_township.is_some_and(|v| fully < v) {
         errs.add("households_per_village", "out_of_range", "draw at least one household per sampled village");
     }
+    let (Some(named), Some(code), Some(townships), Some(villages_per_township), Some(households_per_village)) =
+        (b.division, division, b.townships, b.villages_per_township, b.households_per_village)
+    else {
+        return Err(errs.into());
+    };
     if !errs.is_empty() {
         return Err(errs.into());
     }
-    let draw = Draw {
-        division: b.division,
-        code: division,
-        townships: b.townships,
-        villages_per_township: b.villages_per_township,
-        fully_surveyed_per_township: b.fully_surveyed_per_township,
-        households_per_village: b.households_per_village,
-        seed: b.seed,
-    };
+    let draw = Draw { division: named, code, townships, villages_per_township, fully_surveyed_per_township: fully, households_per_village, seed: b.seed };
     let (check, items) = service::draw(&state, &user, draw).await?;
     Ok(HttpResponse::Created().json(spot_view(&check, &items)))
 }
@@ -145,19 +153,24 @@ pub async fn get_spot_check(state: Data<AppState>, user: Caller, id: Path<String
     Ok(HttpResponse::Ok().json(spot_view(&check, &items)))
 }
 
-#[derive(Deserialize, ToSchema)]
+#[derive(Deserialize, Serialize, Validate, ToSchema)]
 pub struct SpotResultBody {
-    pub household_id: String,
+    #[validate(required)]
+    #[schema(value_type = String)]
+    pub household_id: Option<String>,
     /// 识别准确: the household's identification (category) was right.
     pub identification_correct: Option<bool>,
     /// 数据准确: the household's data was right.
     pub data_correct: Option<bool>,
+    #[validate(length(max = 1000))]
     pub note: Option<String>,
 }
 
-#[derive(Deserialize, ToSchema)]
+#[derive(Deserialize, Validate, ToSchema)]
 pub struct SpotResultsBody {
-    pub results: Vec<SpotResultBody>,
+    #[validate(required, nested)]
+    #[schema(value_type = Vec<SpotResultBody>)]
+    pub results: Option<Vec<SpotResultBody>>,
 }
 
 /// Record outcomes per household; the answer computes accuracy against 98 % / 95 %.
@@ -168,13 +181,13 @@ pub struct SpotResultsBody {
     (status = 422, body = Problem, content_type = "application/problem+json"),
 ))]
 #[put("/spot-checks/{id}")]
-pub async fn put_spot_check(state: Data<AppState>, user: Caller, id: Path<String>, body: Json<SpotResultsBody>) -> Result<HttpResponse, ApiError> {
+pub async fn put_spot_check(state: Data<AppState>, user: Caller, id: Path<String>, body: Checked<SpotResultsBody>) -> Result<HttpResponse, ApiError> {
     let id = path_id(&id)?;
     user.require(matches!(user.role, Role::CountyAdmin | Role::TownshipReviewer | Role::Auditor), "record spot-check results")?;
-    let mut errs = FieldErrors::new();
+    let (body, mut errs) = body.into_parts();
     let mut results = Vec::new();
-    for (i, r) in body.results.iter().enumerate() {
-        let hid = parse_uuid(&format!("results[{i}].household_id"), Some(&r.household_id), &mut errs);
+    for (i, r) in body.results.iter().flatten().enumerate() {
+        let hid = parse_uuid(&format!("results[{i}].household_id"), r.household_id.as_deref(), &mut errs);
         let note = errs.check(format!("results[{i}].note"), optional_text(r.note.as_deref(), 1000)).flatten();
         if let Some(household_id) = hid {
             results.push(ItemResult { household_id, identification_correct: r.identification_correct, data_correct: r.data_correct, note });

@@ -1,17 +1,19 @@
 //! `/users`: accounts, managed by county admins and township reviewers within their jurisdiction;
 //! nobody grants a role or jurisdiction above their own.
 
-use actix_web::{HttpRequest, HttpResponse, get, patch, post, web::{Data, Json, Path, Query}};
+use actix_web::{HttpRequest, HttpResponse, get, patch, post, web::{Data, Path, Query}};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
 
+use crate::api::body::Checked;
 use crate::api::{etag, path_id, require_if_match, utc};
 use crate::crypto::Crypto;
 use crate::db::models::UserRow;
 use crate::db::repo::cursor;
 use crate::domain::phone::mask_phone;
 use crate::domain::validation::{optional_text, required_text};
-use crate::domain::{DivisionCode, FieldErrors, Phone, Role};
+use crate::domain::{DivisionCode, Phone, Role};
 use crate::error::{ApiError, Problem};
 use crate::services::users::{self as service, NewUser, UserChanges, check_grant};
 use crate::services::{Caller, Page};
@@ -78,18 +80,29 @@ pub async fn list(state: Data<AppState>, user: Caller, q: Query<PageQuery>) -> R
     Ok(HttpResponse::Ok().json(page.map(|r| UserView::from_row(&r, &state.crypto, false))))
 }
 
-#[derive(Deserialize, ToSchema)]
+// Required fields are `Option`s checked by `#[validate(required)]` (see `api::body`).
+#[derive(Deserialize, Validate, ToSchema)]
 pub struct CreateUserBody {
-    pub username: String,
+    #[validate(required, length(max = 64))]
+    #[schema(value_type = String)]
+    pub username: Option<String>,
     /// At least 8 characters from 3 of: lower case, upper case, digits, symbols.
-    pub password: String,
-    pub display_name: String,
+    #[validate(required)]
+    #[schema(value_type = String)]
+    pub password: Option<String>,
+    #[validate(required, length(max = 64))]
+    #[schema(value_type = String)]
+    pub display_name: Option<String>,
+    #[validate(required)]
     #[schema(value_type = Role)]
-    pub role: String,
+    pub role: Option<String>,
     /// 12-digit division code: county for county_admin, township for township_reviewer, village
     /// for village_officer and cadre, any for auditor.
-    pub jurisdiction: String,
+    #[validate(required)]
+    #[schema(value_type = String)]
+    pub jurisdiction: Option<String>,
     pub phone: Option<String>,
+    #[validate(length(max = 100))]
     pub work_unit: Option<String>,
 }
 
@@ -101,11 +114,10 @@ pub struct CreateUserBody {
     (status = 422, body = Problem, content_type = "application/problem+json"),
 ))]
 #[post("/users")]
-pub async fn create(state: Data<AppState>, user: Caller, body: Json<CreateUserBody>) -> Result<HttpResponse, ApiError> {
+pub async fn create(state: Data<AppState>, user: Caller, body: Checked<CreateUserBody>) -> Result<HttpResponse, ApiError> {
     user.require(user.role.manages_users(), "manage users")?;
-    let b = body.into_inner();
-    let mut errs = FieldErrors::new();
-    let username = errs.check("username", required_text(&b.username, 64));
+    let (b, mut errs) = body.into_parts();
+    let username = b.username.as_deref().map(|u| errs.check("username", required_text(u, 64))).flatten();
     if username.as_ref().is_some_and(|u| !u.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))) {
         errs.add("username", "invalid_value", "letters, digits, dot, dash and underscore only");
     }
@@ -113,22 +125,22 @@ pub async fn create(state: Data<AppState>, user: Caller, body: Json<CreateUserBo
     if username.as_ref().is_some_and(|u| Phone::parse(u).is_ok() || crate::domain::IdNumber::parse(u, state.today()).is_ok()) {
         errs.add("username", "personal_number", "a username may not be a phone or ID number (it is kept in clear)");
     }
-    errs.check("password", crate::domain::password::check_policy(&b.password));
-    let display_name = errs.check("display_name", required_text(&b.display_name, 64));
-    let role = errs.check("role", Role::parse(&b.role));
-    let jurisdiction = errs.check("jurisdiction", DivisionCode::parse(&b.jurisdiction));
+    let password = b.password.filter(|p| errs.check("password", crate::domain::password::check_policy(p)).is_some());
+    let display_name = b.display_name.as_deref().map(|d| errs.check("display_name", required_text(d, 64))).flatten();
+    let role = b.role.as_deref().map(|r| errs.check("role", Role::parse(r))).flatten();
+    let jurisdiction = b.jurisdiction.as_deref().map(|j| errs.check("jurisdiction", DivisionCode::parse(j))).flatten();
     let phone = b.phone.as_deref().filter(|p| !p.trim().is_empty()).map(|p| errs.check("phone", Phone::parse(p))).flatten();
     let work_unit = errs.check("work_unit", optional_text(b.work_unit.as_deref(), 100)).flatten();
     if let (Some(r), Some(j)) = (role, &jurisdiction) {
         check_grant(&user, r, j, &mut errs)?;
     }
-    let (Some(username), Some(display_name), Some(role), Some(jurisdiction)) = (username, display_name, role, jurisdiction) else {
+    let (Some(username), Some(password), Some(display_name), Some(role), Some(jurisdiction)) = (username, password, display_name, role, jurisdiction) else {
         return Err(errs.into());
     };
     if !errs.is_empty() {
         return Err(errs.into());
     }
-    let new = NewUser { username, password: b.password, display_name, role, jurisdiction, phone, work_unit };
+    let new = NewUser { username, password, display_name, role, jurisdiction, phone, work_unit };
     let saved = service::create(&state, &user, new).await?;
     Ok(HttpResponse::Created()
         .insert_header(etag(saved.version))
@@ -145,8 +157,9 @@ pub async fn get_one(state: Data<AppState>, user: Caller, id: Path<String>) -> R
     Ok(HttpResponse::Ok().insert_header(etag(row.version)).json(UserView::from_row(&row, &state.crypto, full)))
 }
 
-#[derive(Deserialize, ToSchema)]
+#[derive(Deserialize, Validate, ToSchema)]
 pub struct UpdateUserBody {
+    #[validate(length(max = 64))]
     pub display_name: Option<String>,
     #[schema(value_type = Option<Role>)]
     pub role: Option<String>,
@@ -156,6 +169,7 @@ pub struct UpdateUserBody {
     /// Reset the password (the policy applies).
     pub password: Option<String>,
     pub phone: Option<String>,
+    #[validate(length(max = 100))]
     pub work_unit: Option<String>,
 }
 
@@ -171,11 +185,10 @@ pub struct UpdateUserBody {
     (status = 428, body = Problem, content_type = "application/problem+json"),
 ))]
 #[patch("/users/{id}")]
-pub async fn update(state: Data<AppState>, req: HttpRequest, user: Caller, id: Path<String>, body: Json<UpdateUserBody>) -> Result<HttpResponse, ApiError> {
+pub async fn update(state: Data<AppState>, req: HttpRequest, user: Caller, id: Path<String>, body: Checked<UpdateUserBody>) -> Result<HttpResponse, ApiError> {
     user.require(user.role.manages_users(), "manage users")?;
     let id = path_id(&id)?;
-    let b = body.into_inner();
-    let mut errs = FieldErrors::new();
+    let (b, mut errs) = body.into_parts();
     let role = b.role.as_deref().map(|r| errs.check("role", Role::parse(r))).flatten();
     let jurisdiction = b.jurisdiction.as_deref().map(|j| errs.check("jurisdiction", DivisionCode::parse(j))).flatten();
     let display_name = b.display_name.as_deref().map(|d| errs.check("display_name", required_text(d, 64))).flatten();

@@ -2,15 +2,17 @@
 //! derived from the records beside the typed ones (账账相符), and natural villages 自然村(组).
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, get, post, put, web::{Data, Json, Path}};
+use actix_web::{HttpRequest, HttpResponse, get, post, put, web::{Data, Path}};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+use validator::Validate;
 
+use crate::api::body::Checked;
 use crate::api::{etag, if_match, parse_client_id, path_id, utc};
 use crate::auth::Scope;
 use crate::db::models::{NaturalVillageRow, PlaceYearRow};
 use crate::domain::validation::{optional_text, required_text};
-use crate::domain::village::{DerivedCounts, Discrepancy, NaturalVillageRecord, VillageRecord, discrepancies};
+use crate::domain::village::{CategoryCounts, DerivedCounts, Discrepancy, Infrastructure, NaturalVillageRecord, VillageRecord, check_lifted_year, discrepancies};
 use crate::domain::yearly::StatYear;
 use crate::domain::{DivisionCode, FieldErrors, Level};
 use crate::error::{ApiError, Problem};
@@ -40,6 +42,172 @@ fn village_code(user: &Caller, code: &str) -> Result<(DivisionCode, Scope), ApiE
 
 fn stat_year(state: &AppState, y: i32) -> Result<StatYear, ApiError> {
     StatYear::parse(y, state.today()).map_err(|e| ApiError::invalid("year", e.code, e.message))
+}
+
+// ---- request bodies of the tables: the domain's records with their required fields as
+// `Option`s (see `api::body`) ----
+
+/// Households by category as typed into a table (each figure optional).
+#[derive(Default, Deserialize, Validate, ToSchema)]
+pub struct CategoryCountsBody {
+    /// 脱贫户
+    #[validate(range(min = 0, message = "a count is not negative"))]
+    pub lifted_out: Option<i64>,
+    /// 脱贫不稳定户
+    #[validate(range(min = 0, message = "a count is not negative"))]
+    pub monitored_unstable: Option<i64>,
+    /// 边缘易致贫户
+    #[validate(range(min = 0, message = "a count is not negative"))]
+    pub monitored_marginal: Option<i64>,
+    /// 突发严重困难户
+    #[validate(range(min = 0, message = "a count is not negative"))]
+    pub monitored_hardship: Option<i64>,
+    /// 一般农户
+    #[validate(range(min = 0, message = "a count is not negative"))]
+    pub ordinary: Option<i64>,
+}
+
+impl From<CategoryCountsBody> for CategoryCounts {
+    fn from(b: CategoryCountsBody) -> Self {
+        Self { lifted_out: b.lifted_out, monitored_unstable: b.monitored_unstable, monitored_marginal: b.monitored_marginal, monitored_hardship: b.monitored_hardship, ordinary: b.ordinary }
+    }
+}
+
+/// Infrastructure of a place: roads, water, electricity, broadband.
+#[derive(Deserialize, Serialize, Validate, ToSchema)]
+pub struct InfrastructureBody {
+    /// 通硬化路
+    #[validate(required)]
+    #[schema(value_type = bool)]
+    pub hardened_road: Option<bool>,
+    /// 安全饮水
+    #[validate(required)]
+    #[schema(value_type = bool)]
+    pub safe_drinking_water: Option<bool>,
+    /// 自来水入户率, percent
+    #[validate(range(min = 0.0, max = 100.0, message = "a percentage is between 0 and 100"))]
+    pub tap_water_pct: Option<f64>,
+    /// 通生活用电 / 动力电
+    #[validate(required)]
+    #[schema(value_type = bool)]
+    pub grid_electricity: Option<bool>,
+    /// 通宽带
+    #[validate(required)]
+    #[schema(value_type = bool)]
+    pub broadband: Option<bool>,
+}
+
+impl InfrastructureBody {
+    fn parse(self) -> Option<Infrastructure> {
+        Some(Infrastructure {
+            hardened_road: self.hardened_road?,
+            safe_drinking_water: self.safe_drinking_water?,
+            tap_water_pct: self.tap_water_pct,
+            grid_electricity: self.grid_electricity?,
+            broadband: self.broadband?,
+        })
+    }
+}
+
+/// The village table 村表 of an administrative village for a year.
+#[derive(Deserialize, Validate, ToSchema)]
+pub struct VillageRecordBody {
+    /// 是否贫困村
+    #[validate(required)]
+    #[schema(value_type = bool)]
+    pub poverty_village: Option<bool>,
+    /// 摘帽年度: the year a poverty village was lifted out.
+    pub lifted_year: Option<i32>,
+    /// 总户数 as typed (compared with the household records).
+    #[validate(range(min = 0, message = "a count is not negative"))]
+    pub households: Option<i64>,
+    /// 户数 by category as typed (compared with the household records).
+    #[serde(default)]
+    #[validate(nested)]
+    pub households_by_category: CategoryCountsBody,
+    /// 户籍人口
+    #[validate(range(min = 0, message = "a count is not negative"))]
+    pub registered_population: Option<i64>,
+    /// 常住人口
+    #[validate(range(min = 0, message = "a count is not negative"))]
+    pub resident_population: Option<i64>,
+    #[validate(required, nested)]
+    #[schema(value_type = InfrastructureBody)]
+    pub infrastructure: Option<InfrastructureBody>,
+    /// 村集体经济收入, yuan
+    #[validate(required)]
+    #[schema(value_type = f64)]
+    pub collective_income: Option<f64>,
+    /// 党员人数
+    #[validate(required, range(min = 0, message = "a count is not negative"))]
+    #[schema(value_type = i64)]
+    pub party_members: Option<i64>,
+}
+
+impl VillageRecordBody {
+    /// The table for `year`, its lifting year checked too; refused with every error found.
+    fn parse(self, year: i32, mut errs: FieldErrors) -> Result<VillageRecord, FieldErrors> {
+        if let Some(lifted) = self.lifted_year {
+            errs.check("lifted_year", check_lifted_year(self.poverty_village, lifted, year));
+        }
+        let record = (|| {
+            Some(VillageRecord {
+                poverty_village: self.poverty_village?,
+                lifted_year: self.lifted_year,
+                households: self.households,
+                households_by_category: self.households_by_category.into(),
+                registered_population: self.registered_population,
+                resident_population: self.resident_population,
+                infrastructure: self.infrastructure?.parse()?,
+                collective_income: self.collective_income?,
+                party_members: self.party_members?,
+            })
+        })();
+        record.filter(|_| errs.is_empty()).ok_or(errs)
+    }
+}
+
+/// The yearly table of a natural village / group 自然村(组).
+#[derive(Deserialize, Validate, ToSchema)]
+pub struct NaturalVillageRecordBody {
+    /// 小组长
+    #[validate(length(max = 500))]
+    pub group_leader: Option<String>,
+    /// 总户数 as typed (compared with the households assigned to the group).
+    #[validate(range(min = 0, message = "a count is not negative"))]
+    pub households: Option<i64>,
+    #[serde(default)]
+    #[validate(nested)]
+    pub households_by_category: CategoryCountsBody,
+    /// 人口
+    #[validate(range(min = 0, message = "a count is not negative"))]
+    pub population: Option<i64>,
+    #[validate(required, nested)]
+    #[schema(value_type = InfrastructureBody)]
+    pub infrastructure: Option<InfrastructureBody>,
+    /// 主导产业 / 生产条件
+    #[validate(length(max = 500))]
+    pub production_conditions: Option<String>,
+    /// 生活条件
+    #[validate(length(max = 500))]
+    pub living_conditions: Option<String>,
+}
+
+impl NaturalVillageRecordBody {
+    fn parse(self, errs: FieldErrors) -> Result<NaturalVillageRecord, FieldErrors> {
+        let record = (|| {
+            Some(NaturalVillageRecord {
+                group_leader: self.group_leader,
+                households: self.households,
+                households_by_category: self.households_by_category.into(),
+                population: self.population,
+                infrastructure: self.infrastructure?.parse()?,
+                production_conditions: self.production_conditions,
+                living_conditions: self.living_conditions,
+            })
+        })();
+        record.filter(|_| errs.is_empty()).ok_or(errs)
+    }
 }
 
 #[derive(Serialize, ToSchema)]
@@ -115,7 +283,7 @@ pub async fn get_village_year(state: Data<AppState>, user: Caller, path: Path<(S
 
 /// Enter or replace the village table of a year (village officer and above); `If-Match` once
 /// it exists. The answer lists typed household figures that disagree with the records.
-#[utoipa::path(tag = "villages", security(("bearer" = [])), params(("code" = String, Path, description = "village code"), ("year" = i32, Path, description = "year"), ("If-Match" = Option<String>, Header, description = "ETag, required once the table exists")), request_body = VillageRecord, responses(
+#[utoipa::path(tag = "villages", security(("bearer" = [])), params(("code" = String, Path, description = "village code"), ("year" = i32, Path, description = "year"), ("If-Match" = Option<String>, Header, description = "ETag, required once the table exists")), request_body = VillageRecordBody, responses(
     (status = 201, body = VillageYearView),
     (status = 200, body = VillageYearView),
     (status = 403, body = Problem, content_type = "application/problem+json"),
@@ -126,12 +294,12 @@ pub async fn get_village_year(state: Data<AppState>, user: Caller, path: Path<(S
     (status = 428, body = Problem, content_type = "application/problem+json"),
 ))]
 #[put("/villages/{code}/years/{year}")]
-pub async fn put_village_year(state: Data<AppState>, req: HttpRequest, user: Caller, path: Path<(String, i32)>, body: Json<VillageRecord>) -> Result<HttpResponse, ApiError> {
+pub async fn put_village_year(state: Data<AppState>, req: HttpRequest, user: Caller, path: Path<(String, i32)>, body: Checked<VillageRecordBody>) -> Result<HttpResponse, ApiError> {
     let (code, y) = path.into_inner();
     let ((code, _), y) = (village_code(&user, &code)?, stat_year(&state, y)?);
     user.require(user.role.edits_households(), "enter village tables")?;
-    let record = body.into_inner();
-    record.validate(y.value())?;
+    let (body, errs) = body.into_parts();
+    let record = body.parse(y.value(), errs)?;
     let expected = if_match(&req)?;
     let json = serde_json::to_string(&record).map_err(|e| ApiError::Internal(e.into()))?;
     let SavedTable { row, derived, created } = service::put_village_year(&state, &user, code, y, expected, json).await?;
@@ -176,10 +344,14 @@ pub async fn list_natural(state: Data<AppState>, user: Caller, code: Path<String
     Ok(HttpResponse::Ok().json(items))
 }
 
-#[derive(Deserialize, ToSchema)]
+#[derive(Deserialize, Validate, ToSchema)]
 pub struct NaturalVillageBody {
-    pub name: String,
+    #[validate(required, length(max = 60))]
+    #[schema(value_type = String)]
+    pub name: Option<String>,
+    #[validate(length(max = 40))]
     pub group_leader: Option<String>,
+    #[validate(range(min = 0, message = "a count is not negative"))]
     pub population: Option<i32>,
     pub client_id: Option<String>,
 }
@@ -194,16 +366,12 @@ pub struct NaturalVillageBody {
     (status = 422, body = Problem, content_type = "application/problem+json"),
 ))]
 #[post("/villages/{code}/natural-villages")]
-pub async fn create_natural(state: Data<AppState>, user: Caller, code: Path<String>, body: Json<NaturalVillageBody>) -> Result<HttpResponse, ApiError> {
+pub async fn create_natural(state: Data<AppState>, user: Caller, code: Path<String>, body: Checked<NaturalVillageBody>) -> Result<HttpResponse, ApiError> {
     let (code, _) = village_code(&user, &code)?;
     user.require(user.role.edits_households(), "register natural villages")?;
-    let b = body.into_inner();
-    let mut errs = FieldErrors::new();
-    let name = errs.check("name", required_text(&b.name, 60));
+    let (b, mut errs) = body.into_parts();
+    let name = b.name.as_deref().and_then(|n| errs.check("name", required_text(n, 60)));
     let group_leader = errs.check("group_leader", optional_text(b.group_leader.as_deref(), 40)).flatten();
-    if b.population.is_some_and(|p| p < 0) {
-        errs.add("population", "out_of_range", "a count is not negative");
-    }
     let client_id = parse_client_id(b.client_id.as_deref(), &mut errs);
     let Some(name) = name.filter(|_| errs.is_empty()) else { return Err(errs.into()) };
     let new = NewNaturalVillage { name, group_leader, population: b.population, client_id };
@@ -254,7 +422,7 @@ pub async fn get_natural_year(state: Data<AppState>, user: Caller, path: Path<(S
 }
 
 /// Enter or replace a natural village's yearly table; `If-Match` once it exists.
-#[utoipa::path(tag = "villages", security(("bearer" = [])), params(("id" = String, Path, description = "natural village id"), ("year" = i32, Path, description = "year"), ("If-Match" = Option<String>, Header, description = "ETag, required once the table exists")), request_body = NaturalVillageRecord, responses(
+#[utoipa::path(tag = "villages", security(("bearer" = [])), params(("id" = String, Path, description = "natural village id"), ("year" = i32, Path, description = "year"), ("If-Match" = Option<String>, Header, description = "ETag, required once the table exists")), request_body = NaturalVillageRecordBody, responses(
     (status = 201, body = NaturalVillageYearView),
     (status = 200, body = NaturalVillageYearView),
     (status = 403, body = Problem, content_type = "application/problem+json"),
@@ -264,11 +432,12 @@ pub async fn get_natural_year(state: Data<AppState>, user: Caller, path: Path<(S
     (status = 428, body = Problem, content_type = "application/problem+json"),
 ))]
 #[put("/natural-villages/{id}/years/{year}")]
-pub async fn put_natural_year(state: Data<AppState>, req: HttpRequest, user: Caller, path: Path<(String, i32)>, body: Json<NaturalVillageRecord>) -> Result<HttpResponse, ApiError> {
+pub async fn put_natural_year(state: Data<AppState>, req: HttpRequest, user: Caller, path: Path<(String, i32)>, body: Checked<NaturalVillageRecordBody>) -> Result<HttpResponse, ApiError> {
     let (id, y) = path.into_inner();
     let (id, y) = (path_id(&id)?, stat_year(&state, y)?);
-    let record = body.into_inner();
-    let json = record.validate().map_err(ApiError::from).and_then(|()| serde_json::to_string(&record).map_err(|e| ApiError::Internal(e.into())));
+    let (body, errs) = body.into_parts();
+    // Refused by the service after its scope and role checks (404 and 403 come first).
+    let json = body.parse(errs).map_err(ApiError::from).and_then(|record| serde_json::to_string(&record).map_err(|e| ApiError::Internal(e.into())));
     let SavedTable { row, derived, created } = service::put_natural_year(&state, &user, id, y, Precondition::new(if_match(&req)), json).await?;
     let view = natural_year_view(&row, derived)?;
     let status = if created { StatusCode::CREATED } else { StatusCode::OK };

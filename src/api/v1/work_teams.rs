@@ -2,12 +2,14 @@
 //! members, cadres of the county).
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, get, patch, post, web::{Data, Json, Path, Query}};
+use actix_web::{HttpRequest, HttpResponse, get, patch, post, web::{Data, Path, Query}};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
 
 use super::cadres::clearable;
+use crate::api::body::Checked;
 use crate::api::{etag, if_match, parse_client_id, parse_uuid, path_id};
 use crate::db::models::WorkTeamRow;
 use crate::db::repo::assistance::work_teams::TeamInput;
@@ -79,10 +81,13 @@ pub async fn list_teams(state: Data<AppState>, user: Caller, q: Query<TeamQuery>
     Ok(HttpResponse::Ok().json(page.map(|r| WorkTeamView::build(&r))))
 }
 
-#[derive(Deserialize, ToSchema)]
+/// On POST `village_code`, `name` and `term_start` are required; on PATCH each field is optional
+/// (and the village stays).
+#[derive(Deserialize, Validate, ToSchema)]
 pub struct WorkTeamBody {
     /// 行政村 code (on create).
     pub village_code: Option<String>,
+    #[validate(length(max = 100))]
     pub name: Option<String>,
     /// 第一书记: a cadre of the county; empty text clears it on PATCH.
     pub first_secretary_id: Option<String>,
@@ -110,9 +115,8 @@ fn parse_members(ids: &Option<Vec<String>>, errs: &mut FieldErrors) -> Option<Ve
     (status = 422, body = Problem, content_type = "application/problem+json"),
 ))]
 #[post("/work-teams")]
-pub async fn create_team(state: Data<AppState>, user: Caller, body: Json<WorkTeamBody>) -> Result<HttpResponse, ApiError> {
-    let b = body.into_inner();
-    let mut errs = FieldErrors::new();
+pub async fn create_team(state: Data<AppState>, user: Caller, body: Checked<WorkTeamBody>) -> Result<HttpResponse, ApiError> {
+    let (b, mut errs) = body.into_parts();
     let village = match &b.village_code {
         Some(v) => errs.check("village_code", DivisionCode::parse(v)),
         None => {
@@ -152,15 +156,16 @@ pub async fn create_team(state: Data<AppState>, user: Caller, body: Json<WorkTea
     (status = 428, body = Problem, content_type = "application/problem+json"),
 ))]
 #[patch("/work-teams/{id}")]
-pub async fn update_team(state: Data<AppState>, req: HttpRequest, user: Caller, id: Path<String>, body: Json<WorkTeamBody>) -> Result<HttpResponse, ApiError> {
+pub async fn update_team(state: Data<AppState>, req: HttpRequest, user: Caller, id: Path<String>, body: Checked<WorkTeamBody>) -> Result<HttpResponse, ApiError> {
     let id = path_id(&id)?;
-    let changes = parse_team_changes(body.into_inner());
+    let (body, errs) = body.into_parts();
+    let changes = parse_team_changes(body, errs);
     let row = service::update(&state, &user, id, Precondition::new(if_match(&req)), changes).await?;
     Ok(HttpResponse::Ok().insert_header(etag(row.version)).json(WorkTeamView::build(&row)))
 }
 
-fn parse_team_changes(b: WorkTeamBody) -> Result<TeamChanges, ApiError> {
-    let mut errs = FieldErrors::new();
+/// The changes of a PATCH, `errs` holding what the body's declarative rules found already.
+fn parse_team_changes(b: WorkTeamBody, mut errs: FieldErrors) -> Result<TeamChanges, ApiError> {
     if b.village_code.is_some() {
         errs.add("village_code", "read_only", "a work team stays with its village");
     }

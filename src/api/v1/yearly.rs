@@ -2,19 +2,22 @@
 //! with last year 信息采集对照表.
 
 use actix_web::http::StatusCode;
-use actix_web::web::{Data, Json, Path};
+use actix_web::web::{Data, Path};
 use actix_web::{HttpRequest, HttpResponse, get, put};
 use chrono::NaiveDate;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+use validator::Validate;
 
+use crate::api::body::Checked;
 use crate::api::{etag, if_match, path_id, utc};
 use crate::db::models::YearlyRow;
 use crate::db::repo::yearly::Saved;
-use crate::domain::yearly::{Change, StatYear, YearRecord, threshold_for};
+use crate::domain::FieldErrors;
+use crate::domain::yearly::{self as rules, Change, Guarantee, Guarantees, Income, Living, MemberYear, StatYear, YearRecord, threshold_for};
 use crate::error::{ApiError, Problem};
 use crate::services::Caller;
-use crate::services::yearly::{self as service, Comparison};
+use crate::services::yearly::{self as service, Comparison, YearDraft};
 use crate::state::AppState;
 
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
@@ -84,6 +87,211 @@ pub fn view(state: &AppState, county: &str, y: StatYear, row: &YearlyRow) -> Res
     })
 }
 
+// ---- the request body: `YearRecord` with its required fields as `Option`s (see `api::body`) ----
+
+/// Income by part, yuan per year.
+#[derive(Deserialize, Serialize, Validate, ToSchema)]
+pub struct IncomeBody {
+    /// 工资性收入
+    #[validate(required, range(min = 0.0, max = 10_000_000.0, message = "yuan per year, from 0 to 10 000 000"))]
+    #[schema(value_type = f64)]
+    pub wages: Option<f64>,
+    /// 生产经营性收入 (gross)
+    #[validate(required, range(min = 0.0, max = 10_000_000.0, message = "yuan per year, from 0 to 10 000 000"))]
+    #[schema(value_type = f64)]
+    pub production: Option<f64>,
+    /// 生产经营性支出
+    #[validate(required, range(min = 0.0, max = 10_000_000.0, message = "yuan per year, from 0 to 10 000 000"))]
+    #[schema(value_type = f64)]
+    pub production_costs: Option<f64>,
+    /// 财产性收入
+    #[validate(required, range(min = 0.0, max = 10_000_000.0, message = "yuan per year, from 0 to 10 000 000"))]
+    #[schema(value_type = f64)]
+    pub property: Option<f64>,
+    /// 转移性收入
+    #[validate(required, range(min = 0.0, max = 10_000_000.0, message = "yuan per year, from 0 to 10 000 000"))]
+    #[schema(value_type = f64)]
+    pub transfers: Option<f64>,
+}
+
+/// A member's state for the year.
+#[derive(Deserialize, Serialize, Validate, ToSchema)]
+pub struct MemberYearBody {
+    #[validate(required)]
+    #[schema(value_type = String)]
+    pub member_id: Option<String>,
+    /// 文化程度: `illiterate`, `primary`, `junior`, `senior`, `vocational`, `college`, `preschool`
+    #[validate(required)]
+    #[schema(value_type = String)]
+    pub education: Option<String>,
+    /// 健康状况: `healthy`, `chronic_illness`, `serious_illness`, `disabled`
+    #[validate(required)]
+    #[schema(value_type = String)]
+    pub health: Option<String>,
+    /// 残疾等级 1–4, with `disabled`
+    pub disability_grade: Option<u8>,
+    /// 在校生状况: `not_in_school`, `preschool`, `primary`, `junior`, `senior`, `vocational`, `college`
+    #[validate(required)]
+    #[schema(value_type = String)]
+    pub in_school: Option<String>,
+    /// 劳动技能: `skilled`, `ordinary`, `weak`, `none`
+    #[validate(required)]
+    #[schema(value_type = String)]
+    pub labour_skill: Option<String>,
+    /// 务工状况: `local`, `in_province`, `out_of_province`, `none`
+    #[validate(required)]
+    #[schema(value_type = String)]
+    pub work_status: Option<String>,
+    /// 外出务工月数 0–12 within the statistical period
+    #[validate(required, range(min = 0, max = 12, message = "months worked away are 0 to 12"))]
+    #[schema(value_type = i64)]
+    pub months_away: Option<i64>,
+}
+
+/// One of "two no-worries, three guarantees" 两不愁三保障: met, or not with a reason.
+#[derive(Deserialize, Serialize, Validate, ToSchema)]
+pub struct GuaranteeBody {
+    #[validate(required)]
+    #[schema(value_type = bool)]
+    pub ok: Option<bool>,
+    /// Required when `ok` is false.
+    #[validate(length(max = 500))]
+    pub reason: Option<String>,
+}
+
+#[derive(Deserialize, Serialize, Validate, ToSchema)]
+pub struct GuaranteesBody {
+    /// 不愁吃、不愁穿
+    #[validate(required, nested)]
+    #[schema(value_type = GuaranteeBody)]
+    pub food_clothing: Option<GuaranteeBody>,
+    /// 饮水安全
+    #[validate(required, nested)]
+    #[schema(value_type = GuaranteeBody)]
+    pub drinking_water: Option<GuaranteeBody>,
+    /// 义务教育有保障
+    #[validate(required, nested)]
+    #[schema(value_type = GuaranteeBody)]
+    pub compulsory_education: Option<GuaranteeBody>,
+    /// 基本医疗有保障
+    #[validate(required, nested)]
+    #[schema(value_type = GuaranteeBody)]
+    pub basic_medical: Option<GuaranteeBody>,
+    /// 住房安全有保障
+    #[validate(required, nested)]
+    #[schema(value_type = GuaranteeBody)]
+    pub housing_safety: Option<GuaranteeBody>,
+}
+
+/// Living conditions 生产生活条件.
+#[derive(Deserialize, Serialize, Validate, ToSchema)]
+pub struct LivingBody {
+    /// 住房: `safe`, `renovated`, `relocated`, `dangerous`
+    #[validate(required)]
+    #[schema(value_type = String)]
+    pub housing: Option<String>,
+    /// 饮水: `tap`, `well`, `other`
+    #[validate(required)]
+    #[schema(value_type = String)]
+    pub water: Option<String>,
+    #[validate(required)]
+    #[schema(value_type = bool)]
+    pub electricity: Option<bool>,
+    /// 通硬化路
+    #[validate(required)]
+    #[schema(value_type = bool)]
+    pub paved_road: Option<bool>,
+    #[validate(required)]
+    #[schema(value_type = bool)]
+    pub broadband: Option<bool>,
+}
+
+/// The yearly basic information of a household.
+#[derive(Deserialize, Validate, ToSchema)]
+pub struct YearRecordBody {
+    #[validate(required, nested)]
+    #[schema(value_type = IncomeBody)]
+    pub income: Option<IncomeBody>,
+    #[validate(required, nested)]
+    #[schema(value_type = Vec<MemberYearBody>)]
+    pub members: Option<Vec<MemberYearBody>>,
+    #[validate(required, nested)]
+    #[schema(value_type = GuaranteesBody)]
+    pub guarantees: Option<GuaranteesBody>,
+    #[validate(required, nested)]
+    #[schema(value_type = LivingBody)]
+    pub living: Option<LivingBody>,
+}
+
+impl YearRecordBody {
+    /// The record as far as the body tells: the choices, a disabled member's grade and the
+    /// reason of an unmet guarantee checked, every error found kept with the declarative ones.
+    /// Whether each member is a current member of the household, once, the service checks.
+    fn parse(self, mut errs: FieldErrors) -> YearDraft {
+        let members = self.members.unwrap_or_default();
+        let member_ids: Vec<Option<String>> = members.iter().map(|m| m.member_id.clone()).collect();
+        let members: Vec<Option<MemberYear>> = members.iter().enumerate().map(|(i, m)| member_year(&format!("members[{i}]."), m, &mut errs)).collect();
+        let guarantees = self.guarantees.and_then(|g| {
+            let mut one = |name: &str, b: Option<GuaranteeBody>| {
+                let b = b?;
+                errs.check(format!("guarantees.{name}.reason"), rules::check_guarantee(b.ok?, b.reason.as_deref()))?;
+                Some(Guarantee { ok: b.ok?, reason: b.reason })
+            };
+            // Each checked before any is required: one refused does not hide the others.
+            let parts = [
+                one("food_clothing", g.food_clothing),
+                one("drinking_water", g.drinking_water),
+                one("compulsory_education", g.compulsory_education),
+                one("basic_medical", g.basic_medical),
+                one("housing_safety", g.housing_safety),
+            ];
+            let [Some(food_clothing), Some(drinking_water), Some(compulsory_education), Some(basic_medical), Some(housing_safety)] = parts else { return None };
+            Some(Guarantees { food_clothing, drinking_water, compulsory_education, basic_medical, housing_safety })
+        });
+        let living = self.living.and_then(|l| {
+            let housing = l.housing.filter(|h| errs.check("living.housing", rules::one_of(h, rules::HOUSING)).is_some());
+            let water = l.water.filter(|w| errs.check("living.water", rules::one_of(w, rules::WATER)).is_some());
+            Some(Living { housing: housing?, water: water?, electricity: l.electricity?, paved_road: l.paved_road?, broadband: l.broadband? })
+        });
+        let income = self.income.and_then(|i| {
+            Some(Income { wages: i.wages?, production: i.production?, production_costs: i.production_costs?, property: i.property?, transfers: i.transfers? })
+        });
+        let members: Option<Vec<MemberYear>> = members.into_iter().collect();
+        let record = match (income, members, guarantees, living) {
+            (Some(income), Some(members), Some(guarantees), Some(living)) => Some(YearRecord { income, members, guarantees, living }),
+            _ => None,
+        };
+        YearDraft { record, member_ids, errors: errs }
+    }
+}
+
+/// A member's year: the choices and the disability grade checked.
+fn member_year(prefix: &str, m: &MemberYearBody, errs: &mut FieldErrors) -> Option<MemberYear> {
+    let mut choice = |field: &str, v: &Option<String>, allowed: &[&str]| {
+        let v = v.as_deref()?;
+        errs.check(format!("{prefix}{field}"), rules::one_of(v, allowed))?;
+        Some(v.to_owned())
+    };
+    let education = choice("education", &m.education, rules::EDUCATION);
+    let health = choice("health", &m.health, rules::HEALTH);
+    let in_school = choice("in_school", &m.in_school, rules::IN_SCHOOL);
+    let labour_skill = choice("labour_skill", &m.labour_skill, rules::LABOUR_SKILL);
+    let work_status = choice("work_status", &m.work_status, rules::WORK_STATUS);
+    if let Some(h) = &health {
+        errs.check(format!("{prefix}disability_grade"), rules::check_disability(h, m.disability_grade));
+    }
+    Some(MemberYear {
+        member_id: m.member_id.clone()?,
+        education: education?,
+        health: health?,
+        disability_grade: m.disability_grade,
+        in_school: in_school?,
+        labour_skill: labour_skill?,
+        work_status: work_status?,
+        months_away: m.months_away?,
+    })
+}
+
 fn year(state: &AppState, y: i32) -> Result<StatYear, ApiError> {
     StatYear::parse(y, state.today()).map_err(|e| ApiError::invalid("year", e.code, e.message))
 }
@@ -103,7 +311,7 @@ pub async fn get_year(state: Data<AppState>, user: Caller, path: Path<(String, i
 }
 
 /// Enter or update the record for a year (cadre and above); `If-Match` once it exists.
-#[utoipa::path(tag = "households", security(("bearer" = [])), params(("id" = String, Path, description = "household id"), ("year" = i32, Path, description = "statistical year"), ("If-Match" = Option<String>, Header, description = "ETag of the record, required once it exists")), request_body = YearRecord, responses(
+#[utoipa::path(tag = "households", security(("bearer" = [])), params(("id" = String, Path, description = "household id"), ("year" = i32, Path, description = "statistical year"), ("If-Match" = Option<String>, Header, description = "ETag of the record, required once it exists")), request_body = YearRecordBody, responses(
     (status = 201, description = "created", body = YearView),
     (status = 200, description = "updated", body = YearView),
     (status = 403, body = Problem, content_type = "application/problem+json"),
@@ -113,12 +321,13 @@ pub async fn get_year(state: Data<AppState>, user: Caller, path: Path<(String, i
     (status = 428, body = Problem, content_type = "application/problem+json"),
 ))]
 #[put("/households/{id}/years/{year}")]
-pub async fn put_year(state: Data<AppState>, req: HttpRequest, user: Caller, path: Path<(String, i32)>, body: Json<YearRecord>) -> Result<HttpResponse, ApiError> {
+pub async fn put_year(state: Data<AppState>, req: HttpRequest, user: Caller, path: Path<(String, i32)>, body: Checked<YearRecordBody>) -> Result<HttpResponse, ApiError> {
     let (id, y) = path.into_inner();
     let (id, y) = (path_id(&id)?, year(&state, y)?);
-    let record = body.into_inner();
+    let (body, errs) = body.into_parts();
+    let draft = body.parse(errs);
     let expected = if_match(&req)?;
-    let (household, saved) = service::put(&state, &user, id, y, expected, record).await?;
+    let (household, saved) = service::put(&state, &user, id, y, expected, draft).await?;
     let (status, row) = match saved {
         Saved::Created(r) => (StatusCode::CREATED, r),
         Saved::Updated(r) => (StatusCode::OK, r),
