@@ -12,7 +12,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::auth::Scope;
+use crate::domain::Scope;
 use crate::crypto::Crypto;
 use crate::db::DbConnection;
 use crate::db::repo::audit::Actor;

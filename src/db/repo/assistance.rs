@@ -9,7 +9,7 @@ use serde_json::json;
 use super::audit::{self, Actor, Entry};
 use super::households;
 use super::sync::{self, Leaving};
-use crate::auth::Scope;
+use crate::domain::Scope;
 use crate::crypto::Crypto;
 use crate::db::models::{CadreRow, HouseholdRow, MeasureRow, PairingRow, WorkTeamRow};
 use crate::db::schema::{cadres, households as h, measures, pairings, users, work_teams};

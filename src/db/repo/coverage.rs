@@ -8,7 +8,7 @@ use diesel::prelude::*;
 use diesel::sql_types::Integer;
 
 use super::households::{division_filter, scope_filter, scoped, within};
-use crate::auth::Scope;
+use crate::domain::Scope;
 use crate::db::DbConnection;
 use crate::db::schema::households as h;
 use crate::domain::{DivisionCode, Level};

@@ -5,7 +5,7 @@ use diesel::prelude::*;
 use serde_json::{Value, json};
 
 use super::audit::{self, Actor, Entry};
-use crate::auth::Scope;
+use crate::domain::Scope;
 use crate::crypto::Crypto;
 use crate::db::models::{HouseholdRow, MemberRow};
 use crate::db::schema::{households, members};

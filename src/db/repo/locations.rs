@@ -7,7 +7,7 @@ use serde_json::json;
 
 use super::audit::{self, Actor, Entry};
 use super::households;
-use crate::auth::Scope;
+use crate::domain::Scope;
 use crate::db::models::{HouseholdRow, LocationRow};
 use crate::db::schema::{households as h, locations};
 use crate::db::{DbConnection, new_id, now, write_tx};

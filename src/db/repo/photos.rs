@@ -6,7 +6,7 @@ use serde_json::json;
 
 use super::audit::{self, Actor, Entry};
 use super::households;
-use crate::auth::Scope;
+use crate::domain::Scope;
 use crate::db::models::PhotoRow;
 use crate::db::schema::photos;
 use crate::db::{Backend, DbConnection, now, write_tx};

@@ -8,7 +8,7 @@ use serde_json::json;
 
 use super::audit::{self, Actor, Entry};
 use super::households;
-use crate::auth::Scope;
+use crate::domain::Scope;
 use crate::db::models::{CaseRow, CaseStepRow, ExclusionRow, HouseholdRow, SpotCheckItemRow, SpotCheckRow};
 use crate::db::schema::{case_steps, cases, exclusions, households as h, spot_check_items, spot_checks, work_teams};
 use crate::db::{DbConnection, new_id, now, write_tx};

@@ -10,7 +10,7 @@ use serde_json::json;
 
 use super::audit::{self, Actor, Entry};
 use super::households::division_filter;
-use crate::auth::Scope;
+use crate::domain::Scope;
 use crate::crypto::Crypto;
 use crate::db::models::{HouseholdRow, MemberRow, ProblemRow, QualityRunRow};
 use crate::db::schema::{households as h, members as m, pairings, photos, problems as p, quality_runs};

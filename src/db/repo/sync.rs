@@ -14,7 +14,7 @@
 use diesel::prelude::*;
 
 use super::households::scoped;
-use crate::auth::Scope;
+use crate::domain::Scope;
 use crate::db::models::HouseholdRow;
 use crate::db::schema::{households, sync_counter, sync_tombstones};
 use crate::db::{DbConnection, new_id, now};

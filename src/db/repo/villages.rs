@@ -6,7 +6,7 @@ use serde_json::json;
 
 use super::audit::{self, Actor, Entry};
 use super::sync::{self, Leaving};
-use crate::auth::Scope;
+use crate::domain::Scope;
 use crate::db::models::{HouseholdRow, NaturalVillageRow, PlaceYearRow};
 use crate::db::schema::{divisions, households as h, natural_villages as nv, village_years as vy};
 use crate::db::{DbConnection, new_id, now, write_tx};

@@ -5,7 +5,7 @@ use serde_json::json;
 
 use super::audit::{self, Actor, Entry};
 use super::households;
-use crate::auth::Scope;
+use crate::domain::Scope;
 use crate::db::models::YearlyRow;
 use crate::db::schema::yearly_records as y;
 use crate::db::{DbConnection, new_id, now, write_tx};
