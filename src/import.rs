@@ -224,7 +224,7 @@ impl<RS: Read + Seek> Rows<'_, RS> {
 /// Imports the first sheet of an xlsx file into the caller's scope.
 pub fn import_file(c: &mut DbConnection, scope: &Scope, crypto: &Crypto, actor: &Actor, path: &Path, today: NaiveDate) -> Result<Report, ApiError> {
     let open = || std::fs::File::open(path).map(BufReader::new).map_err(|e| ApiError::Internal(e.into()));
-    read_workbook(open, today, &mut |batch: &[NewHousehold]| import_batch(c, scope, crypto, actor, batch))
+    read_workbook(open, today, &mut |batch: &[NewHousehold]| Ok(import_batch(c, scope, crypto, actor, batch)?))
 }
 
 /// Reads a workbook (opened twice by `open`: once to check the zip, once to parse it) and hands

@@ -186,7 +186,7 @@ pub async fn create_cadre(state: Data<AppState>, user: AuthUser, body: Json<Cadr
         client_id,
     };
     let (county, crypto, actor) = (county_of(&user.scope()), state.crypto.clone(), user.actor());
-    let created = state.db.run(move |c| repo::create_cadre(c, &county, &crypto, &actor, &input)).await?;
+    let created = state.db.run(move |c| Ok(repo::create_cadre(c, &county, &crypto, &actor, &input)?)).await?;
     let (status, row) = created_status(created);
     Ok(HttpResponse::build(status).insert_header(etag(row.version)).json(CadreView::build(&row, &state.crypto, shows_full(&user, &row))))
 }
@@ -197,7 +197,7 @@ pub async fn create_cadre(state: Data<AppState>, user: AuthUser, body: Json<Cadr
 #[get("/cadres/{id}")]
 pub async fn get_cadre(state: Data<AppState>, user: AuthUser, id: Path<String>) -> Result<HttpResponse, ApiError> {
     let (id, county) = (path_id(&id)?, county_of(&user.scope()));
-    let row = state.db.run(move |c| repo::cadre(c, &county, &id)).await?;
+    let row = state.db.run(move |c| Ok(repo::cadre(c, &county, &id)?)).await?;
     let full = shows_full(&user, &row);
     if full {
         state.read_log.record_entity(&user.actor(), "cadre", &row.id, None);
@@ -219,7 +219,7 @@ pub async fn get_cadre(state: Data<AppState>, user: AuthUser, id: Path<String>) 
 pub async fn update_cadre(state: Data<AppState>, req: HttpRequest, user: AuthUser, id: Path<String>, body: Json<CadreBody>) -> Result<HttpResponse, ApiError> {
     let (id, county) = (path_id(&id)?, county_of(&user.scope()));
     let probe = (county.clone(), id.clone());
-    state.db.run(move |c| repo::cadre(c, &probe.0, &probe.1)).await?;
+    state.db.run(move |c| Ok(repo::cadre(c, &probe.0, &probe.1)?)).await?;
     user.require(user.role.edits_households(), "change cadres")?;
     let expected = require_if_match(&req)?;
     let mut errs = FieldErrors::new();
@@ -228,7 +228,7 @@ pub async fn update_cadre(state: Data<AppState>, req: HttpRequest, user: AuthUse
         return Err(errs.into());
     }
     let (crypto, actor) = (state.crypto.clone(), user.actor());
-    let row = state.db.run(move |c| repo::update_cadre(c, &county, &crypto, &actor, &id, expected, &ch)).await?;
+    let row = state.db.run(move |c| Ok(repo::update_cadre(c, &county, &crypto, &actor, &id, expected, &ch)?)).await?;
     Ok(HttpResponse::Ok().insert_header(etag(row.version)).json(CadreView::build(&row, &state.crypto, shows_full(&user, &row))))
 }
 
@@ -333,7 +333,7 @@ pub async fn create_pairing(state: Data<AppState>, user: AuthUser, body: Json<Pa
     }
     let scope = user.scope();
     let probe = (scope.clone(), household_id.clone());
-    state.db.run(move |c| crate::db::repo::households::get(c, &probe.0, &probe.1)).await?;
+    state.db.run(move |c| Ok(crate::db::repo::households::get(c, &probe.0, &probe.1)?)).await?;
     user.require(user.role.edits_households(), "pair cadres with households")?;
     let input = PairingInput { household_id, cadre_id, start_date: b.start_date, client_id };
     let (actor, today) = (user.actor(), state.today());
@@ -370,13 +370,13 @@ pub async fn end_pairing(state: Data<AppState>, req: HttpRequest, user: AuthUser
     let id = path_id(&id)?;
     // Outside the jurisdiction is 404 before any role check.
     let (probe_scope, probe_id) = (user.scope(), id.clone());
-    state.db.run(move |c| repo::pairing_in_scope(c, &probe_scope, &probe_id)).await?;
+    state.db.run(move |c| Ok(repo::pairing_in_scope(c, &probe_scope, &probe_id)?)).await?;
     user.require(user.role.edits_households(), "end pairings")?;
     let expected = require_if_match(&req)?;
     let b = body.into_inner();
     let reason = required_text(&b.end_reason, 200).map_err(|e| ApiError::invalid("end_reason", e.code, e.message))?;
     let (scope, actor, today) = (user.scope(), user.actor(), state.today());
-    let (row, cadre) = state.db.run(move |c| repo::end_pairing(c, &scope, &actor, &id, expected, b.end_date, &reason, today)).await?;
+    let (row, cadre) = state.db.run(move |c| Ok(repo::end_pairing(c, &scope, &actor, &id, expected, b.end_date, &reason, today)?)).await?;
     Ok(HttpResponse::Ok().insert_header(etag(row.version)).json(PairingView::build(&row, &cadre)))
 }
 
@@ -504,7 +504,7 @@ pub async fn create_team(state: Data<AppState>, user: AuthUser, body: Json<WorkT
     user.require(user.role.edits_households(), "register work teams")?;
     let input = TeamInput { village, name, first_secretary_id, member_ids, term_start, term_end: b.term_end, client_id };
     let actor = user.actor();
-    let (status, row) = created_status(state.db.run(move |c| repo::create_team(c, &scope, &actor, &input)).await?);
+    let (status, row) = created_status(state.db.run(move |c| Ok(repo::create_team(c, &scope, &actor, &input)?)).await?);
     Ok(HttpResponse::build(status).insert_header(etag(row.version)).json(WorkTeamView::build(&row)))
 }
 
@@ -522,7 +522,7 @@ pub async fn update_team(state: Data<AppState>, req: HttpRequest, user: AuthUser
     let id = path_id(&id)?;
     let scope = user.scope();
     let probe = (scope.clone(), id.clone());
-    state.db.run(move |c| repo::team(c, &probe.0, &probe.1)).await?;
+    state.db.run(move |c| Ok(repo::team(c, &probe.0, &probe.1)?)).await?;
     user.require(user.role.edits_households(), "change work teams")?;
     let expected = require_if_match(&req)?;
     let b = body.into_inner();
@@ -542,7 +542,7 @@ pub async fn update_team(state: Data<AppState>, req: HttpRequest, user: AuthUser
     let row = state
         .db
         .run(move |c| {
-            repo::update_team(c, &scope, &actor, &id, expected, |t| {
+            Ok(repo::update_team(c, &scope, &actor, &id, expected, |t| {
                 if let Some(n) = name {
                     t.name = n;
                 }
@@ -558,7 +558,7 @@ pub async fn update_team(state: Data<AppState>, req: HttpRequest, user: AuthUser
                 if b.term_end.is_some() {
                     t.term_end = b.term_end;
                 }
-            })
+            })?)
         })
         .await?;
     Ok(HttpResponse::Ok().insert_header(etag(row.version)).json(WorkTeamView::build(&row)))
@@ -604,7 +604,7 @@ impl MeasureView {
 #[get("/households/{id}/measures")]
 pub async fn list_measures(state: Data<AppState>, user: AuthUser, id: Path<String>) -> Result<HttpResponse, ApiError> {
     let (id, scope) = (path_id(&id)?, user.read_scope());
-    let rows = state.db.run(move |c| repo::measures_of(c, &scope, &id)).await?;
+    let rows = state.db.run(move |c| Ok(repo::measures_of(c, &scope, &id)?)).await?;
     Ok(HttpResponse::Ok().json(rows.iter().map(MeasureView::build).collect::<Vec<_>>()))
 }
 
@@ -634,7 +634,7 @@ pub async fn add_measure(state: Data<AppState>, user: AuthUser, id: Path<String>
     let id = path_id(&id)?;
     let scope = user.scope();
     let probe = (scope.clone(), id.clone());
-    state.db.run(move |c| crate::db::repo::households::get(c, &probe.0, &probe.1)).await?;
+    state.db.run(move |c| Ok(crate::db::repo::households::get(c, &probe.0, &probe.1)?)).await?;
     user.require(user.role != Role::Auditor, "record measures")?;
     let b = body.into_inner();
     let mut errs = FieldErrors::new();
@@ -662,6 +662,6 @@ pub async fn add_measure(state: Data<AppState>, user: AuthUser, id: Path<String>
         created_at: now(),
     };
     let actor = user.actor();
-    let (status, row) = created_status(state.db.run(move |c| repo::add_measure(c, &scope, &actor, row)).await?);
+    let (status, row) = created_status(state.db.run(move |c| Ok(repo::add_measure(c, &scope, &actor, row)?)).await?);
     Ok(HttpResponse::build(status).json(MeasureView::build(&row)))
 }

@@ -358,7 +358,7 @@ pub async fn create(state: Data<AppState>, user: AuthUser, body: Json<CreateHous
     user.require(user.role.edits_households(), "register households")?;
     let actor = user.actor();
     let crypto = state.crypto.clone();
-    let created = state.db.run(move |c| repo::create(c, &scope, &crypto, &actor, &new)).await?;
+    let created = state.db.run(move |c| Ok(repo::create(c, &scope, &crypto, &actor, &new)?)).await?;
     let (status, id) = match created {
         Created::New(h) => (StatusCode::CREATED, h.id),
         Created::Existing(h) => (StatusCode::OK, h.id),
@@ -443,7 +443,7 @@ pub async fn update(state: Data<AppState>, req: HttpRequest, user: AuthUser, id:
     }
     write_household(&state, &req, &user, id, IfMatchRule::Required, StatusCode::OK, move |c, scope, _, actor, expected, id| {
         let changes = HouseholdChanges { number, address, head, natural_village, former_village };
-        repo::update(c, scope, actor, id, expected.unwrap_or_default(), &changes)
+        Ok(repo::update(c, scope, actor, id, expected.unwrap_or_default(), &changes)?)
     })
     .await
 }
@@ -504,7 +504,7 @@ pub async fn add_member(state: Data<AppState>, req: HttpRequest, user: AuthUser,
     let member = parse_member("", &body, state.today(), &mut errs);
     let Some(member) = member.filter(|_| errs.is_empty()) else { return Err(errs.into()) };
     write_household(&state, &req, &user, id, IfMatchRule::Optional, StatusCode::CREATED, move |c, scope, crypto, actor, expected, id| {
-        repo::add_member(c, scope, crypto, actor, id, expected, &member).map(|(h, _)| h)
+        Ok(repo::add_member(c, scope, crypto, actor, id, expected, &member).map(|(h, _)| h)?)
     })
     .await
 }
@@ -542,7 +542,7 @@ pub async fn update_member(state: Data<AppState>, req: HttpRequest, user: AuthUs
     }
     let changes = MemberChanges { name, relation, phone };
     write_household(&state, &req, &user, id, IfMatchRule::Required, StatusCode::OK, move |c, scope, crypto, actor, expected, id| {
-        repo::update_member(c, scope, crypto, actor, id, &member_id, expected.unwrap_or_default(), &changes).map(|(h, _)| h)
+        Ok(repo::update_member(c, scope, crypto, actor, id, &member_id, expected.unwrap_or_default(), &changes).map(|(h, _)| h)?)
     })
     .await
 }
@@ -569,7 +569,7 @@ pub async fn remove_member(state: Data<AppState>, req: HttpRequest, user: AuthUs
     let (id, member_id) = (path_id(&id)?, path_id(&member_id)?);
     let reason = RemovalReason::parse(&q.reason).map_err(|e| ApiError::invalid("reason", e.code, e.message))?;
     write_household(&state, &req, &user, id, IfMatchRule::Optional, StatusCode::OK, move |c, scope, crypto, actor, expected, id| {
-        repo::remove_member(c, scope, crypto, actor, id, &member_id, expected, reason).map(|(h, _)| h)
+        Ok(repo::remove_member(c, scope, crypto, actor, id, &member_id, expected, reason).map(|(h, _)| h)?)
     })
     .await
 }

@@ -202,7 +202,7 @@ pub async fn capture(state: Data<AppState>, user: AuthUser, id: Path<String>, bo
             if !may {
                 return Err(ApiError::Forbidden("an auditor may not capture locations".into()));
             }
-            repo::record(c, &household, &scope, &actor, &rules, &cap)
+            Ok(repo::record(c, &household, &scope, &actor, &rules, &cap)?)
         })
         .await?;
     let (status, row) = match recorded {
@@ -243,7 +243,7 @@ pub async fn history(state: Data<AppState>, user: AuthUser, id: Path<String>, q:
     let before = cursor::decode(q.cursor.as_deref())?;
     let limit = cursor::limit(q.limit);
     let scope = user.read_scope();
-    let rows = state.db.run(move |c| repo::history(c, &scope, &id, before.as_deref(), limit)).await?;
+    let rows = state.db.run(move |c| Ok(repo::history(c, &scope, &id, before.as_deref(), limit)?)).await?;
     let next_cursor = cursor::next(&rows, limit, |r| &r.id);
     Ok(HttpResponse::Ok().json(LocationPage { items: rows.iter().map(|r| LocationView::from_row(r, crs)).collect(), next_cursor }))
 }
@@ -260,7 +260,7 @@ async fn decide(state: Data<AppState>, user: AuthUser, path: Path<(String, Strin
             if !may {
                 return Err(ApiError::Forbidden("only a village officer or above decides a move".into()));
             }
-            repo::decide_move(c, &scope, &actor, &id, &loc, accept)
+            Ok(repo::decide_move(c, &scope, &actor, &id, &loc, accept)?)
         })
         .await?;
     Ok(HttpResponse::Ok().json(LocationView::from_row(&row, None)))

@@ -244,7 +244,7 @@ pub(crate) async fn next_part(mp: &mut Multipart, name: &str, hint: &str) -> Res
 pub async fn upload(state: Data<AppState>, user: AuthUser, id: Path<String>, req: HttpRequest, payload: web::Payload) -> Result<HttpResponse, ApiError> {
     let household_id = path_id(&id)?;
     let (scope, hid) = (user.scope(), household_id.clone());
-    let household = state.db.run(move |c| household_repo::get(c, &scope, &hid)).await?;
+    let household = state.db.run(move |c| Ok(household_repo::get(c, &scope, &hid)?)).await?;
     user.require(user.role != Role::Auditor, "upload photos")?;
     let is_multipart = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("multipart/form-data"));
     if !is_multipart {
@@ -263,7 +263,7 @@ pub async fn upload(state: Data<AppState>, user: AuthUser, id: Path<String>, req
     drop(meta_part);
     let meta = parse_meta(&meta_bytes)?;
     let (hid, cid) = (household_id.clone(), meta.client_id.clone());
-    if let Some(first) = state.db.run(move |c| repo::by_client_id(c, &hid, &cid)).await? {
+    if let Some(first) = state.db.run(move |c| Ok(repo::by_client_id(c, &hid, &cid)?)).await? {
         return Ok(HttpResponse::Ok().json(PhotoView::from_row(&first)));
     }
     let mut file_part = next_part(&mut mp, "file", "the JPEG goes in a part named file").await?;
@@ -305,7 +305,7 @@ pub async fn upload(state: Data<AppState>, user: AuthUser, id: Path<String>, req
     state.storage.put(&original_key, bytes).await?;
     if let Err(e) = state.storage.put(&thumb_key, Bytes::from(analysis.thumbnail.clone())).await {
         let _ = state.storage.delete(&original_key).await;
-        return Err(e);
+        return Err(e.into());
     }
     let [b0, b1, b2, b3] = bands(analysis.phash);
     let row = PhotoRow {
@@ -347,12 +347,12 @@ pub async fn upload(state: Data<AppState>, user: AuthUser, id: Path<String>, req
         created_at: crate::db::now(),
     };
     let (scope, actor, saved) = (user.scope(), user.actor(), row.clone());
-    if let Err(e) = state.db.run(move |c| repo::insert(c, &scope, &actor, &saved)).await {
+    if let Err(e) = state.db.run(move |c| Ok(repo::insert(c, &scope, &actor, &saved)?)).await {
         // No row, no objects: the upload left nothing behind.
         let _ = state.storage.delete(&original_key).await;
         let _ = state.storage.delete(&thumb_key).await;
         let (hid, cid) = (household_id.clone(), meta.client_id.clone());
-        if let Ok(Some(first)) = state.db.run(move |c| repo::by_client_id(c, &hid, &cid)).await {
+        if let Ok(Some(first)) = state.db.run(move |c| Ok(repo::by_client_id(c, &hid, &cid)?)).await {
             return Ok(HttpResponse::Ok().json(PhotoView::from_row(&first)));
         }
         return Err(e);
@@ -385,7 +385,7 @@ pub async fn list(state: Data<AppState>, user: AuthUser, id: Path<String>, q: Qu
     let id = path_id(&id)?;
     let year = q.year.unwrap_or_else(|| chrono::Datelike::year(&state.today()));
     let scope = user.read_scope();
-    let rows = state.db.run(move |c| repo::for_household(c, &scope, &id, Some(year))).await?;
+    let rows = state.db.run(move |c| Ok(repo::for_household(c, &scope, &id, Some(year))?)).await?;
     let present: Vec<PhotoKind> = rows.iter().filter(|r| r.status != "rejected").filter_map(|r| PhotoKind::parse(&r.kind).ok()).collect();
     let missing_kinds: Vec<PhotoKind> = PhotoKind::ALL.iter().copied().filter(|k| !present.contains(k)).collect();
     Ok(HttpResponse::Ok().json(HouseholdPhotos { year, set_complete: missing_kinds.is_empty(), missing_kinds, items: rows.iter().map(PhotoView::from_row).collect() }))
@@ -393,7 +393,7 @@ pub async fn list(state: Data<AppState>, user: AuthUser, id: Path<String>, q: Qu
 
 async fn photo(state: &AppState, user: &AuthUser, id: &str) -> Result<PhotoRow, ApiError> {
     let (scope, id) = (user.read_scope(), path_id(id)?);
-    state.db.run(move |c| repo::find(c, &scope, &id)).await
+    state.db.run(move |c| Ok(repo::find(c, &scope, &id)?)).await
 }
 
 /// A photo's metadata and checks.
@@ -431,7 +431,7 @@ pub async fn content(state: Data<AppState>, user: AuthUser, id: Path<String>, q:
     Ok(HttpResponse::Ok()
         .content_type("image/jpeg")
         .insert_header((header::CACHE_CONTROL, "private, max-age=3600"))
-        .streaming(stream.map(|r| r.map_err(actix_web::Error::from))))
+        .streaming(stream.map(|r| r.map_err(|e| actix_web::Error::from(ApiError::from(e))))))
 }
 
 /// A ~320 px JPEG without metadata, turned upright.
@@ -477,7 +477,7 @@ pub async fn review(state: Data<AppState>, user: AuthUser, id: Path<String>, bod
     let reason = errs.check("reason", crate::domain::validation::required_text(&body.reason, 500));
     let (Some(accepted), Some(reason)) = (accepted, reason) else { return Err(errs.into()) };
     let (scope, actor) = (user.scope(), user.actor());
-    let saved = state.db.run(move |c| repo::review(c, &scope, &actor, &row.id, accepted, &reason)).await?;
+    let saved = state.db.run(move |c| Ok(repo::review(c, &scope, &actor, &row.id, accepted, &reason)?)).await?;
     Ok(HttpResponse::Ok().json(PhotoView::from_row(&saved)))
 }
 

@@ -216,7 +216,7 @@ pub async fn open_case(state: Data<AppState>, user: AuthUser, body: Json<CaseBod
     }
     let scope = user.scope();
     let probe = (scope.clone(), household_id.clone());
-    state.db.run(move |c| crate::db::repo::households::get(c, &probe.0, &probe.1)).await?;
+    state.db.run(move |c| Ok(crate::db::repo::households::get(c, &probe.0, &probe.1)?)).await?;
     user.require(user.role.edits_households(), "open cases")?;
     let mut risk_types = b.risk_types;
     risk_types.dedup();
@@ -296,7 +296,7 @@ pub async fn add_step(state: Data<AppState>, req: HttpRequest, user: AuthUser, i
     let id = path_id(&id)?;
     let scope = user.scope();
     let probe = (scope.clone(), id.clone());
-    let case = state.db.run(move |c| repo::get(c, &probe.0, &probe.1)).await?;
+    let case = state.db.run(move |c| Ok(repo::get(c, &probe.0, &probe.1)?)).await?;
     user.require(user.role.edits_households(), "record procedure steps")?;
     let expected = if_match(&req)?;
     let b = body.into_inner();
@@ -415,7 +415,7 @@ fn exclusion_view(r: &ExclusionRow) -> ExclusionView {
 #[get("/households/{id}/exclusions")]
 pub async fn list_exclusions(state: Data<AppState>, user: AuthUser, id: Path<String>) -> Result<HttpResponse, ApiError> {
     let (id, scope) = (path_id(&id)?, user.read_scope());
-    let rows = state.db.run(move |c| repo::exclusions_of(c, &scope, &id)).await?;
+    let rows = state.db.run(move |c| Ok(repo::exclusions_of(c, &scope, &id)?)).await?;
     Ok(HttpResponse::Ok().json(rows.iter().map(exclusion_view).collect::<Vec<_>>()))
 }
 
@@ -438,7 +438,7 @@ pub struct ExclusionBody {
 pub async fn add_exclusion(state: Data<AppState>, user: AuthUser, id: Path<String>, body: Json<ExclusionBody>) -> Result<HttpResponse, ApiError> {
     let (id, scope) = (path_id(&id)?, user.scope());
     let probe = (scope.clone(), id.clone());
-    state.db.run(move |c| crate::db::repo::households::get(c, &probe.0, &probe.1)).await?;
+    state.db.run(move |c| Ok(crate::db::repo::households::get(c, &probe.0, &probe.1)?)).await?;
     user.require(user.role.edits_households(), "record exclusion conditions")?;
     let mut errs = FieldErrors::new();
     let condition = errs.check("condition", Exclusion::parse(&body.condition));
@@ -465,7 +465,7 @@ pub async fn add_exclusion(state: Data<AppState>, user: AuthUser, id: Path<Strin
         created_at: now(),
     };
     let (actor, saved) = (user.actor(), row.clone());
-    state.db.run(move |c| repo::add_exclusion(c, &scope, &actor, &saved)).await?;
+    state.db.run(move |c| Ok(repo::add_exclusion(c, &scope, &actor, &saved)?)).await?;
     Ok(HttpResponse::Created().insert_header(etag(row.version)).json(exclusion_view(&row)))
 }
 
@@ -491,7 +491,7 @@ pub async fn change_exclusion(state: Data<AppState>, req: HttpRequest, user: Aut
     let (hid, eid) = path.into_inner();
     let (hid, eid, scope) = (path_id(&hid)?, path_id(&eid)?, user.scope());
     let probe = (scope.clone(), hid.clone());
-    state.db.run(move |c| crate::db::repo::households::get(c, &probe.0, &probe.1)).await?;
+    state.db.run(move |c| Ok(crate::db::repo::households::get(c, &probe.0, &probe.1)?)).await?;
     let reason = required_text(&body.reason, 1000).map_err(|e| ApiError::invalid("reason", e.code, e.message))?;
     let change = match body.action.as_str() {
         "approve" => {
@@ -506,6 +506,6 @@ pub async fn change_exclusion(state: Data<AppState>, req: HttpRequest, user: Aut
     };
     let expected = require_if_match(&req)?;
     let actor = user.actor();
-    let row = state.db.run(move |c| repo::change_exclusion(c, &scope, &actor, &hid, &eid, expected, &change)).await?;
+    let row = state.db.run(move |c| Ok(repo::change_exclusion(c, &scope, &actor, &hid, &eid, expected, &change)?)).await?;
     Ok(HttpResponse::Ok().insert_header(etag(row.version)).json(exclusion_view(&row)))
 }

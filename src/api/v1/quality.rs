@@ -95,7 +95,7 @@ pub async fn run(state: Data<AppState>, user: AuthUser, q: Query<DivisionQuery>)
     let settings = crate::maintenance::quality_settings(&state, &division, q.year);
     let (crypto, actor) = (state.crypto.clone(), user.actor());
     let scope = user.scope();
-    let row = state.db.run(move |c| repo::run(c, &scope, &crypto, &actor, &division, &settings)).await?;
+    let row = state.db.run(move |c| Ok(repo::run(c, &scope, &crypto, &actor, &division, &settings)?)).await?;
     Ok(HttpResponse::Ok().json(RunView::from(row)))
 }
 
@@ -372,7 +372,7 @@ pub async fn change(state: Data<AppState>, req: HttpRequest, user: AuthUser, id:
     let probe = (division.clone(), id.clone());
     let scope = user.scope();
     let probe_scope = scope.clone();
-    state.db.run(move |c| repo::get(c, &probe_scope, &probe.0, &probe.1)).await?;
+    state.db.run(move |c| Ok(repo::get(c, &probe_scope, &probe.0, &probe.1)?)).await?;
     user.require(user.role.edits_households(), "work the problem ledger")?;
     let expected = require_if_match(&req)?;
     let b = body.into_inner();

@@ -187,7 +187,7 @@ pub async fn draw_spot_check(state: Data<AppState>, user: AuthUser, body: Json<S
 pub async fn get_spot_check(state: Data<AppState>, user: AuthUser, id: Path<String>) -> Result<HttpResponse, ApiError> {
     user.require(user.role != Role::Cadre, "read spot checks")?;
     let (id, scope) = (path_id(&id)?, user.scope());
-    let (check, items) = state.db.run(move |c| repo::spot_check(c, &scope, &id)).await?;
+    let (check, items) = state.db.run(move |c| Ok(repo::spot_check(c, &scope, &id)?)).await?;
     Ok(HttpResponse::Ok().json(spot_view(&check, &items)))
 }
 
@@ -234,7 +234,7 @@ pub async fn put_spot_check(state: Data<AppState>, user: AuthUser, id: Path<Stri
         .db
         .run(move |c| {
             repo::record_results(c, &scope, &actor, &id, &results)?;
-            repo::spot_check(c, &scope, &id)
+            Ok(repo::spot_check(c, &scope, &id)?)
         })
         .await?;
     Ok(HttpResponse::Ok().json(spot_view(&check, &items)))

@@ -186,7 +186,7 @@ pub async fn create(state: Data<AppState>, user: AuthUser, body: Json<CreateUser
 pub async fn get_one(state: Data<AppState>, user: AuthUser, id: Path<String>) -> Result<HttpResponse, ApiError> {
     user.require(user.role.manages_users(), "manage users")?;
     let id = path_id(&id)?;
-    let row = state.db.run(move |c| repo::users::find_by_id(c, &id)).await?;
+    let row = state.db.run(move |c| Ok(repo::users::find_by_id(c, &id)?)).await?;
     let row = visible(&user, row)?;
     let full = full_numbers(user.role, Subject::User { own: row.id == user.id });
     if full && row.phone_enc.is_some() {

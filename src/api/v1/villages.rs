@@ -327,7 +327,7 @@ pub async fn put_natural_year(state: Data<AppState>, req: HttpRequest, user: Aut
     let (id, y) = path.into_inner();
     let (id, y, scope) = (path_id(&id)?, stat_year(&state, y)?, user.scope());
     let probe = (scope.clone(), id.clone());
-    state.db.run(move |c| repo::villages::natural_village(c, &probe.0, &probe.1)).await?;
+    state.db.run(move |c| Ok(repo::villages::natural_village(c, &probe.0, &probe.1)?)).await?;
     user.require(user.role.edits_households(), "enter natural village tables")?;
     let record = body.into_inner();
     record.validate()?;

@@ -13,10 +13,9 @@ use crate::domain::Scope;
 use crate::crypto::Crypto;
 use crate::db::models::{CadreRow, HouseholdRow, MeasureRow, PairingRow, WorkTeamRow};
 use crate::db::schema::{cadres, households as h, measures, pairings, users, work_teams};
-use crate::db::{DbConnection, new_id, now, write_tx};
+use crate::db::{DbConnection, DbError, new_id, now, write_tx};
 use crate::domain::assistance::{check_pairing_end, check_pairing_start};
 use crate::domain::{DivisionCode, IdNumber, Level, Phone, Role};
-use crate::error::ApiError;
 
 /// The county of a scope: cadres are kept per county.
 pub fn county_of(scope: &Scope) -> DivisionCode {
@@ -42,14 +41,14 @@ pub struct CadreInput {
 }
 
 /// A cadre of the county, or 404.
-pub fn cadre(c: &mut DbConnection, county: &DivisionCode, id: &str) -> Result<CadreRow, ApiError> {
+pub fn cadre(c: &mut DbConnection, county: &DivisionCode, id: &str) -> Result<CadreRow, DbError> {
     cadres::table
         .filter(cadres::id.eq(id))
         .filter(cadres::county_code.eq(county.as_str()))
         .select(CadreRow::as_select())
         .first(c)
         .optional()?
-        .ok_or(ApiError::NotFound)
+        .ok_or(DbError::NotFound)
 }
 
 /// A cadre by id, whatever the county (the caller reached it through a scoped record).
@@ -64,32 +63,32 @@ pub fn cadre_of_user(c: &mut DbConnection, user_id: &str) -> QueryResult<Option<
 
 /// 409 when another cadre record holds the ID number (a person is one cadre nationwide): the
 /// same words wherever that cadre works, naming nothing.
-fn ensure_cadre_id_number_free(c: &mut DbConnection, hmac: &str, own_id: &str, id_number: &IdNumber) -> Result<(), ApiError> {
+fn ensure_cadre_id_number_free(c: &mut DbConnection, hmac: &str, own_id: &str, id_number: &IdNumber) -> Result<(), DbError> {
     let held: i64 = cadres::table.filter(cadres::id_number_hmac.eq(hmac)).filter(cadres::id.ne(own_id)).count().get_result(c)?;
     if held > 0 {
-        return Err(ApiError::Conflict(format!("the ID number {} is already registered", id_number.masked())));
+        return Err(DbError::Conflict(format!("the ID number {} is already registered", id_number.masked())));
     }
     Ok(())
 }
 
 /// A linked user must be a cadre of the same county (a user of another county is answered like
 /// one that does not exist).
-fn check_user(c: &mut DbConnection, county: &DivisionCode, user_id: &str) -> Result<(), ApiError> {
+fn check_user(c: &mut DbConnection, county: &DivisionCode, user_id: &str) -> Result<(), DbError> {
     let found: Option<(String, String)> = users::table.filter(users::id.eq(user_id)).select((users::role, users::jurisdiction)).first(c).optional()?;
     match found.filter(|(_, j)| DivisionCode::parse(j).is_ok_and(|j| county.contains(&j))) {
         Some((role, _)) if role == Role::Cadre.as_str() => Ok(()),
-        Some(_) => Err(ApiError::invalid("user_id", "not_a_cadre_user", "the user must have the role cadre in this county")),
-        None => Err(ApiError::invalid("user_id", "unknown_user", "no such user in this county")),
+        Some(_) => Err(DbError::invalid("user_id", "not_a_cadre_user", "the user must have the role cadre in this county")),
+        None => Err(DbError::invalid("user_id", "unknown_user", "no such user in this county")),
     }
 }
 
-pub fn create_cadre(c: &mut DbConnection, county: &DivisionCode, crypto: &Crypto, actor: &Actor, input: &CadreInput) -> Result<Created<CadreRow>, ApiError> {
+pub fn create_cadre(c: &mut DbConnection, county: &DivisionCode, crypto: &Crypto, actor: &Actor, input: &CadreInput) -> Result<Created<CadreRow>, DbError> {
     write_tx(c, |c| {
         if let Some(cid) = &input.client_id {
             let existing: Option<CadreRow> = cadres::table.filter(cadres::client_id.eq(cid)).select(CadreRow::as_select()).first(c).optional()?;
             match existing {
                 Some(e) if e.county_code == county.as_str() => return Ok(Created::Existing(e)),
-                Some(_) => return Err(ApiError::Conflict("this client_id was used for another cadre".into())),
+                Some(_) => return Err(DbError::Conflict("this client_id was used for another cadre".into())),
                 None => {}
             }
         }
@@ -144,11 +143,11 @@ pub struct CadreChanges {
 
 /// Changes a cadre; relinking the user moves the cadre's households from the old user's phone
 /// to the new one's.
-pub fn update_cadre(c: &mut DbConnection, county: &DivisionCode, crypto: &Crypto, actor: &Actor, id: &str, expected: i64, ch: &CadreChanges) -> Result<CadreRow, ApiError> {
+pub fn update_cadre(c: &mut DbConnection, county: &DivisionCode, crypto: &Crypto, actor: &Actor, id: &str, expected: i64, ch: &CadreChanges) -> Result<CadreRow, DbError> {
     write_tx(c, |c| {
         let before = cadre(c, county, id)?;
         if before.version != expected {
-            return Err(ApiError::PreconditionFailed);
+            return Err(DbError::PreconditionFailed);
         }
         let mut next = before.clone();
         if let Some(n) = &ch.name {
@@ -177,7 +176,7 @@ pub fn update_cadre(c: &mut DbConnection, county: &DivisionCode, crypto: &Crypto
         next.updated_at = now();
         let n = diesel::update(cadres::table.filter(cadres::id.eq(id)).filter(cadres::version.eq(expected))).set(&next).execute(c)?;
         if n == 0 {
-            return Err(ApiError::PreconditionFailed);
+            return Err(DbError::PreconditionFailed);
         }
         let after = json!({"name": next.name, "work_unit": next.work_unit, "user_id": next.user_id});
         audit::append(c, actor, Entry { action: "cadre_update", entity_type: "cadre", entity_id: id, household_id: None, before: None, after: Some(after) })?;
@@ -231,7 +230,7 @@ pub fn current_pairings(c: &mut DbConnection, household_ids: &[String]) -> Query
 
 /// Pairs a cadre with a household; a current pairing with another cadre ends on the new start
 /// date in the same transaction (and the household leaves that cadre's phone).
-pub fn create_pairing(c: &mut DbConnection, scope: &Scope, actor: &Actor, input: &PairingInput, today: NaiveDate) -> Result<Created<PairingRow>, ApiError> {
+pub fn create_pairing(c: &mut DbConnection, scope: &Scope, actor: &Actor, input: &PairingInput, today: NaiveDate) -> Result<Created<PairingRow>, DbError> {
     write_tx(c, |c| {
         if let Some(cid) = &input.client_id {
             let existing: Option<PairingRow> = pairings::table.filter(pairings::client_id.eq(cid)).select(PairingRow::as_select()).first(c).optional()?;
@@ -239,24 +238,24 @@ pub fn create_pairing(c: &mut DbConnection, scope: &Scope, actor: &Actor, input:
                 return if households::find(c, scope, &e.household_id)?.is_some() {
                     Ok(Created::Existing(e))
                 } else {
-                    Err(ApiError::Conflict("this client_id was used for another pairing".into()))
+                    Err(DbError::Conflict("this client_id was used for another pairing".into()))
                 };
             }
         }
         let household = households::get(c, scope, &input.household_id)?;
-        let county = DivisionCode::parse(&household.county_code).map_err(|e| ApiError::Internal(anyhow::anyhow!("stored county: {e}")))?;
+        let county = DivisionCode::parse(&household.county_code).map_err(|e| DbError::corrupt("county", e))?;
         let new_cadre = match cadre(c, &county, &input.cadre_id) {
             Ok(cd) => cd,
             // A cadre of another county is answered like one that does not exist.
-            Err(ApiError::NotFound) => return Err(ApiError::invalid("cadre_id", "unknown_cadre", "no such cadre in the household's county")),
+            Err(DbError::NotFound) => return Err(DbError::invalid("cadre_id", "unknown_cadre", "no such cadre in the household's county")),
             Err(e) => return Err(e),
         };
         let current = current_pairing(c, &household.id)?;
-        check_pairing_start(input.start_date, current.as_ref().map(|p| p.start_date), today).map_err(|e| ApiError::invalid("start_date", e.code, e.message))?;
+        check_pairing_start(input.start_date, current.as_ref().map(|p| p.start_date), today).map_err(|e| DbError::invalid("start_date", e.code, e.message))?;
         let mut leaving = Vec::new();
         if let Some(cur) = &current {
             if cur.cadre_id == new_cadre.id {
-                return Err(ApiError::Conflict("the household is already paired with this cadre".into()));
+                return Err(DbError::Conflict("the household is already paired with this cadre".into()));
             }
             let at = now();
             diesel::update(pairings::table.find(&cur.id))
@@ -330,24 +329,24 @@ pub fn list_pairings(c: &mut DbConnection, scope: &Scope, f: &PairingFilter) -> 
 }
 
 /// A pairing whose household is in the scope, or 404.
-pub fn pairing_in_scope(c: &mut DbConnection, scope: &Scope, id: &str) -> Result<PairingRow, ApiError> {
-    let p: PairingRow = pairings::table.find(id).select(PairingRow::as_select()).first(c).optional()?.ok_or(ApiError::NotFound)?;
+pub fn pairing_in_scope(c: &mut DbConnection, scope: &Scope, id: &str) -> Result<PairingRow, DbError> {
+    let p: PairingRow = pairings::table.find(id).select(PairingRow::as_select()).first(c).optional()?.ok_or(DbError::NotFound)?;
     households::get(c, &scope.clone().for_reading(), &p.household_id)?;
     Ok(p)
 }
 
 /// Ends a current pairing; the household leaves the cadre's phone.
-pub fn end_pairing(c: &mut DbConnection, scope: &Scope, actor: &Actor, id: &str, expected: i64, end: NaiveDate, reason: &str, today: NaiveDate) -> Result<(PairingRow, CadreRow), ApiError> {
+pub fn end_pairing(c: &mut DbConnection, scope: &Scope, actor: &Actor, id: &str, expected: i64, end: NaiveDate, reason: &str, today: NaiveDate) -> Result<(PairingRow, CadreRow), DbError> {
     write_tx(c, |c| {
         let p = pairing_in_scope(c, scope, id)?;
         let household = households::get(c, scope, &p.household_id)?;
         if p.version != expected {
-            return Err(ApiError::PreconditionFailed);
+            return Err(DbError::PreconditionFailed);
         }
         if p.end_date.is_some() {
-            return Err(ApiError::Conflict("the pairing has ended already".into()));
+            return Err(DbError::Conflict("the pairing has ended already".into()));
         }
-        check_pairing_end(p.start_date, end, today).map_err(|e| ApiError::invalid("end_date", e.code, e.message))?;
+        check_pairing_end(p.start_date, end, today).map_err(|e| DbError::invalid("end_date", e.code, e.message))?;
         let mut next = p.clone();
         next.end_date = Some(end);
         next.end_reason = Some(reason.to_owned());
@@ -355,7 +354,7 @@ pub fn end_pairing(c: &mut DbConnection, scope: &Scope, actor: &Actor, id: &str,
         next.updated_at = now();
         let n = diesel::update(pairings::table.filter(pairings::id.eq(id)).filter(pairings::version.eq(expected))).set(&next).execute(c)?;
         if n == 0 {
-            return Err(ApiError::PreconditionFailed);
+            return Err(DbError::PreconditionFailed);
         }
         let cadre = cadre_by_id(c, &p.cadre_id)?;
         audit::append(c, actor, Entry { action: "pairing_end", entity_type: "pairing", entity_id: id, household_id: Some(&household.id), before: None, after: Some(json!({"end_date": end, "end_reason": reason})) })?;
@@ -379,7 +378,7 @@ pub struct TeamInput {
 }
 
 /// Every named cadre exists in the county (422 naming the first that does not).
-fn check_cadres(c: &mut DbConnection, county: &DivisionCode, first_secretary: Option<&String>, members: &[String]) -> Result<(), ApiError> {
+fn check_cadres(c: &mut DbConnection, county: &DivisionCode, first_secretary: Option<&String>, members: &[String]) -> Result<(), DbError> {
     let mut wanted: Vec<&String> = members.iter().collect();
     wanted.extend(first_secretary);
     let found: Vec<String> = cadres::table
@@ -388,31 +387,31 @@ fn check_cadres(c: &mut DbConnection, county: &DivisionCode, first_secretary: Op
         .select(cadres::id)
         .load(c)?;
     if let Some(fs) = first_secretary.filter(|f| !found.contains(f)) {
-        return Err(ApiError::invalid("first_secretary_id", "unknown_cadre", format!("no cadre {fs} in this county")));
+        return Err(DbError::invalid("first_secretary_id", "unknown_cadre", format!("no cadre {fs} in this county")));
     }
     if let Some((i, m)) = members.iter().enumerate().find(|(_, m)| !found.contains(m)) {
-        return Err(ApiError::invalid(&format!("member_ids[{i}]"), "unknown_cadre", format!("no cadre {m} in this county")));
+        return Err(DbError::invalid(&format!("member_ids[{i}]"), "unknown_cadre", format!("no cadre {m} in this county")));
     }
     Ok(())
 }
 
-pub fn team(c: &mut DbConnection, scope: &Scope, id: &str) -> Result<WorkTeamRow, ApiError> {
-    let row: WorkTeamRow = work_teams::table.find(id).select(WorkTeamRow::as_select()).first(c).optional()?.ok_or(ApiError::NotFound)?;
+pub fn team(c: &mut DbConnection, scope: &Scope, id: &str) -> Result<WorkTeamRow, DbError> {
+    let row: WorkTeamRow = work_teams::table.find(id).select(WorkTeamRow::as_select()).first(c).optional()?.ok_or(DbError::NotFound)?;
     match DivisionCode::parse(&row.village_code) {
         Ok(v) if scope.covers(&v) || scope.cadre_user().is_some() && county_of(scope).contains(&v) => Ok(row),
-        _ => Err(ApiError::NotFound),
+        _ => Err(DbError::NotFound),
     }
 }
 
-pub fn create_team(c: &mut DbConnection, scope: &Scope, actor: &Actor, input: &TeamInput) -> Result<Created<WorkTeamRow>, ApiError> {
+pub fn create_team(c: &mut DbConnection, scope: &Scope, actor: &Actor, input: &TeamInput) -> Result<Created<WorkTeamRow>, DbError> {
     if !scope.covers(&input.village) {
-        return Err(ApiError::NotFound);
+        return Err(DbError::NotFound);
     }
     write_tx(c, |c| {
         if let Some(cid) = &input.client_id {
             let existing: Option<String> = work_teams::table.filter(work_teams::client_id.eq(cid)).select(work_teams::id).first(c).optional()?;
             if let Some(id) = existing {
-                return team(c, scope, &id).map(Created::Existing).map_err(|_| ApiError::Conflict("this client_id was used for another work team".into()));
+                return team(c, scope, &id).map(Created::Existing).map_err(|_| DbError::Conflict("this client_id was used for another work team".into()));
             }
         }
         super::divisions::village_for(c, &input.village, scope.division(), "village_code", false)?;
@@ -455,26 +454,26 @@ pub fn list_teams(c: &mut DbConnection, scope: &Scope, village: Option<&Division
 }
 
 /// Replaces a team's fields (the caller merged the changes into `next`).
-pub fn update_team(c: &mut DbConnection, scope: &Scope, actor: &Actor, id: &str, expected: i64, change: impl FnOnce(&mut WorkTeamRow)) -> Result<WorkTeamRow, ApiError> {
+pub fn update_team(c: &mut DbConnection, scope: &Scope, actor: &Actor, id: &str, expected: i64, change: impl FnOnce(&mut WorkTeamRow)) -> Result<WorkTeamRow, DbError> {
     write_tx(c, |c| {
         let before = team(c, scope, id)?;
-        if !scope.covers(&DivisionCode::parse(&before.village_code).map_err(|_| ApiError::NotFound)?) {
-            return Err(ApiError::NotFound);
+        if !scope.covers(&DivisionCode::parse(&before.village_code).map_err(|_| DbError::NotFound)?) {
+            return Err(DbError::NotFound);
         }
         if before.version != expected {
-            return Err(ApiError::PreconditionFailed);
+            return Err(DbError::PreconditionFailed);
         }
         let mut next = before.clone();
         change(&mut next);
-        crate::domain::assistance::check_period(next.term_start, next.term_end).map_err(|e| ApiError::invalid("term_end", e.code, e.message))?;
+        crate::domain::assistance::check_period(next.term_start, next.term_end).map_err(|e| DbError::invalid("term_end", e.code, e.message))?;
         let members: Vec<String> = serde_json::from_str(&next.member_ids).unwrap_or_default();
-        let county = DivisionCode::parse(&next.county_code).map_err(|e| ApiError::Internal(anyhow::anyhow!("stored county: {e}")))?;
+        let county = DivisionCode::parse(&next.county_code).map_err(|e| DbError::corrupt("county", e))?;
         check_cadres(c, &county, next.first_secretary_id.as_ref(), &members)?;
         next.version += 1;
         next.updated_at = now();
         let n = diesel::update(work_teams::table.filter(work_teams::id.eq(id)).filter(work_teams::version.eq(expected))).set(&next).execute(c)?;
         if n == 0 {
-            return Err(ApiError::PreconditionFailed);
+            return Err(DbError::PreconditionFailed);
         }
         audit::append(c, actor, Entry { action: "work_team_update", entity_type: "work_team", entity_id: id, household_id: None, before: None, after: Some(json!({"name": next.name, "member_ids": members, "first_secretary_id": next.first_secretary_id})) })?;
         Ok(next)
@@ -483,14 +482,14 @@ pub fn update_team(c: &mut DbConnection, scope: &Scope, actor: &Actor, id: &str,
 
 // ---- measures ----
 
-pub fn add_measure(c: &mut DbConnection, scope: &Scope, actor: &Actor, row: MeasureRow) -> Result<Created<MeasureRow>, ApiError> {
+pub fn add_measure(c: &mut DbConnection, scope: &Scope, actor: &Actor, row: MeasureRow) -> Result<Created<MeasureRow>, DbError> {
     write_tx(c, |c| {
         households::get(c, scope, &row.household_id)?;
         if let Some(cid) = &row.client_id {
             let existing: Option<MeasureRow> = measures::table.filter(measures::client_id.eq(cid)).select(MeasureRow::as_select()).first(c).optional()?;
             match existing {
                 Some(e) if e.household_id == row.household_id => return Ok(Created::Existing(e)),
-                Some(_) => return Err(ApiError::Conflict("this client_id was used for another measure".into())),
+                Some(_) => return Err(DbError::Conflict("this client_id was used for another measure".into())),
                 None => {}
             }
         }
@@ -500,7 +499,7 @@ pub fn add_measure(c: &mut DbConnection, scope: &Scope, actor: &Actor, row: Meas
     })
 }
 
-pub fn measures_of(c: &mut DbConnection, scope: &Scope, household_id: &str) -> Result<Vec<MeasureRow>, ApiError> {
+pub fn measures_of(c: &mut DbConnection, scope: &Scope, household_id: &str) -> Result<Vec<MeasureRow>, DbError> {
     households::get(c, scope, household_id)?;
     Ok(measures::table.filter(measures::household_id.eq(household_id)).order((measures::start_date.desc(), measures::id.desc())).select(MeasureRow::as_select()).load(c)?)
 }

@@ -9,10 +9,9 @@ use diesel::sql_types::Integer;
 
 use super::households::{division_filter, scope_filter, scoped, within};
 use crate::domain::Scope;
-use crate::db::DbConnection;
+use crate::db::{DbConnection, DbError};
 use crate::db::schema::households as h;
 use crate::domain::{DivisionCode, Level};
-use crate::error::ApiError;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Counts {
@@ -50,7 +49,7 @@ macro_rules! grouped_by {
 
 /// Counts per child of `division` (townships of a county, villages of a township, the village
 /// itself for a village), within the caller's scope.
-pub fn by_child(c: &mut DbConnection, scope: &Scope, division: &DivisionCode, stale_before: NaiveDateTime) -> Result<Vec<(String, Counts)>, ApiError> {
+pub fn by_child(c: &mut DbConnection, scope: &Scope, division: &DivisionCode, stale_before: NaiveDateTime) -> Result<Vec<(String, Counts)>, DbError> {
     let q = || h::table.filter(scope_filter(scope)).filter(division_filter(division));
     let rows: Vec<Row> = match division.level() {
         Level::Township | Level::Village => grouped_by!(q(), h::village_code, stale_before).load(c)?,

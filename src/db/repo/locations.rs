@@ -10,9 +10,8 @@ use super::households;
 use crate::domain::Scope;
 use crate::db::models::{HouseholdRow, LocationRow};
 use crate::db::schema::{households as h, locations};
-use crate::db::{DbConnection, new_id, now, write_tx};
+use crate::db::{DbConnection, DbError, new_id, now, write_tx};
 use crate::domain::location::{Capture, CaptureRules, CaptureStatus, Flag, assess};
-use crate::error::ApiError;
 use crate::geo::{Crs, LatLon, median};
 
 #[derive(Debug, Clone)]
@@ -36,12 +35,12 @@ pub enum Recorded {
     Existing(LocationRow),
 }
 
-fn by_client_id(c: &mut DbConnection, household_id: &str, client_id: &str) -> Result<Option<LocationRow>, ApiError> {
+fn by_client_id(c: &mut DbConnection, household_id: &str, client_id: &str) -> Result<Option<LocationRow>, DbError> {
     let row: Option<LocationRow> =
         locations::table.filter(locations::client_id.eq(client_id)).select(LocationRow::as_select()).first(c).optional()?;
     match row {
         Some(r) if r.household_id == household_id => Ok(Some(r)),
-        Some(_) => Err(ApiError::Conflict("this client_id was used for another household's capture".into())),
+        Some(_) => Err(DbError::Conflict("this client_id was used for another household's capture".into())),
         None => Ok(None),
     }
 }
@@ -73,7 +72,7 @@ fn set_home(next: &mut HouseholdRow, loc: &LocationRow) {
 
 /// Records a capture of `household`, which the caller read through its scope
 /// (`households::get`); the insert checks the scope again inside its transaction.
-pub fn record(c: &mut DbConnection, household: &HouseholdRow, scope: &Scope, actor: &Actor, rules: &CaptureRules, cap: &NewCapture) -> Result<Recorded, ApiError> {
+pub fn record(c: &mut DbConnection, household: &HouseholdRow, scope: &Scope, actor: &Actor, rules: &CaptureRules, cap: &NewCapture) -> Result<Recorded, DbError> {
     debug_assert_eq!(household.id, cap.household_id);
     if let Some(first) = by_client_id(c, &cap.household_id, &cap.client_id)? {
         return Ok(Recorded::Existing(first));
@@ -81,7 +80,7 @@ pub fn record(c: &mut DbConnection, household: &HouseholdRow, scope: &Scope, act
     let result = write_tx(c, |c| insert(c, scope, actor, rules, cap));
     match result {
         // A concurrent retry of the same capture committed first: answer with it.
-        Err(ApiError::Conflict(_)) => match by_client_id(c, &cap.household_id, &cap.client_id)? {
+        Err(DbError::Conflict(_)) => match by_client_id(c, &cap.household_id, &cap.client_id)? {
             Some(first) => Ok(Recorded::Existing(first)),
             None => result.map(Recorded::New),
         },
@@ -89,7 +88,7 @@ pub fn record(c: &mut DbConnection, household: &HouseholdRow, scope: &Scope, act
     }
 }
 
-fn insert(c: &mut DbConnection, scope: &Scope, actor: &Actor, rules: &CaptureRules, cap: &NewCapture) -> Result<LocationRow, ApiError> {
+fn insert(c: &mut DbConnection, scope: &Scope, actor: &Actor, rules: &CaptureRules, cap: &NewCapture) -> Result<LocationRow, DbError> {
     let before = households::get_for_update(c, scope, &cap.household_id)?;
     let centre = village_centre(c, &before.village_code, rules.village_centre_min_homes)?;
     let capture = Capture { point: cap.point, accuracy_m: cap.accuracy_m, captured_at: cap.captured_at, mock_location: cap.mock_location };
@@ -133,7 +132,7 @@ fn insert(c: &mut DbConnection, scope: &Scope, actor: &Actor, rules: &CaptureRul
 }
 
 /// Captures of a household, newest first.
-pub fn history(c: &mut DbConnection, scope: &Scope, household_id: &str, before_id: Option<&str>, limit: i64) -> Result<Vec<LocationRow>, ApiError> {
+pub fn history(c: &mut DbConnection, scope: &Scope, household_id: &str, before_id: Option<&str>, limit: i64) -> Result<Vec<LocationRow>, DbError> {
     households::get(c, scope, household_id)?;
     let mut q = locations::table.filter(locations::household_id.eq(household_id)).into_boxed();
     if let Some(b) = before_id {
@@ -143,7 +142,7 @@ pub fn history(c: &mut DbConnection, scope: &Scope, household_id: &str, before_i
 }
 
 /// Confirms (the capture becomes the home) or rejects a pending move.
-pub fn decide_move(c: &mut DbConnection, scope: &Scope, actor: &Actor, household_id: &str, location_id: &str, confirm: bool) -> Result<LocationRow, ApiError> {
+pub fn decide_move(c: &mut DbConnection, scope: &Scope, actor: &Actor, household_id: &str, location_id: &str, confirm: bool) -> Result<LocationRow, DbError> {
     write_tx(c, |c| {
         let before = households::get_for_update(c, scope, household_id)?;
         let loc: LocationRow = locations::table
@@ -152,9 +151,9 @@ pub fn decide_move(c: &mut DbConnection, scope: &Scope, actor: &Actor, household
             .select(LocationRow::as_select())
             .first(c)
             .optional()?
-            .ok_or(ApiError::NotFound)?;
+            .ok_or(DbError::NotFound)?;
         if loc.status != CaptureStatus::PendingMove.as_str() {
-            return Err(ApiError::Conflict(format!("this capture is not a pending move (it is {})", loc.status)));
+            return Err(DbError::Conflict(format!("this capture is not a pending move (it is {})", loc.status)));
         }
         let status = if confirm { CaptureStatus::Confirmed } else { CaptureStatus::Rejected };
         let at = now();

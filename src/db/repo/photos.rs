@@ -9,9 +9,8 @@ use super::households;
 use crate::domain::Scope;
 use crate::db::models::PhotoRow;
 use crate::db::schema::photos;
-use crate::db::{Backend, DbConnection, now, write_tx};
+use crate::db::{Backend, DbConnection, DbError, now, write_tx};
 use crate::domain::{DivisionCode, Level};
-use crate::error::ApiError;
 use crate::photos::hash::{NEAR_COPY_BITS, bands, hamming};
 
 type Filter = Box<dyn BoxableExpression<photos::table, Backend, SqlType = diesel::sql_types::Bool>>;
@@ -34,23 +33,23 @@ fn division_filter(d: &DivisionCode) -> Filter {
     }
 }
 
-pub fn find(c: &mut DbConnection, scope: &Scope, id: &str) -> Result<PhotoRow, ApiError> {
+pub fn find(c: &mut DbConnection, scope: &Scope, id: &str) -> Result<PhotoRow, DbError> {
     photos::table
         .filter(scope_filter(scope))
         .filter(photos::id.eq(id))
         .select(PhotoRow::as_select())
         .first(c)
         .optional()?
-        .ok_or(ApiError::NotFound)
+        .ok_or(DbError::NotFound)
 }
 
 /// The photo first uploaded with `client_id`, if it belongs to this household.
-pub fn by_client_id(c: &mut DbConnection, household_id: &str, client_id: &str) -> Result<Option<PhotoRow>, ApiError> {
+pub fn by_client_id(c: &mut DbConnection, household_id: &str, client_id: &str) -> Result<Option<PhotoRow>, DbError> {
     let row: Option<PhotoRow> =
         photos::table.filter(photos::client_id.eq(client_id)).select(PhotoRow::as_select()).first(c).optional()?;
     match row {
         Some(r) if r.household_id == household_id => Ok(Some(r)),
-        Some(_) => Err(ApiError::Conflict("this client_id was used for another household's photo".into())),
+        Some(_) => Err(DbError::Conflict("this client_id was used for another household's photo".into())),
         None => Ok(None),
     }
 }
@@ -82,7 +81,7 @@ pub fn duplicates(c: &mut DbConnection, county: &str, household_id: &str, sha256
         .collect())
 }
 
-pub fn insert(c: &mut DbConnection, scope: &Scope, actor: &Actor, row: &PhotoRow) -> Result<(), ApiError> {
+pub fn insert(c: &mut DbConnection, scope: &Scope, actor: &Actor, row: &PhotoRow) -> Result<(), DbError> {
     write_tx(c, |c| {
         households::get(c, scope, &row.household_id)?;
         diesel::insert_into(photos::table).values(row).execute(c)?;
@@ -92,7 +91,7 @@ pub fn insert(c: &mut DbConnection, scope: &Scope, actor: &Actor, row: &PhotoRow
     })
 }
 
-pub fn for_household(c: &mut DbConnection, scope: &Scope, household_id: &str, year: Option<i32>) -> Result<Vec<PhotoRow>, ApiError> {
+pub fn for_household(c: &mut DbConnection, scope: &Scope, household_id: &str, year: Option<i32>) -> Result<Vec<PhotoRow>, DbError> {
     households::get(c, scope, household_id)?;
     let mut q = photos::table.filter(photos::household_id.eq(household_id)).into_boxed();
     if let Some(y) = year {
@@ -110,7 +109,7 @@ pub fn queue(c: &mut DbConnection, scope: &Scope, division: &DivisionCode, statu
     q.order(photos::id.asc()).limit(limit).select(PhotoRow::as_select()).load(c)
 }
 
-pub fn review(c: &mut DbConnection, scope: &Scope, actor: &Actor, id: &str, accepted: bool, reason: &str) -> Result<PhotoRow, ApiError> {
+pub fn review(c: &mut DbConnection, scope: &Scope, actor: &Actor, id: &str, accepted: bool, reason: &str) -> Result<PhotoRow, DbError> {
     write_tx(c, |c| {
         let before = find(c, scope, id)?;
         let status = if accepted { "accepted" } else { "rejected" };

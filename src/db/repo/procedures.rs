@@ -11,10 +11,9 @@ use super::households;
 use crate::domain::Scope;
 use crate::db::models::{CaseRow, CaseStepRow, ExclusionRow, HouseholdRow, SpotCheckItemRow, SpotCheckRow};
 use crate::db::schema::{case_steps, cases, exclusions, households as h, spot_check_items, spot_checks, work_teams};
-use crate::db::{DbConnection, new_id, now, write_tx};
+use crate::db::{DbConnection, DbError, new_id, now, write_tx};
 use crate::domain::procedure::{self, CaseKind, Outcome, Position, Stage, Step};
 use crate::domain::{DivisionCode, Level};
-use crate::error::ApiError;
 
 fn division_filter_cases(scope: &Scope) -> Box<dyn BoxableExpression<cases::table, crate::db::Backend, SqlType = diesel::sql_types::Bool>> {
     match scope {
@@ -40,7 +39,7 @@ pub enum Opened {
 }
 
 /// Opens a case; a household has at most one open case (409).
-pub fn open(c: &mut DbConnection, scope: &Scope, actor: &Actor, new: &NewCase, today: NaiveDate) -> Result<Opened, ApiError> {
+pub fn open(c: &mut DbConnection, scope: &Scope, actor: &Actor, new: &NewCase, today: NaiveDate) -> Result<Opened, DbError> {
     write_tx(c, |c| {
         if let Some(cid) = &new.client_id {
             let existing: Option<CaseRow> = cases::table.filter(cases::client_id.eq(cid)).select(CaseRow::as_select()).first(c).optional()?;
@@ -48,7 +47,7 @@ pub fn open(c: &mut DbConnection, scope: &Scope, actor: &Actor, new: &NewCase, t
                 return if e.household_id == new.household_id && households::find(c, scope, &e.household_id)?.is_some() {
                     Ok(Opened::Existing(e))
                 } else {
-                    Err(ApiError::Conflict("this client_id was used for another case".into()))
+                    Err(DbError::Conflict("this client_id was used for another case".into()))
                 };
             }
         }
@@ -60,7 +59,7 @@ pub fn open(c: &mut DbConnection, scope: &Scope, actor: &Actor, new: &NewCase, t
             .first(c)
             .optional()?;
         if let Some((id, kind)) = open {
-            return Err(ApiError::Conflict(format!("the household has an open {kind} case ({id}): finish it first")));
+            return Err(DbError::Conflict(format!("the household has an open {kind} case ({id}): finish it first")));
         }
         let at = now();
         let row = CaseRow {
@@ -89,14 +88,14 @@ pub fn open(c: &mut DbConnection, scope: &Scope, actor: &Actor, new: &NewCase, t
     })
 }
 
-pub fn get(c: &mut DbConnection, scope: &Scope, id: &str) -> Result<CaseRow, ApiError> {
+pub fn get(c: &mut DbConnection, scope: &Scope, id: &str) -> Result<CaseRow, DbError> {
     cases::table
         .filter(cases::id.eq(id))
         .filter(division_filter_cases(scope))
         .select(CaseRow::as_select())
         .first(c)
         .optional()?
-        .ok_or(ApiError::NotFound)
+        .ok_or(DbError::NotFound)
 }
 
 pub fn steps_of(c: &mut DbConnection, case_id: &str) -> QueryResult<Vec<CaseStepRow>> {
@@ -175,26 +174,22 @@ pub struct NewStep {
     pub note: Option<String>,
 }
 
-fn refusal(r: procedure::Refusal) -> ApiError {
-    ApiError::StepNotAllowed { message: r.message, allowed: serde_json::to_value(&r.allowed).unwrap_or_default() }
-}
-
 /// Records a step (the caller checked signatories); a step that closes the case as done
 /// applies it to the household in the same transaction.
-pub fn add_step(c: &mut DbConnection, scope: &Scope, actor: &Actor, case_id: &str, expected: Option<i64>, s: &NewStep, today: NaiveDate) -> Result<CaseRow, ApiError> {
+pub fn add_step(c: &mut DbConnection, scope: &Scope, actor: &Actor, case_id: &str, expected: Option<i64>, s: &NewStep, today: NaiveDate) -> Result<CaseRow, DbError> {
     write_tx(c, |c| {
         let case = get(c, scope, case_id)?;
         if expected.is_some_and(|v| v != case.version) {
-            return Err(ApiError::PreconditionFailed);
+            return Err(DbError::PreconditionFailed);
         }
-        let kind = CaseKind::parse(&case.kind).map_err(|e| ApiError::Internal(anyhow::anyhow!("stored kind: {e}")))?;
-        let stage = Stage::parse(&case.stage).map_err(|e| ApiError::Internal(anyhow::anyhow!("stored stage: {e}")))?;
+        let kind = CaseKind::parse(&case.kind).map_err(|e| DbError::corrupt("kind", e))?;
+        let stage = Stage::parse(&case.stage).map_err(|e| DbError::corrupt("stage", e))?;
         let pos = Position { stage, since: case.stage_since };
-        let next = procedure::apply(kind, pos, s.step, s.outcome, s.date, today).map_err(refusal)?;
+        let next = procedure::apply(kind, pos, s.step, s.outcome, s.date, today)?;
         if kind == CaseKind::Inclusion && s.step == Step::TownshipReview && s.outcome == Outcome::Approved {
             let blocking = blocking_exclusions(c, &case.household_id)?;
             if let Some(x) = blocking.first() {
-                return Err(refusal(procedure::Refusal {
+                return Err(DbError::StepNotAllowed(procedure::Refusal {
                     message: format!("the household meets the exclusion condition {} (recorded {}): the township cannot approve it unless a county admin approves the exception", x.condition, x.recorded_on),
                     allowed: procedure::next_steps(kind, pos).into_iter().filter(|n| n.step != Step::TownshipReview || n.outcomes.contains(&Outcome::Rejected)).collect(),
                 }));
@@ -221,7 +216,7 @@ pub fn add_step(c: &mut DbConnection, scope: &Scope, actor: &Actor, case_id: &st
         updated.updated_at = now();
         let n = diesel::update(cases::table.filter(cases::id.eq(&case.id)).filter(cases::version.eq(case.version))).set(&updated).execute(c)?;
         if n == 0 {
-            return Err(ApiError::PreconditionFailed);
+            return Err(DbError::PreconditionFailed);
         }
         audit::append(c, actor, Entry { action: "case_step", entity_type: "case", entity_id: &case.id, household_id: Some(&case.household_id), before: Some(json!({"stage": case.stage})), after: Some(json!({"step": step.step, "outcome": step.outcome, "date": step.step_date, "stage": updated.stage})) })?;
         if next.stage == Stage::Done {
@@ -232,7 +227,7 @@ pub fn add_step(c: &mut DbConnection, scope: &Scope, actor: &Actor, case_id: &st
 }
 
 /// The effect of a completed case on its household, referenced in the household's history.
-fn complete(c: &mut DbConnection, actor: &Actor, case: &CaseRow, kind: CaseKind) -> Result<(), ApiError> {
+fn complete(c: &mut DbConnection, actor: &Actor, case: &CaseRow, kind: CaseKind) -> Result<(), DbError> {
     households::lock(c, &case.household_id)?;
     let before: HouseholdRow = h::table.find(&case.household_id).select(HouseholdRow::as_select()).first(c)?;
     let mut next = before.clone();
@@ -266,12 +261,12 @@ fn complete(c: &mut DbConnection, actor: &Actor, case: &CaseRow, kind: CaseKind)
 
 // ---- exclusions ----
 
-pub fn exclusions_of(c: &mut DbConnection, scope: &Scope, household_id: &str) -> Result<Vec<ExclusionRow>, ApiError> {
+pub fn exclusions_of(c: &mut DbConnection, scope: &Scope, household_id: &str) -> Result<Vec<ExclusionRow>, DbError> {
     households::get(c, scope, household_id)?;
     Ok(exclusions::table.filter(exclusions::household_id.eq(household_id)).order(exclusions::created_at.asc()).select(ExclusionRow::as_select()).load(c)?)
 }
 
-pub fn add_exclusion(c: &mut DbConnection, scope: &Scope, actor: &Actor, row: &ExclusionRow) -> Result<(), ApiError> {
+pub fn add_exclusion(c: &mut DbConnection, scope: &Scope, actor: &Actor, row: &ExclusionRow) -> Result<(), DbError> {
     write_tx(c, |c| {
         households::get(c, scope, &row.household_id)?;
         diesel::insert_into(exclusions::table).values(row).execute(c)?;
@@ -287,7 +282,7 @@ pub enum ExclusionChange {
     Lift(String),
 }
 
-pub fn change_exclusion(c: &mut DbConnection, scope: &Scope, actor: &Actor, household_id: &str, id: &str, expected: i64, change: &ExclusionChange) -> Result<ExclusionRow, ApiError> {
+pub fn change_exclusion(c: &mut DbConnection, scope: &Scope, actor: &Actor, household_id: &str, id: &str, expected: i64, change: &ExclusionChange) -> Result<ExclusionRow, DbError> {
     write_tx(c, |c| {
         households::get(c, scope, household_id)?;
         let before: ExclusionRow = exclusions::table
@@ -296,18 +291,18 @@ pub fn change_exclusion(c: &mut DbConnection, scope: &Scope, actor: &Actor, hous
             .select(ExclusionRow::as_select())
             .first(c)
             .optional()?
-            .ok_or(ApiError::NotFound)?;
+            .ok_or(DbError::NotFound)?;
         if before.version != expected {
-            return Err(ApiError::PreconditionFailed);
+            return Err(DbError::PreconditionFailed);
         }
         if before.lifted_at.is_some() {
-            return Err(ApiError::Conflict("the exclusion was lifted already".into()));
+            return Err(DbError::Conflict("the exclusion was lifted already".into()));
         }
         let mut next = before.clone();
         let (action, reason) = match change {
             ExclusionChange::Approve(r) => {
                 if before.approved_at.is_some() {
-                    return Err(ApiError::Conflict("the exception was approved already".into()));
+                    return Err(DbError::Conflict("the exception was approved already".into()));
                 }
                 next.approved_by = actor.name.clone();
                 next.approval_reason = Some(r.clone());
@@ -335,7 +330,7 @@ pub fn household_ids_in(c: &mut DbConnection, village: &str) -> QueryResult<Vec<
     h::table.filter(h::village_code.eq(village)).order(h::id.asc()).select(h::id).load(c)
 }
 
-pub fn save_spot_check(c: &mut DbConnection, actor: &Actor, check: &SpotCheckRow, items: &[SpotCheckItemRow]) -> Result<(), ApiError> {
+pub fn save_spot_check(c: &mut DbConnection, actor: &Actor, check: &SpotCheckRow, items: &[SpotCheckItemRow]) -> Result<(), DbError> {
     write_tx(c, |c| {
         diesel::insert_into(spot_checks::table).values(check).execute(c)?;
         for chunk in items.chunks(500) {
@@ -348,11 +343,11 @@ pub fn save_spot_check(c: &mut DbConnection, actor: &Actor, check: &SpotCheckRow
     })
 }
 
-pub fn spot_check(c: &mut DbConnection, scope: &Scope, id: &str) -> Result<(SpotCheckRow, Vec<SpotCheckItemRow>), ApiError> {
-    let check: SpotCheckRow = spot_checks::table.find(id).select(SpotCheckRow::as_select()).first(c).optional()?.ok_or(ApiError::NotFound)?;
+pub fn spot_check(c: &mut DbConnection, scope: &Scope, id: &str) -> Result<(SpotCheckRow, Vec<SpotCheckItemRow>), DbError> {
+    let check: SpotCheckRow = spot_checks::table.find(id).select(SpotCheckRow::as_select()).first(c).optional()?.ok_or(DbError::NotFound)?;
     match DivisionCode::parse(&check.division_code) {
         Ok(d) if scope.covers(&d) => {}
-        _ => return Err(ApiError::NotFound),
+        _ => return Err(DbError::NotFound),
     }
     let items = spot_check_items::table
         .filter(spot_check_items::spot_check_id.eq(id))
@@ -375,12 +370,12 @@ pub struct ItemResult {
 }
 
 /// Records outcomes for households of the sample (422 for a household not in it).
-pub fn record_results(c: &mut DbConnection, scope: &Scope, actor: &Actor, id: &str, results: &[ItemResult]) -> Result<(), ApiError> {
+pub fn record_results(c: &mut DbConnection, scope: &Scope, actor: &Actor, id: &str, results: &[ItemResult]) -> Result<(), DbError> {
     write_tx(c, |c| {
         let (_, items) = spot_check(c, scope, id)?;
         for (i, r) in results.iter().enumerate() {
             if !items.iter().any(|it| it.household_id == r.household_id) {
-                return Err(ApiError::invalid(&format!("results[{i}].household_id"), "not_in_sample", "the household is not in this sample"));
+                return Err(DbError::invalid(&format!("results[{i}].household_id"), "not_in_sample", "the household is not in this sample"));
             }
             diesel::update(spot_check_items::table.filter(spot_check_items::spot_check_id.eq(id)).filter(spot_check_items::household_id.eq(&r.household_id)))
                 .set((

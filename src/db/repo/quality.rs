@@ -14,11 +14,10 @@ use crate::domain::Scope;
 use crate::crypto::Crypto;
 use crate::db::models::{HouseholdRow, MemberRow, ProblemRow, QualityRunRow};
 use crate::db::schema::{households as h, members as m, pairings, photos, problems as p, quality_runs};
-use crate::db::{DbConnection, new_id, now, write_tx};
+use crate::db::{DbConnection, DbError, new_id, now, write_tx};
 use crate::domain::quality::{self, Context, Hit, HouseholdFacts, MemberFacts};
 use crate::domain::yearly::YearRecord;
 use crate::domain::{Category, DivisionCode, Relation, Sex};
-use crate::error::ApiError;
 
 const BATCH: i64 = 1000;
 const ACTIVE: [&str; 3] = ["open", "verified", "rectified"];
@@ -132,7 +131,7 @@ pub struct RunSettings {
 
 /// Runs every rule over the households of `division` inside the scope and reconciles the
 /// ledger batch by batch.
-pub fn run(c: &mut DbConnection, scope: &Scope, crypto: &Crypto, actor: &Actor, division: &DivisionCode, s: &RunSettings) -> Result<QualityRunRow, ApiError> {
+pub fn run(c: &mut DbConnection, scope: &Scope, crypto: &Crypto, actor: &Actor, division: &DivisionCode, s: &RunSettings) -> Result<QualityRunRow, DbError> {
     within(scope, division)?;
     let mut record = QualityRunRow {
         id: new_id(),
@@ -192,7 +191,7 @@ pub fn run(c: &mut DbConnection, scope: &Scope, crypto: &Crypto, actor: &Actor, 
     Ok(record)
 }
 
-fn reconcile(c: &mut DbConnection, run_id: &str, hits: &[(&HouseholdRow, Vec<Hit>, &String)], deadline: NaiveDate) -> Result<(i64, i64, i64), ApiError> {
+fn reconcile(c: &mut DbConnection, run_id: &str, hits: &[(&HouseholdRow, Vec<Hit>, &String)], deadline: NaiveDate) -> Result<(i64, i64, i64), DbError> {
     let ids: Vec<String> = hits.iter().map(|h| h.0.id.clone()).collect();
     let existing: Vec<ProblemRow> = p::table
         .filter(p::household_id.eq_any(&ids))
@@ -292,12 +291,12 @@ fn problem_division(d: &DivisionCode) -> Box<dyn BoxableExpression<p::table, cra
 }
 
 /// The division, if it lies inside the caller's scope (404 otherwise); cadres have no ledger.
-fn within(scope: &Scope, division: &DivisionCode) -> Result<(), ApiError> {
-    if scope.cadre_user().is_none() && scope.covers(division) { Ok(()) } else { Err(ApiError::NotFound) }
+fn within(scope: &Scope, division: &DivisionCode) -> Result<(), DbError> {
+    if scope.cadre_user().is_none() && scope.covers(division) { Ok(()) } else { Err(DbError::NotFound) }
 }
 
 /// Problems of a division inside the caller's scope.
-pub fn list(c: &mut DbConnection, scope: &Scope, division: &DivisionCode, f: &ProblemFilter) -> Result<Vec<ProblemRow>, ApiError> {
+pub fn list(c: &mut DbConnection, scope: &Scope, division: &DivisionCode, f: &ProblemFilter) -> Result<Vec<ProblemRow>, DbError> {
     within(scope, division)?;
     let mut q = p::table.filter(problem_division(division)).into_boxed();
     if let Some(r) = &f.rule {
@@ -316,7 +315,7 @@ pub fn list(c: &mut DbConnection, scope: &Scope, division: &DivisionCode, f: &Pr
 }
 
 /// Counts by village and status.
-pub fn summary(c: &mut DbConnection, scope: &Scope, division: &DivisionCode) -> Result<Vec<(String, String, String, i64)>, ApiError> {
+pub fn summary(c: &mut DbConnection, scope: &Scope, division: &DivisionCode) -> Result<Vec<(String, String, String, i64)>, DbError> {
     within(scope, division)?;
     Ok(p::table
         .filter(problem_division(division))
@@ -326,19 +325,19 @@ pub fn summary(c: &mut DbConnection, scope: &Scope, division: &DivisionCode) -> 
         .load(c)?)
 }
 
-pub fn get(c: &mut DbConnection, scope: &Scope, division: &DivisionCode, id: &str) -> Result<ProblemRow, ApiError> {
+pub fn get(c: &mut DbConnection, scope: &Scope, division: &DivisionCode, id: &str) -> Result<ProblemRow, DbError> {
     within(scope, division)?;
-    p::table.filter(p::id.eq(id)).filter(problem_division(division)).select(ProblemRow::as_select()).first(c).optional()?.ok_or(ApiError::NotFound)
+    p::table.filter(p::id.eq(id)).filter(problem_division(division)).select(ProblemRow::as_select()).first(c).optional()?.ok_or(DbError::NotFound)
 }
 
 /// Moves a problem along its lifecycle (409 for a skipped step), audited.
-pub fn change_status(c: &mut DbConnection, scope: &Scope, division: &DivisionCode, actor: &Actor, id: &str, expected: i64, status: &str, note: Option<String>) -> Result<ProblemRow, ApiError> {
+pub fn change_status(c: &mut DbConnection, scope: &Scope, division: &DivisionCode, actor: &Actor, id: &str, expected: i64, status: &str, note: Option<String>) -> Result<ProblemRow, DbError> {
     write_tx(c, |c| {
         let before = get(c, scope, division, id)?;
         if before.version != expected {
-            return Err(ApiError::PreconditionFailed);
+            return Err(DbError::PreconditionFailed);
         }
-        quality::transition_allowed(&before.status, status).map_err(ApiError::Conflict)?;
+        quality::transition_allowed(&before.status, status).map_err(DbError::Conflict)?;
         let mut next = before.clone();
         next.status = status.to_owned();
         next.note = note.or(before.note.clone());

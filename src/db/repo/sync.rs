@@ -17,8 +17,7 @@ use super::households::scoped;
 use crate::domain::Scope;
 use crate::db::models::HouseholdRow;
 use crate::db::schema::{households, sync_counter, sync_tombstones};
-use crate::db::{DbConnection, new_id, now};
-use crate::error::ApiError;
+use crate::db::{DbConnection, DbError, new_id, now};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = sync_tombstones)]
@@ -71,7 +70,7 @@ impl Leaving {
 
 /// Marks `ids` as changed and records `leaving`, under one new sequence number. Call it last in
 /// the writing transaction.
-pub fn stamp(c: &mut DbConnection, ids: &[String], leaving: &[Leaving]) -> Result<i64, ApiError> {
+pub fn stamp(c: &mut DbConnection, ids: &[String], leaving: &[Leaving]) -> Result<i64, DbError> {
     let mut ids = ids.to_vec();
     ids.sort();
     ids.dedup();
@@ -129,7 +128,7 @@ impl Change {
 /// Up to `limit` changes in the caller's scope after `after` (everything in scope when `None`),
 /// read from one snapshot. A tombstone is left out when the household is back in the scope
 /// (its later stamp sends it again).
-pub fn feed(c: &mut DbConnection, scope: &Scope, after: Option<&Position>, limit: i64) -> Result<Feed, ApiError> {
+pub fn feed(c: &mut DbConnection, scope: &Scope, after: Option<&Position>, limit: i64) -> Result<Feed, DbError> {
     let mut q = scoped(scope);
     let mut t = sync_tombstones::table.into_boxed();
     t = match scope {
