@@ -12,7 +12,6 @@ use chrono::NaiveDate;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::domain::Scope;
 use crate::crypto::Crypto;
 use crate::db::DbConnection;
 use crate::db::repo::audit::Actor;
@@ -20,6 +19,7 @@ pub use crate::db::repo::households::Imported;
 use crate::db::repo::households::import_batch;
 use crate::domain::household::NewHousehold;
 use crate::domain::import::{Columns, Row, RowError, columns, household, value};
+use crate::domain::Scope;
 use crate::error::ApiError;
 
 /// Households per transaction.

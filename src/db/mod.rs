@@ -2,6 +2,7 @@
 //! helper that runs blocking database work off the async executor.
 
 mod error;
+pub mod filters;
 pub mod models;
 pub mod repo;
 pub mod schema;

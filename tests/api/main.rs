@@ -29,6 +29,7 @@ mod photos;
 mod procedures;
 mod quality;
 mod refusals;
+mod scope_filters;
 mod sessions;
 mod sync;
 mod user_admin;

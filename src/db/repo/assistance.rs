@@ -9,13 +9,12 @@ use serde_json::json;
 use super::audit::{self, Actor, Entry};
 use super::households;
 use super::sync::{self, Leaving};
-use crate::domain::Scope;
 use crate::crypto::Crypto;
 use crate::db::models::{CadreRow, HouseholdRow, MeasureRow, PairingRow, WorkTeamRow};
 use crate::db::schema::{cadres, households as h, measures, pairings, users, work_teams};
-use crate::db::{DbConnection, DbError, new_id, now, write_tx};
+use crate::db::{DbConnection, DbError, filters, new_id, now, write_tx};
 use crate::domain::assistance::{check_pairing_end, check_pairing_start};
-use crate::domain::{DivisionCode, IdNumber, Level, Phone, Role};
+use crate::domain::{DivisionCode, IdNumber, Level, Phone, Role, Scope};
 
 /// The county of a scope: cadres are kept per county.
 pub fn county_of(scope: &Scope) -> DivisionCode {
@@ -306,10 +305,8 @@ pub struct PairingFilter {
 pub fn list_pairings(c: &mut DbConnection, scope: &Scope, f: &PairingFilter) -> QueryResult<Vec<(PairingRow, CadreRow)>> {
     let mut q = pairings::table.inner_join(h::table).inner_join(cadres::table).into_boxed();
     q = match scope {
-        Scope::County(d) => q.filter(h::county_code.eq(d.to_string())),
-        Scope::Township(d) => q.filter(h::township_code.eq(d.to_string())),
-        Scope::Village(d) => q.filter(h::village_code.eq(d.to_string())),
         Scope::Cadre { user_id, .. } => q.filter(cadres::user_id.eq(user_id.clone())),
+        other => q.filter(filters::households::in_division(other.division())),
     };
     if let Some(id) = &f.household_id {
         q = q.filter(pairings::household_id.eq(id.clone()));
@@ -441,12 +438,7 @@ pub fn create_team(c: &mut DbConnection, scope: &Scope, actor: &Actor, input: &T
 
 pub fn list_teams(c: &mut DbConnection, scope: &Scope, village: Option<&DivisionCode>, after: Option<&str>, limit: i64) -> QueryResult<Vec<WorkTeamRow>> {
     let d = village.unwrap_or(scope.division());
-    let code = d.to_string();
-    let mut q = match d.level() {
-        Level::Village => work_teams::table.filter(work_teams::village_code.eq(code)).into_boxed(),
-        Level::Township => work_teams::table.filter(work_teams::township_code.eq(code)).into_boxed(),
-        _ => work_teams::table.filter(work_teams::county_code.eq(code)).into_boxed(),
-    };
+    let mut q = work_teams::table.filter(filters::work_teams::in_division(d)).into_boxed();
     if let Some(a) = after {
         q = q.filter(work_teams::id.gt(a.to_owned()));
     }

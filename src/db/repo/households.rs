@@ -5,65 +5,25 @@ use diesel::prelude::*;
 use serde_json::{Value, json};
 
 use super::audit::{self, Actor, Entry};
-use crate::domain::Scope;
 use crate::crypto::Crypto;
 use crate::db::models::{HouseholdRow, MemberRow};
 use crate::db::schema::{households, members};
-use crate::db::{Backend, DbConnection, DbError, new_id, now, write_tx};
+use crate::db::{Backend, DbConnection, DbError, filters, new_id, now, write_tx};
 use crate::domain::household::{NewHousehold, NewMember};
 use crate::domain::id_number::mask_id_number;
 use crate::domain::phone::mask_phone;
-use crate::domain::{Category, DivisionCode, Level, Relation, RemovalReason};
+use crate::domain::{Category, DivisionCode, Relation, RemovalReason, Scope};
 
 pub type Boxed = households::BoxedQuery<'static, Backend>;
 
 /// Households the scope covers: the only entry point for household queries.
 pub fn scoped(scope: &Scope) -> Boxed {
-    households::table.into_boxed().filter(scope_filter(scope))
-}
-
-/// The scope as a filter expression, for queries that cannot be boxed (grouped counts).
-pub type Filter = Box<dyn BoxableExpression<households::table, Backend, SqlType = diesel::sql_types::Bool>>;
-
-pub fn scope_filter(scope: &Scope) -> Filter {
-    match scope {
-        Scope::County(c) => Box::new(households::county_code.eq(c.as_str().to_owned())),
-        Scope::Township(t) => Box::new(households::township_code.eq(t.as_str().to_owned())),
-        Scope::Village(v) => Box::new(households::village_code.eq(v.as_str().to_owned())),
-        Scope::Cadre { user_id, past, .. } => paired_filter!(households::id, user_id, *past),
-    }
-}
-
-/// `$col IN (ids of the households paired with cadre user $user)`: currently, or (`$past`) ever.
-/// A macro, not a function: boxed subqueries cannot be nested on the multi-backend connection.
-macro_rules! paired_filter {
-    ($col:expr, $user:expr, $past:expr) => {{
-        use crate::db::schema::{cadres, pairings};
-        let cadre_ids = cadres::table.filter(cadres::user_id.eq($user.to_owned())).select(cadres::id);
-        let paired = pairings::table.filter(pairings::cadre_id.eq_any(cadre_ids));
-        if $past {
-            Box::new($col.eq_any(paired.select(pairings::household_id))) as Box<dyn BoxableExpression<_, crate::db::Backend, SqlType = diesel::sql_types::Bool>>
-        } else {
-            Box::new($col.eq_any(paired.filter(pairings::end_date.is_null()).select(pairings::household_id)))
-        }
-    }};
-}
-pub(crate) use paired_filter;
-
-/// A division as a filter expression (the caller checked `scope.covers`).
-pub fn division_filter(division: &DivisionCode) -> Filter {
-    let code = division.as_str().to_owned();
-    match division.level() {
-        Level::Village => Box::new(households::village_code.eq(code)),
-        Level::Township => Box::new(households::township_code.eq(code)),
-        Level::County => Box::new(households::county_code.eq(code)),
-        Level::City | Level::Province => Box::new(households::county_code.like(format!("{}%", division.prefix()))),
-    }
+    households::table.into_boxed().filter(filters::households::in_scope(scope))
 }
 
 /// Narrows to a division inside the scope (the caller checked `scope.covers`).
 pub fn within(q: Boxed, division: &DivisionCode) -> Boxed {
-    q.filter(division_filter(division))
+    q.filter(filters::households::in_division(division))
 }
 
 pub fn find(c: &mut DbConnection, scope: &Scope, id: &str) -> QueryResult<Option<HouseholdRow>> {

@@ -7,11 +7,11 @@ use serde_json::json;
 
 use super::audit::{self, Actor, Entry};
 use super::households;
-use crate::domain::Scope;
 use crate::db::models::{HouseholdRow, LocationRow};
 use crate::db::schema::{households as h, locations};
 use crate::db::{DbConnection, DbError, new_id, now, write_tx};
 use crate::domain::location::{Capture, CaptureRules, CaptureStatus, Flag, assess};
+use crate::domain::Scope;
 use crate::geo::{Crs, LatLon, median};
 
 #[derive(Debug, Clone)]

@@ -6,36 +6,15 @@ use serde_json::json;
 
 use super::audit::{self, Actor, Entry};
 use super::households;
-use crate::domain::Scope;
 use crate::db::models::PhotoRow;
 use crate::db::schema::photos;
-use crate::db::{Backend, DbConnection, DbError, now, write_tx};
-use crate::domain::{DivisionCode, Level};
+use crate::db::{DbConnection, DbError, filters, now, write_tx};
+use crate::domain::{DivisionCode, Level, Scope};
 use crate::photos::hash::{NEAR_COPY_BITS, bands, hamming};
-
-type Filter = Box<dyn BoxableExpression<photos::table, Backend, SqlType = diesel::sql_types::Bool>>;
-
-fn scope_filter(scope: &Scope) -> Filter {
-    match scope {
-        Scope::County(c) => Box::new(photos::county_code.eq(c.as_str().to_owned())),
-        Scope::Township(t) => Box::new(photos::township_code.eq(t.as_str().to_owned())),
-        Scope::Village(v) => Box::new(photos::village_code.eq(v.as_str().to_owned())),
-        Scope::Cadre { user_id, past, .. } => households::paired_filter!(photos::household_id, user_id, *past),
-    }
-}
-
-fn division_filter(d: &DivisionCode) -> Filter {
-    let code = d.as_str().to_owned();
-    match d.level() {
-        Level::Village => Box::new(photos::village_code.eq(code)),
-        Level::Township => Box::new(photos::township_code.eq(code)),
-        _ => Box::new(photos::county_code.eq(code)),
-    }
-}
 
 pub fn find(c: &mut DbConnection, scope: &Scope, id: &str) -> Result<PhotoRow, DbError> {
     photos::table
-        .filter(scope_filter(scope))
+        .filter(filters::photos::in_scope(scope))
         .filter(photos::id.eq(id))
         .select(PhotoRow::as_select())
         .first(c)
@@ -102,7 +81,7 @@ pub fn for_household(c: &mut DbConnection, scope: &Scope, household_id: &str, ye
 
 /// The review queue of a division, oldest first.
 pub fn queue(c: &mut DbConnection, scope: &Scope, division: &DivisionCode, status: &str, after: Option<&str>, limit: i64) -> QueryResult<Vec<PhotoRow>> {
-    let mut q = photos::table.filter(scope_filter(scope)).filter(division_filter(division)).filter(photos::status.eq(status.to_owned())).into_boxed();
+    let mut q = photos::table.filter(filters::photos::in_scope(scope)).filter(filters::photos::in_division(division)).filter(photos::status.eq(status.to_owned())).into_boxed();
     if let Some(a) = after {
         q = q.filter(photos::id.gt(a.to_owned()));
     }
@@ -164,16 +143,11 @@ struct CountRow {
 /// they are a validated 12-digit code, an integer and constants (bind syntax differs between
 /// the two backends in raw SQL).
 pub fn coverage(c: &mut DbConnection, scope: &Scope, division: &DivisionCode, year: i32) -> QueryResult<Vec<(String, PhotoCounts)>> {
-    let col = |d: &DivisionCode| match d.level() {
-        Level::Village => "village_code",
-        Level::Township => "township_code",
-        _ => "county_code",
-    };
     let group = match division.level() {
         Level::Township | Level::Village => "village_code",
         _ => "township_code",
     };
-    let mut within = format!("{} = '{}' AND {} = '{}'", col(scope.division()), scope.division().as_str(), col(division), division.as_str());
+    let mut within = format!("{} AND {}", filters::division_sql(scope.division()), filters::division_sql(division));
     if let Some(user) = scope.cadre_user() {
         // A user id is a UUID (checked, so it can be inlined like the codes).
         let user = uuid::Uuid::parse_str(user).map_err(|_| diesel::result::Error::NotFound)?;

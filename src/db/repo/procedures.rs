@@ -8,21 +8,11 @@ use serde_json::json;
 
 use super::audit::{self, Actor, Entry};
 use super::households;
-use crate::domain::Scope;
 use crate::db::models::{CaseRow, CaseStepRow, ExclusionRow, HouseholdRow, SpotCheckItemRow, SpotCheckRow};
 use crate::db::schema::{case_steps, cases, exclusions, households as h, spot_check_items, spot_checks, work_teams};
-use crate::db::{DbConnection, DbError, new_id, now, write_tx};
+use crate::db::{DbConnection, DbError, filters, new_id, now, write_tx};
 use crate::domain::procedure::{self, CaseKind, Outcome, Position, Stage, Step};
-use crate::domain::{DivisionCode, Level};
-
-fn division_filter_cases(scope: &Scope) -> Box<dyn BoxableExpression<cases::table, crate::db::Backend, SqlType = diesel::sql_types::Bool>> {
-    match scope {
-        Scope::County(d) => Box::new(cases::county_code.eq(d.to_string())),
-        Scope::Township(d) => Box::new(cases::township_code.eq(d.to_string())),
-        Scope::Village(d) => Box::new(cases::village_code.eq(d.to_string())),
-        Scope::Cadre { user_id, past, .. } => households::paired_filter!(cases::household_id, user_id, *past),
-    }
-}
+use crate::domain::{DivisionCode, Scope};
 
 pub struct NewCase {
     pub household_id: String,
@@ -91,7 +81,7 @@ pub fn open(c: &mut DbConnection, scope: &Scope, actor: &Actor, new: &NewCase, t
 pub fn get(c: &mut DbConnection, scope: &Scope, id: &str) -> Result<CaseRow, DbError> {
     cases::table
         .filter(cases::id.eq(id))
-        .filter(division_filter_cases(scope))
+        .filter(filters::cases::in_scope(scope))
         .select(CaseRow::as_select())
         .first(c)
         .optional()?
@@ -119,14 +109,9 @@ pub struct CaseFilter {
 }
 
 pub fn list(c: &mut DbConnection, scope: &Scope, f: &CaseFilter) -> QueryResult<Vec<CaseRow>> {
-    let mut q = cases::table.filter(division_filter_cases(scope)).into_boxed();
+    let mut q = cases::table.filter(filters::cases::in_scope(scope)).into_boxed();
     if let Some(d) = &f.division {
-        let code = d.to_string();
-        q = match d.level() {
-            Level::Village => q.filter(cases::village_code.eq(code)),
-            Level::Township => q.filter(cases::township_code.eq(code)),
-            _ => q.filter(cases::county_code.eq(code)),
-        };
+        q = q.filter(filters::cases::in_division(d));
     }
     if let Some(o) = f.open {
         q = q.filter(cases::is_open.eq(o));

@@ -9,15 +9,13 @@ use diesel::prelude::*;
 use serde_json::json;
 
 use super::audit::{self, Actor, Entry};
-use super::households::division_filter;
-use crate::domain::Scope;
 use crate::crypto::Crypto;
 use crate::db::models::{HouseholdRow, MemberRow, ProblemRow, QualityRunRow};
 use crate::db::schema::{households as h, members as m, pairings, photos, problems as p, quality_runs};
-use crate::db::{DbConnection, DbError, new_id, now, write_tx};
+use crate::db::{DbConnection, DbError, filters, new_id, now, write_tx};
 use crate::domain::quality::{self, Context, Hit, HouseholdFacts, MemberFacts};
 use crate::domain::yearly::YearRecord;
-use crate::domain::{Category, DivisionCode, Relation, Sex};
+use crate::domain::{Category, DivisionCode, Relation, Scope, Sex};
 
 const BATCH: i64 = 1000;
 const ACTIVE: [&str; 3] = ["open", "verified", "rectified"];
@@ -44,14 +42,7 @@ fn shared_ids(c: &mut DbConnection, crypto: &Crypto) -> QueryResult<HashMap<Stri
 
 /// Heads' phones used by more than `max` households of the division.
 fn shared_phones(c: &mut DbConnection, crypto: &Crypto, division: &DivisionCode, max: usize) -> QueryResult<HashMap<String, usize>> {
-    use crate::domain::Level;
-    let code = division.to_string();
-    let q = m::table.inner_join(h::table).into_boxed();
-    let q = match division.level() {
-        Level::Village => q.filter(h::village_code.eq(code)),
-        Level::Township => q.filter(h::township_code.eq(code)),
-        _ => q.filter(h::county_code.eq(code)),
-    };
+    let q = m::table.inner_join(h::table).into_boxed().filter(filters::households::in_division(division));
     let rows: Vec<Option<String>> = q
         .filter(m::removed_at.is_null())
         .filter(m::relation.eq(Relation::Head.as_str()))
@@ -160,7 +151,7 @@ pub fn run(c: &mut DbConnection, scope: &Scope, crypto: &Crypto, actor: &Actor, 
     let (mut t_load, mut t_eval, mut t_write) = (std::time::Duration::ZERO, std::time::Duration::ZERO, std::time::Duration::ZERO);
     loop {
         let started = std::time::Instant::now();
-        let mut q = h::table.filter(division_filter(division)).into_boxed();
+        let mut q = h::table.filter(filters::households::in_division(division)).into_boxed();
         if let Some(a) = &after {
             q = q.filter(h::id.gt(a.clone()));
         }
@@ -280,16 +271,6 @@ pub struct ProblemFilter {
     pub limit: i64,
 }
 
-fn problem_division(d: &DivisionCode) -> Box<dyn BoxableExpression<p::table, crate::db::Backend, SqlType = diesel::sql_types::Bool>> {
-    use crate::domain::Level;
-    let code = d.to_string();
-    match d.level() {
-        Level::Village => Box::new(p::village_code.eq(code)),
-        Level::Township => Box::new(p::township_code.eq(code)),
-        _ => Box::new(p::county_code.eq(code)),
-    }
-}
-
 /// The division, if it lies inside the caller's scope (404 otherwise); cadres have no ledger.
 fn within(scope: &Scope, division: &DivisionCode) -> Result<(), DbError> {
     if scope.cadre_user().is_none() && scope.covers(division) { Ok(()) } else { Err(DbError::NotFound) }
@@ -298,7 +279,7 @@ fn within(scope: &Scope, division: &DivisionCode) -> Result<(), DbError> {
 /// Problems of a division inside the caller's scope.
 pub fn list(c: &mut DbConnection, scope: &Scope, division: &DivisionCode, f: &ProblemFilter) -> Result<Vec<ProblemRow>, DbError> {
     within(scope, division)?;
-    let mut q = p::table.filter(problem_division(division)).into_boxed();
+    let mut q = p::table.filter(filters::problems::in_division(division)).into_boxed();
     if let Some(r) = &f.rule {
         q = q.filter(p::rule_id.eq(r.clone()));
     }
@@ -318,7 +299,7 @@ pub fn list(c: &mut DbConnection, scope: &Scope, division: &DivisionCode, f: &Pr
 pub fn summary(c: &mut DbConnection, scope: &Scope, division: &DivisionCode) -> Result<Vec<(String, String, String, i64)>, DbError> {
     within(scope, division)?;
     Ok(p::table
-        .filter(problem_division(division))
+        .filter(filters::problems::in_division(division))
         .group_by((p::township_code, p::village_code, p::status))
         .select((p::township_code, p::village_code, p::status, diesel::dsl::count_star()))
         .order((p::township_code.asc(), p::village_code.asc()))
@@ -327,7 +308,7 @@ pub fn summary(c: &mut DbConnection, scope: &Scope, division: &DivisionCode) -> 
 
 pub fn get(c: &mut DbConnection, scope: &Scope, division: &DivisionCode, id: &str) -> Result<ProblemRow, DbError> {
     within(scope, division)?;
-    p::table.filter(p::id.eq(id)).filter(problem_division(division)).select(ProblemRow::as_select()).first(c).optional()?.ok_or(DbError::NotFound)
+    p::table.filter(p::id.eq(id)).filter(filters::problems::in_division(division)).select(ProblemRow::as_select()).first(c).optional()?.ok_or(DbError::NotFound)
 }
 
 /// Moves a problem along its lifecycle (409 for a skipped step), audited.

@@ -6,12 +6,11 @@ use serde_json::json;
 
 use super::audit::{self, Actor, Entry};
 use super::sync::{self, Leaving};
-use crate::domain::Scope;
 use crate::db::models::{HouseholdRow, NaturalVillageRow, PlaceYearRow};
 use crate::db::schema::{divisions, households as h, natural_villages as nv, village_years as vy};
 use crate::db::{DbConnection, DbError, new_id, now, write_tx};
 use crate::domain::village::DerivedCounts;
-use crate::domain::{DivisionCode, Level};
+use crate::domain::{DivisionCode, Level, Scope};
 
 /// Household counts by category of a village, from the household records.
 pub fn derived_for_village(c: &mut DbConnection, village: &DivisionCode) -> QueryResult<DerivedCounts> {

@@ -5,11 +5,11 @@ use serde_json::json;
 
 use super::audit::{self, Actor, Entry};
 use super::households;
-use crate::domain::Scope;
 use crate::db::models::YearlyRow;
 use crate::db::schema::yearly_records as y;
 use crate::db::{DbConnection, DbError, new_id, now, write_tx};
 use crate::domain::yearly::YearRecord;
+use crate::domain::Scope;
 
 /// The record of `year`, if the household is in scope (404 otherwise) and has one.
 pub fn find(c: &mut DbConnection, scope: &Scope, household_id: &str, year: i32) -> Result<Option<YearlyRow>, DbError> {
