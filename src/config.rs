@@ -36,7 +36,8 @@ pub struct Settings {
     /// Seconds a request waits for a database connection before it gets 503.
     pub db_timeout_secs: u64,
     pub admin_password: Option<String>,
-    pub admin_jurisdiction: String,
+    /// The first admin's jurisdiction; unset: the demo county (`demo::admin_jurisdiction`).
+    pub admin_jurisdiction: Option<String>,
     /// HS256 signing secret; generated into `<data_dir>/jwt.secret` when absent.
     pub jwt_secret: Option<String>,
     /// Base64 of 32 bytes; generated into `<data_dir>/data.key` when absent.
@@ -123,7 +124,7 @@ impl Default for Settings {
             db_pool_size: 16,
             db_timeout_secs: 5,
             admin_password: None,
-            admin_jurisdiction: crate::demo::DEMO_COUNTY.into(),
+            admin_jurisdiction: None,
             jwt_secret: None,
             data_key: None,
             cipher: CipherKind::Aes256Gcm,

@@ -5,6 +5,7 @@ use chrono::NaiveDate;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
+use crate::config::Settings;
 use crate::crypto::Crypto;
 use crate::db::models::DivisionRow;
 use crate::db::repo::{self, audit::Actor};
@@ -13,6 +14,12 @@ use crate::domain::household::{NewHousehold, NewMember, household_number};
 use crate::domain::{Category, DivisionCode, IdNumber, Level, Relation, Scope, Sex};
 
 pub const DEMO_COUNTY: &str = "610831000000";
+
+/// The first admin's jurisdiction: the configured one, else the demo county, so that a first
+/// `serve` and `demo` work together without any setting.
+pub fn admin_jurisdiction(settings: &Settings) -> &str {
+    settings.admin_jurisdiction.as_deref().unwrap_or(DEMO_COUNTY)
+}
 
 /// The two counties shipped with the binary (from the 2023 statistical division codes).
 const COUNTIES: &[(&str, &str)] = &[

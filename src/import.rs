@@ -255,5 +255,5 @@ pub fn read_workbook<R: Read + Seek>(open: impl Fn() -> Result<R, ApiError>, tod
 /// The row-level report as a workbook (row, column, problem).
 pub fn report_xlsx(report: &Report) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
     let rows: Vec<Vec<String>> = report.errors.iter().map(|e| vec![e.row.to_string(), e.column.clone(), e.problem.clone()]).collect();
-    crate::api::xlsx::table("错误报告", &["行", "列", "问题"], &rows)
+    crate::xlsx::table("错误报告", &["行", "列", "问题"], &rows)
 }
