@@ -30,8 +30,8 @@ pub enum StorageKind {
     Memory,
 }
 
-/// S3 settings (`FANGPIN_S3_*`).
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+/// S3 settings (`FANGPIN_S3_*`). `Debug` leaves the secret key out.
+#[derive(Clone, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct S3Settings {
     pub endpoint: Option<String>,
@@ -43,6 +43,20 @@ pub struct S3Settings {
     pub path_style: bool,
     /// A folder inside the bucket, so several deployments (or test runs) can share one bucket.
     pub prefix: Option<String>,
+}
+
+impl std::fmt::Debug for S3Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("S3Settings")
+            .field("endpoint", &self.endpoint)
+            .field("bucket", &self.bucket)
+            .field("region", &self.region)
+            .field("access_key_id", &self.access_key_id)
+            .field("secret_access_key", &self.secret_access_key.as_ref().map(|_| "[redacted]"))
+            .field("path_style", &self.path_style)
+            .field("prefix", &self.prefix)
+            .finish()
+    }
 }
 
 /// Where a photo's objects live.
@@ -197,6 +211,13 @@ impl Storage {
 #[cfg(test)]
 mod tests {
     use super::keys;
+
+    #[test]
+    fn s3_settings_show_no_secret_key() {
+        let s = super::S3Settings { access_key_id: Some("AKIDEXAMPLE".into()), secret_access_key: Some("wJalrXUtnFEMI".into()), ..Default::default() };
+        let shown = format!("{s:?}");
+        assert!(shown.contains("AKIDEXAMPLE") && !shown.contains("wJalrXUtnFEMI"), "{shown}");
+    }
 
     #[test]
     fn keys_name_the_photo() {

@@ -1,6 +1,10 @@
 //! API tests: the real app in-process, on SQLite (temp file per test) or, when
 //! `FANGPIN_TEST_DATABASE_URL` names a PostgreSQL database, on a fresh schema per test.
 
+// A test states its expectations by unwrapping (Cargo.toml denies it outside tests; clippy.toml
+// allows it in `#[test]` functions, and here in the helpers too).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod assistance;
 mod at_rest;
 mod auth;
