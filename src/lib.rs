@@ -1,5 +1,14 @@
 //! fangpin 防贫: the backend of the rural poverty-monitoring phone app and township review.
-//! Layers (each uses only those below it): `api` → `auth` → `db` / `storage` → `domain`, `geo`.
+//!
+//! Layers, each using only those below it (DESIGN.md; `tests/api/layers.rs` checks the imports):
+//! - `api` (HTTP; `auth` finds the caller, `error` is its problem+json)
+//! - `services` (use cases; with them `import`, `maintenance`, `demo`)
+//! - `db` / `storage` (data access in their own error types, always scoped; never `api`, `auth`,
+//!   `services`, `state` or `ApiError`)
+//! - `domain` (pure rules and types, the caller's `Scope` among them) over `geo` and `photos`
+//!   (coordinates and image bytes): no framework, no I/O, nothing from above; `geo` is the bottom.
+//!
+//! Beside them: `config`, `crypto`, `xlsx`, `telemetry`, and the wiring (`startup`, `state`).
 
 pub mod api;
 pub mod auth;

@@ -26,6 +26,7 @@ mod nosniff;
 mod matrix;
 mod memory;
 mod jpeg;
+mod layers;
 mod ops;
 mod oracles;
 mod personal_data;
