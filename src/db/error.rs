@@ -29,7 +29,7 @@ pub enum DbError {
     #[error("invalid values")]
     Invalid(FieldErrors),
     /// The database cannot be reached or is locked beyond the busy timeout: retry shortly.
-    #[error("database unavailable: {0}")]
+    #[error("service unavailable: {0}")]
     Unavailable(String),
     /// A bug or corrupt stored data: logged, never shown.
     #[error(transparent)]
