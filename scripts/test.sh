@@ -44,6 +44,7 @@ scripts/check-static.sh target/debug/fangpin
 
 scripts/readme-test.sh target/debug/fangpin
 scripts/console-test.sh target/debug/fangpin
+scripts/app-test.sh target/debug/fangpin
 scripts/schemathesis.sh target/debug/fangpin
 scripts/faults.sh target/debug/fangpin
 scripts/fuzz.sh "${FUZZ_SECONDS:-20}"

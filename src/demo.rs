@@ -156,7 +156,7 @@ pub fn load<E>(db: &Db<E>, crypto: &Crypto, per_village: u32) -> anyhow::Result<
 /// placed in 子洲县, and every fourth village one household a capture 1 km away (a pending move).
 /// Idempotent: households that have a home are left alone.
 fn locate_village(c: &mut DbConnection, scope: &Scope, actor: &Actor, village: &str, seed: u64) -> anyhow::Result<()> {
-    use crate::db::repo::locations::{NewCapture, record};
+    use crate::services::locations::{NewCapture, record};
     use crate::geo::LatLon;
     let mut rng = StdRng::seed_from_u64(7_000 + seed);
     let centre = LatLon { lat: 37.45 + rng.random_range(0.0..0.3), lon: 109.85 + rng.random_range(0.0..0.4) };
@@ -195,12 +195,14 @@ fn locate_village(c: &mut DbConnection, scope: &Scope, actor: &Actor, village: &
 /// One cadre 帮扶责任人 per demo village, paired with its helped (not ordinary) households that
 /// have no cadre yet; idempotent.
 fn pair_village(c: &mut DbConnection, scope: &Scope, crypto: &Crypto, actor: &Actor, county: &DivisionCode, village: &crate::db::models::DivisionRow) -> anyhow::Result<()> {
-    use crate::db::repo::assistance::{self, CadreInput, Created, PairingInput};
+    use crate::db::repo::assistance::cadres::{self, CadreInput};
+    use crate::db::repo::assistance::pairings::{self, PairingInput};
+    use crate::db::repo::assistance::Created;
     let err = |e: crate::db::DbError| anyhow::anyhow!("{e}");
     let name = format!("{}帮扶干部", village.name.trim_end_matches("村委会").trim_end_matches("居委会"));
-    let cadre = match assistance::list_cadres(c, county, Some(&name), None, 1)?.into_iter().next() {
+    let cadre = match cadres::list_cadres(c, county, Some(&name), None, 1)?.into_iter().next() {
         Some(existing) => existing,
-        None => match assistance::create_cadre(c, county, crypto, actor, &CadreInput { name, work_unit: "子洲县乡村振兴局".into(), ..Default::default() }).map_err(err)? {
+        None => match cadres::create_cadre(c, county, crypto, actor, &CadreInput { name, work_unit: "子洲县乡村振兴局".into(), ..Default::default() }).map_err(err)? {
             Created::New(r) | Created::Existing(r) => r,
         },
     };
@@ -208,9 +210,9 @@ fn pair_village(c: &mut DbConnection, scope: &Scope, crypto: &Crypto, actor: &Ac
     let filter = repo::households::ListFilter { division: Some(code), limit: 500, ..Default::default() };
     let start = NaiveDate::from_ymd_opt(2026, 1, 15).unwrap_or_default();
     for h in repo::households::list(c, scope, &filter)?.into_iter().filter(|h| h.category != Category::Ordinary.as_str()) {
-        if assistance::current_pairing(c, &h.id)?.is_none() {
+        if pairings::current_pairing(c, &h.id)?.is_none() {
             let input = PairingInput { household_id: h.id.clone(), cadre_id: cadre.id.clone(), start_date: start, client_id: None };
-            assistance::create_pairing(c, scope, actor, &input, start.max(chrono::Utc::now().date_naive())).map_err(err)?;
+            pairings::create_pairing(c, scope, actor, &input, start.max(chrono::Utc::now().date_naive())).map_err(err)?;
         }
     }
     Ok(())

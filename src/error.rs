@@ -12,6 +12,7 @@ use utoipa::ToSchema;
 
 use crate::db::repo::cursor::BadCursor;
 use crate::db::{DbError, RunError};
+use crate::domain::procedure::Refusal;
 use crate::domain::{FieldError, FieldErrors};
 use crate::storage::StorageError;
 
@@ -169,15 +170,20 @@ impl From<DbError> for ApiError {
         match e {
             DbError::NotFound => ApiError::NotFound,
             DbError::Conflict(m) => ApiError::Conflict(m),
-            DbError::StepNotAllowed(r) => {
-                ApiError::StepNotAllowed { message: r.message, allowed: serde_json::to_value(&r.allowed).unwrap_or_default() }
-            }
+            DbError::StepNotAllowed(r) => r.into(),
             DbError::PreconditionRequired => ApiError::PreconditionRequired,
             DbError::PreconditionFailed => ApiError::PreconditionFailed,
             DbError::Invalid(errors) => errors.into(),
             DbError::Unavailable(cause) => ApiError::Unavailable(cause),
             DbError::Internal(cause) => ApiError::Internal(cause),
         }
+    }
+}
+
+/// A step refused by `domain::procedure` (out of order, too early), with the steps allowed.
+impl From<Refusal> for ApiError {
+    fn from(r: Refusal) -> Self {
+        ApiError::StepNotAllowed { message: r.message, allowed: serde_json::to_value(&r.allowed).unwrap_or_default() }
     }
 }
 

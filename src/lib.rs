@@ -1,8 +1,9 @@
 //! fangpin 防贫: the backend of the rural poverty-monitoring phone app and township review.
 //!
-//! Layers, each using only those below it (DESIGN.md; `tests/api/layers.rs` checks the imports):
+//! Layers, each using only those below it (DESIGN.md; `tests/api/layers.rs` checks the imports;
+//! the README's architecture section draws them):
 //! - `api` (HTTP; `auth` finds the caller, `error` is its problem+json)
-//! - `services` (use cases; with them `import`, `maintenance`, `demo`)
+//! - `services` (the use cases; beside them `import`, `maintenance`, `demo`): never `api`
 //! - `db` / `storage` (data access in their own error types, always scoped; never `api`, `auth`,
 //!   `services`, `state` or `ApiError`)
 //! - `domain` (pure rules and types, the caller's `Scope` among them) over `geo` and `photos`
@@ -23,6 +24,7 @@ pub mod import;
 pub mod maintenance;
 pub mod photos;
 pub mod private_fs;
+pub mod services;
 pub mod startup;
 pub mod state;
 pub mod storage;

@@ -197,12 +197,12 @@ async fn main() -> anyhow::Result<()> {
             let state = startup::state(settings)?;
             startup::bootstrap(&state)?;
             let division = DivisionCode::parse(&division).map_err(|e| anyhow::anyhow!("{e}"))?;
-            let run = fangpin::maintenance::quality_settings(&state, &division, year);
+            let run = fangpin::services::quality::settings(&state, &division, year);
             let mut c = state.db.conn().map_err(|e| anyhow::anyhow!("{e}"))?;
             let actor = fangpin::db::repo::audit::Actor::system("quality-run");
             let started = std::time::Instant::now();
             let scope = fangpin::auth::Scope::for_user(Role::CountyAdmin, &division, "");
-            let r = fangpin::db::repo::quality::run(&mut c, &scope, &state.crypto, &actor, &division, &run).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let r = fangpin::services::quality::run_on(&mut c, &scope, &state.crypto, &actor, &division, &run).map_err(|e| anyhow::anyhow!("{e}"))?;
             println!(
                 "{} households in {:.1} s: {} hits, {} problems opened, {} reopened, {} resolved by the data",
                 r.households,
@@ -256,6 +256,7 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
     let base = format!("http://{host}:{}", app.port());
     println!("fangpin serving on {base} ({backend})");
     println!("  review console (township and county offices): {base}/console/");
+    println!("  phone app (cadres; phones need HTTPS, see the README): {base}/app/");
     println!("  log in:   curl -s -X POST {base}/api/v1/auth/login -H 'content-type: application/json' -d '{{\"username\":\"admin\",\"password\":\"…\"}}'");
     let metrics = if app.state().settings.metrics_token.as_deref().is_some_and(|t| !t.trim().is_empty()) {
         format!("{base}/metrics (bearer FANGPIN_METRICS_TOKEN)")

@@ -42,19 +42,3 @@ pub async fn storage_gc(state: &AppState, grace: chrono::Duration, dry_run: bool
     }
     Ok(report)
 }
-
-/// The settings of a cleaning run for a division and year: thresholds of the province, the
-/// ledger's deadline and the shared-phone limit.
-pub fn quality_settings(state: &AppState, division: &crate::domain::DivisionCode, year: Option<i32>) -> crate::db::repo::quality::RunSettings {
-    let today = state.today();
-    let year = year.unwrap_or_else(|| crate::db::repo::quality::current_year(today));
-    let rule = crate::domain::yearly::threshold_for(&state.settings.thresholds, &division.as_str()[..2], year);
-    crate::db::repo::quality::RunSettings {
-        year,
-        today,
-        poverty_line: rule.map(|r| r.poverty_line),
-        exit_minimum: rule.map(|r| r.exit_minimum),
-        deadline_days: state.settings.quality_deadline_days,
-        phone_max_households: state.settings.quality_phone_max_households,
-    }
-}

@@ -214,6 +214,7 @@ fn server(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
             .service(api::console::logout)
             .service(api::console::asset)
             .service(api::console::vendor_asset)
+            .configure(api::app::routes)
             .default_service(web::to(api::not_found))
     })
     .listen(listener)?

@@ -1,5 +1,7 @@
 //! HTTP: routing, the OpenAPI document, extractor error handling and small shared helpers.
 
+pub mod app;
+pub mod caller;
 pub mod console;
 pub mod docs;
 pub mod idempotency;
@@ -61,10 +63,14 @@ pub fn api_v1(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     v1::users::routes(cfg);
     v1::divisions::routes(cfg);
     v1::households::routes(cfg);
+    v1::members::routes(cfg);
     v1::locations::routes(cfg);
     v1::photos::routes(cfg);
     v1::yearly::routes(cfg);
-    v1::assistance::routes(cfg);
+    v1::cadres::routes(cfg);
+    v1::pairings::routes(cfg);
+    v1::work_teams::routes(cfg);
+    v1::measures::routes(cfg);
     v1::villages::routes(cfg);
     v1::sync::routes(cfg);
     v1::procedures::routes(cfg);

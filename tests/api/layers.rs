@@ -1,6 +1,9 @@
 //! The layering holds (DESIGN.md, "Layers"): `domain/`, `geo/` and `photos/` are the bottom and
 //! import nothing above them and no framework; `geo/` does not import `domain/`; `db/` and
-//! `storage/` import neither `api/`, `auth/`, `services/`, `state`, nor `ApiError` (`error`).
+//! `storage/` import neither `api/`, `auth/`, `services/`, `state` nor `ApiError` (`error`);
+//! `services/` reaches down only (`db`, `storage`, `domain`, `geo`, `photos`, `crypto`, `state`,
+//! `error`, and the spreadsheet importer `import` that it runs), never `api/` or `auth/`: a
+//! service takes a `Caller` and the `Scope` of `domain/`, not the extractor.
 //!
 //! Read from the source, not from `use` lines alone: every path through `crate::`, `super::` or
 //! `self::` counts, in `use` declarations, expressions and types alike (a fully qualified
@@ -21,12 +24,16 @@ enum Allowed {
 /// reach.
 const ABOVE_DATA: &[&str] = &["api", "auth", "services", "state", "error", "startup", "maintenance", "import", "demo", "telemetry", "main"];
 
+/// What the use cases may reach: the layers below them and what sits beside them for their use.
+const BELOW_SERVICES: &[&str] = &["services", "db", "storage", "domain", "geo", "photos", "crypto", "state", "error", "import"];
+
 const RULES: &[(&str, Allowed)] = &[
     ("geo", Allowed::Only(&["geo"])),
     ("photos", Allowed::Only(&["photos", "geo"])),
     ("domain", Allowed::Only(&["domain", "geo", "photos"])),
     ("db", Allowed::Not(ABOVE_DATA)),
     ("storage", Allowed::Not(ABOVE_DATA)),
+    ("services", Allowed::Only(BELOW_SERVICES)),
 ];
 
 /// Frameworks and I/O crates the bottom layers (pure rules, coordinates, image bytes) must not
@@ -70,6 +77,16 @@ fn the_checker_sees_every_kind_of_path() {
     assert_eq!(db("use super::super::super::state::AppState;").len(), 1, "db/repo/x.rs: three supers reach the crate root");
     assert_eq!(db("use crate::{db::DbError, services::quality};").len(), 1);
     assert!(db("use crate::domain::Scope; use super::super::DbError; use crate::crypto::Crypto;").is_empty());
+    let service = |code: &str| violations_in("services/quality.rs", code, "services", &RULES[5].1);
+    assert_eq!(service("use crate::api::caller::Caller;").len(), 1);
+    assert_eq!(service("use crate::auth::Scope;").len(), 1, "the Scope of services is domain's");
+    assert_eq!(service("fn f(v: crate::api::v1::households::HouseholdView) {}").len(), 1);
+    assert_eq!(service("use super::super::api::etag;").len(), 1, "services/quality.rs: two supers reach the crate root");
+    assert_eq!(service("use crate::{db::repo::quality, startup::run};").len(), 1);
+    assert!(
+        service("use super::{Caller, Page}; use crate::db::{DbError, write_tx}; use crate::domain::Scope; use crate::error::ApiError; use crate::state::AppState; use crate::storage::keys; use crate::import::Report;")
+            .is_empty()
+    );
 }
 
 fn violations_in(file: &str, code: &str, folder: &str, allowed: &Allowed) -> Vec<String> {

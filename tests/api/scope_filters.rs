@@ -6,7 +6,8 @@
 //! code with a county code and found nothing.
 
 use chrono::Datelike;
-use fangpin::db::repo::assistance::{self, PairingFilter};
+use fangpin::db::repo::assistance::pairings::PairingFilter;
+use fangpin::db::repo::assistance;
 use fangpin::db::repo::households::{self, ListFilter};
 use fangpin::db::repo::procedures::{self, CaseFilter};
 use fangpin::db::repo::quality::{self, ProblemFilter};
@@ -76,9 +77,9 @@ async fn a_city_or_province_scope_sees_its_counties_rows_in_every_table() {
         let cases = procedures::list(&mut c, &s, &CaseFilter { division: Some(d.clone()), limit: 50, ..Default::default() }).unwrap();
         assert_eq!(cases.iter().map(|r| r.id.clone()).collect::<Vec<_>>(), [case.clone()], "{code}: cases by division");
         assert!(!quality::list(&mut c, &s, &d, &ProblemFilter { limit: 50, ..Default::default() }).unwrap().is_empty(), "{code}: problems");
-        let teams = assistance::list_teams(&mut c, &s, None, None, 50).unwrap();
+        let teams = assistance::work_teams::list_teams(&mut c, &s, None, None, 50).unwrap();
         assert_eq!(teams.iter().map(|t| t.id.clone()).collect::<Vec<_>>(), [team.clone()], "{code}: work teams");
-        let pairings = assistance::list_pairings(&mut c, &s, &PairingFilter { limit: 50, ..Default::default() }).unwrap();
+        let pairings = assistance::pairings::list_pairings(&mut c, &s, &PairingFilter { limit: 50, ..Default::default() }).unwrap();
         assert_eq!(pairings.iter().map(|(p, _)| p.id.clone()).collect::<Vec<_>>(), [pairing.clone()], "{code}: pairings");
         // (The feed itself leaves this tombstone out: the household is still in the city.)
         assert_eq!(tombstones(&mut c, &d), [moved.clone()], "{code}: sync tombstones");
@@ -94,8 +95,8 @@ async fn a_city_or_province_scope_sees_its_counties_rows_in_every_table() {
     assert!(photos::coverage(&mut c, &s, &d, year).unwrap().is_empty());
     assert!(procedures::get(&mut c, &s, &case).is_err());
     assert!(quality::list(&mut c, &s, &d, &ProblemFilter { limit: 50, ..Default::default() }).unwrap().is_empty());
-    assert!(assistance::list_teams(&mut c, &s, None, None, 50).unwrap().is_empty());
-    assert!(assistance::list_pairings(&mut c, &s, &PairingFilter { limit: 50, ..Default::default() }).unwrap().is_empty());
+    assert!(assistance::work_teams::list_teams(&mut c, &s, None, None, 50).unwrap().is_empty());
+    assert!(assistance::pairings::list_pairings(&mut c, &s, &PairingFilter { limit: 50, ..Default::default() }).unwrap().is_empty());
     assert!(sync::feed(&mut c, &s, Some(&Position::default()), 100).unwrap().changes.is_empty());
     assert!(tombstones(&mut c, &d).is_empty());
     assert!(coverage::by_child(&mut c, &s, &d, stale_before).unwrap().is_empty());

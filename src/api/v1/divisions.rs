@@ -4,11 +4,10 @@ use actix_web::{HttpResponse, get, post, web::{Data, Json, Path}};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::auth::AuthUser;
 use crate::db::models::DivisionRow;
-use crate::db::repo;
 use crate::domain::{DivisionCode, Level, Role};
 use crate::error::{ApiError, Problem};
+use crate::services::{Caller, divisions as service, villages};
 use crate::state::AppState;
 
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
@@ -35,7 +34,7 @@ impl From<DivisionRow> for DivisionView {
 }
 
 /// A division code the caller may name, or 404.
-fn viewable(user: &AuthUser, code: &str) -> Result<DivisionCode, ApiError> {
+fn viewable(user: &Caller, code: &str) -> Result<DivisionCode, ApiError> {
     let code = DivisionCode::parse(code).map_err(|_| ApiError::NotFound)?;
     if user.scope().may_view_division(&code) { Ok(code) } else { Err(ApiError::NotFound) }
 }
@@ -43,30 +42,17 @@ fn viewable(user: &AuthUser, code: &str) -> Result<DivisionCode, ApiError> {
 /// A division inside the caller's jurisdiction, or one of its ancestors.
 #[utoipa::path(tag = "divisions", security(("bearer" = [])), params(("code" = String, Path, description = "12-digit division code")), responses((status = 200, body = DivisionView), (status = 404, body = Problem, content_type = "application/problem+json")))]
 #[get("/divisions/{code}")]
-pub async fn get_one(state: Data<AppState>, user: AuthUser, code: Path<String>) -> Result<HttpResponse, ApiError> {
+pub async fn get_one(state: Data<AppState>, user: Caller, code: Path<String>) -> Result<HttpResponse, ApiError> {
     let code = viewable(&user, &code)?;
-    let row = state.db.run(move |c| Ok(repo::divisions::get(c, code.as_str())?)).await?;
-    Ok(HttpResponse::Ok().json(DivisionView::from(row.ok_or(ApiError::NotFound)?)))
+    Ok(HttpResponse::Ok().json(DivisionView::from(service::get(&state, code).await?)))
 }
 
 /// Direct children of a division (of an ancestor: only the branch leading to the caller).
 #[utoipa::path(tag = "divisions", security(("bearer" = [])), params(("code" = String, Path, description = "12-digit division code")), responses((status = 200, body = Vec<DivisionView>), (status = 404, body = Problem, content_type = "application/problem+json")))]
 #[get("/divisions/{code}/children")]
-pub async fn children(state: Data<AppState>, user: AuthUser, code: Path<String>) -> Result<HttpResponse, ApiError> {
+pub async fn children(state: Data<AppState>, user: Caller, code: Path<String>) -> Result<HttpResponse, ApiError> {
     let code = viewable(&user, &code)?;
-    let rows = state
-        .db
-        .run(move |c| {
-            repo::divisions::get(c, code.as_str())?.ok_or(ApiError::NotFound)?;
-            Ok(repo::divisions::children(c, code.as_str())?)
-        })
-        .await?;
-    let scope = user.scope();
-    let items: Vec<DivisionView> = rows
-        .into_iter()
-        .filter(|r| DivisionCode::parse(&r.code).is_ok_and(|c| scope.may_view_division(&c)))
-        .map(DivisionView::from)
-        .collect();
+    let items: Vec<DivisionView> = service::children(&state, &user, code).await?.into_iter().map(DivisionView::from).collect();
     Ok(HttpResponse::Ok().json(items))
 }
 
@@ -97,7 +83,7 @@ pub struct MergeResult {
     (status = 422, body = Problem, content_type = "application/problem+json"),
 ))]
 #[post("/divisions/{code}/merge")]
-pub async fn merge(state: Data<AppState>, user: AuthUser, code: Path<String>, body: Json<MergeBody>) -> Result<HttpResponse, ApiError> {
+pub async fn merge(state: Data<AppState>, user: Caller, code: Path<String>, body: Json<MergeBody>) -> Result<HttpResponse, ApiError> {
     let from = DivisionCode::parse(&code).map_err(|_| ApiError::NotFound)?;
     let scope = user.scope();
     if !scope.covers(&from) {
@@ -108,13 +94,6 @@ pub async fn merge(state: Data<AppState>, user: AuthUser, code: Path<String>, bo
     if !scope.covers(&into) {
         return Err(ApiError::invalid("into", "unknown_division", "no such administrative village in your jurisdiction"));
     }
-    let actor = user.actor();
-    let (row, moved) = state
-        .db
-        .run(move |c| {
-            let moved = repo::villages::merge(c, &scope, &actor, &from, &into)?;
-            Ok((repo::divisions::get(c, from.as_str())?.ok_or(ApiError::NotFound)?, moved))
-        })
-        .await?;
+    let (row, moved) = villages::merge(&state, &user, from, into).await?;
     Ok(HttpResponse::Ok().json(MergeResult { division: DivisionView::from(row), households_moved: moved }))
 }

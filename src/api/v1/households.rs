@@ -1,35 +1,28 @@
-//! `/households`: households 户 and members 家庭成员, scoped to the caller; lists masked,
-//! single reads unmasked and audited, updates with `If-Match`.
+//! `/households`: households 户, scoped to the caller; lists masked, single reads unmasked and
+//! audited, updates with `If-Match`. Members are in `members.rs`.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web::{Data, Json, Path, Query}};
+use actix_web::{HttpRequest, HttpResponse, get, patch, post, web::{Data, Json, Path, Query}};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::api::{etag, if_match, parse_client_id, path_id, require_if_match, utc};
-use crate::auth::AuthUser;
+use crate::api::{etag, if_match, parse_client_id, path_id, utc};
 use crate::crypto::Crypto;
 use crate::db::models::{AuditRow, HouseholdRow, MemberRow};
-use crate::db::repo::households::{self as repo, Created, HouseholdChanges, ListFilter, MemberChanges};
-use crate::db::repo::{audit, cursor};
+use crate::db::repo::cursor;
+use crate::db::repo::households::{HouseholdChanges, ListFilter};
 use crate::domain::household::{NewHousehold, NewMember, member_birth_date, member_sex, parse_household_number, parse_person_name};
-use crate::domain::disclosure::{Subject, full_numbers};
 use crate::domain::id_number::mask_id_number;
 use crate::domain::phone::mask_phone;
 use crate::domain::validation::optional_text;
 use crate::domain::{Category, DivisionCode, FieldErrors, IdNumber, Phone, Relation, RemovalReason, Sex};
 use crate::error::{ApiError, Problem};
+use crate::services::households::{self as service, Listed, Record};
+use crate::services::{Caller, Created, Page, Precondition};
 use crate::state::AppState;
 
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    cfg.service(list)
-        .service(create)
-        .service(get_one)
-        .service(update)
-        .service(add_member)
-        .service(update_member)
-        .service(remove_member)
-        .service(history);
+    cfg.service(list).service(create).service(get_one).service(update).service(history);
 }
 
 #[derive(Serialize, ToSchema)]
@@ -53,7 +46,7 @@ pub struct MemberView {
 }
 
 impl MemberView {
-    fn from_row(m: &MemberRow, crypto: &Crypto, full: bool) -> Self {
+    pub fn from_row(m: &MemberRow, crypto: &Crypto, full: bool) -> Self {
         let id = crypto.open(&m.id_number_enc).unwrap_or_default();
         let phone = m.phone_enc.as_deref().and_then(|p| crypto.open(p).ok());
         Self {
@@ -111,12 +104,15 @@ pub struct HouseholdView {
     pub risk_types: Vec<String>,
     /// The current pairing 帮扶责任人 (single reads and sync; absent in lists).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub pairing: Option<super::assistance::PairingView>,
+    pub pairing: Option<super::pairings::PairingView>,
     /// Version for `If-Match` (also the `ETag`).
     pub version: i64,
     pub created_at: chrono::DateTime<chrono::Utc>,
     pub updated_at: chrono::DateTime<chrono::Utc>,
 }
+
+/// A page of `HouseholdView`s (`services::Page`).
+pub type HouseholdPage = Page<HouseholdView>;
 
 impl HouseholdView {
     pub fn build(h: &HouseholdRow, members: &[MemberRow], crypto: &Crypto, full: bool) -> Self {
@@ -154,12 +150,6 @@ impl HouseholdView {
     }
 }
 
-#[derive(Serialize, ToSchema)]
-pub struct HouseholdPage {
-    pub items: Vec<HouseholdView>,
-    pub next_cursor: Option<String>,
-}
-
 #[derive(Deserialize, IntoParams)]
 pub struct ListQuery {
     /// Division (county, township or village code) inside your jurisdiction.
@@ -182,7 +172,7 @@ pub struct ListQuery {
     (status = 422, body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/households")]
-pub async fn list(state: Data<AppState>, user: AuthUser, q: Query<ListQuery>) -> Result<HttpResponse, ApiError> {
+pub async fn list(state: Data<AppState>, user: Caller, q: Query<ListQuery>) -> Result<HttpResponse, ApiError> {
     let q = q.into_inner();
     let mut errs = FieldErrors::new();
     let division = q.division.as_deref().map(|d| errs.check("division", DivisionCode::parse(d))).flatten();
@@ -202,24 +192,13 @@ pub async fn list(state: Data<AppState>, user: AuthUser, q: Query<ListQuery>) ->
         after: cursor::decode(q.cursor.as_deref())?,
         limit: cursor::limit(q.limit),
     };
-    Ok(HttpResponse::Ok().json(page(&state, scope, filter).await?))
+    let listed = service::list(&state, scope, filter).await?;
+    Ok(HttpResponse::Ok().json(masked_page(&state.crypto, listed)))
 }
 
-/// One page of households with their current members, masked.
-pub async fn page(state: &AppState, scope: crate::auth::Scope, filter: ListFilter) -> Result<HouseholdPage, ApiError> {
-    let limit = filter.limit;
-    let (rows, members) = state
-        .db
-        .run(move |c| {
-            let rows = repo::list(c, &scope, &filter)?;
-            let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
-            let members = repo::members_of(c, &ids, false)?;
-            Ok((rows, members))
-        })
-        .await?;
-    let next_cursor = cursor::next(&rows, limit, |r| &r.id);
-    let items = rows.iter().map(|h| HouseholdView::build(h, &members, &state.crypto, false)).collect();
-    Ok(HouseholdPage { items, next_cursor })
+/// A page of households with their current members, numbers masked.
+pub fn masked_page(crypto: &Crypto, Listed { page, members }: Listed) -> Page<HouseholdView> {
+    page.map(|h| HouseholdView::build(&h, &members, crypto, false))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -253,7 +232,7 @@ pub struct CreateHouseholdBody {
     pub client_id: Option<String>,
 }
 
-fn parse_member(prefix: &str, m: &MemberBody, today: chrono::NaiveDate, errs: &mut FieldErrors) -> Option<NewMember> {
+pub(super) fn parse_member(prefix: &str, m: &MemberBody, today: chrono::NaiveDate, errs: &mut FieldErrors) -> Option<NewMember> {
     let name = errs.check(format!("{prefix}name"), parse_person_name(&m.name));
     let id_number = errs.check(format!("{prefix}id_number"), IdNumber::parse(&m.id_number, today));
     let relation = errs.check(format!("{prefix}relation"), Relation::parse(&m.relation));
@@ -300,43 +279,17 @@ fn parse_create(b: CreateHouseholdBody, today: chrono::NaiveDate) -> Result<NewH
     Ok(NewHousehold { village, number, address, category, members: parsed, client_id })
 }
 
-/// A household row with what its full record shows: every member (removed ones too) and the
-/// current pairing.
-type Full = (HouseholdRow, Vec<MemberRow>, Option<(crate::db::models::PairingRow, crate::db::models::CadreRow)>);
-
-fn with_parts(c: &mut crate::db::DbConnection, h: HouseholdRow) -> Result<Full, ApiError> {
-    let members = repo::members_of(c, std::slice::from_ref(&h.id), true)?;
-    let pairing = crate::db::repo::assistance::current_pairings(c, std::slice::from_ref(&h.id))?.into_iter().next();
-    Ok((h, members, pairing))
-}
-
-/// Whether the caller gets this household's full numbers (`domain::disclosure`).
-fn shows_full(user: &AuthUser, (_, _, pairing): &Full) -> bool {
-    let paired = pairing.as_ref().is_some_and(|(_, cd)| cd.user_id.as_deref() == Some(user.id.as_str()));
-    full_numbers(user.role, Subject::Household { paired })
-}
-
-fn full_view(state: &AppState, user: &AuthUser, full: Full) -> HouseholdView {
-    let show = shows_full(user, &full);
-    let (h, members, pairing) = full;
-    let mut view = HouseholdView::build(&h, &members, &state.crypto, show);
-    view.pairing = pairing.map(|(p, cd)| super::assistance::PairingView::build(&p, &cd));
+/// The full record as the caller may see it (full numbers or masked), with its pairing.
+pub fn record_view(crypto: &Crypto, r: Record) -> HouseholdView {
+    let mut view = HouseholdView::build(&r.household, &r.members, crypto, r.full_numbers);
+    view.pairing = r.pairing.map(|(p, cd)| super::pairings::PairingView::build(&p, &cd));
     view
 }
 
-async fn load_full(state: &AppState, user: &AuthUser, id: String, log_read: bool) -> Result<HouseholdView, ApiError> {
-    let scope = user.read_scope();
-    let full = state
-        .db
-        .run(move |c| {
-            let h = repo::find(c, &scope, &id)?.ok_or(ApiError::NotFound)?;
-            with_parts(c, h)
-        })
-        .await?;
-    if log_read && shows_full(user, &full) {
-        state.read_log.record(&user.actor(), &full.0.id);
-    }
-    Ok(full_view(state, user, full))
+/// The household as a write left it, with its version as `ETag`.
+pub fn written(state: &AppState, status: StatusCode, r: Record) -> HttpResponse {
+    let view = record_view(&state.crypto, r);
+    HttpResponse::build(status).insert_header(etag(view.version)).json(view)
 }
 
 /// Register a household with its members in one step (village officer and above).
@@ -349,21 +302,13 @@ async fn load_full(state: &AppState, user: &AuthUser, id: String, log_read: bool
     (status = 422, body = Problem, content_type = "application/problem+json"),
 ))]
 #[post("/households")]
-pub async fn create(state: Data<AppState>, user: AuthUser, body: Json<CreateHouseholdBody>) -> Result<HttpResponse, ApiError> {
+pub async fn create(state: Data<AppState>, user: Caller, body: Json<CreateHouseholdBody>) -> Result<HttpResponse, ApiError> {
     let new = parse_create(body.into_inner(), state.today())?;
-    let scope = user.scope();
-    if !scope.covers(&new.village) {
-        return Err(ApiError::NotFound);
-    }
-    user.require(user.role.edits_households(), "register households")?;
-    let actor = user.actor();
-    let crypto = state.crypto.clone();
-    let created = state.db.run(move |c| Ok(repo::create(c, &scope, &crypto, &actor, &new)?)).await?;
-    let (status, id) = match created {
-        Created::New(h) => (StatusCode::CREATED, h.id),
-        Created::Existing(h) => (StatusCode::OK, h.id),
+    let (status, record) = match service::create(&state, &user, new).await? {
+        Created::New(r) => (StatusCode::CREATED, r),
+        Created::Existing(r) => (StatusCode::OK, r),
     };
-    let view = load_full(&state, &user, id, false).await?;
+    let view = record_view(&state.crypto, record);
     Ok(HttpResponse::build(status)
         .insert_header(etag(view.version))
         .insert_header(("Location", format!("/api/v1/households/{}", view.id)))
@@ -377,8 +322,8 @@ pub async fn create(state: Data<AppState>, user: AuthUser, body: Json<CreateHous
     (status = 404, body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/households/{id}")]
-pub async fn get_one(state: Data<AppState>, user: AuthUser, id: Path<String>) -> Result<HttpResponse, ApiError> {
-    let view = load_full(&state, &user, path_id(&id)?, true).await?;
+pub async fn get_one(state: Data<AppState>, user: Caller, id: Path<String>) -> Result<HttpResponse, ApiError> {
+    let view = record_view(&state.crypto, service::get(&state, &user, path_id(&id)?).await?);
     Ok(HttpResponse::Ok().insert_header(etag(view.version)).json(view))
 }
 
@@ -410,7 +355,7 @@ pub struct UpdateHouseholdBody {
     (status = 428, body = Problem, content_type = "application/problem+json"),
 ))]
 #[patch("/households/{id}")]
-pub async fn update(state: Data<AppState>, req: HttpRequest, user: AuthUser, id: Path<String>, body: Json<UpdateHouseholdBody>) -> Result<HttpResponse, ApiError> {
+pub async fn update(state: Data<AppState>, req: HttpRequest, user: Caller, id: Path<String>, body: Json<UpdateHouseholdBody>) -> Result<HttpResponse, ApiError> {
     let id = path_id(&id)?;
     let b = body.into_inner();
     let mut errs = FieldErrors::new();
@@ -441,137 +386,9 @@ pub async fn update(state: Data<AppState>, req: HttpRequest, user: AuthUser, id:
     if !errs.is_empty() {
         return Err(errs.into());
     }
-    write_household(&state, &req, &user, id, IfMatchRule::Required, StatusCode::OK, move |c, scope, _, actor, expected, id| {
-        let changes = HouseholdChanges { number, address, head, natural_village, former_village };
-        Ok(repo::update(c, scope, actor, id, expected.unwrap_or_default(), &changes)?)
-    })
-    .await
-}
-
-/// Whether a write needs `If-Match` (PATCH) or only honours it when sent (POST, DELETE).
-#[derive(Clone, Copy)]
-enum IfMatchRule {
-    Required,
-    Optional,
-}
-
-/// Shared path of every household write: scope first (404), then role (403), then `If-Match`;
-/// answers with the household as it now is.
-async fn write_household<F>(
-    state: &AppState,
-    req: &HttpRequest,
-    user: &AuthUser,
-    id: String,
-    rule: IfMatchRule,
-    status: actix_web::http::StatusCode,
-    f: F,
-) -> Result<HttpResponse, ApiError>
-where
-    F: FnOnce(&mut crate::db::DbConnection, &crate::auth::Scope, &Crypto, &audit::Actor, Option<i64>, &str) -> Result<HouseholdRow, ApiError> + Send + 'static,
-{
-    let scope = user.scope();
-    let (probe_scope, probe_id) = (scope.clone(), id.clone());
-    state.db.run(move |c| repo::find(c, &probe_scope, &probe_id)?.ok_or(ApiError::NotFound)).await?;
-    user.require(user.role.edits_households(), "change households")?;
-    let expected = match rule {
-        IfMatchRule::Required => Some(require_if_match(req)?),
-        IfMatchRule::Optional => if_match(req)?,
-    };
-    let (actor, crypto) = (user.actor(), state.crypto.clone());
-    // The answer is the household as this write left it (its version), not as it is by the
-    // time a second read would run.
-    let full = state.db.run(move |c| {
-        let written = f(c, &scope, &crypto, &actor, expected, &id)?;
-        with_parts(c, written)
-    }).await?;
-    let view = full_view(state, user, full);
-    Ok(HttpResponse::build(status).insert_header(etag(view.version)).json(view))
-}
-
-/// Add a member (birth, marriage in, …); village officer and above.
-#[utoipa::path(tag = "households", security(("bearer" = [])), params(("id" = String, Path, description = "household id"), ("If-Match" = Option<String>, Header, description = "optional ETag of the household")), request_body = MemberBody, responses(
-    (status = 201, body = HouseholdView),
-    (status = 403, body = Problem, content_type = "application/problem+json"),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
-    (status = 409, body = Problem, content_type = "application/problem+json"),
-    (status = 412, body = Problem, content_type = "application/problem+json"),
-    (status = 422, body = Problem, content_type = "application/problem+json"),
-))]
-#[post("/households/{id}/members")]
-pub async fn add_member(state: Data<AppState>, req: HttpRequest, user: AuthUser, id: Path<String>, body: Json<MemberBody>) -> Result<HttpResponse, ApiError> {
-    let id = path_id(&id)?;
-    let mut errs = FieldErrors::new();
-    let member = parse_member("", &body, state.today(), &mut errs);
-    let Some(member) = member.filter(|_| errs.is_empty()) else { return Err(errs.into()) };
-    write_household(&state, &req, &user, id, IfMatchRule::Optional, StatusCode::CREATED, move |c, scope, crypto, actor, expected, id| {
-        Ok(repo::add_member(c, scope, crypto, actor, id, expected, &member).map(|(h, _)| h)?)
-    })
-    .await
-}
-
-#[derive(Deserialize, ToSchema)]
-pub struct UpdateMemberBody {
-    pub name: Option<String>,
-    /// Not `head`: transfer headship with PATCH /households/{id}.
-    #[schema(value_type = Option<Relation>)]
-    pub relation: Option<String>,
-    /// Empty text clears it.
-    pub phone: Option<String>,
-}
-
-/// Correct a member; needs `If-Match` with the household's ETag.
-#[utoipa::path(tag = "households", security(("bearer" = [])), params(("id" = String, Path, description = "household id"), ("member_id" = String, Path, description = "member id"), ("If-Match" = String, Header, description = "ETag of the household")), request_body = UpdateMemberBody, responses(
-    (status = 200, body = HouseholdView),
-    (status = 403, body = Problem, content_type = "application/problem+json"),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
-    (status = 412, body = Problem, content_type = "application/problem+json"),
-    (status = 422, body = Problem, content_type = "application/problem+json"),
-    (status = 428, body = Problem, content_type = "application/problem+json"),
-))]
-#[patch("/households/{id}/members/{member_id}")]
-pub async fn update_member(state: Data<AppState>, req: HttpRequest, user: AuthUser, path: Path<(String, String)>, body: Json<UpdateMemberBody>) -> Result<HttpResponse, ApiError> {
-    let (id, member_id) = path.into_inner();
-    let (id, member_id) = (path_id(&id)?, path_id(&member_id)?);
-    let b = body.into_inner();
-    let mut errs = FieldErrors::new();
-    let name = b.name.as_deref().map(|n| errs.check("name", parse_person_name(n))).flatten();
-    let relation = b.relation.as_deref().map(|r| errs.check("relation", Relation::parse(r))).flatten();
-    let phone = b.phone.as_deref().map(|p| if p.trim().is_empty() { Some(None) } else { errs.check("phone", Phone::parse(p)).map(Some) }).flatten();
-    if !errs.is_empty() {
-        return Err(errs.into());
-    }
-    let changes = MemberChanges { name, relation, phone };
-    write_household(&state, &req, &user, id, IfMatchRule::Required, StatusCode::OK, move |c, scope, crypto, actor, expected, id| {
-        Ok(repo::update_member(c, scope, crypto, actor, id, &member_id, expected.unwrap_or_default(), &changes).map(|(h, _)| h)?)
-    })
-    .await
-}
-
-#[derive(Deserialize, IntoParams)]
-pub struct RemoveQuery {
-    /// Why the member left: death, marriage_out, moved_out, other.
-    #[param(value_type = RemovalReason)]
-    pub reason: String,
-}
-
-/// Remove a member with a reason; the record is kept with `removed_at`.
-#[utoipa::path(tag = "households", security(("bearer" = [])), params(("id" = String, Path, description = "household id"), ("member_id" = String, Path, description = "member id"), RemoveQuery, ("If-Match" = Option<String>, Header, description = "optional ETag of the household")), responses(
-    (status = 200, body = HouseholdView),
-    (status = 403, body = Problem, content_type = "application/problem+json"),
-    (status = 404, body = Problem, content_type = "application/problem+json"),
-    (status = 409, description = "the head cannot be removed", body = Problem, content_type = "application/problem+json"),
-    (status = 412, body = Problem, content_type = "application/problem+json"),
-    (status = 422, body = Problem, content_type = "application/problem+json"),
-))]
-#[delete("/households/{id}/members/{member_id}")]
-pub async fn remove_member(state: Data<AppState>, req: HttpRequest, user: AuthUser, path: Path<(String, String)>, q: Query<RemoveQuery>) -> Result<HttpResponse, ApiError> {
-    let (id, member_id) = path.into_inner();
-    let (id, member_id) = (path_id(&id)?, path_id(&member_id)?);
-    let reason = RemovalReason::parse(&q.reason).map_err(|e| ApiError::invalid("reason", e.code, e.message))?;
-    write_household(&state, &req, &user, id, IfMatchRule::Optional, StatusCode::OK, move |c, scope, crypto, actor, expected, id| {
-        Ok(repo::remove_member(c, scope, crypto, actor, id, &member_id, expected, reason).map(|(h, _)| h)?)
-    })
-    .await
+    let changes = HouseholdChanges { number, address, head, natural_village, former_village };
+    let record = service::update(&state, &user, id, Precondition::new(if_match(&req)), changes).await?;
+    Ok(written(&state, StatusCode::OK, record))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -591,17 +408,14 @@ pub struct HistoryEntry {
     pub after: Option<serde_json::Value>,
 }
 
+/// A page of `HistoryEntry`s (`services::Page`).
+pub type HistoryEntryPage = Page<HistoryEntry>;
+
 impl From<AuditRow> for HistoryEntry {
     fn from(a: AuditRow) -> Self {
         let parse = |s: Option<String>| s.and_then(|s| serde_json::from_str(&s).ok());
         Self { id: a.id, at: utc(a.at), actor: a.actor_name, action: a.action, entity_type: a.entity_type, entity_id: a.entity_id, before: parse(a.before_json), after: parse(a.after_json) }
     }
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct HistoryPage {
-    pub items: Vec<HistoryEntry>,
-    pub next_cursor: Option<String>,
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -614,23 +428,14 @@ pub struct HistoryQuery {
 
 /// The household's audit trail, newest first.
 #[utoipa::path(tag = "households", security(("bearer" = [])), params(("id" = String, Path, description = "household id"), HistoryQuery), responses(
-    (status = 200, body = HistoryPage),
+    (status = 200, body = HistoryEntryPage),
     (status = 404, body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/households/{id}/history")]
-pub async fn history(state: Data<AppState>, user: AuthUser, id: Path<String>, q: Query<HistoryQuery>) -> Result<HttpResponse, ApiError> {
+pub async fn history(state: Data<AppState>, user: Caller, id: Path<String>, q: Query<HistoryQuery>) -> Result<HttpResponse, ApiError> {
     let id = path_id(&id)?;
     let before = cursor::decode(q.cursor.as_deref())?;
     let limit = cursor::limit(q.limit);
-    let include_reads = q.include_reads.unwrap_or(false);
-    let scope = user.read_scope();
-    let rows = state
-        .db
-        .run(move |c| {
-            repo::find(c, &scope, &id)?.ok_or(ApiError::NotFound)?;
-            Ok(audit::household_history(c, &id, include_reads, before.as_deref(), limit)?)
-        })
-        .await?;
-    let next_cursor = cursor::next(&rows, limit, |r| &r.id);
-    Ok(HttpResponse::Ok().json(HistoryPage { items: rows.into_iter().map(HistoryEntry::from).collect(), next_cursor }))
+    let page = service::history(&state, &user, id, q.include_reads.unwrap_or(false), before, limit).await?;
+    Ok(HttpResponse::Ok().json(page.map(HistoryEntry::from)))
 }

@@ -9,9 +9,9 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::photos::{next_part, spool};
-use crate::auth::AuthUser;
 use crate::error::{ApiError, Problem};
-use crate::import::{Report, import_file, report_xlsx};
+use crate::import::{Report, report_xlsx};
+use crate::services::{Caller, imports as service};
 use crate::state::AppState;
 
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
@@ -45,7 +45,7 @@ pub struct ImportQuery {
         (status = 422, description = "not a spreadsheet, a zip bomb, required columns missing", body = Problem, content_type = "application/problem+json"),
     ))]
 #[post("/imports")]
-pub async fn import(state: Data<AppState>, user: AuthUser, req: HttpRequest, q: Query<ImportQuery>, payload: web::Payload) -> Result<HttpResponse, ApiError> {
+pub async fn import(state: Data<AppState>, user: Caller, req: HttpRequest, q: Query<ImportQuery>, payload: web::Payload) -> Result<HttpResponse, ApiError> {
     user.require(user.role.edits_households(), "import households")?;
     let xlsx = match q.format.as_deref() {
         None | Some("json") => false,
@@ -61,8 +61,7 @@ pub async fn import(state: Data<AppState>, user: AuthUser, req: HttpRequest, q: 
     let tmp = state.settings.data_dir.join("tmp");
     let (spooled, _) = spool(&mut part, &tmp, MAX_BYTES, "a spreadsheet").await?;
     drop(part);
-    let (scope, actor, crypto, today) = (user.scope(), user.actor(), state.crypto.clone(), state.today());
-    let report = state.db.run(move |c| import_file(c, &scope, &crypto, &actor, spooled.path(), today)).await?;
+    let report = service::import(&state, &user, spooled).await?;
     if xlsx {
         let bytes = report_xlsx(&report).map_err(|e| ApiError::Internal(e.into()))?;
         return Ok(HttpResponse::Ok()

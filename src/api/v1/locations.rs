@@ -10,17 +10,17 @@ use serde_json::{Value, json};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::api::{path_id, utc};
-use crate::auth::AuthUser;
 use crate::db::models::LocationRow;
-use crate::db::repo::coverage::{self, Counts};
-use crate::db::repo::locations::{self as repo, NewCapture, Recorded};
-use crate::db::repo::photos::{self, PhotoCounts};
-use crate::db::repo::{cursor, divisions};
+use crate::db::repo::coverage::{Counts, Home};
+use crate::db::repo::cursor;
+use crate::db::repo::photos::PhotoCounts;
 use crate::domain::location::{CaptureStatus, Flag};
 use crate::domain::validation::DomainError;
-use crate::domain::{DivisionCode, FieldErrors, Level, Role};
+use crate::domain::{DivisionCode, FieldErrors, Level};
 use crate::error::{ApiError, Problem};
 use crate::geo::{Crs, LatLon, from_wgs84, to_wgs84};
+use crate::services::locations::{self as service, Covered, NewCapture, Recorded};
+use crate::services::{Caller, Page};
 use crate::state::AppState;
 
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
@@ -151,6 +151,9 @@ pub struct LocationView {
     pub confirmed_at: Option<DateTime<Utc>>,
 }
 
+/// A page of `LocationView`s (`services::Page`).
+pub type LocationPage = Page<LocationView>;
+
 impl LocationView {
     fn from_row(r: &LocationRow, crs: Option<Crs>) -> Self {
         let status = CaptureStatus::parse(&r.status);
@@ -189,23 +192,9 @@ impl LocationView {
     (status = 422, body = Problem, content_type = "application/problem+json"),
 ))]
 #[post("/households/{id}/locations")]
-pub async fn capture(state: Data<AppState>, user: AuthUser, id: Path<String>, body: Json<CaptureBody>) -> Result<HttpResponse, ApiError> {
+pub async fn capture(state: Data<AppState>, user: Caller, id: Path<String>, body: Json<CaptureBody>) -> Result<HttpResponse, ApiError> {
     let cap = parse_capture(path_id(&id)?, body.into_inner())?;
-    let (scope, actor) = (user.scope(), user.actor());
-    let rules = state.settings.capture_rules();
-    let may = user.role != Role::Auditor;
-    let recorded = state
-        .db
-        .run(move |c| {
-            // Scope before role: a household outside the jurisdiction does not exist.
-            let household = crate::db::repo::households::get(c, &scope, &cap.household_id)?;
-            if !may {
-                return Err(ApiError::Forbidden("an auditor may not capture locations".into()));
-            }
-            Ok(repo::record(c, &household, &scope, &actor, &rules, &cap)?)
-        })
-        .await?;
-    let (status, row) = match recorded {
+    let (status, row) = match service::capture(&state, &user, cap).await? {
         Recorded::New(r) => (StatusCode::CREATED, r),
         Recorded::Existing(r) => (StatusCode::OK, r),
     };
@@ -224,12 +213,6 @@ fn parse_crs(crs: Option<&str>) -> Result<Option<Crs>, ApiError> {
     crs.map(|c| Crs::parse(c).map_err(|e| ApiError::invalid("crs", e.code, e.message))).transpose()
 }
 
-#[derive(Serialize, ToSchema)]
-pub struct LocationPage {
-    pub items: Vec<LocationView>,
-    pub next_cursor: Option<String>,
-}
-
 /// The household's captures, newest first, with flags and who captured or confirmed them.
 #[utoipa::path(tag = "locations", security(("bearer" = [])), params(("id" = String, Path, description = "household id"), HistoryQuery), responses(
     (status = 200, body = LocationPage),
@@ -237,32 +220,19 @@ pub struct LocationPage {
     (status = 422, body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/households/{id}/locations")]
-pub async fn history(state: Data<AppState>, user: AuthUser, id: Path<String>, q: Query<HistoryQuery>) -> Result<HttpResponse, ApiError> {
+pub async fn history(state: Data<AppState>, user: Caller, id: Path<String>, q: Query<HistoryQuery>) -> Result<HttpResponse, ApiError> {
     let id = path_id(&id)?;
     let crs = parse_crs(q.crs.as_deref())?;
     let before = cursor::decode(q.cursor.as_deref())?;
     let limit = cursor::limit(q.limit);
-    let scope = user.read_scope();
-    let rows = state.db.run(move |c| Ok(repo::history(c, &scope, &id, before.as_deref(), limit)?)).await?;
-    let next_cursor = cursor::next(&rows, limit, |r| &r.id);
-    Ok(HttpResponse::Ok().json(LocationPage { items: rows.iter().map(|r| LocationView::from_row(r, crs)).collect(), next_cursor }))
+    let rows = service::history(&state, &user, id, before, limit).await?;
+    Ok(HttpResponse::Ok().json(Page::of(rows, limit, |r| &r.id).map(|r| LocationView::from_row(&r, crs))))
 }
 
-async fn decide(state: Data<AppState>, user: AuthUser, path: Path<(String, String)>, accept: bool) -> Result<HttpResponse, ApiError> {
+async fn decide(state: Data<AppState>, user: Caller, path: Path<(String, String)>, accept: bool) -> Result<HttpResponse, ApiError> {
     let (id, loc) = path.into_inner();
     let (id, loc) = (path_id(&id)?, path_id(&loc)?);
-    let (scope, actor) = (user.scope(), user.actor());
-    let may = matches!(user.role, Role::CountyAdmin | Role::TownshipReviewer | Role::VillageOfficer);
-    let row = state
-        .db
-        .run(move |c| {
-            crate::db::repo::households::get(c, &scope, &id)?;
-            if !may {
-                return Err(ApiError::Forbidden("only a village officer or above decides a move".into()));
-            }
-            Ok(repo::decide_move(c, &scope, &actor, &id, &loc, accept)?)
-        })
-        .await?;
+    let row = service::decide_move(&state, &user, id, loc, accept).await?;
     Ok(HttpResponse::Ok().json(LocationView::from_row(&row, None)))
 }
 
@@ -274,7 +244,7 @@ async fn decide(state: Data<AppState>, user: AuthUser, path: Path<(String, Strin
     (status = 409, description = "not a pending move", body = Problem, content_type = "application/problem+json"),
 ))]
 #[post("/households/{id}/locations/{loc}/confirm")]
-pub async fn confirm(state: Data<AppState>, user: AuthUser, path: Path<(String, String)>) -> Result<HttpResponse, ApiError> {
+pub async fn confirm(state: Data<AppState>, user: Caller, path: Path<(String, String)>) -> Result<HttpResponse, ApiError> {
     decide(state, user, path, true).await
 }
 
@@ -286,7 +256,7 @@ pub async fn confirm(state: Data<AppState>, user: AuthUser, path: Path<(String, 
     (status = 409, description = "not a pending move", body = Problem, content_type = "application/problem+json"),
 ))]
 #[post("/households/{id}/locations/{loc}/reject")]
-pub async fn reject(state: Data<AppState>, user: AuthUser, path: Path<(String, String)>) -> Result<HttpResponse, ApiError> {
+pub async fn reject(state: Data<AppState>, user: Caller, path: Path<(String, String)>) -> Result<HttpResponse, ApiError> {
     decide(state, user, path, false).await
 }
 
@@ -324,6 +294,10 @@ pub struct CoverageRow {
 }
 
 impl CoverageRow {
+    fn of(d: Covered) -> Self {
+        Self::new(d.division.code, d.division.name, &d.counts, &d.photos)
+    }
+
     fn new(code: String, name: String, c: &Counts, p: &PhotoCounts) -> Self {
         let level = DivisionCode::parse(&code).map(|d| d.level()).unwrap_or(Level::Village);
         let pct = if c.households == 0 { 0.0 } else { (c.located as f64 * 1000.0 / c.households as f64).round() / 10.0 };
@@ -353,7 +327,7 @@ pub struct CoverageView {
     pub children: Vec<CoverageRow>,
 }
 
-fn division_in_scope(user: &AuthUser, code: Option<&str>) -> Result<DivisionCode, ApiError> {
+fn division_in_scope(user: &Caller, code: Option<&str>) -> Result<DivisionCode, ApiError> {
     let scope = user.scope();
     let d = match code {
         Some(c) => DivisionCode::parse(c).map_err(|e| ApiError::invalid("division", e.code, e.message))?,
@@ -369,38 +343,15 @@ fn division_in_scope(user: &AuthUser, code: Option<&str>) -> Result<DivisionCode
     (status = 422, body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/coverage")]
-pub async fn coverage_report(state: Data<AppState>, user: AuthUser, q: Query<CoverageQuery>) -> Result<HttpResponse, ApiError> {
+pub async fn coverage_report(state: Data<AppState>, user: Caller, q: Query<CoverageQuery>) -> Result<HttpResponse, ApiError> {
     let division = division_in_scope(&user, q.division.as_deref())?;
     let year = q.year.unwrap_or_else(|| chrono::Datelike::year(&state.today()));
     if !(2014..=2100).contains(&year) {
         return Err(ApiError::invalid("year", "out_of_range", "a campaign year from 2014"));
     }
-    let stale_before = crate::db::now() - chrono::Duration::days(state.settings.location_stale_after_days);
-    let scope = user.scope();
-    let view = state
-        .db
-        .run(move |c| {
-            let me = divisions::get(c, division.as_str())?.ok_or(ApiError::NotFound)?;
-            let counts = coverage::by_child(c, &scope, &division, stale_before)?;
-            let photo_counts = photos::coverage(c, &scope, &division, year)?;
-            let kids = if division.level() == Level::Village { Vec::new() } else { divisions::children(c, division.as_str())? };
-            let mut total = Counts::default();
-            counts.iter().for_each(|(_, n)| total.add(n));
-            let mut photo_total = PhotoCounts::default();
-            photo_counts.iter().for_each(|(_, p)| photo_total.add(p));
-            let children = kids
-                .into_iter()
-                .filter(|k| DivisionCode::parse(&k.code).is_ok_and(|d| scope.covers(&d)))
-                .map(|k| {
-                    let n = counts.iter().find(|(code, _)| *code == k.code).map(|(_, n)| n.clone()).unwrap_or_default();
-                    let p = photo_counts.iter().find(|(code, _)| *code == k.code).map(|(_, p)| p.clone()).unwrap_or_default();
-                    CoverageRow::new(k.code, k.name, &n, &p)
-                })
-                .collect();
-            Ok(CoverageView { year, division: CoverageRow::new(me.code, me.name, &total, &photo_total), children })
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(view))
+    let coverage = service::coverage(&state, &user, division, year).await?;
+    let children = coverage.children.into_iter().map(CoverageRow::of).collect();
+    Ok(HttpResponse::Ok().json(CoverageView { year, division: CoverageRow::of(coverage.total), children }))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -412,11 +363,11 @@ pub struct MissingQuery {
 
 /// Households without an accepted home location (masked), paged: the list a cadre works down.
 #[utoipa::path(tag = "locations", security(("bearer" = [])), params(MissingQuery), responses(
-    (status = 200, body = crate::api::v1::households::HouseholdPage),
+    (status = 200, body = super::households::HouseholdPage),
     (status = 404, body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/coverage/missing")]
-pub async fn missing(state: Data<AppState>, user: AuthUser, q: Query<MissingQuery>) -> Result<HttpResponse, ApiError> {
+pub async fn missing(state: Data<AppState>, user: Caller, q: Query<MissingQuery>) -> Result<HttpResponse, ApiError> {
     let division = division_in_scope(&user, q.division.as_deref())?;
     let filter = crate::db::repo::households::ListFilter {
         division: Some(division),
@@ -425,8 +376,8 @@ pub async fn missing(state: Data<AppState>, user: AuthUser, q: Query<MissingQuer
         limit: cursor::limit(q.limit),
         ..Default::default()
     };
-    let page = crate::api::v1::households::page(&state, user.scope(), filter).await?;
-    Ok(HttpResponse::Ok().json(page))
+    let listed = crate::services::households::list(&state, user.scope(), filter).await?;
+    Ok(HttpResponse::Ok().json(super::households::masked_page(&state.crypto, listed)))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -442,7 +393,7 @@ fn mask_name(name: &str) -> String {
     chars.next().map(|f| std::iter::once(f).chain(chars.map(|_| '*')).collect()).unwrap_or_default()
 }
 
-fn feature(h: &coverage::Home, crs: Crs) -> Value {
+fn feature(h: &Home, crs: Crs) -> Value {
     let p = from_wgs84(LatLon { lat: h.lat, lon: h.lon }, crs);
     json!({
         "type": "Feature",
@@ -461,21 +412,19 @@ fn feature(h: &coverage::Home, crs: Crs) -> Value {
     (status = 422, body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/households.geojson")]
-pub async fn geojson(state: Data<AppState>, user: AuthUser, q: Query<GeoJsonQuery>) -> Result<HttpResponse, ApiError> {
+pub async fn geojson(state: Data<AppState>, user: Caller, q: Query<GeoJsonQuery>) -> Result<HttpResponse, ApiError> {
     let division = division_in_scope(&user, q.division.as_deref())?;
     let crs = parse_crs(q.crs.as_deref())?.unwrap_or(Crs::Wgs84);
     let scope = user.scope();
     // The first page is read before answering, so a database failure is still a clean 503.
-    let (s2, d2) = (scope.clone(), division.clone());
-    let first = state.db.run(move |c| Ok(coverage::homes(c, &s2, &d2, None, PAGE)?)).await?;
+    let first = service::homes(&state, scope.clone(), division.clone(), None, PAGE).await?;
     struct Cursor {
-        rows: Vec<coverage::Home>,
+        rows: Vec<Home>,
         started: bool,
         done: bool,
     }
-    let db = state.db.clone();
     let stream = futures_util::stream::unfold(Cursor { rows: first, started: false, done: false }, move |mut cur| {
-        let (db, scope, division) = (db.clone(), scope.clone(), division.clone());
+        let (state, scope, division) = (state.clone(), scope.clone(), division.clone());
         async move {
             if cur.done {
                 return None;
@@ -494,8 +443,7 @@ pub async fn geojson(state: Data<AppState>, user: AuthUser, q: Query<GeoJsonQuer
             let full = cur.rows.len() as i64 == PAGE;
             cur.started = cur.started || !cur.rows.is_empty();
             if full {
-                let next = db.run(move |c| Ok(coverage::homes(c, &scope, &division, last.as_deref(), PAGE)?)).await;
-                match next {
+                match service::homes(&state, scope, division, last, PAGE).await {
                     Ok(rows) => cur.rows = rows,
                     Err(e) => return Some((Err(actix_web::error::ErrorServiceUnavailable(e.to_string())), Cursor { rows: vec![], started: true, done: true })),
                 }

@@ -1,11 +1,14 @@
 //! Version 1 of the API, one module per resource.
 
-pub mod assistance;
 pub mod auth;
+pub mod cadres;
 pub mod divisions;
 pub mod households;
 pub mod imports;
 pub mod locations;
+pub mod measures;
+pub mod members;
+pub mod pairings;
 pub mod photos;
 pub mod procedures;
 pub mod spot_checks;
@@ -13,4 +16,5 @@ pub mod quality;
 pub mod sync;
 pub mod users;
 pub mod villages;
+pub mod work_teams;
 pub mod yearly;

@@ -5,26 +5,25 @@ use std::io::Write;
 
 use actix_multipart::Multipart;
 use actix_web::http::header;
-use actix_web::web::{self, Bytes, Data, Json, Path, Query};
+use actix_web::web::{self, Data, Json, Path, Query};
 use actix_web::{HttpRequest, HttpResponse, get, post};
 use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::api::{path_id, utc};
-use crate::auth::AuthUser;
 use crate::db::models::PhotoRow;
-use crate::db::repo::{cursor, households as household_repo, photos as repo};
-use crate::domain::photo::{Evidence, PhotoKind, Reason, check, year_of};
+use crate::db::repo::cursor;
+use crate::domain::photo::{PhotoKind, Reason};
 use crate::domain::validation::DomainError;
-use crate::domain::{DivisionCode, FieldErrors, Role};
+use crate::domain::{DivisionCode, FieldErrors};
 use crate::error::{ApiError, Problem};
 use crate::geo::{Crs, LatLon, to_wgs84};
-use crate::photos::{self, PhotoError, hash::bands};
+use crate::services::photos::{self as service, Decision, Meta, Original, Upload};
+use crate::services::{Caller, Created, Page};
 use crate::state::AppState;
-use crate::storage::{StorageKind, keys};
 
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(upload).service(list).service(get_one).service(content).service(thumbnail).service(review).service(queue);
@@ -45,13 +44,6 @@ pub struct PhotoMeta {
     pub accuracy_m: Option<f64>,
     /// UUID chosen by the phone: a retry returns the first photo.
     pub client_id: String,
-}
-
-struct Meta {
-    kind: PhotoKind,
-    taken_at: DateTime<Utc>,
-    app_position: Option<LatLon>,
-    client_id: String,
 }
 
 fn parse_meta(bytes: &[u8]) -> Result<Meta, ApiError> {
@@ -226,6 +218,44 @@ pub(crate) async fn next_part(mp: &mut Multipart, name: &str, hint: &str) -> Res
     }
 }
 
+/// An upload as the request carries it: multipart, the `meta` part first, then `file`.
+struct MultipartUpload<'a> {
+    req: &'a HttpRequest,
+    mp: Multipart,
+    tmp: std::path::PathBuf,
+    max_bytes: usize,
+}
+
+impl Upload for MultipartUpload<'_> {
+    async fn meta(&mut self) -> Result<Meta, ApiError> {
+        let is_multipart = self.req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("multipart/form-data"));
+        if !is_multipart {
+            return Err(ApiError::UnsupportedMediaType("send multipart/form-data with a `meta` part and a `file` part".into()));
+        }
+        let mut meta_part = next_part(&mut self.mp, "meta", "send meta before the file").await?;
+        let mut meta_bytes = Vec::new();
+        while let Some(chunk) = meta_part.next().await {
+            meta_bytes.extend_from_slice(&chunk.map_err(multipart_error)?);
+            if meta_bytes.len() > 16 * 1024 {
+                return Err(ApiError::invalid("meta", "too_long", "meta has at most 16 KB"));
+            }
+        }
+        // The multipart stream yields the next part only once the previous one is dropped.
+        drop(meta_part);
+        parse_meta(&meta_bytes)
+    }
+
+    async fn file(mut self) -> Result<(tempfile::NamedTempFile, usize), ApiError> {
+        let mut file_part = next_part(&mut self.mp, "file", "the JPEG goes in a part named file").await?;
+        let (spooled, size) = spool(&mut file_part, &self.tmp, self.max_bytes, "a photo").await?;
+        drop(file_part);
+        if size == 0 {
+            return Err(ApiError::invalid("file", "empty", "the file part is empty"));
+        }
+        Ok((spooled, size))
+    }
+}
+
 /// Upload a photo (multipart: part `meta` JSON first, then part `file` JPEG).
 #[utoipa::path(tag = "photos", security(("bearer" = [])), params(("id" = String, Path, description = "household id")),
     request_body(content_type = "multipart/form-data", description = "part `meta`: PhotoMeta JSON; part `file`: the JPEG"),
@@ -241,123 +271,13 @@ pub(crate) async fn next_part(mp: &mut Multipart, name: &str, hint: &str) -> Res
         (status = 503, body = Problem, content_type = "application/problem+json"),
     ))]
 #[post("/households/{id}/photos")]
-pub async fn upload(state: Data<AppState>, user: AuthUser, id: Path<String>, req: HttpRequest, payload: web::Payload) -> Result<HttpResponse, ApiError> {
+pub async fn upload(state: Data<AppState>, user: Caller, id: Path<String>, req: HttpRequest, payload: web::Payload) -> Result<HttpResponse, ApiError> {
     let household_id = path_id(&id)?;
-    let (scope, hid) = (user.scope(), household_id.clone());
-    let household = state.db.run(move |c| Ok(household_repo::get(c, &scope, &hid)?)).await?;
-    user.require(user.role != Role::Auditor, "upload photos")?;
-    let is_multipart = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("multipart/form-data"));
-    if !is_multipart {
-        return Err(ApiError::UnsupportedMediaType("send multipart/form-data with a `meta` part and a `file` part".into()));
-    }
-    let mut mp = Multipart::new(req.headers(), payload);
-    let mut meta_part = next_part(&mut mp, "meta", "send meta before the file").await?;
-    let mut meta_bytes = Vec::new();
-    while let Some(chunk) = meta_part.next().await {
-        meta_bytes.extend_from_slice(&chunk.map_err(multipart_error)?);
-        if meta_bytes.len() > 16 * 1024 {
-            return Err(ApiError::invalid("meta", "too_long", "meta has at most 16 KB"));
-        }
-    }
-    // The multipart stream yields the next part only once the previous one is dropped.
-    drop(meta_part);
-    let meta = parse_meta(&meta_bytes)?;
-    let (hid, cid) = (household_id.clone(), meta.client_id.clone());
-    if let Some(first) = state.db.run(move |c| Ok(repo::by_client_id(c, &hid, &cid)?)).await? {
-        return Ok(HttpResponse::Ok().json(PhotoView::from_row(&first)));
-    }
-    let mut file_part = next_part(&mut mp, "file", "the JPEG goes in a part named file").await?;
-    let tmp = state.settings.data_dir.join("tmp");
-    let (spooled, size) = spool(&mut file_part, &tmp, state.settings.photo_max_bytes, "a photo").await?;
-    drop(file_part);
-    if size == 0 {
-        return Err(ApiError::invalid("file", "empty", "the file part is empty"));
-    }
-    // CPU-bound work waits for a slot: memory stays bounded however many phones send at once.
-    let _slot = state.photo_slots.acquire().await.map_err(|e| ApiError::Internal(e.into()))?;
-    let bytes = Bytes::from(tokio::fs::read(spooled.path()).await.map_err(|e| ApiError::Internal(e.into()))?);
-    drop(spooled);
-    let limits = photos::Limits { max_pixels: state.settings.photo_max_pixels, thumb_px: 320 };
-    let b2 = bytes.clone();
-    let analysis = web::block(move || photos::analyze(&b2, limits)).await.map_err(|e| ApiError::Internal(e.into()))?.map_err(|e| match e {
-        PhotoError::NotJpeg(m) => ApiError::UnsupportedMediaType(m),
-        PhotoError::TooManyPixels { .. } => ApiError::PayloadTooLarge(e.to_string()),
-        PhotoError::Corrupt(m) => ApiError::invalid("file", "corrupt_jpeg", m),
-    })?;
-    let (hid, sha, ph, county) = (household_id.clone(), analysis.sha256.clone(), analysis.phash, household.county_code.clone());
-    let duplicate_of = state.db.run(move |c| Ok(repo::duplicates(c, &county, &hid, &sha, ph)?)).await?;
-    let exif = &analysis.exif;
-    let exif_position = exif.lat.zip(exif.lon).map(|(lat, lon)| LatLon { lat, lon });
-    let home = household.home_lat.zip(household.home_lon).map(|(lat, lon)| LatLon { lat, lon });
-    let evidence = Evidence {
-        taken_at: meta.taken_at,
-        exif_local: exif.taken_local,
-        exif_offset: exif.offset,
-        exif_position,
-        app_position: meta.app_position,
-        exif_anomalies: !exif.anomalies.is_empty(),
-        home,
-        duplicates: !duplicate_of.is_empty(),
-    };
-    let checks = check(&state.check_rules, &evidence, Utc::now(), state.tz);
-    let photo_id = crate::db::new_id();
-    let (original_key, thumb_key) = (keys::original(&household_id, &photo_id), keys::thumbnail(&household_id, &photo_id));
-    state.storage.put(&original_key, bytes).await?;
-    if let Err(e) = state.storage.put(&thumb_key, Bytes::from(analysis.thumbnail.clone())).await {
-        let _ = state.storage.delete(&original_key).await;
-        return Err(e.into());
-    }
-    let [b0, b1, b2, b3] = bands(analysis.phash);
-    let row = PhotoRow {
-        id: photo_id,
-        household_id: household_id.clone(),
-        client_id: Some(meta.client_id.clone()),
-        kind: meta.kind.as_str().into(),
-        year: year_of(meta.taken_at, state.tz),
-        taken_at: meta.taken_at.naive_utc(),
-        uploaded_by: user.id.clone(),
-        uploaded_by_name: user.username.clone(),
-        sha256: analysis.sha256.clone(),
-        size_bytes: size as i64,
-        width: analysis.width as i32,
-        height: analysis.height as i32,
-        exif_json: json!({
-            "taken_at": checks.exif_taken_at, "lat": exif.lat, "lon": exif.lon, "make": exif.make, "model": exif.model,
-            "orientation": exif.orientation, "anomalies": exif.anomalies,
-        })
-        .to_string(),
-        checks_json: json!({
-            "distance_m": checks.distance_m, "time_ok": checks.time_ok, "has_exif_gps": checks.has_exif_gps,
-            "position": checks.position, "position_source": checks.position_source,
-        })
-        .to_string(),
-        near_home: checks.near_home,
-        duplicate_of: serde_json::to_string(&duplicate_of).unwrap_or_else(|_| "[]".into()),
-        phash: analysis.phash as i64,
-        phash_b0: b0,
-        phash_b1: b1,
-        phash_b2: b2,
-        phash_b3: b3,
-        status: if checks.reasons.is_empty() { "ok".into() } else { "flagged".into() },
-        reasons: serde_json::to_string(&checks.reasons).unwrap_or_else(|_| "[]".into()),
-        review_json: None,
-        village_code: household.village_code.clone(),
-        township_code: household.township_code.clone(),
-        county_code: household.county_code.clone(),
-        created_at: crate::db::now(),
-    };
-    let (scope, actor, saved) = (user.scope(), user.actor(), row.clone());
-    if let Err(e) = state.db.run(move |c| Ok(repo::insert(c, &scope, &actor, &saved)?)).await {
-        // No row, no objects: the upload left nothing behind.
-        let _ = state.storage.delete(&original_key).await;
-        let _ = state.storage.delete(&thumb_key).await;
-        let (hid, cid) = (household_id.clone(), meta.client_id.clone());
-        if let Ok(Some(first)) = state.db.run(move |c| Ok(repo::by_client_id(c, &hid, &cid)?)).await {
-            return Ok(HttpResponse::Ok().json(PhotoView::from_row(&first)));
-        }
-        return Err(e);
-    }
-    Ok(HttpResponse::Created().insert_header(("Location", format!("/api/v1/photos/{}", row.id))).json(PhotoView::from_row(&row)))
+    let upload = MultipartUpload { req: &req, mp: Multipart::new(req.headers(), payload), tmp: state.settings.data_dir.join("tmp"), max_bytes: state.settings.photo_max_bytes };
+    Ok(match service::ingest(&state, &user, household_id, upload).await? {
+        Created::New(row) => HttpResponse::Created().insert_header(("Location", format!("/api/v1/photos/{}", row.id))).json(PhotoView::from_row(&row)),
+        Created::Existing(row) => HttpResponse::Ok().json(PhotoView::from_row(&row)),
+    })
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -381,19 +301,11 @@ pub struct HouseholdPhotos {
     (status = 404, body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/households/{id}/photos")]
-pub async fn list(state: Data<AppState>, user: AuthUser, id: Path<String>, q: Query<YearQuery>) -> Result<HttpResponse, ApiError> {
+pub async fn list(state: Data<AppState>, user: Caller, id: Path<String>, q: Query<YearQuery>) -> Result<HttpResponse, ApiError> {
     let id = path_id(&id)?;
     let year = q.year.unwrap_or_else(|| chrono::Datelike::year(&state.today()));
-    let scope = user.read_scope();
-    let rows = state.db.run(move |c| Ok(repo::for_household(c, &scope, &id, Some(year))?)).await?;
-    let present: Vec<PhotoKind> = rows.iter().filter(|r| r.status != "rejected").filter_map(|r| PhotoKind::parse(&r.kind).ok()).collect();
-    let missing_kinds: Vec<PhotoKind> = PhotoKind::ALL.iter().copied().filter(|k| !present.contains(k)).collect();
-    Ok(HttpResponse::Ok().json(HouseholdPhotos { year, set_complete: missing_kinds.is_empty(), missing_kinds, items: rows.iter().map(PhotoView::from_row).collect() }))
-}
-
-async fn photo(state: &AppState, user: &AuthUser, id: &str) -> Result<PhotoRow, ApiError> {
-    let (scope, id) = (user.read_scope(), path_id(id)?);
-    state.db.run(move |c| Ok(repo::find(c, &scope, &id)?)).await
+    let set = service::of_household(&state, &user, id, year).await?;
+    Ok(HttpResponse::Ok().json(HouseholdPhotos { year, set_complete: set.missing_kinds.is_empty(), missing_kinds: set.missing_kinds, items: set.rows.iter().map(PhotoView::from_row).collect() }))
 }
 
 /// A photo's metadata and checks.
@@ -402,8 +314,8 @@ async fn photo(state: &AppState, user: &AuthUser, id: &str) -> Result<PhotoRow, 
     (status = 404, body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/photos/{id}")]
-pub async fn get_one(state: Data<AppState>, user: AuthUser, id: Path<String>) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(PhotoView::from_row(&photo(&state, &user, &id).await?)))
+pub async fn get_one(state: Data<AppState>, user: Caller, id: Path<String>) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(PhotoView::from_row(&service::get(&state, &user, path_id(&id)?).await?)))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -419,19 +331,14 @@ pub struct ContentQuery {
     (status = 404, body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/photos/{id}/content")]
-pub async fn content(state: Data<AppState>, user: AuthUser, id: Path<String>, q: Query<ContentQuery>) -> Result<HttpResponse, ApiError> {
-    let row = photo(&state, &user, &id).await?;
-    let key = keys::original(&row.household_id, &row.id);
-    if q.redirect == Some(1) && state.storage.kind() == StorageKind::S3 {
-        if let Some(url) = state.storage.signed_url(&key, std::time::Duration::from_secs(300)).await {
-            return Ok(HttpResponse::Found().insert_header((header::LOCATION, url)).finish());
-        }
-    }
-    let stream = state.storage.stream(&key).await?;
-    Ok(HttpResponse::Ok()
-        .content_type("image/jpeg")
-        .insert_header((header::CACHE_CONTROL, "private, max-age=3600"))
-        .streaming(stream.map(|r| r.map_err(|e| actix_web::Error::from(ApiError::from(e))))))
+pub async fn content(state: Data<AppState>, user: Caller, id: Path<String>, q: Query<ContentQuery>) -> Result<HttpResponse, ApiError> {
+    Ok(match service::original(&state, &user, path_id(&id)?, q.redirect == Some(1)).await? {
+        Original::Redirect(url) => HttpResponse::Found().insert_header((header::LOCATION, url)).finish(),
+        Original::Stream(stream) => HttpResponse::Ok()
+            .content_type("image/jpeg")
+            .insert_header((header::CACHE_CONTROL, "private, max-age=3600"))
+            .streaming(stream.map(|r| r.map_err(|e| actix_web::Error::from(ApiError::from(e))))),
+    })
 }
 
 /// A ~320 px JPEG without metadata, turned upright.
@@ -440,9 +347,8 @@ pub async fn content(state: Data<AppState>, user: AuthUser, id: Path<String>, q:
     (status = 404, body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/photos/{id}/thumbnail")]
-pub async fn thumbnail(state: Data<AppState>, user: AuthUser, id: Path<String>) -> Result<HttpResponse, ApiError> {
-    let row = photo(&state, &user, &id).await?;
-    let bytes = state.storage.get(&keys::thumbnail(&row.household_id, &row.id)).await?;
+pub async fn thumbnail(state: Data<AppState>, user: Caller, id: Path<String>) -> Result<HttpResponse, ApiError> {
+    let bytes = service::thumbnail(&state, &user, path_id(&id)?).await?;
     Ok(HttpResponse::Ok().content_type("image/jpeg").insert_header((header::CACHE_CONTROL, "private, max-age=86400")).body(bytes))
 }
 
@@ -462,9 +368,14 @@ pub struct ReviewBody {
     (status = 422, body = Problem, content_type = "application/problem+json"),
 ))]
 #[post("/photos/{id}/review")]
-pub async fn review(state: Data<AppState>, user: AuthUser, id: Path<String>, body: Json<ReviewBody>) -> Result<HttpResponse, ApiError> {
-    let row = photo(&state, &user, &id).await?;
-    user.require(matches!(user.role, Role::CountyAdmin | Role::TownshipReviewer), "review photos")?;
+pub async fn review(state: Data<AppState>, user: Caller, id: Path<String>, body: Json<ReviewBody>) -> Result<HttpResponse, ApiError> {
+    let id = path_id(&id)?;
+    let decision = parse_review(&body);
+    let saved = service::review(&state, &user, id, decision).await?;
+    Ok(HttpResponse::Ok().json(PhotoView::from_row(&saved)))
+}
+
+fn parse_review(body: &ReviewBody) -> Result<Decision, ApiError> {
     let mut errs = FieldErrors::new();
     let accepted = match body.decision.as_str() {
         "accepted" => Some(true),
@@ -476,9 +387,7 @@ pub async fn review(state: Data<AppState>, user: AuthUser, id: Path<String>, bod
     };
     let reason = errs.check("reason", crate::domain::validation::required_text(&body.reason, 500));
     let (Some(accepted), Some(reason)) = (accepted, reason) else { return Err(errs.into()) };
-    let (scope, actor) = (user.scope(), user.actor());
-    let saved = state.db.run(move |c| Ok(repo::review(c, &scope, &actor, &row.id, accepted, &reason)?)).await?;
-    Ok(HttpResponse::Ok().json(PhotoView::from_row(&saved)))
+    Ok(Decision { accepted, reason })
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -491,11 +400,8 @@ pub struct QueueQuery {
     pub cursor: Option<String>,
 }
 
-#[derive(Serialize, ToSchema)]
-pub struct PhotoPage {
-    pub items: Vec<PhotoView>,
-    pub next_cursor: Option<String>,
-}
+/// A page of `PhotoView`s (`services::Page`).
+pub type PhotoPage = Page<PhotoView>;
 
 /// The township's review queue 照片审核, oldest first.
 #[utoipa::path(tag = "photos", security(("bearer" = [])), params(QueueQuery), responses(
@@ -504,7 +410,7 @@ pub struct PhotoPage {
     (status = 422, body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/photo-checks")]
-pub async fn queue(state: Data<AppState>, user: AuthUser, q: Query<QueueQuery>) -> Result<HttpResponse, ApiError> {
+pub async fn queue(state: Data<AppState>, user: Caller, q: Query<QueueQuery>) -> Result<HttpResponse, ApiError> {
     let scope = user.scope();
     let division = match q.division.as_deref() {
         Some(d) => DivisionCode::parse(d).map_err(|e| ApiError::invalid("division", e.code, e.message))?,
@@ -519,8 +425,6 @@ pub async fn queue(state: Data<AppState>, user: AuthUser, q: Query<QueueQuery>) 
     }
     let after = cursor::decode(q.cursor.as_deref())?;
     let limit = cursor::limit(q.limit);
-    let rows = state.db.run(move |c| Ok(repo::queue(c, &scope, &division, &status, after.as_deref(), limit)?)).await?;
-    let next_cursor = cursor::next(&rows, limit, |r| &r.id);
-    Ok(HttpResponse::Ok().json(PhotoPage { items: rows.iter().map(PhotoView::from_row).collect(), next_cursor }))
+    let page = service::queue(&state, &user, division, status, after, limit).await?;
+    Ok(HttpResponse::Ok().json(page.map(|r| PhotoView::from_row(&r))))
 }
-

@@ -8,16 +8,16 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 
-use crate::api::{etag, if_match, parse_client_id, parse_uuid, path_id, require_if_match, utc};
-use crate::auth::AuthUser;
+use crate::api::{etag, if_match, parse_client_id, parse_uuid, path_id, utc};
 use crate::db::models::{CaseRow, CaseStepRow, ExclusionRow};
 use crate::db::repo::cursor;
-use crate::db::repo::procedures::{self as repo, CaseFilter, ExclusionChange, NewCase, NewStep, Opened};
-use crate::db::{new_id, now};
-use crate::domain::procedure::{self, CaseKind, Exclusion, NextStep, Outcome, Position, Stage, Step, required_signatories};
+use crate::db::repo::procedures::NewCase;
+use crate::domain::procedure::{self, CaseKind, Exclusion, NextStep, Outcome, Position, Stage, Step};
 use crate::domain::validation::{optional_text, required_text};
-use crate::domain::{Category, DivisionCode, FieldErrors, Role};
+use crate::domain::{Category, DivisionCode, FieldErrors};
 use crate::error::{ApiError, Problem};
+use crate::services::procedures::{self as service, CaseSearch, ExclusionAction, NewExclusion, Signatory as SignatoryInput, StepDraft};
+use crate::services::{Caller, Created, Page, Precondition};
 use crate::state::AppState;
 
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
@@ -109,11 +109,8 @@ fn case_view(r: &CaseRow, steps: &[CaseStepRow]) -> CaseView {
     }
 }
 
-#[derive(Serialize, ToSchema)]
-pub struct CasePage {
-    pub items: Vec<CaseView>,
-    pub next_cursor: Option<String>,
-}
+/// A page of `CaseView`s (`services::Page`).
+pub type CasePage = Page<CaseView>;
 
 #[derive(Deserialize, IntoParams)]
 pub struct CaseQuery {
@@ -131,7 +128,7 @@ pub struct CaseQuery {
 /// Cases in the caller's jurisdiction (`overdue=true`: waiting too long at a step).
 #[utoipa::path(tag = "procedures", security(("bearer" = [])), params(CaseQuery), responses((status = 200, body = CasePage), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
 #[get("/cases")]
-pub async fn list_cases(state: Data<AppState>, user: AuthUser, q: Query<CaseQuery>) -> Result<HttpResponse, ApiError> {
+pub async fn list_cases(state: Data<AppState>, user: Caller, q: Query<CaseQuery>) -> Result<HttpResponse, ApiError> {
     let q = q.into_inner();
     let mut errs = FieldErrors::new();
     let division = q.division.as_deref().map(|d| errs.check("division", DivisionCode::parse(d))).flatten();
@@ -139,27 +136,12 @@ pub async fn list_cases(state: Data<AppState>, user: AuthUser, q: Query<CaseQuer
     if !errs.is_empty() {
         return Err(errs.into());
     }
-    let scope = user.scope();
-    if division.as_ref().is_some_and(|d| !scope.covers(d)) {
+    if division.as_ref().is_some_and(|d| !user.scope().covers(d)) {
         return Err(ApiError::NotFound);
     }
-    let overdue_before = q.overdue.filter(|o| *o).map(|_| state.today() - chrono::Duration::days(state.settings.case_overdue_days));
-    let f = CaseFilter { division, open: q.open, waiting_since_before: overdue_before, kind, after: cursor::decode(q.cursor.as_deref())?, limit: cursor::limit(q.limit) };
-    let limit = f.limit;
-    let (rows, steps) = state
-        .db
-        .run(move |c| {
-            let rows = repo::list(c, &scope, &f)?;
-            let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
-            Ok((rows, repo::steps_of_cases(c, &ids)?))
-        })
-        .await?;
-    let next_cursor = cursor::next(&rows, limit, |r| &r.id);
-    let items = rows
-        .iter()
-        .map(|r| case_view(r, &steps.iter().filter(|s| s.case_id == r.id).cloned().collect::<Vec<_>>()))
-        .collect();
-    Ok(HttpResponse::Ok().json(CasePage { items, next_cursor }))
+    let search = CaseSearch { division, kind, open: q.open, overdue: q.overdue == Some(true), after: cursor::decode(q.cursor.as_deref())?, limit: cursor::limit(q.limit) };
+    let (page, steps) = service::list(&state, &user, search).await?;
+    Ok(HttpResponse::Ok().json(page.map(|r| case_view(&r, &steps.iter().filter(|s| s.case_id == r.id).cloned().collect::<Vec<_>>()))))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -188,7 +170,7 @@ pub struct CaseBody {
     (status = 422, body = Problem, content_type = "application/problem+json"),
 ))]
 #[post("/cases")]
-pub async fn open_case(state: Data<AppState>, user: AuthUser, body: Json<CaseBody>) -> Result<HttpResponse, ApiError> {
+pub async fn open_case(state: Data<AppState>, user: Caller, body: Json<CaseBody>) -> Result<HttpResponse, ApiError> {
     let b = body.into_inner();
     let mut errs = FieldErrors::new();
     let household_id = parse_uuid("household_id", Some(&b.household_id), &mut errs);
@@ -214,39 +196,21 @@ pub async fn open_case(state: Data<AppState>, user: AuthUser, body: Json<CaseBod
     if !errs.is_empty() {
         return Err(errs.into());
     }
-    let scope = user.scope();
-    let probe = (scope.clone(), household_id.clone());
-    state.db.run(move |c| Ok(crate::db::repo::households::get(c, &probe.0, &probe.1)?)).await?;
-    user.require(user.role.edits_households(), "open cases")?;
     let mut risk_types = b.risk_types;
     risk_types.dedup();
     let new = NewCase { household_id, kind, reason, risk_types, target_category: target.map(|t| t.as_str().to_owned()), client_id };
-    let (actor, today) = (user.actor(), state.today());
-    let (status, row) = state
-        .db
-        .run(move |c| {
-            Ok(match repo::open(c, &scope, &actor, &new, today)? {
-                Opened::New(r) => (StatusCode::CREATED, r),
-                Opened::Existing(r) => (StatusCode::OK, r),
-            })
-        })
-        .await?;
+    let (status, row) = match service::open(&state, &user, new).await? {
+        Created::New(r) => (StatusCode::CREATED, r),
+        Created::Existing(r) => (StatusCode::OK, r),
+    };
     Ok(HttpResponse::build(status).insert_header(etag(row.version)).json(case_view(&row, &[])))
 }
 
 /// A case with its steps and what may come next.
 #[utoipa::path(tag = "procedures", security(("bearer" = [])), params(("id" = String, Path, description = "case id")), responses((status = 200, body = CaseView), (status = 404, body = Problem, content_type = "application/problem+json")))]
 #[get("/cases/{id}")]
-pub async fn get_case(state: Data<AppState>, user: AuthUser, id: Path<String>) -> Result<HttpResponse, ApiError> {
-    let (id, scope) = (path_id(&id)?, user.read_scope());
-    let (row, steps) = state
-        .db
-        .run(move |c| {
-            let r = repo::get(c, &scope, &id)?;
-            let s = repo::steps_of(c, &r.id)?;
-            Ok((r, s))
-        })
-        .await?;
+pub async fn get_case(state: Data<AppState>, user: Caller, id: Path<String>) -> Result<HttpResponse, ApiError> {
+    let (row, steps) = service::get(&state, &user, path_id(&id)?).await?;
     Ok(HttpResponse::Ok().insert_header(etag(row.version)).json(case_view(&row, &steps)))
 }
 
@@ -292,22 +256,17 @@ pub struct StepBody {
     (status = 422, description = "signatories missing, bad values", body = Problem, content_type = "application/problem+json"),
 ))]
 #[post("/cases/{id}/steps")]
-pub async fn add_step(state: Data<AppState>, req: HttpRequest, user: AuthUser, id: Path<String>, body: Json<StepBody>) -> Result<HttpResponse, ApiError> {
+pub async fn add_step(state: Data<AppState>, req: HttpRequest, user: Caller, id: Path<String>, body: Json<StepBody>) -> Result<HttpResponse, ApiError> {
     let id = path_id(&id)?;
-    let scope = user.scope();
-    let probe = (scope.clone(), id.clone());
-    let case = state.db.run(move |c| Ok(repo::get(c, &probe.0, &probe.1)?)).await?;
-    user.require(user.role.edits_households(), "record procedure steps")?;
-    let expected = if_match(&req)?;
-    let b = body.into_inner();
+    let draft = parse_step(body.into_inner());
+    let (row, steps) = service::add_step(&state, &user, id, Precondition::new(if_match(&req)), draft).await?;
+    Ok(HttpResponse::Created().insert_header(etag(row.version)).json(case_view(&row, &steps)))
+}
+
+/// The step as far as the body alone tells; the service checks the rest (`StepDraft`).
+fn parse_step(b: StepBody) -> StepDraft {
     let mut errs = FieldErrors::new();
     let step = errs.check("step", Step::parse(&b.step));
-    // Each level records its own step: the township reviews, the county cross-checks.
-    match step {
-        Some(Step::TownshipReview) => user.require(matches!(user.role, Role::TownshipReviewer | Role::CountyAdmin), "record the township review")?,
-        Some(Step::CountyCrossCheck) => user.require(user.role == Role::CountyAdmin, "record the county cross-check")?,
-        _ => {}
-    }
     let outcome = errs.check("outcome", Outcome::parse(&b.outcome));
     let note = errs.check("note", optional_text(b.note.as_deref(), 2000)).flatten();
     let mut signatories = Vec::new();
@@ -315,61 +274,39 @@ pub async fn add_step(state: Data<AppState>, req: HttpRequest, user: AuthUser, i
         let role = errs.check(format!("signatories[{i}].role"), required_text(&s.role, 40));
         let name = errs.check(format!("signatories[{i}].name"), required_text(&s.name, 40));
         if let (Some(role), Some(name)) = (role, name) {
-            signatories.push(serde_json::json!({"role": role, "name": name}));
+            signatories.push(SignatoryInput { role, name });
         }
     }
-    let (village, date) = (case.village_code.clone(), b.date);
-    let has_first_secretary = state.db.run(move |c| Ok(repo::village_has_first_secretary(c, &village, date)?)).await?;
-    if let Some(step) = step {
-        for role in required_signatories(step, has_first_secretary) {
-            if !signatories.iter().any(|s| s["role"] == role) {
-                errs.add("signatories", "missing_signatory", format!("{} must sign this step", role));
-            }
-        }
-    }
+    let mut department_errors = FieldErrors::new();
     let departments = match (step, &b.departments) {
         (Some(Step::CountyCrossCheck), None) => {
-            errs.add("departments", "required", "record each department's answer");
+            department_errors.add("departments", "required", "record each department's answer");
             None
         }
         (Some(Step::CountyCrossCheck), Some(ds)) => {
             let mut out = Vec::new();
             for (i, d) in ds.iter().enumerate() {
-                let dep = errs.check(format!("departments[{i}].department"), required_text(&d.department, 60));
+                let dep = department_errors.check(format!("departments[{i}].department"), required_text(&d.department, 60));
                 if !["clear", "suspicion"].contains(&d.result.as_str()) {
-                    errs.add(format!("departments[{i}].result"), "invalid_value", "clear or suspicion");
+                    department_errors.add(format!("departments[{i}].result"), "invalid_value", "clear or suspicion");
                 }
                 out.push(serde_json::json!({"department": dep, "result": d.result, "note": d.note}));
             }
             let suspicion = ds.iter().any(|d| d.result == "suspicion");
             if ds.is_empty() {
-                errs.add("departments", "required", "record each department's answer");
+                department_errors.add("departments", "required", "record each department's answer");
             } else if suspicion != (outcome == Some(Outcome::Suspicion)) {
-                errs.add("outcome", "inconsistent", "the outcome is suspicion exactly when a department reported one");
+                department_errors.add("outcome", "inconsistent", "the outcome is suspicion exactly when a department reported one");
             }
             Some(Value::Array(out))
         }
         (_, Some(_)) => {
-            errs.add("departments", "invalid_value", "only for the county cross-check");
+            department_errors.add("departments", "invalid_value", "only for the county cross-check");
             None
         }
         _ => None,
     };
-    let (Some(step), Some(outcome)) = (step, outcome) else { return Err(errs.into()) };
-    if !errs.is_empty() {
-        return Err(errs.into());
-    }
-    let new = NewStep { step, outcome, date: b.date, signatories: Value::Array(signatories), departments, note };
-    let (actor, today) = (user.actor(), state.today());
-    let (row, steps) = state
-        .db
-        .run(move |c| {
-            let row = repo::add_step(c, &scope, &actor, &id, expected, &new, today)?;
-            let steps = repo::steps_of(c, &row.id)?;
-            Ok((row, steps))
-        })
-        .await?;
-    Ok(HttpResponse::Created().insert_header(etag(row.version)).json(case_view(&row, &steps)))
+    StepDraft { step, outcome, date: b.date, note, signatories, departments, errors: errs, department_errors }
 }
 
 // ---- exclusions ----
@@ -413,9 +350,8 @@ fn exclusion_view(r: &ExclusionRow) -> ExclusionView {
 /// Exclusion conditions recorded for a household.
 #[utoipa::path(tag = "procedures", security(("bearer" = [])), params(("id" = String, Path, description = "household id")), responses((status = 200, body = Vec<ExclusionView>), (status = 404, body = Problem, content_type = "application/problem+json")))]
 #[get("/households/{id}/exclusions")]
-pub async fn list_exclusions(state: Data<AppState>, user: AuthUser, id: Path<String>) -> Result<HttpResponse, ApiError> {
-    let (id, scope) = (path_id(&id)?, user.read_scope());
-    let rows = state.db.run(move |c| Ok(repo::exclusions_of(c, &scope, &id)?)).await?;
+pub async fn list_exclusions(state: Data<AppState>, user: Caller, id: Path<String>) -> Result<HttpResponse, ApiError> {
+    let rows = service::exclusions(&state, &user, path_id(&id)?).await?;
     Ok(HttpResponse::Ok().json(rows.iter().map(exclusion_view).collect::<Vec<_>>()))
 }
 
@@ -435,38 +371,23 @@ pub struct ExclusionBody {
     (status = 422, body = Problem, content_type = "application/problem+json"),
 ))]
 #[post("/households/{id}/exclusions")]
-pub async fn add_exclusion(state: Data<AppState>, user: AuthUser, id: Path<String>, body: Json<ExclusionBody>) -> Result<HttpResponse, ApiError> {
-    let (id, scope) = (path_id(&id)?, user.scope());
-    let probe = (scope.clone(), id.clone());
-    state.db.run(move |c| Ok(crate::db::repo::households::get(c, &probe.0, &probe.1)?)).await?;
-    user.require(user.role.edits_households(), "record exclusion conditions")?;
+pub async fn add_exclusion(state: Data<AppState>, user: Caller, id: Path<String>, body: Json<ExclusionBody>) -> Result<HttpResponse, ApiError> {
+    let id = path_id(&id)?;
+    let new = parse_exclusion(&body, state.today());
+    let row = service::add_exclusion(&state, &user, id, new).await?;
+    Ok(HttpResponse::Created().insert_header(etag(row.version)).json(exclusion_view(&row)))
+}
+
+fn parse_exclusion(body: &ExclusionBody, today: NaiveDate) -> Result<NewExclusion, ApiError> {
     let mut errs = FieldErrors::new();
     let condition = errs.check("condition", Exclusion::parse(&body.condition));
     let evidence = errs.check("evidence", required_text(&body.evidence, 2000));
-    errs.check("recorded_on", procedure::parse_date_not_future(body.recorded_on, state.today()));
+    errs.check("recorded_on", procedure::parse_date_not_future(body.recorded_on, today));
     let (Some(condition), Some(evidence)) = (condition, evidence) else { return Err(errs.into()) };
     if !errs.is_empty() {
         return Err(errs.into());
     }
-    let row = ExclusionRow {
-        id: new_id(),
-        household_id: id,
-        condition: condition.as_str().into(),
-        evidence,
-        recorded_on: body.recorded_on,
-        recorded_by: user.username.clone(),
-        approved_by: None,
-        approval_reason: None,
-        approved_at: None,
-        lifted_by: None,
-        lift_reason: None,
-        lifted_at: None,
-        version: 1,
-        created_at: now(),
-    };
-    let (actor, saved) = (user.actor(), row.clone());
-    state.db.run(move |c| Ok(repo::add_exclusion(c, &scope, &actor, &saved)?)).await?;
-    Ok(HttpResponse::Created().insert_header(etag(row.version)).json(exclusion_view(&row)))
+    Ok(NewExclusion { condition, evidence, recorded_on: body.recorded_on })
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -487,25 +408,15 @@ pub struct ExclusionChangeBody {
     (status = 428, body = Problem, content_type = "application/problem+json"),
 ))]
 #[patch("/households/{id}/exclusions/{exclusion_id}")]
-pub async fn change_exclusion(state: Data<AppState>, req: HttpRequest, user: AuthUser, path: Path<(String, String)>, body: Json<ExclusionChangeBody>) -> Result<HttpResponse, ApiError> {
+pub async fn change_exclusion(state: Data<AppState>, req: HttpRequest, user: Caller, path: Path<(String, String)>, body: Json<ExclusionChangeBody>) -> Result<HttpResponse, ApiError> {
     let (hid, eid) = path.into_inner();
-    let (hid, eid, scope) = (path_id(&hid)?, path_id(&eid)?, user.scope());
-    let probe = (scope.clone(), hid.clone());
-    state.db.run(move |c| Ok(crate::db::repo::households::get(c, &probe.0, &probe.1)?)).await?;
-    let reason = required_text(&body.reason, 1000).map_err(|e| ApiError::invalid("reason", e.code, e.message))?;
-    let change = match body.action.as_str() {
-        "approve" => {
-            user.require(user.role == Role::CountyAdmin, "approve exclusion exceptions")?;
-            ExclusionChange::Approve(reason)
-        }
-        "lift" => {
-            user.require(user.role.edits_households(), "lift exclusions")?;
-            ExclusionChange::Lift(reason)
-        }
-        _ => return Err(ApiError::invalid("action", "invalid_value", "approve or lift")),
+    let (hid, eid) = (path_id(&hid)?, path_id(&eid)?);
+    let reason = required_text(&body.reason, 1000).map_err(|e| ApiError::invalid("reason", e.code, e.message));
+    let action = match body.action.as_str() {
+        "approve" => Ok(ExclusionAction::Approve),
+        "lift" => Ok(ExclusionAction::Lift),
+        _ => Err(ApiError::invalid("action", "invalid_value", "approve or lift")),
     };
-    let expected = require_if_match(&req)?;
-    let actor = user.actor();
-    let row = state.db.run(move |c| Ok(repo::change_exclusion(c, &scope, &actor, &hid, &eid, expected, &change)?)).await?;
+    let row = service::change_exclusion(&state, &user, hid, eid, Precondition::new(if_match(&req)), reason, action).await?;
     Ok(HttpResponse::Ok().insert_header(etag(row.version)).json(exclusion_view(&row)))
 }

@@ -1,21 +1,21 @@
 //! Data cleaning: `/quality/rules`, `/quality/runs`, the problem ledger 问题台账
 //! `/quality/problems` (with CSV and xlsx exports) and `/quality/summary`.
 
-use std::collections::HashMap;
-
 use actix_web::{HttpRequest, HttpResponse, get, patch, post, web::{Data, Json, Path, Query}};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::api::{etag, path_id, require_if_match, utc};
+use crate::api::{etag, if_match, path_id, utc};
 use crate::auth::AuthUser;
 use crate::db::models::{ProblemRow, QualityRunRow};
 use crate::db::repo::cursor;
-use crate::db::repo::quality::{self as repo, ProblemFilter};
+use crate::db::repo::quality::ProblemFilter;
 use crate::domain::quality::{RULES, STATUSES, Severity};
 use crate::domain::{DivisionCode, Role};
 use crate::error::{ApiError, Problem};
+use crate::services::quality::{self as service, People, StatusChange};
+use crate::services::{Caller, Page, Precondition};
 use crate::state::AppState;
 
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
@@ -41,7 +41,7 @@ pub async fn rules(_user: AuthUser) -> HttpResponse {
 }
 
 /// The division of a ledger request: inside the caller's jurisdiction, not for cadres.
-fn ledger_division(user: &AuthUser, division: Option<&str>) -> Result<DivisionCode, ApiError> {
+fn ledger_division(user: &Caller, division: Option<&str>) -> Result<DivisionCode, ApiError> {
     user.require(user.role != Role::Cadre, "work the problem ledger")?;
     let scope = user.scope();
     let d = match division {
@@ -89,13 +89,10 @@ impl From<QualityRunRow> for RunView {
     (status = 404, body = Problem, content_type = "application/problem+json"),
 ))]
 #[post("/quality/runs")]
-pub async fn run(state: Data<AppState>, user: AuthUser, q: Query<DivisionQuery>) -> Result<HttpResponse, ApiError> {
+pub async fn run(state: Data<AppState>, user: Caller, q: Query<DivisionQuery>) -> Result<HttpResponse, ApiError> {
     let division = ledger_division(&user, q.division.as_deref())?;
     user.require(user.role.edits_households(), "run the cleaning rules")?;
-    let settings = crate::maintenance::quality_settings(&state, &division, q.year);
-    let (crypto, actor) = (state.crypto.clone(), user.actor());
-    let scope = user.scope();
-    let row = state.db.run(move |c| Ok(repo::run(c, &scope, &crypto, &actor, &division, &settings)?)).await?;
+    let row = service::run(&state, &user, division, q.year).await?;
     Ok(HttpResponse::Ok().json(RunView::from(row)))
 }
 
@@ -128,60 +125,32 @@ pub struct ProblemView {
     pub version: i64,
 }
 
-/// The households and current cadres behind a set of problems, read in chunks, to make views.
-struct Households {
-    numbers_heads: HashMap<String, (String, String)>,
-    cadres: HashMap<String, String>,
-}
+/// A page of `ProblemView`s (`services::Page`).
+pub type ProblemPage = Page<ProblemView>;
 
-impl Households {
-    fn load(c: &mut crate::db::DbConnection, rows: &[ProblemRow]) -> Result<Self, ApiError> {
-        let mut ids: Vec<String> = rows.iter().map(|r| r.household_id.clone()).collect();
-        ids.sort();
-        ids.dedup();
-        let mut numbers_heads = HashMap::new();
-        let mut cadres = HashMap::new();
-        for chunk in ids.chunks(1000) {
-            for (id, number, head) in crate::db::repo::households::numbers_and_heads(c, chunk)? {
-                numbers_heads.insert(id, (number, head));
-            }
-            for (p, cd) in crate::db::repo::assistance::current_pairings(c, chunk)? {
-                cadres.insert(p.household_id, cd.name);
-            }
-        }
-        Ok(Self { numbers_heads, cadres })
+fn problem_view(people: &People, r: &ProblemRow, today: chrono::NaiveDate) -> ProblemView {
+    let (number, head) = people.number_and_head(&r.household_id);
+    ProblemView {
+        id: r.id.clone(),
+        household_id: r.household_id.clone(),
+        household_number: number,
+        head_name: head,
+        village_code: r.village_code.clone(),
+        township_code: r.township_code.clone(),
+        rule: r.rule_id.clone(),
+        severity: r.severity.clone(),
+        description: crate::domain::quality::rule(&r.rule_id).map(|x| x.zh).unwrap_or_default().to_owned(),
+        detail: r.detail.clone(),
+        member_id: Some(r.subject.clone()).filter(|s| !s.is_empty()),
+        status: r.status.clone(),
+        note: r.note.clone(),
+        deadline: r.deadline,
+        overdue: r.deadline < today && ["open", "verified", "rectified"].contains(&r.status.as_str()),
+        cadre_name: people.cadre(&r.household_id),
+        opened_at: utc(r.created_at),
+        status_changed_at: utc(r.status_changed_at),
+        version: r.version,
     }
-
-    fn view(&self, r: &ProblemRow, today: chrono::NaiveDate) -> ProblemView {
-        let (number, head) = self.numbers_heads.get(&r.household_id).cloned().unwrap_or_default();
-        ProblemView {
-            id: r.id.clone(),
-            household_id: r.household_id.clone(),
-            household_number: number,
-            head_name: head,
-            village_code: r.village_code.clone(),
-            township_code: r.township_code.clone(),
-            rule: r.rule_id.clone(),
-            severity: r.severity.clone(),
-            description: crate::domain::quality::rule(&r.rule_id).map(|x| x.zh).unwrap_or_default().to_owned(),
-            detail: r.detail.clone(),
-            member_id: Some(r.subject.clone()).filter(|s| !s.is_empty()),
-            status: r.status.clone(),
-            note: r.note.clone(),
-            deadline: r.deadline,
-            overdue: r.deadline < today && ["open", "verified", "rectified"].contains(&r.status.as_str()),
-            cadre_name: self.cadres.get(&r.household_id).cloned(),
-            opened_at: utc(r.created_at),
-            status_changed_at: utc(r.status_changed_at),
-            version: r.version,
-        }
-    }
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct ProblemPage {
-    pub items: Vec<ProblemView>,
-    pub next_cursor: Option<String>,
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -213,7 +182,7 @@ const EXPORT_HEADERS: [&str; 13] = ["乡镇", "行政村", "户编号", "户主"
     (status = 422, body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/quality/problems")]
-pub async fn problems(state: Data<AppState>, user: AuthUser, q: Query<ProblemQuery>) -> Result<HttpResponse, ApiError> {
+pub async fn problems(state: Data<AppState>, user: Caller, q: Query<ProblemQuery>) -> Result<HttpResponse, ApiError> {
     let q = q.into_inner();
     let division = ledger_division(&user, q.village.as_deref().or(q.division.as_deref()))?;
     if q.rule.as_deref().is_some_and(|r| !RULES.iter().any(|x| x.id == r)) {
@@ -228,7 +197,6 @@ pub async fn problems(state: Data<AppState>, user: AuthUser, q: Query<ProblemQue
         Some(_) => return Err(ApiError::invalid("format", "invalid_value", "json, csv or xlsx")),
     };
     let today = state.today();
-    let scope = user.scope();
     let f = ProblemFilter {
         rule: q.rule,
         status: q.status,
@@ -237,27 +205,17 @@ pub async fn problems(state: Data<AppState>, user: AuthUser, q: Query<ProblemQue
         limit: if export.is_some() { 1_000_000 } else { cursor::limit(q.limit) },
     };
     let limit = f.limit;
-    let (rows, who, names) = state
-        .db
-        .run(move |c| {
-            let rows = repo::list(c, &scope, &division, &f)?;
-            let who = Households::load(c, &rows)?;
-            let mut codes: Vec<String> = rows.iter().flat_map(|r| [r.village_code.clone(), r.township_code.clone()]).collect();
-            codes.sort();
-            codes.dedup();
-            let names = crate::db::repo::divisions::names(c, &codes)?;
-            Ok((rows, who, names))
-        })
-        .await?;
-    let view = |r: &ProblemRow| who.view(r, today);
+    let ledger = service::ledger(&state, &user, division, f).await?;
     let Some(format) = export else {
-        let next_cursor = cursor::next(&rows, limit, |r| &r.id);
-        return Ok(HttpResponse::Ok().json(ProblemPage { items: rows.iter().map(view).collect(), next_cursor }));
+        let people = &ledger.people;
+        return Ok(HttpResponse::Ok().json(Page::of(ledger.rows, limit, |r| &r.id).map(|r| problem_view(people, &r, today))));
     };
-    let name = |code: &str| names.get(code).cloned().unwrap_or_else(|| code.to_owned());
-    let table: Vec<Vec<String>> = rows
+    let name = |code: &str| ledger.names.get(code).cloned().unwrap_or_else(|| code.to_owned());
+    let day = |t: chrono::DateTime<chrono::Utc>| t.with_timezone(&state.tz).date_naive().to_string();
+    let table: Vec<Vec<String>> = ledger
+        .rows
         .iter()
-        .map(view)
+        .map(|r| problem_view(&ledger.people, r, today))
         .map(|v| {
             vec![
                 name(&v.township_code),
@@ -269,9 +227,9 @@ pub async fn problems(state: Data<AppState>, user: AuthUser, q: Query<ProblemQue
                 v.detail,
                 v.severity,
                 v.status,
-                v.opened_at.with_timezone(&state.tz).date_naive().to_string(),
+                day(v.opened_at),
                 v.deadline.to_string(),
-                v.status_changed_at.with_timezone(&state.tz).date_naive().to_string(),
+                day(v.status_changed_at),
                 v.cadre_name.unwrap_or_default(),
             ]
         })
@@ -322,19 +280,9 @@ fn add(rows: &mut Vec<SummaryRow>, code: &str, township: &str, status: &str, n: 
 /// Problem counts per village and per township, by status (the township office's daily view).
 #[utoipa::path(tag = "quality", security(("bearer" = [])), params(DivisionQuery), responses((status = 200, body = Summary), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json")))]
 #[get("/quality/summary")]
-pub async fn summary(state: Data<AppState>, user: AuthUser, q: Query<DivisionQuery>) -> Result<HttpResponse, ApiError> {
+pub async fn summary(state: Data<AppState>, user: Caller, q: Query<DivisionQuery>) -> Result<HttpResponse, ApiError> {
     let division = ledger_division(&user, q.division.as_deref())?;
-    let scope = user.scope();
-    let (rows, names) = state
-        .db
-        .run(move |c| {
-            let rows = repo::summary(c, &scope, &division)?;
-            let mut codes: Vec<String> = rows.iter().flat_map(|r| [r.0.clone(), r.1.clone()]).collect();
-            codes.sort();
-            codes.dedup();
-            Ok((rows, crate::db::repo::divisions::names(c, &codes)?))
-        })
-        .await?;
+    let (rows, names) = service::summary(&state, &user, division).await?;
     let mut out = Summary { townships: Vec::new(), villages: Vec::new() };
     for (township, village, status, n) in &rows {
         add(&mut out.villages, village, township, status, *n);
@@ -366,16 +314,16 @@ pub struct ProblemChange {
     (status = 428, body = Problem, content_type = "application/problem+json"),
 ))]
 #[patch("/quality/problems/{id}")]
-pub async fn change(state: Data<AppState>, req: HttpRequest, user: AuthUser, id: Path<String>, body: Json<ProblemChange>) -> Result<HttpResponse, ApiError> {
+pub async fn change(state: Data<AppState>, req: HttpRequest, user: Caller, id: Path<String>, body: Json<ProblemChange>) -> Result<HttpResponse, ApiError> {
     let id = path_id(&id)?;
     let division = ledger_division(&user, None)?;
-    let probe = (division.clone(), id.clone());
-    let scope = user.scope();
-    let probe_scope = scope.clone();
-    state.db.run(move |c| Ok(repo::get(c, &probe_scope, &probe.0, &probe.1)?)).await?;
-    user.require(user.role.edits_households(), "work the problem ledger")?;
-    let expected = require_if_match(&req)?;
-    let b = body.into_inner();
+    let change = parse_change(body.into_inner());
+    let today = state.today();
+    let (row, people) = service::change_status(&state, &user, division, id, Precondition::new(if_match(&req)), change).await?;
+    Ok(HttpResponse::Ok().insert_header(etag(row.version)).json(problem_view(&people, &row, today)))
+}
+
+fn parse_change(b: ProblemChange) -> Result<StatusChange, ApiError> {
     if !["verified", "rectified", "closed", "dismissed"].contains(&b.status.as_str()) {
         return Err(ApiError::invalid("status", "invalid_value", "verified, rectified, closed or dismissed"));
     }
@@ -383,15 +331,5 @@ pub async fn change(state: Data<AppState>, req: HttpRequest, user: AuthUser, id:
     if b.status == "dismissed" && note.is_none() {
         return Err(ApiError::invalid("note", "required", "say why it is not a problem"));
     }
-    let actor = user.actor();
-    let today = state.today();
-    let (row, who) = state
-        .db
-        .run(move |c| {
-            let row = repo::change_status(c, &scope, &division, &actor, &id, expected, &b.status, note)?;
-            let who = Households::load(c, std::slice::from_ref(&row))?;
-            Ok((row, who))
-        })
-        .await?;
-    Ok(HttpResponse::Ok().insert_header(etag(row.version)).json(who.view(&row, today)))
+    Ok(StatusChange { status: b.status, note })
 }

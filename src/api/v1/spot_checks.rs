@@ -2,20 +2,19 @@
 //! seeded generator, outcomes per household, accuracy against the 98 % / 95 % targets.
 
 use actix_web::{HttpResponse, get, post, put, web::{Data, Json, Path}};
-use rand::SeedableRng;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
 
 use crate::api::{parse_uuid, path_id, utc};
-use crate::auth::AuthUser;
 use crate::db::models::{SpotCheckItemRow, SpotCheckRow};
-use crate::db::repo::procedures::{self as repo, ItemResult};
-use crate::db::{new_id, now};
-use crate::domain::procedure::{self, Accuracy, accuracy};
+use crate::db::repo::procedures::ItemResult;
+use crate::domain::procedure::{Accuracy, accuracy};
 use crate::domain::validation::optional_text;
 use crate::domain::{DivisionCode, FieldErrors, Level, Role};
 use crate::error::{ApiError, Problem};
+use crate::services::Caller;
+use crate::services::spot_checks::{self as service, Draw};
 use crate::state::AppState;
 
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
@@ -101,12 +100,11 @@ fn spot_view(check: &SpotCheckRow, items: &[SpotCheckItemRow]) -> SpotCheckView 
     (status = 422, description = "more townships or villages than exist (the message says how many)", body = Problem, content_type = "application/problem+json"),
 ))]
 #[post("/spot-checks")]
-pub async fn draw_spot_check(state: Data<AppState>, user: AuthUser, body: Json<SpotCheckBody>) -> Result<HttpResponse, ApiError> {
+pub async fn draw_spot_check(state: Data<AppState>, user: Caller, body: Json<SpotCheckBody>) -> Result<HttpResponse, ApiError> {
     user.require(matches!(user.role, Role::CountyAdmin | Role::TownshipReviewer | Role::Auditor), "draw spot checks")?;
     let b = body.into_inner();
     let division = DivisionCode::parse(&b.division).map_err(|e| ApiError::invalid("division", e.code, e.message))?;
-    let scope = user.scope();
-    if !scope.covers(&division) {
+    if !user.scope().covers(&division) {
         return Err(ApiError::NotFound);
     }
     let mut errs = FieldErrors::new();
@@ -125,69 +123,25 @@ pub async fn draw_spot_check(state: Data<AppState>, user: AuthUser, body: Json<S
     if !errs.is_empty() {
         return Err(errs.into());
     }
-    let seed = b.seed.unwrap_or_else(rand::random::<u64>) & (i64::MAX as u64);
-    let b = SpotCheckBody { seed: Some(seed), ..b };
-    let actor = user.actor();
-    let (check, items) = state
-        .db
-        .run(move |c| {
-            let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
-            let townships: Vec<String> = if division.level() == Level::Township {
-                vec![division.to_string()]
-            } else {
-                crate::db::repo::divisions::children(c, division.as_str())?.into_iter().map(|t| t.code).collect()
-            };
-            if b.townships > townships.len() {
-                return Err(ApiError::invalid("townships", "too_many", format!("the division has {} townships", townships.len())));
-            }
-            let id = new_id();
-            let mut items = Vec::new();
-            let (mut drawn_townships, mut drawn_villages) = (Vec::new(), Vec::new());
-            for township in procedure::sample(&townships, b.townships, &mut rng) {
-                let villages: Vec<String> = crate::db::repo::divisions::children(c, &township)?.into_iter().filter(|v| v.merged_into.is_none()).map(|v| v.code).collect();
-                if b.villages_per_township > villages.len() {
-                    return Err(ApiError::invalid("villages_per_township", "too_many", format!("township {township} has {} villages", villages.len())));
-                }
-                let drawn = procedure::sample(&villages, b.villages_per_township, &mut rng);
-                // Which of the drawn villages are surveyed in full: drawn too.
-                let full = procedure::sample(&drawn, b.fully_surveyed_per_township, &mut rng);
-                drawn_townships.push(township.clone());
-                drawn_villages.extend(drawn.iter().cloned());
-                for village in &drawn {
-                    let households = repo::household_ids_in(c, village)?;
-                    let fully = full.contains(village);
-                    let picked = if fully { households } else { procedure::sample(&households, b.households_per_village, &mut rng) };
-                    items.extend(picked.into_iter().map(|h| SpotCheckItemRow {
-                        id: new_id(),
-                        spot_check_id: id.clone(),
-                        household_id: h,
-                        village_code: village.clone(),
-                        township_code: township.clone(),
-                        fully_surveyed: fully,
-                        identification_correct: None,
-                        data_correct: None,
-                        note: None,
-                        checked_at: None,
-                    }));
-                }
-            }
-            let mut params = serde_json::to_value(&b).map_err(|e| ApiError::Internal(e.into()))?;
-            params["drawn"] = serde_json::json!({"townships": drawn_townships, "villages": drawn_villages});
-            let check = SpotCheckRow { id, division_code: division.to_string(), params_json: params.to_string(), seed: seed as i64, created_by: actor.name.clone().unwrap_or_default(), created_at: now() };
-            repo::save_spot_check(c, &actor, &check, &items)?;
-            Ok((check, items))
-        })
-        .await?;
+    let draw = Draw {
+        division: b.division,
+        code: division,
+        townships: b.townships,
+        villages_per_township: b.villages_per_township,
+        fully_surveyed_per_township: b.fully_surveyed_per_township,
+        households_per_village: b.households_per_village,
+        seed: b.seed,
+    };
+    let (check, items) = service::draw(&state, &user, draw).await?;
     Ok(HttpResponse::Created().json(spot_view(&check, &items)))
 }
 
 /// A spot check with its households and the accuracy so far.
 #[utoipa::path(tag = "procedures", security(("bearer" = [])), params(("id" = String, Path, description = "spot check id")), responses((status = 200, body = SpotCheckView), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json")))]
 #[get("/spot-checks/{id}")]
-pub async fn get_spot_check(state: Data<AppState>, user: AuthUser, id: Path<String>) -> Result<HttpResponse, ApiError> {
+pub async fn get_spot_check(state: Data<AppState>, user: Caller, id: Path<String>) -> Result<HttpResponse, ApiError> {
     user.require(user.role != Role::Cadre, "read spot checks")?;
-    let (id, scope) = (path_id(&id)?, user.scope());
-    let (check, items) = state.db.run(move |c| Ok(repo::spot_check(c, &scope, &id)?)).await?;
+    let (check, items) = service::get(&state, &user, path_id(&id)?).await?;
     Ok(HttpResponse::Ok().json(spot_view(&check, &items)))
 }
 
@@ -214,8 +168,8 @@ pub struct SpotResultsBody {
     (status = 422, body = Problem, content_type = "application/problem+json"),
 ))]
 #[put("/spot-checks/{id}")]
-pub async fn put_spot_check(state: Data<AppState>, user: AuthUser, id: Path<String>, body: Json<SpotResultsBody>) -> Result<HttpResponse, ApiError> {
-    let (id, scope) = (path_id(&id)?, user.scope());
+pub async fn put_spot_check(state: Data<AppState>, user: Caller, id: Path<String>, body: Json<SpotResultsBody>) -> Result<HttpResponse, ApiError> {
+    let id = path_id(&id)?;
     user.require(matches!(user.role, Role::CountyAdmin | Role::TownshipReviewer | Role::Auditor), "record spot-check results")?;
     let mut errs = FieldErrors::new();
     let mut results = Vec::new();
@@ -229,13 +183,6 @@ pub async fn put_spot_check(state: Data<AppState>, user: AuthUser, id: Path<Stri
     if !errs.is_empty() {
         return Err(errs.into());
     }
-    let actor = user.actor();
-    let (check, items) = state
-        .db
-        .run(move |c| {
-            repo::record_results(c, &scope, &actor, &id, &results)?;
-            Ok(repo::spot_check(c, &scope, &id)?)
-        })
-        .await?;
+    let (check, items) = service::record(&state, &user, id, results).await?;
     Ok(HttpResponse::Ok().json(spot_view(&check, &items)))
 }

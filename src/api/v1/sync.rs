@@ -7,24 +7,17 @@
 use actix_web::{HttpResponse, get, web::{Data, Query}};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
-use chrono::Datelike;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use std::collections::HashMap;
-
-use super::assistance::PairingView;
 use super::households::HouseholdView;
+use super::pairings::PairingView;
 use super::yearly::YearView;
-use crate::auth::AuthUser;
 use crate::crypto::Crypto;
-use crate::db::models::{CadreRow, MemberRow, PairingRow, YearlyRow};
-use crate::db::read_snapshot;
-use crate::db::repo::sync::{Change, Position, feed};
-use crate::db::repo::{assistance, households, yearly};
-use crate::domain::disclosure::{Subject, full_numbers};
-use crate::domain::yearly::StatYear;
+use crate::db::repo::sync::{Change, Position};
 use crate::error::{ApiError, Problem};
+use crate::services::Caller;
+use crate::services::sync as service;
 use crate::state::AppState;
 
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
@@ -98,54 +91,24 @@ pub struct SyncPage {
     (status = 400, description = "a cursor this service did not issue", body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/sync")]
-pub async fn sync(state: Data<AppState>, user: AuthUser, q: Query<SyncQuery>) -> Result<HttpResponse, ApiError> {
+pub async fn sync(state: Data<AppState>, user: Caller, q: Query<SyncQuery>) -> Result<HttpResponse, ApiError> {
     let after = q.cursor.as_deref().filter(|c| !c.is_empty()).map(|c| decode(&state.crypto, c)).transpose()?;
     let limit = q.limit.unwrap_or(500).clamp(1, 1000);
-    let year = state.today().year();
-    let stat_year = StatYear::parse(year, state.today()).map_err(|e| ApiError::Internal(anyhow::anyhow!("{e}")))?;
-    let scope = user.scope();
-    let start = after.clone();
-    let (page, members, records, pairings) = state
-        .db
-        .run(move |c| {
-            read_snapshot(c, |c| {
-                let page = feed(c, &scope, start.as_ref(), limit)?;
-                let ids: Vec<String> = page.changes.iter().filter_map(|ch| match ch { Change::Upsert(h) => Some(h.id.clone()), Change::Gone(_) => None }).collect();
-                let members = households::members_of(c, &ids, false)?;
-                let records = yearly::for_households(c, &ids, year)?;
-                let pairings = assistance::current_pairings(c, &ids)?;
-                Ok((page, members, records, pairings))
-            })
-        })
-        .await?;
-    // Each household's members, record and pairing, found once per page (not by scanning).
-    let mut members_of: HashMap<&str, Vec<MemberRow>> = HashMap::new();
-    for m in &members {
-        members_of.entry(m.household_id.as_str()).or_default().push(m.clone());
-    }
-    let records: HashMap<&str, &YearlyRow> = records.iter().map(|r| (r.household_id.as_str(), r)).collect();
-    let pairings: HashMap<&str, &(PairingRow, CadreRow)> = pairings.iter().map(|p| (p.0.household_id.as_str(), p)).collect();
-    // Full numbers only in a cadre's feed (their currently paired households, as a single read of
-    // each would give them; each one delivered is in the read log); reviewers' feeds are masked
-    // like lists.
-    let full = full_numbers(user.role, Subject::SyncFeed);
-    let actor = user.actor();
+    let batch = service::page(&state, &user, after, limit).await?;
     let mut items = Vec::new();
     let mut tombstones = Vec::new();
-    for ch in &page.changes {
+    for ch in &batch.changes {
         match ch {
             Change::Upsert(h) => {
-                let mut household = HouseholdView::build(h, members_of.get(h.id.as_str()).map(Vec::as_slice).unwrap_or_default(), &state.crypto, full);
-                household.pairing = pairings.get(h.id.as_str()).map(|(p, c)| PairingView::build(p, c));
-                let year_record = records.get(h.id.as_str()).map(|r| super::yearly::view(&state, &h.county_code, stat_year, r)).transpose()?;
-                if full {
-                    state.read_log.record(&actor, &h.id);
-                }
+                let members = batch.members.get(&h.id).map(Vec::as_slice).unwrap_or_default();
+                let mut household = HouseholdView::build(h, members, &state.crypto, batch.full_numbers);
+                household.pairing = batch.pairings.get(&h.id).map(|(p, c)| PairingView::build(p, c));
+                let year_record = batch.records.get(&h.id).map(|r| super::yearly::view(&state, &h.county_code, batch.year, r)).transpose()?;
                 items.push(SyncHousehold { household, year_record });
             }
             Change::Gone(t) => tombstones.push(Tombstone { household_id: t.household_id.clone(), reason: t.reason.clone() }),
         }
     }
-    let next = page.last.or(after).unwrap_or_default();
-    Ok(HttpResponse::Ok().json(SyncPage { items, tombstones, next_cursor: encode(&state.crypto, &next), has_more: page.has_more, year }))
+    let year = batch.year.value();
+    Ok(HttpResponse::Ok().json(SyncPage { items, tombstones, next_cursor: encode(&state.crypto, &batch.next), has_more: batch.has_more, year }))
 }

@@ -3,20 +3,18 @@
 
 use actix_web::{HttpRequest, HttpResponse, get, patch, post, web::{Data, Json, Path, Query}};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::api::{etag, path_id, require_if_match, utc};
-use crate::auth::AuthUser;
 use crate::crypto::Crypto;
 use crate::db::models::UserRow;
-use crate::db::repo::{self, audit, cursor};
-use crate::db::write_tx;
-use crate::domain::disclosure::{Subject, full_numbers};
+use crate::db::repo::cursor;
 use crate::domain::phone::mask_phone;
 use crate::domain::validation::{optional_text, required_text};
 use crate::domain::{DivisionCode, FieldErrors, Phone, Role};
 use crate::error::{ApiError, Problem};
+use crate::services::users::{self as service, NewUser, UserChanges, check_grant};
+use crate::services::{Caller, Page};
 use crate::state::AppState;
 
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
@@ -58,11 +56,8 @@ impl UserView {
     }
 }
 
-#[derive(Serialize, ToSchema)]
-pub struct UserPage {
-    pub items: Vec<UserView>,
-    pub next_cursor: Option<String>,
-}
+/// A page of `UserView`s (`services::Page`).
+pub type UserPage = Page<UserView>;
 
 #[derive(Deserialize, IntoParams)]
 pub struct PageQuery {
@@ -72,37 +67,15 @@ pub struct PageQuery {
     pub cursor: Option<String>,
 }
 
-/// A user row the caller may see (inside their jurisdiction), or 404.
-fn visible(user: &AuthUser, row: Option<UserRow>) -> Result<UserRow, ApiError> {
-    row.filter(|r| DivisionCode::parse(&r.jurisdiction).is_ok_and(|j| user.jurisdiction.contains(&j))).ok_or(ApiError::NotFound)
-}
-
-/// Checks that the caller may give `role` over `jurisdiction`; collects the errors.
-fn check_grant(user: &AuthUser, role: Role, jurisdiction: &DivisionCode, errs: &mut FieldErrors) -> Result<(), ApiError> {
-    if !user.role.may_grant(role) {
-        return Err(ApiError::Forbidden(format!("a {} cannot grant the role {}", user.role.as_str(), role.as_str())));
-    }
-    if !user.jurisdiction.contains(jurisdiction) {
-        return Err(ApiError::Forbidden("the jurisdiction lies outside your own".into()));
-    }
-    if !role.jurisdiction_levels().contains(&jurisdiction.level()) {
-        errs.add("jurisdiction", "wrong_level", format!("a {} needs a jurisdiction at level {:?}", role.as_str(), role.jurisdiction_levels()));
-    }
-    Ok(())
-}
-
 /// Users inside the caller's jurisdiction.
 #[utoipa::path(tag = "auth", security(("bearer" = [])), params(PageQuery), responses((status = 200, body = UserPage), (status = 403, body = Problem, content_type = "application/problem+json")))]
 #[get("/users")]
-pub async fn list(state: Data<AppState>, user: AuthUser, q: Query<PageQuery>) -> Result<HttpResponse, ApiError> {
+pub async fn list(state: Data<AppState>, user: Caller, q: Query<PageQuery>) -> Result<HttpResponse, ApiError> {
     user.require(user.role.manages_users(), "manage users")?;
     let after = cursor::decode(q.cursor.as_deref())?;
     let limit = cursor::limit(q.limit);
-    let within = user.jurisdiction.clone();
-    let rows = state.db.run(move |c| Ok(repo::users::list_within(c, &within, after.as_deref(), limit)?)).await?;
-    let next_cursor = cursor::next(&rows, limit, |r| &r.id);
-    let items = rows.iter().map(|r| UserView::from_row(r, &state.crypto, false)).collect();
-    Ok(HttpResponse::Ok().json(UserPage { items, next_cursor }))
+    let page = service::list(&state, &user, after, limit).await?;
+    Ok(HttpResponse::Ok().json(page.map(|r| UserView::from_row(&r, &state.crypto, false))))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -128,7 +101,7 @@ pub struct CreateUserBody {
     (status = 422, body = Problem, content_type = "application/problem+json"),
 ))]
 #[post("/users")]
-pub async fn create(state: Data<AppState>, user: AuthUser, body: Json<CreateUserBody>) -> Result<HttpResponse, ApiError> {
+pub async fn create(state: Data<AppState>, user: Caller, body: Json<CreateUserBody>) -> Result<HttpResponse, ApiError> {
     user.require(user.role.manages_users(), "manage users")?;
     let b = body.into_inner();
     let mut errs = FieldErrors::new();
@@ -155,25 +128,8 @@ pub async fn create(state: Data<AppState>, user: AuthUser, body: Json<CreateUser
     if !errs.is_empty() {
         return Err(errs.into());
     }
-    let mut row = UserRow::new(&username, state.passwords.hash(b.password.clone()).await?, &display_name, role.as_str(), jurisdiction.as_str());
-    row.phone_enc = phone.map(|p| state.crypto.seal(p.as_str()));
-    row.work_unit = work_unit;
-    let actor = user.actor();
-    let saved = row.clone();
-    state
-        .db
-        .run(move |c| {
-            write_tx(c, |c| {
-                if repo::divisions::get(c, row.jurisdiction.as_str())?.is_none() {
-                    return Err(ApiError::invalid("jurisdiction", "unknown_division", "no such division"));
-                }
-                repo::users::insert(c, &row)?;
-                let after = json!({"username": row.username, "role": row.role, "jurisdiction": row.jurisdiction});
-                audit::append(c, &actor, audit::Entry { action: "create", entity_type: "user", entity_id: &row.id, household_id: None, before: None, after: Some(after) })?;
-                Ok(())
-            })
-        })
-        .await?;
+    let new = NewUser { username, password: b.password, display_name, role, jurisdiction, phone, work_unit };
+    let saved = service::create(&state, &user, new).await?;
     Ok(HttpResponse::Created()
         .insert_header(etag(saved.version))
         .insert_header(("Location", format!("/api/v1/users/{}", saved.id)))
@@ -183,15 +139,9 @@ pub async fn create(state: Data<AppState>, user: AuthUser, body: Json<CreateUser
 /// One user inside the caller's jurisdiction.
 #[utoipa::path(tag = "auth", security(("bearer" = [])), params(("id" = String, Path, description = "user id")), responses((status = 200, body = UserView), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json")))]
 #[get("/users/{id}")]
-pub async fn get_one(state: Data<AppState>, user: AuthUser, id: Path<String>) -> Result<HttpResponse, ApiError> {
+pub async fn get_one(state: Data<AppState>, user: Caller, id: Path<String>) -> Result<HttpResponse, ApiError> {
     user.require(user.role.manages_users(), "manage users")?;
-    let id = path_id(&id)?;
-    let row = state.db.run(move |c| Ok(repo::users::find_by_id(c, &id)?)).await?;
-    let row = visible(&user, row)?;
-    let full = full_numbers(user.role, Subject::User { own: row.id == user.id });
-    if full && row.phone_enc.is_some() {
-        state.read_log.record_entity(&user.actor(), "user", &row.id, None);
-    }
+    let (row, full) = service::get(&state, &user, path_id(&id)?).await?;
     Ok(HttpResponse::Ok().insert_header(etag(row.version)).json(UserView::from_row(&row, &state.crypto, full)))
 }
 
@@ -221,7 +171,7 @@ pub struct UpdateUserBody {
     (status = 428, body = Problem, content_type = "application/problem+json"),
 ))]
 #[patch("/users/{id}")]
-pub async fn update(state: Data<AppState>, req: HttpRequest, user: AuthUser, id: Path<String>, body: Json<UpdateUserBody>) -> Result<HttpResponse, ApiError> {
+pub async fn update(state: Data<AppState>, req: HttpRequest, user: Caller, id: Path<String>, body: Json<UpdateUserBody>) -> Result<HttpResponse, ApiError> {
     user.require(user.role.manages_users(), "manage users")?;
     let id = path_id(&id)?;
     let b = body.into_inner();
@@ -238,54 +188,7 @@ pub async fn update(state: Data<AppState>, req: HttpRequest, user: AuthUser, id:
         return Err(errs.into());
     }
     let expected = require_if_match(&req)?;
-    let new_hash = match b.password.clone() {
-        Some(p) => Some(state.passwords.hash(p).await?),
-        None => None,
-    };
-    let actor = user.actor();
-    let crypto = state.crypto.clone();
-    let saved = state
-        .db
-        .run(move |c| {
-            write_tx(c, |c| {
-                let before = visible(&user, repo::users::find_by_id(c, &id)?)?;
-                let current_role = Role::parse(&before.role).map_err(|e| ApiError::Internal(e.into()))?;
-                if before.id != user.id && !user.role.manages(current_role) {
-                    return Err(ApiError::Forbidden("only a role above this user's may change it".into()));
-                }
-                if before.id == user.id && (role.is_some_and(|r| r != current_role) || jurisdiction.is_some()) {
-                    return Err(ApiError::Forbidden("you cannot change your own role or jurisdiction".into()));
-                }
-                let next_role = role.unwrap_or(current_role);
-                let next_jur = match &jurisdiction { Some(j) => j.clone(), None => DivisionCode::parse(&before.jurisdiction).map_err(|e| ApiError::Internal(e.into()))? };
-                let mut errs = FieldErrors::new();
-                check_grant(&user, next_role, &next_jur, &mut errs)?;
-                if !errs.is_empty() {
-                    return Err(errs.into());
-                }
-                if jurisdiction.is_some() && repo::divisions::get(c, next_jur.as_str())?.is_none() {
-                    return Err(ApiError::invalid("jurisdiction", "unknown_division", "no such division"));
-                }
-                let mut next = before.clone();
-                next.role = next_role.as_str().into();
-                next.jurisdiction = next_jur.to_string();
-                if let Some(d) = display_name { next.display_name = d; }
-                if let Some(d) = b.disabled { next.disabled = d; }
-                if let Some(h) = new_hash.clone() { next.password_hash = h; }
-                if let Some(p) = phone.clone() { next.phone_enc = p.map(|p| crypto.seal(p.as_str())); }
-                if let Some(w) = work_unit.clone() { next.work_unit = w; }
-                let saved = repo::users::update(c, &next, expected)?;
-                if saved.disabled || new_hash.is_some() {
-                    repo::tokens::revoke_user(c, &saved.id)?;
-                }
-                let snap = |u: &UserRow| json!({"role": u.role, "jurisdiction": u.jurisdiction, "disabled": u.disabled, "display_name": u.display_name, "password_changed": false});
-                let mut after = snap(&saved);
-                after["password_changed"] = json!(new_hash.is_some());
-                audit::append(c, &actor, audit::Entry { action: "update", entity_type: "user", entity_id: &saved.id, household_id: None, before: Some(snap(&before)), after: Some(after) })?;
-                Ok(saved)
-            })
-        })
-        .await?;
-    state.users.invalidate(&saved.id);
+    let changes = UserChanges { display_name, role, jurisdiction, disabled: b.disabled, password: b.password, phone, work_unit };
+    let saved = service::update(&state, &user, id, expected, changes).await?;
     Ok(HttpResponse::Ok().insert_header(etag(saved.version)).json(UserView::from_row(&saved, &state.crypto, true)))
 }

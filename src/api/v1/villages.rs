@@ -7,15 +7,15 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::api::{etag, if_match, parse_client_id, path_id, utc};
-use crate::auth::{AuthUser, Scope};
+use crate::auth::Scope;
 use crate::db::models::{NaturalVillageRow, PlaceYearRow};
-use crate::db::repo;
-use crate::db::{DbConnection, new_id, now};
 use crate::domain::validation::{optional_text, required_text};
 use crate::domain::village::{DerivedCounts, Discrepancy, NaturalVillageRecord, VillageRecord, discrepancies};
 use crate::domain::yearly::StatYear;
 use crate::domain::{DivisionCode, FieldErrors, Level};
 use crate::error::{ApiError, Problem};
+use crate::services::villages::{self as service, NewNaturalVillage, SavedTable, Village};
+use crate::services::{Caller, Precondition};
 use crate::state::AppState;
 
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
@@ -29,7 +29,7 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
 }
 
 /// An administrative village in the caller's scope, or 404.
-fn village_code(user: &AuthUser, code: &str) -> Result<(DivisionCode, Scope), ApiError> {
+fn village_code(user: &Caller, code: &str) -> Result<(DivisionCode, Scope), ApiError> {
     let code = DivisionCode::parse(code).map_err(|_| ApiError::NotFound)?;
     let scope = user.scope();
     if code.level() != Level::Village || !scope.covers(&code) {
@@ -40,20 +40,6 @@ fn village_code(user: &AuthUser, code: &str) -> Result<(DivisionCode, Scope), Ap
 
 fn stat_year(state: &AppState, y: i32) -> Result<StatYear, ApiError> {
     StatYear::parse(y, state.today()).map_err(|e| ApiError::invalid("year", e.code, e.message))
-}
-
-fn known_village(c: &mut DbConnection, code: &DivisionCode) -> Result<crate::db::models::DivisionRow, ApiError> {
-    repo::divisions::get(c, code.as_str())?.filter(|d| d.level == "village").ok_or(ApiError::NotFound)
-}
-
-/// A village that may still receive records: a merged one keeps its past tables (read-only),
-/// new records go to the village it became part of (409).
-fn live_village(c: &mut DbConnection, code: &DivisionCode) -> Result<crate::db::models::DivisionRow, ApiError> {
-    let row = known_village(c, code)?;
-    match &row.merged_into {
-        Some(m) => Err(ApiError::Conflict(format!("the village was merged into {m}: record it there"))),
-        None => Ok(row),
-    }
 }
 
 #[derive(Serialize, ToSchema)]
@@ -104,21 +90,12 @@ pub struct VillageView {
 /// An administrative village 行政村 with figures derived from its households and its latest table.
 #[utoipa::path(tag = "villages", security(("bearer" = [])), params(("code" = String, Path, description = "12-digit village code")), responses((status = 200, body = VillageView), (status = 404, body = Problem, content_type = "application/problem+json")))]
 #[get("/villages/{code}")]
-pub async fn village(state: Data<AppState>, user: AuthUser, code: Path<String>) -> Result<HttpResponse, ApiError> {
+pub async fn village(state: Data<AppState>, user: Caller, code: Path<String>) -> Result<HttpResponse, ApiError> {
     let (code, scope) = village_code(&user, &code)?;
-    let view = state
-        .db
-        .run(move |c| {
-            let v = known_village(c, &code)?;
-            let township_code = v.parent_code.clone().unwrap_or_default();
-            let township = repo::divisions::get(c, &township_code)?;
-            let households = repo::households::count(c, &scope, Some(&code))?;
-            let derived = repo::villages::derived_for_village(c, &code)?;
-            let current_year = repo::villages::latest_place_year(c, code.as_str())?.map(|r| village_year_view(&r, derived.clone())).transpose()?;
-            Ok(VillageView { code: v.code, name: v.name, township_code, township_name: township.map(|t| t.name), merged_into: v.merged_into, households, derived, current_year })
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(view))
+    let Village { village: v, township, households, derived, latest } = service::village(&state, scope, code).await?;
+    let current_year = latest.map(|r| village_year_view(&r, derived.clone())).transpose()?;
+    let township_code = v.parent_code.clone().unwrap_or_default();
+    Ok(HttpResponse::Ok().json(VillageView { code: v.code, name: v.name, township_code, township_name: township.map(|t| t.name), merged_into: v.merged_into, households, derived, current_year }))
 }
 
 /// The village table 村表 of a year (404 until entered).
@@ -128,17 +105,11 @@ pub async fn village(state: Data<AppState>, user: AuthUser, code: Path<String>) 
     (status = 422, body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/villages/{code}/years/{year}")]
-pub async fn get_village_year(state: Data<AppState>, user: AuthUser, path: Path<(String, i32)>) -> Result<HttpResponse, ApiError> {
+pub async fn get_village_year(state: Data<AppState>, user: Caller, path: Path<(String, i32)>) -> Result<HttpResponse, ApiError> {
     let (code, y) = path.into_inner();
     let ((code, _), y) = (village_code(&user, &code)?, stat_year(&state, y)?);
-    let view = state
-        .db
-        .run(move |c| {
-            known_village(c, &code)?;
-            let row = repo::villages::place_year(c, code.as_str(), y.value())?.ok_or(ApiError::NotFound)?;
-            village_year_view(&row, repo::villages::derived_for_village(c, &code)?)
-        })
-        .await?;
+    let (row, derived) = service::village_year(&state, code, y).await?;
+    let view = village_year_view(&row, derived)?;
     Ok(HttpResponse::Ok().insert_header(etag(view.version)).json(view))
 }
 
@@ -155,7 +126,7 @@ pub async fn get_village_year(state: Data<AppState>, user: AuthUser, path: Path<
     (status = 428, body = Problem, content_type = "application/problem+json"),
 ))]
 #[put("/villages/{code}/years/{year}")]
-pub async fn put_village_year(state: Data<AppState>, req: HttpRequest, user: AuthUser, path: Path<(String, i32)>, body: Json<VillageRecord>) -> Result<HttpResponse, ApiError> {
+pub async fn put_village_year(state: Data<AppState>, req: HttpRequest, user: Caller, path: Path<(String, i32)>, body: Json<VillageRecord>) -> Result<HttpResponse, ApiError> {
     let (code, y) = path.into_inner();
     let ((code, _), y) = (village_code(&user, &code)?, stat_year(&state, y)?);
     user.require(user.role.edits_households(), "enter village tables")?;
@@ -163,15 +134,8 @@ pub async fn put_village_year(state: Data<AppState>, req: HttpRequest, user: Aut
     record.validate(y.value())?;
     let expected = if_match(&req)?;
     let json = serde_json::to_string(&record).map_err(|e| ApiError::Internal(e.into()))?;
-    let actor = user.actor();
-    let (view, created) = state
-        .db
-        .run(move |c| {
-            live_village(c, &code)?;
-            let (row, created) = repo::villages::save_place_year(c, &actor, code.as_str(), y.value(), expected, json)?;
-            Ok((village_year_view(&row, repo::villages::derived_for_village(c, &code)?)?, created))
-        })
-        .await?;
+    let SavedTable { row, derived, created } = service::put_village_year(&state, &user, code, y, expected, json).await?;
+    let view = village_year_view(&row, derived)?;
     let status = if created { StatusCode::CREATED } else { StatusCode::OK };
     Ok(HttpResponse::build(status).insert_header(etag(view.version)).json(view))
 }
@@ -206,16 +170,9 @@ fn natural_view(r: &NaturalVillageRow, households: i64) -> NaturalVillageView {
 /// Natural villages / groups 自然村(组) of a village, with their household counts.
 #[utoipa::path(tag = "villages", security(("bearer" = [])), params(("code" = String, Path, description = "village code")), responses((status = 200, body = Vec<NaturalVillageView>), (status = 404, body = Problem, content_type = "application/problem+json")))]
 #[get("/villages/{code}/natural-villages")]
-pub async fn list_natural(state: Data<AppState>, user: AuthUser, code: Path<String>) -> Result<HttpResponse, ApiError> {
+pub async fn list_natural(state: Data<AppState>, user: Caller, code: Path<String>) -> Result<HttpResponse, ApiError> {
     let (code, _) = village_code(&user, &code)?;
-    let items = state
-        .db
-        .run(move |c| {
-            known_village(c, &code)?;
-            let rows = repo::villages::natural_villages_of(c, &code)?;
-            rows.iter().map(|r| Ok(natural_view(r, repo::villages::derived_for_natural(c, &r.id)?.total))).collect::<Result<Vec<_>, ApiError>>()
-        })
-        .await?;
+    let items: Vec<NaturalVillageView> = service::natural_villages(&state, code).await?.iter().map(|(r, n)| natural_view(r, *n)).collect();
     Ok(HttpResponse::Ok().json(items))
 }
 
@@ -237,7 +194,7 @@ pub struct NaturalVillageBody {
     (status = 422, body = Problem, content_type = "application/problem+json"),
 ))]
 #[post("/villages/{code}/natural-villages")]
-pub async fn create_natural(state: Data<AppState>, user: AuthUser, code: Path<String>, body: Json<NaturalVillageBody>) -> Result<HttpResponse, ApiError> {
+pub async fn create_natural(state: Data<AppState>, user: Caller, code: Path<String>, body: Json<NaturalVillageBody>) -> Result<HttpResponse, ApiError> {
     let (code, _) = village_code(&user, &code)?;
     user.require(user.role.edits_households(), "register natural villages")?;
     let b = body.into_inner();
@@ -249,18 +206,8 @@ pub async fn create_natural(state: Data<AppState>, user: AuthUser, code: Path<St
     }
     let client_id = parse_client_id(b.client_id.as_deref(), &mut errs);
     let Some(name) = name.filter(|_| errs.is_empty()) else { return Err(errs.into()) };
-    let at = now();
-    let row = NaturalVillageRow { id: new_id(), client_id, village_code: code.to_string(), name, group_leader, population: b.population, version: 1, created_at: at, updated_at: at };
-    let actor = user.actor();
-    let (row, created, households) = state
-        .db
-        .run(move |c| {
-            live_village(c, &code)?;
-            let (row, created) = repo::villages::create_natural_village(c, &actor, row)?;
-            let n = repo::villages::derived_for_natural(c, &row.id)?.total;
-            Ok((row, created, n))
-        })
-        .await?;
+    let new = NewNaturalVillage { name, group_leader, population: b.population, client_id };
+    let (row, created, households) = service::create_natural(&state, &user, code, new).await?;
     let status = if created { StatusCode::CREATED } else { StatusCode::OK };
     Ok(HttpResponse::build(status).insert_header(etag(row.version)).json(natural_view(&row, households)))
 }
@@ -298,17 +245,11 @@ fn natural_year_view(row: &PlaceYearRow, derived: DerivedCounts) -> Result<Natur
     (status = 422, body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/natural-villages/{id}/years/{year}")]
-pub async fn get_natural_year(state: Data<AppState>, user: AuthUser, path: Path<(String, i32)>) -> Result<HttpResponse, ApiError> {
+pub async fn get_natural_year(state: Data<AppState>, user: Caller, path: Path<(String, i32)>) -> Result<HttpResponse, ApiError> {
     let (id, y) = path.into_inner();
-    let (id, y, scope) = (path_id(&id)?, stat_year(&state, y)?, user.scope());
-    let view = state
-        .db
-        .run(move |c| {
-            repo::villages::natural_village(c, &scope, &id)?;
-            let row = repo::villages::place_year(c, &id, y.value())?.ok_or(ApiError::NotFound)?;
-            natural_year_view(&row, repo::villages::derived_for_natural(c, &id)?)
-        })
-        .await?;
+    let (id, y) = (path_id(&id)?, stat_year(&state, y)?);
+    let (row, derived) = service::natural_year(&state, &user, id, y).await?;
+    let view = natural_year_view(&row, derived)?;
     Ok(HttpResponse::Ok().insert_header(etag(view.version)).json(view))
 }
 
@@ -323,24 +264,13 @@ pub async fn get_natural_year(state: Data<AppState>, user: AuthUser, path: Path<
     (status = 428, body = Problem, content_type = "application/problem+json"),
 ))]
 #[put("/natural-villages/{id}/years/{year}")]
-pub async fn put_natural_year(state: Data<AppState>, req: HttpRequest, user: AuthUser, path: Path<(String, i32)>, body: Json<NaturalVillageRecord>) -> Result<HttpResponse, ApiError> {
+pub async fn put_natural_year(state: Data<AppState>, req: HttpRequest, user: Caller, path: Path<(String, i32)>, body: Json<NaturalVillageRecord>) -> Result<HttpResponse, ApiError> {
     let (id, y) = path.into_inner();
-    let (id, y, scope) = (path_id(&id)?, stat_year(&state, y)?, user.scope());
-    let probe = (scope.clone(), id.clone());
-    state.db.run(move |c| Ok(repo::villages::natural_village(c, &probe.0, &probe.1)?)).await?;
-    user.require(user.role.edits_households(), "enter natural village tables")?;
+    let (id, y) = (path_id(&id)?, stat_year(&state, y)?);
     let record = body.into_inner();
-    record.validate()?;
-    let expected = if_match(&req)?;
-    let json = serde_json::to_string(&record).map_err(|e| ApiError::Internal(e.into()))?;
-    let actor = user.actor();
-    let (view, created) = state
-        .db
-        .run(move |c| {
-            let (row, created) = repo::villages::save_place_year(c, &actor, &id, y.value(), expected, json)?;
-            Ok((natural_year_view(&row, repo::villages::derived_for_natural(c, &id)?)?, created))
-        })
-        .await?;
+    let json = record.validate().map_err(ApiError::from).and_then(|()| serde_json::to_string(&record).map_err(|e| ApiError::Internal(e.into())));
+    let SavedTable { row, derived, created } = service::put_natural_year(&state, &user, id, y, Precondition::new(if_match(&req)), json).await?;
+    let view = natural_year_view(&row, derived)?;
     let status = if created { StatusCode::CREATED } else { StatusCode::OK };
     Ok(HttpResponse::build(status).insert_header(etag(view.version)).json(view))
 }

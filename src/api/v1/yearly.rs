@@ -9,13 +9,12 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::api::{etag, if_match, path_id, utc};
-use crate::auth::AuthUser;
 use crate::db::models::YearlyRow;
-use crate::db::repo::yearly::{self as repo, Saved};
-use crate::db::repo::households as household_repo;
-use crate::domain::yearly::{Change, StatYear, YearRecord, changes, threshold_for};
-use crate::domain::Role;
+use crate::db::repo::yearly::Saved;
+use crate::domain::yearly::{Change, StatYear, YearRecord, threshold_for};
 use crate::error::{ApiError, Problem};
+use crate::services::Caller;
+use crate::services::yearly::{self as service, Comparison};
 use crate::state::AppState;
 
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
@@ -96,18 +95,10 @@ fn year(state: &AppState, y: i32) -> Result<StatYear, ApiError> {
     (status = 422, body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/households/{id}/years/{year}")]
-pub async fn get_year(state: Data<AppState>, user: AuthUser, path: Path<(String, i32)>) -> Result<HttpResponse, ApiError> {
+pub async fn get_year(state: Data<AppState>, user: Caller, path: Path<(String, i32)>) -> Result<HttpResponse, ApiError> {
     let (id, y) = path.into_inner();
     let (id, y) = (path_id(&id)?, year(&state, y)?);
-    let scope = user.read_scope();
-    let (household, row) = state
-        .db
-        .run(move |c| {
-            let h = household_repo::get(c, &scope, &id)?;
-            Ok((h, repo::find(c, &scope, &id, y.value())?))
-        })
-        .await?;
-    let row = row.ok_or(ApiError::NotFound)?;
+    let (household, row) = service::get(&state, &user, id, y).await?;
     Ok(HttpResponse::Ok().insert_header(etag(row.version)).json(view(&state, &household.county_code, y, &row)?))
 }
 
@@ -122,26 +113,12 @@ pub async fn get_year(state: Data<AppState>, user: AuthUser, path: Path<(String,
     (status = 428, body = Problem, content_type = "application/problem+json"),
 ))]
 #[put("/households/{id}/years/{year}")]
-pub async fn put_year(state: Data<AppState>, req: HttpRequest, user: AuthUser, path: Path<(String, i32)>, body: Json<YearRecord>) -> Result<HttpResponse, ApiError> {
+pub async fn put_year(state: Data<AppState>, req: HttpRequest, user: Caller, path: Path<(String, i32)>, body: Json<YearRecord>) -> Result<HttpResponse, ApiError> {
     let (id, y) = path.into_inner();
     let (id, y) = (path_id(&id)?, year(&state, y)?);
     let record = body.into_inner();
     let expected = if_match(&req)?;
-    let (scope, actor, may) = (user.scope(), user.actor(), user.role != Role::Auditor);
-    let (household, saved) = state
-        .db
-        .run(move |c| {
-            let h = household_repo::get(c, &scope, &id)?;
-            if !may {
-                return Err(ApiError::Forbidden("an auditor may not change yearly records".into()));
-            }
-            let members: Vec<String> = household_repo::members_of(c, std::slice::from_ref(&h.id), false)?.into_iter().map(|m| m.id).collect();
-            record.validate(&members)?;
-            let per_capita = record.per_capita_net_income(members.len());
-            let saved = repo::save(c, &scope, &actor, &id, y.value(), expected, &record, per_capita)?;
-            Ok((h, saved))
-        })
-        .await?;
+    let (household, saved) = service::put(&state, &user, id, y, expected, record).await?;
     let (status, row) = match saved {
         Saved::Created(r) => (StatusCode::CREATED, r),
         Saved::Updated(r) => (StatusCode::OK, r),
@@ -179,7 +156,7 @@ pub struct FormatQuery {
     (status = 422, body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/households/{id}/years/{year}/comparison")]
-pub async fn comparison(state: Data<AppState>, user: AuthUser, path: Path<(String, i32)>, q: actix_web::web::Query<FormatQuery>) -> Result<HttpResponse, ApiError> {
+pub async fn comparison(state: Data<AppState>, user: Caller, path: Path<(String, i32)>, q: actix_web::web::Query<FormatQuery>) -> Result<HttpResponse, ApiError> {
     let (id, y) = path.into_inner();
     let (id, y) = (path_id(&id)?, year(&state, y)?);
     let xlsx = match q.format.as_deref() {
@@ -187,20 +164,7 @@ pub async fn comparison(state: Data<AppState>, user: AuthUser, path: Path<(Strin
         Some("xlsx") => true,
         Some(_) => return Err(ApiError::invalid("format", "invalid_value", "json or xlsx")),
     };
-    let scope = user.read_scope();
-    let hid = id.clone();
-    let (household, prev, cur) = state
-        .db
-        .run(move |c| {
-            let h = household_repo::get(c, &scope, &hid)?;
-            Ok((h, repo::find(c, &scope, &hid, y.value() - 1)?, repo::find(c, &scope, &hid, y.value())?))
-        })
-        .await?;
-    let parse = |r: Option<YearlyRow>| -> Result<Option<YearRecord>, ApiError> {
-        r.map(|r| serde_json::from_str(&r.record_json).map_err(|e| ApiError::Internal(e.into()))).transpose()
-    };
-    let (previous, current) = (parse(prev)?, parse(cur)?);
-    let changed = changes(previous.as_ref(), current.as_ref());
+    let Comparison { household, previous, current, changed } = service::comparison(&state, &user, id.clone(), y).await?;
     if xlsx {
         let title = format!("信息采集对照表  户编号 {}  户主 {}  {} 年 (统计期 {} 至 {})", household.number, household.head_name, y.value(), y.period_start(), y.period_end());
         let rows = crate::domain::yearly::all_fields(previous.as_ref(), current.as_ref());

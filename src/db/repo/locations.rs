@@ -1,7 +1,7 @@
-//! Home-location captures: recording (with the household's home kept on the household row for
-//! fast coverage), history, and the confirmation of moves.
+//! Home-location captures: storing them (`services::locations` assesses them, with the
+//! household's home kept on the household row for fast coverage), history, and the
+//! confirmation of moves.
 
-use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use serde_json::json;
 
@@ -9,33 +9,13 @@ use super::audit::{self, Actor, Entry};
 use super::households;
 use crate::db::models::{HouseholdRow, LocationRow};
 use crate::db::schema::{households as h, locations};
-use crate::db::{DbConnection, DbError, new_id, now, write_tx};
-use crate::domain::location::{Capture, CaptureRules, CaptureStatus, Flag, assess};
+use crate::db::{DbConnection, DbError, now, write_tx};
 use crate::domain::Scope;
-use crate::geo::{Crs, LatLon, median};
+use crate::domain::location::CaptureStatus;
+use crate::geo::{LatLon, median};
 
-#[derive(Debug, Clone)]
-pub struct NewCapture {
-    pub household_id: String,
-    pub client_id: String,
-    /// WGS-84.
-    pub point: LatLon,
-    pub original: LatLon,
-    pub crs: Crs,
-    pub accuracy_m: f64,
-    pub altitude_m: Option<f64>,
-    pub captured_at: DateTime<Utc>,
-    pub source: String,
-    pub mock_location: bool,
-}
-
-pub enum Recorded {
-    New(LocationRow),
-    /// The same `client_id` was sent before: the first result.
-    Existing(LocationRow),
-}
-
-fn by_client_id(c: &mut DbConnection, household_id: &str, client_id: &str) -> Result<Option<LocationRow>, DbError> {
+/// The capture a phone sent before under `client_id` (409 if it was another household's).
+pub fn by_client_id(c: &mut DbConnection, household_id: &str, client_id: &str) -> Result<Option<LocationRow>, DbError> {
     let row: Option<LocationRow> =
         locations::table.filter(locations::client_id.eq(client_id)).select(LocationRow::as_select()).first(c).optional()?;
     match row {
@@ -46,7 +26,7 @@ fn by_client_id(c: &mut DbConnection, household_id: &str, client_id: &str) -> Re
 }
 
 /// The median of the village's homes, once it has enough of them.
-fn village_centre(c: &mut DbConnection, village: &str, min_homes: usize) -> QueryResult<Option<LatLon>> {
+pub fn village_centre(c: &mut DbConnection, village: &str, min_homes: usize) -> QueryResult<Option<LatLon>> {
     let homes: Vec<(Option<f64>, Option<f64>)> = h::table
         .filter(h::village_code.eq(village))
         .filter(h::home_lat.is_not_null())
@@ -57,11 +37,8 @@ fn village_centre(c: &mut DbConnection, village: &str, min_homes: usize) -> Quer
     Ok(if points.len() >= min_homes { median(&points) } else { None })
 }
 
-fn home_of(hh: &HouseholdRow) -> Option<LatLon> {
-    Some(LatLon { lat: hh.home_lat?, lon: hh.home_lon? })
-}
-
-fn set_home(next: &mut HouseholdRow, loc: &LocationRow) {
+/// Makes the capture the household's home (kept on the row for fast coverage).
+pub fn set_home(next: &mut HouseholdRow, loc: &LocationRow) {
     next.home_location_id = Some(loc.id.clone());
     next.home_lat = Some(loc.lat);
     next.home_lon = Some(loc.lon);
@@ -70,65 +47,8 @@ fn set_home(next: &mut HouseholdRow, loc: &LocationRow) {
     next.has_location = true;
 }
 
-/// Records a capture of `household`, which the caller read through its scope
-/// (`households::get`); the insert checks the scope again inside its transaction.
-pub fn record(c: &mut DbConnection, household: &HouseholdRow, scope: &Scope, actor: &Actor, rules: &CaptureRules, cap: &NewCapture) -> Result<Recorded, DbError> {
-    debug_assert_eq!(household.id, cap.household_id);
-    if let Some(first) = by_client_id(c, &cap.household_id, &cap.client_id)? {
-        return Ok(Recorded::Existing(first));
-    }
-    let result = write_tx(c, |c| insert(c, scope, actor, rules, cap));
-    match result {
-        // A concurrent retry of the same capture committed first: answer with it.
-        Err(DbError::Conflict(_)) => match by_client_id(c, &cap.household_id, &cap.client_id)? {
-            Some(first) => Ok(Recorded::Existing(first)),
-            None => result.map(Recorded::New),
-        },
-        other => other.map(Recorded::New),
-    }
-}
-
-fn insert(c: &mut DbConnection, scope: &Scope, actor: &Actor, rules: &CaptureRules, cap: &NewCapture) -> Result<LocationRow, DbError> {
-    let before = households::get_for_update(c, scope, &cap.household_id)?;
-    let centre = village_centre(c, &before.village_code, rules.village_centre_min_homes)?;
-    let capture = Capture { point: cap.point, accuracy_m: cap.accuracy_m, captured_at: cap.captured_at, mock_location: cap.mock_location };
-    let a = assess(rules, &capture, Utc::now(), home_of(&before), centre);
-    let row = LocationRow {
-        id: new_id(),
-        household_id: cap.household_id.clone(),
-        client_id: Some(cap.client_id.clone()),
-        lat: cap.point.lat,
-        lon: cap.point.lon,
-        orig_lat: cap.original.lat,
-        orig_lon: cap.original.lon,
-        orig_crs: cap.crs.as_str().into(),
-        accuracy_m: cap.accuracy_m,
-        altitude_m: cap.altitude_m,
-        captured_at: cap.captured_at.naive_utc(),
-        source: cap.source.clone(),
-        mock_location: cap.mock_location,
-        flags: serde_json::to_string(&a.flags).unwrap_or_else(|_| "[]".into()),
-        moved_m: a.moved_m,
-        status: a.status.as_str().into(),
-        captured_by: actor.id.clone().unwrap_or_default(),
-        captured_by_name: actor.name.clone().unwrap_or_default(),
-        confirmed_by_name: None,
-        confirmed_at: None,
-        created_at: now(),
-    };
-    diesel::insert_into(locations::table).values(&row).execute(c)?;
-    let mut next = before.clone();
-    match a.status {
-        CaptureStatus::Home => set_home(&mut next, &row),
-        CaptureStatus::PendingMove => next.pending_move_id = Some(row.id.clone()),
-        _ => {}
-    }
-    next.last_capture_low_accuracy = a.flags.contains(&Flag::LowAccuracy);
-    households::bump_with(c, &before, next)?;
-    let after = json!({"location_id": row.id, "lat": row.lat, "lon": row.lon, "accuracy_m": row.accuracy_m, "status": row.status, "flags": a.flags, "moved_m": row.moved_m});
-    audit::append(c, actor, Entry { action: "location_capture", entity_type: "location", entity_id: &row.id, household_id: Some(&row.household_id), before: None, after: Some(after) })?;
-    super::sync::stamp(c, std::slice::from_ref(&row.household_id), &[])?;
-    Ok(row)
+pub fn insert(c: &mut DbConnection, row: &LocationRow) -> QueryResult<()> {
+    diesel::insert_into(locations::table).values(row).execute(c).map(|_| ())
 }
 
 /// Captures of a household, newest first.

@@ -1,6 +1,6 @@
-//! Cases 程序 of households and their steps, exclusion conditions and spot checks. The order
-//! and timing of steps are decided by `domain::procedure`; this module stores, scopes and
-//! applies a completed case to its household in the same transaction.
+//! Cases 程序 of households and their steps, exclusion conditions and spot checks: stored and
+//! scoped here; which step may come when, and what a completed case does to its household, is
+//! decided by `services::procedures` with `domain::procedure`.
 
 use chrono::NaiveDate;
 use diesel::prelude::*;
@@ -11,7 +11,7 @@ use super::households;
 use crate::db::models::{CaseRow, CaseStepRow, ExclusionRow, HouseholdRow, SpotCheckItemRow, SpotCheckRow};
 use crate::db::schema::{case_steps, cases, exclusions, households as h, spot_check_items, spot_checks, work_teams};
 use crate::db::{DbConnection, DbError, filters, new_id, now, write_tx};
-use crate::domain::procedure::{self, CaseKind, Outcome, Position, Stage, Step};
+use crate::domain::procedure::{CaseKind, Stage};
 use crate::domain::{DivisionCode, Scope};
 
 pub struct NewCase {
@@ -150,98 +150,19 @@ pub fn blocking_exclusions(c: &mut DbConnection, household_id: &str) -> QueryRes
         .load(c)
 }
 
-pub struct NewStep {
-    pub step: Step,
-    pub outcome: Outcome,
-    pub date: NaiveDate,
-    pub signatories: serde_json::Value,
-    pub departments: Option<serde_json::Value>,
-    pub note: Option<String>,
+/// Records a step of a case (`services::procedures` decided it may be taken).
+pub fn insert_step(c: &mut DbConnection, step: &CaseStepRow) -> QueryResult<()> {
+    diesel::insert_into(case_steps::table).values(step).execute(c).map(|_| ())
 }
 
-/// Records a step (the caller checked signatories); a step that closes the case as done
-/// applies it to the household in the same transaction.
-pub fn add_step(c: &mut DbConnection, scope: &Scope, actor: &Actor, case_id: &str, expected: Option<i64>, s: &NewStep, today: NaiveDate) -> Result<CaseRow, DbError> {
-    write_tx(c, |c| {
-        let case = get(c, scope, case_id)?;
-        if expected.is_some_and(|v| v != case.version) {
-            return Err(DbError::PreconditionFailed);
-        }
-        let kind = CaseKind::parse(&case.kind).map_err(|e| DbError::corrupt("kind", e))?;
-        let stage = Stage::parse(&case.stage).map_err(|e| DbError::corrupt("stage", e))?;
-        let pos = Position { stage, since: case.stage_since };
-        let next = procedure::apply(kind, pos, s.step, s.outcome, s.date, today)?;
-        if kind == CaseKind::Inclusion && s.step == Step::TownshipReview && s.outcome == Outcome::Approved {
-            let blocking = blocking_exclusions(c, &case.household_id)?;
-            if let Some(x) = blocking.first() {
-                return Err(DbError::StepNotAllowed(procedure::Refusal {
-                    message: format!("the household meets the exclusion condition {} (recorded {}): the township cannot approve it unless a county admin approves the exception", x.condition, x.recorded_on),
-                    allowed: procedure::next_steps(kind, pos).into_iter().filter(|n| n.step != Step::TownshipReview || n.outcomes.contains(&Outcome::Rejected)).collect(),
-                }));
-            }
-        }
-        let step = CaseStepRow {
-            id: new_id(),
-            case_id: case.id.clone(),
-            step: s.step.as_str().into(),
-            outcome: s.outcome.as_str().into(),
-            step_date: s.date,
-            signatories: s.signatories.to_string(),
-            departments: s.departments.as_ref().map(|d| d.to_string()),
-            note: s.note.clone(),
-            entered_by: actor.name.clone().unwrap_or_default(),
-            entered_at: now(),
-        };
-        diesel::insert_into(case_steps::table).values(&step).execute(c)?;
-        let mut updated = case.clone();
-        updated.stage = next.stage.as_str().into();
-        updated.stage_since = next.since;
-        updated.is_open = !next.stage.is_closed();
-        updated.version += 1;
-        updated.updated_at = now();
-        let n = diesel::update(cases::table.filter(cases::id.eq(&case.id)).filter(cases::version.eq(case.version))).set(&updated).execute(c)?;
-        if n == 0 {
-            return Err(DbError::PreconditionFailed);
-        }
-        audit::append(c, actor, Entry { action: "case_step", entity_type: "case", entity_id: &case.id, household_id: Some(&case.household_id), before: Some(json!({"stage": case.stage})), after: Some(json!({"step": step.step, "outcome": step.outcome, "date": step.step_date, "stage": updated.stage})) })?;
-        if next.stage == Stage::Done {
-            complete(c, actor, &updated, kind)?;
-        }
-        Ok(updated)
-    })
+/// Saves a case moved on by a step, if it is still at `version` (0 rows otherwise).
+pub fn save_case(c: &mut DbConnection, case: &CaseRow, version: i64) -> QueryResult<usize> {
+    diesel::update(cases::table.filter(cases::id.eq(&case.id)).filter(cases::version.eq(version))).set(case).execute(c)
 }
 
-/// The effect of a completed case on its household, referenced in the household's history.
-fn complete(c: &mut DbConnection, actor: &Actor, case: &CaseRow, kind: CaseKind) -> Result<(), DbError> {
-    households::lock(c, &case.household_id)?;
-    let before: HouseholdRow = h::table.find(&case.household_id).select(HouseholdRow::as_select()).first(c)?;
-    let mut next = before.clone();
-    match kind {
-        CaseKind::Inclusion => {
-            if let Some(cat) = &case.target_category {
-                next.category = cat.clone();
-            }
-            next.risk_status = Some("not_eliminated".into());
-            next.risk_types = Some(case.risk_types.clone());
-        }
-        CaseKind::Exit => {
-            if let Some(cat) = &case.target_category {
-                next.category = cat.clone();
-            }
-            next.risk_status = Some("eliminated".into());
-        }
-        CaseKind::RiskRemark | CaseKind::RiskRollback => {
-            next.risk_status = Some("not_eliminated".into());
-            if case.risk_types != "[]" {
-                next.risk_types = Some(case.risk_types.clone());
-            }
-        }
-    }
-    let saved = households::bump_with(c, &before, next)?;
-    let change = |r: &HouseholdRow| json!({"category": r.category, "risk_status": r.risk_status, "risk_types": r.risk_types});
-    audit::append(c, actor, Entry { action: "case_complete", entity_type: "household", entity_id: &case.household_id, household_id: Some(&case.household_id), before: Some(change(&before)), after: Some(json!({"case_id": case.id, "kind": case.kind, "household": change(&saved)})) })?;
-    super::sync::stamp(c, std::slice::from_ref(&case.household_id), &[])?;
-    Ok(())
+/// The household of a case, as it is now (the case was reached through the caller's scope).
+pub fn household_of(c: &mut DbConnection, case: &CaseRow) -> QueryResult<HouseholdRow> {
+    h::table.find(&case.household_id).select(HouseholdRow::as_select()).first(c)
 }
 
 // ---- exclusions ----

@@ -9,6 +9,8 @@ use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+pub mod ledger;
+
 use super::yearly::YearRecord;
 use super::{Category, IdNumber, Relation};
 

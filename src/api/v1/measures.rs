@@ -1,0 +1,109 @@
+//! `/households/{id}/measures`: assistance measures 帮扶措施 of a household.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, get, post, web::{Data, Json, Path}};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::api::{parse_client_id, path_id, utc};
+use crate::db::models::MeasureRow;
+use crate::domain::FieldErrors;
+use crate::domain::assistance::{MeasureKind, amount_cents, check_period};
+use crate::domain::validation::{optional_text, required_text};
+use crate::error::{ApiError, Problem};
+use crate::services::measures::{self as service, NewMeasure};
+use crate::services::{Caller, Created};
+use crate::state::AppState;
+
+pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(list_measures).service(add_measure);
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MeasureView {
+    pub id: String,
+    pub household_id: String,
+    pub kind: MeasureKind,
+    /// 项目名称
+    pub title: String,
+    pub description: Option<String>,
+    pub start_date: NaiveDate,
+    pub end_date: Option<NaiveDate>,
+    /// 金额, yuan.
+    pub amount_yuan: Option<f64>,
+    pub created_by: String,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl MeasureView {
+    fn build(r: &MeasureRow) -> Self {
+        Self {
+            id: r.id.clone(),
+            household_id: r.household_id.clone(),
+            kind: MeasureKind::parse(&r.kind).unwrap_or(MeasureKind::Other),
+            title: r.title.clone(),
+            description: r.description.clone(),
+            start_date: r.start_date,
+            end_date: r.end_date,
+            amount_yuan: r.amount_cents.map(|c| c as f64 / 100.0),
+            created_by: r.created_by.clone(),
+            created_at: utc(r.created_at),
+        }
+    }
+}
+
+/// Assistance measures of a household, newest first.
+#[utoipa::path(tag = "assistance", security(("bearer" = [])), params(("id" = String, Path, description = "household id")), responses((status = 200, body = Vec<MeasureView>), (status = 404, body = Problem, content_type = "application/problem+json")))]
+#[get("/households/{id}/measures")]
+pub async fn list_measures(state: Data<AppState>, user: Caller, id: Path<String>) -> Result<HttpResponse, ApiError> {
+    let rows = service::list(&state, &user, path_id(&id)?).await?;
+    Ok(HttpResponse::Ok().json(rows.iter().map(MeasureView::build).collect::<Vec<_>>()))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct MeasureBody {
+    #[schema(value_type = MeasureKind)]
+    pub kind: String,
+    pub title: String,
+    pub description: Option<String>,
+    pub start_date: NaiveDate,
+    pub end_date: Option<NaiveDate>,
+    /// Yuan, at most two decimals.
+    pub amount_yuan: Option<f64>,
+    pub client_id: Option<String>,
+}
+
+/// Record a measure for a household (the paired cadre, village officer and above).
+#[utoipa::path(tag = "assistance", security(("bearer" = [])), params(("id" = String, Path, description = "household id")), request_body = MeasureBody, responses(
+    (status = 201, body = MeasureView),
+    (status = 200, description = "the same client_id was sent before", body = MeasureView),
+    (status = 403, body = Problem, content_type = "application/problem+json"),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+    (status = 422, body = Problem, content_type = "application/problem+json"),
+))]
+#[post("/households/{id}/measures")]
+pub async fn add_measure(state: Data<AppState>, user: Caller, id: Path<String>, body: Json<MeasureBody>) -> Result<HttpResponse, ApiError> {
+    let id = path_id(&id)?;
+    let measure = parse_measure(body.into_inner());
+    let (status, row) = match service::add(&state, &user, id, measure).await? {
+        Created::New(r) => (StatusCode::CREATED, r),
+        Created::Existing(r) => (StatusCode::OK, r),
+    };
+    Ok(HttpResponse::build(status).json(MeasureView::build(&row)))
+}
+
+fn parse_measure(b: MeasureBody) -> Result<NewMeasure, ApiError> {
+    let mut errs = FieldErrors::new();
+    let kind = errs.check("kind", MeasureKind::parse(&b.kind));
+    let title = errs.check("title", required_text(&b.title, 200));
+    let description = errs.check("description", optional_text(b.description.as_deref(), 2000)).flatten();
+    errs.check("end_date", check_period(b.start_date, b.end_date));
+    let amount = b.amount_yuan.map(|a| errs.check("amount_yuan", amount_cents(a))).flatten();
+    let client_id = parse_client_id(b.client_id.as_deref(), &mut errs);
+    let (Some(kind), Some(title)) = (kind, title) else { return Err(errs.into()) };
+    if !errs.is_empty() {
+        return Err(errs.into());
+    }
+    Ok(NewMeasure { kind, title, description, start_date: b.start_date, end_date: b.end_date, amount_cents: amount, client_id })
+}

@@ -1,0 +1,73 @@
+//! The yearly basic information 年度基础信息 of a household: a year's record (validated against
+//! the household's current members, with its per-capita net income) and the comparison with
+//! last year 信息采集对照表.
+
+use super::Caller;
+use crate::db::models::{HouseholdRow, YearlyRow};
+use crate::db::repo::households;
+use crate::db::repo::yearly::{self as repo, Saved};
+use crate::domain::Role;
+use crate::domain::yearly::{Change, StatYear, YearRecord, changes};
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// The household and its record of the year (404 when none was entered).
+#[tracing::instrument(skip_all, fields(household = %household_id, year = year.value()))]
+pub async fn get(state: &AppState, caller: &Caller, household_id: String, year: StatYear) -> Result<(HouseholdRow, YearlyRow), ApiError> {
+    let scope = caller.read_scope();
+    let (household, row) = state
+        .db
+        .run(move |c| {
+            let h = households::get(c, &scope, &household_id)?;
+            Ok((h, repo::find(c, &scope, &household_id, year.value())?))
+        })
+        .await?;
+    Ok((household, row.ok_or(ApiError::NotFound)?))
+}
+
+/// Enters or replaces the record of a year (cadre and above; 404, then 403 for an auditor, then
+/// the record's problems); `expected` is required once the record exists.
+#[tracing::instrument(skip_all, fields(household = %household_id, year = year.value()))]
+pub async fn put(state: &AppState, caller: &Caller, household_id: String, year: StatYear, expected: Option<i64>, record: YearRecord) -> Result<(HouseholdRow, Saved), ApiError> {
+    let (scope, actor, may) = (caller.scope(), caller.actor(), caller.role != Role::Auditor);
+    state
+        .db
+        .run(move |c| {
+            let h = households::get(c, &scope, &household_id)?;
+            if !may {
+                return Err(ApiError::Forbidden("an auditor may not change yearly records".into()));
+            }
+            let members: Vec<String> = households::members_of(c, std::slice::from_ref(&h.id), false)?.into_iter().map(|m| m.id).collect();
+            record.validate(&members)?;
+            let per_capita = record.per_capita_net_income(members.len());
+            let saved = repo::save(c, &scope, &actor, &household_id, year.value(), expected, &record, per_capita)?;
+            Ok((h, saved))
+        })
+        .await
+}
+
+/// Last year's record beside this year's, with the fields that changed.
+pub struct Comparison {
+    pub household: HouseholdRow,
+    pub previous: Option<YearRecord>,
+    pub current: Option<YearRecord>,
+    pub changed: Vec<Change>,
+}
+
+#[tracing::instrument(skip_all, fields(household = %household_id, year = year.value()))]
+pub async fn comparison(state: &AppState, caller: &Caller, household_id: String, year: StatYear) -> Result<Comparison, ApiError> {
+    let scope = caller.read_scope();
+    let (household, prev, cur) = state
+        .db
+        .run(move |c| {
+            let h = households::get(c, &scope, &household_id)?;
+            Ok((h, repo::find(c, &scope, &household_id, year.value() - 1)?, repo::find(c, &scope, &household_id, year.value())?))
+        })
+        .await?;
+    let parse = |r: Option<YearlyRow>| -> Result<Option<YearRecord>, ApiError> {
+        r.map(|r| serde_json::from_str(&r.record_json).map_err(|e| ApiError::Internal(e.into()))).transpose()
+    };
+    let (previous, current) = (parse(prev)?, parse(cur)?);
+    let changed = changes(previous.as_ref(), current.as_ref());
+    Ok(Comparison { household, previous, current, changed })
+}
