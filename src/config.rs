@@ -24,7 +24,8 @@ pub enum LogFormat {
     Json,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// Debug output redacts the secrets (see the `Debug` impl below): settings may be logged.
+#[derive(Clone, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Settings {
     /// Folder for the SQLite file, generated secrets and (by default) photo objects.
@@ -36,7 +37,8 @@ pub struct Settings {
     /// Seconds a request waits for a database connection before it gets 503.
     pub db_timeout_secs: u64,
     pub admin_password: Option<String>,
-    pub admin_jurisdiction: String,
+    /// The first admin's jurisdiction; unset: the demo county (`demo::admin_jurisdiction`).
+    pub admin_jurisdiction: Option<String>,
     /// HS256 signing secret; generated into `<data_dir>/jwt.secret` when absent.
     pub jwt_secret: Option<String>,
     /// Base64 of 32 bytes; generated into `<data_dir>/data.key` when absent.
@@ -123,7 +125,7 @@ impl Default for Settings {
             db_pool_size: 16,
             db_timeout_secs: 5,
             admin_password: None,
-            admin_jurisdiction: crate::demo::DEMO_COUNTY.into(),
+            admin_jurisdiction: None,
             jwt_secret: None,
             data_key: None,
             cipher: CipherKind::Aes256Gcm,
@@ -169,6 +171,38 @@ impl Default for Settings {
             thresholds: crate::domain::yearly::default_thresholds(),
             timezone: "Asia/Shanghai".into(),
         }
+    }
+}
+
+/// Settings whose values are secrets: `Debug` prints `[redacted]` for them.
+const SECRET_SETTINGS: [&str; 5] = ["admin_password", "jwt_secret", "data_key", "s3_secret_access_key", "metrics_token"];
+
+impl std::fmt::Debug for Settings {
+    /// Every setting, from their serialised form (so a new setting is never forgotten here), with
+    /// the secrets and the password of a database URL redacted.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut value = serde_json::to_value(self).map_err(|_| std::fmt::Error)?;
+        if let Some(map) = value.as_object_mut() {
+            for key in SECRET_SETTINGS {
+                if let Some(v) = map.get_mut(key).filter(|v| !v.is_null()) {
+                    *v = "[redacted]".into();
+                }
+            }
+            if let Some(url) = self.database_url.as_deref() {
+                map.insert("database_url".into(), redact_url(url).into());
+            }
+        }
+        write!(f, "Settings {value}")
+    }
+}
+
+/// A URL without the password of its user part (`postgres://user:[redacted]@host/db`).
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else { return url.to_owned() };
+    let Some((user_info, host)) = rest.rsplit_once('@') else { return url.to_owned() };
+    match user_info.split_once(':') {
+        Some((user, _password)) => format!("{scheme}://{user}:[redacted]@{host}"),
+        None => url.to_owned(),
     }
 }
 
@@ -246,5 +280,37 @@ impl Settings {
 
     pub fn tz(&self) -> anyhow::Result<chrono_tz::Tz> {
         self.timezone.parse().map_err(|e| anyhow::anyhow!("unknown time zone {}: {e}", self.timezone))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_output_redacts_the_secrets() {
+        let s = Settings {
+            admin_password: Some("Admin-pass-1".into()),
+            jwt_secret: Some("jwt-secret-0123456789abcdef0123456789".into()),
+            data_key: Some("ZGF0YS1rZXktMDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY=".into()),
+            s3_secret_access_key: Some("s3-secret-key".into()),
+            metrics_token: Some("scrape-token-0123456789".into()),
+            database_url: Some("postgres://fangpin:db-password@127.0.0.1:5432/fangpin".into()),
+            ..Settings::default()
+        };
+        let shown = format!("{s:?}");
+        for secret in ["Admin-pass-1", "jwt-secret-0123", "ZGF0YS1rZXkt", "s3-secret-key", "scrape-token", "db-password"] {
+            assert!(!shown.contains(secret), "{secret} shown in {shown}");
+        }
+        assert!(shown.contains("postgres://fangpin:[redacted]@127.0.0.1:5432/fangpin"), "{shown}");
+        assert!(shown.contains("\"bind\":\"127.0.0.1:8080\""), "the other settings are shown: {shown}");
+        assert!(format!("{:?}", Settings::default()).contains("\"metrics_token\":null"), "an unset secret shows as unset");
+    }
+
+    #[test]
+    fn urls_lose_only_their_password() {
+        assert_eq!(redact_url("postgres://u:p@h:5432/d?x=1"), "postgres://u:[redacted]@h:5432/d?x=1");
+        assert_eq!(redact_url("postgres://u@h/d"), "postgres://u@h/d");
+        assert_eq!(redact_url("/data/fangpin.db"), "/data/fangpin.db");
     }
 }

@@ -5,15 +5,21 @@ use chrono::NaiveDate;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
-use crate::auth::Scope;
+use crate::config::Settings;
 use crate::crypto::Crypto;
 use crate::db::models::DivisionRow;
 use crate::db::repo::{self, audit::Actor};
 use crate::db::{Db, DbConnection};
 use crate::domain::household::{NewHousehold, NewMember, household_number};
-use crate::domain::{Category, DivisionCode, IdNumber, Level, Relation, Sex};
+use crate::domain::{Category, DivisionCode, IdNumber, Level, Relation, Scope, Sex};
 
 pub const DEMO_COUNTY: &str = "610831000000";
+
+/// The first admin's jurisdiction: the configured one, else the demo county, so that a first
+/// `serve` and `demo` work together without any setting.
+pub fn admin_jurisdiction(settings: &Settings) -> &str {
+    settings.admin_jurisdiction.as_deref().unwrap_or(DEMO_COUNTY)
+}
 
 /// The two counties shipped with the binary (from the 2023 statistical division codes).
 const COUNTIES: &[(&str, &str)] = &[
@@ -111,7 +117,7 @@ fn household(rng: &mut StdRng, village: &DivisionCode, number: String) -> NewHou
 
 /// Loads the demo county and `per_village` households in each of the first villages of three
 /// townships (about `5 * 3 * per_village` households). Returns (divisions added, households added).
-pub fn load(db: &Db, crypto: &Crypto, per_village: u32) -> anyhow::Result<(usize, usize)> {
+pub fn load<E>(db: &Db<E>, crypto: &Crypto, per_village: u32) -> anyhow::Result<(usize, usize)> {
     let mut conn = db.conn().map_err(|e| anyhow::anyhow!("{e}"))?;
     let c: &mut DbConnection = &mut conn;
     let county = DivisionCode::parse(DEMO_COUNTY).map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -134,7 +140,7 @@ pub fn load(db: &Db, crypto: &Crypto, per_village: u32) -> anyhow::Result<(usize
                 match repo::households::create(c, &scope, crypto, &actor, &new) {
                     Ok(_) => added += 1,
                     // A generated ID number that happens to repeat: skip that household.
-                    Err(crate::error::ApiError::Conflict(_)) => continue,
+                    Err(crate::db::DbError::Conflict(_)) => continue,
                     Err(e) => anyhow::bail!("{e}"),
                 }
             }
@@ -192,7 +198,7 @@ fn pair_village(c: &mut DbConnection, scope: &Scope, crypto: &Crypto, actor: &Ac
     use crate::db::repo::assistance::cadres::{self, CadreInput};
     use crate::db::repo::assistance::pairings::{self, PairingInput};
     use crate::db::repo::assistance::Created;
-    let err = |e: crate::error::ApiError| anyhow::anyhow!("{e}");
+    let err = |e: crate::db::DbError| anyhow::anyhow!("{e}");
     let name = format!("{}帮扶干部", village.name.trim_end_matches("村委会").trim_end_matches("居委会"));
     let cadre = match cadres::list_cadres(c, county, Some(&name), None, 1)?.into_iter().next() {
         Some(existing) => existing,
@@ -230,7 +236,7 @@ fn bulk_member(k: u32, relation: Relation, sex: Sex, birth_year: i32, surname: &
 
 /// Loads `total` generated households spread over every village of the demo county with bulk
 /// inserts (benchmarks). Idempotent per village. Returns the number of households added.
-pub fn load_scale(db: &Db, crypto: &Crypto, total: u32) -> anyhow::Result<usize> {
+pub fn load_scale<E>(db: &Db<E>, crypto: &Crypto, total: u32) -> anyhow::Result<usize> {
     let mut conn = db.conn().map_err(|e| anyhow::anyhow!("{e}"))?;
     let c: &mut DbConnection = &mut conn;
     let county = DivisionCode::parse(DEMO_COUNTY).map_err(|e| anyhow::anyhow!("{e}"))?;

@@ -1,15 +1,20 @@
 //! The one error type of the API and its RFC 9457 `application/problem+json` form.
 //!
-//! Policy: repository functions return `ApiError` built from `diesel` errors here, so database
-//! text never reaches a client; a 500 logs its cause and answers with a generic message; every
-//! variant has a stable snake_case `code` that the phone app may switch on.
+//! Policy: the lower layers report in their own types (`db::DbError`, `storage::StorageError`,
+//! `domain::FieldErrors`); they become `ApiError` here and nowhere else, so database text never
+//! reaches a client; a 500 logs its cause and answers with a generic message; every variant has
+//! a stable snake_case `code` that the phone app may switch on.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::db::repo::cursor::BadCursor;
+use crate::db::{DbError, RunError};
+use crate::domain::procedure::Refusal;
 use crate::domain::{FieldError, FieldErrors};
+use crate::storage::StorageError;
 
 /// An RFC 9457 problem document.
 #[derive(Debug, Serialize, ToSchema)]
@@ -159,31 +164,55 @@ impl From<FieldErrors> for ApiError {
     }
 }
 
+/// The one mapping of the data layer's errors to answers.
+impl From<DbError> for ApiError {
+    fn from(e: DbError) -> Self {
+        match e {
+            DbError::NotFound => ApiError::NotFound,
+            DbError::Conflict(m) => ApiError::Conflict(m),
+            DbError::StepNotAllowed(r) => r.into(),
+            DbError::PreconditionRequired => ApiError::PreconditionRequired,
+            DbError::PreconditionFailed => ApiError::PreconditionFailed,
+            DbError::Invalid(errors) => errors.into(),
+            DbError::Unavailable(cause) => ApiError::Unavailable(cause),
+            DbError::Internal(cause) => ApiError::Internal(cause),
+        }
+    }
+}
+
+/// A step refused by `domain::procedure` (out of order, too early), with the steps allowed.
+impl From<Refusal> for ApiError {
+    fn from(r: Refusal) -> Self {
+        ApiError::StepNotAllowed { message: r.message, allowed: serde_json::to_value(&r.allowed).unwrap_or_default() }
+    }
+}
+
+/// Repositories that answer diesel's own `QueryResult` (plain reads) map the same way.
 impl From<diesel::result::Error> for ApiError {
     fn from(e: diesel::result::Error) -> Self {
-        use diesel::result::{DatabaseErrorKind as K, Error as E};
+        DbError::from(e).into()
+    }
+}
+
+/// Closures given to `Db::run` may answer `ApiError` directly.
+impl RunError for ApiError {
+    fn is_unavailable(&self) -> bool {
+        matches!(self, ApiError::Unavailable(_))
+    }
+}
+
+impl From<StorageError> for ApiError {
+    fn from(e: StorageError) -> Self {
         match e {
-            E::NotFound => ApiError::NotFound,
-            E::DatabaseError(K::UniqueViolation, info) => {
-                tracing::info!(detail = info.message(), "unique violation");
-                ApiError::Conflict("a record with the same unique value exists".into())
-            }
-            E::DatabaseError(K::ClosedConnection | K::UnableToSendCommand, info) => {
-                ApiError::Unavailable(info.message().to_owned())
-            }
-            E::DatabaseError(K::SerializationFailure, _) => {
-                ApiError::Conflict("a concurrent change conflicted with this one: retry".into())
-            }
-            other => {
-                let msg = other.to_string();
-                // SQLite under lock contention beyond busy_timeout: transient, not a bug.
-                if msg.contains("database is locked") {
-                    ApiError::Unavailable(msg)
-                } else {
-                    ApiError::Internal(anyhow::anyhow!("database error: {msg}"))
-                }
-            }
+            StorageError::NotFound => ApiError::NotFound,
+            StorageError::Unavailable(cause) => ApiError::Unavailable(cause),
         }
+    }
+}
+
+impl From<BadCursor> for ApiError {
+    fn from(e: BadCursor) -> Self {
+        ApiError::BadRequest(e.to_string())
     }
 }
 

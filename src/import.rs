@@ -12,7 +12,6 @@ use chrono::NaiveDate;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::auth::Scope;
 use crate::crypto::Crypto;
 use crate::db::DbConnection;
 use crate::db::repo::audit::Actor;
@@ -20,6 +19,7 @@ pub use crate::db::repo::households::Imported;
 use crate::db::repo::households::import_batch;
 use crate::domain::household::NewHousehold;
 use crate::domain::import::{Columns, Row, RowError, columns, household, value};
+use crate::domain::Scope;
 use crate::error::ApiError;
 
 /// Households per transaction.
@@ -224,7 +224,7 @@ impl<RS: Read + Seek> Rows<'_, RS> {
 /// Imports the first sheet of an xlsx file into the caller's scope.
 pub fn import_file(c: &mut DbConnection, scope: &Scope, crypto: &Crypto, actor: &Actor, path: &Path, today: NaiveDate) -> Result<Report, ApiError> {
     let open = || std::fs::File::open(path).map(BufReader::new).map_err(|e| ApiError::Internal(e.into()));
-    read_workbook(open, today, &mut |batch: &[NewHousehold]| import_batch(c, scope, crypto, actor, batch))
+    read_workbook(open, today, &mut |batch: &[NewHousehold]| Ok(import_batch(c, scope, crypto, actor, batch)?))
 }
 
 /// Reads a workbook (opened twice by `open`: once to check the zip, once to parse it) and hands
@@ -255,5 +255,5 @@ pub fn read_workbook<R: Read + Seek>(open: impl Fn() -> Result<R, ApiError>, tod
 /// The row-level report as a workbook (row, column, problem).
 pub fn report_xlsx(report: &Report) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
     let rows: Vec<Vec<String>> = report.errors.iter().map(|e| vec![e.row.to_string(), e.column.clone(), e.problem.clone()]).collect();
-    crate::api::xlsx::table("错误报告", &["行", "列", "问题"], &rows)
+    crate::xlsx::table("错误报告", &["行", "列", "问题"], &rows)
 }

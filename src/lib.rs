@@ -1,7 +1,15 @@
 //! fangpin 防贫: the backend of the rural poverty-monitoring phone app and township review.
-//! Layers (each uses only those below it): `api` (with `auth`, its extractor) → `services`
-//! (the use cases) → `db` / `storage` → `domain`, `geo`, `photos` (pure); `state`, `crypto`,
-//! `config` and `error` beside them. The README's architecture section draws them.
+//!
+//! Layers, each using only those below it (DESIGN.md; `tests/api/layers.rs` checks the imports;
+//! the README's architecture section draws them):
+//! - `api` (HTTP; `auth` finds the caller, `error` is its problem+json)
+//! - `services` (the use cases; beside them `import`, `maintenance`, `demo`): never `api`
+//! - `db` / `storage` (data access in their own error types, always scoped; never `api`, `auth`,
+//!   `services`, `state` or `ApiError`)
+//! - `domain` (pure rules and types, the caller's `Scope` among them) over `geo` and `photos`
+//!   (coordinates and image bytes): no framework, no I/O, nothing from above; `geo` is the bottom.
+//!
+//! Beside them: `config`, `crypto`, `xlsx`, `telemetry`, and the wiring (`startup`, `state`).
 
 pub mod api;
 pub mod auth;
@@ -21,3 +29,4 @@ pub mod startup;
 pub mod state;
 pub mod storage;
 pub mod telemetry;
+pub mod xlsx;

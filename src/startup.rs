@@ -86,7 +86,7 @@ pub fn bootstrap(state: &AppState) -> anyhow::Result<()> {
         tracing::info!(applied, "migrations applied");
     }
     let mut conn = state.db.conn().map_err(|e| anyhow::anyhow!("{e}"))?;
-    let jurisdiction = DivisionCode::parse(&state.settings.admin_jurisdiction)
+    let jurisdiction = DivisionCode::parse(crate::demo::admin_jurisdiction(&state.settings))
         .map_err(|e| anyhow::anyhow!("FANGPIN_ADMIN_JURISDICTION: {e}"))?;
     if repo::users::count(&mut conn)? > 0 {
         state.migrated.store(true, Ordering::Release);

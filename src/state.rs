@@ -7,10 +7,12 @@ use crate::auth::jwt::JwtKeys;
 use crate::config::Settings;
 use crate::crypto::Crypto;
 use crate::db::Db;
+use crate::error::ApiError;
 
 #[derive(Clone)]
 pub struct AppState {
-    pub db: Db,
+    /// Closures given to `db.run` answer `ApiError` (see `Db`).
+    pub db: Db<ApiError>,
     pub jwt: JwtKeys,
     pub crypto: Crypto,
     pub settings: Arc<Settings>,

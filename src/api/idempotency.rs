@@ -115,7 +115,7 @@ pub async fn middleware(req: ServiceRequest, next: Next<impl MessageBody + 'stat
         Err(e) => return Ok(problem(req, e)),
     }
     let (u, k, r, crypto) = (user.clone(), key.clone(), request.clone(), state.crypto.clone());
-    let claim = match state.db.run(move |c| repo::claim(c, &u, &k, &r, |row| open(&crypto, row).is_some())).await {
+    let claim = match state.db.run(move |c| Ok(repo::claim(c, &u, &k, &r, |row| open(&crypto, row).is_some())?)).await {
         Ok(c) => c,
         Err(e) => return Ok(problem(req, e)),
     };

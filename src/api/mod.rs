@@ -10,7 +10,6 @@ pub mod limits;
 pub mod ops;
 pub mod redact;
 pub mod v1;
-pub mod xlsx;
 
 use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
 use actix_web::http::header;

@@ -68,7 +68,7 @@ pub async fn authenticate(state: &AppState, token: &str) -> Result<AuthUser, Api
     let row = match state.users.get(&user_id) {
         Some(cached) => Some(cached),
         None => {
-            let row = state.db.run(move |c| repo::users::find_by_id(c, &user_id)).await?;
+            let row = state.db.run(move |c| Ok(repo::users::find_by_id(c, &user_id)?)).await?;
             if let Some(r) = &row {
                 state.users.put(r.clone());
             }

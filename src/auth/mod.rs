@@ -3,7 +3,7 @@
 pub mod extractor;
 pub mod jwt;
 pub mod password;
-pub mod scope;
 
 pub use extractor::AuthUser;
-pub use scope::Scope;
+/// The caller's jurisdiction is a domain type; re-exported where the caller is built.
+pub use crate::domain::Scope;

@@ -1,18 +1,21 @@
 //! The database: one connection type over SQLite and PostgreSQL, the pool, migrations and the
 //! helper that runs blocking database work off the async executor.
 
+mod error;
+pub mod filters;
 pub mod models;
 pub mod repo;
 pub mod schema;
 
+pub use error::{DbError, RunError};
+
+use std::marker::PhantomData;
 use std::time::Duration;
 
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::r2d2::{self, ManageConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
-
-use crate::error::ApiError;
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 const PG_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
@@ -87,14 +90,25 @@ impl ManageConnection for Manager {
 pub type Pool = r2d2::Pool<Manager>;
 
 /// The pool plus the backend it talks to; cheap to clone.
-#[derive(Clone)]
-pub struct Db {
+///
+/// `E` is the error type of the closures given to [`Db::run`], chosen by whoever holds the pool:
+/// the API's state holds a `Db<ApiError>`, so a handler's closure uses `?` on repositories (their
+/// `DbError` converts) and on its own checks alike, without naming its error type. This layer
+/// only asks that a `DbError` converts into it ([`RunError`]).
+pub struct Db<E = DbError> {
     pool: Pool,
     manager: Manager,
     kind: BackendKind,
+    error: PhantomData<fn() -> E>,
 }
 
-impl Db {
+impl<E> Clone for Db<E> {
+    fn clone(&self) -> Self {
+        Self { pool: self.pool.clone(), manager: self.manager.clone(), kind: self.kind, error: PhantomData }
+    }
+}
+
+impl<E> Db<E> {
     /// Builds the pool without connecting: the service starts even while the database is down.
     pub fn new(url: &str, size: u32, timeout: Duration) -> Self {
         let manager = Manager::new(url);
@@ -107,7 +121,12 @@ impl Db {
             .connection_timeout(timeout)
             .test_on_check_out(false)
             .build_unchecked(manager.clone());
-        Self { pool, manager, kind }
+        Self { pool, manager, kind, error: PhantomData }
+    }
+
+    /// The same pool, for closures of another error type (a background worker of this layer).
+    pub fn with_error<F>(&self) -> Db<F> {
+        Db { pool: self.pool.clone(), manager: self.manager.clone(), kind: self.kind, error: PhantomData }
     }
 
     pub fn kind(&self) -> BackendKind {
@@ -115,27 +134,28 @@ impl Db {
     }
 
     /// A connection for synchronous callers (CLI commands, migrations).
-    pub fn conn(&self) -> Result<r2d2::PooledConnection<Manager>, ApiError> {
-        self.pool.get().map_err(|e| ApiError::Unavailable(format!("database unreachable: {e}")))
+    pub fn conn(&self) -> Result<r2d2::PooledConnection<Manager>, DbError> {
+        self.pool.get().map_err(|e| DbError::Unavailable(format!("database unreachable: {e}")))
     }
 
     /// Runs blocking database work on the blocking thread pool.
-    pub async fn run<T, F>(&self, f: F) -> Result<T, ApiError>
+    pub async fn run<T, F>(&self, f: F) -> Result<T, E>
     where
-        F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
+        F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
         T: Send + 'static,
+        E: RunError,
     {
         let db = self.clone();
         actix_web::web::block(move || {
             let mut conn = db.conn()?;
             let result = f(&mut conn);
-            if matches!(result, Err(ApiError::Unavailable(_))) {
+            if result.as_ref().is_err_and(E::is_unavailable) {
                 db.heal(&mut conn);
             }
             result
         })
         .await
-        .map_err(|e| ApiError::Internal(anyhow::anyhow!("blocking task failed: {e}")))?
+        .map_err(|e| E::from(DbError::Internal(anyhow::anyhow!("blocking task failed: {e}"))))?
     }
 
     /// Applies pending migrations of this backend; returns how many ran.
@@ -182,19 +202,21 @@ pub fn new_id() -> String {
 /// Runs `f` in a write transaction. On SQLite it starts with `BEGIN IMMEDIATE`, taking the write
 /// lock up front: a deferred transaction that reads first and writes later fails at once with
 /// SQLITE_BUSY when another writer got in between, which the busy timeout cannot cure.
-pub fn write_tx<T, F>(c: &mut DbConnection, f: F) -> Result<T, ApiError>
+pub fn write_tx<T, E, F>(c: &mut DbConnection, f: F) -> Result<T, E>
 where
-    F: FnOnce(&mut DbConnection) -> Result<T, ApiError>,
+    F: FnOnce(&mut DbConnection) -> Result<T, E>,
+    E: From<DbError>,
 {
     use diesel::connection::{AnsiTransactionManager, TransactionManager};
     type Multi = <DbConnection as Connection>::TransactionManager;
     match c {
-        DbConnection::Sqlite(inner) => AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")?,
-        DbConnection::Pg(_) => Multi::begin_transaction(c)?,
+        DbConnection::Sqlite(inner) => AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE"),
+        DbConnection::Pg(_) => Multi::begin_transaction(c),
     }
+    .map_err(DbError::from)?;
     match f(c) {
         Ok(v) => {
-            Multi::commit_transaction(c)?;
+            Multi::commit_transaction(c).map_err(DbError::from)?;
             Ok(v)
         }
         Err(e) => {
@@ -209,23 +231,25 @@ where
 /// Runs `f` in a read-only transaction that sees one snapshot of the database (PostgreSQL:
 /// REPEATABLE READ; SQLite: a deferred transaction, which in WAL mode reads one snapshot), so
 /// several queries agree with each other even while writers commit.
-pub fn read_snapshot<T, F>(c: &mut DbConnection, f: F) -> Result<T, ApiError>
+pub fn read_snapshot<T, E, F>(c: &mut DbConnection, f: F) -> Result<T, E>
 where
-    F: FnOnce(&mut DbConnection) -> Result<T, ApiError>,
+    F: FnOnce(&mut DbConnection) -> Result<T, E>,
+    E: From<DbError>,
 {
     use diesel::connection::{AnsiTransactionManager, TransactionManager};
     type Multi = <DbConnection as Connection>::TransactionManager;
     match c {
-        DbConnection::Sqlite(inner) => AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN DEFERRED")?,
-        DbConnection::Pg(inner) => AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")?,
+        DbConnection::Sqlite(inner) => AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN DEFERRED"),
+        DbConnection::Pg(inner) => AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"),
     }
+    .map_err(DbError::from)?;
     let result = f(c);
     // Nothing was written: ending either way is the same; commit keeps the connection clean.
     match Multi::commit_transaction(c) {
         Ok(()) => result,
         Err(e) => {
             let _ = Multi::rollback_transaction(c);
-            result.and(Err(e.into()))
+            result.and(Err(DbError::from(e).into()))
         }
     }
 }

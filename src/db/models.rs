@@ -5,7 +5,8 @@ use diesel::prelude::*;
 
 use super::schema::*;
 
-#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+/// `Debug` leaves the password hash out (an argon2 hash can be attacked offline).
+#[derive(Clone, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = users)]
 pub struct UserRow {
     pub id: String,
@@ -25,6 +26,26 @@ pub struct UserRow {
     /// update, so a concurrent edit cannot lower it.
     #[diesel(skip_update)]
     pub token_generation: i64,
+}
+
+impl std::fmt::Debug for UserRow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UserRow")
+            .field("id", &self.id)
+            .field("username", &self.username)
+            .field("password_hash", &"[redacted]")
+            .field("display_name", &self.display_name)
+            .field("role", &self.role)
+            .field("jurisdiction", &self.jurisdiction)
+            .field("phone_enc", &self.phone_enc)
+            .field("work_unit", &self.work_unit)
+            .field("disabled", &self.disabled)
+            .field("version", &self.version)
+            .field("created_at", &self.created_at)
+            .field("updated_at", &self.updated_at)
+            .field("token_generation", &self.token_generation)
+            .finish()
+    }
 }
 
 impl UserRow {
@@ -496,4 +517,14 @@ pub struct ProblemRow {
     pub created_at: NaiveDateTime,
     pub status_changed_at: NaiveDateTime,
     pub status_changed_by: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_users_debug_output_leaves_the_password_hash_out() {
+        let hash = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo";
+        let shown = format!("{:?}", super::UserRow::new("wang", hash.into(), "王", "cadre", "610831101201"));
+        assert!(!shown.contains("argon2id") && shown.contains("wang") && shown.contains("[redacted]"), "{shown}");
+    }
 }

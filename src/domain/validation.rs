@@ -52,10 +52,11 @@ impl FieldErrors {
     /// Records the error of a parse under `field` and returns the parsed value, if any. A field
     /// that is refused already (by the body's declarative rules, which run first, or an earlier
     /// parse of the same value) is not refused twice.
-    pub fn check<T>(&mut self, field: impl Into<String>, result: Result<T, DomainError>) -> Option<T> {
+    pub fn check<T>(&mut self, field: impl Into<String>, result: Result<T, impl Into<DomainError>>) -> Option<T> {
         match result {
             Ok(v) => Some(v),
             Err(e) => {
+                let e = e.into();
                 let field = field.into();
                 if !self.has(&field) {
                     self.add(field, e.code, e.message);
@@ -99,6 +100,13 @@ pub struct DomainError {
 impl DomainError {
     pub fn new(code: &'static str, message: impl Into<String>) -> Self {
         Self { code, message: message.into() }
+    }
+}
+
+/// A refused coordinate or reference system is refused like any other value.
+impl From<crate::geo::GeoError> for DomainError {
+    fn from(e: crate::geo::GeoError) -> Self {
+        Self { code: e.code, message: e.message }
     }
 }
 

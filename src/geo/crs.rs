@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::china::in_mainland;
-use crate::domain::validation::DomainError;
+use super::GeoError;
 
 /// A point in degrees (latitude, longitude).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, ToSchema)]
@@ -18,12 +18,12 @@ pub struct LatLon {
 
 impl LatLon {
     /// A finite point within ±90° latitude and ±180° longitude.
-    pub fn parse(lat: f64, lon: f64) -> Result<Self, (&'static str, DomainError)> {
+    pub fn parse(lat: f64, lon: f64) -> Result<Self, (&'static str, GeoError)> {
         if !lat.is_finite() || !(-90.0..=90.0).contains(&lat) {
-            return Err(("lat", DomainError::new("out_of_range", "latitude must be a finite number within ±90")));
+            return Err(("lat", GeoError::new("out_of_range", "latitude must be a finite number within ±90")));
         }
         if !lon.is_finite() || !(-180.0..=180.0).contains(&lon) {
-            return Err(("lon", DomainError::new("out_of_range", "longitude must be a finite number within ±180")));
+            return Err(("lon", GeoError::new("out_of_range", "longitude must be a finite number within ±180")));
         }
         Ok(Self { lat, lon })
     }
@@ -42,12 +42,12 @@ pub enum Crs {
 }
 
 impl Crs {
-    pub fn parse(s: &str) -> Result<Self, DomainError> {
+    pub fn parse(s: &str) -> Result<Self, GeoError> {
         match s {
             "wgs84" => Ok(Crs::Wgs84),
             "gcj02" => Ok(Crs::Gcj02),
             "bd09" => Ok(Crs::Bd09),
-            _ => Err(DomainError::new("invalid_value", "crs must be one of: wgs84, gcj02, bd09")),
+            _ => Err(GeoError::new("invalid_value", "crs must be one of: wgs84, gcj02, bd09")),
         }
     }
 

@@ -6,6 +6,21 @@ pub mod crs;
 
 pub use crs::{Crs, LatLon, from_wgs84, to_wgs84};
 
+/// Why a coordinate or a reference system was refused: a stable code and an explanation.
+/// `geo` is below `domain`, so it has its own error; `domain` turns it into a field error.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct GeoError {
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl GeoError {
+    fn new(code: &'static str, message: impl Into<String>) -> Self {
+        Self { code, message: message.into() }
+    }
+}
+
 use geo::{Distance, Haversine, Point};
 
 /// Great-circle distance in metres (x is longitude for `geo`).

@@ -32,7 +32,7 @@ pub async fn list(state: &AppState, caller: &Caller, q: Option<String>, after: O
 #[tracing::instrument(skip_all, fields(jurisdiction = %caller.jurisdiction))]
 pub async fn create(state: &AppState, caller: &Caller, input: CadreInput) -> Result<Created<Cadre>, ApiError> {
     let (county, crypto, actor) = (county_of(&caller.scope()), state.crypto.clone(), caller.actor());
-    let created = state.db.run(move |c| repo::create_cadre(c, &county, &crypto, &actor, &input)).await?;
+    let created = state.db.run(move |c| Ok(repo::create_cadre(c, &county, &crypto, &actor, &input)?)).await?;
     Ok(Created::from(created).map(|row| disclosed(caller, row)))
 }
 
@@ -40,7 +40,7 @@ pub async fn create(state: &AppState, caller: &Caller, input: CadreInput) -> Res
 #[tracing::instrument(skip_all, fields(cadre = %id))]
 pub async fn get(state: &AppState, caller: &Caller, id: String) -> Result<Cadre, ApiError> {
     let county = county_of(&caller.scope());
-    let row = state.db.run(move |c| repo::cadre(c, &county, &id)).await?;
+    let row = state.db.run(move |c| Ok(repo::cadre(c, &county, &id)?)).await?;
     let cadre = disclosed(caller, row);
     if cadre.full_numbers {
         state.read_log.record_entity(&caller.actor(), "cadre", &cadre.row.id, None);
@@ -53,11 +53,11 @@ pub async fn get(state: &AppState, caller: &Caller, id: String) -> Result<Cadre,
 pub async fn update(state: &AppState, caller: &Caller, id: String, precondition: Precondition, changes: Result<CadreChanges, ApiError>) -> Result<Cadre, ApiError> {
     let county = county_of(&caller.scope());
     let probe = (county.clone(), id.clone());
-    state.db.run(move |c| repo::cadre(c, &probe.0, &probe.1)).await?;
+    state.db.run(move |c| Ok(repo::cadre(c, &probe.0, &probe.1)?)).await?;
     caller.require(caller.role.edits_households(), "change cadres")?;
     let expected = precondition.required()?;
     let changes = changes?;
     let (crypto, actor) = (state.crypto.clone(), caller.actor());
-    let row = state.db.run(move |c| repo::update_cadre(c, &county, &crypto, &actor, &id, expected, &changes)).await?;
+    let row = state.db.run(move |c| Ok(repo::update_cadre(c, &county, &crypto, &actor, &id, expected, &changes)?)).await?;
     Ok(disclosed(caller, row))
 }

@@ -2,7 +2,7 @@
 //! the read log), changes with `If-Match`, and the audit trail.
 
 use super::{Caller, Page, Precondition};
-use crate::auth::Scope;
+use crate::domain::Scope;
 use crate::crypto::Crypto;
 use crate::db::models::{AuditRow, CadreRow, HouseholdRow, MemberRow, PairingRow};
 use crate::db::repo::audit::Actor;
@@ -91,7 +91,7 @@ pub async fn create(state: &AppState, caller: &Caller, new: NewHousehold) -> Res
     }
     caller.require(caller.role.edits_households(), "register households")?;
     let (actor, crypto) = (caller.actor(), state.crypto.clone());
-    let created = state.db.run(move |c| repo::create(c, &scope, &crypto, &actor, &new)).await?;
+    let created = state.db.run(move |c| Ok(repo::create(c, &scope, &crypto, &actor, &new)?)).await?;
     Ok(match created {
         repo::Created::New(h) => super::Created::New(load(state, caller, h.id, false).await?),
         repo::Created::Existing(h) => super::Created::Existing(load(state, caller, h.id, false).await?),
@@ -126,7 +126,7 @@ where
 #[tracing::instrument(skip_all, fields(household = %id))]
 pub async fn update(state: &AppState, caller: &Caller, id: String, precondition: Precondition, changes: HouseholdChanges) -> Result<Record, ApiError> {
     write(state, caller, id, || precondition.required().map(Some), move |c, scope, _, actor, expected, id| {
-        repo::update(c, scope, actor, id, expected.unwrap_or_default(), &changes)
+        Ok(repo::update(c, scope, actor, id, expected.unwrap_or_default(), &changes)?)
     })
     .await
 }

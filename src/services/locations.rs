@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use serde_json::json;
 
 use super::Caller;
-use crate::auth::Scope;
+use crate::domain::Scope;
 use crate::db::models::{DivisionRow, HouseholdRow, LocationRow};
 use crate::db::repo::audit::{self, Actor, Entry};
 use crate::db::repo::coverage::{self, Counts, Home};
@@ -129,7 +129,7 @@ fn insert(c: &mut DbConnection, scope: &Scope, actor: &Actor, rules: &CaptureRul
 #[tracing::instrument(skip_all, fields(household = %household_id))]
 pub async fn history(state: &AppState, caller: &Caller, household_id: String, before: Option<String>, limit: i64) -> Result<Vec<LocationRow>, ApiError> {
     let scope = caller.read_scope();
-    state.db.run(move |c| repo::history(c, &scope, &household_id, before.as_deref(), limit)).await
+    state.db.run(move |c| Ok(repo::history(c, &scope, &household_id, before.as_deref(), limit)?)).await
 }
 
 /// Confirms or rejects a pending move (village officer and above; 404 first outside the
@@ -145,7 +145,7 @@ pub async fn decide_move(state: &AppState, caller: &Caller, household_id: String
             if !may {
                 return Err(ApiError::Forbidden("only a village officer or above decides a move".into()));
             }
-            repo::decide_move(c, &scope, &actor, &household_id, &location_id, accept)
+            Ok(repo::decide_move(c, &scope, &actor, &household_id, &location_id, accept)?)
         })
         .await
 }

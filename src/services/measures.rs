@@ -16,7 +16,7 @@ use crate::state::AppState;
 #[tracing::instrument(skip_all, fields(household = %household_id))]
 pub async fn list(state: &AppState, caller: &Caller, household_id: String) -> Result<Vec<MeasureRow>, ApiError> {
     let scope = caller.read_scope();
-    state.db.run(move |c| repo::measures_of(c, &scope, &household_id)).await
+    state.db.run(move |c| Ok(repo::measures_of(c, &scope, &household_id)?)).await
 }
 
 /// A measure as entered.
@@ -36,7 +36,7 @@ pub struct NewMeasure {
 pub async fn add(state: &AppState, caller: &Caller, household_id: String, measure: Result<NewMeasure, ApiError>) -> Result<Created<MeasureRow>, ApiError> {
     let scope = caller.scope();
     let probe = (scope.clone(), household_id.clone());
-    state.db.run(move |c| households::get(c, &probe.0, &probe.1)).await?;
+    state.db.run(move |c| Ok(households::get(c, &probe.0, &probe.1)?)).await?;
     caller.require(caller.role != Role::Auditor, "record measures")?;
     let m = measure?;
     let row = MeasureRow {
@@ -53,5 +53,5 @@ pub async fn add(state: &AppState, caller: &Caller, household_id: String, measur
         created_at: now(),
     };
     let actor = caller.actor();
-    Ok(state.db.run(move |c| repo::add_measure(c, &scope, &actor, row)).await?.into())
+    Ok(state.db.run(move |c| Ok(repo::add_measure(c, &scope, &actor, row)?)).await?.into())
 }

@@ -13,7 +13,7 @@ use crate::state::AppState;
 #[tracing::instrument(skip_all, fields(household = %household_id))]
 pub async fn add(state: &AppState, caller: &Caller, household_id: String, precondition: Precondition, member: NewMember) -> Result<Record, ApiError> {
     write(state, caller, household_id, || precondition.optional(), move |c, scope, crypto, actor, expected, id| {
-        repo::add_member(c, scope, crypto, actor, id, expected, &member).map(|(h, _)| h)
+        Ok(repo::add_member(c, scope, crypto, actor, id, expected, &member).map(|(h, _)| h)?)
     })
     .await
 }
@@ -22,7 +22,7 @@ pub async fn add(state: &AppState, caller: &Caller, household_id: String, precon
 #[tracing::instrument(skip_all, fields(household = %household_id, member = %member_id))]
 pub async fn update(state: &AppState, caller: &Caller, household_id: String, member_id: String, precondition: Precondition, changes: MemberChanges) -> Result<Record, ApiError> {
     write(state, caller, household_id, || precondition.required().map(Some), move |c, scope, crypto, actor, expected, id| {
-        repo::update_member(c, scope, crypto, actor, id, &member_id, expected.unwrap_or_default(), &changes).map(|(h, _)| h)
+        Ok(repo::update_member(c, scope, crypto, actor, id, &member_id, expected.unwrap_or_default(), &changes).map(|(h, _)| h)?)
     })
     .await
 }
@@ -31,7 +31,7 @@ pub async fn update(state: &AppState, caller: &Caller, household_id: String, mem
 #[tracing::instrument(skip_all, fields(household = %household_id, member = %member_id))]
 pub async fn remove(state: &AppState, caller: &Caller, household_id: String, member_id: String, precondition: Precondition, reason: RemovalReason) -> Result<Record, ApiError> {
     write(state, caller, household_id, || precondition.optional(), move |c, scope, crypto, actor, expected, id| {
-        repo::remove_member(c, scope, crypto, actor, id, &member_id, expected, reason).map(|(h, _)| h)
+        Ok(repo::remove_member(c, scope, crypto, actor, id, &member_id, expected, reason).map(|(h, _)| h)?)
     })
     .await
 }

@@ -32,7 +32,7 @@ pub mod yearly;
 mod page;
 pub use page::Page;
 
-use crate::auth::Scope;
+use crate::domain::Scope;
 use crate::db::repo::audit::Actor;
 use crate::domain::{DivisionCode, Role};
 use crate::error::ApiError;

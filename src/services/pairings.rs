@@ -23,7 +23,7 @@ pub async fn list(state: &AppState, caller: &Caller, filter: PairingFilter) -> R
 pub async fn create(state: &AppState, caller: &Caller, input: PairingInput) -> Result<Created<(PairingRow, CadreRow)>, ApiError> {
     let scope = caller.scope();
     let probe = (scope.clone(), input.household_id.clone());
-    state.db.run(move |c| households::get(c, &probe.0, &probe.1)).await?;
+    state.db.run(move |c| Ok(households::get(c, &probe.0, &probe.1)?)).await?;
     caller.require(caller.role.edits_households(), "pair cadres with households")?;
     let (actor, today) = (caller.actor(), state.today());
     state
@@ -49,10 +49,10 @@ pub struct Ending {
 #[tracing::instrument(skip_all, fields(pairing = %id))]
 pub async fn end(state: &AppState, caller: &Caller, id: String, precondition: Precondition, ending: Result<Ending, ApiError>) -> Result<(PairingRow, CadreRow), ApiError> {
     let (probe_scope, probe_id) = (caller.scope(), id.clone());
-    state.db.run(move |c| repo::pairing_in_scope(c, &probe_scope, &probe_id)).await?;
+    state.db.run(move |c| Ok(repo::pairing_in_scope(c, &probe_scope, &probe_id)?)).await?;
     caller.require(caller.role.edits_households(), "end pairings")?;
     let expected = precondition.required()?;
     let ending = ending?;
     let (scope, actor, today) = (caller.scope(), caller.actor(), state.today());
-    state.db.run(move |c| repo::end_pairing(c, &scope, &actor, &id, expected, ending.end_date, &ending.reason, today)).await
+    state.db.run(move |c| Ok(repo::end_pairing(c, &scope, &actor, &id, expected, ending.end_date, &ending.reason, today)?)).await
 }

@@ -17,7 +17,7 @@ use crate::error::ApiError;
 use crate::geo::LatLon;
 use crate::photos::{self, PhotoError, hash::bands};
 use crate::state::AppState;
-use crate::storage::{StorageKind, keys};
+use crate::storage::{StorageError, StorageKind, keys};
 
 /// What the phone says about a photo (the upload's `meta` part), parsed.
 #[derive(Debug, Clone)]
@@ -44,12 +44,12 @@ pub trait Upload {
 #[tracing::instrument(skip_all, fields(household = %household_id, client_id = tracing::field::Empty))]
 pub async fn ingest(state: &AppState, caller: &Caller, household_id: String, mut upload: impl Upload) -> Result<Created<PhotoRow>, ApiError> {
     let (scope, hid) = (caller.scope(), household_id.clone());
-    let household = state.db.run(move |c| households::get(c, &scope, &hid)).await?;
+    let household = state.db.run(move |c| Ok(households::get(c, &scope, &hid)?)).await?;
     caller.require(caller.role != Role::Auditor, "upload photos")?;
     let meta = upload.meta().await?;
     tracing::Span::current().record("client_id", meta.client_id.as_str());
     let (hid, cid) = (household_id.clone(), meta.client_id.clone());
-    if let Some(first) = state.db.run(move |c| repo::by_client_id(c, &hid, &cid)).await? {
+    if let Some(first) = state.db.run(move |c| Ok(repo::by_client_id(c, &hid, &cid)?)).await? {
         return Ok(Created::Existing(first));
     }
     let (spooled, size) = upload.file().await?;
@@ -85,7 +85,7 @@ pub async fn ingest(state: &AppState, caller: &Caller, household_id: String, mut
     state.storage.put(&original_key, bytes).await?;
     if let Err(e) = state.storage.put(&thumb_key, Bytes::from(analysis.thumbnail.clone())).await {
         let _ = state.storage.delete(&original_key).await;
-        return Err(e);
+        return Err(e.into());
     }
     let [b0, b1, b2, b3] = bands(analysis.phash);
     let row = PhotoRow {
@@ -127,13 +127,13 @@ pub async fn ingest(state: &AppState, caller: &Caller, household_id: String, mut
         created_at: crate::db::now(),
     };
     let (scope, actor, saved) = (caller.scope(), caller.actor(), row.clone());
-    if let Err(e) = state.db.run(move |c| repo::insert(c, &scope, &actor, &saved)).await {
+    if let Err(e) = state.db.run(move |c| Ok(repo::insert(c, &scope, &actor, &saved)?)).await {
         // No row, no objects: the upload left nothing behind.
         let _ = state.storage.delete(&original_key).await;
         let _ = state.storage.delete(&thumb_key).await;
         // A concurrent retry of the same photo committed first: answer with it.
         let (hid, cid) = (household_id.clone(), meta.client_id.clone());
-        if let Ok(Some(first)) = state.db.run(move |c| repo::by_client_id(c, &hid, &cid)).await {
+        if let Ok(Some(first)) = state.db.run(move |c| Ok(repo::by_client_id(c, &hid, &cid)?)).await {
             return Ok(Created::Existing(first));
         }
         return Err(e);
@@ -151,7 +151,7 @@ pub struct YearSet {
 #[tracing::instrument(skip_all, fields(household = %household_id, year))]
 pub async fn of_household(state: &AppState, caller: &Caller, household_id: String, year: i32) -> Result<YearSet, ApiError> {
     let scope = caller.read_scope();
-    let rows = state.db.run(move |c| repo::for_household(c, &scope, &household_id, Some(year))).await?;
+    let rows = state.db.run(move |c| Ok(repo::for_household(c, &scope, &household_id, Some(year))?)).await?;
     let present: Vec<PhotoKind> = rows.iter().filter(|r| r.status != "rejected").filter_map(|r| PhotoKind::parse(&r.kind).ok()).collect();
     let missing_kinds = PhotoKind::ALL.iter().copied().filter(|k| !present.contains(k)).collect();
     Ok(YearSet { rows, missing_kinds })
@@ -161,7 +161,7 @@ pub async fn of_household(state: &AppState, caller: &Caller, household_id: Strin
 #[tracing::instrument(skip_all, fields(photo = %id))]
 pub async fn get(state: &AppState, caller: &Caller, id: String) -> Result<PhotoRow, ApiError> {
     let scope = caller.read_scope();
-    state.db.run(move |c| repo::find(c, &scope, &id)).await
+    state.db.run(move |c| Ok(repo::find(c, &scope, &id)?)).await
 }
 
 /// Where the original JPEG is served from.
@@ -175,7 +175,7 @@ pub enum Original<S> {
 /// The original JPEG with its EXIF: streamed, or (`redirect`, S3 stores) a signed URL valid for
 /// five minutes.
 #[tracing::instrument(skip_all, fields(photo = %id))]
-pub async fn original(state: &AppState, caller: &Caller, id: String, redirect: bool) -> Result<Original<impl futures_util::Stream<Item = Result<Bytes, ApiError>> + use<>>, ApiError> {
+pub async fn original(state: &AppState, caller: &Caller, id: String, redirect: bool) -> Result<Original<impl futures_util::Stream<Item = Result<Bytes, StorageError>> + use<>>, ApiError> {
     let row = get(state, caller, id).await?;
     let key = keys::original(&row.household_id, &row.id);
     if redirect && state.storage.kind() == StorageKind::S3 {
@@ -190,7 +190,7 @@ pub async fn original(state: &AppState, caller: &Caller, id: String, redirect: b
 #[tracing::instrument(skip_all, fields(photo = %id))]
 pub async fn thumbnail(state: &AppState, caller: &Caller, id: String) -> Result<Bytes, ApiError> {
     let row = get(state, caller, id).await?;
-    state.storage.get(&keys::thumbnail(&row.household_id, &row.id)).await
+    Ok(state.storage.get(&keys::thumbnail(&row.household_id, &row.id)).await?)
 }
 
 /// A reviewer's decision and why.
@@ -206,7 +206,7 @@ pub async fn review(state: &AppState, caller: &Caller, id: String, decision: Res
     caller.require(matches!(caller.role, Role::CountyAdmin | Role::TownshipReviewer), "review photos")?;
     let d = decision?;
     let (scope, actor) = (caller.scope(), caller.actor());
-    state.db.run(move |c| repo::review(c, &scope, &actor, &row.id, d.accepted, &d.reason)).await
+    state.db.run(move |c| Ok(repo::review(c, &scope, &actor, &row.id, d.accepted, &d.reason)?)).await
 }
 
 /// The review queue 照片审核 of a division inside the jurisdiction, oldest first.

@@ -10,9 +10,9 @@ use crate::db::models::{CaseRow, CaseStepRow, ExclusionRow, HouseholdRow};
 use crate::db::repo::audit::{self, Actor, Entry};
 use crate::db::repo::procedures::{self as repo, CaseFilter, ExclusionChange, NewCase, Opened};
 use crate::db::repo::{households, sync};
-use crate::db::{DbConnection, new_id, now, write_tx};
+use crate::db::{DbConnection, DbError, new_id, now, write_tx};
 use crate::domain::procedure::{self, CaseKind, Exclusion, Outcome, Position, Stage, Step, required_signatories};
-use crate::domain::{DivisionCode, FieldErrors, Role};
+use crate::domain::{DivisionCode, FieldErrors, Role, Scope};
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -51,10 +51,10 @@ pub async fn list(state: &AppState, caller: &Caller, search: CaseSearch) -> Resu
 pub async fn open(state: &AppState, caller: &Caller, new: NewCase) -> Result<Created<CaseRow>, ApiError> {
     let scope = caller.scope();
     let probe = (scope.clone(), new.household_id.clone());
-    state.db.run(move |c| households::get(c, &probe.0, &probe.1)).await?;
+    state.db.run(move |c| Ok(households::get(c, &probe.0, &probe.1)?)).await?;
     caller.require(caller.role.edits_households(), "open cases")?;
     let (actor, today) = (caller.actor(), state.today());
-    Ok(match state.db.run(move |c| repo::open(c, &scope, &actor, &new, today)).await? {
+    Ok(match state.db.run(move |c| Ok(repo::open(c, &scope, &actor, &new, today)?)).await? {
         Opened::New(r) => Created::New(r),
         Opened::Existing(r) => Created::Existing(r),
     })
@@ -106,7 +106,7 @@ pub struct StepDraft {
 pub async fn add_step(state: &AppState, caller: &Caller, case_id: String, precondition: Precondition, draft: StepDraft) -> Result<(CaseRow, Vec<CaseStepRow>), ApiError> {
     let scope = caller.scope();
     let probe = (scope.clone(), case_id.clone());
-    let case = state.db.run(move |c| repo::get(c, &probe.0, &probe.1)).await?;
+    let case = state.db.run(move |c| Ok(repo::get(c, &probe.0, &probe.1)?)).await?;
     caller.require(caller.role.edits_households(), "record procedure steps")?;
     let expected = precondition.optional()?;
     match draft.step {
@@ -158,26 +158,22 @@ pub struct NewStep {
     pub note: Option<String>,
 }
 
-fn refusal(r: procedure::Refusal) -> ApiError {
-    ApiError::StepNotAllowed { message: r.message, allowed: serde_json::to_value(&r.allowed).unwrap_or_default() }
-}
-
 /// Records a step in order and in time (`domain::procedure::apply`); a township cannot approve
 /// an inclusion while an exclusion condition holds that the county has not excepted.
-fn record_step(c: &mut DbConnection, scope: &crate::auth::Scope, actor: &Actor, case_id: &str, expected: Option<i64>, s: &NewStep, today: NaiveDate) -> Result<CaseRow, ApiError> {
+fn record_step(c: &mut DbConnection, scope: &Scope, actor: &Actor, case_id: &str, expected: Option<i64>, s: &NewStep, today: NaiveDate) -> Result<CaseRow, ApiError> {
     write_tx(c, |c| {
         let case = repo::get(c, scope, case_id)?;
         if expected.is_some_and(|v| v != case.version) {
             return Err(ApiError::PreconditionFailed);
         }
-        let kind = CaseKind::parse(&case.kind).map_err(|e| ApiError::Internal(anyhow::anyhow!("stored kind: {e}")))?;
-        let stage = Stage::parse(&case.stage).map_err(|e| ApiError::Internal(anyhow::anyhow!("stored stage: {e}")))?;
+        let kind = CaseKind::parse(&case.kind).map_err(|e| DbError::corrupt("kind", e))?;
+        let stage = Stage::parse(&case.stage).map_err(|e| DbError::corrupt("stage", e))?;
         let pos = Position { stage, since: case.stage_since };
-        let next = procedure::apply(kind, pos, s.step, s.outcome, s.date, today).map_err(refusal)?;
+        let next = procedure::apply(kind, pos, s.step, s.outcome, s.date, today)?;
         if kind == CaseKind::Inclusion && s.step == Step::TownshipReview && s.outcome == Outcome::Approved {
             let blocking = repo::blocking_exclusions(c, &case.household_id)?;
             if let Some(x) = blocking.first() {
-                return Err(refusal(procedure::Refusal {
+                return Err(ApiError::from(procedure::Refusal {
                     message: format!("the household meets the exclusion condition {} (recorded {}): the township cannot approve it unless a county admin approves the exception", x.condition, x.recorded_on),
                     allowed: procedure::next_steps(kind, pos).into_iter().filter(|n| n.step != Step::TownshipReview || n.outcomes.contains(&Outcome::Rejected)).collect(),
                 }));
@@ -252,7 +248,7 @@ fn complete(c: &mut DbConnection, actor: &Actor, case: &CaseRow, kind: CaseKind)
 #[tracing::instrument(skip_all, fields(household = %household_id))]
 pub async fn exclusions(state: &AppState, caller: &Caller, household_id: String) -> Result<Vec<ExclusionRow>, ApiError> {
     let scope = caller.read_scope();
-    state.db.run(move |c| repo::exclusions_of(c, &scope, &household_id)).await
+    state.db.run(move |c| Ok(repo::exclusions_of(c, &scope, &household_id)?)).await
 }
 
 /// An exclusion condition with its evidence, as entered.
@@ -268,7 +264,7 @@ pub struct NewExclusion {
 pub async fn add_exclusion(state: &AppState, caller: &Caller, household_id: String, new: Result<NewExclusion, ApiError>) -> Result<ExclusionRow, ApiError> {
     let scope = caller.scope();
     let probe = (scope.clone(), household_id.clone());
-    state.db.run(move |c| households::get(c, &probe.0, &probe.1)).await?;
+    state.db.run(move |c| Ok(households::get(c, &probe.0, &probe.1)?)).await?;
     caller.require(caller.role.edits_households(), "record exclusion conditions")?;
     let new = new?;
     let row = ExclusionRow {
@@ -288,7 +284,7 @@ pub async fn add_exclusion(state: &AppState, caller: &Caller, household_id: Stri
         created_at: now(),
     };
     let (actor, saved) = (caller.actor(), row.clone());
-    state.db.run(move |c| repo::add_exclusion(c, &scope, &actor, &saved)).await?;
+    state.db.run(move |c| Ok(repo::add_exclusion(c, &scope, &actor, &saved)?)).await?;
     Ok(row)
 }
 
@@ -308,7 +304,7 @@ pub enum ExclusionAction {
 pub async fn change_exclusion(state: &AppState, caller: &Caller, household_id: String, exclusion_id: String, precondition: Precondition, request: Result<(ExclusionAction, String), ApiError>) -> Result<ExclusionRow, ApiError> {
     let scope = caller.scope();
     let probe = (scope.clone(), household_id.clone());
-    state.db.run(move |c| households::get(c, &probe.0, &probe.1)).await?;
+    state.db.run(move |c| Ok(households::get(c, &probe.0, &probe.1)?)).await?;
     let (action, reason) = request?;
     let change = match action {
         ExclusionAction::Approve => {
@@ -322,5 +318,5 @@ pub async fn change_exclusion(state: &AppState, caller: &Caller, household_id: S
     };
     let expected = precondition.required()?;
     let actor = caller.actor();
-    state.db.run(move |c| repo::change_exclusion(c, &scope, &actor, &household_id, &exclusion_id, expected, &change)).await
+    state.db.run(move |c| Ok(repo::change_exclusion(c, &scope, &actor, &household_id, &exclusion_id, expected, &change)?)).await
 }

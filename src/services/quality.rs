@@ -8,7 +8,7 @@ use chrono::{Datelike, NaiveDate};
 use serde_json::json;
 
 use super::{Caller, Precondition};
-use crate::auth::Scope;
+use crate::domain::Scope;
 use crate::crypto::Crypto;
 use crate::db::models::{HouseholdRow, MemberRow, ProblemRow, QualityRunRow};
 use crate::db::repo::audit::{self, Actor, Entry};
@@ -333,7 +333,7 @@ pub struct StatusChange {
 pub async fn change_status(state: &AppState, caller: &Caller, division: DivisionCode, id: String, precondition: Precondition, change: Result<StatusChange, ApiError>) -> Result<(ProblemRow, People), ApiError> {
     let scope = caller.scope();
     let probe = (scope.clone(), division.clone(), id.clone());
-    state.db.run(move |c| repo::get(c, &probe.0, &probe.1, &probe.2)).await?;
+    state.db.run(move |c| Ok(repo::get(c, &probe.0, &probe.1, &probe.2)?)).await?;
     caller.require(caller.role.edits_households(), "work the problem ledger")?;
     let expected = precondition.required()?;
     let change = change?;

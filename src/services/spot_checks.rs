@@ -97,7 +97,7 @@ pub async fn draw(state: &AppState, caller: &Caller, draw: Draw) -> Result<SpotC
 #[tracing::instrument(skip_all, fields(spot_check = %id))]
 pub async fn get(state: &AppState, caller: &Caller, id: String) -> Result<SpotCheck, ApiError> {
     let scope = caller.scope();
-    state.db.run(move |c| repo::spot_check(c, &scope, &id)).await
+    state.db.run(move |c| Ok(repo::spot_check(c, &scope, &id)?)).await
 }
 
 /// Records outcomes for households of the sample (422 for one not in it); the spot check as it
@@ -109,7 +109,7 @@ pub async fn record(state: &AppState, caller: &Caller, id: String, results: Vec<
         .db
         .run(move |c| {
             repo::record_results(c, &scope, &actor, &id, &results)?;
-            repo::spot_check(c, &scope, &id)
+            Ok(repo::spot_check(c, &scope, &id)?)
         })
         .await
 }

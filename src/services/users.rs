@@ -83,7 +83,7 @@ pub async fn create(state: &AppState, caller: &Caller, new: NewUser) -> Result<U
 /// number (a read that does goes to the read log).
 #[tracing::instrument(skip_all, fields(user = %id))]
 pub async fn get(state: &AppState, caller: &Caller, id: String) -> Result<(UserRow, bool), ApiError> {
-    let row = state.db.run(move |c| repo::find_by_id(c, &id)).await?;
+    let row = state.db.run(move |c| Ok(repo::find_by_id(c, &id)?)).await?;
     let row = visible(caller, row)?;
     let full = full_numbers(caller.role, Subject::User { own: row.id == caller.id });
     if full && row.phone_enc.is_some() {

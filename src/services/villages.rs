@@ -2,7 +2,7 @@
 //! records (账账相符), natural villages 自然村(组) and their tables, and village mergers 村庄合并.
 
 use super::{Caller, Precondition};
-use crate::auth::Scope;
+use crate::domain::Scope;
 use crate::db::models::{DivisionRow, NaturalVillageRow, PlaceYearRow};
 use crate::db::repo::{divisions, households, villages as repo};
 use crate::db::{DbConnection, new_id, now};
@@ -151,7 +151,7 @@ pub async fn natural_year(state: &AppState, caller: &Caller, id: String, year: S
 pub async fn put_natural_year(state: &AppState, caller: &Caller, id: String, year: StatYear, precondition: Precondition, record_json: Result<String, ApiError>) -> Result<SavedTable, ApiError> {
     let scope = caller.scope();
     let probe = (scope.clone(), id.clone());
-    state.db.run(move |c| repo::natural_village(c, &probe.0, &probe.1)).await?;
+    state.db.run(move |c| Ok(repo::natural_village(c, &probe.0, &probe.1)?)).await?;
     caller.require(caller.role.edits_households(), "enter natural village tables")?;
     let json = record_json?;
     let expected = precondition.optional()?;

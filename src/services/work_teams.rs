@@ -26,7 +26,7 @@ pub async fn create(state: &AppState, caller: &Caller, input: TeamInput) -> Resu
     }
     caller.require(caller.role.edits_households(), "register work teams")?;
     let actor = caller.actor();
-    Ok(state.db.run(move |c| repo::create_team(c, &scope, &actor, &input)).await?.into())
+    Ok(state.db.run(move |c| Ok(repo::create_team(c, &scope, &actor, &input)?)).await?.into())
 }
 
 /// What a change sets; absent fields are kept (`first_secretary_id: Some(None)` clears it).
@@ -45,7 +45,7 @@ pub struct TeamChanges {
 pub async fn update(state: &AppState, caller: &Caller, id: String, precondition: Precondition, changes: Result<TeamChanges, ApiError>) -> Result<WorkTeamRow, ApiError> {
     let scope = caller.scope();
     let probe = (scope.clone(), id.clone());
-    state.db.run(move |c| repo::team(c, &probe.0, &probe.1)).await?;
+    state.db.run(move |c| Ok(repo::team(c, &probe.0, &probe.1)?)).await?;
     caller.require(caller.role.edits_households(), "change work teams")?;
     let expected = precondition.required()?;
     let ch = changes?;
@@ -53,7 +53,7 @@ pub async fn update(state: &AppState, caller: &Caller, id: String, precondition:
     state
         .db
         .run(move |c| {
-            repo::update_team(c, &scope, &actor, &id, expected, |t| {
+            Ok(repo::update_team(c, &scope, &actor, &id, expected, |t| {
                 if let Some(n) = ch.name {
                     t.name = n;
                 }
@@ -69,7 +69,7 @@ pub async fn update(state: &AppState, caller: &Caller, id: String, precondition:
                 if ch.term_end.is_some() {
                     t.term_end = ch.term_end;
                 }
-            })
+            })?)
         })
         .await
 }

@@ -11,7 +11,16 @@ use object_store::path::Path as ObjectPath;
 use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
 use serde::{Deserialize, Serialize};
 
-use crate::error::ApiError;
+/// What the object store can fail with; `api` maps it to problem+json (`error.rs`).
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    /// No object under the key.
+    #[error("no such object")]
+    NotFound,
+    /// The store cannot be reached or refused the request: retry shortly (the cause is logged).
+    #[error("{0}")]
+    Unavailable(String),
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -21,8 +30,8 @@ pub enum StorageKind {
     Memory,
 }
 
-/// S3 settings (`FANGPIN_S3_*`).
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+/// S3 settings (`FANGPIN_S3_*`). `Debug` leaves the secret key out.
+#[derive(Clone, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct S3Settings {
     pub endpoint: Option<String>,
@@ -34,6 +43,20 @@ pub struct S3Settings {
     pub path_style: bool,
     /// A folder inside the bucket, so several deployments (or test runs) can share one bucket.
     pub prefix: Option<String>,
+}
+
+impl std::fmt::Debug for S3Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("S3Settings")
+            .field("endpoint", &self.endpoint)
+            .field("bucket", &self.bucket)
+            .field("region", &self.region)
+            .field("access_key_id", &self.access_key_id)
+            .field("secret_access_key", &self.secret_access_key.as_ref().map(|_| "[redacted]"))
+            .field("path_style", &self.path_style)
+            .field("prefix", &self.prefix)
+            .finish()
+    }
 }
 
 /// Where a photo's objects live.
@@ -66,8 +89,8 @@ pub struct Storage {
     root: Option<std::path::PathBuf>,
 }
 
-fn unavailable(e: impl std::fmt::Display) -> ApiError {
-    ApiError::Unavailable(format!("object store: {e}"))
+fn unavailable(e: impl std::fmt::Display) -> StorageError {
+    StorageError::Unavailable(format!("object store: {e}"))
 }
 
 impl Storage {
@@ -130,7 +153,7 @@ impl Storage {
         }
     }
 
-    pub async fn put(&self, key: &str, bytes: Bytes) -> Result<(), ApiError> {
+    pub async fn put(&self, key: &str, bytes: Bytes) -> Result<(), StorageError> {
         self.store.put(&ObjectPath::from(key), PutPayload::from_bytes(bytes)).await.map(|_| ()).map_err(unavailable)?;
         if let Some(root) = &self.root {
             crate::private_fs::tighten_object(root, &root.join(key)).map_err(unavailable)?;
@@ -138,24 +161,24 @@ impl Storage {
         Ok(())
     }
 
-    pub async fn get(&self, key: &str) -> Result<Bytes, ApiError> {
+    pub async fn get(&self, key: &str) -> Result<Bytes, StorageError> {
         let res = self.store.get(&ObjectPath::from(key)).await.map_err(|e| match e {
-            object_store::Error::NotFound { .. } => ApiError::NotFound,
+            object_store::Error::NotFound { .. } => StorageError::NotFound,
             other => unavailable(other),
         })?;
         res.bytes().await.map_err(unavailable)
     }
 
     /// The object as a stream of chunks (large originals are not held in memory).
-    pub async fn stream(&self, key: &str) -> Result<impl futures_util::Stream<Item = Result<Bytes, ApiError>> + use<>, ApiError> {
+    pub async fn stream(&self, key: &str) -> Result<impl futures_util::Stream<Item = Result<Bytes, StorageError>> + use<>, StorageError> {
         let res = self.store.get(&ObjectPath::from(key)).await.map_err(|e| match e {
-            object_store::Error::NotFound { .. } => ApiError::NotFound,
+            object_store::Error::NotFound { .. } => StorageError::NotFound,
             other => unavailable(other),
         })?;
         Ok(res.into_stream().map(|r| r.map_err(unavailable)))
     }
 
-    pub async fn delete(&self, key: &str) -> Result<(), ApiError> {
+    pub async fn delete(&self, key: &str) -> Result<(), StorageError> {
         match self.store.delete(&ObjectPath::from(key)).await {
             Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
             Err(e) => Err(unavailable(e)),
@@ -163,7 +186,7 @@ impl Storage {
     }
 
     /// Every key under `prefix` with its last-modified time.
-    pub async fn list(&self, prefix: &str) -> Result<Vec<(String, chrono::DateTime<chrono::Utc>)>, ApiError> {
+    pub async fn list(&self, prefix: &str) -> Result<Vec<(String, chrono::DateTime<chrono::Utc>)>, StorageError> {
         let mut out = Vec::new();
         let mut listing = self.store.list(Some(&ObjectPath::from(prefix)));
         while let Some(item) = listing.next().await {
@@ -188,6 +211,13 @@ impl Storage {
 #[cfg(test)]
 mod tests {
     use super::keys;
+
+    #[test]
+    fn s3_settings_show_no_secret_key() {
+        let s = super::S3Settings { access_key_id: Some("AKIDEXAMPLE".into()), secret_access_key: Some("wJalrXUtnFEMI".into()), ..Default::default() };
+        let shown = format!("{s:?}");
+        assert!(shown.contains("AKIDEXAMPLE") && !shown.contains("wJalrXUtnFEMI"), "{shown}");
+    }
 
     #[test]
     fn keys_name_the_photo() {

@@ -5,7 +5,7 @@
 //! sheet); every export the OpenAPI document lists (an operation answering `text/csv` or the xlsx
 //! media type) is fetched, and every cell is checked: no workbook cell is a formula, no cell
 //! begins with a formula character, and each hostile value arrives as `'` + the value (OWASP's
-//! rule, `fangpin::api::xlsx::neutralise`). A new export fails the test until it is listed here.
+//! rule, `fangpin::xlsx::neutralise`). A new export fails the test until it is listed here.
 
 use std::collections::BTreeSet;
 use std::io::Cursor;

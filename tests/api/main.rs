@@ -1,6 +1,10 @@
 //! API tests: the real app in-process, on SQLite (temp file per test) or, when
 //! `FANGPIN_TEST_DATABASE_URL` names a PostgreSQL database, on a fresh schema per test.
 
+// A test states its expectations by unwrapping (Cargo.toml denies it outside tests; clippy.toml
+// allows it in `#[test]` functions, and here in the helpers too).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod assistance;
 mod at_rest;
 mod auth;
@@ -23,6 +27,7 @@ mod nosniff;
 mod matrix;
 mod memory;
 mod jpeg;
+mod layers;
 mod ops;
 mod oracles;
 mod personal_data;
@@ -30,6 +35,7 @@ mod photos;
 mod procedures;
 mod quality;
 mod refusals;
+mod scope_filters;
 mod sessions;
 mod sync;
 mod user_admin;

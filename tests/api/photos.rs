@@ -7,8 +7,8 @@ use serde_json::{Value, json};
 use crate::helpers::*;
 use crate::jpeg::{Exif, encode, picture, with_exif};
 
-const LAT: f64 = 37.6106;
-const LON: f64 = 110.0351;
+pub(crate) const LAT: f64 = 37.6106;
+pub(crate) const LON: f64 = 110.0351;
 
 fn now_beijing() -> chrono::DateTime<chrono::FixedOffset> {
     chrono::Utc::now().with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).unwrap())

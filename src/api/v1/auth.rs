@@ -225,7 +225,7 @@ pub async fn revoke(state: &Data<AppState>, token: String) -> Result<(), ApiErro
         .db
         .run(move |c| {
             let Some(row) = tokens::find(c, &token)? else { return Ok(None) };
-            write_tx(c, |c| Ok(tokens::revoke_family(c, &row.family_id)?))?;
+            write_tx(c, |c| Ok::<_, ApiError>(tokens::revoke_family(c, &row.family_id)?))?;
             Ok(Some(row.user_id))
         })
         .await?;
@@ -283,7 +283,7 @@ pub async fn change_password(state: Data<AppState>, user: AuthUser, body: Checke
     }
     let actor = user.actor();
     let id = user.id.clone();
-    let current = state.db.run(move |c| repo::users::find_by_id(c, &id)).await?.ok_or(ApiError::NotFound)?;
+    let current = state.db.run(move |c| Ok(repo::users::find_by_id(c, &id)?)).await?.ok_or(ApiError::NotFound)?;
     if !state.passwords.verify(current_password, Some(current.password_hash.clone())).await? {
         return Err(ApiError::InvalidCredentials);
     }

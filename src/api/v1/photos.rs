@@ -347,7 +347,7 @@ pub async fn content(state: Data<AppState>, user: Caller, id: Path<String>, q: Q
         Original::Stream(stream) => HttpResponse::Ok()
             .content_type("image/jpeg")
             .insert_header((header::CACHE_CONTROL, "private, max-age=3600"))
-            .streaming(stream.map(|r| r.map_err(actix_web::Error::from))),
+            .streaming(stream.map(|r| r.map_err(|e| actix_web::Error::from(ApiError::from(e))))),
     })
 }
 

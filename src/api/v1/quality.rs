@@ -235,9 +235,9 @@ pub async fn problems(state: Data<AppState>, user: Caller, q: Query<ProblemQuery
         })
         .collect();
     let (bytes, content_type) = if format == "csv" {
-        (crate::api::xlsx::csv(&EXPORT_HEADERS, &table).map_err(|e| ApiError::Internal(e.into()))?, "text/csv; charset=utf-8")
+        (crate::xlsx::csv(&EXPORT_HEADERS, &table).map_err(|e| ApiError::Internal(e.into()))?, "text/csv; charset=utf-8")
     } else {
-        (crate::api::xlsx::table("问题台账", &EXPORT_HEADERS, &table).map_err(|e| ApiError::Internal(e.into()))?, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        (crate::xlsx::table("问题台账", &EXPORT_HEADERS, &table).map_err(|e| ApiError::Internal(e.into()))?, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     };
     Ok(HttpResponse::Ok()
         .content_type(content_type)

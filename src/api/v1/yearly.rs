@@ -377,7 +377,7 @@ pub async fn comparison(state: Data<AppState>, user: Caller, path: Path<(String,
     if xlsx {
         let title = format!("信息采集对照表  户编号 {}  户主 {}  {} 年 (统计期 {} 至 {})", household.number, household.head_name, y.value(), y.period_start(), y.period_end());
         let rows = crate::domain::yearly::all_fields(previous.as_ref(), current.as_ref());
-        let bytes = crate::api::xlsx::comparison(&title, y.value(), &rows).map_err(|e| ApiError::Internal(e.into()))?;
+        let bytes = crate::xlsx::comparison(&title, y.value(), &rows).map_err(|e| ApiError::Internal(e.into()))?;
         return Ok(HttpResponse::Ok()
             .content_type("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
             .insert_header(("Content-Disposition", format!("attachment; filename=\"comparison-{}-{}.xlsx\"", household.number, y.value())))

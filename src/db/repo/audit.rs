@@ -70,7 +70,8 @@ pub struct ReadLog {
 }
 
 impl ReadLog {
-    pub fn start(db: crate::db::Db) -> Self {
+    pub fn start<E>(db: crate::db::Db<E>) -> Self {
+        let db: crate::db::Db = db.with_error();
         let (tx, rx) = std::sync::mpsc::sync_channel::<AuditRow>(10_000);
         std::thread::Builder::new()
             .name("read-log".into())
@@ -136,7 +137,7 @@ fn read_log_worker(db: &crate::db::Db, rx: &std::sync::mpsc::Receiver<AuditRow>)
     }
 }
 
-fn write_batch(db: &crate::db::Db, batch: &[AuditRow]) -> Result<(), crate::error::ApiError> {
+fn write_batch(db: &crate::db::Db, batch: &[AuditRow]) -> Result<(), crate::db::DbError> {
     let mut conn = db.conn()?;
     crate::db::write_tx(&mut conn, |c| {
         match c {

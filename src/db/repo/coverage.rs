@@ -7,12 +7,10 @@ use diesel::IntoSql;
 use diesel::prelude::*;
 use diesel::sql_types::Integer;
 
-use super::households::{division_filter, scope_filter, scoped, within};
-use crate::auth::Scope;
-use crate::db::DbConnection;
+use super::households::{scoped, within};
+use crate::db::{DbConnection, DbError, filters};
 use crate::db::schema::households as h;
-use crate::domain::{DivisionCode, Level};
-use crate::error::ApiError;
+use crate::domain::{DivisionCode, Level, Scope};
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Counts {
@@ -50,8 +48,8 @@ macro_rules! grouped_by {
 
 /// Counts per child of `division` (townships of a county, villages of a township, the village
 /// itself for a village), within the caller's scope.
-pub fn by_child(c: &mut DbConnection, scope: &Scope, division: &DivisionCode, stale_before: NaiveDateTime) -> Result<Vec<(String, Counts)>, ApiError> {
-    let q = || h::table.filter(scope_filter(scope)).filter(division_filter(division));
+pub fn by_child(c: &mut DbConnection, scope: &Scope, division: &DivisionCode, stale_before: NaiveDateTime) -> Result<Vec<(String, Counts)>, DbError> {
+    let q = || h::table.filter(filters::households::in_scope(scope)).filter(filters::households::in_division(division));
     let rows: Vec<Row> = match division.level() {
         Level::Township | Level::Village => grouped_by!(q(), h::village_code, stale_before).load(c)?,
         _ => grouped_by!(q(), h::township_code, stale_before).load(c)?,

@@ -44,12 +44,12 @@ pub fn names(c: &mut DbConnection, codes: &[String]) -> QueryResult<std::collect
 /// jurisdiction: a code outside gets the same answer as one that does not exist) and, unless
 /// `merged_ok`, was not merged into another (records go to the village it became part of).
 /// 422 naming `field` otherwise.
-pub fn village_for(c: &mut DbConnection, code: &crate::domain::DivisionCode, within: &crate::domain::DivisionCode, field: &str, merged_ok: bool) -> Result<DivisionRow, crate::error::ApiError> {
-    use crate::error::ApiError;
+pub fn village_for(c: &mut DbConnection, code: &crate::domain::DivisionCode, within: &crate::domain::DivisionCode, field: &str, merged_ok: bool) -> Result<DivisionRow, crate::db::DbError> {
+    use crate::db::DbError;
     let row = if within.contains(code) { get(c, code.as_str())?.filter(|d| d.level == "village") } else { None };
-    let row = row.ok_or_else(|| ApiError::invalid(field, "unknown_division", "no such administrative village in your jurisdiction"))?;
+    let row = row.ok_or_else(|| DbError::invalid(field, "unknown_division", "no such administrative village in your jurisdiction"))?;
     match &row.merged_into {
-        Some(m) if !merged_ok => Err(ApiError::invalid(field, "merged_village", format!("the village was merged into {m}: use that village"))),
+        Some(m) if !merged_ok => Err(DbError::invalid(field, "merged_village", format!("the village was merged into {m}: use that village"))),
         _ => Ok(row),
     }
 }

@@ -2,17 +2,16 @@
 
 use diesel::prelude::*;
 
-use crate::db::DbConnection;
+use crate::db::{DbConnection, DbError};
 use crate::db::schema::households;
 use crate::domain::DivisionCode;
 use crate::domain::household::household_number;
-use crate::error::ApiError;
 
 /// The next free server-assigned number of a village. The village's counter row is raised
 /// inside the creating transaction (an upsert: its row lock serializes creates of one village
 /// only, until commit), never below the highest number already in the village (imports and
 /// typed numbers do not go through the counter), and a number taken meanwhile is skipped.
-pub fn next(c: &mut DbConnection, village: &DivisionCode) -> Result<String, ApiError> {
+pub fn next(c: &mut DbConnection, village: &DivisionCode) -> Result<String, DbError> {
     use crate::db::schema::household_number_counters as counters;
     let highest: Option<String> = households::table
         .filter(households::village_code.eq(village.as_str()))
@@ -42,7 +41,7 @@ pub fn next(c: &mut DbConnection, village: &DivisionCode) -> Result<String, ApiE
             diesel::update(counters::table.filter(counters::village_code.eq(village.as_str()))).set(counters::last_sequence.eq(seq)).execute(c)?;
         }
         if seq > 9999 {
-            return Err(ApiError::Conflict(format!("village {village} has used all 9999 household numbers: give the number explicitly")));
+            return Err(DbError::Conflict(format!("village {village} has used all 9999 household numbers: give the number explicitly")));
         }
         let number = household_number(village, seq as u32);
         let taken: i64 = households::table.filter(households::number.eq(&number)).count().get_result(c)?;
@@ -50,6 +49,6 @@ pub fn next(c: &mut DbConnection, village: &DivisionCode) -> Result<String, ApiE
             return Ok(number);
         }
     }
-    Err(ApiError::Conflict("no free household number was found: retry".into()))
+    Err(DbError::Conflict("no free household number was found: retry".into()))
 }
 

@@ -5,81 +5,40 @@ use diesel::prelude::*;
 use serde_json::{Value, json};
 
 use super::audit::{self, Actor, Entry};
-use crate::auth::Scope;
 use crate::crypto::Crypto;
 use crate::db::models::{HouseholdRow, MemberRow};
 use crate::db::schema::{households, members};
-use crate::db::{Backend, DbConnection, new_id, now, write_tx};
+use crate::db::{Backend, DbConnection, DbError, filters, new_id, now, write_tx};
 use crate::domain::household::{NewHousehold, NewMember};
 use crate::domain::id_number::mask_id_number;
 use crate::domain::phone::mask_phone;
-use crate::domain::{Category, DivisionCode, Level, Relation, RemovalReason};
-use crate::error::ApiError;
+use crate::domain::{Category, DivisionCode, Relation, RemovalReason, Scope};
 
 pub type Boxed = households::BoxedQuery<'static, Backend>;
 
 /// Households the scope covers: the only entry point for household queries.
 pub fn scoped(scope: &Scope) -> Boxed {
-    households::table.into_boxed().filter(scope_filter(scope))
-}
-
-/// The scope as a filter expression, for queries that cannot be boxed (grouped counts).
-pub type Filter = Box<dyn BoxableExpression<households::table, Backend, SqlType = diesel::sql_types::Bool>>;
-
-pub fn scope_filter(scope: &Scope) -> Filter {
-    match scope {
-        Scope::County(c) => Box::new(households::county_code.eq(c.as_str().to_owned())),
-        Scope::Township(t) => Box::new(households::township_code.eq(t.as_str().to_owned())),
-        Scope::Village(v) => Box::new(households::village_code.eq(v.as_str().to_owned())),
-        Scope::Cadre { user_id, past, .. } => paired_filter!(households::id, user_id, *past),
-    }
-}
-
-/// `$col IN (ids of the households paired with cadre user $user)`: currently, or (`$past`) ever.
-/// A macro, not a function: boxed subqueries cannot be nested on the multi-backend connection.
-macro_rules! paired_filter {
-    ($col:expr, $user:expr, $past:expr) => {{
-        use crate::db::schema::{cadres, pairings};
-        let cadre_ids = cadres::table.filter(cadres::user_id.eq($user.to_owned())).select(cadres::id);
-        let paired = pairings::table.filter(pairings::cadre_id.eq_any(cadre_ids));
-        if $past {
-            Box::new($col.eq_any(paired.select(pairings::household_id))) as Box<dyn BoxableExpression<_, crate::db::Backend, SqlType = diesel::sql_types::Bool>>
-        } else {
-            Box::new($col.eq_any(paired.filter(pairings::end_date.is_null()).select(pairings::household_id)))
-        }
-    }};
-}
-pub(crate) use paired_filter;
-
-/// A division as a filter expression (the caller checked `scope.covers`).
-pub fn division_filter(division: &DivisionCode) -> Filter {
-    let code = division.as_str().to_owned();
-    match division.level() {
-        Level::Village => Box::new(households::village_code.eq(code)),
-        Level::Township => Box::new(households::township_code.eq(code)),
-        Level::County => Box::new(households::county_code.eq(code)),
-        Level::City | Level::Province => Box::new(households::county_code.like(format!("{}%", division.prefix()))),
-    }
+    households::table.into_boxed().filter(filters::households::in_scope(scope))
 }
 
 /// Narrows to a division inside the scope (the caller checked `scope.covers`).
 pub fn within(q: Boxed, division: &DivisionCode) -> Boxed {
-    q.filter(division_filter(division))
+    q.filter(filters::households::in_division(division))
 }
 
 pub fn find(c: &mut DbConnection, scope: &Scope, id: &str) -> QueryResult<Option<HouseholdRow>> {
     scoped(scope).filter(households::id.eq(id.to_owned())).select(HouseholdRow::as_select()).first(c).optional()
 }
 
-pub fn get(c: &mut DbConnection, scope: &Scope, id: &str) -> Result<HouseholdRow, ApiError> {
-    find(c, scope, id)?.ok_or(ApiError::NotFound)
+pub fn get(c: &mut DbConnection, scope: &Scope, id: &str) -> Result<HouseholdRow, DbError> {
+    find(c, scope, id)?.ok_or(DbError::NotFound)
 }
 
 /// `get` inside a write transaction, holding the household's row (`FOR NO KEY UPDATE`) until
 /// commit on PostgreSQL; SQLite's `BEGIN IMMEDIATE` already serialises writers. Two writers of one
 /// household then run one after the other: neither fails its version check against the other
 /// (a capture has no `If-Match` to fail) and neither deadlocks on the other's child-row inserts.
-pub fn get_for_update(c: &mut DbConnection, scope: &Scope, id: &str) -> Result<HouseholdRow, ApiError> {
+pub fn get_for_update(c: &mut DbConnection, scope: &Scope, id: &str) -> Result<HouseholdRow, DbError> {
     lock(c, id)?;
     get(c, scope, id)
 }
@@ -152,13 +111,13 @@ fn id_number_holder(c: &mut DbConnection, hmac: &str) -> QueryResult<Option<Hous
 /// Inside the caller's scope the answer names the household; outside it says only "already
 /// registered", the same wherever the holder is (no household, village, county, nor that it is
 /// outside: another county learns nothing it could not learn by trying).
-fn ensure_id_number_free(c: &mut DbConnection, scope: &Scope, hmac: &str, masked: &str) -> Result<(), ApiError> {
+fn ensure_id_number_free(c: &mut DbConnection, scope: &Scope, hmac: &str, masked: &str) -> Result<(), DbError> {
     match id_number_holder(c, hmac)? {
         None => Ok(()),
-        Some(h) if covers_household(scope, &h) => Err(ApiError::Conflict(
+        Some(h) if covers_household(scope, &h) => Err(DbError::Conflict(
             format!("the ID number {masked} is already registered: a member of household {} (id {})", h.number, h.id),
         )),
-        Some(_) => Err(ApiError::Conflict(format!("the ID number {masked} is already registered"))),
+        Some(_) => Err(DbError::Conflict(format!("the ID number {masked} is already registered"))),
     }
 }
 
@@ -172,8 +131,8 @@ fn covers_household(scope: &Scope, h: &HouseholdRow) -> bool {
 
 /// 409 for a household number that is taken (numbers are unique nationwide): the same words
 /// wherever the holder is.
-fn number_taken(n: &str) -> ApiError {
-    ApiError::Conflict(format!("the household number {n} is already registered"))
+fn number_taken(n: &str) -> DbError {
+    DbError::Conflict(format!("the household number {n} is already registered"))
 }
 
 pub fn member_row(crypto: &Crypto, household_id: &str, m: &NewMember) -> MemberRow {
@@ -218,19 +177,19 @@ pub enum Created {
     Existing(HouseholdRow),
 }
 
-pub fn find_by_client_id(c: &mut DbConnection, scope: &Scope, client_id: &str) -> Result<Option<HouseholdRow>, ApiError> {
+pub fn find_by_client_id(c: &mut DbConnection, scope: &Scope, client_id: &str) -> Result<Option<HouseholdRow>, DbError> {
     let row: Option<HouseholdRow> =
         households::table.filter(households::client_id.eq(client_id)).select(HouseholdRow::as_select()).first(c).optional()?;
     match row {
         Some(h) if DivisionCode::parse(&h.village_code).is_ok_and(|v| scope.covers(&v)) => Ok(Some(h)),
-        Some(_) => Err(ApiError::Conflict("this client_id was used for another household".into())),
+        Some(_) => Err(DbError::Conflict("this client_id was used for another household".into())),
         None => Ok(None),
     }
 }
 
-pub fn create(c: &mut DbConnection, scope: &Scope, crypto: &Crypto, actor: &Actor, new: &NewHousehold) -> Result<Created, ApiError> {
+pub fn create(c: &mut DbConnection, scope: &Scope, crypto: &Crypto, actor: &Actor, new: &NewHousehold) -> Result<Created, DbError> {
     if !scope.covers(&new.village) {
-        return Err(ApiError::NotFound);
+        return Err(DbError::NotFound);
     }
     if let Some(existing) = new.client_id.as_deref().map(|id| find_by_client_id(c, scope, id)).transpose()?.flatten() {
         return Ok(Created::Existing(existing));
@@ -238,7 +197,7 @@ pub fn create(c: &mut DbConnection, scope: &Scope, crypto: &Crypto, actor: &Acto
     let result = write_tx(c, |c| insert_household(c, scope, crypto, actor, new));
     match result {
         // A concurrent retry with the same client_id won the race: answer with its result.
-        Err(ApiError::Conflict(_)) if new.client_id.is_some() => {
+        Err(DbError::Conflict(_)) if new.client_id.is_some() => {
             match new.client_id.as_deref().map(|id| find_by_client_id(c, scope, id)).transpose()?.flatten() {
                 Some(existing) => Ok(Created::Existing(existing)),
                 None => result.map(Created::New),
@@ -248,7 +207,7 @@ pub fn create(c: &mut DbConnection, scope: &Scope, crypto: &Crypto, actor: &Acto
     }
 }
 
-fn insert_household(c: &mut DbConnection, scope: &Scope, crypto: &Crypto, actor: &Actor, new: &NewHousehold) -> Result<HouseholdRow, ApiError> {
+fn insert_household(c: &mut DbConnection, scope: &Scope, crypto: &Crypto, actor: &Actor, new: &NewHousehold) -> Result<HouseholdRow, DbError> {
     crate::db::repo::divisions::village_for(c, &new.village, scope.division(), "village_code", false)?;
     let number = match &new.number {
         Some(n) => {
@@ -280,15 +239,15 @@ fn insert_household(c: &mut DbConnection, scope: &Scope, crypto: &Crypto, actor:
 }
 
 /// Fails with 412 unless the stored version is `expected`.
-fn check_version(h: &HouseholdRow, expected: Option<i64>) -> Result<(), ApiError> {
+fn check_version(h: &HouseholdRow, expected: Option<i64>) -> Result<(), DbError> {
     match expected {
-        Some(v) if v != h.version => Err(ApiError::PreconditionFailed),
+        Some(v) if v != h.version => Err(DbError::PreconditionFailed),
         _ => Ok(()),
     }
 }
 
 /// Bumps the version of a household whose aggregate (e.g. its members) changed.
-fn bump(c: &mut DbConnection, h: &HouseholdRow) -> Result<HouseholdRow, ApiError> {
+fn bump(c: &mut DbConnection, h: &HouseholdRow) -> Result<HouseholdRow, DbError> {
     bump_with(c, h, h.clone())
 }
 
@@ -304,7 +263,7 @@ pub struct HouseholdChanges {
     pub former_village: Option<Option<DivisionCode>>,
 }
 
-pub fn update(c: &mut DbConnection, scope: &Scope, actor: &Actor, id: &str, expected: i64, ch: &HouseholdChanges) -> Result<HouseholdRow, ApiError> {
+pub fn update(c: &mut DbConnection, scope: &Scope, actor: &Actor, id: &str, expected: i64, ch: &HouseholdChanges) -> Result<HouseholdRow, DbError> {
     write_tx(c, |c| {
         let before = get_for_update(c, scope, id)?;
         check_version(&before, Some(expected))?;
@@ -330,7 +289,7 @@ pub fn update(c: &mut DbConnection, scope: &Scope, actor: &Actor, id: &str, expe
                     .count()
                     .get_result(c)?;
                 if found == 0 {
-                    return Err(ApiError::invalid("natural_village_id", "unknown_natural_village", "not a natural village of the household's village"));
+                    return Err(DbError::invalid("natural_village_id", "unknown_natural_village", "not a natural village of the household's village"));
                 }
             }
             next.natural_village_id = nv.clone();
@@ -339,10 +298,10 @@ pub fn update(c: &mut DbConnection, scope: &Scope, actor: &Actor, id: &str, expe
             if let Some(code) = fv {
                 // Mergers stay within a county: a village of another county is answered like one
                 // that does not exist.
-                let county = DivisionCode::parse(&before.county_code).map_err(|e| ApiError::Internal(anyhow::anyhow!("stored county: {e}")))?;
+                let county = DivisionCode::parse(&before.county_code).map_err(|e| DbError::corrupt("county", e))?;
                 crate::db::repo::divisions::village_for(c, code, &county, "former_village_code", true)?;
                 if code.as_str() == before.village_code {
-                    return Err(ApiError::invalid("former_village_code", "unknown_division", "another administrative village"));
+                    return Err(DbError::invalid("former_village_code", "unknown_division", "another administrative village"));
                 }
             }
             next.former_village_code = fv.as_ref().map(|d| d.to_string());
@@ -350,7 +309,7 @@ pub fn update(c: &mut DbConnection, scope: &Scope, actor: &Actor, id: &str, expe
         if let Some((member_id, former)) = &ch.head {
             let current: Vec<MemberRow> = members_of(c, std::slice::from_ref(&before.id), false)?;
             let new_head = current.iter().find(|m| m.id == *member_id).ok_or_else(|| {
-                ApiError::invalid("head_member_id", "not_a_member", "not a current member of this household")
+                DbError::invalid("head_member_id", "not_a_member", "not a current member of this household")
             })?;
             for m in current.iter().filter(|m| m.relation == Relation::Head.as_str() && m.id != *member_id) {
                 diesel::update(members::table.find(&m.id))
@@ -370,24 +329,24 @@ pub fn update(c: &mut DbConnection, scope: &Scope, actor: &Actor, id: &str, expe
 }
 
 /// Writes `next` over `before` with the version bumped, if nobody else wrote in between.
-pub fn bump_with(c: &mut DbConnection, before: &HouseholdRow, mut next: HouseholdRow) -> Result<HouseholdRow, ApiError> {
+pub fn bump_with(c: &mut DbConnection, before: &HouseholdRow, mut next: HouseholdRow) -> Result<HouseholdRow, DbError> {
     next.version = before.version + 1;
     next.updated_at = now();
     let n = diesel::update(households::table.filter(households::id.eq(&before.id)).filter(households::version.eq(before.version)))
         .set(&next)
         .execute(c)?;
     if n == 0 {
-        return Err(ApiError::PreconditionFailed);
+        return Err(DbError::PreconditionFailed);
     }
     Ok(next)
 }
 
-pub fn add_member(c: &mut DbConnection, scope: &Scope, crypto: &Crypto, actor: &Actor, household_id: &str, expected: Option<i64>, m: &NewMember) -> Result<(HouseholdRow, MemberRow), ApiError> {
+pub fn add_member(c: &mut DbConnection, scope: &Scope, crypto: &Crypto, actor: &Actor, household_id: &str, expected: Option<i64>, m: &NewMember) -> Result<(HouseholdRow, MemberRow), DbError> {
     write_tx(c, |c| {
         let h = get_for_update(c, scope, household_id)?;
         check_version(&h, expected)?;
         if m.relation == Relation::Head {
-            return Err(ApiError::invalid("relation", "head_exists", "the household has a head: add the member with another relation, then transfer headship"));
+            return Err(DbError::invalid("relation", "head_exists", "the household has a head: add the member with another relation, then transfer headship"));
         }
         let row = member_row(crypto, household_id, m);
         ensure_id_number_free(c, scope, &row.id_number_hmac, &m.id_number.masked())?;
@@ -406,7 +365,7 @@ pub struct MemberChanges {
     pub phone: Option<Option<crate::domain::Phone>>,
 }
 
-fn current_member(c: &mut DbConnection, household_id: &str, member_id: &str) -> Result<MemberRow, ApiError> {
+fn current_member(c: &mut DbConnection, household_id: &str, member_id: &str) -> Result<MemberRow, DbError> {
     members::table
         .filter(members::id.eq(member_id))
         .filter(members::household_id.eq(household_id))
@@ -414,10 +373,10 @@ fn current_member(c: &mut DbConnection, household_id: &str, member_id: &str) -> 
         .select(MemberRow::as_select())
         .first(c)
         .optional()?
-        .ok_or(ApiError::NotFound)
+        .ok_or(DbError::NotFound)
 }
 
-pub fn update_member(c: &mut DbConnection, scope: &Scope, crypto: &Crypto, actor: &Actor, household_id: &str, member_id: &str, expected: i64, ch: &MemberChanges) -> Result<(HouseholdRow, MemberRow), ApiError> {
+pub fn update_member(c: &mut DbConnection, scope: &Scope, crypto: &Crypto, actor: &Actor, household_id: &str, member_id: &str, expected: i64, ch: &MemberChanges) -> Result<(HouseholdRow, MemberRow), DbError> {
     write_tx(c, |c| {
         let h = get_for_update(c, scope, household_id)?;
         check_version(&h, Some(expected))?;
@@ -425,7 +384,7 @@ pub fn update_member(c: &mut DbConnection, scope: &Scope, crypto: &Crypto, actor
         let was_head = before.relation == Relation::Head.as_str();
         if let Some(r) = ch.relation {
             if was_head != (r == Relation::Head) {
-                return Err(ApiError::invalid("relation", "head_change", "change the head with PATCH /households/{id} and head_member_id"));
+                return Err(DbError::invalid("relation", "head_change", "change the head with PATCH /households/{id} and head_member_id"));
             }
         }
         let mut next = before.clone();
@@ -451,13 +410,13 @@ pub fn update_member(c: &mut DbConnection, scope: &Scope, crypto: &Crypto, actor
     })
 }
 
-pub fn remove_member(c: &mut DbConnection, scope: &Scope, crypto: &Crypto, actor: &Actor, household_id: &str, member_id: &str, expected: Option<i64>, reason: RemovalReason) -> Result<(HouseholdRow, MemberRow), ApiError> {
+pub fn remove_member(c: &mut DbConnection, scope: &Scope, crypto: &Crypto, actor: &Actor, household_id: &str, member_id: &str, expected: Option<i64>, reason: RemovalReason) -> Result<(HouseholdRow, MemberRow), DbError> {
     write_tx(c, |c| {
         let h = get_for_update(c, scope, household_id)?;
         check_version(&h, expected)?;
         let before = current_member(c, household_id, member_id)?;
         if before.relation == Relation::Head.as_str() {
-            return Err(ApiError::Conflict("the head cannot be removed: transfer headship first (PATCH /households/{id} with head_member_id)".into()));
+            return Err(DbError::Conflict("the head cannot be removed: transfer headship first (PATCH /households/{id} with head_member_id)".into()));
         }
         let mut next = before.clone();
         next.removed_at = Some(now());
@@ -487,7 +446,7 @@ pub fn count(c: &mut DbConnection, scope: &Scope, division: Option<&DivisionCode
 
 /// Bulk load (demo and benchmark data): households, members and their audit rows in chunks;
 /// multi-row inserts on PostgreSQL, a loop on SQLite. The caller generated valid, unique rows.
-pub fn insert_bulk(c: &mut DbConnection, rows: &[HouseholdRow], members: &[MemberRow], actor: &Actor) -> Result<(), ApiError> {
+pub fn insert_bulk(c: &mut DbConnection, rows: &[HouseholdRow], members: &[MemberRow], actor: &Actor) -> Result<(), DbError> {
     use crate::db::models::AuditRow;
     let audits: Vec<AuditRow> = rows
         .iter()
@@ -551,7 +510,7 @@ pub enum Imported {
 /// Imports a batch of parsed households in one transaction: known villages only, numbers not
 /// taken, ID numbers not current members elsewhere (nor twice in the batch). Multi-row inserts
 /// on PostgreSQL.
-pub fn import_batch(c: &mut DbConnection, scope: &Scope, crypto: &Crypto, actor: &Actor, batch: &[NewHousehold]) -> Result<Vec<Imported>, ApiError> {
+pub fn import_batch(c: &mut DbConnection, scope: &Scope, crypto: &Crypto, actor: &Actor, batch: &[NewHousehold]) -> Result<Vec<Imported>, DbError> {
     use crate::db::models::AuditRow;
     use crate::db::schema::{audit_log, divisions};
     write_tx(c, |c| {

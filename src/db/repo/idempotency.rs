@@ -6,8 +6,7 @@ use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
 use crate::db::schema::idempotency_keys as k;
-use crate::db::{DbConnection, now};
-use crate::error::ApiError;
+use crate::db::{DbConnection, DbError, now};
 
 /// How long a stored response is replayed.
 pub const KEEP: Duration = Duration::hours(24);
@@ -53,7 +52,7 @@ fn delete(c: &mut DbConnection, user_id: &str, key: &str) -> QueryResult<usize> 
 
 /// Claims `key` for `request` (method and path), or says what happened to it before. A kept
 /// answer that is not `readable` (it does not unseal) is dropped like an expired one.
-pub fn claim(c: &mut DbConnection, user_id: &str, key: &str, request: &str, readable: impl Fn(&KeyRow) -> bool) -> Result<Claim, ApiError> {
+pub fn claim(c: &mut DbConnection, user_id: &str, key: &str, request: &str, readable: impl Fn(&KeyRow) -> bool) -> Result<Claim, DbError> {
     for _ in 0..2 {
         match insert(c, user_id, key, request) {
             Ok(_) => return Ok(Claim::New),

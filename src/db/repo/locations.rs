@@ -7,21 +7,20 @@ use serde_json::json;
 
 use super::audit::{self, Actor, Entry};
 use super::households;
-use crate::auth::Scope;
 use crate::db::models::{HouseholdRow, LocationRow};
 use crate::db::schema::{households as h, locations};
-use crate::db::{DbConnection, now, write_tx};
+use crate::db::{DbConnection, DbError, now, write_tx};
+use crate::domain::Scope;
 use crate::domain::location::CaptureStatus;
-use crate::error::ApiError;
 use crate::geo::{LatLon, median};
 
 /// The capture a phone sent before under `client_id` (409 if it was another household's).
-pub fn by_client_id(c: &mut DbConnection, household_id: &str, client_id: &str) -> Result<Option<LocationRow>, ApiError> {
+pub fn by_client_id(c: &mut DbConnection, household_id: &str, client_id: &str) -> Result<Option<LocationRow>, DbError> {
     let row: Option<LocationRow> =
         locations::table.filter(locations::client_id.eq(client_id)).select(LocationRow::as_select()).first(c).optional()?;
     match row {
         Some(r) if r.household_id == household_id => Ok(Some(r)),
-        Some(_) => Err(ApiError::Conflict("this client_id was used for another household's capture".into())),
+        Some(_) => Err(DbError::Conflict("this client_id was used for another household's capture".into())),
         None => Ok(None),
     }
 }
@@ -53,7 +52,7 @@ pub fn insert(c: &mut DbConnection, row: &LocationRow) -> QueryResult<()> {
 }
 
 /// Captures of a household, newest first.
-pub fn history(c: &mut DbConnection, scope: &Scope, household_id: &str, before_id: Option<&str>, limit: i64) -> Result<Vec<LocationRow>, ApiError> {
+pub fn history(c: &mut DbConnection, scope: &Scope, household_id: &str, before_id: Option<&str>, limit: i64) -> Result<Vec<LocationRow>, DbError> {
     households::get(c, scope, household_id)?;
     let mut q = locations::table.filter(locations::household_id.eq(household_id)).into_boxed();
     if let Some(b) = before_id {
@@ -63,7 +62,7 @@ pub fn history(c: &mut DbConnection, scope: &Scope, household_id: &str, before_i
 }
 
 /// Confirms (the capture becomes the home) or rejects a pending move.
-pub fn decide_move(c: &mut DbConnection, scope: &Scope, actor: &Actor, household_id: &str, location_id: &str, confirm: bool) -> Result<LocationRow, ApiError> {
+pub fn decide_move(c: &mut DbConnection, scope: &Scope, actor: &Actor, household_id: &str, location_id: &str, confirm: bool) -> Result<LocationRow, DbError> {
     write_tx(c, |c| {
         let before = households::get_for_update(c, scope, household_id)?;
         let loc: LocationRow = locations::table
@@ -72,9 +71,9 @@ pub fn decide_move(c: &mut DbConnection, scope: &Scope, actor: &Actor, household
             .select(LocationRow::as_select())
             .first(c)
             .optional()?
-            .ok_or(ApiError::NotFound)?;
+            .ok_or(DbError::NotFound)?;
         if loc.status != CaptureStatus::PendingMove.as_str() {
-            return Err(ApiError::Conflict(format!("this capture is not a pending move (it is {})", loc.status)));
+            return Err(DbError::Conflict(format!("this capture is not a pending move (it is {})", loc.status)));
         }
         let status = if confirm { CaptureStatus::Confirmed } else { CaptureStatus::Rejected };
         let at = now();

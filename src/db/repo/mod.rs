@@ -22,20 +22,22 @@ pub mod cursor {
     use base64::Engine;
     use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 
-    use crate::error::ApiError;
+    /// A cursor this service did not issue (a 400 for the client).
+    #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+    #[error("the cursor is not one this service issued")]
+    pub struct BadCursor;
 
     pub fn encode(last_id: &str) -> String {
         B64.encode(format!("v1:{last_id}"))
     }
 
-    /// 400 for a cursor this service did not issue.
-    pub fn decode(cursor: Option<&str>) -> Result<Option<String>, ApiError> {
+    /// The last id a cursor names; `BadCursor` for one this service did not issue.
+    pub fn decode(cursor: Option<&str>) -> Result<Option<String>, BadCursor> {
         let Some(c) = cursor.filter(|c| !c.is_empty()) else { return Ok(None) };
-        let bad = || ApiError::BadRequest("the cursor is not one this service issued".into());
-        let raw = B64.decode(c).map_err(|_| bad())?;
-        let text = String::from_utf8(raw).map_err(|_| bad())?;
-        let id = text.strip_prefix("v1:").ok_or_else(bad)?;
-        uuid::Uuid::parse_str(id).map_err(|_| bad())?;
+        let raw = B64.decode(c).map_err(|_| BadCursor)?;
+        let text = String::from_utf8(raw).map_err(|_| BadCursor)?;
+        let id = text.strip_prefix("v1:").ok_or(BadCursor)?;
+        uuid::Uuid::parse_str(id).map_err(|_| BadCursor)?;
         Ok(Some(id.to_owned()))
     }
 

@@ -6,51 +6,29 @@ use serde_json::json;
 
 use super::audit::{self, Actor, Entry};
 use super::households;
-use crate::auth::Scope;
 use crate::db::models::PhotoRow;
 use crate::db::schema::photos;
-use crate::db::{Backend, DbConnection, now, write_tx};
-use crate::domain::{DivisionCode, Level};
-use crate::error::ApiError;
+use crate::db::{DbConnection, DbError, filters, now, write_tx};
+use crate::domain::{DivisionCode, Level, Scope};
 use crate::photos::hash::{NEAR_COPY_BITS, bands, hamming};
 
-type Filter = Box<dyn BoxableExpression<photos::table, Backend, SqlType = diesel::sql_types::Bool>>;
-
-fn scope_filter(scope: &Scope) -> Filter {
-    match scope {
-        Scope::County(c) => Box::new(photos::county_code.eq(c.as_str().to_owned())),
-        Scope::Township(t) => Box::new(photos::township_code.eq(t.as_str().to_owned())),
-        Scope::Village(v) => Box::new(photos::village_code.eq(v.as_str().to_owned())),
-        Scope::Cadre { user_id, past, .. } => households::paired_filter!(photos::household_id, user_id, *past),
-    }
-}
-
-fn division_filter(d: &DivisionCode) -> Filter {
-    let code = d.as_str().to_owned();
-    match d.level() {
-        Level::Village => Box::new(photos::village_code.eq(code)),
-        Level::Township => Box::new(photos::township_code.eq(code)),
-        _ => Box::new(photos::county_code.eq(code)),
-    }
-}
-
-pub fn find(c: &mut DbConnection, scope: &Scope, id: &str) -> Result<PhotoRow, ApiError> {
+pub fn find(c: &mut DbConnection, scope: &Scope, id: &str) -> Result<PhotoRow, DbError> {
     photos::table
-        .filter(scope_filter(scope))
+        .filter(filters::photos::in_scope(scope))
         .filter(photos::id.eq(id))
         .select(PhotoRow::as_select())
         .first(c)
         .optional()?
-        .ok_or(ApiError::NotFound)
+        .ok_or(DbError::NotFound)
 }
 
 /// The photo first uploaded with `client_id`, if it belongs to this household.
-pub fn by_client_id(c: &mut DbConnection, household_id: &str, client_id: &str) -> Result<Option<PhotoRow>, ApiError> {
+pub fn by_client_id(c: &mut DbConnection, household_id: &str, client_id: &str) -> Result<Option<PhotoRow>, DbError> {
     let row: Option<PhotoRow> =
         photos::table.filter(photos::client_id.eq(client_id)).select(PhotoRow::as_select()).first(c).optional()?;
     match row {
         Some(r) if r.household_id == household_id => Ok(Some(r)),
-        Some(_) => Err(ApiError::Conflict("this client_id was used for another household's photo".into())),
+        Some(_) => Err(DbError::Conflict("this client_id was used for another household's photo".into())),
         None => Ok(None),
     }
 }
@@ -82,7 +60,7 @@ pub fn duplicates(c: &mut DbConnection, county: &str, household_id: &str, sha256
         .collect())
 }
 
-pub fn insert(c: &mut DbConnection, scope: &Scope, actor: &Actor, row: &PhotoRow) -> Result<(), ApiError> {
+pub fn insert(c: &mut DbConnection, scope: &Scope, actor: &Actor, row: &PhotoRow) -> Result<(), DbError> {
     write_tx(c, |c| {
         households::get(c, scope, &row.household_id)?;
         diesel::insert_into(photos::table).values(row).execute(c)?;
@@ -92,7 +70,7 @@ pub fn insert(c: &mut DbConnection, scope: &Scope, actor: &Actor, row: &PhotoRow
     })
 }
 
-pub fn for_household(c: &mut DbConnection, scope: &Scope, household_id: &str, year: Option<i32>) -> Result<Vec<PhotoRow>, ApiError> {
+pub fn for_household(c: &mut DbConnection, scope: &Scope, household_id: &str, year: Option<i32>) -> Result<Vec<PhotoRow>, DbError> {
     households::get(c, scope, household_id)?;
     let mut q = photos::table.filter(photos::household_id.eq(household_id)).into_boxed();
     if let Some(y) = year {
@@ -103,14 +81,14 @@ pub fn for_household(c: &mut DbConnection, scope: &Scope, household_id: &str, ye
 
 /// The review queue of a division, oldest first.
 pub fn queue(c: &mut DbConnection, scope: &Scope, division: &DivisionCode, status: &str, after: Option<&str>, limit: i64) -> QueryResult<Vec<PhotoRow>> {
-    let mut q = photos::table.filter(scope_filter(scope)).filter(division_filter(division)).filter(photos::status.eq(status.to_owned())).into_boxed();
+    let mut q = photos::table.filter(filters::photos::in_scope(scope)).filter(filters::photos::in_division(division)).filter(photos::status.eq(status.to_owned())).into_boxed();
     if let Some(a) = after {
         q = q.filter(photos::id.gt(a.to_owned()));
     }
     q.order(photos::id.asc()).limit(limit).select(PhotoRow::as_select()).load(c)
 }
 
-pub fn review(c: &mut DbConnection, scope: &Scope, actor: &Actor, id: &str, accepted: bool, reason: &str) -> Result<PhotoRow, ApiError> {
+pub fn review(c: &mut DbConnection, scope: &Scope, actor: &Actor, id: &str, accepted: bool, reason: &str) -> Result<PhotoRow, DbError> {
     write_tx(c, |c| {
         let before = find(c, scope, id)?;
         let status = if accepted { "accepted" } else { "rejected" };
@@ -165,16 +143,11 @@ struct CountRow {
 /// they are a validated 12-digit code, an integer and constants (bind syntax differs between
 /// the two backends in raw SQL).
 pub fn coverage(c: &mut DbConnection, scope: &Scope, division: &DivisionCode, year: i32) -> QueryResult<Vec<(String, PhotoCounts)>> {
-    let col = |d: &DivisionCode| match d.level() {
-        Level::Village => "village_code",
-        Level::Township => "township_code",
-        _ => "county_code",
-    };
     let group = match division.level() {
         Level::Township | Level::Village => "village_code",
         _ => "township_code",
     };
-    let mut within = format!("{} = '{}' AND {} = '{}'", col(scope.division()), scope.division().as_str(), col(division), division.as_str());
+    let mut within = format!("{} AND {}", filters::division_sql(scope.division()), filters::division_sql(division));
     if let Some(user) = scope.cadre_user() {
         // A user id is a UUID (checked, so it can be inlined like the codes).
         let user = uuid::Uuid::parse_str(user).map_err(|_| diesel::result::Error::NotFound)?;

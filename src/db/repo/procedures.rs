@@ -8,22 +8,11 @@ use serde_json::json;
 
 use super::audit::{self, Actor, Entry};
 use super::households;
-use crate::auth::Scope;
 use crate::db::models::{CaseRow, CaseStepRow, ExclusionRow, HouseholdRow, SpotCheckItemRow, SpotCheckRow};
 use crate::db::schema::{case_steps, cases, exclusions, households as h, spot_check_items, spot_checks, work_teams};
-use crate::db::{DbConnection, new_id, now, write_tx};
+use crate::db::{DbConnection, DbError, filters, new_id, now, write_tx};
 use crate::domain::procedure::{CaseKind, Stage};
-use crate::domain::{DivisionCode, Level};
-use crate::error::ApiError;
-
-fn division_filter_cases(scope: &Scope) -> Box<dyn BoxableExpression<cases::table, crate::db::Backend, SqlType = diesel::sql_types::Bool>> {
-    match scope {
-        Scope::County(d) => Box::new(cases::county_code.eq(d.to_string())),
-        Scope::Township(d) => Box::new(cases::township_code.eq(d.to_string())),
-        Scope::Village(d) => Box::new(cases::village_code.eq(d.to_string())),
-        Scope::Cadre { user_id, past, .. } => households::paired_filter!(cases::household_id, user_id, *past),
-    }
-}
+use crate::domain::{DivisionCode, Scope};
 
 pub struct NewCase {
     pub household_id: String,
@@ -40,7 +29,7 @@ pub enum Opened {
 }
 
 /// Opens a case; a household has at most one open case (409).
-pub fn open(c: &mut DbConnection, scope: &Scope, actor: &Actor, new: &NewCase, today: NaiveDate) -> Result<Opened, ApiError> {
+pub fn open(c: &mut DbConnection, scope: &Scope, actor: &Actor, new: &NewCase, today: NaiveDate) -> Result<Opened, DbError> {
     write_tx(c, |c| {
         if let Some(cid) = &new.client_id {
             let existing: Option<CaseRow> = cases::table.filter(cases::client_id.eq(cid)).select(CaseRow::as_select()).first(c).optional()?;
@@ -48,7 +37,7 @@ pub fn open(c: &mut DbConnection, scope: &Scope, actor: &Actor, new: &NewCase, t
                 return if e.household_id == new.household_id && households::find(c, scope, &e.household_id)?.is_some() {
                     Ok(Opened::Existing(e))
                 } else {
-                    Err(ApiError::Conflict("this client_id was used for another case".into()))
+                    Err(DbError::Conflict("this client_id was used for another case".into()))
                 };
             }
         }
@@ -60,7 +49,7 @@ pub fn open(c: &mut DbConnection, scope: &Scope, actor: &Actor, new: &NewCase, t
             .first(c)
             .optional()?;
         if let Some((id, kind)) = open {
-            return Err(ApiError::Conflict(format!("the household has an open {kind} case ({id}): finish it first")));
+            return Err(DbError::Conflict(format!("the household has an open {kind} case ({id}): finish it first")));
         }
         let at = now();
         let row = CaseRow {
@@ -89,14 +78,14 @@ pub fn open(c: &mut DbConnection, scope: &Scope, actor: &Actor, new: &NewCase, t
     })
 }
 
-pub fn get(c: &mut DbConnection, scope: &Scope, id: &str) -> Result<CaseRow, ApiError> {
+pub fn get(c: &mut DbConnection, scope: &Scope, id: &str) -> Result<CaseRow, DbError> {
     cases::table
         .filter(cases::id.eq(id))
-        .filter(division_filter_cases(scope))
+        .filter(filters::cases::in_scope(scope))
         .select(CaseRow::as_select())
         .first(c)
         .optional()?
-        .ok_or(ApiError::NotFound)
+        .ok_or(DbError::NotFound)
 }
 
 pub fn steps_of(c: &mut DbConnection, case_id: &str) -> QueryResult<Vec<CaseStepRow>> {
@@ -120,14 +109,9 @@ pub struct CaseFilter {
 }
 
 pub fn list(c: &mut DbConnection, scope: &Scope, f: &CaseFilter) -> QueryResult<Vec<CaseRow>> {
-    let mut q = cases::table.filter(division_filter_cases(scope)).into_boxed();
+    let mut q = cases::table.filter(filters::cases::in_scope(scope)).into_boxed();
     if let Some(d) = &f.division {
-        let code = d.to_string();
-        q = match d.level() {
-            Level::Village => q.filter(cases::village_code.eq(code)),
-            Level::Township => q.filter(cases::township_code.eq(code)),
-            _ => q.filter(cases::county_code.eq(code)),
-        };
+        q = q.filter(filters::cases::in_division(d));
     }
     if let Some(o) = f.open {
         q = q.filter(cases::is_open.eq(o));
@@ -183,12 +167,12 @@ pub fn household_of(c: &mut DbConnection, case: &CaseRow) -> QueryResult<Househo
 
 // ---- exclusions ----
 
-pub fn exclusions_of(c: &mut DbConnection, scope: &Scope, household_id: &str) -> Result<Vec<ExclusionRow>, ApiError> {
+pub fn exclusions_of(c: &mut DbConnection, scope: &Scope, household_id: &str) -> Result<Vec<ExclusionRow>, DbError> {
     households::get(c, scope, household_id)?;
     Ok(exclusions::table.filter(exclusions::household_id.eq(household_id)).order(exclusions::created_at.asc()).select(ExclusionRow::as_select()).load(c)?)
 }
 
-pub fn add_exclusion(c: &mut DbConnection, scope: &Scope, actor: &Actor, row: &ExclusionRow) -> Result<(), ApiError> {
+pub fn add_exclusion(c: &mut DbConnection, scope: &Scope, actor: &Actor, row: &ExclusionRow) -> Result<(), DbError> {
     write_tx(c, |c| {
         households::get(c, scope, &row.household_id)?;
         diesel::insert_into(exclusions::table).values(row).execute(c)?;
@@ -204,7 +188,7 @@ pub enum ExclusionChange {
     Lift(String),
 }
 
-pub fn change_exclusion(c: &mut DbConnection, scope: &Scope, actor: &Actor, household_id: &str, id: &str, expected: i64, change: &ExclusionChange) -> Result<ExclusionRow, ApiError> {
+pub fn change_exclusion(c: &mut DbConnection, scope: &Scope, actor: &Actor, household_id: &str, id: &str, expected: i64, change: &ExclusionChange) -> Result<ExclusionRow, DbError> {
     write_tx(c, |c| {
         households::get(c, scope, household_id)?;
         let before: ExclusionRow = exclusions::table
@@ -213,18 +197,18 @@ pub fn change_exclusion(c: &mut DbConnection, scope: &Scope, actor: &Actor, hous
             .select(ExclusionRow::as_select())
             .first(c)
             .optional()?
-            .ok_or(ApiError::NotFound)?;
+            .ok_or(DbError::NotFound)?;
         if before.version != expected {
-            return Err(ApiError::PreconditionFailed);
+            return Err(DbError::PreconditionFailed);
         }
         if before.lifted_at.is_some() {
-            return Err(ApiError::Conflict("the exclusion was lifted already".into()));
+            return Err(DbError::Conflict("the exclusion was lifted already".into()));
         }
         let mut next = before.clone();
         let (action, reason) = match change {
             ExclusionChange::Approve(r) => {
                 if before.approved_at.is_some() {
-                    return Err(ApiError::Conflict("the exception was approved already".into()));
+                    return Err(DbError::Conflict("the exception was approved already".into()));
                 }
                 next.approved_by = actor.name.clone();
                 next.approval_reason = Some(r.clone());
@@ -252,7 +236,7 @@ pub fn household_ids_in(c: &mut DbConnection, village: &str) -> QueryResult<Vec<
     h::table.filter(h::village_code.eq(village)).order(h::id.asc()).select(h::id).load(c)
 }
 
-pub fn save_spot_check(c: &mut DbConnection, actor: &Actor, check: &SpotCheckRow, items: &[SpotCheckItemRow]) -> Result<(), ApiError> {
+pub fn save_spot_check(c: &mut DbConnection, actor: &Actor, check: &SpotCheckRow, items: &[SpotCheckItemRow]) -> Result<(), DbError> {
     write_tx(c, |c| {
         diesel::insert_into(spot_checks::table).values(check).execute(c)?;
         for chunk in items.chunks(500) {
@@ -265,11 +249,11 @@ pub fn save_spot_check(c: &mut DbConnection, actor: &Actor, check: &SpotCheckRow
     })
 }
 
-pub fn spot_check(c: &mut DbConnection, scope: &Scope, id: &str) -> Result<(SpotCheckRow, Vec<SpotCheckItemRow>), ApiError> {
-    let check: SpotCheckRow = spot_checks::table.find(id).select(SpotCheckRow::as_select()).first(c).optional()?.ok_or(ApiError::NotFound)?;
+pub fn spot_check(c: &mut DbConnection, scope: &Scope, id: &str) -> Result<(SpotCheckRow, Vec<SpotCheckItemRow>), DbError> {
+    let check: SpotCheckRow = spot_checks::table.find(id).select(SpotCheckRow::as_select()).first(c).optional()?.ok_or(DbError::NotFound)?;
     match DivisionCode::parse(&check.division_code) {
         Ok(d) if scope.covers(&d) => {}
-        _ => return Err(ApiError::NotFound),
+        _ => return Err(DbError::NotFound),
     }
     let items = spot_check_items::table
         .filter(spot_check_items::spot_check_id.eq(id))
@@ -292,12 +276,12 @@ pub struct ItemResult {
 }
 
 /// Records outcomes for households of the sample (422 for a household not in it).
-pub fn record_results(c: &mut DbConnection, scope: &Scope, actor: &Actor, id: &str, results: &[ItemResult]) -> Result<(), ApiError> {
+pub fn record_results(c: &mut DbConnection, scope: &Scope, actor: &Actor, id: &str, results: &[ItemResult]) -> Result<(), DbError> {
     write_tx(c, |c| {
         let (_, items) = spot_check(c, scope, id)?;
         for (i, r) in results.iter().enumerate() {
             if !items.iter().any(|it| it.household_id == r.household_id) {
-                return Err(ApiError::invalid(&format!("results[{i}].household_id"), "not_in_sample", "the household is not in this sample"));
+                return Err(DbError::invalid(&format!("results[{i}].household_id"), "not_in_sample", "the household is not in this sample"));
             }
             diesel::update(spot_check_items::table.filter(spot_check_items::spot_check_id.eq(id)).filter(spot_check_items::household_id.eq(&r.household_id)))
                 .set((

@@ -9,14 +9,11 @@ use diesel::prelude::*;
 use serde_json::json;
 
 use super::audit::{self, Actor, Entry};
-use super::households::division_filter;
-use crate::auth::Scope;
 use crate::db::models::{HouseholdRow, ProblemRow, QualityRunRow};
 use crate::db::schema::{households as h, members as m, pairings, photos, problems as p, quality_runs};
-use crate::db::{DbConnection, now, write_tx};
+use crate::db::{DbConnection, DbError, filters, now, write_tx};
 use crate::domain::quality;
-use crate::domain::{DivisionCode, Relation};
-use crate::error::ApiError;
+use crate::domain::{DivisionCode, Relation, Scope};
 
 const ACTIVE: [&str; 3] = ["open", "verified", "rectified"];
 
@@ -43,14 +40,7 @@ pub fn shared_id_numbers(c: &mut DbConnection) -> QueryResult<Vec<(String, i64)>
 
 /// The sealed phones of the current heads of the division's households (one per household).
 pub fn head_phones(c: &mut DbConnection, division: &DivisionCode) -> QueryResult<Vec<String>> {
-    use crate::domain::Level;
-    let code = division.to_string();
-    let q = m::table.inner_join(h::table).into_boxed();
-    let q = match division.level() {
-        Level::Village => q.filter(h::village_code.eq(code)),
-        Level::Township => q.filter(h::township_code.eq(code)),
-        _ => q.filter(h::county_code.eq(code)),
-    };
+    let q = m::table.inner_join(h::table).into_boxed().filter(filters::households::in_division(division));
     let rows: Vec<Option<String>> = q
         .filter(m::removed_at.is_null())
         .filter(m::relation.eq(Relation::Head.as_str()))
@@ -62,7 +52,7 @@ pub fn head_phones(c: &mut DbConnection, division: &DivisionCode) -> QueryResult
 
 /// The next batch of the division's households after `after`, in id order.
 pub fn households_batch(c: &mut DbConnection, division: &DivisionCode, after: Option<&str>, limit: i64) -> QueryResult<Vec<HouseholdRow>> {
-    let mut q = h::table.filter(division_filter(division)).into_boxed();
+    let mut q = h::table.filter(filters::households::in_division(division)).into_boxed();
     if let Some(a) = after {
         q = q.filter(h::id.gt(a.to_owned()));
     }
@@ -144,25 +134,15 @@ pub struct ProblemFilter {
     pub limit: i64,
 }
 
-fn problem_division(d: &DivisionCode) -> Box<dyn BoxableExpression<p::table, crate::db::Backend, SqlType = diesel::sql_types::Bool>> {
-    use crate::domain::Level;
-    let code = d.to_string();
-    match d.level() {
-        Level::Village => Box::new(p::village_code.eq(code)),
-        Level::Township => Box::new(p::township_code.eq(code)),
-        _ => Box::new(p::county_code.eq(code)),
-    }
-}
-
 /// The division, if it lies inside the caller's scope (404 otherwise); cadres have no ledger.
-pub fn within(scope: &Scope, division: &DivisionCode) -> Result<(), ApiError> {
-    if scope.cadre_user().is_none() && scope.covers(division) { Ok(()) } else { Err(ApiError::NotFound) }
+pub fn within(scope: &Scope, division: &DivisionCode) -> Result<(), DbError> {
+    if scope.cadre_user().is_none() && scope.covers(division) { Ok(()) } else { Err(DbError::NotFound) }
 }
 
 /// Problems of a division inside the caller's scope.
-pub fn list(c: &mut DbConnection, scope: &Scope, division: &DivisionCode, f: &ProblemFilter) -> Result<Vec<ProblemRow>, ApiError> {
+pub fn list(c: &mut DbConnection, scope: &Scope, division: &DivisionCode, f: &ProblemFilter) -> Result<Vec<ProblemRow>, DbError> {
     within(scope, division)?;
-    let mut q = p::table.filter(problem_division(division)).into_boxed();
+    let mut q = p::table.filter(filters::problems::in_division(division)).into_boxed();
     if let Some(r) = &f.rule {
         q = q.filter(p::rule_id.eq(r.clone()));
     }
@@ -179,29 +159,29 @@ pub fn list(c: &mut DbConnection, scope: &Scope, division: &DivisionCode, f: &Pr
 }
 
 /// Counts by village and status.
-pub fn summary(c: &mut DbConnection, scope: &Scope, division: &DivisionCode) -> Result<Vec<(String, String, String, i64)>, ApiError> {
+pub fn summary(c: &mut DbConnection, scope: &Scope, division: &DivisionCode) -> Result<Vec<(String, String, String, i64)>, DbError> {
     within(scope, division)?;
     Ok(p::table
-        .filter(problem_division(division))
+        .filter(filters::problems::in_division(division))
         .group_by((p::township_code, p::village_code, p::status))
         .select((p::township_code, p::village_code, p::status, diesel::dsl::count_star()))
         .order((p::township_code.asc(), p::village_code.asc()))
         .load(c)?)
 }
 
-pub fn get(c: &mut DbConnection, scope: &Scope, division: &DivisionCode, id: &str) -> Result<ProblemRow, ApiError> {
+pub fn get(c: &mut DbConnection, scope: &Scope, division: &DivisionCode, id: &str) -> Result<ProblemRow, DbError> {
     within(scope, division)?;
-    p::table.filter(p::id.eq(id)).filter(problem_division(division)).select(ProblemRow::as_select()).first(c).optional()?.ok_or(ApiError::NotFound)
+    p::table.filter(p::id.eq(id)).filter(filters::problems::in_division(division)).select(ProblemRow::as_select()).first(c).optional()?.ok_or(DbError::NotFound)
 }
 
 /// Moves a problem along its lifecycle (409 for a skipped step), audited.
-pub fn change_status(c: &mut DbConnection, scope: &Scope, division: &DivisionCode, actor: &Actor, id: &str, expected: i64, status: &str, note: Option<String>) -> Result<ProblemRow, ApiError> {
+pub fn change_status(c: &mut DbConnection, scope: &Scope, division: &DivisionCode, actor: &Actor, id: &str, expected: i64, status: &str, note: Option<String>) -> Result<ProblemRow, DbError> {
     write_tx(c, |c| {
         let before = get(c, scope, division, id)?;
         if before.version != expected {
-            return Err(ApiError::PreconditionFailed);
+            return Err(DbError::PreconditionFailed);
         }
-        quality::transition_allowed(&before.status, status).map_err(ApiError::Conflict)?;
+        quality::transition_allowed(&before.status, status).map_err(DbError::Conflict)?;
         let mut next = before.clone();
         next.status = status.to_owned();
         next.note = note.or(before.note.clone());

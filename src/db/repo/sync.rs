@@ -14,11 +14,10 @@
 use diesel::prelude::*;
 
 use super::households::scoped;
-use crate::auth::Scope;
 use crate::db::models::HouseholdRow;
 use crate::db::schema::{households, sync_counter, sync_tombstones};
-use crate::db::{DbConnection, new_id, now};
-use crate::error::ApiError;
+use crate::db::{DbConnection, DbError, filters, new_id, now};
+use crate::domain::Scope;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = sync_tombstones)]
@@ -71,7 +70,7 @@ impl Leaving {
 
 /// Marks `ids` as changed and records `leaving`, under one new sequence number. Call it last in
 /// the writing transaction.
-pub fn stamp(c: &mut DbConnection, ids: &[String], leaving: &[Leaving]) -> Result<i64, ApiError> {
+pub fn stamp(c: &mut DbConnection, ids: &[String], leaving: &[Leaving]) -> Result<i64, DbError> {
     let mut ids = ids.to_vec();
     ids.sort();
     ids.dedup();
@@ -129,14 +128,13 @@ impl Change {
 /// Up to `limit` changes in the caller's scope after `after` (everything in scope when `None`),
 /// read from one snapshot. A tombstone is left out when the household is back in the scope
 /// (its later stamp sends it again).
-pub fn feed(c: &mut DbConnection, scope: &Scope, after: Option<&Position>, limit: i64) -> Result<Feed, ApiError> {
+pub fn feed(c: &mut DbConnection, scope: &Scope, after: Option<&Position>, limit: i64) -> Result<Feed, DbError> {
     let mut q = scoped(scope);
+    // A tombstone is for the phones of one cadre, or (no cadre) for every phone of a division.
     let mut t = sync_tombstones::table.into_boxed();
     t = match scope {
         Scope::Cadre { user_id, .. } => t.filter(sync_tombstones::cadre_user_id.eq(user_id.clone())),
-        Scope::Village(v) => t.filter(sync_tombstones::cadre_user_id.is_null()).filter(sync_tombstones::village_code.eq(v.to_string())),
-        Scope::Township(v) => t.filter(sync_tombstones::cadre_user_id.is_null()).filter(sync_tombstones::township_code.eq(v.to_string())),
-        Scope::County(v) => t.filter(sync_tombstones::cadre_user_id.is_null()).filter(sync_tombstones::county_code.eq(v.to_string())),
+        other => t.filter(sync_tombstones::cadre_user_id.is_null()).filter(filters::sync_tombstones::in_division(other.division())),
     };
     if let Some(p) = after {
         q = q.filter(households::sync_seq.ge(p.seq)).filter(households::sync_seq.gt(p.seq).or(households::id.gt(p.id.clone())));

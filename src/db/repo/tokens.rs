@@ -92,7 +92,7 @@ pub enum Attempt {
 /// serialized transaction per key: SQLite's write lock, PostgreSQL advisory locks taken in key
 /// order), so parallel guesses cannot all pass a count read before any failure is written.
 /// `user_key` is counted but not limited: it returns how many failures the username has.
-pub fn reserve_attempt(c: &mut DbConnection, limited: &[(&str, i64)], user_key: &str, window: Duration) -> Result<Attempt, crate::error::ApiError> {
+pub fn reserve_attempt(c: &mut DbConnection, limited: &[(&str, i64)], user_key: &str, window: Duration) -> Result<Attempt, crate::db::DbError> {
     let since = now() - window;
     crate::db::write_tx(c, |c| {
         if let DbConnection::Pg(pg) = c {

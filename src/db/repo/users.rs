@@ -4,11 +4,10 @@ use diesel::prelude::*;
 
 use crate::db::models::UserRow;
 use crate::db::schema::users;
-use crate::db::{DbConnection, now};
+use crate::db::{DbConnection, DbError, now};
 use crate::domain::DivisionCode;
-use crate::error::ApiError;
 
-pub fn find_by_id(c: &mut DbConnection, id: &str) -> Result<Option<UserRow>, ApiError> {
+pub fn find_by_id(c: &mut DbConnection, id: &str) -> Result<Option<UserRow>, DbError> {
     Ok(users::table.find(id).select(UserRow::as_select()).first(c).optional()?)
 }
 
@@ -20,9 +19,9 @@ pub fn count(c: &mut DbConnection) -> QueryResult<i64> {
     users::table.count().get_result(c)
 }
 
-pub fn insert(c: &mut DbConnection, row: &UserRow) -> Result<(), ApiError> {
+pub fn insert(c: &mut DbConnection, row: &UserRow) -> Result<(), DbError> {
     if find_by_username(c, &row.username)?.is_some() {
-        return Err(ApiError::Conflict(format!("the username {} is already registered", row.username)));
+        return Err(DbError::Conflict(format!("the username {} is already registered", row.username)));
     }
     diesel::insert_into(users::table).values(row).execute(c)?;
     Ok(())
@@ -44,7 +43,7 @@ pub fn list_within(
 }
 
 /// Writes `row` if the stored version is still `expected`; bumps the version.
-pub fn update(c: &mut DbConnection, row: &UserRow, expected: i64) -> Result<UserRow, ApiError> {
+pub fn update(c: &mut DbConnection, row: &UserRow, expected: i64) -> Result<UserRow, DbError> {
     let mut next = row.clone();
     next.version = expected + 1;
     next.updated_at = now();
@@ -52,7 +51,7 @@ pub fn update(c: &mut DbConnection, row: &UserRow, expected: i64) -> Result<User
         .set(&next)
         .execute(c)?;
     if n == 0 {
-        return Err(ApiError::PreconditionFailed);
+        return Err(DbError::PreconditionFailed);
     }
     Ok(next)
 }

@@ -6,13 +6,11 @@ use serde_json::json;
 
 use super::audit::{self, Actor, Entry};
 use super::sync::{self, Leaving};
-use crate::auth::Scope;
 use crate::db::models::{HouseholdRow, NaturalVillageRow, PlaceYearRow};
 use crate::db::schema::{divisions, households as h, natural_villages as nv, village_years as vy};
-use crate::db::{DbConnection, new_id, now, write_tx};
+use crate::db::{DbConnection, DbError, new_id, now, write_tx};
 use crate::domain::village::DerivedCounts;
-use crate::domain::{DivisionCode, Level};
-use crate::error::ApiError;
+use crate::domain::{DivisionCode, Level, Scope};
 
 /// Household counts by category of a village, from the household records.
 pub fn derived_for_village(c: &mut DbConnection, village: &DivisionCode) -> QueryResult<DerivedCounts> {
@@ -45,7 +43,7 @@ pub fn latest_place_year(c: &mut DbConnection, place_id: &str) -> QueryResult<Op
 
 /// Creates the table of a year, or replaces it when `expected` is its version (428 without,
 /// 412 when stale). Returns the row and whether it was created.
-pub fn save_place_year(c: &mut DbConnection, actor: &Actor, place_id: &str, year: i32, expected: Option<i64>, json: String) -> Result<(PlaceYearRow, bool), ApiError> {
+pub fn save_place_year(c: &mut DbConnection, actor: &Actor, place_id: &str, year: i32, expected: Option<i64>, json: String) -> Result<(PlaceYearRow, bool), DbError> {
     write_tx(c, |c| {
         let at = now();
         let (row, created) = match place_year(c, place_id, year)? {
@@ -55,7 +53,7 @@ pub fn save_place_year(c: &mut DbConnection, actor: &Actor, place_id: &str, year
                 (row, true)
             }
             Some(old) => {
-                let expected = expected.ok_or(ApiError::PreconditionRequired)?;
+                let expected = expected.ok_or(DbError::PreconditionRequired)?;
                 let mut row = old.clone();
                 row.record_json = json;
                 row.version = expected + 1;
@@ -63,7 +61,7 @@ pub fn save_place_year(c: &mut DbConnection, actor: &Actor, place_id: &str, year
                 row.updated_at = at;
                 let n = diesel::update(vy::table.filter(vy::id.eq(&old.id)).filter(vy::version.eq(expected))).set(&row).execute(c)?;
                 if n == 0 {
-                    return Err(ApiError::PreconditionFailed);
+                    return Err(DbError::PreconditionFailed);
                 }
                 (row, false)
             }
@@ -75,11 +73,11 @@ pub fn save_place_year(c: &mut DbConnection, actor: &Actor, place_id: &str, year
 }
 
 /// A natural village whose administrative village is in the scope, or 404.
-pub fn natural_village(c: &mut DbConnection, scope: &Scope, id: &str) -> Result<NaturalVillageRow, ApiError> {
-    let row: NaturalVillageRow = nv::table.find(id).select(NaturalVillageRow::as_select()).first(c).optional()?.ok_or(ApiError::NotFound)?;
+pub fn natural_village(c: &mut DbConnection, scope: &Scope, id: &str) -> Result<NaturalVillageRow, DbError> {
+    let row: NaturalVillageRow = nv::table.find(id).select(NaturalVillageRow::as_select()).first(c).optional()?.ok_or(DbError::NotFound)?;
     match DivisionCode::parse(&row.village_code) {
         Ok(v) if scope.covers(&v) => Ok(row),
-        _ => Err(ApiError::NotFound),
+        _ => Err(DbError::NotFound),
     }
 }
 
@@ -87,19 +85,19 @@ pub fn natural_villages_of(c: &mut DbConnection, village: &DivisionCode) -> Quer
     nv::table.filter(nv::village_code.eq(village.to_string())).order(nv::name.asc()).select(NaturalVillageRow::as_select()).load(c)
 }
 
-pub fn create_natural_village(c: &mut DbConnection, actor: &Actor, row: NaturalVillageRow) -> Result<(NaturalVillageRow, bool), ApiError> {
+pub fn create_natural_village(c: &mut DbConnection, actor: &Actor, row: NaturalVillageRow) -> Result<(NaturalVillageRow, bool), DbError> {
     write_tx(c, |c| {
         if let Some(cid) = &row.client_id {
             let existing: Option<NaturalVillageRow> = nv::table.filter(nv::client_id.eq(cid)).select(NaturalVillageRow::as_select()).first(c).optional()?;
             match existing {
                 Some(e) if e.village_code == row.village_code => return Ok((e, false)),
-                Some(_) => return Err(ApiError::Conflict("this client_id was used for another natural village".into())),
+                Some(_) => return Err(DbError::Conflict("this client_id was used for another natural village".into())),
                 None => {}
             }
         }
         let taken: i64 = nv::table.filter(nv::village_code.eq(&row.village_code)).filter(nv::name.eq(&row.name)).count().get_result(c)?;
         if taken > 0 {
-            return Err(ApiError::Conflict(format!("the village has a natural village named {}", row.name)));
+            return Err(DbError::Conflict(format!("the village has a natural village named {}", row.name)));
         }
         diesel::insert_into(nv::table).values(&row).execute(c)?;
         audit::append(c, actor, Entry { action: "natural_village_create", entity_type: "natural_village", entity_id: &row.id, household_id: None, before: None, after: Some(json!({"village_code": row.village_code, "name": row.name})) })?;
@@ -136,24 +134,24 @@ fn move_division_rows(c: &mut DbConnection, old: &str, new: &str, township: &str
 /// into; its households, natural villages and every row scoped by its codes move to `into`
 /// (`move_division_rows`), each household keeping `from` as its former village; phones holding
 /// the old village lose them, those of `into` gain them.
-pub fn merge(c: &mut DbConnection, scope: &Scope, actor: &Actor, from: &DivisionCode, into: &DivisionCode) -> Result<usize, ApiError> {
+pub fn merge(c: &mut DbConnection, scope: &Scope, actor: &Actor, from: &DivisionCode, into: &DivisionCode) -> Result<usize, DbError> {
     if !scope.covers(from) || !scope.covers(into) {
-        return Err(ApiError::NotFound);
+        return Err(DbError::NotFound);
     }
     write_tx(c, |c| {
-        let old = super::divisions::get(c, from.as_str())?.filter(|d| d.level == "village").ok_or(ApiError::NotFound)?;
-        let new = super::divisions::get(c, into.as_str())?.filter(|d| d.level == "village").ok_or_else(|| ApiError::invalid("into", "unknown_division", "no such administrative village"))?;
+        let old = super::divisions::get(c, from.as_str())?.filter(|d| d.level == "village").ok_or(DbError::NotFound)?;
+        let new = super::divisions::get(c, into.as_str())?.filter(|d| d.level == "village").ok_or_else(|| DbError::invalid("into", "unknown_division", "no such administrative village"))?;
         if old.code == new.code {
-            return Err(ApiError::invalid("into", "same_village", "a village cannot be merged into itself"));
+            return Err(DbError::invalid("into", "same_village", "a village cannot be merged into itself"));
         }
         if let Some(m) = &old.merged_into {
-            return Err(ApiError::Conflict(format!("the village was merged into {m} already")));
+            return Err(DbError::Conflict(format!("the village was merged into {m} already")));
         }
         if new.merged_into.is_some() {
-            return Err(ApiError::invalid("into", "merged_village", "that village was itself merged into another"));
+            return Err(DbError::invalid("into", "merged_village", "that village was itself merged into another"));
         }
         if from.ancestor(Level::County) != into.ancestor(Level::County) {
-            return Err(ApiError::invalid("into", "other_county", "villages merge within a county"));
+            return Err(DbError::invalid("into", "other_county", "villages merge within a county"));
         }
         diesel::update(divisions::table.find(&old.code)).set(divisions::merged_into.eq(Some(&new.code))).execute(c)?;
         let moved: Vec<HouseholdRow> = h::table.filter(h::village_code.eq(&old.code)).select(HouseholdRow::as_select()).load(c)?;

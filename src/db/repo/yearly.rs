@@ -5,15 +5,14 @@ use serde_json::json;
 
 use super::audit::{self, Actor, Entry};
 use super::households;
-use crate::auth::Scope;
 use crate::db::models::YearlyRow;
 use crate::db::schema::yearly_records as y;
-use crate::db::{DbConnection, new_id, now, write_tx};
+use crate::db::{DbConnection, DbError, new_id, now, write_tx};
 use crate::domain::yearly::YearRecord;
-use crate::error::ApiError;
+use crate::domain::Scope;
 
 /// The record of `year`, if the household is in scope (404 otherwise) and has one.
-pub fn find(c: &mut DbConnection, scope: &Scope, household_id: &str, year: i32) -> Result<Option<YearlyRow>, ApiError> {
+pub fn find(c: &mut DbConnection, scope: &Scope, household_id: &str, year: i32) -> Result<Option<YearlyRow>, DbError> {
     households::get(c, scope, household_id)?;
     Ok(y::table.filter(y::household_id.eq(household_id)).filter(y::year.eq(year)).select(YearlyRow::as_select()).first(c).optional()?)
 }
@@ -25,10 +24,10 @@ pub enum Saved {
 
 /// Creates the record, or replaces it if `expected` is its current version (412 if stale, 428
 /// if the record exists and no version was given).
-pub fn save(c: &mut DbConnection, scope: &Scope, actor: &Actor, household_id: &str, year: i32, expected: Option<i64>, record: &YearRecord, per_capita: f64) -> Result<Saved, ApiError> {
+pub fn save(c: &mut DbConnection, scope: &Scope, actor: &Actor, household_id: &str, year: i32, expected: Option<i64>, record: &YearRecord, per_capita: f64) -> Result<Saved, DbError> {
     write_tx(c, |c| {
         let before = find(c, scope, household_id, year)?;
-        let json = serde_json::to_string(record).map_err(|e| ApiError::Internal(e.into()))?;
+        let json = serde_json::to_string(record).map_err(|e| DbError::Internal(e.into()))?;
         let at = now();
         let saved = match before {
             None => {
@@ -47,7 +46,7 @@ pub fn save(c: &mut DbConnection, scope: &Scope, actor: &Actor, household_id: &s
                 Saved::Created(row)
             }
             Some(old) => {
-                let expected = expected.ok_or(ApiError::PreconditionRequired)?;
+                let expected = expected.ok_or(DbError::PreconditionRequired)?;
                 let mut row = old.clone();
                 row.record_json = json;
                 row.per_capita_net_income = per_capita;
@@ -56,7 +55,7 @@ pub fn save(c: &mut DbConnection, scope: &Scope, actor: &Actor, household_id: &s
                 row.updated_at = at;
                 let n = diesel::update(y::table.filter(y::id.eq(&old.id)).filter(y::version.eq(expected))).set(&row).execute(c)?;
                 if n == 0 {
-                    return Err(ApiError::PreconditionFailed);
+                    return Err(DbError::PreconditionFailed);
                 }
                 Saved::Updated(row)
             }

@@ -10,9 +10,8 @@ use super::Created;
 use crate::crypto::Crypto;
 use crate::db::models::{CadreRow, HouseholdRow};
 use crate::db::schema::{cadres, households as h, pairings, users};
-use crate::db::{DbConnection, new_id, now, write_tx};
+use crate::db::{DbConnection, DbError, new_id, now, write_tx};
 use crate::domain::{DivisionCode, IdNumber, Phone, Role};
-use crate::error::ApiError;
 
 #[derive(Debug, Clone, Default)]
 pub struct CadreInput {
@@ -25,14 +24,14 @@ pub struct CadreInput {
 }
 
 /// A cadre of the county, or 404.
-pub fn cadre(c: &mut DbConnection, county: &DivisionCode, id: &str) -> Result<CadreRow, ApiError> {
+pub fn cadre(c: &mut DbConnection, county: &DivisionCode, id: &str) -> Result<CadreRow, DbError> {
     cadres::table
         .filter(cadres::id.eq(id))
         .filter(cadres::county_code.eq(county.as_str()))
         .select(CadreRow::as_select())
         .first(c)
         .optional()?
-        .ok_or(ApiError::NotFound)
+        .ok_or(DbError::NotFound)
 }
 
 /// A cadre by id, whatever the county (the caller reached it through a scoped record).
@@ -47,32 +46,32 @@ pub fn cadre_of_user(c: &mut DbConnection, user_id: &str) -> QueryResult<Option<
 
 /// 409 when another cadre record holds the ID number (a person is one cadre nationwide): the
 /// same words wherever that cadre works, naming nothing.
-fn ensure_cadre_id_number_free(c: &mut DbConnection, hmac: &str, own_id: &str, id_number: &IdNumber) -> Result<(), ApiError> {
+fn ensure_cadre_id_number_free(c: &mut DbConnection, hmac: &str, own_id: &str, id_number: &IdNumber) -> Result<(), DbError> {
     let held: i64 = cadres::table.filter(cadres::id_number_hmac.eq(hmac)).filter(cadres::id.ne(own_id)).count().get_result(c)?;
     if held > 0 {
-        return Err(ApiError::Conflict(format!("the ID number {} is already registered", id_number.masked())));
+        return Err(DbError::Conflict(format!("the ID number {} is already registered", id_number.masked())));
     }
     Ok(())
 }
 
 /// A linked user must be a cadre of the same county (a user of another county is answered like
 /// one that does not exist).
-fn check_user(c: &mut DbConnection, county: &DivisionCode, user_id: &str) -> Result<(), ApiError> {
+fn check_user(c: &mut DbConnection, county: &DivisionCode, user_id: &str) -> Result<(), DbError> {
     let found: Option<(String, String)> = users::table.filter(users::id.eq(user_id)).select((users::role, users::jurisdiction)).first(c).optional()?;
     match found.filter(|(_, j)| DivisionCode::parse(j).is_ok_and(|j| county.contains(&j))) {
         Some((role, _)) if role == Role::Cadre.as_str() => Ok(()),
-        Some(_) => Err(ApiError::invalid("user_id", "not_a_cadre_user", "the user must have the role cadre in this county")),
-        None => Err(ApiError::invalid("user_id", "unknown_user", "no such user in this county")),
+        Some(_) => Err(DbError::invalid("user_id", "not_a_cadre_user", "the user must have the role cadre in this county")),
+        None => Err(DbError::invalid("user_id", "unknown_user", "no such user in this county")),
     }
 }
 
-pub fn create_cadre(c: &mut DbConnection, county: &DivisionCode, crypto: &Crypto, actor: &Actor, input: &CadreInput) -> Result<Created<CadreRow>, ApiError> {
+pub fn create_cadre(c: &mut DbConnection, county: &DivisionCode, crypto: &Crypto, actor: &Actor, input: &CadreInput) -> Result<Created<CadreRow>, DbError> {
     write_tx(c, |c| {
         if let Some(cid) = &input.client_id {
             let existing: Option<CadreRow> = cadres::table.filter(cadres::client_id.eq(cid)).select(CadreRow::as_select()).first(c).optional()?;
             match existing {
                 Some(e) if e.county_code == county.as_str() => return Ok(Created::Existing(e)),
-                Some(_) => return Err(ApiError::Conflict("this client_id was used for another cadre".into())),
+                Some(_) => return Err(DbError::Conflict("this client_id was used for another cadre".into())),
                 None => {}
             }
         }
@@ -127,11 +126,11 @@ pub struct CadreChanges {
 
 /// Changes a cadre; relinking the user moves the cadre's households from the old user's phone
 /// to the new one's.
-pub fn update_cadre(c: &mut DbConnection, county: &DivisionCode, crypto: &Crypto, actor: &Actor, id: &str, expected: i64, ch: &CadreChanges) -> Result<CadreRow, ApiError> {
+pub fn update_cadre(c: &mut DbConnection, county: &DivisionCode, crypto: &Crypto, actor: &Actor, id: &str, expected: i64, ch: &CadreChanges) -> Result<CadreRow, DbError> {
     write_tx(c, |c| {
         let before = cadre(c, county, id)?;
         if before.version != expected {
-            return Err(ApiError::PreconditionFailed);
+            return Err(DbError::PreconditionFailed);
         }
         let mut next = before.clone();
         if let Some(n) = &ch.name {
@@ -160,7 +159,7 @@ pub fn update_cadre(c: &mut DbConnection, county: &DivisionCode, crypto: &Crypto
         next.updated_at = now();
         let n = diesel::update(cadres::table.filter(cadres::id.eq(id)).filter(cadres::version.eq(expected))).set(&next).execute(c)?;
         if n == 0 {
-            return Err(ApiError::PreconditionFailed);
+            return Err(DbError::PreconditionFailed);
         }
         let after = json!({"name": next.name, "work_unit": next.work_unit, "user_id": next.user_id});
         audit::append(c, actor, Entry { action: "cadre_update", entity_type: "cadre", entity_id: id, household_id: None, before: None, after: Some(after) })?;

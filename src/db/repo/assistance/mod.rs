@@ -7,8 +7,7 @@ pub mod measures;
 pub mod pairings;
 pub mod work_teams;
 
-use crate::auth::Scope;
-use crate::domain::{DivisionCode, Level};
+use crate::domain::{DivisionCode, Level, Scope};
 
 /// The county of a scope: cadres are kept per county.
 pub fn county_of(scope: &Scope) -> DivisionCode {

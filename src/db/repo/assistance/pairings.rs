@@ -10,13 +10,11 @@ use super::super::households;
 use super::super::sync::{self, Leaving};
 use super::Created;
 use super::cadres::{cadre, cadre_by_id};
-use crate::auth::Scope;
 use crate::db::models::{CadreRow, PairingRow};
 use crate::db::schema::{cadres, households as h, pairings};
-use crate::db::{DbConnection, new_id, now, write_tx};
-use crate::domain::DivisionCode;
+use crate::db::{DbConnection, DbError, filters, new_id, now, write_tx};
+use crate::domain::{DivisionCode, Scope};
 use crate::domain::assistance::{check_pairing_end, check_pairing_start};
-use crate::error::ApiError;
 
 #[derive(Debug, Clone)]
 pub struct PairingInput {
@@ -48,7 +46,7 @@ pub fn current_pairings(c: &mut DbConnection, household_ids: &[String]) -> Query
 
 /// Pairs a cadre with a household; a current pairing with another cadre ends on the new start
 /// date in the same transaction (and the household leaves that cadre's phone).
-pub fn create_pairing(c: &mut DbConnection, scope: &Scope, actor: &Actor, input: &PairingInput, today: NaiveDate) -> Result<Created<PairingRow>, ApiError> {
+pub fn create_pairing(c: &mut DbConnection, scope: &Scope, actor: &Actor, input: &PairingInput, today: NaiveDate) -> Result<Created<PairingRow>, DbError> {
     write_tx(c, |c| {
         if let Some(cid) = &input.client_id {
             let existing: Option<PairingRow> = pairings::table.filter(pairings::client_id.eq(cid)).select(PairingRow::as_select()).first(c).optional()?;
@@ -56,24 +54,24 @@ pub fn create_pairing(c: &mut DbConnection, scope: &Scope, actor: &Actor, input:
                 return if households::find(c, scope, &e.household_id)?.is_some() {
                     Ok(Created::Existing(e))
                 } else {
-                    Err(ApiError::Conflict("this client_id was used for another pairing".into()))
+                    Err(DbError::Conflict("this client_id was used for another pairing".into()))
                 };
             }
         }
         let household = households::get(c, scope, &input.household_id)?;
-        let county = DivisionCode::parse(&household.county_code).map_err(|e| ApiError::Internal(anyhow::anyhow!("stored county: {e}")))?;
+        let county = DivisionCode::parse(&household.county_code).map_err(|e| DbError::corrupt("county", e))?;
         let new_cadre = match cadre(c, &county, &input.cadre_id) {
             Ok(cd) => cd,
             // A cadre of another county is answered like one that does not exist.
-            Err(ApiError::NotFound) => return Err(ApiError::invalid("cadre_id", "unknown_cadre", "no such cadre in the household's county")),
+            Err(DbError::NotFound) => return Err(DbError::invalid("cadre_id", "unknown_cadre", "no such cadre in the household's county")),
             Err(e) => return Err(e),
         };
         let current = current_pairing(c, &household.id)?;
-        check_pairing_start(input.start_date, current.as_ref().map(|p| p.start_date), today).map_err(|e| ApiError::invalid("start_date", e.code, e.message))?;
+        check_pairing_start(input.start_date, current.as_ref().map(|p| p.start_date), today).map_err(|e| DbError::invalid("start_date", e.code, e.message))?;
         let mut leaving = Vec::new();
         if let Some(cur) = &current {
             if cur.cadre_id == new_cadre.id {
-                return Err(ApiError::Conflict("the household is already paired with this cadre".into()));
+                return Err(DbError::Conflict("the household is already paired with this cadre".into()));
             }
             let at = now();
             diesel::update(pairings::table.find(&cur.id))
@@ -124,10 +122,8 @@ pub struct PairingFilter {
 pub fn list_pairings(c: &mut DbConnection, scope: &Scope, f: &PairingFilter) -> QueryResult<Vec<(PairingRow, CadreRow)>> {
     let mut q = pairings::table.inner_join(h::table).inner_join(cadres::table).into_boxed();
     q = match scope {
-        Scope::County(d) => q.filter(h::county_code.eq(d.to_string())),
-        Scope::Township(d) => q.filter(h::township_code.eq(d.to_string())),
-        Scope::Village(d) => q.filter(h::village_code.eq(d.to_string())),
         Scope::Cadre { user_id, .. } => q.filter(cadres::user_id.eq(user_id.clone())),
+        other => q.filter(filters::households::in_division(other.division())),
     };
     if let Some(id) = &f.household_id {
         q = q.filter(pairings::household_id.eq(id.clone()));
@@ -147,24 +143,24 @@ pub fn list_pairings(c: &mut DbConnection, scope: &Scope, f: &PairingFilter) -> 
 }
 
 /// A pairing whose household is in the scope, or 404.
-pub fn pairing_in_scope(c: &mut DbConnection, scope: &Scope, id: &str) -> Result<PairingRow, ApiError> {
-    let p: PairingRow = pairings::table.find(id).select(PairingRow::as_select()).first(c).optional()?.ok_or(ApiError::NotFound)?;
+pub fn pairing_in_scope(c: &mut DbConnection, scope: &Scope, id: &str) -> Result<PairingRow, DbError> {
+    let p: PairingRow = pairings::table.find(id).select(PairingRow::as_select()).first(c).optional()?.ok_or(DbError::NotFound)?;
     households::get(c, &scope.clone().for_reading(), &p.household_id)?;
     Ok(p)
 }
 
 /// Ends a current pairing; the household leaves the cadre's phone.
-pub fn end_pairing(c: &mut DbConnection, scope: &Scope, actor: &Actor, id: &str, expected: i64, end: NaiveDate, reason: &str, today: NaiveDate) -> Result<(PairingRow, CadreRow), ApiError> {
+pub fn end_pairing(c: &mut DbConnection, scope: &Scope, actor: &Actor, id: &str, expected: i64, end: NaiveDate, reason: &str, today: NaiveDate) -> Result<(PairingRow, CadreRow), DbError> {
     write_tx(c, |c| {
         let p = pairing_in_scope(c, scope, id)?;
         let household = households::get(c, scope, &p.household_id)?;
         if p.version != expected {
-            return Err(ApiError::PreconditionFailed);
+            return Err(DbError::PreconditionFailed);
         }
         if p.end_date.is_some() {
-            return Err(ApiError::Conflict("the pairing has ended already".into()));
+            return Err(DbError::Conflict("the pairing has ended already".into()));
         }
-        check_pairing_end(p.start_date, end, today).map_err(|e| ApiError::invalid("end_date", e.code, e.message))?;
+        check_pairing_end(p.start_date, end, today).map_err(|e| DbError::invalid("end_date", e.code, e.message))?;
         let mut next = p.clone();
         next.end_date = Some(end);
         next.end_reason = Some(reason.to_owned());
@@ -172,7 +168,7 @@ pub fn end_pairing(c: &mut DbConnection, scope: &Scope, actor: &Actor, id: &str,
         next.updated_at = now();
         let n = diesel::update(pairings::table.filter(pairings::id.eq(id)).filter(pairings::version.eq(expected))).set(&next).execute(c)?;
         if n == 0 {
-            return Err(ApiError::PreconditionFailed);
+            return Err(DbError::PreconditionFailed);
         }
         let cadre = cadre_by_id(c, &p.cadre_id)?;
         audit::append(c, actor, Entry { action: "pairing_end", entity_type: "pairing", entity_id: id, household_id: Some(&household.id), before: None, after: Some(json!({"end_date": end, "end_reason": reason})) })?;

@@ -7,12 +7,10 @@ use serde_json::json;
 
 use super::super::audit::{self, Actor, Entry};
 use super::{Created, county_of};
-use crate::auth::Scope;
 use crate::db::models::WorkTeamRow;
 use crate::db::schema::{cadres, work_teams};
-use crate::db::{DbConnection, new_id, now, write_tx};
-use crate::domain::{DivisionCode, Level};
-use crate::error::ApiError;
+use crate::db::{DbConnection, DbError, filters, new_id, now, write_tx};
+use crate::domain::{DivisionCode, Level, Scope};
 
 #[derive(Debug, Clone)]
 pub struct TeamInput {
@@ -26,7 +24,7 @@ pub struct TeamInput {
 }
 
 /// Every named cadre exists in the county (422 naming the first that does not).
-fn check_cadres(c: &mut DbConnection, county: &DivisionCode, first_secretary: Option<&String>, members: &[String]) -> Result<(), ApiError> {
+fn check_cadres(c: &mut DbConnection, county: &DivisionCode, first_secretary: Option<&String>, members: &[String]) -> Result<(), DbError> {
     let mut wanted: Vec<&String> = members.iter().collect();
     wanted.extend(first_secretary);
     let found: Vec<String> = cadres::table
@@ -35,31 +33,31 @@ fn check_cadres(c: &mut DbConnection, county: &DivisionCode, first_secretary: Op
         .select(cadres::id)
         .load(c)?;
     if let Some(fs) = first_secretary.filter(|f| !found.contains(f)) {
-        return Err(ApiError::invalid("first_secretary_id", "unknown_cadre", format!("no cadre {fs} in this county")));
+        return Err(DbError::invalid("first_secretary_id", "unknown_cadre", format!("no cadre {fs} in this county")));
     }
     if let Some((i, m)) = members.iter().enumerate().find(|(_, m)| !found.contains(m)) {
-        return Err(ApiError::invalid(&format!("member_ids[{i}]"), "unknown_cadre", format!("no cadre {m} in this county")));
+        return Err(DbError::invalid(&format!("member_ids[{i}]"), "unknown_cadre", format!("no cadre {m} in this county")));
     }
     Ok(())
 }
 
-pub fn team(c: &mut DbConnection, scope: &Scope, id: &str) -> Result<WorkTeamRow, ApiError> {
-    let row: WorkTeamRow = work_teams::table.find(id).select(WorkTeamRow::as_select()).first(c).optional()?.ok_or(ApiError::NotFound)?;
+pub fn team(c: &mut DbConnection, scope: &Scope, id: &str) -> Result<WorkTeamRow, DbError> {
+    let row: WorkTeamRow = work_teams::table.find(id).select(WorkTeamRow::as_select()).first(c).optional()?.ok_or(DbError::NotFound)?;
     match DivisionCode::parse(&row.village_code) {
         Ok(v) if scope.covers(&v) || scope.cadre_user().is_some() && county_of(scope).contains(&v) => Ok(row),
-        _ => Err(ApiError::NotFound),
+        _ => Err(DbError::NotFound),
     }
 }
 
-pub fn create_team(c: &mut DbConnection, scope: &Scope, actor: &Actor, input: &TeamInput) -> Result<Created<WorkTeamRow>, ApiError> {
+pub fn create_team(c: &mut DbConnection, scope: &Scope, actor: &Actor, input: &TeamInput) -> Result<Created<WorkTeamRow>, DbError> {
     if !scope.covers(&input.village) {
-        return Err(ApiError::NotFound);
+        return Err(DbError::NotFound);
     }
     write_tx(c, |c| {
         if let Some(cid) = &input.client_id {
             let existing: Option<String> = work_teams::table.filter(work_teams::client_id.eq(cid)).select(work_teams::id).first(c).optional()?;
             if let Some(id) = existing {
-                return team(c, scope, &id).map(Created::Existing).map_err(|_| ApiError::Conflict("this client_id was used for another work team".into()));
+                return team(c, scope, &id).map(Created::Existing).map_err(|_| DbError::Conflict("this client_id was used for another work team".into()));
             }
         }
         super::super::divisions::village_for(c, &input.village, scope.division(), "village_code", false)?;
@@ -89,12 +87,7 @@ pub fn create_team(c: &mut DbConnection, scope: &Scope, actor: &Actor, input: &T
 
 pub fn list_teams(c: &mut DbConnection, scope: &Scope, village: Option<&DivisionCode>, after: Option<&str>, limit: i64) -> QueryResult<Vec<WorkTeamRow>> {
     let d = village.unwrap_or(scope.division());
-    let code = d.to_string();
-    let mut q = match d.level() {
-        Level::Village => work_teams::table.filter(work_teams::village_code.eq(code)).into_boxed(),
-        Level::Township => work_teams::table.filter(work_teams::township_code.eq(code)).into_boxed(),
-        _ => work_teams::table.filter(work_teams::county_code.eq(code)).into_boxed(),
-    };
+    let mut q = work_teams::table.filter(filters::work_teams::in_division(d)).into_boxed();
     if let Some(a) = after {
         q = q.filter(work_teams::id.gt(a.to_owned()));
     }
@@ -102,26 +95,26 @@ pub fn list_teams(c: &mut DbConnection, scope: &Scope, village: Option<&Division
 }
 
 /// Replaces a team's fields (the caller merged the changes into `next`).
-pub fn update_team(c: &mut DbConnection, scope: &Scope, actor: &Actor, id: &str, expected: i64, change: impl FnOnce(&mut WorkTeamRow)) -> Result<WorkTeamRow, ApiError> {
+pub fn update_team(c: &mut DbConnection, scope: &Scope, actor: &Actor, id: &str, expected: i64, change: impl FnOnce(&mut WorkTeamRow)) -> Result<WorkTeamRow, DbError> {
     write_tx(c, |c| {
         let before = team(c, scope, id)?;
-        if !scope.covers(&DivisionCode::parse(&before.village_code).map_err(|_| ApiError::NotFound)?) {
-            return Err(ApiError::NotFound);
+        if !scope.covers(&DivisionCode::parse(&before.village_code).map_err(|_| DbError::NotFound)?) {
+            return Err(DbError::NotFound);
         }
         if before.version != expected {
-            return Err(ApiError::PreconditionFailed);
+            return Err(DbError::PreconditionFailed);
         }
         let mut next = before.clone();
         change(&mut next);
-        crate::domain::assistance::check_period(next.term_start, next.term_end).map_err(|e| ApiError::invalid("term_end", e.code, e.message))?;
+        crate::domain::assistance::check_period(next.term_start, next.term_end).map_err(|e| DbError::invalid("term_end", e.code, e.message))?;
         let members: Vec<String> = serde_json::from_str(&next.member_ids).unwrap_or_default();
-        let county = DivisionCode::parse(&next.county_code).map_err(|e| ApiError::Internal(anyhow::anyhow!("stored county: {e}")))?;
+        let county = DivisionCode::parse(&next.county_code).map_err(|e| DbError::corrupt("county", e))?;
         check_cadres(c, &county, next.first_secretary_id.as_ref(), &members)?;
         next.version += 1;
         next.updated_at = now();
         let n = diesel::update(work_teams::table.filter(work_teams::id.eq(id)).filter(work_teams::version.eq(expected))).set(&next).execute(c)?;
         if n == 0 {
-            return Err(ApiError::PreconditionFailed);
+            return Err(DbError::PreconditionFailed);
         }
         audit::append(c, actor, Entry { action: "work_team_update", entity_type: "work_team", entity_id: id, household_id: None, before: None, after: Some(json!({"name": next.name, "member_ids": members, "first_secretary_id": next.first_secretary_id})) })?;
         Ok(next)

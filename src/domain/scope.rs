@@ -1,6 +1,7 @@
 //! What a caller may see: derived from role and jurisdiction, applied by the repository layer.
+//! A domain type (no I/O): `db/` filters by it, `auth/` derives it from the caller.
 
-use crate::domain::{DivisionCode, Level, Role};
+use super::{DivisionCode, Level, Role};
 
 /// The caller's jurisdiction as a filter over households.
 #[derive(Debug, Clone, PartialEq, Eq)]

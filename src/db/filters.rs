@@ -1,0 +1,87 @@
+//! The caller's scope and a division as SQL filters, written once for every table whose rows
+//! carry the division codes of their household (county, township, village).
+//!
+//! A division selects the rows of its level's code column; a city or a province (above every
+//! stored column) selects by the prefix of the county code. A scope selects its division's rows,
+//! except a cadre's, which selects the households paired with them (`past`: ever paired).
+//! `Scope::covers` answers the same question for one code in memory.
+
+use diesel::prelude::*;
+use diesel::sql_types::Bool;
+
+use crate::db::Backend;
+use crate::domain::{DivisionCode, Level, Scope};
+
+/// A filter over the query source `QS` (a table, or a join that contains it).
+pub type Filter<QS> = Box<dyn BoxableExpression<QS, Backend, SqlType = Bool>>;
+
+/// `$col IN (ids of the households paired with cadre user $user)`: currently, or (`$past`) ever.
+/// A macro, not a function: boxed subqueries cannot be nested on the multi-backend connection.
+macro_rules! paired_filter {
+    ($col:expr, $user:expr, $past:expr) => {{
+        use crate::db::schema::{cadres, pairings};
+        let cadre_ids = cadres::table.filter(cadres::user_id.eq($user.to_owned())).select(cadres::id);
+        let paired = pairings::table.filter(pairings::cadre_id.eq_any(cadre_ids));
+        if $past {
+            Box::new($col.eq_any(paired.select(pairings::household_id))) as Box<dyn BoxableExpression<_, crate::db::Backend, SqlType = diesel::sql_types::Bool>>
+        } else {
+            Box::new($col.eq_any(paired.filter(pairings::end_date.is_null()).select(pairings::household_id)))
+        }
+    }};
+}
+
+/// For a table with `county_code`, `township_code` and `village_code`: a module of the same
+/// name with `in_division`, usable on the table and on any join that contains it; with
+/// `household = column`, also `in_scope`, a cadre reaching rows by that household id column.
+macro_rules! divided {
+    ($table:ident $(, household = $household:ident)?) => {
+        pub mod $table {
+            use super::*;
+            use crate::db::schema::$table as t;
+
+            /// Rows in `division` or below it.
+            pub fn in_division<QS>(division: &DivisionCode) -> Filter<QS>
+            where
+                t::village_code: SelectableExpression<QS>,
+                t::township_code: SelectableExpression<QS>,
+                t::county_code: SelectableExpression<QS>,
+            {
+                let code = division.as_str().to_owned();
+                match division.level() {
+                    Level::Village => Box::new(t::village_code.eq(code)),
+                    Level::Township => Box::new(t::township_code.eq(code)),
+                    Level::County => Box::new(t::county_code.eq(code)),
+                    Level::City | Level::Province => Box::new(t::county_code.like(format!("{}%", division.prefix()))),
+                }
+            }
+            $(
+            /// Rows the scope covers.
+            pub fn in_scope(scope: &Scope) -> Filter<t::table> {
+                match scope {
+                    Scope::Cadre { user_id, past, .. } => paired_filter!(t::$household, user_id, *past),
+                    other => in_division(other.division()),
+                }
+            }
+            )?
+        }
+    };
+}
+
+divided!(households, household = id);
+divided!(photos, household = household_id);
+divided!(cases, household = household_id);
+divided!(problems);
+divided!(work_teams);
+divided!(sync_tombstones);
+
+/// The same rule as `in_division`, as SQL text for the few hand-written queries (photo coverage).
+/// The code is inlined: a `DivisionCode` holds exactly 12 digits, so it cannot carry SQL.
+pub fn division_sql(division: &DivisionCode) -> String {
+    let code = division.as_str();
+    match division.level() {
+        Level::Village => format!("village_code = '{code}'"),
+        Level::Township => format!("township_code = '{code}'"),
+        Level::County => format!("county_code = '{code}'"),
+        Level::City | Level::Province => format!("county_code LIKE '{}%'", division.prefix()),
+    }
+}
