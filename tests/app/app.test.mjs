@@ -424,7 +424,7 @@ test("a refused record is shown at its field, never sent again by itself, and go
   await page.locator("input[name='guarantees.food_clothing.ok']").uncheck();
   await page.click("#save-year");
   await go("#/queue");
-  await page.locator("#queue-attention li[data-state=failed] .item-error").waitFor({ timeout: 20000 });
+  await page.locator("#queue-attention li[data-state=failed] .item-error").waitFor({ timeout: 60000 });
   await page.waitForTimeout(4000);
   assert.equal(puts.length, 1, "a 422 is not retried blindly");
   assert.equal((await call(`/households/${hh.C}/years/${year}`)).status, 404);
