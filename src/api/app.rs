@@ -15,23 +15,19 @@
 
 use std::sync::OnceLock;
 
-use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
 use actix_web::http::header;
 use actix_web::web::{self, Data, Path};
 use actix_web::{HttpRequest, HttpResponse, get, post};
-use futures_util::StreamExt;
 use serde::Serialize;
 
 use super::body::Checked;
-use super::v1::auth::{LoginBody, TokenView, credentials, login_pair, refresh_pair, revoke};
-use super::v1::users::UserView;
+use super::cookie_session::CookieSession;
+use super::v1::auth::LoginBody;
 use crate::error::ApiError;
 use crate::state::AppState;
 
 const COOKIE: &str = "fangpin_app_refresh";
 const COOKIE_PATH: &str = "/app/session";
-/// Login bodies are a few hundred bytes; more is refused before it is held (as for `/auth/`).
-const SESSION_BODY_LIMIT: usize = 16 * 1024;
 
 const JS: &str = "text/javascript; charset=utf-8";
 
@@ -150,84 +146,25 @@ pub async fn asset(file: Path<String>) -> Result<HttpResponse, ApiError> {
     Ok(page(*body, content_type))
 }
 
-/// What the page receives: no refresh token, it stays in the cookie.
-#[derive(Serialize)]
-struct SessionView {
-    access_token: String,
-    expires_in: i64,
-    user: UserView,
-}
+/// The app's session (`api::cookie_session`); its requests carry `X-Fangpin-App: 1`.
+const SESSION: CookieSession = CookieSession { cookie: COOKIE, path: COOKIE_PATH, header: "x-fangpin-app", name: "app" };
 
-fn require_app_header(req: &HttpRequest) -> Result<(), ApiError> {
-    match req.headers().get("x-fangpin-app").and_then(|v| v.to_str().ok()) {
-        Some("1") => Ok(()),
-        _ => Err(ApiError::Forbidden("app session requests carry X-Fangpin-App: 1".into())),
-    }
-}
-
-fn cookie(req: &HttpRequest, value: String, max_age: CookieDuration) -> Cookie<'static> {
-    Cookie::build(COOKIE, value)
-        .path(COOKIE_PATH)
-        .http_only(true)
-        .same_site(SameSite::Strict)
-        // Secure where it is served over TLS (as it must be for phones: see the README).
-        .secure(req.connection_info().scheme() == "https")
-        .max_age(max_age)
-        .finish()
-}
-
-fn session(req: &HttpRequest, state: &AppState, view: TokenView) -> HttpResponse {
-    let max_age = CookieDuration::days(state.settings.refresh_token_ttl_days);
-    HttpResponse::Ok()
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .cookie(cookie(req, view.refresh_token, max_age))
-        .json(SessionView { access_token: view.access_token, expires_in: view.expires_in, user: view.user })
-}
-
-/// A login body of at most [`SESSION_BODY_LIMIT`] bytes (the paths open before login hold no
-/// more than that in memory).
-async fn login_body(req: &HttpRequest, mut payload: web::Payload) -> Result<LoginBody, ApiError> {
-    let json = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("application/json"));
-    if !json {
-        return Err(ApiError::UnsupportedMediaType("send the body as application/json".into()));
-    }
-    let mut body = web::BytesMut::new();
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|_| ApiError::BadRequest("the body could not be read".into()))?;
-        if body.len() + chunk.len() > SESSION_BODY_LIMIT {
-            return Err(ApiError::PayloadTooLarge(format!("a body here may have at most {SESSION_BODY_LIMIT} bytes")));
-        }
-        body.extend_from_slice(&chunk);
-    }
-    serde_json::from_slice(&body).map_err(|e| ApiError::BadRequest(format!("malformed JSON: {}", super::redact::deserializer_message(&e.to_string()))))
-}
-
-/// Log in: the access token in the answer, the refresh token in the cookie.
+/// Log in: the access token in the answer, the refresh token in the cookie. The body is at
+/// most 16 KiB like every body before login (`limits::public_body`).
 #[post("/app/session")]
-pub async fn login(state: Data<AppState>, req: HttpRequest, payload: web::Payload) -> Result<HttpResponse, ApiError> {
-    require_app_header(&req)?;
-    let body = login_body(&req, payload).await?;
-    let (username, password) = credentials(Checked::new(body))?;
-    let view = login_pair(&state, &req, username, password).await?;
-    Ok(session(&req, &state, view))
+pub async fn login(state: Data<AppState>, req: HttpRequest, body: Checked<LoginBody>) -> Result<HttpResponse, ApiError> {
+    SESSION.login(&state, &req, body).await
 }
 
 /// A new access token from the cookie (rotated); 401 sends the app back to its login screen,
 /// with everything recorded offline kept.
 #[post("/app/session/refresh")]
 pub async fn refresh(state: Data<AppState>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    require_app_header(&req)?;
-    let token = req.cookie(COOKIE).map(|c| c.value().to_owned()).ok_or_else(|| ApiError::Unauthorized("no app session: log in".into()))?;
-    let view = refresh_pair(&state, token).await?;
-    Ok(session(&req, &state, view))
+    SESSION.refresh(&state, &req).await
 }
 
 /// Log out: the refresh token's family is revoked and the cookie removed.
 #[post("/app/session/logout")]
 pub async fn logout(state: Data<AppState>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    require_app_header(&req)?;
-    if let Some(c) = req.cookie(COOKIE) {
-        revoke(&state, c.value().to_owned()).await?;
-    }
-    Ok(HttpResponse::NoContent().cookie(cookie(&req, String::new(), CookieDuration::ZERO)).finish())
+    SESSION.logout(&state, &req).await
 }

@@ -8,15 +8,13 @@
 //! cannot send. Everything the console shows comes from the `/api/v1` endpoints with the access
 //! token, so it sees exactly the caller's jurisdiction.
 
-use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
 use actix_web::http::header;
 use actix_web::web::{Data, Path};
 use actix_web::{HttpRequest, HttpResponse, get, post};
-use serde::Serialize;
 
 use super::body::Checked;
-use super::v1::auth::{LoginBody, TokenView, credentials, login_pair, refresh_pair, revoke};
-use super::v1::users::UserView;
+use super::cookie_session::CookieSession;
+use super::v1::auth::LoginBody;
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -83,64 +81,23 @@ fn serve_asset(name: &str) -> Result<HttpResponse, ApiError> {
     Ok(page(body, content_type, "no-cache"))
 }
 
-/// What the page receives: no refresh token, it stays in the cookie.
-#[derive(Serialize)]
-struct SessionView {
-    access_token: String,
-    expires_in: i64,
-    user: UserView,
-}
-
-fn require_console_header(req: &HttpRequest) -> Result<(), ApiError> {
-    match req.headers().get("x-fangpin-console").and_then(|v| v.to_str().ok()) {
-        Some("1") => Ok(()),
-        _ => Err(ApiError::Forbidden("console session requests carry X-Fangpin-Console: 1".into())),
-    }
-}
-
-fn cookie(req: &HttpRequest, value: String, max_age: CookieDuration) -> Cookie<'static> {
-    Cookie::build(COOKIE, value)
-        .path(COOKIE_PATH)
-        .http_only(true)
-        .same_site(SameSite::Strict)
-        // Secure where the office serves it over TLS; a plain-HTTP office network still works.
-        .secure(req.connection_info().scheme() == "https")
-        .max_age(max_age)
-        .finish()
-}
-
-fn session(req: &HttpRequest, state: &AppState, view: TokenView) -> HttpResponse {
-    let max_age = CookieDuration::days(state.settings.refresh_token_ttl_days);
-    HttpResponse::Ok()
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .cookie(cookie(req, view.refresh_token, max_age))
-        .json(SessionView { access_token: view.access_token, expires_in: view.expires_in, user: view.user })
-}
+/// The console's session (`api::cookie_session`).
+const SESSION: CookieSession = CookieSession { cookie: COOKIE, path: COOKIE_PATH, header: "x-fangpin-console", name: "console" };
 
 /// Log in: the access token in the answer, the refresh token in the cookie.
 #[post("/console/session")]
 pub async fn login(state: Data<AppState>, req: HttpRequest, body: Checked<LoginBody>) -> Result<HttpResponse, ApiError> {
-    require_console_header(&req)?;
-    let (username, password) = credentials(body)?;
-    let view = login_pair(&state, &req, username, password).await?;
-    Ok(session(&req, &state, view))
+    SESSION.login(&state, &req, body).await
 }
 
 /// A new access token from the cookie (rotated); 401 sends the page back to its login form.
 #[post("/console/session/refresh")]
 pub async fn refresh(state: Data<AppState>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    require_console_header(&req)?;
-    let token = req.cookie(COOKIE).map(|c| c.value().to_owned()).ok_or_else(|| ApiError::Unauthorized("no console session: log in".into()))?;
-    let view = refresh_pair(&state, token).await?;
-    Ok(session(&req, &state, view))
+    SESSION.refresh(&state, &req).await
 }
 
 /// Log out: the refresh token's family is revoked and the cookie removed.
 #[post("/console/session/logout")]
 pub async fn logout(state: Data<AppState>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    require_console_header(&req)?;
-    if let Some(c) = req.cookie(COOKIE) {
-        revoke(&state, c.value().to_owned()).await?;
-    }
-    Ok(HttpResponse::NoContent().cookie(cookie(&req, String::new(), CookieDuration::ZERO)).finish())
+    SESSION.logout(&state, &req).await
 }

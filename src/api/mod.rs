@@ -4,6 +4,7 @@ pub mod app;
 pub mod body;
 pub mod caller;
 pub mod console;
+pub mod cookie_session;
 pub mod docs;
 pub mod idempotency;
 pub mod limits;

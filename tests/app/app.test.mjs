@@ -423,6 +423,8 @@ test("a refused record is shown at its field, never sent again by itself, and go
   await page.locator("#year-form").waitFor();
   await page.locator("input[name='guarantees.food_clothing.ok']").uncheck();
   await page.click("#save-year");
+  // Saved to the outbox (as in the test above) before leaving the form.
+  await page.locator("#year-status").waitFor();
   await go("#/queue");
   await page.locator("#queue-attention li[data-state=failed] .item-error").waitFor({ timeout: 60000 });
   await page.waitForTimeout(4000);
