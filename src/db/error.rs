@@ -1,8 +1,8 @@
 //! The error of the data layer, in its own words: what a repository can refuse or fail with.
 //!
-//! Policy: repositories never build HTTP answers. `api` maps a `DbError` to problem+json in one
-//! place (`impl From<DbError> for ApiError` in `error.rs`); database text never leaves this
-//! layer except into the log (`Unavailable` and `Internal` carry it for the log only).
+//! Policy: repositories never build HTTP answers; the layer above maps a `DbError` to its
+//! problem+json in one place. Database text never leaves this layer except into the log
+//! (`Unavailable` and `Internal` carry it for the log only).
 
 use crate::domain::FieldErrors;
 use crate::domain::procedure::Refusal;

@@ -92,8 +92,8 @@ pub type Pool = r2d2::Pool<Manager>;
 /// The pool plus the backend it talks to; cheap to clone.
 ///
 /// `E` is the error type of the closures given to [`Db::run`], chosen by whoever holds the pool:
-/// the API's state holds a `Db<ApiError>`, so a handler's closure uses `?` on repositories (their
-/// `DbError` converts) and on its own checks alike, without naming its error type. This layer
+/// a caller above this layer picks its own error type, so its closures use `?` on repositories
+/// (their `DbError` converts) and on its own checks alike, without naming the type. This layer
 /// only asks that a `DbError` converts into it ([`RunError`]).
 pub struct Db<E = DbError> {
     pool: Pool,
