@@ -9,20 +9,8 @@ cd "$(dirname "$0")/.."
 . scripts/lib/services.sh
 
 BIN=${1:-target/debug/fangpin}
-[ -x "$BIN" ] || cargo build --locked -q
-ensure_packages chromium:chromium node:nodejs npm:npm fc-list:fontconfig
-# Chinese text in the screenshots needs a CJK font.
-fc-list :lang=zh | grep -q . || { log "installing fonts-noto-cjk"; $SUDO apt-get install -y -qq fonts-noto-cjk >/dev/null; }
-(cd tests/app && npm ci --no-audit --no-fund --silent)
-
 PORT=${APP_PORT:-18071}
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/fangpin-app.XXXXXX")
-SERVER=""
-trap '[ -z "$SERVER" ] || kill "$SERVER" 2>/dev/null || true; rm -rf "$WORK"' EXIT
-export FANGPIN_DATA_DIR=$WORK/data FANGPIN_BIND=127.0.0.1:$PORT FANGPIN_ADMIN_PASSWORD='Admin-pass-1' RUST_LOG=warn
-unset DATABASE_URL FANGPIN_STORAGE
-"$BIN" demo >/dev/null
-start_fangpin "$BIN" "$WORK/server.log"
+start_browser_test_server "$BIN" tests/app "$PORT"
 grep -q "/app/" "$WORK/server.log" || { echo "serve did not print the app's address" >&2; exit 1; }
 rm -rf target/app-screens
 log "phone app tests in headless chromium"

@@ -8,20 +8,8 @@ cd "$(dirname "$0")/.."
 . scripts/lib/services.sh
 
 BIN=${1:-target/debug/fangpin}
-[ -x "$BIN" ] || cargo build --locked -q
-ensure_packages chromium:chromium node:nodejs npm:npm fc-list:fontconfig
-# Chinese text in the screenshots needs a CJK font.
-fc-list :lang=zh | grep -q . || { log "installing fonts-noto-cjk"; $SUDO apt-get install -y -qq fonts-noto-cjk >/dev/null; }
-(cd tests/console && npm ci --no-audit --no-fund --silent)
-
 PORT=${CONSOLE_PORT:-18070}
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/fangpin-console.XXXXXX")
-SERVER=""
-trap '[ -z "$SERVER" ] || kill "$SERVER" 2>/dev/null || true; rm -rf "$WORK"' EXIT
-export FANGPIN_DATA_DIR=$WORK/data FANGPIN_BIND=127.0.0.1:$PORT FANGPIN_ADMIN_PASSWORD='Admin-pass-1' RUST_LOG=warn
-unset DATABASE_URL FANGPIN_STORAGE
-"$BIN" demo >/dev/null
-start_fangpin "$BIN" "$WORK/server.log"
+start_browser_test_server "$BIN" tests/console "$PORT"
 rm -rf target/console-screens
 log "console tests in headless chromium"
 BASE="http://127.0.0.1:$PORT" ADMIN_PASSWORD='Admin-pass-1' SCREENS=target/console-screens \

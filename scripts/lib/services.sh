@@ -107,6 +107,26 @@ stop_services() {
 
 # Starts `$1 serve` (settings from the environment, FANGPIN_BIND included) logging to $2, waits
 # until /readyz answers; sets SERVER (its PID). Fails if it does not become ready in 30 s.
+# For the browser tests (console, phone app): Debian chromium, node and a CJK font, the npm
+# packages pinned in test folder $2, then `fangpin demo` and `serve` of binary $1 on port $3 on
+# a temporary SQLite database; WORK is that folder (removed on exit), SERVER the server's pid,
+# its log $WORK/server.log.
+start_browser_test_server() {
+  local bin=$1 dir=$2 port=$3
+  [ -x "$bin" ] || cargo build --locked -q
+  ensure_packages chromium:chromium node:nodejs npm:npm fc-list:fontconfig
+  # Chinese text in the screenshots needs a CJK font.
+  fc-list :lang=zh | grep -q . || { log "installing fonts-noto-cjk"; $SUDO apt-get install -y -qq fonts-noto-cjk >/dev/null; }
+  (cd "$dir" && npm ci --no-audit --no-fund --silent)
+  WORK=$(mktemp -d "${TMPDIR:-/tmp}/fangpin-browser.XXXXXX")
+  SERVER=""
+  trap '[ -z "$SERVER" ] || kill "$SERVER" 2>/dev/null || true; rm -rf "$WORK"' EXIT
+  export FANGPIN_DATA_DIR=$WORK/data FANGPIN_BIND=127.0.0.1:$port FANGPIN_ADMIN_PASSWORD='Admin-pass-1' RUST_LOG=warn
+  unset DATABASE_URL FANGPIN_STORAGE
+  "$bin" demo >/dev/null
+  start_fangpin "$bin" "$WORK/server.log"
+}
+
 start_fangpin() {
   local bin=$1 logfile=$2 base="http://${FANGPIN_BIND:-127.0.0.1:8080}"
   "$bin" serve >>"$logfile" 2>&1 &
