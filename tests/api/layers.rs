@@ -55,6 +55,27 @@ fn no_import_runs_back_up() {
     assert!(violations.is_empty(), "imports running against the layers:\n{}", violations.join("\n"));
 }
 
+/// The data layer speaks in its own words, its comments included: a repository's documentation
+/// that explains itself through the API's error type or the auth module has already taken the
+/// shape of the layer above (a reader follows the comment, then the import follows the reader).
+#[test]
+fn the_data_layer_does_not_name_the_layers_above_even_in_comments() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let words = ["ApiError", "crate::api", "crate::auth", "crate::services", "AuthUser"];
+    let mut found = Vec::new();
+    for folder in ["db", "storage"] {
+        for file in rust_files(&src.join(folder)) {
+            let text = std::fs::read_to_string(&file).unwrap();
+            for (n, line) in text.lines().enumerate() {
+                if let Some(w) = words.iter().find(|w| line.contains(*w)) {
+                    found.push(format!("{}:{}: names `{w}`", file.strip_prefix(&src).unwrap().display(), n + 1));
+                }
+            }
+        }
+    }
+    assert!(found.is_empty(), "the data layer names a layer above it:\n{}", found.join("\n"));
+}
+
 /// The checker itself finds what it must find (a check that cannot fail proves nothing).
 #[test]
 fn the_checker_sees_every_kind_of_path() {
