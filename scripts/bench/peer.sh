@@ -80,7 +80,7 @@ trap cleanup EXIT
 cargo build --release --locked -q --example photo_bench
 target/release/examples/photo_bench gen "$WORK/photo" 1 93 >/dev/null
 PHOTO=$WORK/photo/photo_000.jpg
-PHOTO_MB=$(stat -c %s "$PHOTO" | awk '{printf "%.1f", $1 / 1048576}')
+PHOTO_MB=$(stat -c %s "$PHOTO" | awk '{printf "%.1f", $1 / 1000000}')
 echo "photo: 4000 x 3000 JPEG, $PHOTO_MB MB"
 psql_b -c "SELECT id FROM households ORDER BY md5(id) LIMIT 1000" >"$WORK/fangpin_ids.txt"
 VILLAGE=$(psql_b -c "SELECT village_code FROM households GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1")
@@ -192,6 +192,8 @@ PY
 
 # ---------------------------------------------------------------------------------------------
 log "starting SeaweedFS and fangpin"
+# Ports apart from the test suite's SeaweedFS, which may be running beside this.
+S3_PORT=${S3_PORT:-8633} WEED_PORT_OFFSET=${WEED_PORT_OFFSET:-300}
 start_seaweedfs
 export FANGPIN_STORAGE=s3 FANGPIN_S3_ENDPOINT=$S3_ENDPOINT FANGPIN_S3_BUCKET=fangpin-test FANGPIN_S3_PREFIX=peer-$(date +%s)
 export FANGPIN_ACCESS_TOKEN_TTL_SECS=3600
