@@ -98,9 +98,9 @@ fn parse_capture(household_id: String, body: Checked<CaptureBody>) -> Result<New
         errs.check("captured_at", parsed.map_err(|_| DomainError::new("invalid_value", "an RFC 3339 time with offset, e.g. 2026-11-22T10:00:00+08:00")))
     });
     let source = b.source.filter(|s| {
-        let known = matches!(s.as_str(), "gps" | "network" | "map_pick");
+        let known = crate::domain::location::CAPTURE_SOURCES.contains(&s.as_str());
         if !known {
-            errs.add("source", "invalid_value", "must be one of: gps, network, map_pick");
+            errs.add("source", "invalid_value", format!("must be one of: {}", crate::domain::location::CAPTURE_SOURCES.join(", ")));
         }
         known
     });

@@ -435,6 +435,7 @@ pub async fn review(state: Data<AppState>, user: Caller, id: Path<String>, body:
 
 /// The decision of a review, `errs` holding what the body's declarative rules found already.
 fn parse_review(body: ReviewBody, mut errs: FieldErrors) -> Result<Decision, ApiError> {
+    // `domain::photo::DECISIONS`, as the document lists them.
     let accepted = match body.decision.as_deref() {
         Some("accepted") => Some(true),
         Some("rejected") => Some(false),
@@ -484,8 +485,8 @@ pub async fn queue(state: Data<AppState>, user: Caller, q: Query<QueueQuery>) ->
         return Err(ApiError::NotFound);
     }
     let status = q.status.clone().unwrap_or_else(|| "flagged".into());
-    if !matches!(status.as_str(), "flagged" | "ok" | "accepted" | "rejected") {
-        return Err(ApiError::invalid("status", "invalid_value", "must be one of: flagged, ok, accepted, rejected"));
+    if !crate::domain::photo::STATUSES.contains(&status.as_str()) {
+        return Err(ApiError::invalid("status", "invalid_value", format!("must be one of: {}", crate::domain::photo::STATUSES.join(", "))));
     }
     let after = cursor::decode(q.cursor.as_deref())?;
     let limit = crate::api::page_limit(q.limit)?;

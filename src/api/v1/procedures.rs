@@ -339,7 +339,7 @@ fn parse_step(b: StepBody, mut errs: FieldErrors) -> StepDraft {
             let mut out = Vec::new();
             for (i, d) in ds.iter().enumerate() {
                 let dep = d.department.as_deref().and_then(|n| department_errors.check(format!("departments[{i}].department"), required_text(n, 60)));
-                if d.result.as_deref().is_some_and(|r| !["clear", "suspicion"].contains(&r)) {
+                if d.result.as_deref().is_some_and(|r| !crate::domain::procedure::CHECK_RESULTS.contains(&r)) {
                     department_errors.add(format!("departments[{i}].result"), "invalid_value", "clear or suspicion");
                 }
                 out.push(serde_json::json!({"department": dep, "result": d.result, "note": d.note}));

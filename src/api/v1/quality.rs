@@ -401,7 +401,7 @@ pub async fn change(state: Data<AppState>, req: HttpRequest, user: Caller, id: P
 /// The change of a PATCH, `errs` holding what the body's declarative rules found already.
 fn parse_change(b: ProblemChange, mut errs: FieldErrors) -> Result<StatusChange, ApiError> {
     let status = b.status.filter(|s| {
-        let known = ["verified", "rectified", "closed", "dismissed"].contains(&s.as_str());
+        let known = crate::domain::quality::SETTABLE_STATUSES.contains(&s.as_str());
         if !known {
             errs.add("status", "invalid_value", "verified, rectified, closed or dismissed");
         }
