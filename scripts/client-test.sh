@@ -44,13 +44,7 @@ fi
 "$VENV/bin/pip" install -q --disable-pip-version-check "$OUT/python"
 
 PORT=${CLIENT_TEST_PORT:-18090}
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/fangpin-clients.XXXXXX")
-SERVER=""
-trap '[ -z "$SERVER" ] || kill "$SERVER" 2>/dev/null || true; rm -rf "$WORK"' EXIT
-export FANGPIN_DATA_DIR=$WORK/data FANGPIN_BIND=127.0.0.1:$PORT FANGPIN_ADMIN_PASSWORD='Admin-pass-1' RUST_LOG=warn
-unset DATABASE_URL FANGPIN_STORAGE
-"$BIN" demo >/dev/null
-start_fangpin "$BIN" "$WORK/server.log"
+start_demo_server "$BIN" "$PORT"
 export FANGPIN_BASE=http://127.0.0.1:$PORT FANGPIN_PHOTO=$PWD/tests/console/fixtures/photo.jpg
 
 status=0
