@@ -118,7 +118,8 @@ fn document_parameters(doc: &mut utoipa::openapi::OpenApi) {
 /// Answers any operation can give, said once here rather than on each handler: a request that
 /// cannot be read (400), a missing or expired token (401, authenticated operations), a body of
 /// the wrong type or size (413, 415, operations with a body), a query or body value out of range
-/// (422, operations that take either) and a dependency that is down (503, with `Retry-After`).
+/// (422, operations that take either), a stale or missing `If-Match` (412, 428, operations that
+/// take one) and a dependency that is down (503, with `Retry-After`).
 /// All are problem documents. An operation that documents one of them itself keeps its own text.
 fn document_common_errors(doc: &mut utoipa::openapi::OpenApi) {
     let problem = |text: &str| {
@@ -145,6 +146,11 @@ fn document_common_errors(doc: &mut utoipa::openapi::OpenApi) {
         }
         if idempotent {
             common.push(("409", "a request with this Idempotency-Key is still being answered"));
+        }
+        // `api::if_match`: a stale version is 412; a missing one where required, or `*`, is 428.
+        if op.parameters.iter().flatten().any(|p| p.name == "If-Match") {
+            common.push(("412", "the record changed since this ETag: read it again"));
+            common.push(("428", "send If-Match with the ETag the record was read with (not `*`)"));
         }
         common.push(("503", "the database or object store is unavailable: retry after `Retry-After` seconds"));
         for (status, text) in common {
