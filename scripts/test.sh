@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The test command (README): on a fresh Debian machine it installs what is missing, starts
 # PostgreSQL and SeaweedFS, then runs the whole suite twice: on SQLite + local files and on
-# PostgreSQL + SeaweedFS (S3); then the review console in headless Chromium (issue 8) and the
+# PostgreSQL + SeaweedFS (S3); then the review console in headless Chromium (issue 8), the
+# clients generated from the API document (issue 16) and the
 # hardening runs of issue 9 (Schemathesis against a live
 # server, fault injection on PostgreSQL + SeaweedFS, the fuzz targets for FUZZ_SECONDS each,
 # default 20). Exits non-zero on any failure.
@@ -45,6 +46,7 @@ scripts/check-static.sh target/debug/fangpin
 scripts/readme-test.sh target/debug/fangpin
 scripts/console-test.sh target/debug/fangpin
 scripts/app-test.sh target/debug/fangpin
+scripts/client-test.sh target/debug/fangpin
 scripts/schemathesis.sh target/debug/fangpin
 scripts/faults.sh target/debug/fangpin
 scripts/fuzz.sh "${FUZZ_SECONDS:-20}"

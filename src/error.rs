@@ -35,7 +35,7 @@ pub struct Problem {
     pub errors: Vec<FieldError>,
     /// For `step_not_allowed`: the steps allowed now, with their earliest dates.
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = Option<Vec<crate::domain::procedure::NextStep>>)]
     pub allowed: Option<serde_json::Value>,
 }
 

@@ -118,7 +118,15 @@ start_browser_test_server() {
   # Chinese text in the screenshots needs a CJK font.
   fc-list :lang=zh | grep -q . || { log "installing fonts-noto-cjk"; $SUDO apt-get install -y -qq fonts-noto-cjk >/dev/null; }
   (cd "$dir" && npm ci --no-audit --no-fund --silent)
-  WORK=$(mktemp -d "${TMPDIR:-/tmp}/fangpin-browser.XXXXXX")
+  start_demo_server "$bin" "$port"
+}
+
+# `fangpin demo` and `serve` of binary $1 on port $2 on a temporary SQLite database, the admin's
+# password `Admin-pass-1`; WORK is that folder (removed on exit), SERVER the server's pid, its
+# log $WORK/server.log.
+start_demo_server() {
+  local bin=$1 port=$2
+  WORK=$(mktemp -d "${TMPDIR:-/tmp}/fangpin-demo.XXXXXX")
   SERVER=""
   trap '[ -z "$SERVER" ] || kill "$SERVER" 2>/dev/null || true; rm -rf "$WORK"' EXIT
   export FANGPIN_DATA_DIR=$WORK/data FANGPIN_BIND=127.0.0.1:$port FANGPIN_ADMIN_PASSWORD='Admin-pass-1' RUST_LOG=warn

@@ -35,6 +35,12 @@ const NOT_STARTED: [StatusCode; 6] = [
 
 /// The SHA-256 of a JSON body (read whole and put back for the handler); none for other bodies
 /// (multipart uploads carry their own `client_id`). A body above the JSON limit is refused here.
+/// Whether an answer with `status` is kept and replayed for a retry with the same key: not when
+/// the request was refused before it started, nor on a server failure (worth a retry).
+pub fn is_kept(status: StatusCode) -> bool {
+    !status.is_server_error() && !NOT_STARTED.contains(&status)
+}
+
 async fn json_body_digest(req: &mut ServiceRequest) -> Result<Option<String>, ApiError> {
     use futures_util::StreamExt;
     use sha2::{Digest, Sha256};
@@ -162,7 +168,7 @@ pub async fn middleware(req: ServiceRequest, next: Next<impl MessageBody + 'stat
         }
     };
     let status = res.status();
-    if status.is_server_error() || NOT_STARTED.contains(&status) {
+    if !is_kept(status) {
         release(state, user, key).await;
         return Ok(res.map_into_boxed_body());
     }

@@ -91,6 +91,10 @@ pub fn amount_cents(yuan: f64) -> Result<i64, DomainError> {
     Ok(cents as i64)
 }
 
+/// Why a household left a cadre's phone (a tombstone of `/sync`): paired with another cadre,
+/// its pairing ended, the cadre's account changed, or its village was merged into another.
+pub const LEAVING_REASONS: &[&str] = &["re_paired", "unpaired", "cadre_relinked", "village_merged"];
+
 #[cfg(test)]
 mod tests {
     use super::*;

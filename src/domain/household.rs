@@ -148,6 +148,9 @@ pub fn parse_person_name(s: &str) -> Result<String, super::validation::DomainErr
     Ok(name)
 }
 
+/// 风险消除 status of a monitoring object, set by completed cases.
+pub const RISK_STATUSES: &[&str] = &["not_eliminated", "eliminated"];
+
 #[cfg(test)]
 mod tests {
     use super::*;

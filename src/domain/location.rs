@@ -139,6 +139,10 @@ pub fn assess(rules: &CaptureRules, c: &Capture, now: DateTime<Utc>, home: Optio
     Assessment { flags, status, moved_m: moved.map(|d| (d * 10.0).round() / 10.0) }
 }
 
+/// How a phone got a capture's position: a GPS fix, the network's estimate, or a point the
+/// cadre picked on a map.
+pub const CAPTURE_SOURCES: &[&str] = &["gps", "network", "map_pick"];
+
 #[cfg(test)]
 mod tests {
     use super::*;

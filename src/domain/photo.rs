@@ -164,6 +164,16 @@ pub fn check(rules: &CheckRules, e: &Evidence, now: DateTime<Utc>, tz: chrono_tz
     }
 }
 
+/// A photo's status: `ok` or `flagged` as checked on upload, then `accepted` or `rejected` by
+/// the township's review.
+pub const STATUSES: &[&str] = &["ok", "flagged", "accepted", "rejected"];
+/// The statuses the upload's checks give.
+pub const CHECK_STATUSES: &[&str] = &["ok", "flagged"];
+/// Where the position a photo was checked with came from: its EXIF GPS or the app's fix.
+pub const POSITION_SOURCES: &[&str] = &["exif", "app"];
+/// A reviewer's decisions.
+pub const DECISIONS: &[&str] = &["accepted", "rejected"];
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -369,6 +369,9 @@ pub fn parse_date_not_future(d: NaiveDate, today: NaiveDate) -> Result<NaiveDate
     if d > today { Err(DomainError::new("out_of_range", "a date cannot be in the future")) } else { Ok(d) }
 }
 
+/// What a department's cross-check 部门比对 found.
+pub const CHECK_RESULTS: &[&str] = &["clear", "suspicion"];
+
 #[cfg(test)]
 mod tests {
     use super::*;

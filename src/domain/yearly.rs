@@ -215,9 +215,9 @@ pub fn threshold_for<'a>(rules: &'a [ThresholdRule], province: &str, year: i32) 
 pub struct Change {
     /// Path of the field, e.g. `income.wages` or `members[<member id>].months_away`.
     pub field: String,
-    #[schema(value_type = Object)]
+    /// The value before: a number, a text, `true`/`false`, or `null` when there was none.
     pub before: Value,
-    #[schema(value_type = Object)]
+    /// The value after, of the same kind.
     pub after: Value,
 }
 

@@ -140,12 +140,21 @@ async fn no_cell_of_any_export_can_be_read_as_a_formula() {
     let res = admin.get(&format!("/quality/problems?division={VILLAGE}&format=csv")).await;
     exports.push((csv_cells("ledger csv", &bytes(res, "ledger csv", "text/csv").await), ledger_values.clone()));
     let res = admin.get(&format!("/quality/problems?division={VILLAGE}&format=xlsx")).await;
-    exports.push((xlsx_cells("ledger xlsx", &bytes(res, "ledger xlsx", XLSX).await), ledger_values));
+    exports.push((xlsx_cells("ledger xlsx", &bytes(res, "ledger xlsx", XLSX).await), ledger_values.clone()));
     fetched.insert("GET /api/v1/quality/problems".to_owned());
+    let res = admin.get(&format!("/quality/problems.csv?division={VILLAGE}")).await;
+    exports.push((csv_cells("ledger.csv", &bytes(res, "ledger.csv", "text/csv").await), ledger_values.clone()));
+    fetched.insert("GET /api/v1/quality/problems.csv".to_owned());
+    let res = admin.get(&format!("/quality/problems.xlsx?division={VILLAGE}")).await;
+    exports.push((xlsx_cells("ledger.xlsx", &bytes(res, "ledger.xlsx", XLSX).await), ledger_values));
+    fetched.insert("GET /api/v1/quality/problems.xlsx".to_owned());
 
     let res = admin.get(&format!("{path}/years/2026/comparison?format=xlsx")).await;
     exports.push((xlsx_cells("comparison xlsx", &bytes(res, "comparison", XLSX).await), reasons.clone()));
     fetched.insert("GET /api/v1/households/{id}/years/{year}/comparison".to_owned());
+    let res = admin.get(&format!("{path}/years/2026/comparison.xlsx")).await;
+    exports.push((xlsx_cells("comparison.xlsx", &bytes(res, "comparison.xlsx", XLSX).await), reasons.clone()));
+    fetched.insert("GET /api/v1/households/{id}/years/{year}/comparison.xlsx".to_owned());
 
     // The import's error report echoes what it refuses: a sheet of hostile cells.
     let hostile = ["=HYPERLINK(\"http://x\")", "+1", "-2+3", "@SUM(A1)", "\t=1", "\r=1"];
@@ -154,12 +163,14 @@ async fn no_cell_of_any_export_can_be_read_as_a_formula() {
         &["1", "-9-9", VILLAGE, hostile[3], hostile[0], hostile[1], hostile[2], hostile[4], hostile[5], hostile[3], hostile[0]],
         &["2", "=1+1", hostile[0], "脱贫户", "-王", &id_number(13), "户主", "女", "-1", "+8613800138000", "x"],
     ]);
-    let part = reqwest::multipart::Part::bytes(sheet).file_name("households.xlsx");
-    let res = admin.client.post(format!("{}/imports?format=xlsx", admin.base)).bearer_auth(&admin.token).multipart(reqwest::multipart::Form::new().part("file", part)).send().await.unwrap();
-    let report = xlsx_cells("import report xlsx", &bytes(res, "import report", XLSX).await);
-    assert!(report.1.len() > 6, "the report lists no errors: {:?}", report.1);
-    exports.push((report, vec![]));
-    fetched.insert("POST /api/v1/imports".to_owned());
+    for (path, name) in [("/imports?format=xlsx", "POST /api/v1/imports"), ("/imports.xlsx", "POST /api/v1/imports.xlsx")] {
+        let part = reqwest::multipart::Part::bytes(sheet.clone()).file_name("households.xlsx");
+        let res = admin.client.post(format!("{}{path}", admin.base)).bearer_auth(&admin.token).multipart(reqwest::multipart::Form::new().part("file", part)).send().await.unwrap();
+        let report = xlsx_cells("import report xlsx", &bytes(res, "import report", XLSX).await);
+        assert!(report.1.len() > 6, "the report lists no errors: {:?}", report.1);
+        exports.push((report, vec![]));
+        fetched.insert(name.to_owned());
+    }
 
     assert_eq!(documented_exports(), fetched, "an export of the document is not checked here (or one checked here is gone)");
     for ((name, cells), values) in &exports {

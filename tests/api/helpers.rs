@@ -61,14 +61,17 @@ pub struct Api {
 
 impl Api {
     pub async fn request(&self, method: Method, path: &str, body: Option<Value>, if_match: Option<&str>) -> Response {
-        let mut rb = self.client.request(method, format!("{}{path}", self.base)).bearer_auth(&self.token);
+        let mut rb = self.client.request(method.clone(), format!("{}{path}", self.base)).bearer_auth(&self.token);
         if let Some(b) = body {
             rb = rb.json(&b);
         }
         if let Some(v) = if_match {
             rb = rb.header("If-Match", v);
         }
-        rb.send().await.expect("request failed")
+        let url = format!("{}{path}", self.base);
+        let res = rb.send().await.expect("request failed");
+        crate::conformance::check(&method, &url, &res);
+        res
     }
     pub async fn get(&self, path: &str) -> Response {
         self.request(Method::GET, path, None, None).await

@@ -79,7 +79,13 @@ fn issue_pair(state: &AppState, c: &mut DbConnection, user: &crate::db::models::
     })
 }
 
+/// Log in
+///
 /// Log in with username and password.
+///
+/// Answers a short-lived access token (JWT) and a refresh token. Wrong credentials answer 401
+/// without saying which was wrong; repeated failures for one user or from one address answer 429
+/// with `Retry-After`.
 #[utoipa::path(
     tag = "auth",
     request_body = LoginBody,
@@ -155,8 +161,13 @@ pub async fn login_pair(state: &Data<AppState>, req: &HttpRequest, username: Str
         .await
 }
 
-/// Exchange a refresh token for a new pair. The old one stops working; presenting a spent one
-/// again revokes its whole family (it was stolen or replayed).
+/// Refresh a session
+///
+/// Exchange a refresh token for a new pair. The old one stops working; presenting a spent one again
+/// revokes its whole family (it was stolen or replayed).
+///
+/// The phone calls this when the access token expires, then keeps the new refresh token in place of
+/// the old one.
 #[utoipa::path(
     tag = "auth",
     request_body = RefreshBody,
@@ -210,7 +221,12 @@ pub async fn refresh_pair(state: &Data<AppState>, token: String) -> Result<Token
     }
 }
 
+/// Log out
+///
 /// Revoke a refresh token (and the tokens rotated from it).
+///
+/// Send the refresh token of the session to end. The access token still works until it expires
+/// (minutes); the phone forgets both.
 #[utoipa::path(tag = "auth", request_body = RefreshBody, responses((status = 204, description = "revoked")))]
 #[post("/auth/logout")]
 pub async fn logout(state: Data<AppState>, body: Checked<RefreshBody>) -> Result<HttpResponse, ApiError> {
@@ -245,8 +261,12 @@ pub struct MeView {
     pub jurisdiction: String,
 }
 
+/// Who am I
+///
 /// The caller.
-#[utoipa::path(tag = "auth", security(("bearer" = [])), responses((status = 200, body = MeView), (status = 401, body = Problem, content_type = "application/problem+json")))]
+///
+/// The user behind the access token: id, username, role and jurisdiction.
+#[utoipa::path(operation_id = "get_me", tag = "auth", security(("bearer" = [])), responses((status = 200, body = MeView), (status = 401, body = Problem, content_type = "application/problem+json")))]
 #[get("/me")]
 pub async fn me(user: AuthUser) -> HttpResponse {
     HttpResponse::Ok().json(MeView {
@@ -269,7 +289,11 @@ pub struct PasswordBody {
     pub new_password: Option<String>,
 }
 
+/// Change my password
+///
 /// Change one's own password; every session ends, this one included (log in again).
+///
+/// A password needs at least 8 characters and three of: lowercase, uppercase, digits, other signs.
 #[utoipa::path(tag = "auth", security(("bearer" = [])), request_body = PasswordBody, responses((status = 204), (status = 401, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
 #[put("/me/password")]
 pub async fn change_password(state: Data<AppState>, user: AuthUser, body: Checked<PasswordBody>) -> Result<HttpResponse, ApiError> {

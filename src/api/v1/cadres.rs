@@ -75,16 +75,21 @@ impl CadreView {
 pub struct CadreQuery {
     /// Part of the name or work unit.
     pub q: Option<String>,
+    #[param(minimum = 1, maximum = 500, default = 50)]
     pub limit: Option<i64>,
     pub cursor: Option<String>,
 }
 
+/// List cadres 帮扶干部
+///
 /// Cadres of the caller's county; phones and ID numbers masked.
+///
+/// Paged by `cursor` (`next_cursor` of the previous page); `limit` 1–500.
 #[utoipa::path(tag = "assistance", security(("bearer" = [])), params(CadreQuery), responses((status = 200, body = CadrePage), (status = 400, body = Problem, content_type = "application/problem+json")))]
 #[get("/cadres")]
 pub async fn list_cadres(state: Data<AppState>, user: Caller, q: Query<CadreQuery>) -> Result<HttpResponse, ApiError> {
     let q = q.into_inner();
-    let (after, limit) = (cursor::decode(q.cursor.as_deref())?, cursor::limit(q.limit));
+    let (after, limit) = (cursor::decode(q.cursor.as_deref())?, crate::api::page_limit(q.limit)?);
     let page = service::list(&state, &user, q.q, after, limit).await?;
     Ok(HttpResponse::Ok().json(page.map(|r| CadreView::build(&r, &state.crypto, false))))
 }
@@ -137,7 +142,12 @@ fn parse_cadre(b: &CadreBody, errs: &mut FieldErrors, creating: bool, today: Nai
     }
 }
 
+/// Register a cadre
+///
 /// Register a cadre of the county (village officer and above).
+///
+/// A cadre linked to a user account (`user_id`, role `cadre`) sees the households paired with them
+/// on the phone.
 #[utoipa::path(tag = "assistance", security(("bearer" = [])), request_body = CadreBody, responses(
     (status = 201, body = CadreView),
     (status = 200, description = "the same client_id was sent before", body = CadreView),
@@ -169,6 +179,8 @@ pub async fn create_cadre(state: Data<AppState>, user: Caller, body: Checked<Cad
     Ok(HttpResponse::build(status).insert_header(etag(cadre.row.version)).json(CadreView::of(&cadre, &state.crypto)))
 }
 
+/// Read a cadre
+///
 /// One cadre; phone and ID number unmasked for a county admin, a township reviewer and the cadre
 /// themselves (the read is audited), masked for other roles.
 #[utoipa::path(tag = "assistance", security(("bearer" = [])), params(("id" = String, Path, description = "cadre id")), responses((status = 200, body = CadreView), (status = 404, body = Problem, content_type = "application/problem+json")))]
@@ -178,12 +190,17 @@ pub async fn get_cadre(state: Data<AppState>, user: Caller, id: Path<String>) ->
     Ok(HttpResponse::Ok().insert_header(etag(cadre.row.version)).json(CadreView::of(&cadre, &state.crypto)))
 }
 
+/// Change a cadre
+///
 /// Change a cadre (village officer and above) with `If-Match`; relinking `user_id` moves the
 /// cadre's households from the old phone to the new one.
+///
+/// A stale `If-Match` answers 412 and changes nothing: read the cadre again and retry.
 #[utoipa::path(tag = "assistance", security(("bearer" = [])), params(("id" = String, Path, description = "cadre id"), ("If-Match" = String, Header, description = "ETag of the cadre")), request_body = CadreBody, responses(
     (status = 200, body = CadreView),
     (status = 403, body = Problem, content_type = "application/problem+json"),
     (status = 404, body = Problem, content_type = "application/problem+json"),
+    (status = 409, description = "the ID number or the user is already linked to another cadre", body = Problem, content_type = "application/problem+json"),
     (status = 412, body = Problem, content_type = "application/problem+json"),
     (status = 422, body = Problem, content_type = "application/problem+json"),
     (status = 428, body = Problem, content_type = "application/problem+json"),

@@ -39,16 +39,20 @@ fn viewable(user: &Caller, code: &str) -> Result<DivisionCode, ApiError> {
     if user.scope().may_view_division(&code) { Ok(code) } else { Err(ApiError::NotFound) }
 }
 
+/// Read a division 区划
+///
 /// A division inside the caller's jurisdiction, or one of its ancestors.
-#[utoipa::path(tag = "divisions", security(("bearer" = [])), params(("code" = String, Path, description = "12-digit division code")), responses((status = 200, body = DivisionView), (status = 404, body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(operation_id = "get_division", tag = "divisions", security(("bearer" = [])), params(("code" = String, Path, description = "12-digit division code")), responses((status = 200, body = DivisionView), (status = 404, body = Problem, content_type = "application/problem+json")))]
 #[get("/divisions/{code}")]
 pub async fn get_one(state: Data<AppState>, user: Caller, code: Path<String>) -> Result<HttpResponse, ApiError> {
     let code = viewable(&user, &code)?;
     Ok(HttpResponse::Ok().json(DivisionView::from(service::get(&state, code).await?)))
 }
 
+/// List a division's children
+///
 /// Direct children of a division (of an ancestor: only the branch leading to the caller).
-#[utoipa::path(tag = "divisions", security(("bearer" = [])), params(("code" = String, Path, description = "12-digit division code")), responses((status = 200, body = Vec<DivisionView>), (status = 404, body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(operation_id = "list_division_children", tag = "divisions", security(("bearer" = [])), params(("code" = String, Path, description = "12-digit division code")), responses((status = 200, body = Vec<DivisionView>), (status = 404, body = Problem, content_type = "application/problem+json")))]
 #[get("/divisions/{code}/children")]
 pub async fn children(state: Data<AppState>, user: Caller, code: Path<String>) -> Result<HttpResponse, ApiError> {
     let code = viewable(&user, &code)?;
@@ -71,13 +75,14 @@ pub struct MergeResult {
     pub households_moved: usize,
 }
 
-/// Record a village merger 村庄合并 (county admin): the village says what it was merged into;
-/// its households, natural villages (a group name the new village has already keeps the old
-/// village's name beside it), photos, cases, problems, work teams and spot-check items move to
-/// that village and its township in one transaction, the households keeping their former
-/// village code; phones holding the old village receive tombstones. The merged village then
-/// takes no new records.
-#[utoipa::path(tag = "villages", security(("bearer" = [])), params(("code" = String, Path, description = "the village merged away")), request_body = MergeBody, responses(
+/// Record a village merger
+///
+/// Record a village merger 村庄合并 (county admin): the village says what it was merged into; its
+/// households, natural villages (a group name the new village has already keeps the old village's
+/// name beside it), photos, cases, problems, work teams and spot-check items move to that village
+/// and its township in one transaction, the households keeping their former village code; phones
+/// holding the old village receive tombstones. The merged village then takes no new records.
+#[utoipa::path(operation_id = "merge_village", tag = "villages", security(("bearer" = [])), params(("code" = String, Path, description = "the village merged away")), request_body = MergeBody, responses(
     (status = 200, body = MergeResult),
     (status = 403, body = Problem, content_type = "application/problem+json"),
     (status = 404, body = Problem, content_type = "application/problem+json"),

@@ -162,12 +162,19 @@ pub struct ListQuery {
     /// Part of the head's name or the household number.
     pub q: Option<String>,
     /// 1–500, default 50.
+    #[param(minimum = 1, maximum = 500, default = 50)]
     pub limit: Option<i64>,
     pub cursor: Option<String>,
 }
 
+/// List households 户
+///
 /// Households in the caller's jurisdiction; ID and phone numbers masked.
-#[utoipa::path(tag = "households", security(("bearer" = [])), params(ListQuery), responses(
+///
+/// Filter by division, category, whether a home location exists, and `q` (part of the head's name
+/// or the household number); paged by `cursor`, `limit` 1–500. A phone that works offline keeps its
+/// households with `/sync` instead.
+#[utoipa::path(operation_id = "list_households", tag = "households", security(("bearer" = [])), params(ListQuery), responses(
     (status = 200, body = HouseholdPage),
     (status = 400, description = "tampered cursor", body = Problem, content_type = "application/problem+json"),
     (status = 404, description = "division outside the jurisdiction", body = Problem, content_type = "application/problem+json"),
@@ -192,7 +199,7 @@ pub async fn list(state: Data<AppState>, user: Caller, q: Query<ListQuery>) -> R
         has_location: q.has_location,
         q: q.q,
         after: cursor::decode(q.cursor.as_deref())?,
-        limit: cursor::limit(q.limit),
+        limit: crate::api::page_limit(q.limit)?,
     };
     let listed = service::list(&state, scope, filter).await?;
     Ok(HttpResponse::Ok().json(masked_page(&state.crypto, listed)))
@@ -308,10 +315,15 @@ pub fn written(state: &AppState, status: StatusCode, r: Record) -> HttpResponse 
     HttpResponse::build(status).insert_header(etag(view.version)).json(view)
 }
 
+/// Register a household
+///
 /// Register a household with its members in one step (village officer and above).
-#[utoipa::path(tag = "households", security(("bearer" = [])), request_body = CreateHouseholdBody, responses(
-    (status = 201, body = HouseholdView),
-    (status = 200, description = "the same client_id was sent before: the first result", body = HouseholdView),
+///
+/// Exactly one member is the head (户主). Without `number` the server gives the village's next 户编号.
+/// ID numbers are checked (18 characters, the check digit; a lowercase x is read as X).
+#[utoipa::path(operation_id = "create_household", tag = "households", security(("bearer" = [])), request_body = CreateHouseholdBody, responses(
+    (status = 201, body = HouseholdView, headers(("Location" = String, description = "the household's path, `/api/v1/households/{id}`"))),
+    (status = 200, description = "the same client_id was sent before: the first result", body = HouseholdView, headers(("Location" = String, description = "the household's path"))),
     (status = 403, body = Problem, content_type = "application/problem+json"),
     (status = 404, description = "village outside the jurisdiction", body = Problem, content_type = "application/problem+json"),
     (status = 409, description = "an ID number or the number is already registered", body = Problem, content_type = "application/problem+json"),
@@ -331,9 +343,14 @@ pub async fn create(state: Data<AppState>, user: Caller, body: Checked<CreateHou
         .json(view))
 }
 
+/// Read a household
+///
 /// The full record; ID and phone numbers unmasked for a county admin, a township reviewer and the
 /// paired cadre, masked for other roles. A read with full numbers is audited.
-#[utoipa::path(tag = "households", security(("bearer" = [])), params(("id" = String, Path, description = "household id")), responses(
+///
+/// The answer's `ETag` is the version to send back in `If-Match` when changing the household or its
+/// members.
+#[utoipa::path(operation_id = "get_household", tag = "households", security(("bearer" = [])), params(("id" = String, Path, description = "household id")), responses(
     (status = 200, body = HouseholdView, headers(("ETag" = String, description = "the version"))),
     (status = 404, body = Problem, content_type = "application/problem+json"),
 ))]
@@ -361,8 +378,13 @@ pub struct UpdateHouseholdBody {
     pub former_village_code: Option<String>,
 }
 
+/// Change a household
+///
 /// Change a household (village officer and above); needs `If-Match`.
-#[utoipa::path(tag = "households", security(("bearer" = [])), params(("id" = String, Path, description = "household id"), ("If-Match" = String, Header, description = "ETag of the household")), request_body = UpdateHouseholdBody, responses(
+///
+/// Send only the fields to change. A stale `If-Match` answers 412 and changes nothing; a missing
+/// one answers 428.
+#[utoipa::path(operation_id = "update_household", tag = "households", security(("bearer" = [])), params(("id" = String, Path, description = "household id"), ("If-Match" = String, Header, description = "ETag of the household")), request_body = UpdateHouseholdBody, responses(
     (status = 200, body = HouseholdView),
     (status = 403, body = Problem, content_type = "application/problem+json"),
     (status = 404, body = Problem, content_type = "application/problem+json"),
@@ -417,10 +439,12 @@ pub struct HistoryEntry {
     pub action: String,
     pub entity_type: String,
     pub entity_id: String,
-    /// The state before (personal numbers masked).
-    #[schema(value_type = Option<Object>)]
+    /// The fields of the record before (personal numbers masked); which fields depends on
+    /// `entity_type` and `action`.
+    #[schema(value_type = Option<std::collections::HashMap<String, serde_json::Value>>)]
     pub before: Option<serde_json::Value>,
-    #[schema(value_type = Option<Object>)]
+    /// The fields after, in the same form.
+    #[schema(value_type = Option<std::collections::HashMap<String, serde_json::Value>>)]
     pub after: Option<serde_json::Value>,
 }
 
@@ -438,12 +462,18 @@ impl From<AuditRow> for HistoryEntry {
 pub struct HistoryQuery {
     /// Also list reads of the full record (who looked at the personal data).
     pub include_reads: Option<bool>,
+    #[param(minimum = 1, maximum = 500, default = 50)]
     pub limit: Option<i64>,
     pub cursor: Option<String>,
 }
 
+/// A household's history
+///
 /// The household's audit trail, newest first.
-#[utoipa::path(tag = "households", security(("bearer" = [])), params(("id" = String, Path, description = "household id"), HistoryQuery), responses(
+///
+/// Who changed what and when: creates, updates, member changes and reads with full numbers. Paged
+/// by `cursor`.
+#[utoipa::path(operation_id = "household_history", tag = "households", security(("bearer" = [])), params(("id" = String, Path, description = "household id"), HistoryQuery), responses(
     (status = 200, body = HistoryEntryPage),
     (status = 404, body = Problem, content_type = "application/problem+json"),
 ))]
@@ -451,7 +481,7 @@ pub struct HistoryQuery {
 pub async fn history(state: Data<AppState>, user: Caller, id: Path<String>, q: Query<HistoryQuery>) -> Result<HttpResponse, ApiError> {
     let id = path_id(&id)?;
     let before = cursor::decode(q.cursor.as_deref())?;
-    let limit = cursor::limit(q.limit);
+    let limit = crate::api::page_limit(q.limit)?;
     let page = service::history(&state, &user, id, q.include_reads.unwrap_or(false), before, limit).await?;
     Ok(HttpResponse::Ok().json(page.map(HistoryEntry::from)))
 }

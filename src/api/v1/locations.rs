@@ -6,7 +6,7 @@ use actix_web::web::{Bytes, Data, Path, Query};
 use actix_web::{HttpResponse, get, post};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
@@ -51,7 +51,7 @@ pub struct CaptureBody {
     pub altitude_m: Option<f64>,
     /// When the phone took the fix (RFC 3339 with offset).
     #[validate(required)]
-    #[schema(value_type = String)]
+    #[schema(value_type = String, format = DateTime)]
     pub captured_at: Option<String>,
     /// `gps`, `network` or `map_pick`.
     #[validate(required)]
@@ -98,9 +98,9 @@ fn parse_capture(household_id: String, body: Checked<CaptureBody>) -> Result<New
         errs.check("captured_at", parsed.map_err(|_| DomainError::new("invalid_value", "an RFC 3339 time with offset, e.g. 2026-11-22T10:00:00+08:00")))
     });
     let source = b.source.filter(|s| {
-        let known = matches!(s.as_str(), "gps" | "network" | "map_pick");
+        let known = crate::domain::location::CAPTURE_SOURCES.contains(&s.as_str());
         if !known {
-            errs.add("source", "invalid_value", "must be one of: gps, network, map_pick");
+            errs.add("source", "invalid_value", format!("must be one of: {}", crate::domain::location::CAPTURE_SOURCES.join(", ")));
         }
         known
     });
@@ -193,8 +193,16 @@ impl LocationView {
     }
 }
 
+/// Capture a home location 住户定位
+///
 /// Record a capture of the household's home from a phone.
-#[utoipa::path(tag = "locations", security(("bearer" = [])), params(("id" = String, Path, description = "household id")), request_body = CaptureBody, responses(
+///
+/// Send the point in the datum the phone's map gave it (`crs`: WGS-84 from raw GPS, GCJ-02 from
+/// Amap or Tencent, BD-09 from Baidu); it is stored as WGS-84. A capture far from the current home
+/// waits for a village officer to confirm the move; a mock location provider is flagged, and a
+/// capture less precise than `FANGPIN_LOCATION_MAX_ACCURACY_M` never becomes the home. Resending
+/// the same `client_id` answers the first capture (200), so a phone can retry safely.
+#[utoipa::path(operation_id = "capture_location", tag = "locations", security(("bearer" = [])), params(("id" = String, Path, description = "household id")), request_body = CaptureBody, responses(
     (status = 201, body = LocationView),
     (status = 200, description = "the same client_id was sent before: the first result", body = LocationView),
     (status = 403, body = Problem, content_type = "application/problem+json"),
@@ -214,7 +222,9 @@ pub async fn capture(state: Data<AppState>, user: Caller, id: Path<String>, body
 #[derive(Deserialize, IntoParams)]
 pub struct HistoryQuery {
     /// Also give each position in `gcj02` or `bd09` (for Chinese map SDKs).
+    #[param(value_type = Option<Crs>)]
     pub crs: Option<String>,
+    #[param(minimum = 1, maximum = 500, default = 50)]
     pub limit: Option<i64>,
     pub cursor: Option<String>,
 }
@@ -223,8 +233,13 @@ fn parse_crs(crs: Option<&str>) -> Result<Option<Crs>, ApiError> {
     crs.map(|c| Crs::parse(c).map_err(|e| ApiError::invalid("crs", e.code, e.message))).transpose()
 }
 
+/// List a household's location captures
+///
 /// The household's captures, newest first, with flags and who captured or confirmed them.
-#[utoipa::path(tag = "locations", security(("bearer" = [])), params(("id" = String, Path, description = "household id"), HistoryQuery), responses(
+///
+/// Positions are stored in WGS-84; `crs` adds each position converted for Chinese map SDKs. Paged
+/// by `cursor`.
+#[utoipa::path(operation_id = "list_locations", tag = "locations", security(("bearer" = [])), params(("id" = String, Path, description = "household id"), HistoryQuery), responses(
     (status = 200, body = LocationPage),
     (status = 404, body = Problem, content_type = "application/problem+json"),
     (status = 422, body = Problem, content_type = "application/problem+json"),
@@ -234,7 +249,7 @@ pub async fn history(state: Data<AppState>, user: Caller, id: Path<String>, q: Q
     let id = path_id(&id)?;
     let crs = parse_crs(q.crs.as_deref())?;
     let before = cursor::decode(q.cursor.as_deref())?;
-    let limit = cursor::limit(q.limit);
+    let limit = crate::api::page_limit(q.limit)?;
     let rows = service::history(&state, &user, id, before, limit).await?;
     Ok(HttpResponse::Ok().json(Page::of(rows, limit, |r| &r.id).map(|r| LocationView::from_row(&r, crs))))
 }
@@ -246,8 +261,10 @@ async fn decide(state: Data<AppState>, user: Caller, path: Path<(String, String)
     Ok(HttpResponse::Ok().json(LocationView::from_row(&row, None)))
 }
 
+/// Confirm a moved home
+///
 /// Confirm a moved home: the capture becomes the household's home (village officer and above).
-#[utoipa::path(tag = "locations", security(("bearer" = [])), params(("id" = String, Path, description = "household id"), ("loc" = String, Path, description = "capture id")), responses(
+#[utoipa::path(operation_id = "confirm_location", tag = "locations", security(("bearer" = [])), params(("id" = String, Path, description = "household id"), ("loc" = String, Path, description = "capture id")), responses(
     (status = 200, body = LocationView),
     (status = 403, body = Problem, content_type = "application/problem+json"),
     (status = 404, body = Problem, content_type = "application/problem+json"),
@@ -258,8 +275,10 @@ pub async fn confirm(state: Data<AppState>, user: Caller, path: Path<(String, St
     decide(state, user, path, true).await
 }
 
+/// Reject a moved home
+///
 /// Reject a moved home: the current home stays (village officer and above).
-#[utoipa::path(tag = "locations", security(("bearer" = [])), params(("id" = String, Path, description = "household id"), ("loc" = String, Path, description = "capture id")), responses(
+#[utoipa::path(operation_id = "reject_location", tag = "locations", security(("bearer" = [])), params(("id" = String, Path, description = "household id"), ("loc" = String, Path, description = "capture id")), responses(
     (status = 200, body = LocationView),
     (status = 403, body = Problem, content_type = "application/problem+json"),
     (status = 404, body = Problem, content_type = "application/problem+json"),
@@ -346,8 +365,13 @@ fn division_in_scope(user: &Caller, code: Option<&str>) -> Result<DivisionCode, 
     if scope.covers(&d) { Ok(d) } else { Err(ApiError::NotFound) }
 }
 
+/// Location coverage 定位覆盖率
+///
 /// Location coverage 定位覆盖率 of a division and each child, counted in the database.
-#[utoipa::path(tag = "locations", security(("bearer" = [])), params(CoverageQuery), responses(
+///
+/// Counts, for the division and each child, the households with an accepted home location; one
+/// grouped query, fast enough for a whole county.
+#[utoipa::path(operation_id = "get_coverage", tag = "locations", security(("bearer" = [])), params(CoverageQuery), responses(
     (status = 200, body = CoverageView),
     (status = 404, body = Problem, content_type = "application/problem+json"),
     (status = 422, body = Problem, content_type = "application/problem+json"),
@@ -367,12 +391,15 @@ pub async fn coverage_report(state: Data<AppState>, user: Caller, q: Query<Cover
 #[derive(Deserialize, IntoParams)]
 pub struct MissingQuery {
     pub division: Option<String>,
+    #[param(minimum = 1, maximum = 500, default = 50)]
     pub limit: Option<i64>,
     pub cursor: Option<String>,
 }
 
+/// Households without a home location
+///
 /// Households without an accepted home location (masked), paged: the list a cadre works down.
-#[utoipa::path(tag = "locations", security(("bearer" = [])), params(MissingQuery), responses(
+#[utoipa::path(operation_id = "list_households_without_home", tag = "locations", security(("bearer" = [])), params(MissingQuery), responses(
     (status = 200, body = super::households::HouseholdPage),
     (status = 404, body = Problem, content_type = "application/problem+json"),
 ))]
@@ -383,7 +410,7 @@ pub async fn missing(state: Data<AppState>, user: Caller, q: Query<MissingQuery>
         division: Some(division),
         has_location: Some(false),
         after: cursor::decode(q.cursor.as_deref())?,
-        limit: cursor::limit(q.limit),
+        limit: crate::api::page_limit(q.limit)?,
         ..Default::default()
     };
     let listed = crate::services::households::list(&state, user.scope(), filter).await?;
@@ -394,6 +421,7 @@ pub async fn missing(state: Data<AppState>, user: Caller, q: Query<MissingQuery>
 pub struct GeoJsonQuery {
     pub division: Option<String>,
     /// `wgs84` (default, RFC 7946), or `gcj02` / `bd09` for Chinese map SDKs.
+    #[param(value_type = Option<Crs>)]
     pub crs: Option<String>,
 }
 
@@ -403,21 +431,89 @@ fn mask_name(name: &str) -> String {
     chars.next().map(|f| std::iter::once(f).chain(chars.map(|_| '*')).collect()).unwrap_or_default()
 }
 
-fn feature(h: &Home, crs: Crs) -> Value {
-    let p = from_wgs84(LatLon { lat: h.lat, lon: h.lon }, crs);
-    json!({
-        "type": "Feature",
-        "geometry": {"type": "Point", "coordinates": [(p.lon * 1e7).round() / 1e7, (p.lat * 1e7).round() / 1e7]},
-        "properties": {
-            "id": h.id, "village_code": h.village_code, "number": h.number, "head_name": mask_name(&h.head_name), "category": h.category,
-            "accuracy_m": h.accuracy_m, "captured_at": h.captured_at.map(utc), "pending_move": h.pending_move,
-        },
-    })
+/// The answer of `/households.geojson` (RFC 7946), streamed feature by feature.
+#[derive(ToSchema)]
+pub struct HomeCollection {
+    #[schema(inline)]
+    pub r#type: CollectionType,
+    pub features: Vec<HomeFeature>,
 }
 
+#[derive(Serialize, ToSchema)]
+pub enum CollectionType {
+    FeatureCollection,
+}
+
+/// One home: a point and the household it belongs to.
+#[derive(Serialize, ToSchema)]
+pub struct HomeFeature {
+    #[schema(inline)]
+    pub r#type: FeatureType,
+    pub geometry: PointGeometry,
+    pub properties: HomeProperties,
+}
+
+#[derive(Serialize, ToSchema)]
+pub enum FeatureType {
+    Feature,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PointGeometry {
+    #[schema(inline)]
+    pub r#type: PointType,
+    /// `[lon, lat]` in the CRS asked for, 7 decimals.
+    pub coordinates: [f64; 2],
+}
+
+#[derive(Serialize, ToSchema)]
+pub enum PointType {
+    Point,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct HomeProperties {
+    /// The household's id.
+    pub id: String,
+    pub village_code: String,
+    /// 户编号.
+    pub number: String,
+    /// The head's name, masked (`王**`).
+    pub head_name: String,
+    #[schema(value_type = crate::domain::household::Category)]
+    pub category: String,
+    pub accuracy_m: Option<f64>,
+    pub captured_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// A capture far from this home waits for confirmation.
+    pub pending_move: bool,
+}
+
+fn feature(h: &Home, crs: Crs) -> HomeFeature {
+    let p = from_wgs84(LatLon { lat: h.lat, lon: h.lon }, crs);
+    HomeFeature {
+        r#type: FeatureType::Feature,
+        geometry: PointGeometry { r#type: PointType::Point, coordinates: [(p.lon * 1e7).round() / 1e7, (p.lat * 1e7).round() / 1e7] },
+        properties: HomeProperties {
+            id: h.id.clone(),
+            village_code: h.village_code.clone(),
+            number: h.number.clone(),
+            head_name: mask_name(&h.head_name),
+            category: h.category.clone(),
+            accuracy_m: h.accuracy_m,
+            captured_at: h.captured_at.map(utc),
+            pending_move: h.pending_move,
+        },
+    }
+}
+
+/// Homes as GeoJSON
+///
 /// Homes as an RFC 7946 FeatureCollection, streamed page by page for large divisions.
-#[utoipa::path(tag = "locations", security(("bearer" = [])), params(GeoJsonQuery), responses(
-    (status = 200, description = "application/geo+json FeatureCollection", body = Object, content_type = "application/geo+json"),
+///
+/// Coordinates are WGS-84 unless `crs` asks for GCJ-02 or BD-09 (for Amap, Tencent or Baidu maps).
+/// Names are masked.
+#[utoipa::path(operation_id = "households_geojson", tag = "locations", security(("bearer" = [])), params(GeoJsonQuery), responses(
+    (status = 200, description = "a FeatureCollection of homes", body = HomeCollection, content_type = "application/geo+json"),
     (status = 404, body = Problem, content_type = "application/problem+json"),
     (status = 422, body = Problem, content_type = "application/problem+json"),
 ))]
@@ -447,7 +543,7 @@ pub async fn geojson(state: Data<AppState>, user: Caller, q: Query<GeoJsonQuery>
                 if cur.started || i > 0 {
                     out.push(',');
                 }
-                out.push_str(&feature(h, crs).to_string());
+                out.push_str(&serde_json::to_string(&feature(h, crs)).unwrap_or_default());
             }
             let last = cur.rows.last().map(|h| h.id.clone());
             let full = cur.rows.len() as i64 == PAGE;

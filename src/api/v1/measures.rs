@@ -55,6 +55,8 @@ impl MeasureView {
     }
 }
 
+/// List assistance measures 帮扶措施
+///
 /// Assistance measures of a household, newest first.
 #[utoipa::path(tag = "assistance", security(("bearer" = [])), params(("id" = String, Path, description = "household id")), responses((status = 200, body = Vec<MeasureView>), (status = 404, body = Problem, content_type = "application/problem+json")))]
 #[get("/households/{id}/measures")]
@@ -83,7 +85,12 @@ pub struct MeasureBody {
     pub client_id: Option<String>,
 }
 
+/// Record an assistance measure
+///
 /// Record a measure for a household (the paired cadre, village officer and above).
+///
+/// Kinds follow the national categories (industry, employment, education, health …); amounts in
+/// yuan.
 #[utoipa::path(tag = "assistance", security(("bearer" = [])), params(("id" = String, Path, description = "household id")), request_body = MeasureBody, responses(
     (status = 201, body = MeasureView),
     (status = 200, description = "the same client_id was sent before", body = MeasureView),

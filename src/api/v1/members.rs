@@ -22,7 +22,12 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(add_member).service(update_member).service(remove_member);
 }
 
+/// Add a member
+///
 /// Add a member (birth, marriage in, …); village officer and above.
+///
+/// `If-Match` with the household's ETag is optional here (a new member changes no one's
+/// values); the answer is the household with its new version.
 #[utoipa::path(tag = "households", security(("bearer" = [])), params(("id" = String, Path, description = "household id"), ("If-Match" = Option<String>, Header, description = "optional ETag of the household")), request_body = MemberBody, responses(
     (status = 201, body = HouseholdView),
     (status = 403, body = Problem, content_type = "application/problem+json"),
@@ -52,11 +57,14 @@ pub struct UpdateMemberBody {
     pub phone: Option<String>,
 }
 
+/// Correct a member
+///
 /// Correct a member; needs `If-Match` with the household's ETag.
 #[utoipa::path(tag = "households", security(("bearer" = [])), params(("id" = String, Path, description = "household id"), ("member_id" = String, Path, description = "member id"), ("If-Match" = String, Header, description = "ETag of the household")), request_body = UpdateMemberBody, responses(
     (status = 200, body = HouseholdView),
     (status = 403, body = Problem, content_type = "application/problem+json"),
     (status = 404, body = Problem, content_type = "application/problem+json"),
+    (status = 409, description = "the ID number is already registered", body = Problem, content_type = "application/problem+json"),
     (status = 412, body = Problem, content_type = "application/problem+json"),
     (status = 422, body = Problem, content_type = "application/problem+json"),
     (status = 428, body = Problem, content_type = "application/problem+json"),
@@ -84,7 +92,11 @@ pub struct RemoveQuery {
     pub reason: String,
 }
 
+/// Remove a member
+///
 /// Remove a member with a reason; the record is kept with `removed_at`.
+///
+/// Needs `If-Match` with the household's ETag; the reason is one of `RemovalReason`.
 #[utoipa::path(tag = "households", security(("bearer" = [])), params(("id" = String, Path, description = "household id"), ("member_id" = String, Path, description = "member id"), RemoveQuery, ("If-Match" = Option<String>, Header, description = "optional ETag of the household")), responses(
     (status = 200, body = HouseholdView),
     (status = 403, body = Problem, content_type = "application/problem+json"),

@@ -66,11 +66,16 @@ pub struct PairingQuery {
     pub cadre_id: Option<String>,
     /// Only current (true) or only ended (false) pairings.
     pub current: Option<bool>,
+    #[param(minimum = 1, maximum = 500, default = 50)]
     pub limit: Option<i64>,
     pub cursor: Option<String>,
 }
 
+/// List pairings 结对
+///
 /// Pairings of the households in the caller's scope (a cadre: their own, past ones included).
+///
+/// Filter by household, cadre and current; paged by `cursor`.
 #[utoipa::path(tag = "assistance", security(("bearer" = [])), params(PairingQuery), responses((status = 200, body = PairingPage), (status = 400, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
 #[get("/pairings")]
 pub async fn list_pairings(state: Data<AppState>, user: Caller, q: Query<PairingQuery>) -> Result<HttpResponse, ApiError> {
@@ -81,7 +86,7 @@ pub async fn list_pairings(state: Data<AppState>, user: Caller, q: Query<Pairing
     if !errs.is_empty() {
         return Err(errs.into());
     }
-    let f = PairingFilter { household_id, cadre_id, current: q.current, after: cursor::decode(q.cursor.as_deref())?, limit: cursor::limit(q.limit) };
+    let f = PairingFilter { household_id, cadre_id, current: q.current, after: cursor::decode(q.cursor.as_deref())?, limit: crate::api::page_limit(q.limit)? };
     let page = service::list(&state, &user, f).await?;
     Ok(HttpResponse::Ok().json(page.map(|(p, c)| PairingView::build(&p, &c))))
 }
@@ -102,8 +107,10 @@ pub struct PairingBody {
     pub client_id: Option<String>,
 }
 
-/// Pair a cadre with a household (village officer and above). The household's current pairing,
-/// if any, ends on `start_date` in the same transaction; the history is kept.
+/// Pair a cadre with a household
+///
+/// Pair a cadre with a household (village officer and above). The household's current pairing, if
+/// any, ends on `start_date` in the same transaction; the history is kept.
 #[utoipa::path(tag = "assistance", security(("bearer" = [])), request_body = PairingBody, responses(
     (status = 201, body = PairingView),
     (status = 200, description = "the same client_id was sent before", body = PairingView),
@@ -141,7 +148,11 @@ pub struct EndPairingBody {
     pub end_reason: Option<String>,
 }
 
+/// End a pairing
+///
 /// End a pairing (village officer and above) with `If-Match`.
+///
+/// The household leaves the cadre's phone at the next `/sync` (a tombstone with reason `unpaired`).
 #[utoipa::path(tag = "assistance", security(("bearer" = [])), params(("id" = String, Path, description = "pairing id"), ("If-Match" = String, Header, description = "ETag of the pairing")), request_body = EndPairingBody, responses(
     (status = 200, body = PairingView),
     (status = 403, body = Problem, content_type = "application/problem+json"),

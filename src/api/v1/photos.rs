@@ -31,6 +31,15 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(upload).service(list).service(get_one).service(content).service(thumbnail).service(review).service(queue);
 }
 
+/// The multipart body of an upload: the `meta` part first (JSON), then the `file` part.
+#[derive(ToSchema)]
+pub struct PhotoUpload {
+    pub meta: PhotoMeta,
+    /// The JPEG as the camera wrote it, EXIF included.
+    #[schema(value_type = String, format = Binary)]
+    pub file: Vec<u8>,
+}
+
 /// The `meta` part of an upload.
 // Required fields are `Option`s checked by `#[validate(required)]` (see `api::body`).
 #[derive(Deserialize, Validate, ToSchema)]
@@ -40,7 +49,7 @@ pub struct PhotoMeta {
     pub kind: Option<String>,
     /// When the cadre says the photo was taken (RFC 3339 with offset).
     #[validate(required)]
-    #[schema(value_type = String)]
+    #[schema(value_type = String, format = DateTime)]
     pub taken_at: Option<String>,
     /// Where the app says it was taken (used when the JPEG has no EXIF GPS).
     pub lat: Option<f64>,
@@ -117,6 +126,16 @@ pub struct ChecksView {
     pub reasons: Vec<Reason>,
 }
 
+/// A township reviewer's decision on a photo.
+#[derive(ToSchema)]
+pub struct PhotoReview {
+    /// The reviewer's name.
+    pub by: Option<String>,
+    /// Why it was accepted or rejected.
+    pub reason: String,
+    pub at: DateTime<Utc>,
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct PhotoView {
     pub id: String,
@@ -132,8 +151,8 @@ pub struct PhotoView {
     pub checks: ChecksView,
     /// `ok`, `flagged`, or after review `accepted` / `rejected`.
     pub status: String,
-    /// The reviewer's decision: `{by, reason, at}`.
-    #[schema(value_type = Option<Object>)]
+    /// The reviewer's decision, once reviewed.
+    #[schema(value_type = Option<PhotoReview>)]
     pub review: Option<Value>,
     pub uploaded_by: String,
     pub thumbnail_url: String,
@@ -266,11 +285,19 @@ impl Upload for MultipartUpload<'_> {
     }
 }
 
+/// Upload a household photo 入户照片
+///
 /// Upload a photo (multipart: part `meta` JSON first, then part `file` JPEG).
-#[utoipa::path(tag = "photos", security(("bearer" = [])), params(("id" = String, Path, description = "household id")),
-    request_body(content_type = "multipart/form-data", description = "part `meta`: PhotoMeta JSON; part `file`: the JPEG"),
+///
+/// At most `FANGPIN_PHOTO_MAX_BYTES` (413 beyond). The JPEG is checked on arrival: a real JPEG of
+/// sane dimensions, its EXIF time agreeing with `taken_at` and within the collection window, its
+/// position (EXIF GPS, else the app's) near the household's home, and no duplicate in another
+/// household of the county. A photo failing a check is kept and flagged for the township's review.
+/// Resending the same `client_id` answers the first photo (200).
+#[utoipa::path(operation_id = "upload_photo", tag = "photos", security(("bearer" = [])), params(("id" = String, Path, description = "household id")),
+    request_body(content((PhotoUpload = "multipart/form-data", encoding(("meta" = (content_type = "application/json")), ("file" = (content_type = "image/jpeg"))))), description = "part `meta`: PhotoMeta JSON, first; part `file`: the JPEG"),
     responses(
-        (status = 201, body = PhotoView),
+        (status = 201, body = PhotoView, headers(("Location" = String, description = "the photo's path, `/api/v1/photos/{id}`"))),
         (status = 200, description = "the same client_id was sent before: the first photo", body = PhotoView),
         (status = 400, body = Problem, content_type = "application/problem+json"),
         (status = 403, body = Problem, content_type = "application/problem+json"),
@@ -305,8 +332,13 @@ pub struct HouseholdPhotos {
     pub items: Vec<PhotoView>,
 }
 
+/// List a household's photos
+///
 /// The household's photos of a year, with whether the set is complete.
-#[utoipa::path(tag = "photos", security(("bearer" = [])), params(("id" = String, Path, description = "household id"), YearQuery), responses(
+///
+/// The set a visit needs (`PhotoKind`): the head with the cadre at the door, the stove, the main
+/// room and the bedroom with the cadre, the whole family at the door, and the policy card 明白卡.
+#[utoipa::path(operation_id = "list_household_photos", tag = "photos", security(("bearer" = [])), params(("id" = String, Path, description = "household id"), YearQuery), responses(
     (status = 200, body = HouseholdPhotos),
     (status = 404, body = Problem, content_type = "application/problem+json"),
 ))]
@@ -318,8 +350,10 @@ pub async fn list(state: Data<AppState>, user: Caller, id: Path<String>, q: Quer
     Ok(HttpResponse::Ok().json(HouseholdPhotos { year, set_complete: set.missing_kinds.is_empty(), missing_kinds: set.missing_kinds, items: set.rows.iter().map(PhotoView::from_row).collect() }))
 }
 
+/// Read a photo's metadata
+///
 /// A photo's metadata and checks.
-#[utoipa::path(tag = "photos", security(("bearer" = [])), params(("id" = String, Path, description = "photo id")), responses(
+#[utoipa::path(operation_id = "get_photo", tag = "photos", security(("bearer" = [])), params(("id" = String, Path, description = "photo id")), responses(
     (status = 200, body = PhotoView),
     (status = 404, body = Problem, content_type = "application/problem+json"),
 ))]
@@ -334,10 +368,15 @@ pub struct ContentQuery {
     pub redirect: Option<u8>,
 }
 
+/// Download a photo
+///
 /// The original JPEG with its EXIF, streamed (or a redirect to a signed URL).
-#[utoipa::path(tag = "photos", security(("bearer" = [])), params(("id" = String, Path, description = "photo id"), ContentQuery), responses(
-    (status = 200, description = "image/jpeg", content_type = "image/jpeg"),
-    (status = 302, description = "redirect to a signed URL valid for 5 minutes"),
+///
+/// `redirect=1` on an S3 store answers 302 to a short-lived signed URL instead of streaming through
+/// the server.
+#[utoipa::path(operation_id = "get_photo_content", tag = "photos", security(("bearer" = [])), params(("id" = String, Path, description = "photo id"), ContentQuery), responses(
+    (status = 200, description = "the JPEG", content((inline(crate::api::media::Binary) = "image/jpeg"))),
+    (status = 302, description = "redirect to a signed URL valid for 5 minutes", headers(("Location" = String, description = "the signed URL"))),
     (status = 404, body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/photos/{id}/content")]
@@ -351,9 +390,11 @@ pub async fn content(state: Data<AppState>, user: Caller, id: Path<String>, q: Q
     })
 }
 
+/// Download a photo's thumbnail
+///
 /// A ~320 px JPEG without metadata, turned upright.
-#[utoipa::path(tag = "photos", security(("bearer" = [])), params(("id" = String, Path, description = "photo id")), responses(
-    (status = 200, description = "image/jpeg", content_type = "image/jpeg"),
+#[utoipa::path(operation_id = "get_photo_thumbnail", tag = "photos", security(("bearer" = [])), params(("id" = String, Path, description = "photo id")), responses(
+    (status = 200, description = "the thumbnail JPEG", content((inline(crate::api::media::Binary) = "image/jpeg"))),
     (status = 404, body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/photos/{id}/thumbnail")]
@@ -374,8 +415,10 @@ pub struct ReviewBody {
     pub reason: Option<String>,
 }
 
+/// Review a photo
+///
 /// Accept or reject a photo (township reviewer and above); audited.
-#[utoipa::path(tag = "photos", security(("bearer" = [])), params(("id" = String, Path, description = "photo id")), request_body = ReviewBody, responses(
+#[utoipa::path(operation_id = "review_photo", tag = "photos", security(("bearer" = [])), params(("id" = String, Path, description = "photo id")), request_body = ReviewBody, responses(
     (status = 200, body = PhotoView),
     (status = 403, body = Problem, content_type = "application/problem+json"),
     (status = 404, body = Problem, content_type = "application/problem+json"),
@@ -392,6 +435,7 @@ pub async fn review(state: Data<AppState>, user: Caller, id: Path<String>, body:
 
 /// The decision of a review, `errs` holding what the body's declarative rules found already.
 fn parse_review(body: ReviewBody, mut errs: FieldErrors) -> Result<Decision, ApiError> {
+    // `domain::photo::DECISIONS`, as the document lists them.
     let accepted = match body.decision.as_deref() {
         Some("accepted") => Some(true),
         Some("rejected") => Some(false),
@@ -412,6 +456,7 @@ pub struct QueueQuery {
     pub division: Option<String>,
     /// `flagged` (default), `ok`, `accepted` or `rejected`.
     pub status: Option<String>,
+    #[param(minimum = 1, maximum = 500, default = 50)]
     pub limit: Option<i64>,
     pub cursor: Option<String>,
 }
@@ -419,8 +464,12 @@ pub struct QueueQuery {
 /// A page of `PhotoView`s (`services::Page`).
 pub type PhotoPage = Page<PhotoView>;
 
+/// The photo review queue
+///
 /// The township's review queue 照片审核, oldest first.
-#[utoipa::path(tag = "photos", security(("bearer" = [])), params(QueueQuery), responses(
+///
+/// `status=flagged` by default; paged by `cursor`.
+#[utoipa::path(operation_id = "photo_review_queue", tag = "photos", security(("bearer" = [])), params(QueueQuery), responses(
     (status = 200, body = PhotoPage),
     (status = 404, body = Problem, content_type = "application/problem+json"),
     (status = 422, body = Problem, content_type = "application/problem+json"),
@@ -436,11 +485,11 @@ pub async fn queue(state: Data<AppState>, user: Caller, q: Query<QueueQuery>) ->
         return Err(ApiError::NotFound);
     }
     let status = q.status.clone().unwrap_or_else(|| "flagged".into());
-    if !matches!(status.as_str(), "flagged" | "ok" | "accepted" | "rejected") {
-        return Err(ApiError::invalid("status", "invalid_value", "must be one of: flagged, ok, accepted, rejected"));
+    if !crate::domain::photo::STATUSES.contains(&status.as_str()) {
+        return Err(ApiError::invalid("status", "invalid_value", format!("must be one of: {}", crate::domain::photo::STATUSES.join(", "))));
     }
     let after = cursor::decode(q.cursor.as_deref())?;
-    let limit = cursor::limit(q.limit);
+    let limit = crate::api::page_limit(q.limit)?;
     let page = service::queue(&state, &user, division, status, after, limit).await?;
     Ok(HttpResponse::Ok().json(page.map(|r| PhotoView::from_row(&r))))
 }

@@ -41,15 +41,26 @@ pub struct Signatory {
     pub name: String,
 }
 
+/// A department's answer of a county cross-check, as recorded.
+#[derive(ToSchema)]
+pub struct DepartmentAnswer {
+    /// 公安, 住建, 财政, 人社, 市场监管, 农机, 银行, 证券, 保险 …
+    pub department: String,
+    /// `clear` or `suspicion`.
+    pub result: String,
+    pub note: Option<String>,
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct StepView {
     pub step: Step,
     pub outcome: Outcome,
     pub date: NaiveDate,
-    #[schema(value_type = Vec<Object>)]
+    /// Who signed the step.
+    #[schema(value_type = Vec<Signatory>)]
     pub signatories: Value,
-    /// County cross-check: each department's answer.
-    #[schema(value_type = Option<Vec<Object>>)]
+    /// County cross-check 部门比对: each department's answer.
+    #[schema(value_type = Option<Vec<DepartmentAnswer>>)]
     pub departments: Option<Value>,
     pub note: Option<String>,
     /// The user who entered it.
@@ -123,11 +134,16 @@ pub struct CaseQuery {
     pub open: Option<bool>,
     /// Open cases waiting longer than the configured days at their current step.
     pub overdue: Option<bool>,
+    #[param(minimum = 1, maximum = 500, default = 50)]
     pub limit: Option<i64>,
     pub cursor: Option<String>,
 }
 
+/// List cases 程序
+///
 /// Cases in the caller's jurisdiction (`overdue=true`: waiting too long at a step).
+///
+/// Filter by division, kind and open/closed; paged by `cursor`.
 #[utoipa::path(tag = "procedures", security(("bearer" = [])), params(CaseQuery), responses((status = 200, body = CasePage), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
 #[get("/cases")]
 pub async fn list_cases(state: Data<AppState>, user: Caller, q: Query<CaseQuery>) -> Result<HttpResponse, ApiError> {
@@ -141,7 +157,7 @@ pub async fn list_cases(state: Data<AppState>, user: Caller, q: Query<CaseQuery>
     if division.as_ref().is_some_and(|d| !user.scope().covers(d)) {
         return Err(ApiError::NotFound);
     }
-    let search = CaseSearch { division, kind, open: q.open, overdue: q.overdue == Some(true), after: cursor::decode(q.cursor.as_deref())?, limit: cursor::limit(q.limit) };
+    let search = CaseSearch { division, kind, open: q.open, overdue: q.overdue == Some(true), after: cursor::decode(q.cursor.as_deref())?, limit: crate::api::page_limit(q.limit)? };
     let (page, steps) = service::list(&state, &user, search).await?;
     Ok(HttpResponse::Ok().json(page.map(|r| case_view(&r, &steps.iter().filter(|s| s.case_id == r.id).cloned().collect::<Vec<_>>()))))
 }
@@ -168,7 +184,12 @@ pub struct CaseBody {
     pub client_id: Option<String>,
 }
 
+/// Open a case
+///
 /// Open a case for a household (village officer and above); one open case per household.
+///
+/// Kinds: inclusion 识别纳入, exit 风险消除, risk remark and rollback. The answer lists the steps allowed
+/// next and from when.
 #[utoipa::path(tag = "procedures", security(("bearer" = [])), request_body = CaseBody, responses(
     (status = 201, body = CaseView),
     (status = 200, description = "the same client_id was sent before", body = CaseView),
@@ -213,6 +234,8 @@ pub async fn open_case(state: Data<AppState>, user: Caller, body: Checked<CaseBo
     Ok(HttpResponse::build(status).insert_header(etag(row.version)).json(case_view(&row, &[])))
 }
 
+/// Read a case
+///
 /// A case with its steps and what may come next.
 #[utoipa::path(tag = "procedures", security(("bearer" = [])), params(("id" = String, Path, description = "case id")), responses((status = 200, body = CaseView), (status = 404, body = Problem, content_type = "application/problem+json")))]
 #[get("/cases/{id}")]
@@ -267,8 +290,14 @@ pub struct StepBody {
     pub note: Option<String>,
 }
 
-/// Record the next step of a case (village officer and above). Out of order or too early:
-/// 409 `step_not_allowed` saying why, with the allowed steps and their earliest dates.
+/// Record a step of a case
+///
+/// Record the next step of a case (village officer and above). Out of order or too early: 409
+/// `step_not_allowed` saying why, with the allowed steps and their earliest dates.
+///
+/// Steps that need signatures (the village's evaluation 民主评议, say) must name who signed; the
+/// county's cross-check lists each department's answer. Publicity 公示 lasts 7 days before the next
+/// step.
 #[utoipa::path(tag = "procedures", security(("bearer" = [])), params(("id" = String, Path, description = "case id"), ("If-Match" = Option<String>, Header, description = "optional ETag of the case")), request_body = StepBody, responses(
     (status = 201, body = CaseView),
     (status = 403, body = Problem, content_type = "application/problem+json"),
@@ -310,7 +339,7 @@ fn parse_step(b: StepBody, mut errs: FieldErrors) -> StepDraft {
             let mut out = Vec::new();
             for (i, d) in ds.iter().enumerate() {
                 let dep = d.department.as_deref().and_then(|n| department_errors.check(format!("departments[{i}].department"), required_text(n, 60)));
-                if d.result.as_deref().is_some_and(|r| !["clear", "suspicion"].contains(&r)) {
+                if d.result.as_deref().is_some_and(|r| !crate::domain::procedure::CHECK_RESULTS.contains(&r)) {
                     department_errors.add(format!("departments[{i}].result"), "invalid_value", "clear or suspicion");
                 }
                 out.push(serde_json::json!({"department": dep, "result": d.result, "note": d.note}));
@@ -372,6 +401,8 @@ fn exclusion_view(r: &ExclusionRow) -> ExclusionView {
     }
 }
 
+/// List exclusion conditions 九不评
+///
 /// Exclusion conditions recorded for a household.
 #[utoipa::path(tag = "procedures", security(("bearer" = [])), params(("id" = String, Path, description = "household id")), responses((status = 200, body = Vec<ExclusionView>), (status = 404, body = Problem, content_type = "application/problem+json")))]
 #[get("/households/{id}/exclusions")]
@@ -393,7 +424,11 @@ pub struct ExclusionBody {
     pub recorded_on: Option<NaiveDate>,
 }
 
+/// Record an exclusion condition
+///
 /// Record that a household meets an exclusion condition 九不评, with evidence.
+///
+/// A household meeting a condition cannot be included unless the county approves an exception.
 #[utoipa::path(tag = "procedures", security(("bearer" = [])), params(("id" = String, Path, description = "household id")), request_body = ExclusionBody, responses(
     (status = 201, body = ExclusionView),
     (status = 403, body = Problem, content_type = "application/problem+json"),
@@ -432,6 +467,8 @@ pub struct ExclusionChangeBody {
     pub reason: Option<String>,
 }
 
+/// Approve an exception or lift an exclusion
+///
 /// Approve an exception (county admin) or lift an exclusion; `If-Match` required.
 #[utoipa::path(tag = "procedures", security(("bearer" = [])), params(("id" = String, Path, description = "household id"), ("exclusion_id" = String, Path, description = "exclusion id"), ("If-Match" = String, Header, description = "ETag")), request_body = ExclusionChangeBody, responses(
     (status = 200, body = ExclusionView),

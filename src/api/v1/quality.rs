@@ -19,7 +19,7 @@ use crate::services::{Caller, Page, Precondition};
 use crate::state::AppState;
 
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    cfg.service(rules).service(run).service(problems).service(summary).service(change);
+    cfg.service(rules).service(run).service(problems).service(problems_csv).service(problems_xlsx).service(summary).service(change);
 }
 
 #[derive(Serialize, ToSchema)]
@@ -33,8 +33,12 @@ pub struct RuleView {
     pub fields: &'static [&'static str],
 }
 
+/// List the cleaning rules
+///
 /// Every cleaning rule.
-#[utoipa::path(tag = "quality", security(("bearer" = [])), responses((status = 200, body = Vec<RuleView>)))]
+///
+/// Each rule's id and what it checks; the ids are what `rule` filters the ledger by.
+#[utoipa::path(operation_id = "list_quality_rules", tag = "quality", security(("bearer" = [])), responses((status = 200, body = Vec<RuleView>)))]
 #[get("/quality/rules")]
 pub async fn rules(_user: AuthUser) -> HttpResponse {
     HttpResponse::Ok().json(RULES.iter().map(|r| RuleView { id: r.id, severity: r.severity, description_zh: r.zh, description: r.en, fields: r.fields }).collect::<Vec<_>>())
@@ -82,8 +86,13 @@ impl From<QualityRunRow> for RunView {
     }
 }
 
+/// Run the cleaning rules
+///
 /// Run every rule over the division and reconcile the ledger (village officer and above).
-#[utoipa::path(tag = "quality", security(("bearer" = [])), params(DivisionQuery), responses(
+///
+/// New findings open problems; problems whose rule no longer fires become `resolved_by_data`;
+/// dismissed ones stay dismissed.
+#[utoipa::path(operation_id = "run_quality_rules", tag = "quality", security(("bearer" = [])), params(DivisionQuery), responses(
     (status = 200, body = RunView),
     (status = 403, body = Problem, content_type = "application/problem+json"),
     (status = 404, body = Problem, content_type = "application/problem+json"),
@@ -164,18 +173,25 @@ pub struct ProblemQuery {
     pub overdue: Option<bool>,
     /// `json` (default), `csv` or `xlsx` (every matching problem, for the township office).
     pub format: Option<String>,
+    #[param(minimum = 1, maximum = 500, default = 50)]
     pub limit: Option<i64>,
     pub cursor: Option<String>,
 }
 
 const EXPORT_HEADERS: [&str; 13] = ["乡镇", "行政村", "户编号", "户主", "规则", "问题描述", "详情", "严重程度", "状态", "发现日期", "整改期限", "状态变更日期", "帮扶责任人"];
 
+/// The problem ledger 问题台账
+///
 /// The problem ledger 问题台账 of a division, paged, or exported as CSV or xlsx.
-#[utoipa::path(tag = "quality", security(("bearer" = [])), params(ProblemQuery), responses(
+///
+/// Filter by division, village, rule, status and overdue; `format=csv` or `format=xlsx` answers
+/// every matching problem at once for the township office (a generated client asks
+/// `export_problems_csv` or `export_problems_xlsx` instead).
+#[utoipa::path(operation_id = "list_problems", tag = "quality", security(("bearer" = [])), params(ProblemQuery), responses(
     (status = 200, description = "the ledger: JSON, or every matching problem as CSV (?format=csv) or a workbook (?format=xlsx)", content(
         (ProblemPage = "application/json"),
         (String = "text/csv"),
-        (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        (inline(crate::api::media::Binary) = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
     )),
     (status = 403, body = Problem, content_type = "application/problem+json"),
     (status = 404, body = Problem, content_type = "application/problem+json"),
@@ -183,7 +199,59 @@ const EXPORT_HEADERS: [&str; 13] = ["乡镇", "行政村", "户编号", "户主"
 ))]
 #[get("/quality/problems")]
 pub async fn problems(state: Data<AppState>, user: Caller, q: Query<ProblemQuery>) -> Result<HttpResponse, ApiError> {
-    let q = q.into_inner();
+    ledger(state, user, q.into_inner()).await
+}
+
+/// Problems of the ledger to export: the filters of `list_problems`.
+#[derive(Deserialize, IntoParams)]
+pub struct ExportQuery {
+    pub division: Option<String>,
+    /// A village (shortcut for `division`).
+    pub village: Option<String>,
+    pub rule: Option<String>,
+    pub status: Option<String>,
+    /// Only open, verified or rectified problems past their deadline.
+    pub overdue: Option<bool>,
+}
+
+impl ExportQuery {
+    fn as_format(self, format: &str) -> ProblemQuery {
+        let ExportQuery { division, village, rule, status, overdue } = self;
+        ProblemQuery { division, village, rule, status, overdue, format: Some(format.to_owned()), limit: None, cursor: None }
+    }
+}
+
+/// The problem ledger as CSV
+///
+/// Every matching problem of the ledger 问题台账 as UTF-8 CSV with Chinese headers, for the
+/// township office (what `list_problems` answers with `format=csv`, as an operation of its own
+/// so a generated client downloads it as a file).
+#[utoipa::path(operation_id = "export_problems_csv", tag = "quality", security(("bearer" = [])), params(ExportQuery), responses(
+    (status = 200, description = "the ledger as CSV", content((String = "text/csv"))),
+    (status = 403, body = Problem, content_type = "application/problem+json"),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+))]
+#[get("/quality/problems.csv")]
+pub async fn problems_csv(state: Data<AppState>, user: Caller, q: Query<ExportQuery>) -> Result<HttpResponse, ApiError> {
+    ledger(state, user, q.into_inner().as_format("csv")).await
+}
+
+/// The problem ledger as a workbook
+///
+/// Every matching problem of the ledger 问题台账 in a one-sheet workbook for the township office
+/// (what `list_problems` answers with `format=xlsx`, as an operation of its own so a generated
+/// client downloads it as a file).
+#[utoipa::path(operation_id = "export_problems_xlsx", tag = "quality", security(("bearer" = [])), params(ExportQuery), responses(
+    (status = 200, description = "the ledger as a workbook", content((inline(crate::api::media::Binary) = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
+    (status = 403, body = Problem, content_type = "application/problem+json"),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+))]
+#[get("/quality/problems.xlsx")]
+pub async fn problems_xlsx(state: Data<AppState>, user: Caller, q: Query<ExportQuery>) -> Result<HttpResponse, ApiError> {
+    ledger(state, user, q.into_inner().as_format("xlsx")).await
+}
+
+async fn ledger(state: Data<AppState>, user: Caller, q: ProblemQuery) -> Result<HttpResponse, ApiError> {
     let division = ledger_division(&user, q.village.as_deref().or(q.division.as_deref()))?;
     if q.rule.as_deref().is_some_and(|r| !RULES.iter().any(|x| x.id == r)) {
         return Err(ApiError::invalid("rule", "invalid_value", "see /quality/rules"));
@@ -191,10 +259,9 @@ pub async fn problems(state: Data<AppState>, user: Caller, q: Query<ProblemQuery
     if q.status.as_deref().is_some_and(|s| !STATUSES.contains(&s)) {
         return Err(ApiError::invalid("status", "invalid_value", STATUSES.join(", ")));
     }
-    let export = match q.format.as_deref() {
-        None | Some("json") => None,
-        Some(f @ ("csv" | "xlsx")) => Some(f.to_owned()),
-        Some(_) => return Err(ApiError::invalid("format", "invalid_value", "json, csv or xlsx")),
+    let export = match crate::api::media::format(q.format.as_deref(), crate::api::media::LEDGER_FORMATS)? {
+        "json" => None,
+        f => Some(f.to_owned()),
     };
     let today = state.today();
     let f = ProblemFilter {
@@ -202,7 +269,7 @@ pub async fn problems(state: Data<AppState>, user: Caller, q: Query<ProblemQuery
         status: q.status,
         overdue_on: q.overdue.filter(|o| *o).map(|_| today),
         after: if export.is_some() { None } else { cursor::decode(q.cursor.as_deref())? },
-        limit: if export.is_some() { 1_000_000 } else { cursor::limit(q.limit) },
+        limit: if export.is_some() { 1_000_000 } else { crate::api::page_limit(q.limit)? },
     };
     let limit = f.limit;
     let ledger = service::ledger(&state, &user, division, f).await?;
@@ -237,7 +304,7 @@ pub async fn problems(state: Data<AppState>, user: Caller, q: Query<ProblemQuery
     let (bytes, content_type) = if format == "csv" {
         (crate::xlsx::csv(&EXPORT_HEADERS, &table).map_err(|e| ApiError::Internal(e.into()))?, "text/csv; charset=utf-8")
     } else {
-        (crate::xlsx::table("问题台账", &EXPORT_HEADERS, &table).map_err(|e| ApiError::Internal(e.into()))?, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        (crate::xlsx::table("问题台账", &EXPORT_HEADERS, &table).map_err(|e| ApiError::Internal(e.into()))?, crate::api::media::XLSX)
     };
     Ok(HttpResponse::Ok()
         .content_type(content_type)
@@ -277,8 +344,10 @@ fn add(rows: &mut Vec<SummaryRow>, code: &str, township: &str, status: &str, n: 
     }
 }
 
+/// Problem counts by village and township
+///
 /// Problem counts per village and per township, by status (the township office's daily view).
-#[utoipa::path(tag = "quality", security(("bearer" = [])), params(DivisionQuery), responses((status = 200, body = Summary), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(operation_id = "quality_summary", tag = "quality", security(("bearer" = [])), params(DivisionQuery), responses((status = 200, body = Summary), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json")))]
 #[get("/quality/summary")]
 pub async fn summary(state: Data<AppState>, user: Caller, q: Query<DivisionQuery>) -> Result<HttpResponse, ApiError> {
     let division = ledger_division(&user, q.division.as_deref())?;
@@ -305,9 +374,11 @@ pub struct ProblemChange {
     pub note: Option<String>,
 }
 
-/// Move a problem along open → verified → rectified → closed, or dismiss it with a reason;
-/// `If-Match` required; skipping a step is 409.
-#[utoipa::path(tag = "quality", security(("bearer" = [])), params(("id" = String, Path, description = "problem id"), ("If-Match" = String, Header, description = "ETag")), request_body = ProblemChange, responses(
+/// Move a problem along
+///
+/// Move a problem along open → verified → rectified → closed, or dismiss it with a reason; `If-
+/// Match` required; skipping a step is 409.
+#[utoipa::path(operation_id = "change_problem", tag = "quality", security(("bearer" = [])), params(("id" = String, Path, description = "problem id"), ("If-Match" = String, Header, description = "ETag")), request_body = ProblemChange, responses(
     (status = 200, body = ProblemView),
     (status = 403, body = Problem, content_type = "application/problem+json"),
     (status = 404, body = Problem, content_type = "application/problem+json"),
@@ -330,7 +401,7 @@ pub async fn change(state: Data<AppState>, req: HttpRequest, user: Caller, id: P
 /// The change of a PATCH, `errs` holding what the body's declarative rules found already.
 fn parse_change(b: ProblemChange, mut errs: FieldErrors) -> Result<StatusChange, ApiError> {
     let status = b.status.filter(|s| {
-        let known = ["verified", "rectified", "closed", "dismissed"].contains(&s.as_str());
+        let known = crate::domain::quality::SETTABLE_STATUSES.contains(&s.as_str());
         if !known {
             errs.add("status", "invalid_value", "verified, rectified, closed or dismissed");
         }

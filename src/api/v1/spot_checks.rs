@@ -60,12 +60,31 @@ pub struct SpotItemView {
     pub note: Option<String>,
 }
 
+/// The request a spot check was drawn with, and the townships and villages it drew.
+#[derive(ToSchema)]
+pub struct SpotCheckParams {
+    pub division: String,
+    pub townships: u32,
+    pub villages_per_township: u32,
+    pub fully_surveyed_per_township: u32,
+    pub households_per_village: u32,
+    pub seed: Option<u64>,
+    pub drawn: DrawnDivisions,
+}
+
+#[derive(ToSchema)]
+pub struct DrawnDivisions {
+    pub townships: Vec<String>,
+    pub villages: Vec<String>,
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct SpotCheckView {
     pub id: String,
     pub division: String,
     pub seed: u64,
-    #[schema(value_type = Object)]
+    /// What the draw was asked for, and what it drew.
+    #[schema(value_type = SpotCheckParams)]
     pub params: Value,
     pub townships: Vec<String>,
     pub villages: Vec<String>,
@@ -102,8 +121,12 @@ fn spot_view(check: &SpotCheckRow, items: &[SpotCheckItemRow]) -> SpotCheckView 
     }
 }
 
-/// Draw a reproducible spot-check sample 抽查 (county admin, township reviewer, auditor):
-/// townships → villages (some surveyed in full) → households, from a seeded generator.
+/// Draw a spot check
+///
+/// Draw a reproducible spot-check sample 抽查 (county admin, township reviewer, auditor): townships →
+/// villages (some surveyed in full) → households, from a seeded generator.
+///
+/// The same seed draws the same sample, so a draw can be repeated and verified.
 #[utoipa::path(tag = "procedures", security(("bearer" = [])), request_body = SpotCheckBody, responses(
     (status = 201, body = SpotCheckView),
     (status = 403, body = Problem, content_type = "application/problem+json"),
@@ -144,6 +167,8 @@ pub async fn draw_spot_check(state: Data<AppState>, user: Caller, body: Checked<
     Ok(HttpResponse::Created().json(spot_view(&check, &items)))
 }
 
+/// Read a spot check
+///
 /// A spot check with its households and the accuracy so far.
 #[utoipa::path(tag = "procedures", security(("bearer" = [])), params(("id" = String, Path, description = "spot check id")), responses((status = 200, body = SpotCheckView), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json")))]
 #[get("/spot-checks/{id}")]
@@ -173,6 +198,8 @@ pub struct SpotResultsBody {
     pub results: Option<Vec<SpotResultBody>>,
 }
 
+/// Record spot-check outcomes
+///
 /// Record outcomes per household; the answer computes accuracy against 98 % / 95 %.
 #[utoipa::path(tag = "procedures", security(("bearer" = [])), params(("id" = String, Path, description = "spot check id")), request_body = SpotResultsBody, responses(
     (status = 200, body = SpotCheckView),

@@ -50,6 +50,7 @@ pub struct SyncQuery {
     /// `next_cursor` of the previous call; none for a full snapshot.
     pub cursor: Option<String>,
     /// Changes per page, 1–1000 (default 500).
+    #[param(minimum = 1, maximum = 1000, default = 500)]
     pub limit: Option<i64>,
 }
 
@@ -83,17 +84,22 @@ pub struct SyncPage {
     pub year: i32,
 }
 
+/// Changes since a cursor (offline phones)
+///
 /// Changes in the caller's scope since `cursor` (everything on the first call). ID and phone
-/// numbers are full in a cadre's feed (each household delivered is in the read log), masked in
-/// any other role's.
-#[utoipa::path(tag = "sync", security(("bearer" = [])), params(SyncQuery), responses(
+/// numbers are full in a cadre's feed (each household delivered is in the read log), masked in any
+/// other role's.
+///
+/// Keep `next_cursor` and call again with it; `has_more: true` means call again at once. Households
+/// that left the caller's scope come as tombstones to delete from the phone.
+#[utoipa::path(operation_id = "sync_changes", tag = "sync", security(("bearer" = [])), params(SyncQuery), responses(
     (status = 200, body = SyncPage),
     (status = 400, description = "a cursor this service did not issue", body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/sync")]
 pub async fn sync(state: Data<AppState>, user: Caller, q: Query<SyncQuery>) -> Result<HttpResponse, ApiError> {
     let after = q.cursor.as_deref().filter(|c| !c.is_empty()).map(|c| decode(&state.crypto, c)).transpose()?;
-    let limit = q.limit.unwrap_or(500).clamp(1, 1000);
+    let limit = crate::api::limit_within(q.limit, 500, 1000)?;
     let batch = service::page(&state, &user, after, limit).await?;
     let mut items = Vec::new();
     let mut tombstones = Vec::new();

@@ -64,18 +64,23 @@ pub type UserPage = Page<UserView>;
 #[derive(Deserialize, IntoParams)]
 pub struct PageQuery {
     /// 1–500, default 50.
+    #[param(minimum = 1, maximum = 500, default = 50)]
     pub limit: Option<i64>,
     /// Opaque cursor from the previous page.
     pub cursor: Option<String>,
 }
 
+/// List users
+///
 /// Users inside the caller's jurisdiction.
-#[utoipa::path(tag = "auth", security(("bearer" = [])), params(PageQuery), responses((status = 200, body = UserPage), (status = 403, body = Problem, content_type = "application/problem+json")))]
+///
+/// Paged by `cursor`; `limit` 1–500.
+#[utoipa::path(operation_id = "list_users", tag = "auth", security(("bearer" = [])), params(PageQuery), responses((status = 200, body = UserPage), (status = 403, body = Problem, content_type = "application/problem+json")))]
 #[get("/users")]
 pub async fn list(state: Data<AppState>, user: Caller, q: Query<PageQuery>) -> Result<HttpResponse, ApiError> {
     user.require(user.role.manages_users(), "manage users")?;
     let after = cursor::decode(q.cursor.as_deref())?;
-    let limit = cursor::limit(q.limit);
+    let limit = crate::api::page_limit(q.limit)?;
     let page = service::list(&state, &user, after, limit).await?;
     Ok(HttpResponse::Ok().json(page.map(|r| UserView::from_row(&r, &state.crypto, false))))
 }
@@ -106,9 +111,11 @@ pub struct CreateUserBody {
     pub work_unit: Option<String>,
 }
 
+/// Create a user
+///
 /// Create a user (admins; never above the caller's own role or jurisdiction).
-#[utoipa::path(tag = "auth", security(("bearer" = [])), request_body = CreateUserBody, responses(
-    (status = 201, body = UserView),
+#[utoipa::path(operation_id = "create_user", tag = "auth", security(("bearer" = [])), request_body = CreateUserBody, responses(
+    (status = 201, body = UserView, headers(("Location" = String, description = "the user's path, `/api/v1/users/{id}`"))),
     (status = 403, body = Problem, content_type = "application/problem+json"),
     (status = 409, body = Problem, content_type = "application/problem+json"),
     (status = 422, body = Problem, content_type = "application/problem+json"),
@@ -148,8 +155,10 @@ pub async fn create(state: Data<AppState>, user: Caller, body: Checked<CreateUse
         .json(UserView::from_row(&saved, &state.crypto, true)))
 }
 
+/// Read a user
+///
 /// One user inside the caller's jurisdiction.
-#[utoipa::path(tag = "auth", security(("bearer" = [])), params(("id" = String, Path, description = "user id")), responses((status = 200, body = UserView), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(operation_id = "get_user", tag = "auth", security(("bearer" = [])), params(("id" = String, Path, description = "user id")), responses((status = 200, body = UserView), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json")))]
 #[get("/users/{id}")]
 pub async fn get_one(state: Data<AppState>, user: Caller, id: Path<String>) -> Result<HttpResponse, ApiError> {
     user.require(user.role.manages_users(), "manage users")?;
@@ -173,10 +182,12 @@ pub struct UpdateUserBody {
     pub work_unit: Option<String>,
 }
 
-/// Change a user's role, jurisdiction, password or disable them; needs `If-Match`. Only a
-/// strictly higher role changes another user (a county admin never resets another county
-/// admin's password); one's own account minus role and jurisdiction.
-#[utoipa::path(tag = "auth", security(("bearer" = [])), params(("id" = String, Path, description = "user id"), ("If-Match" = String, Header, description = "ETag of the user")), request_body = UpdateUserBody, responses(
+/// Change a user
+///
+/// Change a user's role, jurisdiction, password or disable them; needs `If-Match`. Only a strictly
+/// higher role changes another user (a county admin never resets another county admin's password);
+/// one's own account minus role and jurisdiction.
+#[utoipa::path(operation_id = "update_user", tag = "auth", security(("bearer" = [])), params(("id" = String, Path, description = "user id"), ("If-Match" = String, Header, description = "ETag of the user")), request_body = UpdateUserBody, responses(
     (status = 200, body = UserView),
     (status = 403, body = Problem, content_type = "application/problem+json"),
     (status = 404, body = Problem, content_type = "application/problem+json"),

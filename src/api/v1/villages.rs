@@ -255,8 +255,10 @@ pub struct VillageView {
     pub current_year: Option<VillageYearView>,
 }
 
+/// Read a village
+///
 /// An administrative village 行政村 with figures derived from its households and its latest table.
-#[utoipa::path(tag = "villages", security(("bearer" = [])), params(("code" = String, Path, description = "12-digit village code")), responses((status = 200, body = VillageView), (status = 404, body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(operation_id = "get_village", tag = "villages", security(("bearer" = [])), params(("code" = String, Path, description = "12-digit village code")), responses((status = 200, body = VillageView), (status = 404, body = Problem, content_type = "application/problem+json")))]
 #[get("/villages/{code}")]
 pub async fn village(state: Data<AppState>, user: Caller, code: Path<String>) -> Result<HttpResponse, ApiError> {
     let (code, scope) = village_code(&user, &code)?;
@@ -266,6 +268,8 @@ pub async fn village(state: Data<AppState>, user: Caller, code: Path<String>) ->
     Ok(HttpResponse::Ok().json(VillageView { code: v.code, name: v.name, township_code, township_name: township.map(|t| t.name), merged_into: v.merged_into, households, derived, current_year }))
 }
 
+/// Read a village table
+///
 /// The village table 村表 of a year (404 until entered).
 #[utoipa::path(tag = "villages", security(("bearer" = [])), params(("code" = String, Path, description = "village code"), ("year" = i32, Path, description = "year")), responses(
     (status = 200, body = VillageYearView, headers(("ETag" = String, description = "the version"))),
@@ -281,8 +285,10 @@ pub async fn get_village_year(state: Data<AppState>, user: Caller, path: Path<(S
     Ok(HttpResponse::Ok().insert_header(etag(view.version)).json(view))
 }
 
-/// Enter or replace the village table of a year (village officer and above); `If-Match` once
-/// it exists. The answer lists typed household figures that disagree with the records.
+/// Enter a village table 村表
+///
+/// Enter or replace the village table of a year (village officer and above); `If-Match` once it
+/// exists. The answer lists typed household figures that disagree with the records.
 #[utoipa::path(tag = "villages", security(("bearer" = [])), params(("code" = String, Path, description = "village code"), ("year" = i32, Path, description = "year"), ("If-Match" = Option<String>, Header, description = "ETag, required once the table exists")), request_body = VillageRecordBody, responses(
     (status = 201, body = VillageYearView),
     (status = 200, body = VillageYearView),
@@ -335,8 +341,10 @@ fn natural_view(r: &NaturalVillageRow, households: i64) -> NaturalVillageView {
     }
 }
 
+/// List natural villages
+///
 /// Natural villages / groups 自然村(组) of a village, with their household counts.
-#[utoipa::path(tag = "villages", security(("bearer" = [])), params(("code" = String, Path, description = "village code")), responses((status = 200, body = Vec<NaturalVillageView>), (status = 404, body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(operation_id = "list_natural_villages", tag = "villages", security(("bearer" = [])), params(("code" = String, Path, description = "village code")), responses((status = 200, body = Vec<NaturalVillageView>), (status = 404, body = Problem, content_type = "application/problem+json")))]
 #[get("/villages/{code}/natural-villages")]
 pub async fn list_natural(state: Data<AppState>, user: Caller, code: Path<String>) -> Result<HttpResponse, ApiError> {
     let (code, _) = village_code(&user, &code)?;
@@ -356,8 +364,10 @@ pub struct NaturalVillageBody {
     pub client_id: Option<String>,
 }
 
+/// Register a natural village
+///
 /// Register a natural village / group of a village (village officer and above).
-#[utoipa::path(tag = "villages", security(("bearer" = [])), params(("code" = String, Path, description = "village code")), request_body = NaturalVillageBody, responses(
+#[utoipa::path(operation_id = "create_natural_village", tag = "villages", security(("bearer" = [])), params(("code" = String, Path, description = "village code")), request_body = NaturalVillageBody, responses(
     (status = 201, body = NaturalVillageView),
     (status = 200, description = "the same client_id was sent before", body = NaturalVillageView),
     (status = 403, body = Problem, content_type = "application/problem+json"),
@@ -406,6 +416,8 @@ fn natural_year_view(row: &PlaceYearRow, derived: DerivedCounts) -> Result<Natur
     })
 }
 
+/// Read a natural village's yearly table
+///
 /// The yearly table of a natural village (404 until entered).
 #[utoipa::path(tag = "villages", security(("bearer" = [])), params(("id" = String, Path, description = "natural village id"), ("year" = i32, Path, description = "year")), responses(
     (status = 200, body = NaturalVillageYearView),
@@ -421,6 +433,8 @@ pub async fn get_natural_year(state: Data<AppState>, user: Caller, path: Path<(S
     Ok(HttpResponse::Ok().insert_header(etag(view.version)).json(view))
 }
 
+/// Enter a natural village's yearly table
+///
 /// Enter or replace a natural village's yearly table; `If-Match` once it exists.
 #[utoipa::path(tag = "villages", security(("bearer" = [])), params(("id" = String, Path, description = "natural village id"), ("year" = i32, Path, description = "year"), ("If-Match" = Option<String>, Header, description = "ETag, required once the table exists")), request_body = NaturalVillageRecordBody, responses(
     (status = 201, body = NaturalVillageYearView),

@@ -63,12 +63,15 @@ impl WorkTeamView {
 pub struct TeamQuery {
     /// A division inside the jurisdiction (default: all of it).
     pub division: Option<String>,
+    #[param(minimum = 1, maximum = 500, default = 50)]
     pub limit: Option<i64>,
     pub cursor: Option<String>,
 }
 
+/// List work teams
+///
 /// Resident work teams 驻村工作队 of the caller's jurisdiction.
-#[utoipa::path(tag = "assistance", security(("bearer" = [])), params(TeamQuery), responses((status = 200, body = WorkTeamPage), (status = 404, body = Problem, content_type = "application/problem+json")))]
+#[utoipa::path(operation_id = "list_work_teams", tag = "assistance", security(("bearer" = [])), params(TeamQuery), responses((status = 200, body = WorkTeamPage), (status = 404, body = Problem, content_type = "application/problem+json")))]
 #[get("/work-teams")]
 pub async fn list_teams(state: Data<AppState>, user: Caller, q: Query<TeamQuery>) -> Result<HttpResponse, ApiError> {
     let q = q.into_inner();
@@ -76,7 +79,7 @@ pub async fn list_teams(state: Data<AppState>, user: Caller, q: Query<TeamQuery>
     if division.as_ref().is_some_and(|d| !user.scope().covers(d)) {
         return Err(ApiError::NotFound);
     }
-    let (after, limit) = (cursor::decode(q.cursor.as_deref())?, cursor::limit(q.limit));
+    let (after, limit) = (cursor::decode(q.cursor.as_deref())?, crate::api::page_limit(q.limit)?);
     let page = service::list(&state, &user, division, after, limit).await?;
     Ok(HttpResponse::Ok().json(page.map(|r| WorkTeamView::build(&r))))
 }
@@ -106,8 +109,10 @@ fn parse_members(ids: &Option<Vec<String>>, errs: &mut FieldErrors) -> Option<Ve
     Some(out)
 }
 
+/// Register a work team
+///
 /// Register a village's work team (village officer and above).
-#[utoipa::path(tag = "assistance", security(("bearer" = [])), request_body = WorkTeamBody, responses(
+#[utoipa::path(operation_id = "create_work_team", tag = "assistance", security(("bearer" = [])), request_body = WorkTeamBody, responses(
     (status = 201, body = WorkTeamView),
     (status = 200, description = "the same client_id was sent before", body = WorkTeamView),
     (status = 403, body = Problem, content_type = "application/problem+json"),
@@ -146,8 +151,10 @@ pub async fn create_team(state: Data<AppState>, user: Caller, body: Checked<Work
     Ok(HttpResponse::build(status).insert_header(etag(row.version)).json(WorkTeamView::build(&row)))
 }
 
+/// Change a work team
+///
 /// Change a work team (members, first secretary, term) with `If-Match`.
-#[utoipa::path(tag = "assistance", security(("bearer" = [])), params(("id" = String, Path, description = "work team id"), ("If-Match" = String, Header, description = "ETag of the team")), request_body = WorkTeamBody, responses(
+#[utoipa::path(operation_id = "update_work_team", tag = "assistance", security(("bearer" = [])), params(("id" = String, Path, description = "work team id"), ("If-Match" = String, Header, description = "ETag of the team")), request_body = WorkTeamBody, responses(
     (status = 200, body = WorkTeamView),
     (status = 403, body = Problem, content_type = "application/problem+json"),
     (status = 404, body = Problem, content_type = "application/problem+json"),

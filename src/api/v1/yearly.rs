@@ -21,7 +21,7 @@ use crate::services::yearly::{self as service, Comparison, YearDraft};
 use crate::state::AppState;
 
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    cfg.service(get_year).service(put_year).service(comparison);
+    cfg.service(get_year).service(put_year).service(comparison).service(comparison_xlsx);
 }
 
 #[derive(Serialize, ToSchema)]
@@ -296,7 +296,11 @@ fn year(state: &AppState, y: i32) -> Result<StatYear, ApiError> {
     StatYear::parse(y, state.today()).map_err(|e| ApiError::invalid("year", e.code, e.message))
 }
 
+/// Read a household's yearly record
+///
 /// The household's record for a statistical year (404 when none was entered).
+///
+/// The answer's `ETag` is the version for `If-Match` on the next PUT.
 #[utoipa::path(tag = "households", security(("bearer" = [])), params(("id" = String, Path, description = "household id"), ("year" = i32, Path, description = "statistical year")), responses(
     (status = 200, body = YearView, headers(("ETag" = String, description = "the version"))),
     (status = 404, body = Problem, content_type = "application/problem+json"),
@@ -310,7 +314,13 @@ pub async fn get_year(state: Data<AppState>, user: Caller, path: Path<(String, i
     Ok(HttpResponse::Ok().insert_header(etag(row.version)).json(view(&state, &household.county_code, y, &row)?))
 }
 
+/// Enter a household's yearly record 年度信息
+///
 /// Enter or update the record for a year (cadre and above); `If-Match` once it exists.
+///
+/// Income in yuan, each member's year (education, health, schooling, skills, work), guarantees and
+/// living conditions. The answer lists values that break the cleaning rules, so the cadre can
+/// correct them before leaving the house.
 #[utoipa::path(tag = "households", security(("bearer" = [])), params(("id" = String, Path, description = "household id"), ("year" = i32, Path, description = "statistical year"), ("If-Match" = Option<String>, Header, description = "ETag of the record, required once it exists")), request_body = YearRecordBody, responses(
     (status = 201, description = "created", body = YearView),
     (status = 200, description = "updated", body = YearView),
@@ -355,31 +365,51 @@ pub struct FormatQuery {
     pub format: Option<String>,
 }
 
+/// Compare a year with the last
+///
 /// Last year's values beside this year's, with the changed fields: the 信息采集对照表.
-#[utoipa::path(tag = "households", security(("bearer" = [])), params(("id" = String, Path, description = "household id"), ("year" = i32, Path, description = "statistical year"), FormatQuery), responses(
+///
+/// `format=xlsx` answers a one-sheet workbook to print and sign; a generated client asks
+/// `compare_years_xlsx` for it instead.
+#[utoipa::path(operation_id = "compare_years", tag = "households", security(("bearer" = [])), params(("id" = String, Path, description = "household id"), ("year" = i32, Path, description = "statistical year"), FormatQuery), responses(
     (status = 200, description = "the comparison: JSON, or a workbook with ?format=xlsx", content(
         (ComparisonView = "application/json"),
-        (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        (inline(crate::api::media::Binary) = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
     )),
     (status = 404, body = Problem, content_type = "application/problem+json"),
     (status = 422, body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/households/{id}/years/{year}/comparison")]
 pub async fn comparison(state: Data<AppState>, user: Caller, path: Path<(String, i32)>, q: actix_web::web::Query<FormatQuery>) -> Result<HttpResponse, ApiError> {
+    let xlsx = crate::api::media::format(q.format.as_deref(), crate::api::media::REPORT_FORMATS)? == "xlsx";
+    compare(state, user, path, xlsx).await
+}
+
+/// The comparison as a workbook
+///
+/// Last year's values beside this year's in a one-sheet workbook to print and sign: the
+/// 信息采集对照表 (what `compare_years` answers with `format=xlsx`, as an operation of its own so
+/// a generated client downloads it as a file).
+#[utoipa::path(operation_id = "compare_years_xlsx", tag = "households", security(("bearer" = [])), params(("id" = String, Path, description = "household id"), ("year" = i32, Path, description = "statistical year")), responses(
+    (status = 200, description = "the workbook", content((inline(crate::api::media::Binary) = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+    (status = 422, body = Problem, content_type = "application/problem+json"),
+))]
+#[get("/households/{id}/years/{year}/comparison.xlsx")]
+pub async fn comparison_xlsx(state: Data<AppState>, user: Caller, path: Path<(String, i32)>) -> Result<HttpResponse, ApiError> {
+    compare(state, user, path, true).await
+}
+
+async fn compare(state: Data<AppState>, user: Caller, path: Path<(String, i32)>, xlsx: bool) -> Result<HttpResponse, ApiError> {
     let (id, y) = path.into_inner();
     let (id, y) = (path_id(&id)?, year(&state, y)?);
-    let xlsx = match q.format.as_deref() {
-        None | Some("json") => false,
-        Some("xlsx") => true,
-        Some(_) => return Err(ApiError::invalid("format", "invalid_value", "json or xlsx")),
-    };
     let Comparison { household, previous, current, changed } = service::comparison(&state, &user, id.clone(), y).await?;
     if xlsx {
         let title = format!("信息采集对照表  户编号 {}  户主 {}  {} 年 (统计期 {} 至 {})", household.number, household.head_name, y.value(), y.period_start(), y.period_end());
         let rows = crate::domain::yearly::all_fields(previous.as_ref(), current.as_ref());
         let bytes = crate::xlsx::comparison(&title, y.value(), &rows).map_err(|e| ApiError::Internal(e.into()))?;
         return Ok(HttpResponse::Ok()
-            .content_type("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+            .content_type(crate::api::media::XLSX)
             .insert_header(("Content-Disposition", format!("attachment; filename=\"comparison-{}-{}.xlsx\"", household.number, y.value())))
             .body(bytes));
     }

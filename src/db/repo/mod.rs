@@ -45,9 +45,4 @@ pub mod cursor {
     pub fn next<T>(rows: &[T], limit: i64, id: impl Fn(&T) -> &str) -> Option<String> {
         if rows.len() as i64 == limit { rows.last().map(|r| encode(id(r))) } else { None }
     }
-
-    /// Clamps `?limit=` to 1..=500, default 50.
-    pub fn limit(limit: Option<i64>) -> i64 {
-        limit.unwrap_or(50).clamp(1, 500)
-    }
 }

@@ -271,7 +271,10 @@ pub fn transition_allowed(from: &str, to: &str) -> Result<(), String> {
     }
 }
 
+/// Every status of a problem of the ledger.
 pub const STATUSES: &[&str] = &["open", "verified", "rectified", "closed", "dismissed", "resolved_by_data"];
+/// The statuses a person may move a problem to (`transition_allowed` says from where).
+pub const SETTABLE_STATUSES: &[&str] = &["verified", "rectified", "closed", "dismissed"];
 
 #[cfg(test)]
 mod tests;
