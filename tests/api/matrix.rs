@@ -117,6 +117,7 @@ pub(crate) fn table(i: &Inside) -> Vec<Row> {
         ("PUT", "/api/v1/me/password", String::new(), any.clone(), NotScoped, ""),
         ("GET", "/api/v1/quality/rules", String::new(), any.clone(), NotScoped, ""),
         ("POST", "/api/v1/imports", String::new(), any.clone(), NotScoped, ""), // rows outside are refused: tests/api/imports.rs
+        ("POST", "/api/v1/imports.xlsx", String::new(), any.clone(), NotScoped, ""), // the same import, its report as a workbook
         ("GET", "/api/v1/cadres", "/cadres".into(), any.clone(), Nothing, "A+ T+ V+ C+ U+"),
         ("POST", "/api/v1/cadres", String::new(), any.clone(), NotScoped, ""), // creates in the caller's own county
         ("GET", "/api/v1/cadres/{id}", format!("/cadres/{}", i.cadre), any.clone(), Hidden, "A+ T+ V+ C+ U+"),
@@ -152,6 +153,7 @@ pub(crate) fn table(i: &Inside) -> Vec<Row> {
         ("GET", "/api/v1/households/{id}/years/{year}", format!("{h}/years/2025"), any.clone(), Hidden, "A+ T+ V+ C+ U+"),
         ("PUT", "/api/v1/households/{id}/years/{year}", format!("{h}/years/2025"), crate::yearly::record(&i.member, 1.0, 1), Hidden, "A+ T+ V+ C+ U-"),
         ("GET", "/api/v1/households/{id}/years/{year}/comparison", format!("{h}/years/2025/comparison"), any.clone(), Hidden, "A+ T+ V+ C+ U+"),
+        ("GET", "/api/v1/households/{id}/years/{year}/comparison.xlsx", format!("{h}/years/2025/comparison.xlsx"), any.clone(), Hidden, "A+ T+ V+ C+ U+"),
         ("GET", "/api/v1/natural-villages/{id}/years/{year}", format!("/natural-villages/{}/years/2025", i.natural), any.clone(), Hidden, "A+ T+ V+ C+ U+"),
         ("PUT", "/api/v1/natural-villages/{id}/years/{year}", format!("/natural-villages/{}/years/2025", i.natural), natural_record(), Hidden, "A+ T+ V+ C- U-"),
         ("GET", "/api/v1/pairings", format!("/pairings?household_id={}", i.household), any.clone(), Nothing, "A+ T+ V+ C+ U+"),
@@ -163,6 +165,8 @@ pub(crate) fn table(i: &Inside) -> Vec<Row> {
         ("GET", "/api/v1/photos/{id}/thumbnail", format!("/photos/{}/thumbnail", i.photo), any.clone(), Hidden, "A+ T+ V+ C+ U+"),
         ("POST", "/api/v1/photos/{id}/review", format!("/photos/{}/review", i.photo), json!({"decision": "accepted", "reason": "x"}), Hidden, "A+ T+ V- C- U-"),
         ("GET", "/api/v1/quality/problems", format!("/quality/problems?division={v}"), any.clone(), Hidden, "A+ T+ V+ C- U+"),
+        ("GET", "/api/v1/quality/problems.csv", format!("/quality/problems.csv?division={v}"), any.clone(), Hidden, "A+ T+ V+ C- U+"),
+        ("GET", "/api/v1/quality/problems.xlsx", format!("/quality/problems.xlsx?division={v}"), any.clone(), Hidden, "A+ T+ V+ C- U+"),
         ("PATCH", "/api/v1/quality/problems/{id}", format!("/quality/problems/{}", i.problem), json!({"status": "verified"}), Hidden, "A+ T+ V+ C- U-"),
         ("POST", "/api/v1/quality/runs", format!("/quality/runs?division={v}"), any.clone(), Hidden, "A+ T+ V+ C- U-"),
         ("GET", "/api/v1/quality/summary", format!("/quality/summary?division={v}"), any.clone(), Hidden, "A+ T+ V+ C- U+"),
