@@ -93,7 +93,11 @@ pub async fn create(state: &AppState, caller: &Caller, new: NewHousehold) -> Res
     let (actor, crypto) = (caller.actor(), state.crypto.clone());
     let created = state.db.run(move |c| Ok(repo::create(c, &scope, &crypto, &actor, &new)?)).await?;
     Ok(match created {
-        repo::Created::New(h) => super::Created::New(load(state, caller, h.id, false).await?),
+        // As stored: members in the order a read gives them, no pairing yet (no second read).
+        repo::Created::New(h, mut members) => {
+            members.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
+            super::Created::New(record(caller, (h, members, None)))
+        }
         repo::Created::Existing(h) => super::Created::Existing(load(state, caller, h.id, false).await?),
     })
 }

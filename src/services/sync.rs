@@ -10,7 +10,7 @@ use super::Caller;
 use crate::db::models::{CadreRow, MemberRow, PairingRow, YearlyRow};
 use crate::db::read_snapshot;
 use crate::db::repo::assistance::pairings;
-use crate::db::repo::sync::{Change, Position, feed};
+use crate::db::repo::sync::{Change, Position, SETTLE, feed, settle};
 use crate::db::repo::{households, yearly};
 use crate::domain::disclosure::{Subject, full_numbers};
 use crate::domain::yearly::StatYear;
@@ -44,6 +44,8 @@ pub async fn page(state: &AppState, caller: &Caller, after: Option<Position>, li
     let (page, members, records, pairings) = state
         .db
         .run(move |c| {
+            // What was committed before the phone asked is in this page (or a later one of it).
+            settle(c, SETTLE)?;
             read_snapshot(c, |c| {
                 let page = feed(c, &scope, start.as_ref(), limit)?;
                 let ids: Vec<String> = page.changes.iter().filter_map(|ch| match ch { Change::Upsert(h) => Some(h.id.clone()), Change::Gone(_) => None }).collect();

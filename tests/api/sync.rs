@@ -261,3 +261,61 @@ async fn sync_never_skips_a_change_committed_concurrently() {
         .collect();
     assert_eq!(phone, truth);
 }
+
+/// A change that commits after a later-numbered one is not skipped: while a writer holds its
+/// transaction open (its number taken), a phone syncing past the other writer's change is not
+/// handed a cursor beyond the held one, and gets it once it commits. On SQLite writers take
+/// turns, so this is PostgreSQL's case (numbers are transaction ids, see `repo::sync`).
+#[actix_web::test]
+async fn a_change_committed_after_a_higher_numbered_one_still_reaches_the_phone() {
+    if !backend_is_postgres() {
+        return;
+    }
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let held = id(&app.household_in(VILLAGE, 1).await);
+    let other = id(&app.household_in(VILLAGE, 2).await);
+    let officer = app.user("village_officer", VILLAGE).await;
+    let cursor = sync(&officer, None, 100).await["next_cursor"].as_str().unwrap().to_owned();
+
+    // A writer stamps `held` and stays in its transaction until released.
+    let (started_tx, started) = tokio::sync::oneshot::channel::<()>();
+    let (release, wait) = std::sync::mpsc::channel::<()>();
+    let db = app.state.db.clone();
+    let h = held.clone();
+    let writer = actix_web::rt::spawn(async move {
+        db.run(move |c| {
+            Ok(fangpin::db::write_tx(c, |c| {
+                use diesel::prelude::*;
+                diesel::sql_query("UPDATE households SET address = 'written while held', version = version + 1 WHERE id = $1")
+                    .bind::<diesel::sql_types::Text, _>(&h)
+                    .execute(c)
+                    .map_err(fangpin::db::DbError::from)?;
+                fangpin::db::repo::sync::stamp(c, std::slice::from_ref(&h), &[])?;
+                let _ = started_tx.send(());
+                let _ = wait.recv();
+                Ok::<_, fangpin::db::DbError>(())
+            })?)
+        })
+        .await
+    });
+    started.await.unwrap();
+    // Another household changes and commits meanwhile, under a higher number.
+    let path = format!("/households/{other}");
+    let v: Value = admin.get(&path).await.json().await.unwrap();
+    let res = admin.patch(&path, json!({"address": "written after"}), Some(&format!("\"{}\"", v["version"]))).await;
+    assert_eq!(res.status(), 200);
+    let during = sync(&officer, Some(&cursor), 100).await;
+    release.send(()).unwrap();
+    writer.await.unwrap().unwrap();
+
+    let after = sync(&officer, during["next_cursor"].as_str(), 100).await;
+    let mut seen: HashMap<String, String> = HashMap::new();
+    for page in [&during, &after] {
+        for item in page["items"].as_array().unwrap() {
+            seen.insert(id(item), item["address"].as_str().unwrap_or_default().to_owned());
+        }
+    }
+    assert_eq!(seen.get(&held).map(String::as_str), Some("written while held"), "{during}\n{after}");
+    assert_eq!(seen.get(&other).map(String::as_str), Some("written after"));
+}

@@ -13,8 +13,10 @@ use crate::domain::household::household_number;
 /// typed numbers do not go through the counter), and a number taken meanwhile is skipped.
 pub fn next(c: &mut DbConnection, village: &DivisionCode) -> Result<String, DbError> {
     use crate::db::schema::household_number_counters as counters;
+    // The highest number with the village's prefix, wherever the household is now (numbers are
+    // unique nationwide): a range of the unique index on numbers, read from its top.
     let highest: Option<String> = households::table
-        .filter(households::village_code.eq(village.as_str()))
+        .filter(households::number.between(household_number(village, 0), household_number(village, 9999)))
         .filter(households::number.like(format!("{}____", village.as_str())))
         .select(diesel::dsl::max(households::number))
         .first(c)?;

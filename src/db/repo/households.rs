@@ -107,6 +107,16 @@ fn id_number_holder(c: &mut DbConnection, hmac: &str) -> QueryResult<Option<Hous
         .optional()
 }
 
+/// The households currently holding any of these ID numbers (by keyed hash), one query.
+fn id_number_holders(c: &mut DbConnection, hmacs: &[&str]) -> QueryResult<Vec<(String, HouseholdRow)>> {
+    members::table
+        .inner_join(households::table)
+        .filter(members::id_number_hmac.eq_any(hmacs))
+        .filter(members::removed_at.is_null())
+        .select((members::id_number_hmac, HouseholdRow::as_select()))
+        .load(c)
+}
+
 /// 409 for an ID number that is already a current member somewhere (one household nationwide).
 /// Inside the caller's scope the answer names the household; outside it says only "already
 /// registered", the same wherever the holder is (no household, village, county, nor that it is
@@ -114,11 +124,32 @@ fn id_number_holder(c: &mut DbConnection, hmac: &str) -> QueryResult<Option<Hous
 fn ensure_id_number_free(c: &mut DbConnection, scope: &Scope, hmac: &str, masked: &str) -> Result<(), DbError> {
     match id_number_holder(c, hmac)? {
         None => Ok(()),
-        Some(h) if covers_household(scope, &h) => Err(DbError::Conflict(
-            format!("the ID number {masked} is already registered: a member of household {} (id {})", h.number, h.id),
-        )),
-        Some(_) => Err(DbError::Conflict(format!("the ID number {masked} is already registered"))),
+        Some(h) => Err(id_number_taken(scope, &h, masked)),
     }
+}
+
+fn id_number_taken(scope: &Scope, holder: &HouseholdRow, masked: &str) -> DbError {
+    if covers_household(scope, holder) {
+        DbError::Conflict(format!("the ID number {masked} is already registered: a member of household {} (id {})", holder.number, holder.id))
+    } else {
+        DbError::Conflict(format!("the ID number {masked} is already registered"))
+    }
+}
+
+/// [`ensure_id_number_free`] for the members of a new household at once (one query), in their
+/// order; a number given twice in the household is held by the household itself.
+fn ensure_id_numbers_free(c: &mut DbConnection, scope: &Scope, household: &HouseholdRow, rows: &[MemberRow], new: &[NewMember]) -> Result<(), DbError> {
+    let hmacs: Vec<&str> = rows.iter().map(|r| r.id_number_hmac.as_str()).collect();
+    let holders = id_number_holders(c, &hmacs)?;
+    for (i, (hmac, m)) in hmacs.iter().zip(new).enumerate() {
+        if let Some((_, h)) = holders.iter().find(|(held, _)| held == hmac) {
+            return Err(id_number_taken(scope, h, &m.id_number.masked()));
+        }
+        if hmacs[..i].contains(hmac) {
+            return Err(id_number_taken(scope, household, &m.id_number.masked()));
+        }
+    }
+    Ok(())
 }
 
 /// Whether the caller's scope covers a household (by its village; a cadre by their pairings).
@@ -164,6 +195,24 @@ pub fn member_snapshot(crypto: &Crypto, m: &MemberRow) -> Value {
     })
 }
 
+/// [`member_snapshot`] of a member being created, masked from the numbers as given (no
+/// unsealing of what was just sealed).
+fn new_member_snapshot(m: &NewMember, row: &MemberRow) -> Value {
+    json!({
+        "id": row.id, "name": row.name, "relation": row.relation, "sex": row.sex, "birth_date": row.birth_date,
+        "id_number": m.id_number.masked(), "phone": m.phone.as_ref().map(|p| p.masked()), "removed_at": row.removed_at,
+        "removed_reason": row.removed_reason,
+    })
+}
+
+/// Inserts rows in one statement (the multi-connection type has no multi-row insert).
+fn insert_members(c: &mut DbConnection, rows: &[MemberRow]) -> QueryResult<usize> {
+    match c {
+        DbConnection::Pg(pg) => diesel::insert_into(members::table).values(rows).execute(pg),
+        DbConnection::Sqlite(lite) => diesel::insert_into(members::table).values(rows).execute(lite),
+    }
+}
+
 fn household_snapshot(h: &HouseholdRow) -> Value {
     json!({
         "number": h.number, "village_code": h.village_code, "address": h.address,
@@ -172,7 +221,8 @@ fn household_snapshot(h: &HouseholdRow) -> Value {
 }
 
 pub enum Created {
-    New(HouseholdRow),
+    /// The new household with its members, as stored (it has no pairing yet).
+    New(HouseholdRow, Vec<MemberRow>),
     /// The same `client_id` was sent before: the first result.
     Existing(HouseholdRow),
 }
@@ -200,14 +250,16 @@ pub fn create(c: &mut DbConnection, scope: &Scope, crypto: &Crypto, actor: &Acto
         Err(DbError::Conflict(_)) if new.client_id.is_some() => {
             match new.client_id.as_deref().map(|id| find_by_client_id(c, scope, id)).transpose()?.flatten() {
                 Some(existing) => Ok(Created::Existing(existing)),
-                None => result.map(Created::New),
+                None => result.map(|(h, m)| Created::New(h, m)),
             }
         }
-        other => other.map(Created::New),
+        other => other.map(|(h, m)| Created::New(h, m)),
     }
 }
 
-fn insert_household(c: &mut DbConnection, scope: &Scope, crypto: &Crypto, actor: &Actor, new: &NewHousehold) -> Result<HouseholdRow, DbError> {
+/// One round trip per step: the village, the number, the household, its members' numbers
+/// checked at once, the members in one statement, the audit row, the change stamp.
+fn insert_household(c: &mut DbConnection, scope: &Scope, crypto: &Crypto, actor: &Actor, new: &NewHousehold) -> Result<(HouseholdRow, Vec<MemberRow>), DbError> {
     crate::db::repo::divisions::village_for(c, &new.village, scope.division(), "village_code", false)?;
     let number = match &new.number {
         Some(n) => {
@@ -224,18 +276,16 @@ fn insert_household(c: &mut DbConnection, scope: &Scope, crypto: &Crypto, actor:
     row.client_id = new.client_id.clone();
     row.address = new.address.clone();
     diesel::insert_into(households::table).values(&row).execute(c)?;
-    let mut snapshots = Vec::new();
-    for m in &new.members {
-        let mrow = member_row(crypto, &row.id, m);
-        ensure_id_number_free(c, scope, &mrow.id_number_hmac, &m.id_number.masked())?;
-        diesel::insert_into(members::table).values(&mrow).execute(c)?;
-        snapshots.push(member_snapshot(crypto, &mrow));
+    let rows: Vec<MemberRow> = new.members.iter().map(|m| member_row(crypto, &row.id, m)).collect();
+    ensure_id_numbers_free(c, scope, &row, &rows, &new.members)?;
+    if !rows.is_empty() {
+        insert_members(c, &rows)?;
     }
     let mut after = household_snapshot(&row);
-    after["members"] = Value::Array(snapshots);
+    after["members"] = new.members.iter().zip(&rows).map(|(m, r)| new_member_snapshot(m, r)).collect();
     audit::append(c, actor, Entry { action: "create", entity_type: "household", entity_id: &row.id, household_id: Some(&row.id), before: None, after: Some(after) })?;
-    super::sync::stamp(c, std::slice::from_ref(&row.id), &[])?;
-    Ok(row)
+    row.sync_seq = super::sync::stamp(c, std::slice::from_ref(&row.id), &[])?;
+    Ok((row, rows))
 }
 
 /// Fails with 412 unless the stored version is `expected`.

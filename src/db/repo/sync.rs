@@ -2,14 +2,22 @@
 //!
 //! Every writing transaction that changes what a phone holds about a household (the household
 //! and members, its home, its yearly record, its pairing) calls [`stamp`] as its last step. The
-//! stamp takes the next value of a one-row counter and writes it onto the household rows (and
-//! onto tombstones for phones that lose a household). The counter row stays locked until commit,
-//! so sequence order is commit order: a reader that has seen sequence `n` has seen every change
-//! up to `n`, and a cursor over `(sync_seq, id)` never skips a change committed concurrently.
+//! stamp writes the transaction's sequence number onto the household rows (and onto tombstones
+//! for phones that lose a household). A reader must never be handed a cursor past a change that
+//! commits later with a lower number; each backend ensures it without a lock shared by
+//! unrelated households:
 //!
-//! Lock order (PostgreSQL): a transaction first holds its household rows, then takes the
-//! counter, and after that only inserts; so the counter holder never waits and no deadlock can
-//! form.
+//! - SQLite has one writer at a time: the number is the next value of a one-row counter, so
+//!   number order is commit order.
+//! - PostgreSQL: the number is the transaction's id (`pg_current_xact_id()`, 64 bits, never
+//!   reused) plus a fixed offset kept in `sync_counter` (it put the first transaction-id numbers
+//!   above the counter's last value when the counter was retired). Transactions commit in any
+//!   order, so the feed reads only below its snapshot's horizon (`pg_snapshot_xmin`: every
+//!   transaction below it has ended, and nothing below it can commit any more); changes above
+//!   it come in a later call. [`settle`] first waits (briefly) for the transactions running
+//!   when a call came in, so a phone sees what was committed before it asked.
+//!
+//! Lock order (PostgreSQL): a stamp of several households holds their rows in id order.
 
 use diesel::prelude::*;
 
@@ -17,6 +25,7 @@ use super::households::scoped;
 use crate::db::models::HouseholdRow;
 use crate::db::schema::{households, sync_counter, sync_tombstones};
 use crate::db::{DbConnection, DbError, filters, new_id, now};
+use diesel::sql_types::BigInt;
 use crate::domain::Scope;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -68,23 +77,45 @@ impl Leaving {
     }
 }
 
-/// Marks `ids` as changed and records `leaving`, under one new sequence number. Call it last in
-/// the writing transaction.
+/// This transaction's number on PostgreSQL (see the module comment).
+const PG_STAMP: &str = "pg_current_xact_id()::text::bigint + (SELECT value FROM sync_counter WHERE id = 1)";
+
+/// Marks `ids` as changed and records `leaving`, under the transaction's sequence number. Call
+/// it last in the writing transaction.
 pub fn stamp(c: &mut DbConnection, ids: &[String], leaving: &[Leaving]) -> Result<i64, DbError> {
     let mut ids = ids.to_vec();
     ids.sort();
     ids.dedup();
-    if let DbConnection::Pg(pg) = c {
-        // Hold the household rows before the counter (see the module comment).
-        households::table.filter(households::id.eq_any(&ids)).order(households::id).select(households::id).for_no_key_update().load::<String>(pg)?;
-    }
-    let seq: i64 = diesel::update(sync_counter::table.find(1))
-        .set(sync_counter::value.eq(sync_counter::value + 1))
-        .returning(sync_counter::value)
-        .get_result(c)?;
-    if !ids.is_empty() {
-        diesel::update(households::table.filter(households::id.eq_any(&ids))).set(households::sync_seq.eq(seq)).execute(c)?;
-    }
+    let seq: i64 = match c {
+        DbConnection::Pg(pg) => {
+            if ids.len() > 1 {
+                // Several households: held in one order, so two such stamps cannot deadlock.
+                households::table.filter(households::id.eq_any(&ids)).order(households::id).select(households::id).for_no_key_update().load::<String>(pg)?;
+            }
+            let stamped: Vec<i64> = if ids.is_empty() {
+                Vec::new()
+            } else {
+                diesel::update(households::table.filter(households::id.eq_any(&ids)))
+                    .set(households::sync_seq.eq(diesel::dsl::sql::<BigInt>(PG_STAMP)))
+                    .returning(households::sync_seq)
+                    .get_results(pg)?
+            };
+            match stamped.first() {
+                Some(seq) => *seq,
+                None => diesel::select(diesel::dsl::sql::<BigInt>(PG_STAMP)).get_result(pg)?,
+            }
+        }
+        DbConnection::Sqlite(lite) => {
+            let seq: i64 = diesel::update(sync_counter::table.find(1))
+                .set(sync_counter::value.eq(sync_counter::value + 1))
+                .returning(sync_counter::value)
+                .get_result(lite)?;
+            if !ids.is_empty() {
+                diesel::update(households::table.filter(households::id.eq_any(&ids))).set(households::sync_seq.eq(seq)).execute(lite)?;
+            }
+            seq
+        }
+    };
     for l in leaving {
         let row = TombstoneRow {
             id: new_id(),
@@ -125,10 +156,45 @@ impl Change {
     }
 }
 
+/// The numbers every change below which is visible for good (PostgreSQL; see the module
+/// comment), read once per page so rows and tombstones are cut at the same place.
+fn horizon(c: &mut DbConnection) -> Result<Option<i64>, DbError> {
+    Ok(match c {
+        DbConnection::Pg(pg) => Some(
+            diesel::select(diesel::dsl::sql::<BigInt>("pg_snapshot_xmin(pg_current_snapshot())::text::bigint + (SELECT value FROM sync_counter WHERE id = 1)"))
+                .get_result(pg)?,
+        ),
+        DbConnection::Sqlite(_) => None,
+    })
+}
+
+/// How long [`settle`] waits at most for running transactions (a longer one, an import batch
+/// say, delays the changes committed after it began to a later call; none is ever skipped).
+pub const SETTLE: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// PostgreSQL: waits until the transactions running now have ended (at most `max`), so that a
+/// feed read afterwards includes every change committed before this call. Call it outside a
+/// transaction. SQLite commits in number order: nothing to wait for.
+pub fn settle(c: &mut DbConnection, max: std::time::Duration) -> Result<(), DbError> {
+    let DbConnection::Pg(pg) = c else { return Ok(()) };
+    let started = std::time::Instant::now();
+    let (target, mut xmin): (i64, i64) = diesel::select((
+        diesel::dsl::sql::<BigInt>("pg_snapshot_xmax(pg_current_snapshot())::text::bigint"),
+        diesel::dsl::sql::<BigInt>("pg_snapshot_xmin(pg_current_snapshot())::text::bigint"),
+    ))
+    .get_result(pg)?;
+    while xmin < target && started.elapsed() < max {
+        std::thread::sleep(std::time::Duration::from_millis(2));
+        xmin = diesel::select(diesel::dsl::sql::<BigInt>("pg_snapshot_xmin(pg_current_snapshot())::text::bigint")).get_result(pg)?;
+    }
+    Ok(())
+}
+
 /// Up to `limit` changes in the caller's scope after `after` (everything in scope when `None`),
 /// read from one snapshot. A tombstone is left out when the household is back in the scope
 /// (its later stamp sends it again).
 pub fn feed(c: &mut DbConnection, scope: &Scope, after: Option<&Position>, limit: i64) -> Result<Feed, DbError> {
+    let horizon = horizon(c)?;
     let mut q = scoped(scope);
     // A tombstone is for the phones of one cadre, or (no cadre) for every phone of a division.
     let mut t = sync_tombstones::table.into_boxed();
@@ -136,6 +202,10 @@ pub fn feed(c: &mut DbConnection, scope: &Scope, after: Option<&Position>, limit
         Scope::Cadre { user_id, .. } => t.filter(sync_tombstones::cadre_user_id.eq(user_id.clone())),
         other => t.filter(sync_tombstones::cadre_user_id.is_null()).filter(filters::sync_tombstones::in_division(other.division())),
     };
+    if let Some(h) = horizon {
+        q = q.filter(households::sync_seq.lt(h));
+        t = t.filter(sync_tombstones::seq.lt(h));
+    }
     if let Some(p) = after {
         q = q.filter(households::sync_seq.ge(p.seq)).filter(households::sync_seq.gt(p.seq).or(households::id.gt(p.id.clone())));
         t = t.filter(sync_tombstones::seq.ge(p.seq)).filter(sync_tombstones::seq.gt(p.seq).or(sync_tombstones::id.gt(p.id.clone())));
