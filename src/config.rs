@@ -95,6 +95,10 @@ pub struct Settings {
     pub s3_access_key_id: Option<String>,
     pub s3_secret_access_key: Option<String>,
     pub s3_path_style: bool,
+    /// Sign requests without the body's SHA-256 (`UNSIGNED-PAYLOAD`): the photo is hashed once,
+    /// while it is received, instead of a second time for the signature. Set `false` for a store
+    /// reached over plain HTTP across a network you do not trust (TLS protects the body otherwise).
+    pub s3_unsigned_payload: bool,
     /// Folder inside the bucket for this deployment's objects.
     pub s3_prefix: Option<String>,
     /// Largest accepted photo upload (bytes).
@@ -108,8 +112,11 @@ pub struct Settings {
     /// Collection window within each year, `MM-DD`, inclusive.
     pub photo_window_start: String,
     pub photo_window_end: String,
-    /// Photos decoded at once (CPU-bound work; the rest wait their turn).
+    /// Photos decoded at once (CPU-bound work on their own threads, at a lower CPU priority so
+    /// reads are served first; the rest wait their turn).
     pub photo_workers: usize,
+    /// How long an upload waits for a photo worker before it is answered 503 with `Retry-After`.
+    pub photo_queue_secs: u64,
     /// Poverty lines and exit minimums per province and year (TOML `[[thresholds]]` tables).
     pub thresholds: Vec<crate::domain::yearly::ThresholdRule>,
     /// Service time zone for dates (statistical year, publicity periods).
@@ -160,6 +167,7 @@ impl Default for Settings {
             s3_access_key_id: None,
             s3_secret_access_key: None,
             s3_path_style: true,
+            s3_unsigned_payload: true,
             s3_prefix: None,
             photo_max_bytes: 15 * 1024 * 1024,
             photo_max_pixels: 50_000_000,
@@ -168,6 +176,7 @@ impl Default for Settings {
             photo_window_start: "01-01".into(),
             photo_window_end: "12-31".into(),
             photo_workers: 2,
+            photo_queue_secs: 30,
             thresholds: crate::domain::yearly::default_thresholds(),
             timezone: "Asia/Shanghai".into(),
         }
@@ -245,6 +254,7 @@ impl Settings {
             access_key_id: self.s3_access_key_id.clone(),
             secret_access_key: self.s3_secret_access_key.clone(),
             path_style: self.s3_path_style,
+            unsigned_payload: self.s3_unsigned_payload,
             prefix: self.s3_prefix.clone(),
         }
     }

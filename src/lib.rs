@@ -9,7 +9,8 @@
 //! - `domain` (pure rules and types, the caller's `Scope` among them) over `geo` and `photos`
 //!   (coordinates and image bytes): no framework, no I/O, nothing from above; `geo` is the bottom.
 //!
-//! Beside them: `config`, `crypto`, `xlsx`, `telemetry`, and the wiring (`startup`, `state`).
+//! Beside them: `config`, `crypto`, `xlsx`, `telemetry`, `workers` (thread pools), and the wiring
+//! (`startup`, `state`).
 
 pub mod api;
 pub mod auth;
@@ -29,4 +30,5 @@ pub mod startup;
 pub mod state;
 pub mod storage;
 pub mod telemetry;
+pub mod workers;
 pub mod xlsx;

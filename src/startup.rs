@@ -60,11 +60,14 @@ pub fn state(settings: Settings) -> anyhow::Result<AppState> {
         crate::storage::StorageKind::S3 => crate::storage::Storage::s3(&settings.s3())?,
         crate::storage::StorageKind::Memory => crate::storage::Storage::memory(),
     };
+    /// Photo workers yield the CPU to requests on a saturated machine (nice 10: about a tenth
+    /// of the weight of a normal thread while others want the CPU, all of it otherwise).
+    const PHOTO_NICE: i32 = 10;
     let passwords = crate::auth::password::Passwords::new(settings.password_workers, Duration::from_secs(settings.password_queue_secs));
     let trusted_proxies = Arc::new(settings.trusted_proxies()?);
     Ok(AppState {
         storage,
-        photo_slots: Arc::new(tokio::sync::Semaphore::new(settings.photo_workers.max(1))),
+        photos: crate::workers::Workers::new("photo", settings.photo_workers, Duration::from_secs(settings.photo_queue_secs), PHOTO_NICE),
         check_rules: settings.check_rules()?,
         read_log: crate::db::repo::audit::ReadLog::start(db.clone()),
         users: Arc::new(crate::state::UserCache::new(Duration::from_secs(settings.auth_cache_secs))),

@@ -23,8 +23,9 @@ pub struct AppState {
     pub users: Arc<UserCache>,
     /// Photo objects (local folder, S3 or memory).
     pub storage: crate::storage::Storage,
-    /// Slots for CPU-bound photo processing.
-    pub photo_slots: Arc<tokio::sync::Semaphore>,
+    /// The photo pool: decoding and checks on their own threads (not the HTTP workers, not the
+    /// database's blocking pool), bounded, at a lower CPU priority.
+    pub photos: crate::workers::Workers,
     pub check_rules: crate::domain::photo::CheckRules,
     /// The password pool (argon2 off the request workers and the database pool, bounded).
     pub passwords: crate::auth::password::Passwords,

@@ -8,14 +8,13 @@
 //! within the queue timeout answers 503 with `Retry-After` instead of waiting without bound.
 
 use std::cell::RefCell;
-use std::sync::{Arc, Mutex, mpsc};
 use std::time::Duration;
 
 use argon2::password_hash::{Output, PasswordHash, SaltString, rand_core::OsRng};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
-use tokio::sync::{Semaphore, oneshot};
 
 use crate::error::ApiError;
+use crate::workers::{Refused, Workers};
 
 thread_local! {
     /// The argon2 working memory of this thread, reused by every hash it computes.
@@ -78,56 +77,23 @@ fn dummy_hash() -> &'static str {
     DUMMY.get_or_init(|| hash("not-a-real-password-9!").unwrap_or_default())
 }
 
-type Job = Box<dyn FnOnce() + Send>;
-
-/// The password pool: `workers` threads, admission bounded by a semaphore with a timeout.
+/// The password pool: `workers` dedicated threads, admission bounded with a timeout.
 #[derive(Clone)]
 pub struct Passwords {
-    slots: Arc<Semaphore>,
-    jobs: mpsc::Sender<Job>,
-    queue_timeout: Duration,
+    pool: Workers,
 }
 
 impl Passwords {
     pub fn new(workers: usize, queue_timeout: Duration) -> Self {
-        let workers = workers.max(1);
-        let (tx, rx) = mpsc::channel::<Job>();
-        let rx = Arc::new(Mutex::new(rx));
-        for i in 0..workers {
-            let rx = rx.clone();
-            let spawned = std::thread::Builder::new().name(format!("fangpin-password-{i}")).spawn(move || {
-                loop {
-                    let job = match rx.lock() {
-                        Ok(guard) => guard.recv(),
-                        Err(_) => return,
-                    };
-                    match job {
-                        Ok(job) => job(),
-                        Err(_) => return,
-                    }
-                }
-            });
-            if let Err(e) = spawned {
-                tracing::error!(error = %e, "could not start a password worker");
-            }
-        }
-        Self { slots: Arc::new(Semaphore::new(workers)), jobs: tx, queue_timeout }
+        Self { pool: Workers::new("password", workers, queue_timeout, 0) }
     }
 
     /// Runs `f` on a password worker once a slot is free; 503 when none frees up in time.
     async fn run<T: Send + 'static>(&self, f: impl FnOnce() -> T + Send + 'static) -> Result<T, ApiError> {
-        let busy = || ApiError::Unavailable("password checks are saturated".into());
-        let permit = tokio::time::timeout(self.queue_timeout, self.slots.clone().acquire_owned())
-            .await
-            .map_err(|_| busy())?
-            .map_err(|_| busy())?;
-        let (tx, rx) = oneshot::channel();
-        let job: Job = Box::new(move || {
-            let _ = tx.send(f());
-            drop(permit);
-        });
-        self.jobs.send(job).map_err(|_| busy())?;
-        rx.await.map_err(|_| ApiError::Internal(anyhow::anyhow!("a password worker stopped")))
+        self.pool.run(f).await.map_err(|refused| match refused {
+            Refused::Busy => ApiError::Unavailable("password checks are saturated".into()),
+            Refused::Stopped => ApiError::Internal(anyhow::anyhow!("a password worker stopped")),
+        })
     }
 
     /// Checks a password against a stored hash, or against a dummy hash when there is none.

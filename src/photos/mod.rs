@@ -78,6 +78,11 @@ pub fn jpeg_dimensions(bytes: &[u8]) -> Result<(u32, u32), PhotoError> {
 /// Checks, decodes at reduced scale (DCT scaling: a 12 MP photo decodes as ~0.2 MP) and
 /// derives the thumbnail and hashes.
 pub fn analyze(bytes: &[u8], limits: Limits) -> Result<Analysis, PhotoError> {
+    analyze_hashed(bytes, hex::encode(Sha256::digest(bytes)), limits)
+}
+
+/// [`analyze`] of bytes whose SHA-256 (hex) was computed as they arrived: no second pass.
+pub fn analyze_hashed(bytes: &[u8], sha256: String, limits: Limits) -> Result<Analysis, PhotoError> {
     match sniff(bytes) {
         Sniffed::Jpeg => {}
         Sniffed::Png => return Err(PhotoError::NotJpeg("this is a PNG: send the photo as JPEG".into())),
@@ -98,7 +103,7 @@ pub fn analyze(bytes: &[u8], limits: Limits) -> Result<Analysis, PhotoError> {
         .encode_image(&thumb.to_rgb8())
         .map_err(|e| PhotoError::Corrupt(e.to_string()))?;
     let phash = hash::perceptual(&thumb);
-    Ok(Analysis { sha256: hex::encode(Sha256::digest(bytes)), width, height, exif, thumbnail, phash })
+    Ok(Analysis { sha256, width, height, exif, thumbnail, phash })
 }
 
 /// Decodes with libjpeg-turbo at the smallest DCT scale (1/1 … 1/8) still at least `target` on

@@ -17,6 +17,7 @@ use crate::error::ApiError;
 use crate::geo::LatLon;
 use crate::photos::{self, PhotoError, hash::bands};
 use crate::state::AppState;
+use crate::workers::Refused;
 use crate::storage::{StorageError, StorageKind, keys};
 
 /// What the phone says about a photo (the upload's `meta` part), parsed.
@@ -29,13 +30,22 @@ pub struct Meta {
     pub client_id: String,
 }
 
+/// The file of an upload, spooled to disk as it arrived and hashed on the way.
+pub struct Spooled {
+    pub file: tempfile::NamedTempFile,
+    /// Bytes received.
+    pub size: usize,
+    /// SHA-256 of the bytes, hex.
+    pub sha256: String,
+}
+
 /// The body of an upload as the ingest reads it: the meta first, then — unless the photo was
 /// sent before — the file, spooled to disk (a retry costs no second transfer of the picture).
 pub trait Upload {
     /// The meta, parsed (415 for a body that is not multipart, 422 for a bad meta).
     fn meta(&mut self) -> impl Future<Output = Result<Meta, ApiError>>;
-    /// The file and its size in bytes (413 past the limit, 422 when empty).
-    fn file(self) -> impl Future<Output = Result<(tempfile::NamedTempFile, usize), ApiError>>;
+    /// The file (413 past the limit, 422 when empty).
+    fn file(self) -> impl Future<Output = Result<Spooled, ApiError>>;
 }
 
 /// Ingests an upload to a household: 404 outside the jurisdiction, 403 for an auditor, then the
@@ -52,18 +62,28 @@ pub async fn ingest(state: &AppState, caller: &Caller, household_id: String, mut
     if let Some(first) = state.db.run(move |c| Ok(repo::by_client_id(c, &hid, &cid)?)).await? {
         return Ok(Created::Existing(first));
     }
-    let (spooled, size) = upload.file().await?;
-    // CPU-bound work waits for a slot: memory stays bounded however many phones send at once.
-    let _slot = state.photo_slots.acquire().await.map_err(|e| ApiError::Internal(e.into()))?;
-    let bytes = Bytes::from(tokio::fs::read(spooled.path()).await.map_err(|e| ApiError::Internal(e.into()))?);
-    drop(spooled);
+    let Spooled { file: spooled, size, sha256 } = upload.file().await?;
+    // Reading back and decoding run on the photo pool (bounded, not the HTTP workers nor the
+    // database's threads, lower CPU priority): memory stays bounded however many phones send at
+    // once, and reads are not queued behind uploads. The spool waits on disk, not in memory.
     let limits = photos::Limits { max_pixels: state.settings.photo_max_pixels, thumb_px: 320 };
-    let b2 = bytes.clone();
-    let analysis = actix_web::web::block(move || photos::analyze(&b2, limits)).await.map_err(|e| ApiError::Internal(e.into()))?.map_err(|e| match e {
-        PhotoError::NotJpeg(m) => ApiError::UnsupportedMediaType(m),
-        PhotoError::TooManyPixels { .. } => ApiError::PayloadTooLarge(e.to_string()),
-        PhotoError::Corrupt(m) => ApiError::invalid("file", "corrupt_jpeg", m),
-    })?;
+    let (bytes, analysis) = state
+        .photos
+        .run(move || -> Result<_, ApiError> {
+            let bytes = Bytes::from(std::fs::read(spooled.path()).map_err(|e| ApiError::Internal(e.into()))?);
+            drop(spooled);
+            let analysis = photos::analyze_hashed(&bytes, sha256, limits).map_err(|e| match e {
+                PhotoError::NotJpeg(m) => ApiError::UnsupportedMediaType(m),
+                PhotoError::TooManyPixels { .. } => ApiError::PayloadTooLarge(e.to_string()),
+                PhotoError::Corrupt(m) => ApiError::invalid("file", "corrupt_jpeg", m),
+            })?;
+            Ok((bytes, analysis))
+        })
+        .await
+        .map_err(|refused| match refused {
+            Refused::Busy => ApiError::Unavailable("photo processing is saturated".into()),
+            Refused::Stopped => ApiError::Internal(anyhow::anyhow!("a photo worker stopped")),
+        })??;
     let (hid, sha, ph, county) = (household_id.clone(), analysis.sha256.clone(), analysis.phash, household.county_code.clone());
     let duplicate_of = state.db.run(move |c| Ok(repo::duplicates(c, &county, &hid, &sha, ph)?)).await?;
     let exif = &analysis.exif;
@@ -82,9 +102,11 @@ pub async fn ingest(state: &AppState, caller: &Caller, household_id: String, mut
     let checks = check(&state.check_rules, &evidence, Utc::now(), state.tz);
     let photo_id = crate::db::new_id();
     let (original_key, thumb_key) = (keys::original(&household_id, &photo_id), keys::thumbnail(&household_id, &photo_id));
-    state.storage.put(&original_key, bytes).await?;
-    if let Err(e) = state.storage.put(&thumb_key, Bytes::from(analysis.thumbnail.clone())).await {
+    // Both objects at once; if either fails, neither stays.
+    let (original, thumb) = tokio::join!(state.storage.put(&original_key, bytes), state.storage.put(&thumb_key, Bytes::from(analysis.thumbnail.clone())));
+    if let Err(e) = original.and(thumb) {
         let _ = state.storage.delete(&original_key).await;
+        let _ = state.storage.delete(&thumb_key).await;
         return Err(e.into());
     }
     let [b0, b1, b2, b3] = bands(analysis.phash);

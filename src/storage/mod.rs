@@ -43,6 +43,9 @@ pub struct S3Settings {
     pub path_style: bool,
     /// A folder inside the bucket, so several deployments (or test runs) can share one bucket.
     pub prefix: Option<String>,
+    /// Requests signed without the body's SHA-256 (`UNSIGNED-PAYLOAD`): no second pass over
+    /// each photo for the signature.
+    pub unsigned_payload: bool,
 }
 
 impl std::fmt::Debug for S3Settings {
@@ -55,6 +58,7 @@ impl std::fmt::Debug for S3Settings {
             .field("secret_access_key", &self.secret_access_key.as_ref().map(|_| "[redacted]"))
             .field("path_style", &self.path_style)
             .field("prefix", &self.prefix)
+            .field("unsigned_payload", &self.unsigned_payload)
             .finish()
     }
 }
@@ -111,6 +115,7 @@ impl Storage {
             .with_bucket_name(&s.bucket)
             .with_region(if s.region.is_empty() { "us-east-1" } else { &s.region })
             .with_virtual_hosted_style_request(!s.path_style)
+            .with_unsigned_payload(s.unsigned_payload)
             .with_client_options(
                 object_store::ClientOptions::new()
                     .with_timeout(Duration::from_secs(30))

@@ -2,7 +2,7 @@
 //! import nothing above them and no framework; `geo/` does not import `domain/`; `db/` and
 //! `storage/` import neither `api/`, `auth/`, `services/`, `state` nor `ApiError` (`error`);
 //! `services/` reaches down only (`db`, `storage`, `domain`, `geo`, `photos`, `crypto`, `state`,
-//! `error`, and the spreadsheet importer `import` that it runs), never `api/` or `auth/`: a
+//! `error`, the thread pools of `workers`, and the spreadsheet importer `import` that it runs), never `api/` or `auth/`: a
 //! service takes a `Caller` and the `Scope` of `domain/`, not the extractor.
 //!
 //! Read from the source, not from `use` lines alone: every path through `crate::`, `super::` or
@@ -25,7 +25,7 @@ enum Allowed {
 const ABOVE_DATA: &[&str] = &["api", "auth", "services", "state", "error", "startup", "maintenance", "import", "demo", "telemetry", "main"];
 
 /// What the use cases may reach: the layers below them and what sits beside them for their use.
-const BELOW_SERVICES: &[&str] = &["services", "db", "storage", "domain", "geo", "photos", "crypto", "state", "error", "import"];
+const BELOW_SERVICES: &[&str] = &["services", "db", "storage", "domain", "geo", "photos", "crypto", "state", "error", "import", "workers"];
 
 const RULES: &[(&str, Allowed)] = &[
     ("geo", Allowed::Only(&["geo"])),

@@ -291,3 +291,39 @@ async fn a_failing_store_gives_503_and_no_row() {
     assert!(res.headers().contains_key("retry-after"));
     assert_eq!(photo_count(&app, &path).await, 0);
 }
+
+#[actix_web::test]
+async fn an_upload_finding_the_photo_pool_full_gets_503_with_retry_after_and_reads_go_on() {
+    let app = spawn_with(|s| {
+        s.photo_workers = 1;
+        s.photo_queue_secs = 0;
+    })
+    .await;
+    let admin = app.admin().await;
+    let path = located_household(&app, 1).await;
+    // The only photo worker is busy (a long decode, say) until released.
+    let (release, wait) = std::sync::mpsc::channel::<()>();
+    let (started_tx, started) = tokio::sync::oneshot::channel();
+    let pool = app.state.photos.clone();
+    let busy = actix_web::rt::spawn(async move {
+        pool.run(move || {
+            let _ = started_tx.send(());
+            let _ = wait.recv();
+        })
+        .await
+    });
+    started.await.unwrap();
+    let res = upload(&admin, &path, &meta("door_with_cadre"), phone_photo(1, Some((LAT, LON)))).await;
+    assert_eq!(res.status(), 503);
+    assert!(res.headers().contains_key("retry-after"));
+    assert_eq!(problem(res).await["code"], "unavailable");
+    // Reads do not wait for the photo pool.
+    assert_eq!(admin.get(&path).await.status(), 200);
+    assert_eq!(photo_count(&app, &path).await, 0);
+    assert_eq!(object_count(&app).await, 0);
+    release.send(()).unwrap();
+    busy.await.unwrap().unwrap();
+    let res = upload(&admin, &path, &meta("door_with_cadre"), phone_photo(1, Some((LAT, LON)))).await;
+    assert_eq!(res.status(), 201);
+    assert_eq!((photo_count(&app, &path).await, object_count(&app).await), (1, 2));
+}

@@ -23,7 +23,7 @@ use crate::domain::validation::DomainError;
 use crate::domain::{DivisionCode, FieldErrors};
 use crate::error::{ApiError, Problem};
 use crate::geo::{Crs, LatLon, to_wgs84};
-use crate::services::photos::{self as service, Decision, Meta, Original, Upload};
+use crate::services::photos::{self as service, Decision, Meta, Original, Spooled, Upload};
 use crate::services::{Caller, Created, Page};
 use crate::state::AppState;
 
@@ -216,6 +216,11 @@ const DRAIN_LIMIT: usize = 128 * 1024 * 1024;
 /// Streams the file part into a temporary file; 413 once it passes `max` (the rest is
 /// discarded, never kept in memory).
 pub(crate) async fn spool(field: &mut actix_multipart::Field, dir: &std::path::Path, max: usize, what: &str) -> Result<(tempfile::NamedTempFile, usize), ApiError> {
+    spool_with(field, dir, max, what, |_| {}).await
+}
+
+/// [`spool`] that also shows each kept chunk to `seen` as it arrives (to hash it on the way).
+async fn spool_with(field: &mut actix_multipart::Field, dir: &std::path::Path, max: usize, what: &str, mut seen: impl FnMut(&[u8])) -> Result<(tempfile::NamedTempFile, usize), ApiError> {
     let mut file = tempfile::NamedTempFile::new_in(dir).map_err(|e| ApiError::Internal(e.into()))?;
     let mut total = 0usize;
     let mut over = false;
@@ -231,6 +236,7 @@ pub(crate) async fn spool(field: &mut actix_multipart::Field, dir: &std::path::P
         }
         // Small writes to the page cache: cheaper inline than a hop to the blocking pool.
         file.write_all(&chunk).map_err(|e| ApiError::Internal(e.into()))?;
+        seen(&chunk);
     }
     if over {
         return Err(ApiError::PayloadTooLarge(format!("{what} may have at most {} MB", max / (1024 * 1024))));
@@ -274,14 +280,17 @@ impl Upload for MultipartUpload<'_> {
         parse_meta(&meta_bytes)
     }
 
-    async fn file(mut self) -> Result<(tempfile::NamedTempFile, usize), ApiError> {
+    async fn file(mut self) -> Result<Spooled, ApiError> {
+        use sha2::{Digest, Sha256};
         let mut file_part = next_part(&mut self.mp, "file", "the JPEG goes in a part named file").await?;
-        let (spooled, size) = spool(&mut file_part, &self.tmp, self.max_bytes, "a photo").await?;
+        // Hashed once, as it arrives (the store is asked for no second hash).
+        let mut sha = Sha256::new();
+        let (file, size) = spool_with(&mut file_part, &self.tmp, self.max_bytes, "a photo", |chunk| sha.update(chunk)).await?;
         drop(file_part);
         if size == 0 {
             return Err(ApiError::invalid("file", "empty", "the file part is empty"));
         }
-        Ok((spooled, size))
+        Ok(Spooled { file, size, sha256: hex::encode(sha.finalize()) })
     }
 }
 

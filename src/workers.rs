@@ -1,0 +1,127 @@
+//! Small pools of dedicated threads for CPU-heavy work (password hashes, photo decoding), apart
+//! from the HTTP workers and from the blocking pool that database calls use: at most `threads`
+//! jobs run at once, a job that cannot start within the queue timeout is refused (the caller
+//! answers 503 with `Retry-After`) instead of waiting without bound, and the threads may run at
+//! a lower CPU priority so that, on a busy machine, short requests are served first.
+
+use std::sync::{Arc, Mutex, mpsc};
+use std::time::Duration;
+
+use tokio::sync::{Semaphore, oneshot};
+
+type Job = Box<dyn FnOnce() + Send>;
+
+/// Why a job did not run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refused {
+    /// Every thread stayed busy for the whole queue timeout.
+    Busy,
+    /// The pool's threads are gone (they could not be started).
+    Stopped,
+}
+
+/// A fixed pool of named threads with bounded admission.
+#[derive(Clone)]
+pub struct Workers {
+    slots: Arc<Semaphore>,
+    jobs: mpsc::Sender<Job>,
+    queue_timeout: Duration,
+}
+
+impl Workers {
+    /// `threads` threads named `fangpin-{name}-{i}`; `nice` (Linux, 0–19) lowers their CPU
+    /// priority against the rest of the process (0 keeps it).
+    pub fn new(name: &str, threads: usize, queue_timeout: Duration, nice: i32) -> Self {
+        let threads = threads.max(1);
+        let (tx, rx) = mpsc::channel::<Job>();
+        let rx = Arc::new(Mutex::new(rx));
+        for i in 0..threads {
+            let rx = rx.clone();
+            let spawned = std::thread::Builder::new().name(format!("fangpin-{name}-{i}")).spawn(move || {
+                lower_priority(nice);
+                loop {
+                    let job = match rx.lock() {
+                        Ok(guard) => guard.recv(),
+                        Err(_) => return,
+                    };
+                    match job {
+                        Ok(job) => job(),
+                        Err(_) => return,
+                    }
+                }
+            });
+            if let Err(e) = spawned {
+                tracing::error!(error = %e, pool = name, "could not start a worker thread");
+            }
+        }
+        Self { slots: Arc::new(Semaphore::new(threads)), jobs: tx, queue_timeout }
+    }
+
+    /// Runs `f` on a worker once a slot is free within the queue timeout.
+    pub async fn run<T: Send + 'static>(&self, f: impl FnOnce() -> T + Send + 'static) -> Result<T, Refused> {
+        let permit = tokio::time::timeout(self.queue_timeout, self.slots.clone().acquire_owned())
+            .await
+            .map_err(|_| Refused::Busy)?
+            .map_err(|_| Refused::Stopped)?;
+        let (tx, rx) = oneshot::channel();
+        let job: Job = Box::new(move || {
+            let _ = tx.send(f());
+            drop(permit);
+        });
+        self.jobs.send(job).map_err(|_| Refused::Stopped)?;
+        rx.await.map_err(|_| Refused::Stopped)
+    }
+}
+
+/// Lowers this thread's CPU priority (Linux gives each thread its own nice value).
+#[cfg(target_os = "linux")]
+fn lower_priority(nice: i32) {
+    if nice <= 0 {
+        return;
+    }
+    // SAFETY: plain system calls on this thread's id; no memory is shared with them.
+    let done = unsafe {
+        let tid = libc::syscall(libc::SYS_gettid) as libc::id_t;
+        libc::setpriority(libc::PRIO_PROCESS, tid, nice.min(19))
+    };
+    if done != 0 {
+        tracing::warn!(nice, "could not lower a worker thread's priority");
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn lower_priority(_nice: i32) {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_job_runs_on_a_named_worker() {
+        let pool = Workers::new("test", 1, Duration::from_secs(1), 5);
+        let name = pool.run(|| std::thread::current().name().map(str::to_owned)).await.unwrap();
+        assert_eq!(name.as_deref(), Some("fangpin-test-0"));
+    }
+
+    #[tokio::test]
+    async fn a_full_pool_refuses_after_the_queue_timeout_then_serves_again() {
+        let pool = Workers::new("test", 1, Duration::from_millis(50), 0);
+        let (release, wait) = std::sync::mpsc::channel::<()>();
+        let (started_tx, started) = oneshot::channel();
+        let holder = {
+            let pool = pool.clone();
+            tokio::spawn(async move {
+                pool.run(move || {
+                    let _ = started_tx.send(());
+                    let _ = wait.recv();
+                })
+                .await
+            })
+        };
+        started.await.unwrap();
+        assert_eq!(pool.run(|| 1).await, Err(Refused::Busy));
+        release.send(()).unwrap();
+        holder.await.unwrap().unwrap();
+        assert_eq!(pool.run(|| 2).await, Ok(2));
+    }
+}
