@@ -2,6 +2,7 @@
 --   70 % reads: a household (40), a village's household list (20), a township's coverage (10)
 --   20 % writes: a location capture (10), a new yearly record PUT (10)
 --   10 % photo uploads of the JPEG in $PHOTO (about 4 MB), each made unique by a COM segment
+-- (or one class of them: $MIX below)
 -- $IDS_FILE: "household_id village township member_id,member_id,..." per line; each thread
 -- takes its own stripe of lines for yearly records, so no record is PUT twice.
 local rows = {}
@@ -73,9 +74,20 @@ local function upload(h)
   return wrk.format("POST", "/api/v1/households/" .. h.id .. "/photos", headers, body)
 end
 
+-- $MIX narrows the mix to one class, in the same proportions inside it: "reads", "writes" or
+-- "uploads" (load.sh runs one wrk per class at once, to report each one's latency); default all.
+local mix = os.getenv("MIX") or "all"
+
 function request()
   local h = rows[math.random(#rows)]
   local r = math.random()
+  if mix == "reads" then
+    r = r * 0.70
+  elseif mix == "writes" then
+    r = 0.70 + r * 0.20
+  elseif mix == "uploads" then
+    r = 0.95
+  end
   if r < 0.40 then
     return wrk.format("GET", "/api/v1/households/" .. h.id, get_headers)
   elseif r < 0.60 then

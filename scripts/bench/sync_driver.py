@@ -115,7 +115,7 @@ town_n, town_cursor = town_runs[-1][1], town_runs[-1][2]
 cadre_runs = [snapshot(cadre_token) for _ in range(10)]
 cadre_s = statistics.median(r[0] for r in cadre_runs)
 cadre_n, cadre_cursor = cadre_runs[-1][1], cadre_runs[-1][2]
-seq_before = psql("SELECT value FROM sync_counter")
+seq_before = psql("SELECT pg_current_xact_id()::text::bigint + value FROM sync_counter")
 raw_town = sql_ms(rows_sql(township_where), 5)
 raw_cadre = sql_ms(rows_sql(cadre_where))
 
