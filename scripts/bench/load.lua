@@ -77,6 +77,14 @@ end
 -- $MIX narrows the mix to one class, in the same proportions inside it: "reads", "writes" or
 -- "uploads" (load.sh runs one wrk per class at once, to report each one's latency); default all.
 local mix = os.getenv("MIX") or "all"
+-- $THINK_MS: each connection waits this long after an answer before its next request (a person
+-- at a console, a phone between screens): the class then sends at a set pace instead of as fast
+-- as the server answers, and its latency measures the server, not its own queue.
+local think = tonumber(os.getenv("THINK_MS") or "0")
+if think > 0 then
+  local half = math.floor(think / 2)
+  function delay() return math.random(think - half, think + half) end
+end
 
 function request()
   local h = rows[math.random(#rows)]

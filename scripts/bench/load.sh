@@ -3,10 +3,12 @@
 # 50 000 households, wrk with 64 connections for 60 s on the mix of load.lua (70 % reads,
 # 20 % captures and yearly records, 10 % uploads of a ~4 MB photo). Reports throughput,
 # p50/p99 latency, errors (must be 0) and the server's peak RSS; the reference in the same run
-# is the same wrk against /healthz (the HTTP stack alone). Then the same mix split by class, one
-# wrk each at once (reads 40 connections, writes 12, uploads 12), to report the latency of each:
-# reads must not queue behind uploads (goal: read p99 < 100 ms while uploads saturate).
-# Usage: scripts/bench/load.sh [SECONDS]   (SPLIT_ONLY=1 skips the mixed run; BENCH_DB, HOUSEHOLDS)
+# is the same wrk against /healthz (the HTTP stack alone). Then the mix split by class, one wrk
+# each: reads (40 connections) and writes (12) at a set pace (THINK_MS, 100 ms between a
+# connection's requests), uploads (12) as fast as the server takes them; the reads first alone
+# (the reference), then all three at once, to report the latency of each: reads must not queue
+# behind uploads (goal: read p99 < 100 ms while uploads saturate).
+# Usage: scripts/bench/load.sh [SECONDS]   (SPLIT_ONLY=1 skips the mixed run; BENCH_DB, HOUSEHOLDS, THINK_MS)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 . scripts/lib/services.sh
@@ -62,21 +64,35 @@ printf '%-40s %s MB before, %s MB peak\n' "server RSS" "$rss_before" "$(peak_rss
 printf '%-40s %s\n' "photos stored during the run" "$(psql_b -c "SELECT count(*) FROM photos WHERE created_at > now() - interval '$((DURATION + 30)) seconds'")"
 fi
 
-log "the mix split by class, at once: reads 40, writes 12, uploads 12 connections, $DURATION s"
-pids=()
-for class in reads:40 writes:12 uploads:12; do
-  name=${class%%:*} conns=${class##*:}
-  IDS_FILE=$WORK/ids.txt TOKEN=$TOKEN YEAR=$YEAR PHOTO=$PHOTO THREADS=1 MIX=$name \
-    wrk -t1 -c"$conns" -d"${DURATION}s" --timeout 30s --latency -s scripts/bench/load.lua "$BASE" >"$WORK/split-$name.txt" 2>"$WORK/split-$name.err" &
-  pids+=($!)
-done
-wait "${pids[@]}"
-echo
-printf '%-10s %12s %10s %10s %8s\n' "class" "requests/s" "p50" "p99" "errors"
-for name in reads writes uploads; do
-  f=$WORK/split-$name.txt
-  head -n 3 "$WORK/split-$name.err"
-  printf '%-10s %12s %10s %10s %8s\n' "$name" "$(awk '/Requests\/sec/ {print $2}' "$f")" "$(awk '$1 == "50%" {print $2}' "$f")" \
+# The split: reads and writes at a set pace (THINK_MS between a connection's requests: people at
+# consoles and phones between screens), uploads as fast as the server takes them (they saturate
+# the machine). First the reads alone (the reference), then all three classes at once.
+THINK=${THINK_MS:-100}
+split_run() { # split_run LABEL CLASS:CONNS:THINK...
+  local label=$1 pids=() class name conns think
+  shift
+  for class in "$@"; do
+    IFS=: read -r name conns think <<<"$class"
+    IDS_FILE=$WORK/ids.txt TOKEN=$TOKEN YEAR=$YEAR PHOTO=$PHOTO THREADS=1 MIX=$name THINK_MS=$think \
+      wrk -t1 -c"$conns" -d"${DURATION}s" --timeout 30s --latency -s scripts/bench/load.lua "$BASE" >"$WORK/$label-$name.txt" 2>"$WORK/$label-$name.err" &
+    pids+=($!)
+  done
+  wait "${pids[@]}"
+}
+split_row() { # split_row LABEL CLASS
+  local f=$WORK/$1-$2.txt
+  head -n 3 "$WORK/$1-$2.err"
+  printf '%-22s %-8s %10s %10s %10s %8s\n' "$1" "$2" "$(awk '/Requests\/sec/ {print $2}' "$f")" "$(awk '$1 == "50%" {print $2}' "$f")" \
     "$(awk '$1 == "99%" {print $2}' "$f")" "$(( $(awk '/Non-2xx/ {print $NF}' "$f" || true) + 0 + $(awk '/Socket errors/ {gsub(",", ""); print $4 + $6 + $8 + $10}' "$f" || true) + 0 ))"
-done
+}
+log "reference: reads alone (40 connections, ${THINK} ms between requests), $DURATION s"
+split_run alone reads:40:$THINK
+log "reads and writes at that pace (40 and 12 connections) beside uploads as fast as taken (12), $DURATION s"
+
+split_run with-uploads reads:40:$THINK writes:12:$THINK uploads:12:0
+echo
+printf '%-22s %-8s %10s %10s %10s %8s\n' "run" "class" "req/s" "p50" "p99" "errors"
+split_row alone reads
+for name in reads writes uploads; do split_row with-uploads "$name"; done
+echo "load average after the run: $(cut -d' ' -f1-3 /proc/loadavg)"
 printf '%-40s %s MB peak\n' "server RSS" "$(peak_rss)"

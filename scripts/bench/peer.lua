@@ -7,13 +7,15 @@
 --           attachment p.jpg; fangpin: a multipart photo of the household)
 -- $IDS_FILE: one record id a line; each thread walks its own stripe of it (no two in-flight
 -- requests of a thread hit the same record). $FORM: the peer's form path
--- (/v1/projects/1/forms/household); $VILLAGE: the village code of new records; $SERIES: a number
+-- (/v1/projects/1/forms/household); $VILLAGES: the county's village codes, space-separated (each
+-- new record goes to one at random, as a county's cadres create them); $SERIES: a number
 -- unique to this wrk run, so the ID numbers of its records are new; $THREADS: wrk's -t.
 local side = os.getenv("SIDE")
 local test = os.getenv("TEST")
 local token = os.getenv("TOKEN")
 local form = os.getenv("FORM") or ""
-local village = os.getenv("VILLAGE") or ""
+local villages = {}
+for code in (os.getenv("VILLAGES") or ""):gmatch("%S+") do villages[#villages + 1] = code end
 local series = tonumber(os.getenv("SERIES") or "0")
 local ids = {}
 for line in io.lines(os.getenv("IDS_FILE")) do ids[#ids + 1] = line end
@@ -63,6 +65,7 @@ end
 local people = { { "王建国", "head" }, { "李秀英", "spouse" }, { "王小明", "child" } }
 
 local function create()
+  local village = villages[math.random(#villages)]
   if side == "peer" then
     local body = { '<data id="household" version="1"><village>' .. village .. '</village><category>lifted_out</category>' }
     for _, p in ipairs(people) do

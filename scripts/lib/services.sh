@@ -4,6 +4,11 @@
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO=sudo
 log() { printf '\n==> %s\n' "$*"; }
+# Every script builds as on a fresh machine (and all with the same environment, so one does not
+# make cargo rebuild what another built): pkg-config finds no system library, so a -sys crate
+# that would link one (libpq, libjpeg-turbo, OpenSSL) fails the build instead of passing here
+# by accident.
+export PKG_CONFIG_PATH=/nonexistent PKG_CONFIG_LIBDIR=/nonexistent PKG_CONFIG_SYSROOT_DIR=/nonexistent
 
 # apt packages for the commands given as "command:package" pairs, plus python3-venv. No library
 # headers: SQLite, libpq, OpenSSL and the JPEG decoder are compiled from source by cargo
