@@ -49,6 +49,42 @@ text_enum!(Category {
     Ordinary => "ordinary",
 });
 
+impl Category {
+    /// 帮扶对象: lifted-out households and the three kinds of monitoring objects — every category
+    /// but 一般农户, the households the campaigns must cover.
+    pub fn is_assisted(self) -> bool {
+        self != Category::Ordinary
+    }
+}
+
+/// Which households a coverage figure counts (统计口径).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Counted {
+    /// 帮扶对象 (the default): every household whose category [is assisted](Category::is_assisted),
+    /// as the photo campaign counts "所有帮扶对象".
+    #[default]
+    Assisted,
+    /// Every household, 一般农户 included.
+    All,
+}
+text_enum!(Counted {
+    Assisted => "assisted",
+    All => "all",
+});
+
+impl Counted {
+    /// The values of `?households=`, as the document lists them.
+    pub const VALUES: &'static [&'static str] = &["assisted", "all"];
+
+    /// The categories counted (`None`: every household).
+    pub fn categories(self) -> Option<Vec<&'static str>> {
+        match self {
+            Counted::Assisted => Some(Category::ALL.iter().filter(|c| c.is_assisted()).map(|c| c.as_str()).collect()),
+            Counted::All => None,
+        }
+    }
+}
+
 /// Relation to the head of household 与户主关系.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -168,6 +204,16 @@ mod tests {
             assert_eq!(Category::parse(c.as_str()).unwrap(), *c);
         }
         assert!(Relation::parse("cousin").is_err());
+    }
+
+    #[test]
+    fn coverage_counts_every_category_but_ordinary_households_unless_all_are_asked_for() {
+        let assisted = Counted::Assisted.categories().unwrap();
+        assert_eq!(assisted, ["lifted_out", "monitored_unstable", "monitored_marginal", "monitored_hardship"]);
+        assert_eq!(Counted::All.categories(), None);
+        assert_eq!(Counted::default(), Counted::Assisted);
+        assert_eq!(Counted::VALUES, Counted::ALL.iter().map(|c| c.as_str()).collect::<Vec<_>>());
+        assert_eq!(Counted::parse("every").unwrap_err().code, "invalid_value");
     }
 
     #[test]

@@ -14,6 +14,7 @@ use crate::db::repo::photos::{self, PhotoCounts};
 use crate::db::repo::{divisions, households, locations as repo, sync};
 use crate::db::{DbConnection, new_id, now, write_tx};
 use crate::domain::location::{Capture, CaptureRules, CaptureStatus, Flag, assess};
+use crate::domain::household::Counted;
 use crate::domain::{DivisionCode, Level, Role};
 use crate::error::ApiError;
 use crate::geo::{Crs, LatLon};
@@ -167,15 +168,15 @@ pub struct Coverage {
 /// Counts location and photo coverage of a division (inside the caller's jurisdiction) and of
 /// each of its children, in the database.
 #[tracing::instrument(skip_all, fields(division = %division, year))]
-pub async fn coverage(state: &AppState, caller: &Caller, division: DivisionCode, year: i32) -> Result<Coverage, ApiError> {
+pub async fn coverage(state: &AppState, caller: &Caller, division: DivisionCode, counted: Counted, year: i32) -> Result<Coverage, ApiError> {
     let stale_before = now() - chrono::Duration::days(state.settings.location_stale_after_days);
     let scope = caller.scope();
     state
         .db
         .run(move |c| {
             let me = divisions::get(c, division.as_str())?.ok_or(ApiError::NotFound)?;
-            let counts = coverage::by_child(c, &scope, &division, stale_before)?;
-            let photo_counts = photos::coverage(c, &scope, &division, year)?;
+            let counts = coverage::by_child(c, &scope, &division, counted, stale_before)?;
+            let photo_counts = photos::coverage(c, &scope, &division, counted, year)?;
             let kids = if division.level() == Level::Village { Vec::new() } else { divisions::children(c, division.as_str())? };
             let mut total = Counts::default();
             counts.iter().for_each(|(_, n)| total.add(n));

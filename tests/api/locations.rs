@@ -226,6 +226,48 @@ async fn county_coverage_lists_every_township_and_counts_stale_homes() {
     assert!(items[0]["members"][0]["id_number"].as_str().unwrap().contains('*'));
 }
 
+/// Coverage counts 帮扶对象 (every category but 一般农户) unless every household is asked for.
+#[actix_web::test]
+async fn coverage_and_the_missing_list_count_assisted_households_unless_all_are_asked_for() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let assisted = household(&app, VILLAGE, 1).await;
+    let mut body = household_body(VILLAGE, &[(2, "head")]);
+    body["category"] = json!("ordinary");
+    let res = admin.post("/households", body).await;
+    assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
+    let ordinary: Value = res.json().await.unwrap();
+    let mut monitored = household_body(VILLAGE, &[(3, "head")]);
+    monitored["category"] = json!("monitored_marginal");
+    assert_eq!(admin.post("/households", monitored).await.status(), 201);
+    admin.post(&format!("{assisted}/locations"), capture(LAT, LON, "wgs84", 5.0)).await;
+
+    let count = |cov: &Value| (cov["division"]["households"].as_i64(), cov["division"]["located"].as_i64());
+    let cov: Value = admin.get(&format!("/coverage?division={TOWNSHIP}")).await.json().await.unwrap();
+    assert_eq!(count(&cov), (Some(2), Some(1)), "lifted_out and monitored_marginal, not ordinary");
+    let village = cov["children"].as_array().unwrap().iter().find(|v| v["code"] == VILLAGE).unwrap().clone();
+    assert_eq!(village["households"], 2);
+    let all: Value = admin.get(&format!("/coverage?division={TOWNSHIP}&households=all")).await.json().await.unwrap();
+    assert_eq!(count(&all), (Some(3), Some(1)));
+    let explicit: Value = admin.get(&format!("/coverage?division={TOWNSHIP}&households=assisted")).await.json().await.unwrap();
+    assert_eq!(count(&explicit), (Some(2), Some(1)));
+
+    let missing: Value = admin.get(&format!("/coverage/missing?division={TOWNSHIP}")).await.json().await.unwrap();
+    let listed: Vec<&str> = missing["items"].as_array().unwrap().iter().map(|h| h["category"].as_str().unwrap()).collect();
+    assert_eq!(listed, ["monitored_marginal"]);
+    let missing: Value = admin.get(&format!("/coverage/missing?division={TOWNSHIP}&households=all")).await.json().await.unwrap();
+    let ids: Vec<&str> = missing["items"].as_array().unwrap().iter().map(|h| h["id"].as_str().unwrap()).collect();
+    assert_eq!(ids.len(), 2);
+    assert!(ids.contains(&ordinary["id"].as_str().unwrap()));
+
+    for path in ["/coverage", "/coverage/missing"] {
+        let res = admin.get(&format!("{path}?division={TOWNSHIP}&households=everyone")).await;
+        assert_eq!(res.status(), 422, "{path}");
+        let p = problem(res).await;
+        assert_eq!(p["errors"][0]["field"], "households", "{p}");
+    }
+}
+
 #[actix_web::test]
 async fn homes_are_served_as_geojson_in_wgs84_or_for_chinese_map_sdks() {
     let app = spawn_app().await;

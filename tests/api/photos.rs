@@ -224,8 +224,21 @@ async fn six_kinds_make_a_complete_set_and_the_township_reviews_flagged_photos()
     }
     let set: Value = cadre.get(&format!("{path}/photos")).await.json().await.unwrap();
     assert_eq!(set["set_complete"], true);
+    let figures = |cov: &Value| (cov["division"]["photo_sets_complete"].as_i64(), cov["division"]["photos_far"].as_i64(), cov["division"]["photos_flagged"].as_i64());
     let cov: Value = reviewer.get(&format!("/coverage?division={TOWNSHIP}")).await.json().await.unwrap();
-    assert_eq!((cov["division"]["photo_sets_complete"].as_i64(), cov["division"]["photos_far"].as_i64(), cov["division"]["photos_flagged"].as_i64()), (Some(1), Some(1), Some(1)));
+    assert_eq!(figures(&cov), (Some(1), Some(1), Some(1)));
+    // The photo figures count 帮扶对象: the same household as 一般农户 counts only with ?households=all.
+    {
+        use diesel::prelude::*;
+        use fangpin::db::schema::households;
+        let mut c = app.state.db.conn().unwrap();
+        let id = path.trim_start_matches("/households/").to_owned();
+        diesel::update(households::table.find(id)).set(households::category.eq("ordinary")).execute(&mut c).unwrap();
+    }
+    let cov: Value = reviewer.get(&format!("/coverage?division={TOWNSHIP}")).await.json().await.unwrap();
+    assert_eq!(figures(&cov), (Some(0), Some(0), Some(0)), "{cov}");
+    let cov: Value = reviewer.get(&format!("/coverage?division={TOWNSHIP}&households=all")).await.json().await.unwrap();
+    assert_eq!(figures(&cov), (Some(1), Some(1), Some(1)), "{cov}");
     let q: Value = reviewer.get(&format!("/photo-checks?division={TOWNSHIP}&status=flagged")).await.json().await.unwrap();
     assert_eq!(q["items"].as_array().unwrap().len(), 1);
     assert_eq!(q["items"][0]["id"], ids[0].as_str());

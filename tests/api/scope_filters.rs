@@ -15,6 +15,7 @@ use fangpin::db::repo::sync::{self, Position};
 use fangpin::db::schema::sync_tombstones;
 use fangpin::db::{DbConnection, filters};
 use fangpin::db::repo::{coverage, photos};
+use fangpin::domain::household::Counted;
 use fangpin::domain::{DivisionCode, Role, Scope};
 use serde_json::{Value, json};
 
@@ -71,7 +72,7 @@ async fn a_city_or_province_scope_sees_its_counties_rows_in_every_table() {
         let listed = households::list(&mut c, &s, &ListFilter { limit: 50, ..Default::default() }).unwrap();
         assert!(listed.iter().any(|h| h.id == household), "{code}: households");
         assert_eq!(photos::find(&mut c, &s, &photo).unwrap().id, photo, "{code}: photos");
-        let counted = photos::coverage(&mut c, &s, &d, year).unwrap();
+        let counted = photos::coverage(&mut c, &s, &d, Counted::All, year).unwrap();
         assert_eq!(counted.iter().map(|(t, _)| t.as_str()).collect::<Vec<_>>(), [TOWNSHIP], "{code}: photo coverage");
         assert_eq!(procedures::get(&mut c, &s, &case).unwrap().id, case, "{code}: cases");
         let cases = procedures::list(&mut c, &s, &CaseFilter { division: Some(d.clone()), limit: 50, ..Default::default() }).unwrap();
@@ -83,7 +84,7 @@ async fn a_city_or_province_scope_sees_its_counties_rows_in_every_table() {
         assert_eq!(pairings.iter().map(|(p, _)| p.id.clone()).collect::<Vec<_>>(), [pairing.clone()], "{code}: pairings");
         // (The feed itself leaves this tombstone out: the household is still in the city.)
         assert_eq!(tombstones(&mut c, &d), [moved.clone()], "{code}: sync tombstones");
-        let homes = coverage::by_child(&mut c, &s, &d, stale_before).unwrap();
+        let homes = coverage::by_child(&mut c, &s, &d, Counted::All, stale_before).unwrap();
         assert_eq!(homes.iter().map(|(_, n)| n.households).sum::<i64>(), 2, "{code}: location coverage");
     }
 
@@ -92,12 +93,12 @@ async fn a_city_or_province_scope_sees_its_counties_rows_in_every_table() {
     let d = s.division().clone();
     assert!(households::list(&mut c, &s, &ListFilter { limit: 50, ..Default::default() }).unwrap().is_empty());
     assert!(photos::find(&mut c, &s, &photo).is_err());
-    assert!(photos::coverage(&mut c, &s, &d, year).unwrap().is_empty());
+    assert!(photos::coverage(&mut c, &s, &d, Counted::All, year).unwrap().is_empty());
     assert!(procedures::get(&mut c, &s, &case).is_err());
     assert!(quality::list(&mut c, &s, &d, &ProblemFilter { limit: 50, ..Default::default() }).unwrap().is_empty());
     assert!(assistance::work_teams::list_teams(&mut c, &s, None, None, 50).unwrap().is_empty());
     assert!(assistance::pairings::list_pairings(&mut c, &s, &PairingFilter { limit: 50, ..Default::default() }).unwrap().is_empty());
     assert!(sync::feed(&mut c, &s, Some(&Position::default()), 100).unwrap().changes.is_empty());
     assert!(tombstones(&mut c, &d).is_empty());
-    assert!(coverage::by_child(&mut c, &s, &d, stale_before).unwrap().is_empty());
+    assert!(coverage::by_child(&mut c, &s, &d, Counted::All, stale_before).unwrap().is_empty());
 }

@@ -196,6 +196,7 @@ pub async fn list(state: Data<AppState>, user: Caller, q: Query<ListQuery>) -> R
     let filter = ListFilter {
         division,
         category,
+        counted: None,
         has_location: q.has_location,
         q: q.q,
         after: cursor::decode(q.cursor.as_deref())?,

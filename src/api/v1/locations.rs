@@ -18,6 +18,7 @@ use crate::db::repo::cursor;
 use crate::db::repo::photos::PhotoCounts;
 use crate::domain::location::{CaptureStatus, Flag};
 use crate::domain::validation::DomainError;
+use crate::domain::household::Counted;
 use crate::domain::{DivisionCode, Level};
 use crate::error::{ApiError, Problem};
 use crate::geo::{Crs, LatLon, from_wgs84, to_wgs84};
@@ -295,6 +296,15 @@ pub struct CoverageQuery {
     pub division: Option<String>,
     /// The campaign year of the photo figures (default: this year).
     pub year: Option<i32>,
+    /// Which households are counted (统计口径): `assisted` (default) — 帮扶对象, every household
+    /// but 一般农户 (`lifted_out` and the three `monitored_*` categories), the households the
+    /// campaigns must cover; `all` — every household.
+    pub households: Option<String>,
+}
+
+/// `?households=`: 帮扶对象 unless `all` is asked for; another value is a 422 naming it.
+fn counted(households: Option<&str>) -> Result<Counted, ApiError> {
+    households.map_or(Ok(Counted::default()), |h| Counted::parse(h).map_err(|e| ApiError::invalid("households", e.code, e.message)))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -369,8 +379,11 @@ fn division_in_scope(user: &Caller, code: Option<&str>) -> Result<DivisionCode, 
 ///
 /// Location coverage 定位覆盖率 of a division and each child, counted in the database.
 ///
-/// Counts, for the division and each child, the households with an accepted home location; one
-/// grouped query, fast enough for a whole county.
+/// Counts, for the division and each child, the households with an accepted home location and
+/// the photo figures of the year; one grouped query, fast enough for a whole county. By default
+/// the figures count 帮扶对象 — every household but 一般农户 (`lifted_out`, `monitored_unstable`,
+/// `monitored_marginal`, `monitored_hardship`), the households the location and photo campaigns
+/// must cover ("所有帮扶对象"); `?households=all` counts every household.
 #[utoipa::path(operation_id = "get_coverage", tag = "locations", security(("bearer" = [])), params(CoverageQuery), responses(
     (status = 200, body = CoverageView),
     (status = 404, body = Problem, content_type = "application/problem+json"),
@@ -383,7 +396,8 @@ pub async fn coverage_report(state: Data<AppState>, user: Caller, q: Query<Cover
     if !(2014..=2100).contains(&year) {
         return Err(ApiError::invalid("year", "out_of_range", "a campaign year from 2014"));
     }
-    let coverage = service::coverage(&state, &user, division, year).await?;
+    let counted = counted(q.households.as_deref())?;
+    let coverage = service::coverage(&state, &user, division, counted, year).await?;
     let children = coverage.children.into_iter().map(CoverageRow::of).collect();
     Ok(HttpResponse::Ok().json(CoverageView { year, division: CoverageRow::of(coverage.total), children }))
 }
@@ -391,6 +405,9 @@ pub async fn coverage_report(state: Data<AppState>, user: Caller, q: Query<Cover
 #[derive(Deserialize, IntoParams)]
 pub struct MissingQuery {
     pub division: Option<String>,
+    /// Which households are listed: `assisted` (default: 帮扶对象, every household but 一般农户)
+    /// or `all`.
+    pub households: Option<String>,
     #[param(minimum = 1, maximum = 500, default = 50)]
     pub limit: Option<i64>,
     pub cursor: Option<String>,
@@ -399,9 +416,11 @@ pub struct MissingQuery {
 /// Households without a home location
 ///
 /// Households without an accepted home location (masked), paged: the list a cadre works down.
+/// 帮扶对象 only (every household but 一般农户) unless `?households=all`.
 #[utoipa::path(operation_id = "list_households_without_home", tag = "locations", security(("bearer" = [])), params(MissingQuery), responses(
     (status = 200, body = super::households::HouseholdPage),
     (status = 404, body = Problem, content_type = "application/problem+json"),
+    (status = 422, body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/coverage/missing")]
 pub async fn missing(state: Data<AppState>, user: Caller, q: Query<MissingQuery>) -> Result<HttpResponse, ApiError> {
@@ -409,6 +428,7 @@ pub async fn missing(state: Data<AppState>, user: Caller, q: Query<MissingQuery>
     let filter = crate::db::repo::households::ListFilter {
         division: Some(division),
         has_location: Some(false),
+        counted: Some(counted(q.households.as_deref())?),
         after: cursor::decode(q.cursor.as_deref())?,
         limit: crate::api::page_limit(q.limit)?,
         ..Default::default()

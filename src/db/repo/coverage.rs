@@ -10,6 +10,7 @@ use diesel::sql_types::Integer;
 use super::households::{scoped, within};
 use crate::db::{DbConnection, DbError, filters};
 use crate::db::schema::households as h;
+use crate::domain::household::{Category, Counted};
 use crate::domain::{DivisionCode, Level, Scope};
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -48,8 +49,15 @@ macro_rules! grouped_by {
 
 /// Counts per child of `division` (townships of a county, villages of a township, the village
 /// itself for a village), within the caller's scope.
-pub fn by_child(c: &mut DbConnection, scope: &Scope, division: &DivisionCode, stale_before: NaiveDateTime) -> Result<Vec<(String, Counts)>, DbError> {
-    let q = || h::table.filter(filters::households::in_scope(scope)).filter(filters::households::in_division(division));
+pub fn by_child(c: &mut DbConnection, scope: &Scope, division: &DivisionCode, counted: Counted, stale_before: NaiveDateTime) -> Result<Vec<(String, Counts)>, DbError> {
+    // Every category when all are counted: one statement shape for both.
+    let categories = counted.categories().unwrap_or_else(|| Category::ALL.iter().map(|c| c.as_str()).collect());
+    let q = || {
+        h::table
+            .filter(filters::households::in_scope(scope))
+            .filter(filters::households::in_division(division))
+            .filter(h::category.eq_any(categories.clone()))
+    };
     let rows: Vec<Row> = match division.level() {
         Level::Township | Level::Village => grouped_by!(q(), h::village_code, stale_before).load(c)?,
         _ => grouped_by!(q(), h::township_code, stale_before).load(c)?,

@@ -55,6 +55,8 @@ pub fn lock(c: &mut DbConnection, id: &str) -> QueryResult<()> {
 pub struct ListFilter {
     pub division: Option<DivisionCode>,
     pub category: Option<Category>,
+    /// Only the households a coverage figure counts (`None`: every household).
+    pub counted: Option<crate::domain::household::Counted>,
     pub has_location: Option<bool>,
     pub q: Option<String>,
     pub after: Option<String>,
@@ -68,6 +70,9 @@ pub fn list(c: &mut DbConnection, scope: &Scope, f: &ListFilter) -> QueryResult<
     }
     if let Some(cat) = f.category {
         q = q.filter(households::category.eq(cat.as_str()));
+    }
+    if let Some(categories) = f.counted.and_then(|c| c.categories()) {
+        q = q.filter(households::category.eq_any(categories));
     }
     if let Some(h) = f.has_location {
         q = q.filter(households::has_location.eq(h));

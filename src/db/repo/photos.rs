@@ -9,6 +9,7 @@ use super::households;
 use crate::db::models::PhotoRow;
 use crate::db::schema::photos;
 use crate::db::{DbConnection, DbError, filters, now, write_tx};
+use crate::domain::household::Counted;
 use crate::domain::{DivisionCode, Level, Scope};
 use crate::photos::hash::{NEAR_COPY_BITS, bands, hamming};
 
@@ -142,12 +143,17 @@ struct CountRow {
 /// Photo figures per child of `division` for `year`, counted in SQL. The values are inlined:
 /// they are a validated 12-digit code, an integer and constants (bind syntax differs between
 /// the two backends in raw SQL).
-pub fn coverage(c: &mut DbConnection, scope: &Scope, division: &DivisionCode, year: i32) -> QueryResult<Vec<(String, PhotoCounts)>> {
+pub fn coverage(c: &mut DbConnection, scope: &Scope, division: &DivisionCode, counted: Counted, year: i32) -> QueryResult<Vec<(String, PhotoCounts)>> {
     let group = match division.level() {
         Level::Township | Level::Village => "village_code",
         _ => "township_code",
     };
     let mut within = format!("{} AND {}", filters::division_sql(scope.division()), filters::division_sql(division));
+    if let Some(categories) = counted.categories() {
+        // Category names are the domain's constants.
+        let list = categories.iter().map(|c| format!("'{c}'")).collect::<Vec<_>>().join(", ");
+        within.push_str(&format!(" AND household_id IN (SELECT id FROM households WHERE category IN ({list}))"));
+    }
     if let Some(user) = scope.cadre_user() {
         // A user id is a UUID (checked, so it can be inlined like the codes).
         let user = uuid::Uuid::parse_str(user).map_err(|_| diesel::result::Error::NotFound)?;
