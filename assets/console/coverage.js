@@ -2,7 +2,7 @@
 // targets, drill-down to villages; a village lists its households without a location (CSV).
 import { api, all, download } from "./api.js";
 import { csvText } from "./csv.js";
-import { t } from "./i18n.js";
+import { label, t } from "./i18n.js";
 import { division, el, go } from "./main.js";
 
 /// Targets: located and complete photo sets (share of households).
@@ -47,7 +47,7 @@ function table(rows, sort, onSort) {
 
 async function missingList(root, code) {
   const items = await all(`/coverage/missing?division=${code}`);
-  const rows = items.map((h) => [h.number, h.head_name, h.category]);
+  const rows = items.map((h) => [h.number, h.head_name, label("category", h.category)]);
   const csv = () => {
     const text = csvText([[t("col.number"), t("col.head"), t("col.category")], ...rows]);
     download(URL.createObjectURL(new Blob(["\ufeff", text], { type: "text/csv" })), `missing-${code}.csv`);

@@ -32,8 +32,6 @@ const TEXT = {
   "ledger.note": ["说明（驳回必填）", "Note (needed to dismiss)"], "ledger.stale": ["该问题已被他人修改，已重新加载，请再次操作", "Someone else changed this problem: it was reloaded, apply your change again"],
   "ledger.deadline": ["期限", "Deadline"], "ledger.cadre": ["帮扶责任人", "Cadre"], "ledger.description": ["问题", "Problem"],
   "ledger.saved": ["已保存", "Saved"],
-  "status.open": ["待核实", "open"], "status.verified": ["已核实", "verified"], "status.rectified": ["已整改", "rectified"],
-  "status.closed": ["已销号", "closed"], "status.dismissed": ["已驳回", "dismissed"], "status.resolved_by_data": ["数据已更正", "resolved by data"],
   "moves.empty": ["没有待确认的搬迁", "No pending move"], "moves.old": ["原位置", "Old home"], "moves.new": ["新位置", "New position"],
   "moves.distance": ["相距", "Distance"], "moves.confirm": ["确认搬迁", "Confirm move"], "moves.reject": ["驳回", "Reject"],
   "moves.confirmed": ["已确认", "Confirmed"], "moves.rejected": ["已驳回", "Rejected"],
@@ -48,6 +46,15 @@ export function t(key) {
 }
 
 export function language() { return lang === 1 ? "en" : "zh"; }
+
+// What people read for coded values (category `ordinary` → 一般农户): the server's one table,
+// GET /api/v1/labels, loaded once after login; an unknown value is shown as sent.
+let labels = {};
+export function setLabels(table) { labels = table || {}; }
+export function label(field, value) {
+  const entry = labels[field]?.[value];
+  return entry ? (lang === 1 ? entry.en : entry.zh) : (value ?? "");
+}
 
 export function toggleLanguage() {
   lang = 1 - lang;

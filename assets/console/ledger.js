@@ -1,7 +1,7 @@
 // Problem ledger 问题台账: problems of the division with filters kept in the hash, status changes
 // with If-Match (a 412 reloads the row and says so), export to xlsx.
 import { api, download, ApiError } from "./api.js";
-import { t } from "./i18n.js";
+import { label, t } from "./i18n.js";
 import { division, el, go, message, problemText } from "./main.js";
 
 const NEXT = { open: ["verified", "dismissed"], verified: ["rectified", "dismissed"], rectified: ["closed"] };
@@ -23,7 +23,7 @@ export async function ledgerView(root, params) {
     rules.map((r) => el("option", { value: r.id, selected: params.get("rule") === r.id }, `${r.description_zh} (${r.id})`)));
   const statusSelect = el("select", { id: "status-filter", onchange: () => set("status", statusSelect.value) },
     el("option", { value: "" }, t("ledger.all")),
-    STATUSES.map((s) => el("option", { value: s, selected: params.get("status") === s }, t(`status.${s}`))));
+    STATUSES.map((s) => el("option", { value: s, selected: params.get("status") === s }, label("problem_status", s))));
   const overdue = el("input", { type: "checkbox", id: "overdue-filter", checked: params.get("overdue") === "true", onchange: () => set("overdue", overdue.checked ? "true" : "") });
   const exportXlsx = async () => {
     try {
@@ -37,7 +37,7 @@ export async function ledgerView(root, params) {
   function row(p) {
     const note = el("input", { placeholder: t("ledger.note"), size: 16, class: "note" });
     const choice = el("select", { class: "next-status" }, el("option", { value: "" }, t("ledger.change")),
-      (NEXT[p.status] || []).map((s) => el("option", { value: s }, t(`status.${s}`))));
+      (NEXT[p.status] || []).map((s) => el("option", { value: s }, label("problem_status", s))));
     const save = async () => {
       if (!choice.value) return;
       try {
@@ -56,7 +56,7 @@ export async function ledgerView(root, params) {
     };
     const tr = el("tr", { "data-id": p.id, "data-status": p.status },
       el("td", {}, p.village_code), el("td", {}, p.household_number), el("td", {}, p.head_name),
-      el("td", { title: p.rule }, p.description), el("td", { class: "status" }, t(`status.${p.status}`)),
+      el("td", { title: p.rule }, p.description), el("td", { class: "status" }, label("problem_status", p.status)),
       el("td", { class: p.overdue ? "bad" : "" }, p.deadline || ""), el("td", {}, p.cadre_name || ""),
       el("td", {}, NEXT[p.status] ? [choice, note, el("button", { type: "button", class: "save", onclick: save }, "✓")] : []));
     return tr;

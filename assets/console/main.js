@@ -1,7 +1,7 @@
 // The console's shell: login, header, the hash router (#/view?filters), messages. Views keep
 // their filters in the hash, so an expired session (login again) or a reload keeps them.
 import { api, currentUser, login, logout, refresh, whenExpired, ApiError } from "./api.js";
-import { t, toggleLanguage, translate } from "./i18n.js";
+import { setLabels, t, toggleLanguage, translate } from "./i18n.js";
 import { coverageView } from "./coverage.js";
 import { mapView } from "./map.js";
 import { photosView } from "./photos.js";
@@ -134,4 +134,5 @@ translate();
 if (!(await refresh())) await askLogin(false);
 showShell();
 await api("/me");
+setLabels(await api("/labels"));
 render();

@@ -2,7 +2,7 @@
 // layer (none by default: points, the village hull and a scale bar work offline), and the
 // household card with thumbnails on click.
 import { api, all, blobUrl } from "./api.js";
-import { t } from "./i18n.js";
+import { label, t } from "./i18n.js";
 import { division, el, message, problemText } from "./main.js";
 
 // Also in app.css (.dot-*): the legend cannot use inline styles under the page's CSP.
@@ -48,15 +48,15 @@ async function showCard(card, id) {
   const thumbs = el("div", { class: "thumbs" });
   card.replaceChildren(
     el("h3", {}, `${h.number} · ${h.head_name}`),
-    el("p", {}, `${t("col.category")}: ${h.category}`, h.pairing ? ` · ${t("ledger.cadre")}: ${h.pairing.cadre_name || ""}` : ""),
+    el("p", {}, `${t("col.category")}: ${label("category", h.category)}`, h.pairing ? ` · ${t("ledger.cadre")}: ${h.pairing.cadre_name || ""}` : ""),
     h.home ? el("p", {}, `${t("card.home")}: ${h.home.lat.toFixed(5)}, ${h.home.lon.toFixed(5)} (±${Math.round(h.home.accuracy_m ?? 0)} m)`) : null,
     el("h4", {}, t("card.members")),
-    el("ul", {}, h.members.map((m) => el("li", {}, `${m.name} · ${m.relation}`))),
+    el("ul", {}, h.members.map((m) => el("li", {}, `${m.name} · ${label("relation", m.relation)}`))),
     el("h4", {}, `${t("card.photos")} (${photos.items.length})`),
     thumbs,
   );
   for (const p of photos.items) {
-    const img = el("img", { alt: p.kind, title: `${p.kind} · ${p.status}` });
+    const img = el("img", { alt: label("photo_kind", p.kind), title: `${label("photo_kind", p.kind)} · ${label("photo_status", p.status)}` });
     thumbs.append(img);
     blobUrl(p.thumbnail_url).then((u) => { img.src = u; }).catch(() => null);
   }
@@ -72,9 +72,10 @@ export async function mapView(root, params) {
   const code = division(params);
   const settings = tileSettings();
   const crs = crsOf(settings);
-  const [geo, flagged] = await Promise.all([
+  const [geo, flagged, place] = await Promise.all([
     api(`/households.geojson?division=${code}${crs !== "wgs84" ? `&crs=${crs}` : ""}`),
     all(`/photo-checks?division=${code}&status=flagged`, 2000).catch(() => []),
+    api(`/divisions/${code}`).catch(() => null),
   ]);
   const flaggedHomes = new Set(flagged.map((p) => p.household_id));
   const select = el("select", { id: "tiles", onchange: () => {
@@ -89,7 +90,7 @@ export async function mapView(root, params) {
   const mapNode = el("div", { id: "map" });
   const card = el("div", { class: "card", id: "household-card" });
   root.replaceChildren(
-    el("div", { class: "toolbar" }, el("a", { href: `#/coverage?division=${code}` }, code), count, legend, el("label", {}, `${t("map.tiles")} `, select)),
+    el("div", { class: "toolbar" }, el("a", { href: `#/coverage?division=${code}`, id: "map-division" }, place?.name || code), count, legend, el("label", {}, `${t("map.tiles")} `, select)),
     el("div", { class: "split" }, mapNode, card),
   );
   const map = newMap(mapNode);

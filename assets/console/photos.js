@@ -2,7 +2,7 @@
 // EXIF time beside the stated time and the photo it duplicates side by side; one keystroke
 // decides: A accepts, 1–4 reject with a reason; the queue then advances.
 import { api, all, blobUrl } from "./api.js";
-import { t } from "./i18n.js";
+import { label, t } from "./i18n.js";
 import { division, el, message, problemText } from "./main.js";
 
 const REJECTS = ["photos.reject1", "photos.reject2", "photos.reject3", "photos.reject4"];
@@ -48,7 +48,7 @@ export async function photosView(root, params) {
     const dup = c.duplicate_of?.[0];
     stage.replaceChildren(
       el("div", { class: "queue" },
-        el("div", { class: "card" }, image(p.url, p.kind), el("p", {}, `${p.kind} · ${p.household_id}`)),
+        el("div", { class: "card" }, image(p.url, label("photo_kind", p.kind)), el("p", { id: "photo-kind" }, `${label("photo_kind", p.kind)} · ${p.household_id}`)),
         el("div", { class: "card" },
           el("h3", {}, t("photos.reasons")),
           el("ul", { id: "reasons" }, c.reasons.map((r) => el("li", { "data-reason": r }, t(`reason.${r}`)))),

@@ -45,6 +45,7 @@ use crate::api::api_v1;
         (name = "procedures", description = "Cases 程序 (inclusion, exit, risk changes), exclusion conditions 九不评, spot checks 抽查"),
         (name = "quality", description = "Data cleaning 数据清洗: rules, runs, the problem ledger 问题台账, imports"),
         (name = "sync", description = "Offline phones: changes since a cursor, with tombstones"),
+        (name = "labels", description = "What people read for coded values 代码值名称 (Chinese and English)"),
     )
 )]
 pub struct ApiDoc;

@@ -5,6 +5,7 @@ pub mod disclosure;
 pub mod division;
 pub mod household;
 pub mod id_number;
+pub mod labels;
 pub mod import;
 pub mod location;
 pub mod password;

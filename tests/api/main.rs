@@ -29,6 +29,7 @@ mod nosniff;
 mod matrix;
 mod memory;
 mod jpeg;
+mod labels;
 mod layers;
 mod ops;
 mod oracles;

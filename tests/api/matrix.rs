@@ -116,6 +116,7 @@ pub(crate) fn table(i: &Inside) -> Vec<Row> {
         ("GET", "/api/v1/me", String::new(), any.clone(), NotScoped, ""),
         ("PUT", "/api/v1/me/password", String::new(), any.clone(), NotScoped, ""),
         ("GET", "/api/v1/quality/rules", String::new(), any.clone(), NotScoped, ""),
+        ("GET", "/api/v1/labels", String::new(), any.clone(), NotScoped, ""), // the one table of labels, the same for everyone
         ("POST", "/api/v1/imports", String::new(), any.clone(), NotScoped, ""), // rows outside are refused: tests/api/imports.rs
         ("POST", "/api/v1/imports.xlsx", String::new(), any.clone(), NotScoped, ""), // the same import, its report as a workbook
         ("GET", "/api/v1/cadres", "/cadres".into(), any.clone(), Nothing, "A+ T+ V+ C+ U+"),

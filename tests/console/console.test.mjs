@@ -113,12 +113,23 @@ test("the map shows one marker per home, coloured by status, and a household car
   assert.equal(dot, "rgb(239, 108, 0)", "the legend is coloured (no inline style under the CSP)");
   await page.locator("path.home").first().click({ force: true });
   await page.locator("#household-card h3").waitFor();
+  await page.locator("#household-card li").first().waitFor();
+  // Every value in Chinese from the server's one table of labels, never a code.
+  const labels = await api("/labels");
+  const card = await page.textContent("#household-card");
+  assert.doesNotMatch(card, /\b(lifted_out|monitored_[a-z]+|ordinary|head|spouse|child|door_with_cadre)\b/, card);
+  assert.ok(Object.values(labels.category).some((l) => card.includes(l.zh)), `a category label in ${card}`);
+  assert.ok(card.includes(labels.relation.head.zh), `the head's relation in ${card}`);
+  assert.equal(await page.textContent("#map-division"), (await api(`/divisions/${village}`)).name, "the village's name, not its code");
   await shot("03-map-village");
 });
 
 test("a flagged photo is reviewed with one keystroke and the queue advances", async () => {
   await page.goto(`${BASE}/console/#/photos?division=${village}`);
   await page.locator("#reasons li").first().waitFor();
+  const kinds = Object.values((await api("/labels")).photo_kind).map((l) => l.zh);
+  const kind = await page.textContent("#photo-kind");
+  assert.ok(kinds.some((k) => kind.startsWith(k)), `the photo's kind in Chinese: ${kind}`);
   const before = await page.textContent("#queue-left");
   assert.match(before, /^2 /);
   await page.keyboard.press("a");

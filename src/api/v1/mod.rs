@@ -5,6 +5,7 @@ pub mod cadres;
 pub mod divisions;
 pub mod households;
 pub mod imports;
+pub mod labels;
 pub mod locations;
 pub mod measures;
 pub mod members;

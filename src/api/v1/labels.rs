@@ -1,0 +1,50 @@
+//! `/labels`: what people read for the values of coded fields, from the one table in
+//! `domain/labels.rs` (the console shows 一般农户, never `ordinary`).
+
+use std::collections::BTreeMap;
+
+use actix_web::{HttpResponse, get};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::domain::labels;
+use crate::error::{ApiError, Problem};
+use crate::services::Caller;
+
+pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(list);
+}
+
+/// A value's label.
+#[derive(Serialize, ToSchema)]
+pub struct LabelView {
+    /// 中文
+    pub zh: &'static str,
+    /// English
+    pub en: &'static str,
+}
+
+/// Field → value → label: `category`, `relation`, `sex`, `photo_kind`, `photo_status`,
+/// `problem_status`, `risk_status`.
+#[derive(Serialize, ToSchema)]
+#[schema(as = Labels)]
+pub struct Labels(pub BTreeMap<&'static str, BTreeMap<&'static str, LabelView>>);
+
+/// Labels of coded values 代码值的中文名称
+///
+/// What the console and other clients show for the values of coded fields, in Chinese and
+/// English — `category` `ordinary` is 一般农户, `relation` `head` is 户主, `photo_kind`
+/// `door_with_cadre` is 户主与帮扶干部在门口 —, from the one table the server keeps, so no
+/// client types a label a second time.
+#[utoipa::path(operation_id = "list_labels", tag = "labels", security(("bearer" = [])), responses(
+    (status = 200, body = Labels),
+    (status = 401, body = Problem, content_type = "application/problem+json"),
+))]
+#[get("/labels")]
+pub async fn list(_user: Caller) -> Result<HttpResponse, ApiError> {
+    let table = labels::all()
+        .into_iter()
+        .map(|(field, values)| (field, values.into_iter().map(|(v, l)| (v, LabelView { zh: l.zh, en: l.en })).collect()))
+        .collect();
+    Ok(HttpResponse::Ok().insert_header(("Cache-Control", "private, max-age=3600")).json(Labels(table)))
+}

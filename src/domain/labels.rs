@@ -1,0 +1,127 @@
+//! What people read for the values of coded fields (类别 `ordinary` is shown as 一般农户): one
+//! table, in Chinese and English, served at `GET /labels` so the console (and any client) never
+//! types a label a second time. Rust enums are matched exhaustively (a new variant does not
+//! compile without its label); the lists of text values are checked by the tests below.
+
+use super::household::{Category, Relation, Sex};
+use super::photo::PhotoKind;
+
+/// A value's label: Chinese (the console's default) and English.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Label {
+    pub zh: &'static str,
+    pub en: &'static str,
+}
+
+const fn l(zh: &'static str, en: &'static str) -> Label {
+    Label { zh, en }
+}
+
+pub fn category(c: Category) -> Label {
+    match c {
+        Category::LiftedOut => l("脱贫户", "Lifted out of poverty"),
+        Category::MonitoredUnstable => l("脱贫不稳定户", "Monitored: unstable lifted-out household"),
+        Category::MonitoredMarginal => l("边缘易致贫户", "Monitored: marginal household at risk"),
+        Category::MonitoredHardship => l("突发严重困难户", "Monitored: sudden serious hardship"),
+        Category::Ordinary => l("一般农户", "Ordinary household"),
+    }
+}
+
+pub fn relation(r: Relation) -> Label {
+    match r {
+        Relation::Head => l("户主", "Head of household"),
+        Relation::Spouse => l("配偶", "Spouse"),
+        Relation::Child => l("子女", "Child"),
+        Relation::ChildInLaw => l("儿媳/女婿", "Child-in-law"),
+        Relation::Grandchild => l("孙子女", "Grandchild"),
+        Relation::Parent => l("父母", "Parent"),
+        Relation::Grandparent => l("祖父母", "Grandparent"),
+        Relation::Sibling => l("兄弟姐妹", "Sibling"),
+        Relation::Other => l("其他", "Other"),
+    }
+}
+
+pub fn sex(s: Sex) -> Label {
+    match s {
+        Sex::Male => l("男", "Male"),
+        Sex::Female => l("女", "Female"),
+    }
+}
+
+pub fn photo_kind(k: PhotoKind) -> Label {
+    match k {
+        PhotoKind::DoorWithCadre => l("户主与帮扶干部在门口", "Head and cadre at the door"),
+        PhotoKind::StoveWithCadre => l("在灶台", "At the stove"),
+        PhotoKind::HallWithCadre => l("在堂屋/客厅", "In the main room"),
+        PhotoKind::BedroomWithCadre => l("在卧室", "In the bedroom"),
+        PhotoKind::FamilyAtDoor => l("全家在门口", "The whole family at the door"),
+        PhotoKind::UnderstandingCard => l("明白卡", "Understanding card"),
+    }
+}
+
+/// Photo statuses ([`super::photo::STATUSES`]).
+const PHOTO_STATUSES: &[(&str, Label)] = &[
+    ("ok", l("正常", "OK")),
+    ("flagged", l("可疑", "Flagged")),
+    ("accepted", l("审核通过", "Accepted")),
+    ("rejected", l("审核不通过", "Rejected")),
+];
+
+/// Problem statuses ([`super::quality::STATUSES`]).
+const PROBLEM_STATUSES: &[(&str, Label)] = &[
+    ("open", l("待核实", "Open")),
+    ("verified", l("已核实", "Verified")),
+    ("rectified", l("已整改", "Rectified")),
+    ("closed", l("已销号", "Closed")),
+    ("dismissed", l("已驳回", "Dismissed")),
+    ("resolved_by_data", l("数据已更正", "Resolved by the data")),
+];
+
+/// Risk statuses of monitoring objects ([`super::household::RISK_STATUSES`]).
+const RISK_STATUSES: &[(&str, Label)] = &[("not_eliminated", l("风险未消除", "Risk not eliminated")), ("eliminated", l("风险已消除", "Risk eliminated"))];
+
+/// Every labelled field: (field, [(value, label)]), in a fixed order.
+pub fn all() -> Vec<(&'static str, Vec<(&'static str, Label)>)> {
+    fn of<T: Copy>(values: &[T], text: fn(T) -> &'static str, label: fn(T) -> Label) -> Vec<(&'static str, Label)> {
+        values.iter().map(|v| (text(*v), label(*v))).collect()
+    }
+    vec![
+        ("category", of(Category::ALL, Category::as_str, category)),
+        ("relation", of(Relation::ALL, Relation::as_str, relation)),
+        ("sex", of(Sex::ALL, Sex::as_str, sex)),
+        ("photo_kind", of(PhotoKind::ALL, PhotoKind::as_str, photo_kind)),
+        ("photo_status", PHOTO_STATUSES.to_vec()),
+        ("problem_status", PROBLEM_STATUSES.to_vec()),
+        ("risk_status", RISK_STATUSES.to_vec()),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{photo, quality};
+
+    fn values(table: &[(&'static str, Label)]) -> Vec<&'static str> {
+        table.iter().map(|(v, _)| *v).collect()
+    }
+
+    #[test]
+    fn every_listed_value_has_a_label_and_no_label_names_a_value_that_does_not_exist() {
+        assert_eq!(values(PHOTO_STATUSES), photo::STATUSES);
+        assert_eq!(values(PROBLEM_STATUSES), quality::STATUSES);
+        assert_eq!(values(RISK_STATUSES), super::super::household::RISK_STATUSES);
+    }
+
+    #[test]
+    fn labels_are_written_out_in_both_languages_and_tell_values_apart() {
+        for (field, table) in all() {
+            let mut seen = std::collections::HashSet::new();
+            for (value, label) in &table {
+                assert!(!label.zh.is_empty() && !label.en.is_empty(), "{field}.{value}");
+                assert!(label.zh.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)), "{field}.{value}: Chinese label");
+                assert_ne!(label.en, *value, "{field}.{value}: the English label is not the code");
+                assert!(seen.insert(label.zh), "{field}: two values read {}", label.zh);
+            }
+        }
+    }
+}
