@@ -45,20 +45,20 @@ function table(rows, sort, onSort) {
     el("tbody", {}, sorted.map((r) => el("tr", { "data-code": r.code }, COLUMNS.map(([key]) => cell(r, key))))));
 }
 
-async function missingList(root, code) {
+async function missingList(code) {
   const items = await all(`/coverage/missing?division=${code}`);
   const rows = items.map((h) => [h.number, h.head_name, label("category", h.category)]);
   const csv = () => {
     const text = csvText([[t("col.number"), t("col.head"), t("col.category")], ...rows]);
     download(URL.createObjectURL(new Blob(["\ufeff", text], { type: "text/csv" })), `missing-${code}.csv`);
   };
-  root.append(
+  return [
     el("h2", {}, `${t("coverage.missing")} (${items.length})`),
     items.length === 0 ? el("p", { class: "muted" }, t("coverage.none")) : el("div", {},
       el("div", { class: "toolbar" }, el("button", { type: "button", id: "export-missing", onclick: csv }, t("coverage.export"))),
       el("table", { id: "missing-table" }, el("thead", {}, el("tr", {}, ["col.number", "col.head", "col.category"].map((k) => el("th", {}, t(k))))),
         el("tbody", {}, rows.map((r) => el("tr", {}, r.map((v) => el("td", {}, v)))))))
-  );
+  ];
 }
 
 export async function coverageView(root, params) {
@@ -80,6 +80,8 @@ export async function coverageView(root, params) {
     crumbs.prepend(el("a", { href: `#/coverage?division=${d.code}` }, d.name), " › ");
     parent = d.parent_code;
   }
+  // Drawn with the rest, so the page is whole when its title shows.
+  const missing = me.level === "village" ? await missingList(me.code) : [];
   root.replaceChildren(
     crumbs,
     el("h2", { id: "division-title" }, `${me.name} · ${me.households} ${t("col.households")} · ${t("col.located")} ${(me.located_pct * 100).toFixed(1)}%`),
@@ -95,6 +97,6 @@ export async function coverageView(root, params) {
     draw();
     root.append(holder);
   }
-  if (me.level === "village") await missingList(root, me.code);
+  root.append(...missing);
   return null;
 }

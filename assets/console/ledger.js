@@ -2,7 +2,7 @@
 // with If-Match (a 412 reloads the row and says so), export to xlsx.
 import { api, download, ApiError } from "./api.js";
 import { label, t } from "./i18n.js";
-import { division, el, go, message, problemText } from "./main.js";
+import { division, el, go, message, placeName, problemText } from "./main.js";
 
 const NEXT = { open: ["verified", "dismissed"], verified: ["rectified", "dismissed"], rectified: ["closed"] };
 const STATUSES = ["open", "verified", "rectified", "closed", "dismissed", "resolved_by_data"];
@@ -15,7 +15,7 @@ function query(params, extra = {}) {
 }
 
 export async function ledgerView(root, params) {
-  const [rules, page] = await Promise.all([api("/quality/rules"), api(`/quality/problems?${query(params, { limit: 200 })}`)]);
+  const [rules, page, place] = await Promise.all([api("/quality/rules"), api(`/quality/problems?${query(params, { limit: 200 })}`), placeName(division(params))]);
   const filters = () => Object.fromEntries([...params].filter(([k]) => k !== "cursor"));
   const set = (k, v) => go("ledger", { ...filters(), [k]: v });
   const ruleSelect = el("select", { id: "rule-filter", onchange: () => set("rule", ruleSelect.value) },
@@ -65,7 +65,7 @@ export async function ledgerView(root, params) {
   body.append(...page.items.map(row));
   root.replaceChildren(
     el("div", { class: "toolbar" },
-      el("h2", {}, `${t("nav.ledger")} · ${division(params)}`),
+      el("h2", { id: "ledger-title" }, `${t("nav.ledger")} · ${place}`),
       el("label", {}, `${t("ledger.rule")} `, ruleSelect), el("label", {}, `${t("ledger.status")} `, statusSelect),
       el("label", {}, overdue, ` ${t("ledger.overdue")}`),
       el("button", { type: "button", id: "export-xlsx", onclick: exportXlsx }, t("ledger.export")),

@@ -28,6 +28,13 @@ export function division(params) {
   return params.get("division") || currentUser()?.jurisdiction;
 }
 
+/// A division's name for headings and breadcrumbs (its code if the name cannot be read).
+const names = new Map();
+export async function placeName(code) {
+  if (!names.has(code)) names.set(code, api(`/divisions/${code}`).then((d) => d.name).catch(() => code));
+  return names.get(code);
+}
+
 export function message(text, kind = "info") {
   const box = document.getElementById("message");
   box.textContent = text;

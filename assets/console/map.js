@@ -3,7 +3,7 @@
 // household card with thumbnails on click.
 import { api, all, blobUrl } from "./api.js";
 import { label, t } from "./i18n.js";
-import { division, el, message, problemText } from "./main.js";
+import { division, el, message, placeName, problemText } from "./main.js";
 
 // Also in app.css (.dot-*): the legend cannot use inline styles under the page's CSP.
 const COLOURS = { located: "#2e7d32", move: "#ef6c00", flagged: "#c62828" };
@@ -75,7 +75,7 @@ export async function mapView(root, params) {
   const [geo, flagged, place] = await Promise.all([
     api(`/households.geojson?division=${code}${crs !== "wgs84" ? `&crs=${crs}` : ""}`),
     all(`/photo-checks?division=${code}&status=flagged`, 2000).catch(() => []),
-    api(`/divisions/${code}`).catch(() => null),
+    placeName(code),
   ]);
   const flaggedHomes = new Set(flagged.map((p) => p.household_id));
   const select = el("select", { id: "tiles", onchange: () => {
@@ -90,7 +90,7 @@ export async function mapView(root, params) {
   const mapNode = el("div", { id: "map" });
   const card = el("div", { class: "card", id: "household-card" });
   root.replaceChildren(
-    el("div", { class: "toolbar" }, el("a", { href: `#/coverage?division=${code}`, id: "map-division" }, place?.name || code), count, legend, el("label", {}, `${t("map.tiles")} `, select)),
+    el("div", { class: "toolbar" }, el("a", { href: `#/coverage?division=${code}`, id: "map-division" }, place), count, legend, el("label", {}, `${t("map.tiles")} `, select)),
     el("div", { class: "split" }, mapNode, card),
   );
   const map = newMap(mapNode);

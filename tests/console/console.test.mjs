@@ -40,9 +40,9 @@ before(async () => {
   token = (await res.json()).access_token;
   // The demo village with a pending move; two photos of the same picture in it (the second a
   // duplicate, both far from their homes and with an EXIF time far from the stated one).
-  const townships = (await api(`/coverage?division=${COUNTY}`)).children.filter((r) => r.households > 0);
+  const townships = (await api(`/coverage?division=${COUNTY}&households=all`)).children.filter((r) => r.households > 0);
   township = townships[0].code;
-  for (const v of (await api(`/coverage?division=${township}`)).children) {
+  for (const v of (await api(`/coverage?division=${township}&households=all`)).children) {
     if (v.pending_moves > 0) { village = v.code; break; }
   }
   assert.ok(village, "the demo has a village with a pending move");
@@ -83,7 +83,7 @@ test("a wrong password is refused and the right one shows the county's townships
   await logIn();
   await page.locator("#coverage-table").waitFor();
   const rows = await page.locator("#coverage-table tbody tr").count();
-  assert.equal(rows, (await api(`/coverage?division=${COUNTY}`)).children.length);
+  assert.equal(rows, (await api(`/coverage?division=${COUNTY}&households=all`)).children.length);
   // No token is kept where scripts could read it later.
   assert.equal(await page.evaluate(() => Object.keys(localStorage).filter((k) => k !== "fangpin.lang" && k !== "fangpin.tiles").length), 0);
   assert.equal(await page.evaluate(() => document.cookie), "", "the refresh cookie is HttpOnly");
@@ -148,6 +148,7 @@ test("a flagged photo is reviewed with one keystroke and the queue advances", as
 test("a problem changes status with If-Match, and a stale row reloads with a message", async () => {
   await page.goto(`${BASE}/console/#/ledger?division=${village}&status=open`);
   const first = page.locator("#ledger-table tbody tr").first();
+  await page.locator("#ledger-title").filter({ hasText: (await api(`/divisions/${village}`)).name }).waitFor();
   await first.waitFor();
   const id = await first.getAttribute("data-id");
   await first.locator("select.next-status").selectOption("verified");
