@@ -11,6 +11,7 @@ use crate::db::models::DivisionRow;
 use crate::db::repo::{self, audit::Actor};
 use crate::db::{Db, DbConnection};
 use crate::domain::household::{NewHousehold, NewMember, household_number};
+use crate::domain::household_profile::{HouseholdFlag, Profile};
 use crate::domain::{Category, DivisionCode, IdNumber, Level, Relation, Scope, Sex};
 
 pub const DEMO_COUNTY: &str = "610831000000";
@@ -93,6 +94,30 @@ fn category(rng: &mut StdRng) -> Category {
     }
 }
 
+/// A profile 户基本情况 as the county's records would have it, drawn from the household number
+/// (its own generator: the rest of the demo stays the same).
+fn profile(category: Category, number: &str) -> Profile {
+    let mut rng = StdRng::seed_from_u64(number.bytes().fold(17u64, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b))));
+    if category == Category::Ordinary {
+        return Profile::default();
+    }
+    let identified = rng.random_range(2014..=2016);
+    let mut p = Profile { identified_year: Some(identified), lifted_out_year: Some(rng.random_range(identified + 1..=2020)), ..Default::default() };
+    if category != Category::LiftedOut {
+        p.monitoring_included_on = NaiveDate::from_ymd_opt(rng.random_range(2021..=2024), rng.random_range(1..=12), rng.random_range(1..=28));
+        p.fallback_reason = Some(["illness", "disability", "schooling", "disaster", "unstable_work"][rng.random_range(0..5)].to_owned());
+    }
+    for (flag, chance) in [(HouseholdFlag::Dibao, 0.25), (HouseholdFlag::ExtremePoverty, 0.05), (HouseholdFlag::Relocated, 0.1), (HouseholdFlag::HouseRenovation, 0.15), (HouseholdFlag::Disability, 0.1)] {
+        if rng.random_bool(chance) {
+            p.flags.push(flag);
+        }
+    }
+    if p.flags.contains(&HouseholdFlag::Relocated) {
+        p.resettlement_site = Some("县城易地扶贫搬迁安置小区".into());
+    }
+    p
+}
+
 fn household(rng: &mut StdRng, village: &DivisionCode, number: String) -> NewHousehold {
     let surname = SURNAMES[rng.random_range(0..SURNAMES.len())];
     let head_sex = if rng.random_bool(0.85) { Sex::Male } else { Sex::Female };
@@ -112,7 +137,8 @@ fn household(rng: &mut StdRng, village: &DivisionCode, number: String) -> NewHou
     let category = category(rng);
     let phone = format!("1{}{:08}", rng.random_range(30..=99), rng.random_range(0..100_000_000u32));
     members[0].phone = crate::domain::Phone::parse(&phone).ok();
-    NewHousehold { village: village.clone(), number: Some(number), address: None, category, members, client_id: None }
+    let profile = profile(category, &number);
+    NewHousehold { village: village.clone(), number: Some(number), address: None, category, members, client_id: None, profile }
 }
 
 /// Loads the demo county and `per_village` households in each of the first villages of three

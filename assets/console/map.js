@@ -42,6 +42,23 @@ export function hull(points) {
   return lower.slice(0, -1).concat(upper.slice(0, -1));
 }
 
+/// The household's profile 户基本情况, by name: only what is filled in.
+function profileList(h) {
+  const p = h.profile || {};
+  const rows = [
+    ["card.identified", p.identified_year], ["card.included", p.monitoring_included_on], ["card.lifted", p.lifted_out_year],
+    ["card.eliminated", p.risk_eliminated_on && `${p.risk_eliminated_on} · ${label("elimination_way", p.risk_elimination_way)}`],
+    ["card.fallback", p.fallback_reason && label("risk_type", p.fallback_reason)],
+    ["card.risk", (h.risk_types || []).map((r) => label("risk_type", r)).join("、")],
+    ["card.site", p.resettlement_site],
+  ].filter(([, v]) => v);
+  const flags = (p.flags || []).map((f) => label("household_flag", f));
+  if (rows.length === 0 && flags.length === 0) return null;
+  return el("div", { id: "household-profile" }, el("h4", {}, t("card.profile")),
+    flags.length ? el("p", { class: "flags" }, flags.join(" · ")) : null,
+    el("dl", {}, rows.flatMap(([k, v]) => [el("dt", {}, t(k)), el("dd", {}, String(v))])));
+}
+
 async function showCard(card, id) {
   card.replaceChildren(el("p", { class: "muted" }, t("loading")));
   const [h, photos] = await Promise.all([api(`/households/${id}`), api(`/households/${id}/photos`)]);
@@ -50,6 +67,7 @@ async function showCard(card, id) {
     el("h3", {}, `${h.number} · ${h.head_name}`),
     el("p", {}, `${t("col.category")}: ${label("category", h.category)}`, h.pairing ? ` · ${t("ledger.cadre")}: ${h.pairing.cadre_name || ""}` : ""),
     h.home ? el("p", {}, `${t("card.home")}: ${h.home.lat.toFixed(5)}, ${h.home.lon.toFixed(5)} (±${Math.round(h.home.accuracy_m ?? 0)} m)`) : null,
+    profileList(h),
     el("h4", {}, t("card.members")),
     el("ul", {}, h.members.map((m) => el("li", {}, `${m.name} · ${label("relation", m.relation)}`))),
     el("h4", {}, `${t("card.photos")} (${photos.items.length})`),

@@ -130,6 +130,8 @@ pub struct HouseholdRow {
     pub risk_status: Option<String>,
     /// JSON array of risk types.
     pub risk_types: Option<String>,
+    /// The profile (JSON, `domain::household_profile::Profile`).
+    pub profile: String,
 }
 
 impl HouseholdRow {
@@ -164,6 +166,7 @@ impl HouseholdRow {
             sync_seq: 0,
             risk_status: None,
             risk_types: None,
+            profile: "{}".into(),
         }
     }
 }

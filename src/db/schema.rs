@@ -85,6 +85,7 @@ diesel::table! {
         sync_seq -> BigInt,
         risk_status -> Nullable<Text>,
         risk_types -> Nullable<Text>,
+        profile -> Text,
     }
 }
 

@@ -184,6 +184,10 @@ pub fn parse_person_name(s: &str) -> Result<String, super::validation::DomainErr
     Ok(name)
 }
 
+/// Risk types 风险类型 of monitoring objects (and reasons of falling back 返贫原因): 因病, 因残,
+/// 因学, 因灾, 因意外事故, 因务工就业不稳, 因刚性支出过大, 因缺劳力, 其他.
+pub const RISK_TYPES: &[&str] = &["illness", "disability", "schooling", "disaster", "accident", "unstable_work", "high_expenses", "labour_shortage", "other"];
+
 /// 风险消除 status of a monitoring object, set by completed cases.
 pub const RISK_STATUSES: &[&str] = &["not_eliminated", "eliminated"];
 
@@ -245,6 +249,8 @@ pub struct NewHousehold {
     pub category: Category,
     pub members: Vec<NewMember>,
     pub client_id: Option<String>,
+    /// 识别年度, 纳入监测时间, 脱贫年度, flags …
+    pub profile: super::household_profile::Profile,
 }
 
 /// The sex of a member: from the ID number, and if one was given it must agree.

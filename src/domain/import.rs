@@ -175,7 +175,7 @@ pub fn household(cols: &Columns, rows: &[Row], today: NaiveDate) -> Result<NewHo
     }
     match (errors.is_empty(), number, village, category) {
         (true, Some(number), Some(village), Some(category)) => {
-            Ok(NewHousehold { village, number: Some(number), address, category, members: members.into_iter().map(|(_, m)| m).collect(), client_id: None })
+            Ok(NewHousehold { village, number: Some(number), address, category, members: members.into_iter().map(|(_, m)| m).collect(), client_id: None, profile: Default::default() })
         }
         _ => Err(errors),
     }

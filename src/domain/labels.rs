@@ -4,6 +4,7 @@
 //! compile without its label); the lists of text values are checked by the tests below.
 
 use super::household::{Category, Relation, Sex};
+use super::household_profile::{EliminationWay, HouseholdFlag};
 use super::photo::PhotoKind;
 
 /// A value's label: Chinese (the console's default) and English.
@@ -59,6 +60,37 @@ pub fn photo_kind(k: PhotoKind) -> Label {
     }
 }
 
+pub fn household_flag(f: HouseholdFlag) -> Label {
+    match f {
+        HouseholdFlag::Dibao => l("低保户", "Minimum living allowance"),
+        HouseholdFlag::ExtremePoverty => l("特困供养(五保)户", "Supported as extremely poor"),
+        HouseholdFlag::Relocated => l("易地扶贫搬迁户", "Relocated for poverty alleviation"),
+        HouseholdFlag::HouseRenovation => l("危房改造户", "Dilapidated house rebuilt"),
+        HouseholdFlag::Disability => l("残疾人户", "Member with a disability"),
+        HouseholdFlag::MilitaryFamily => l("军烈属户", "Family of a soldier or martyr"),
+    }
+}
+
+pub fn elimination_way(w: EliminationWay) -> Label {
+    match w {
+        EliminationWay::Assisted => l("帮扶消除", "Eliminated by assistance"),
+        EliminationWay::Natural => l("自然消除", "Eliminated by itself"),
+    }
+}
+
+/// Risk types and reasons of falling back ([`super::household::RISK_TYPES`]).
+const RISK_TYPES: &[(&str, Label)] = &[
+    ("illness", l("因病", "Illness")),
+    ("disability", l("因残", "Disability")),
+    ("schooling", l("因学", "Schooling costs")),
+    ("disaster", l("因灾", "Disaster")),
+    ("accident", l("因意外事故", "Accident")),
+    ("unstable_work", l("因务工就业不稳", "Unstable work")),
+    ("high_expenses", l("因刚性支出过大", "High rigid expenses")),
+    ("labour_shortage", l("因缺劳力", "Labour shortage")),
+    ("other", l("其他", "Other")),
+];
+
 /// Photo statuses ([`super::photo::STATUSES`]).
 const PHOTO_STATUSES: &[(&str, Label)] = &[
     ("ok", l("正常", "OK")),
@@ -93,6 +125,9 @@ pub fn all() -> Vec<(&'static str, Vec<(&'static str, Label)>)> {
         ("photo_status", PHOTO_STATUSES.to_vec()),
         ("problem_status", PROBLEM_STATUSES.to_vec()),
         ("risk_status", RISK_STATUSES.to_vec()),
+        ("risk_type", RISK_TYPES.to_vec()),
+        ("household_flag", of(HouseholdFlag::ALL, HouseholdFlag::as_str, household_flag)),
+        ("elimination_way", of(EliminationWay::ALL, EliminationWay::as_str, elimination_way)),
     ]
 }
 
@@ -110,6 +145,7 @@ mod tests {
         assert_eq!(values(PHOTO_STATUSES), photo::STATUSES);
         assert_eq!(values(PROBLEM_STATUSES), quality::STATUSES);
         assert_eq!(values(RISK_STATUSES), super::super::household::RISK_STATUSES);
+        assert_eq!(values(RISK_TYPES), super::super::household::RISK_TYPES);
     }
 
     #[test]

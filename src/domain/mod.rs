@@ -4,6 +4,7 @@ pub mod assistance;
 pub mod disclosure;
 pub mod division;
 pub mod household;
+pub mod household_profile;
 pub mod id_number;
 pub mod labels;
 pub mod import;

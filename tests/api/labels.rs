@@ -34,6 +34,9 @@ async fn every_coded_value_people_read_has_a_label_in_chinese_and_english() {
         ("photo_status", "PhotoView", Some("status")),
         ("problem_status", "ProblemView", Some("status")),
         ("risk_status", "HouseholdView", Some("risk_status")),
+        ("risk_type", "HouseholdProfile", Some("fallback_reason")),
+        ("household_flag", "HouseholdFlag", None),
+        ("elimination_way", "EliminationWay", None),
     ] {
         let table = labels[field].as_object().unwrap_or_else(|| panic!("no labels for {field}: {labels}"));
         let labelled: BTreeSet<String> = table.keys().cloned().collect();

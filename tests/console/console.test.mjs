@@ -121,6 +121,14 @@ test("the map shows one marker per home, coloured by status, and a household car
   assert.ok(Object.values(labels.category).some((l) => card.includes(l.zh)), `a category label in ${card}`);
   assert.ok(card.includes(labels.relation.head.zh), `the head's relation in ${card}`);
   assert.equal(await page.textContent("#map-division"), (await api(`/divisions/${village}`)).name, "the village's name, not its code");
+  // The household profile 户基本情况 by name: flags, years, the fallback reason.
+  const moved = await api(`/households/${moveHousehold}`);
+  const profile = { identified_year: 2014, lifted_out_year: 2019, fallback_reason: "illness", flags: ["dibao", "relocated"], resettlement_site: "城南安置小区" };
+  await api(`/households/${moveHousehold}`, { method: "PATCH", ifMatch: moved.version, body: { profile } });
+  await page.locator("path.home-move").click({ force: true });
+  await page.locator("#household-profile").waitFor();
+  const shown = await page.textContent("#household-profile");
+  for (const text of ["低保户", "易地扶贫搬迁户", "因病", "城南安置小区", "2019"]) assert.ok(shown.includes(text), `${text} in ${shown}`);
   await shot("03-map-village");
 });
 

@@ -14,6 +14,7 @@ use crate::db::models::{AuditRow, HouseholdRow, MemberRow};
 use crate::db::repo::cursor;
 use crate::db::repo::households::{HouseholdChanges, ListFilter};
 use crate::domain::household::{NewHousehold, NewMember, member_birth_date, member_sex, parse_household_number, parse_person_name};
+use crate::domain::household_profile::{EliminationWay, HouseholdFlag, Profile, ProfileInput};
 use crate::domain::id_number::mask_id_number;
 use crate::domain::phone::mask_phone;
 use crate::domain::validation::optional_text;
@@ -104,6 +105,8 @@ pub struct HouseholdView {
     pub risk_status: Option<String>,
     /// Risk types 风险类型 named by the last inclusion or re-marking.
     pub risk_types: Vec<String>,
+    /// 户基本情况: 识别年度, 纳入监测时间, 脱贫年度, 风险消除, 返贫原因, status flags.
+    pub profile: Profile,
     /// The current pairing 帮扶责任人 (single reads and sync; absent in lists).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pairing: Option<super::pairings::PairingView>,
@@ -144,6 +147,7 @@ impl HouseholdView {
             natural_village_id: h.natural_village_id.clone(),
             risk_status: h.risk_status.clone(),
             risk_types: h.risk_types.as_deref().and_then(|t| serde_json::from_str(t).ok()).unwrap_or_default(),
+            profile: Profile::from_stored(&h.profile),
             pairing: None,
             version: h.version,
             created_at: utc(h.created_at),
@@ -252,6 +256,49 @@ pub struct CreateHouseholdBody {
     pub members: Option<Vec<MemberBody>>,
     /// UUID chosen by the device: repeating the request returns the first result.
     pub client_id: Option<String>,
+    /// 户基本情况 (optional).
+    #[validate(nested)]
+    pub profile: Option<ProfileBody>,
+}
+
+/// A household's profile as sent (see `HouseholdProfile` for each field); on a change, the
+/// whole profile: a field left out is cleared.
+#[derive(Deserialize, Validate, ToSchema)]
+pub struct ProfileBody {
+    /// 识别年度
+    pub identified_year: Option<i32>,
+    /// 纳入监测时间
+    pub monitoring_included_on: Option<chrono::NaiveDate>,
+    /// 脱贫年度
+    pub lifted_out_year: Option<i32>,
+    /// 风险消除时间
+    pub risk_eliminated_on: Option<chrono::NaiveDate>,
+    /// 消除方式
+    #[schema(value_type = Option<EliminationWay>)]
+    pub risk_elimination_way: Option<String>,
+    /// 返贫原因
+    pub fallback_reason: Option<String>,
+    /// 户属性
+    #[schema(value_type = Option<Vec<HouseholdFlag>>)]
+    pub flags: Option<Vec<String>>,
+    /// 安置点 (with the flag `relocated`)
+    #[validate(length(max = 100))]
+    pub resettlement_site: Option<String>,
+}
+
+fn parse_profile(p: Option<&ProfileBody>, today: chrono::NaiveDate, errs: &mut FieldErrors) -> Option<Profile> {
+    let p = p?;
+    let input = ProfileInput {
+        identified_year: p.identified_year,
+        monitoring_included_on: p.monitoring_included_on,
+        lifted_out_year: p.lifted_out_year,
+        risk_eliminated_on: p.risk_eliminated_on,
+        risk_elimination_way: p.risk_elimination_way.clone(),
+        fallback_reason: p.fallback_reason.clone(),
+        flags: p.flags.clone().unwrap_or_default(),
+        resettlement_site: p.resettlement_site.clone(),
+    };
+    crate::domain::household_profile::parse("profile", &input, today, errs)
 }
 
 pub(super) fn parse_member(prefix: &str, m: &MemberBody, today: chrono::NaiveDate, errs: &mut FieldErrors) -> Option<NewMember> {
@@ -276,6 +323,7 @@ fn parse_create(body: Checked<CreateHouseholdBody>, today: chrono::NaiveDate) ->
     let address = errs.check("address", optional_text(b.address.as_deref(), 200)).flatten();
     let category = b.category.as_deref().map(|c| errs.check("category", Category::parse(c))).flatten();
     let client_id = parse_client_id(b.client_id.as_deref(), &mut errs);
+    let profile = parse_profile(b.profile.as_ref(), today, &mut errs).unwrap_or_default();
     // Absent: refused as required by the declarative rules.
     let given = b.members.as_deref().unwrap_or_default();
     if b.members.as_ref().is_some_and(Vec::is_empty) {
@@ -300,7 +348,7 @@ fn parse_create(body: Checked<CreateHouseholdBody>, today: chrono::NaiveDate) ->
         return Err(errs.into());
     }
     let (Some(village), Some(category)) = (village, category) else { return Err(errs.into()) };
-    Ok(NewHousehold { village, number, address, category, members: parsed, client_id })
+    Ok(NewHousehold { village, number, address, category, members: parsed, client_id, profile })
 }
 
 /// The full record as the caller may see it (full numbers or masked), with its pairing.
@@ -377,6 +425,9 @@ pub struct UpdateHouseholdBody {
     pub natural_village_id: Option<String>,
     /// The village before a merger 合并前行政村 (12-digit code); empty text clears it.
     pub former_village_code: Option<String>,
+    /// 户基本情况: the whole profile, replacing the one kept (a field left out is cleared).
+    #[validate(nested)]
+    pub profile: Option<ProfileBody>,
 }
 
 /// Change a household
@@ -422,10 +473,11 @@ pub async fn update(state: Data<AppState>, req: HttpRequest, user: Caller, id: P
             r.map(|r| (m.clone(), r))
         }
     };
+    let profile = parse_profile(b.profile.as_ref(), state.today(), &mut errs);
     if !errs.is_empty() {
         return Err(errs.into());
     }
-    let changes = HouseholdChanges { number, address, head, natural_village, former_village };
+    let changes = HouseholdChanges { number, address, head, natural_village, former_village, profile };
     let record = service::update(&state, &user, id, Precondition::new(if_match(&req)), changes).await?;
     Ok(written(&state, StatusCode::OK, record))
 }

@@ -25,7 +25,8 @@ pub struct LabelView {
 }
 
 /// Field → value → label: `category`, `relation`, `sex`, `photo_kind`, `photo_status`,
-/// `problem_status`, `risk_status`.
+/// `problem_status`, `risk_status`, `risk_type` (also the reasons of falling back),
+/// `household_flag`, `elimination_way`.
 #[derive(Serialize, ToSchema)]
 #[schema(as = Labels)]
 pub struct Labels(pub BTreeMap<&'static str, BTreeMap<&'static str, LabelView>>);

@@ -32,7 +32,7 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(change_exclusion);
 }
 
-const RISK_TYPES: &[&str] = &["illness", "disability", "schooling", "disaster", "accident", "unstable_work", "high_expenses", "labour_shortage", "other"];
+use crate::domain::household::RISK_TYPES;
 
 #[derive(Serialize, ToSchema)]
 pub struct Signatory {

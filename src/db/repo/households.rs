@@ -222,6 +222,7 @@ fn household_snapshot(h: &HouseholdRow) -> Value {
     json!({
         "number": h.number, "village_code": h.village_code, "address": h.address,
         "category": h.category, "head_name": h.head_name, "version": h.version,
+        "profile": serde_json::from_str::<Value>(&h.profile).unwrap_or(Value::Null),
     })
 }
 
@@ -280,6 +281,7 @@ fn insert_household(c: &mut DbConnection, scope: &Scope, crypto: &Crypto, actor:
     let mut row = HouseholdRow::new(&new.village, number, new.category.as_str(), &head, actor.id.as_deref().unwrap_or_default());
     row.client_id = new.client_id.clone();
     row.address = new.address.clone();
+    row.profile = new.profile.to_stored();
     diesel::insert_into(households::table).values(&row).execute(c)?;
     let rows: Vec<MemberRow> = new.members.iter().map(|m| member_row(crypto, &row.id, m)).collect();
     ensure_id_numbers_free(c, scope, &row, &rows, &new.members)?;
@@ -316,6 +318,8 @@ pub struct HouseholdChanges {
     pub natural_village: Option<Option<String>>,
     /// The pre-merger village, or clear.
     pub former_village: Option<Option<DivisionCode>>,
+    /// The whole profile, replacing the one kept.
+    pub profile: Option<crate::domain::household_profile::Profile>,
 }
 
 pub fn update(c: &mut DbConnection, scope: &Scope, actor: &Actor, id: &str, expected: i64, ch: &HouseholdChanges) -> Result<HouseholdRow, DbError> {
@@ -360,6 +364,9 @@ pub fn update(c: &mut DbConnection, scope: &Scope, actor: &Actor, id: &str, expe
                 }
             }
             next.former_village_code = fv.as_ref().map(|d| d.to_string());
+        }
+        if let Some(p) = &ch.profile {
+            next.profile = p.to_stored();
         }
         if let Some((member_id, former)) = &ch.head {
             let current: Vec<MemberRow> = members_of(c, std::slice::from_ref(&before.id), false)?;
@@ -630,6 +637,7 @@ pub fn import_batch(c: &mut DbConnection, scope: &Scope, crypto: &Crypto, actor:
             let head = h.members.iter().find(|m| m.relation == Relation::Head).map(|m| m.name.clone()).unwrap_or_default();
             let mut row = HouseholdRow::new(&h.village, number, h.category.as_str(), &head, actor.id.as_deref().unwrap_or_default());
             row.address = h.address.clone();
+            row.profile = h.profile.to_stored();
             for mut m in member_rows {
                 seen.insert(m.id_number_hmac.clone());
                 m.household_id = row.id.clone();
