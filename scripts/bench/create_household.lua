@@ -4,6 +4,7 @@
 -- remove what this one created). ID numbers are valid (GB 11643 check digit) and unique:
 -- region $REGION, birth date and sequence from a counter striped over the threads and
 -- started at $OFFSET. Reusable by other benchmarks (scripts/bench/peer.sh).
+local common = dofile("scripts/bench/common.lua")
 local villages = {}
 for line in io.lines(os.getenv("VILLAGES_FILE")) do villages[#villages + 1] = line end
 local token = os.getenv("TOKEN")
@@ -11,7 +12,6 @@ local region = os.getenv("REGION") or "620102"
 local address = os.getenv("ADDRESS") or "writes-bench"
 local offset = tonumber(os.getenv("OFFSET") or "0")
 local counter = 0
-local statuses = {}
 
 function setup(thread)
   counter = counter + 1
@@ -39,10 +39,6 @@ local function id_number()
   return first .. checks:sub(m, m)
 end
 
-local function uuid()
-  return string.format("%08x-%04x-4%03x-%04x-%06x%06x", math.random(0, 0x7fffffff), math.random(0, 0xffff),
-    math.random(0, 0xfff), math.random(0x8000, 0xbfff), math.random(0, 0xffffff), math.random(0, 0xffffff))
-end
 
 function request()
   local village = villages[math.random(#villages)]
@@ -55,14 +51,9 @@ function request()
   local headers = {
     ["Authorization"] = "Bearer " .. token,
     ["Content-Type"] = "application/json",
-    ["Idempotency-Key"] = uuid(),
+    ["Idempotency-Key"] = common.uuid(),
   }
   return wrk.format("POST", "/api/v1/households", headers, body)
 end
 
-function response(status, headers, body)
-  statuses[status] = (statuses[status] or 0) + 1
-  if status ~= 201 and statuses[status] <= 3 then
-    io.stderr:write("HTTP " .. status .. ": " .. body:sub(1, 300) .. "\n")
-  end
-end
+response = common.report_unexpected(201)

@@ -5,6 +5,7 @@
 -- (or one class of them: $MIX below)
 -- $IDS_FILE: "household_id village township member_id,member_id,..." per line; each thread
 -- takes its own stripe of lines for yearly records, so no record is PUT twice.
+local common = dofile("scripts/bench/common.lua")
 local rows = {}
 for line in io.lines(os.getenv("IDS_FILE")) do
   local id, village, township, members = line:match("^(%S+) (%S+) (%S+) (%S+)$")
@@ -29,10 +30,7 @@ function init(args)
   next_row = tid
 end
 
-local function uuid()
-  return string.format("%08x-%04x-4%03x-%04x-%06x%06x", math.random(0, 0x7fffffff), math.random(0, 0xffff),
-    math.random(0, 0xfff), math.random(0x8000, 0xbfff), math.random(0, 0xffffff), math.random(0, 0xffffff))
-end
+local uuid = common.uuid
 
 local json_headers = { ["Authorization"] = "Bearer " .. token, ["Content-Type"] = "application/json" }
 local get_headers = { ["Authorization"] = "Bearer " .. token }
@@ -65,11 +63,10 @@ end
 local function upload(h)
   local boundary = "fangpinloadboundary" .. math.random(0, 0x7fffffff)
   local cid = uuid()
-  local com = "\255\254" .. string.char(0, #cid + 2) .. cid
   local body = "--" .. boundary .. '\r\nContent-Disposition: form-data; name="meta"\r\nContent-Type: application/json\r\n\r\n'
     .. string.format('{"kind":"door_with_cadre","taken_at":"%s","client_id":"%s"}', now(), cid)
     .. "\r\n--" .. boundary .. '\r\nContent-Disposition: form-data; name="file"; filename="p.jpg"\r\nContent-Type: image/jpeg\r\n\r\n'
-    .. photo:sub(1, 2) .. com .. photo:sub(3) .. "\r\n--" .. boundary .. "--\r\n"
+    .. common.unique_jpeg(photo, cid) .. "\r\n--" .. boundary .. "--\r\n"
   local headers = { ["Authorization"] = "Bearer " .. token, ["Content-Type"] = "multipart/form-data; boundary=" .. boundary }
   return wrk.format("POST", "/api/v1/households/" .. h.id .. "/photos", headers, body)
 end

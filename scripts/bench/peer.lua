@@ -10,6 +10,7 @@
 -- (/v1/projects/1/forms/household); $VILLAGES: the county's village codes, space-separated (each
 -- new record goes to one at random, as a county's cadres create them); $SERIES: a number
 -- unique to this wrk run, so the ID numbers of its records are new; $THREADS: wrk's -t.
+local common = dofile("scripts/bench/common.lua")
 local side = os.getenv("SIDE")
 local test = os.getenv("TEST")
 local token = os.getenv("TOKEN")
@@ -87,7 +88,7 @@ end
 local function upload()
   local id = next_id()
   local cid = uuid()
-  local jpeg = photo:sub(1, 2) .. "\255\254" .. string.char(0, #cid + 2) .. cid .. photo:sub(3)
+  local jpeg = common.unique_jpeg(photo, cid)
   if side == "peer" then
     return wrk.format("POST", form .. "/submissions/" .. id .. "/attachments/p.jpg",
       { ["Authorization"] = "Bearer " .. token, ["Content-Type"] = "image/jpeg" }, jpeg)
