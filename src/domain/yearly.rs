@@ -142,6 +142,7 @@ pub struct YearRecord {
     pub income: Income,
     /// 刚性支出: optional in a request (zeros), always answered.
     #[serde(default)]
+    #[schema(required = true)]
     pub rigid_expenses: RigidExpenses,
     pub members: Vec<MemberYear>,
     pub guarantees: Guarantees,
