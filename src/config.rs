@@ -318,6 +318,16 @@ mod tests {
     }
 
     #[test]
+    fn thresholds_are_money_with_at_most_two_decimals() {
+        let read = |toml: &str| Figment::from(Serialized::defaults(Settings::default())).merge(Toml::string(toml)).extract::<Settings>().map_err(|e| e.to_string());
+        let s = read("[[thresholds]]\nfrom_year = 2020\npoverty_line = 3015.5\nexit_minimum = 4000\n").unwrap();
+        assert_eq!((s.thresholds[0].poverty_line.fen(), s.thresholds[0].exit_minimum.fen()), (301_550, 400_000));
+        assert!(read("[[thresholds]]\nfrom_year = 2020\npoverty_line = 3015.555\nexit_minimum = 4000\n").is_err());
+        assert_eq!(Settings::default().thresholds[1].poverty_line.fen(), 301_500, "the defaults survive the round through figment");
+        assert_eq!(read("").unwrap().thresholds, Settings::default().thresholds);
+    }
+
+    #[test]
     fn urls_lose_only_their_password() {
         assert_eq!(redact_url("postgres://u:p@h:5432/d?x=1"), "postgres://u:[redacted]@h:5432/d?x=1");
         assert_eq!(redact_url("postgres://u@h/d"), "postgres://u@h/d");

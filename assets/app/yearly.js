@@ -9,6 +9,8 @@ import { t, label } from "./i18n.js";
 import { el, message, fieldMessage } from "./ui.js";
 
 const INCOME = ["wages", "production", "production_costs", "property", "transfers"];
+// Rigid expenses 刚性支出: medical after reimbursement, education, disaster/accident losses, other.
+const RIGID = ["medical", "education", "disaster", "other"];
 const MEMBER = {
   education: ["illiterate", "preschool", "primary", "junior", "senior", "vocational", "college"],
   health: ["healthy", "chronic_illness", "serious_illness", "disabled"],
@@ -27,6 +29,7 @@ function memberDefaults(memberId) {
 function defaults(memberIds) {
   return {
     income: Object.fromEntries(INCOME.map((k) => [k, 0])),
+    rigid_expenses: Object.fromEntries(RIGID.map((k) => [k, 0])),
     members: memberIds.map(memberDefaults),
     guarantees: Object.fromEntries(GUARANTEES.map((k) => [k, { ok: true, reason: null }])),
     living: { housing: "safe", water: "tap", electricity: true, paved_road: true, broadband: false },
@@ -39,6 +42,7 @@ export function flatten(record, names = {}) {
   const rows = [];
   const show = (v) => (typeof v === "boolean" ? t(v ? "year.yes" : "year.no") : v === null || v === undefined ? "" : typeof v === "string" ? label("v", v) : String(v));
   for (const k of INCOME) rows.push([`income.${k}`, t(`f.income.${k}`), show(record.income?.[k])]);
+  for (const k of RIGID) rows.push([`rigid_expenses.${k}`, t(`f.rigid_expenses.${k}`), show(record.rigid_expenses?.[k] ?? 0)]);
   for (const m of record.members || []) {
     for (const k of [...Object.keys(MEMBER), "disability_grade", "months_away"]) rows.push([`members.${m.member_id}.${k}`, `${names[m.member_id] || t("unknown")} ${t(`f.${k}`)}`, show(m[k])]);
   }
@@ -86,6 +90,8 @@ export async function yearlyView(root, id) {
     el("div", { id: "general-errors", class: "notice error", hidden: true }),
     el("fieldset", {}, el("legend", {}, t("year.income")),
       INCOME.map((k) => field(`income.${k}`, t(`f.income.${k}`), el("input", { name: `income.${k}`, type: "number", inputmode: "decimal", step: "0.01", min: "0", value: source.income?.[k] ?? 0 })))),
+    el("fieldset", {}, el("legend", {}, t("year.rigid")),
+      RIGID.map((k) => field(`rigid_expenses.${k}`, t(`f.rigid_expenses.${k}`), el("input", { name: `rigid_expenses.${k}`, type: "number", inputmode: "decimal", step: "0.01", min: "0", value: source.rigid_expenses?.[k] ?? 0 })))),
     el("fieldset", {}, el("legend", {}, t("year.members")),
       ids.map((mid) => {
         const m = rowOf(source, mid) || memberDefaults(mid);
@@ -135,6 +141,7 @@ export async function yearlyView(root, id) {
     const num = (name) => { const x = parseFloat(v(name).value); return Number.isFinite(x) ? x : 0; };
     const record = {
       income: Object.fromEntries(INCOME.map((k) => [k, num(`income.${k}`)])),
+      rigid_expenses: Object.fromEntries(RIGID.map((k) => [k, num(`rigid_expenses.${k}`)])),
       members: ids.map((mid) => ({
         member_id: mid,
         ...Object.fromEntries(Object.keys(MEMBER).map((k) => [k, v(`members.${mid}.${k}`).value])),

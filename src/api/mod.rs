@@ -1,5 +1,6 @@
 //! HTTP: routing, the OpenAPI document, extractor error handling and small shared helpers.
 
+pub mod amount;
 pub mod app;
 pub mod body;
 pub mod caller;

@@ -280,7 +280,10 @@ pub struct YearlyRow {
     pub year: i32,
     /// The validated `domain::yearly::YearRecord` as JSON.
     pub record_json: String,
-    pub per_capita_net_income: f64,
+    /// 人均纯收入 in fen 分.
+    pub per_capita_net_income_fen: i64,
+    /// 扣除刚性支出后人均收入 in fen 分.
+    pub per_capita_after_rigid_expenses_fen: i64,
     pub version: i64,
     pub updated_by: String,
     pub created_at: NaiveDateTime,

@@ -6,6 +6,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::money::Money;
 use super::validation::DomainError;
 
 /// The kind of an assistance measure 帮扶措施.
@@ -79,16 +80,12 @@ pub fn check_period(start: NaiveDate, end: Option<NaiveDate>) -> Result<(), Doma
     }
 }
 
-/// An amount in yuan as whole fen (分): non-negative, at most two decimals, below 10⁹ yuan.
-pub fn amount_cents(yuan: f64) -> Result<i64, DomainError> {
-    if !yuan.is_finite() || !(0.0..1e9).contains(&yuan) {
+/// A measure's amount as whole fen (分): non-negative (read so), below 10⁹ yuan.
+pub fn amount_cents(amount: Money) -> Result<i64, DomainError> {
+    if !(Money::ZERO..Money::yuan(1_000_000_000)).contains(&amount) {
         return Err(DomainError::new("out_of_range", "an amount is between 0 and 999 999 999.99 yuan"));
     }
-    let cents = (yuan * 100.0).round();
-    if (cents - yuan * 100.0).abs() > 1e-6 {
-        return Err(DomainError::new("too_precise", "an amount has at most two decimals (fen)"));
-    }
-    Ok(cents as i64)
+    Ok(amount.fen())
 }
 
 /// Why a household left a cadre's phone (a tombstone of `/sync`): paired with another cadre,
@@ -121,10 +118,9 @@ mod tests {
 
     #[test]
     fn amounts_are_whole_fen() {
-        assert_eq!(amount_cents(50000.0).unwrap(), 5_000_000);
-        assert_eq!(amount_cents(0.1 + 0.2).unwrap(), 30);
-        assert_eq!(amount_cents(12.345).unwrap_err().code, "too_precise");
-        assert_eq!(amount_cents(-1.0).unwrap_err().code, "out_of_range");
-        assert_eq!(amount_cents(f64::NAN).unwrap_err().code, "out_of_range");
+        assert_eq!(amount_cents(Money::yuan(50000)).unwrap(), 5_000_000);
+        assert_eq!(amount_cents(Money::from_fen(99_999_999_999)).unwrap(), 99_999_999_999);
+        assert_eq!(amount_cents(Money::yuan(1_000_000_000)).unwrap_err().code, "out_of_range");
+        assert_eq!(amount_cents(Money::from_fen(-1)).unwrap_err().code, "out_of_range");
     }
 }

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::Category;
+use super::money::Money;
 use super::validation::DomainError;
 
 /// Households by category as typed into a table (each figure optional).
@@ -128,8 +129,8 @@ pub struct VillageRecord {
     /// 常住人口
     pub resident_population: Option<i64>,
     pub infrastructure: Infrastructure,
-    /// 村集体经济收入, yuan
-    pub collective_income: f64,
+    /// 村集体经济收入, yuan (exact to the fen)
+    pub collective_income: Money,
     /// 党员人数
     pub party_members: i64,
 }
@@ -178,7 +179,7 @@ mod tests {
             registered_population: Some(10),
             resident_population: Some(8),
             infrastructure: Infrastructure::default(),
-            collective_income: 120_000.0,
+            collective_income: Money::yuan(120_000),
             party_members: 21,
         }
     }

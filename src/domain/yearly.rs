@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
 
+use super::money::Money;
 use super::validation::DomainError;
 
 /// A campaign year from 2014 (the start of precise poverty registration) to this year.
@@ -38,24 +39,46 @@ impl StatYear {
     }
 }
 
-/// Income by part, yuan per year.
+/// Income by part, yuan per year (exact to the fen 分; each part non-negative, as on the forms).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Income {
     /// 工资性收入
-    pub wages: f64,
+    pub wages: Money,
     /// 生产经营性收入 (gross)
-    pub production: f64,
+    pub production: Money,
     /// 生产经营性支出
-    pub production_costs: f64,
+    pub production_costs: Money,
     /// 财产性收入
-    pub property: f64,
+    pub property: Money,
     /// 转移性收入
-    pub transfers: f64,
+    pub transfers: Money,
 }
 
 impl Income {
-    pub fn net(&self) -> f64 {
+    /// 家庭纯收入: the parts less production costs (may be negative).
+    pub fn net(&self) -> Money {
         self.wages + self.production - self.production_costs + self.property + self.transfers
+    }
+}
+
+/// Rigid expenses 刚性支出 of the year, yuan (non-negative): what "expense-driven poverty"
+/// 支出型贫困 (因病、因残、因灾) is judged on. Absent in records entered before they were asked
+/// for: zeros.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct RigidExpenses {
+    /// 医疗支出(报销后): medical costs after reimbursement
+    pub medical: Money,
+    /// 教育支出
+    pub education: Money,
+    /// 灾害/意外损失: disaster or accident losses
+    pub disaster: Money,
+    /// 其他刚性支出
+    pub other: Money,
+}
+
+impl RigidExpenses {
+    pub fn total(&self) -> Money {
+        self.medical + self.education + self.disaster + self.other
     }
 }
 
@@ -117,6 +140,10 @@ pub struct MemberYear {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct YearRecord {
     pub income: Income,
+    /// 刚性支出: optional in a request (zeros), always answered.
+    #[serde(default)]
+    #[schema(required = true)]
+    pub rigid_expenses: RigidExpenses,
     pub members: Vec<MemberYear>,
     pub guarantees: Guarantees,
     pub living: Living,
@@ -171,10 +198,20 @@ pub fn check_members(ids: &[Option<&str>], current: &[String]) -> Vec<(usize, Do
 }
 
 impl YearRecord {
-    /// Net income per current member (members counted from the record, else `members`).
-    pub fn per_capita_net_income(&self, members: usize) -> f64 {
-        let n = if self.members.is_empty() { members } else { self.members.len() }.max(1);
-        (self.income.net() / n as f64 * 100.0).round() / 100.0
+    /// The members the income is shared by: those of the record, else the household's `members`.
+    fn heads(&self, members: usize) -> usize {
+        if self.members.is_empty() { members } else { self.members.len() }.max(1)
+    }
+
+    /// 人均纯收入: net income per member (counted from the record, else `members`), in whole
+    /// fen, rounded half away from zero (0.5 fen up).
+    pub fn per_capita_net_income(&self, members: usize) -> Money {
+        self.income.net().per(self.heads(members))
+    }
+
+    /// 扣除刚性支出后人均收入: net income less rigid expenses, per member, rounded the same way.
+    pub fn per_capita_after_rigid_expenses(&self, members: usize) -> Money {
+        (self.income.net() - self.rigid_expenses.total()).per(self.heads(members))
     }
 }
 
@@ -184,18 +221,20 @@ pub struct ThresholdRule {
     /// Two-digit province code; absent for the national rule.
     pub province: Option<String>,
     pub from_year: i32,
-    /// Poverty line, yuan per person per year.
-    pub poverty_line: f64,
+    /// Poverty line, yuan per person per year (at most two decimals).
+    #[serde(deserialize_with = "super::money::from_config")]
+    pub poverty_line: Money,
     /// Minimum per-capita net income for a household to exit.
-    pub exit_minimum: f64,
+    #[serde(deserialize_with = "super::money::from_config")]
+    pub exit_minimum: Money,
 }
 
 /// Defaults from the seeds: national line 2 855, Shaanxi's 3 015 yuan (2016 prices, seed 000);
 /// exit at 4 000 at least (seed 003).
 pub fn default_thresholds() -> Vec<ThresholdRule> {
     vec![
-        ThresholdRule { province: None, from_year: 2014, poverty_line: 2855.0, exit_minimum: 4000.0 },
-        ThresholdRule { province: Some("61".into()), from_year: 2016, poverty_line: 3015.0, exit_minimum: 4000.0 },
+        ThresholdRule { province: None, from_year: 2014, poverty_line: Money::yuan(2855), exit_minimum: Money::yuan(4000) },
+        ThresholdRule { province: Some("61".into()), from_year: 2016, poverty_line: Money::yuan(3015), exit_minimum: Money::yuan(4000) },
     ]
 }
 
@@ -279,7 +318,8 @@ pub mod tests_support {
     pub fn record(member: &str) -> YearRecord {
         let ok = Guarantee { ok: true, reason: None };
         YearRecord {
-            income: Income { wages: 12000.0, production: 6000.0, production_costs: 2000.0, property: 0.0, transfers: 1500.0 },
+            income: Income { wages: Money::yuan(12000), production: Money::yuan(6000), production_costs: Money::yuan(2000), property: Money::ZERO, transfers: Money::yuan(1500) },
+            rigid_expenses: RigidExpenses::default(),
             members: vec![MemberYear {
                 member_id: member.into(),
                 education: "junior".into(),
@@ -339,19 +379,26 @@ mod tests {
     #[test]
     fn income_and_thresholds() {
         let r = record("m1");
-        assert_eq!(r.income.net(), 17500.0);
-        assert_eq!(r.per_capita_net_income(1), 17500.0);
+        assert_eq!(r.income.net(), Money::yuan(17500));
+        assert_eq!(r.per_capita_net_income(1), Money::yuan(17500));
+        let mut three = r.clone();
+        three.members.clear();
+        three.income = Income { wages: Money::from_fen(1_000_001), production: Money::ZERO, production_costs: Money::ZERO, property: Money::ZERO, transfers: Money::ZERO };
+        assert_eq!(three.per_capita_net_income(3), Money::from_fen(333_334), "10000.01 / 3 = 3333.336… → 3333.34");
+        three.rigid_expenses = RigidExpenses { medical: Money::yuan(4000), education: Money::from_fen(1), disaster: Money::ZERO, other: Money::ZERO };
+        assert_eq!(three.rigid_expenses.total(), Money::from_fen(400_001));
+        assert_eq!(three.per_capita_after_rigid_expenses(3), Money::yuan(2000));
         let rules = default_thresholds();
-        assert_eq!(threshold_for(&rules, "61", 2020).unwrap().poverty_line, 3015.0);
-        assert_eq!(threshold_for(&rules, "61", 2015).unwrap().poverty_line, 2855.0, "before Shaanxi's own line");
-        assert_eq!(threshold_for(&rules, "34", 2020).unwrap().poverty_line, 2855.0);
+        assert_eq!(threshold_for(&rules, "61", 2020).unwrap().poverty_line, Money::yuan(3015));
+        assert_eq!(threshold_for(&rules, "61", 2015).unwrap().poverty_line, Money::yuan(2855), "before Shaanxi's own line");
+        assert_eq!(threshold_for(&rules, "34", 2020).unwrap().poverty_line, Money::yuan(2855));
     }
 
     #[test]
     fn changes_list_only_what_differs() {
         let a = record("m1");
         let mut b = record("m1");
-        b.income.wages = 15000.0;
+        b.income.wages = Money::yuan(15000);
         b.members[0].months_away = 10;
         let c = changes(Some(&a), Some(&b));
         let fields: Vec<&str> = c.iter().map(|c| c.field.as_str()).collect();

@@ -19,7 +19,7 @@ use crate::db::{DbConnection, new_id, now, write_tx};
 use crate::domain::quality::ledger::{self, Change, Found, Held};
 use crate::domain::quality::{self, Context, HouseholdFacts, MemberFacts};
 use crate::domain::yearly::YearRecord;
-use crate::domain::{Category, DivisionCode, Relation, Sex};
+use crate::domain::{Category, DivisionCode, Money, Relation, Sex};
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -30,8 +30,8 @@ const BATCH: i64 = 1000;
 pub struct RunSettings {
     pub year: i32,
     pub today: NaiveDate,
-    pub poverty_line: Option<f64>,
-    pub exit_minimum: Option<f64>,
+    pub poverty_line: Option<Money>,
+    pub exit_minimum: Option<Money>,
     pub deadline_days: i64,
     pub phone_max_households: usize,
 }
@@ -155,7 +155,7 @@ fn facts(c: &mut DbConnection, crypto: &Crypto, rows: &[HouseholdRow], year: i32
         .iter()
         .map(|r| {
             let members = by_household.get(r.id.as_str()).map(Vec::as_slice).unwrap_or_default();
-            let year = records.get(r.id.as_str()).and_then(|y| serde_json::from_str::<YearRecord>(&y.record_json).ok().map(|rec| (rec, y.per_capita_net_income)));
+            let year = records.get(r.id.as_str()).and_then(|y| serde_json::from_str::<YearRecord>(&y.record_json).ok().map(|rec| (rec, Money::from_fen(y.per_capita_net_income_fen))));
             let mine = shots_of.get(r.id.as_str()).map(Vec::as_slice).unwrap_or_default();
             let kinds: HashSet<&str> = mine.iter().filter(|s| s.1 != "rejected").map(|s| s.0).collect();
             let flagged = mine.iter().filter(|s| s.1 == "flagged").count();

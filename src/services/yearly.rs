@@ -49,7 +49,7 @@ pub async fn put(state: &AppState, caller: &Caller, household_id: String, year: 
             }
             let members: Vec<String> = households::members_of(c, std::slice::from_ref(&h.id), false)?.into_iter().map(|m| m.id).collect();
             let record = checked(draft, &members)?;
-            let per_capita = record.per_capita_net_income(members.len());
+            let per_capita = repo::PerCapita { net: record.per_capita_net_income(members.len()), after_rigid_expenses: record.per_capita_after_rigid_expenses(members.len()) };
             let saved = repo::save(c, &scope, &actor, &household_id, year.value(), expected, &record, per_capita)?;
             Ok((h, saved))
         })

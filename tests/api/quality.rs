@@ -139,3 +139,35 @@ async fn the_ledger_exports_for_the_township_office() {
     assert!(summary["townships"][0]["name"].as_str().is_some());
     assert_eq!(reviewer.get("/quality/problems?format=pdf").await.status(), 422);
 }
+
+#[actix_web::test]
+async fn expense_driven_poverty_risk_is_listed_for_a_household_not_monitored() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let officer = app.user("village_officer", VILLAGE).await;
+    // Two households of one member with the same year: 5 000 of income, 4 000.01 of medical
+    // costs after reimbursement, so 999.99 left against Shaanxi's line of 3 015.
+    let mut ids = Vec::new();
+    for (n, category) in [(1, "ordinary"), (2, "monitored_hardship")] {
+        let mut body = household_body(VILLAGE, &[(n, "head")]);
+        body["category"] = json!(category);
+        let res = admin.post("/households", body).await;
+        assert_eq!(res.status(), 201, "{category}");
+        let h: Value = res.json().await.unwrap();
+        let mut year = crate::yearly::record(h["members"][0]["id"].as_str().unwrap(), 5000.0, 0);
+        year["income"] = json!({"wages": 5000, "production": 0, "production_costs": 0, "property": 0, "transfers": 0});
+        year["rigid_expenses"] = json!({"medical": 4000.01});
+        let res = admin.request(reqwest::Method::PUT, &format!("/households/{}/years/2025", h["id"].as_str().unwrap()), Some(year), None).await;
+        assert_eq!(res.status(), 201);
+        ids.push((h["id"].as_str().unwrap().to_owned(), h["number"].as_str().unwrap().to_owned()));
+    }
+    let res = officer.post(&format!("/quality/runs?division={VILLAGE}&year=2025"), json!({})).await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    let found = ledger(&officer, "rule=expense_poverty_risk").await;
+    assert_eq!(found.len(), 1, "only the household not monitored: {found:?}");
+    assert_eq!(found[0]["household_number"].as_str(), Some(ids[0].1.as_str()));
+    assert_eq!(found[0]["description"], "非监测户人均纯收入达到贫困线但扣除刚性支出后低于贫困线（支出型贫困风险，因病因残因灾）");
+    let rules: Value = officer.get("/quality/rules").await.json().await.unwrap();
+    let rule = rules.as_array().unwrap().iter().find(|r| r["id"] == "expense_poverty_risk").expect("listed with the rules");
+    assert_eq!(rule["severity"], "warning");
+}

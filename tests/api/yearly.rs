@@ -141,3 +141,89 @@ async fn the_comparison_prints_as_a_one_sheet_workbook() {
     assert_eq!((water[1].as_str(), water[2].as_str(), water[3].as_str()), ("tap", "tap", ""));
     assert_eq!(admin.get(&format!("{path}/years/2025/comparison?format=pdf")).await.status(), 422);
 }
+
+/// A household of three (head, spouse, child) and its three member ids.
+async fn household_of_three(app: &TestApp, first: u32) -> (String, Vec<String>) {
+    let res = app.admin().await.post("/households", household_body(VILLAGE, &[(first, "head"), (first + 1, "spouse"), (first + 2, "child")])).await;
+    assert_eq!(res.status(), 201);
+    let h: Value = res.json().await.unwrap();
+    let ids = h["members"].as_array().unwrap().iter().map(|m| m["id"].as_str().unwrap().to_owned()).collect();
+    (format!("/households/{}", h["id"].as_str().unwrap()), ids)
+}
+
+/// A record of every member of `ids` with the given income parts.
+fn record_of(ids: &[String], income: Value) -> Value {
+    let mut r = record(&ids[0], 0.0, 0);
+    let one = r["members"][0].clone();
+    r["members"] = ids.iter().map(|id| {
+        let mut m = one.clone();
+        m["member_id"] = json!(id);
+        m
+    }).collect();
+    r["income"] = income;
+    r
+}
+
+#[actix_web::test]
+async fn amounts_have_at_most_two_decimals_and_none_is_negative() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let (path, member) = household(&app).await;
+    let url = format!("{path}/years/2024");
+    let mut body = record(&member, 0.0, 1);
+    body["income"]["wages"] = json!(12.345);
+    let errors = problem(put(&admin, &url, body, None).await).await["errors"].clone();
+    assert_eq!((errors[0]["field"].as_str(), errors[0]["code"].as_str()), (Some("income.wages"), Some("too_precise")));
+    assert_eq!(errors.as_array().unwrap().len(), 1, "{errors}");
+    let mut body = record(&member, 1.0, 1);
+    body["income"]["production_costs"] = json!(-1);
+    body["rigid_expenses"] = json!({"medical": 0.001, "other": -0.5});
+    let res = put(&admin, &url, body, None).await;
+    assert_eq!(res.status(), 422);
+    let errors: Vec<(String, String)> = problem(res).await["errors"].as_array().unwrap().iter().map(|e| (e["field"].as_str().unwrap().to_owned(), e["code"].as_str().unwrap().to_owned())).collect();
+    let expected = [("income.production_costs", "out_of_range"), ("rigid_expenses.medical", "too_precise"), ("rigid_expenses.other", "out_of_range")];
+    assert_eq!(errors, expected.map(|(f, c)| (f.to_owned(), c.to_owned())));
+    let mut body = record(&member, 1.0, 1);
+    body["income"]["wages"] = json!("12.30");
+    assert_eq!(problem(put(&admin, &url, body, None).await).await["errors"][0]["field"], "income.wages", "a string is no amount");
+    assert_eq!(admin.get(&url).await.status(), 404, "nothing was stored");
+    // Whole yuan, one decimal, two decimals and an exponent are all fine.
+    let mut body = record(&member, 1e2, 1);
+    body["income"]["production"] = json!(0.1);
+    body["income"]["transfers"] = json!(0.02);
+    let y: Value = put(&admin, &url, body, None).await.json().await.unwrap();
+    assert_eq!((y["record"]["income"]["wages"].as_f64(), y["record"]["income"]["production"].as_f64()), (Some(100.0), Some(0.1)));
+    // 100 + 0.10 − 1 000 + 0 + 0.02: a negative net income is kept as it is.
+    assert_eq!(y["standing"]["per_capita_net_income"], -899.88);
+}
+
+#[actix_web::test]
+async fn rigid_expenses_are_kept_and_per_capita_income_is_exact_to_the_fen() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let (path, ids) = household_of_three(&app, 1).await;
+    let url = format!("{path}/years/2024");
+    let mut body = record_of(&ids, json!({"wages": 10000.01, "production": 0, "production_costs": 0, "property": 0, "transfers": 0}));
+    body["rigid_expenses"] = json!({"medical": 1500.5, "education": 0.01, "other": 0});
+    let res = put(&admin, &url, body, None).await;
+    assert_eq!(res.status(), 201);
+    let y: Value = res.json().await.unwrap();
+    assert_eq!(y["record"]["income"]["wages"], 10000.01);
+    assert_eq!(y["record"]["rigid_expenses"], json!({"medical": 1500.5, "education": 0.01, "disaster": 0.0, "other": 0.0}), "a part left out is 0");
+    // 10 000.01 / 3 = 3 333.336… → 3 333.34 (half a fen and more goes up).
+    assert_eq!(y["standing"]["per_capita_net_income"], 3333.34);
+    // (10 000.01 − 1 500.51) / 3 = 2 833.166… → 2 833.17, below Shaanxi's line of 3 015.
+    assert_eq!(y["standing"]["per_capita_income_after_rigid_expenses"], 2833.17);
+    assert_eq!(y["standing"]["below_poverty_line"], false);
+    assert_eq!(y["standing"]["below_poverty_line_after_rigid_expenses"], true);
+    let read: Value = admin.get(&url).await.json().await.unwrap();
+    assert_eq!((&read["record"], &read["standing"]), (&y["record"], &y["standing"]), "stored as answered");
+    // An older client leaves them out: zeros, and the same income after them.
+    let old = record_of(&ids, json!({"wages": 9000, "production": 0, "production_costs": 0, "property": 0, "transfers": 0}));
+    let y: Value = put(&admin, &url, old, Some("\"1\"")).await.json().await.unwrap();
+    assert_eq!(y["record"]["rigid_expenses"]["medical"], 0.0);
+    assert_eq!((y["standing"]["per_capita_net_income"].as_f64(), y["standing"]["per_capita_income_after_rigid_expenses"].as_f64()), (Some(3000.0), Some(3000.0)));
+    // The comparison lists them with the other fields.
+    let cmp: Value = admin.get(&format!("{path}/years/2024/comparison")).await.json().await.unwrap();
+    assert_eq!(cmp["current"]["rigid_expenses"]["medical"], 0.0);
+}

@@ -10,7 +10,8 @@ use validator::Validate;
 use crate::api::body::Checked;
 use crate::api::{parse_client_id, path_id, utc};
 use crate::db::models::MeasureRow;
-use crate::domain::FieldErrors;
+use crate::api::amount::Amount;
+use crate::domain::{FieldErrors, Money};
 use crate::domain::assistance::{MeasureKind, amount_cents, check_period};
 use crate::domain::validation::{optional_text, required_text};
 use crate::error::{ApiError, Problem};
@@ -32,8 +33,8 @@ pub struct MeasureView {
     pub description: Option<String>,
     pub start_date: NaiveDate,
     pub end_date: Option<NaiveDate>,
-    /// 金额, yuan.
-    pub amount_yuan: Option<f64>,
+    /// 金额, yuan (at most two decimals).
+    pub amount_yuan: Option<Money>,
     pub created_by: String,
     pub created_at: chrono::DateTime<chrono::Utc>,
 }
@@ -48,7 +49,7 @@ impl MeasureView {
             description: r.description.clone(),
             start_date: r.start_date,
             end_date: r.end_date,
-            amount_yuan: r.amount_cents.map(|c| c as f64 / 100.0),
+            amount_yuan: r.amount_cents.map(Money::from_fen),
             created_by: r.created_by.clone(),
             created_at: utc(r.created_at),
         }
@@ -80,8 +81,9 @@ pub struct MeasureBody {
     #[schema(value_type = NaiveDate)]
     pub start_date: Option<NaiveDate>,
     pub end_date: Option<NaiveDate>,
-    /// Yuan, at most two decimals.
-    pub amount_yuan: Option<f64>,
+    /// 金额, yuan: at most two decimals, not below 0, below 10⁹.
+    #[validate(custom(function = "crate::api::amount::check"))]
+    pub amount_yuan: Option<Amount>,
     pub client_id: Option<String>,
 }
 
@@ -118,7 +120,7 @@ fn parse_measure(b: MeasureBody, mut errs: FieldErrors) -> Result<NewMeasure, Ap
     if let Some(start) = b.start_date {
         errs.check("end_date", check_period(start, b.end_date));
     }
-    let amount = b.amount_yuan.map(|a| errs.check("amount_yuan", amount_cents(a))).flatten();
+    let amount = b.amount_yuan.and_then(|a| a.money()).and_then(|a| errs.check("amount_yuan", amount_cents(a)));
     let client_id = parse_client_id(b.client_id.as_deref(), &mut errs);
     let (Some(kind), Some(title), Some(start_date)) = (kind, title, b.start_date) else { return Err(errs.into()) };
     if !errs.is_empty() {

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
 
+use crate::api::amount::Amount;
 use crate::api::body::Checked;
 use crate::api::{etag, if_match, parse_client_id, path_id, utc};
 use crate::auth::Scope;
@@ -134,10 +135,10 @@ pub struct VillageRecordBody {
     #[validate(required, nested)]
     #[schema(value_type = InfrastructureBody)]
     pub infrastructure: Option<InfrastructureBody>,
-    /// 村集体经济收入, yuan
-    #[validate(required)]
-    #[schema(value_type = f64)]
-    pub collective_income: Option<f64>,
+    /// 村集体经济收入, yuan: at most two decimals, not below 0
+    #[validate(required, custom(function = "crate::api::amount::check"))]
+    #[schema(value_type = Amount)]
+    pub collective_income: Option<Amount>,
     /// 党员人数
     #[validate(required, range(min = 0, message = "a count is not negative"))]
     #[schema(value_type = i64)]
@@ -159,7 +160,7 @@ impl VillageRecordBody {
                 registered_population: self.registered_population,
                 resident_population: self.resident_population,
                 infrastructure: self.infrastructure?.parse()?,
-                collective_income: self.collective_income?,
+                collective_income: self.collective_income?.money()?,
                 party_members: self.party_members?,
             })
         })();

@@ -9,12 +9,13 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
 
+use crate::api::amount::Amount;
 use crate::api::body::Checked;
 use crate::api::{etag, if_match, path_id, utc};
 use crate::db::models::YearlyRow;
 use crate::db::repo::yearly::Saved;
-use crate::domain::FieldErrors;
-use crate::domain::yearly::{self as rules, Change, Guarantee, Guarantees, Income, Living, MemberYear, StatYear, YearRecord, threshold_for};
+use crate::domain::{FieldErrors, Money};
+use crate::domain::yearly::{self as rules, Change, Guarantee, Guarantees, Income, Living, MemberYear, RigidExpenses, StatYear, YearRecord, threshold_for};
 use crate::error::{ApiError, Problem};
 use crate::services::Caller;
 use crate::services::yearly::{self as service, Comparison, YearDraft};
@@ -36,14 +37,19 @@ pub struct Period {
 
 #[derive(Serialize, ToSchema)]
 pub struct Standing {
-    /// 人均纯收入, yuan.
-    pub per_capita_net_income: f64,
-    /// The configured poverty line for the province and year.
-    pub poverty_line: Option<f64>,
-    /// The configured minimum for exiting.
-    pub exit_minimum: Option<f64>,
+    /// 人均纯收入, yuan: net income per member, exact to the fen (half a fen rounded away from zero).
+    pub per_capita_net_income: Money,
+    /// 扣除刚性支出后人均收入, yuan: net income less rigid expenses 刚性支出, per member,
+    /// rounded the same way (what expense-driven poverty 支出型贫困 is judged on).
+    pub per_capita_income_after_rigid_expenses: Money,
+    /// The configured poverty line 贫困线 for the province and year.
+    pub poverty_line: Option<Money>,
+    /// The configured minimum for exiting 退出标准.
+    pub exit_minimum: Option<Money>,
     pub below_poverty_line: Option<bool>,
     pub meets_exit_minimum: Option<bool>,
+    /// 支出型贫困风险: income at or above the poverty line, below it once rigid expenses are paid.
+    pub below_poverty_line_after_rigid_expenses: Option<bool>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -62,14 +68,16 @@ fn period(y: StatYear) -> Period {
     Period { start: y.period_start(), end: y.period_end(), state_date: y.period_end() }
 }
 
-fn standing(state: &AppState, household_county: &str, year: i32, per_capita: f64) -> Standing {
+fn standing(state: &AppState, household_county: &str, year: i32, per_capita: Money, after_rigid: Money) -> Standing {
     let rule = threshold_for(&state.settings.thresholds, &household_county[..2.min(household_county.len())], year);
     Standing {
         per_capita_net_income: per_capita,
+        per_capita_income_after_rigid_expenses: after_rigid,
         poverty_line: rule.map(|r| r.poverty_line),
         exit_minimum: rule.map(|r| r.exit_minimum),
         below_poverty_line: rule.map(|r| per_capita < r.poverty_line),
         meets_exit_minimum: rule.map(|r| per_capita >= r.exit_minimum),
+        below_poverty_line_after_rigid_expenses: rule.map(|r| after_rigid < r.poverty_line),
     }
 }
 
@@ -79,7 +87,7 @@ pub fn view(state: &AppState, county: &str, y: StatYear, row: &YearlyRow) -> Res
         household_id: row.household_id.clone(),
         year: row.year,
         period: period(y),
-        standing: standing(state, county, row.year, row.per_capita_net_income),
+        standing: standing(state, county, row.year, Money::from_fen(row.per_capita_net_income_fen), Money::from_fen(row.per_capita_after_rigid_expenses_fen)),
         record,
         version: row.version,
         updated_by: row.updated_by.clone(),
@@ -89,29 +97,47 @@ pub fn view(state: &AppState, county: &str, y: StatYear, row: &YearlyRow) -> Res
 
 // ---- the request body: `YearRecord` with its required fields as `Option`s (see `api::body`) ----
 
-/// Income by part, yuan per year.
+/// Income by part, yuan per year: each not below 0, at most two decimals.
 #[derive(Deserialize, Serialize, Validate, ToSchema)]
 pub struct IncomeBody {
     /// 工资性收入
-    #[validate(required, range(min = 0.0, max = 10_000_000.0, message = "yuan per year, from 0 to 10 000 000"))]
-    #[schema(value_type = f64)]
-    pub wages: Option<f64>,
+    #[validate(required, custom(function = "crate::api::amount::check"))]
+    #[schema(value_type = Amount)]
+    pub wages: Option<Amount>,
     /// 生产经营性收入 (gross)
-    #[validate(required, range(min = 0.0, max = 10_000_000.0, message = "yuan per year, from 0 to 10 000 000"))]
-    #[schema(value_type = f64)]
-    pub production: Option<f64>,
+    #[validate(required, custom(function = "crate::api::amount::check"))]
+    #[schema(value_type = Amount)]
+    pub production: Option<Amount>,
     /// 生产经营性支出
-    #[validate(required, range(min = 0.0, max = 10_000_000.0, message = "yuan per year, from 0 to 10 000 000"))]
-    #[schema(value_type = f64)]
-    pub production_costs: Option<f64>,
+    #[validate(required, custom(function = "crate::api::amount::check"))]
+    #[schema(value_type = Amount)]
+    pub production_costs: Option<Amount>,
     /// 财产性收入
-    #[validate(required, range(min = 0.0, max = 10_000_000.0, message = "yuan per year, from 0 to 10 000 000"))]
-    #[schema(value_type = f64)]
-    pub property: Option<f64>,
+    #[validate(required, custom(function = "crate::api::amount::check"))]
+    #[schema(value_type = Amount)]
+    pub property: Option<Amount>,
     /// 转移性收入
-    #[validate(required, range(min = 0.0, max = 10_000_000.0, message = "yuan per year, from 0 to 10 000 000"))]
-    #[schema(value_type = f64)]
-    pub transfers: Option<f64>,
+    #[validate(required, custom(function = "crate::api::amount::check"))]
+    #[schema(value_type = Amount)]
+    pub transfers: Option<Amount>,
+}
+
+/// Rigid expenses 刚性支出 of the year, yuan: each not below 0, at most two decimals; a part
+/// left out is 0.
+#[derive(Deserialize, Serialize, Validate, ToSchema)]
+pub struct RigidExpensesBody {
+    /// 医疗支出(报销后): medical costs after reimbursement
+    #[validate(custom(function = "crate::api::amount::check"))]
+    pub medical: Option<Amount>,
+    /// 教育支出: education
+    #[validate(custom(function = "crate::api::amount::check"))]
+    pub education: Option<Amount>,
+    /// 灾害/意外损失: disaster or accident losses
+    #[validate(custom(function = "crate::api::amount::check"))]
+    pub disaster: Option<Amount>,
+    /// 其他刚性支出: other rigid expenses
+    #[validate(custom(function = "crate::api::amount::check"))]
+    pub other: Option<Amount>,
 }
 
 /// A member's state for the year.
@@ -212,6 +238,9 @@ pub struct YearRecordBody {
     #[validate(required, nested)]
     #[schema(value_type = IncomeBody)]
     pub income: Option<IncomeBody>,
+    /// 刚性支出 (optional: zeros when left out).
+    #[validate(nested)]
+    pub rigid_expenses: Option<RigidExpensesBody>,
     #[validate(required, nested)]
     #[schema(value_type = Vec<MemberYearBody>)]
     pub members: Option<Vec<MemberYearBody>>,
@@ -253,12 +282,21 @@ impl YearRecordBody {
             let water = l.water.filter(|w| errs.check("living.water", rules::one_of(w, rules::WATER)).is_some());
             Some(Living { housing: housing?, water: water?, electricity: l.electricity?, paved_road: l.paved_road?, broadband: l.broadband? })
         });
+        let money = |a: Option<Amount>| a?.money();
         let income = self.income.and_then(|i| {
-            Some(Income { wages: i.wages?, production: i.production?, production_costs: i.production_costs?, property: i.property?, transfers: i.transfers? })
+            Some(Income { wages: money(i.wages)?, production: money(i.production)?, production_costs: money(i.production_costs)?, property: money(i.property)?, transfers: money(i.transfers)? })
         });
+        let part = |a: Option<Amount>| a.map_or(Some(Money::ZERO), |a| a.money());
+        let rigid_expenses = match self.rigid_expenses {
+            None => Some(RigidExpenses::default()),
+            Some(r) => match (part(r.medical), part(r.education), part(r.disaster), part(r.other)) {
+                (Some(medical), Some(education), Some(disaster), Some(other)) => Some(RigidExpenses { medical, education, disaster, other }),
+                _ => None,
+            },
+        };
         let members: Option<Vec<MemberYear>> = members.into_iter().collect();
-        let record = match (income, members, guarantees, living) {
-            (Some(income), Some(members), Some(guarantees), Some(living)) => Some(YearRecord { income, members, guarantees, living }),
+        let record = match (income, rigid_expenses, members, guarantees, living) {
+            (Some(income), Some(rigid_expenses), Some(members), Some(guarantees), Some(living)) => Some(YearRecord { income, rigid_expenses, members, guarantees, living }),
             _ => None,
         };
         YearDraft { record, member_ids, errors: errs }
@@ -318,7 +356,8 @@ pub async fn get_year(state: Data<AppState>, user: Caller, path: Path<(String, i
 ///
 /// Enter or update the record for a year (cadre and above); `If-Match` once it exists.
 ///
-/// Income in yuan, each member's year (education, health, schooling, skills, work), guarantees and
+/// Income and rigid expenses 刚性支出 in yuan (at most two decimals: a third is `too_precise`;
+/// none below 0), each member's year (education, health, schooling, skills, work), guarantees and
 /// living conditions. The answer lists values that break the cleaning rules, so the cadre can
 /// correct them before leaving the house.
 #[utoipa::path(tag = "households", security(("bearer" = [])), params(("id" = String, Path, description = "household id"), ("year" = i32, Path, description = "statistical year"), ("If-Match" = Option<String>, Header, description = "ETag of the record, required once it exists")), request_body = YearRecordBody, responses(

@@ -8,7 +8,15 @@ use super::households;
 use crate::db::models::YearlyRow;
 use crate::db::schema::yearly_records as y;
 use crate::db::{DbConnection, DbError, new_id, now, write_tx};
+use crate::domain::Money;
 use crate::domain::yearly::YearRecord;
+
+/// The per-capita figures of a record, stored beside it (whole fen).
+#[derive(Debug, Clone, Copy)]
+pub struct PerCapita {
+    pub net: Money,
+    pub after_rigid_expenses: Money,
+}
 use crate::domain::Scope;
 
 /// The record of `year`, if the household is in scope (404 otherwise) and has one.
@@ -24,7 +32,7 @@ pub enum Saved {
 
 /// Creates the record, or replaces it if `expected` is its current version (412 if stale, 428
 /// if the record exists and no version was given).
-pub fn save(c: &mut DbConnection, scope: &Scope, actor: &Actor, household_id: &str, year: i32, expected: Option<i64>, record: &YearRecord, per_capita: f64) -> Result<Saved, DbError> {
+pub fn save(c: &mut DbConnection, scope: &Scope, actor: &Actor, household_id: &str, year: i32, expected: Option<i64>, record: &YearRecord, per_capita: PerCapita) -> Result<Saved, DbError> {
     write_tx(c, |c| {
         let before = find(c, scope, household_id, year)?;
         let json = serde_json::to_string(record).map_err(|e| DbError::Internal(e.into()))?;
@@ -36,7 +44,8 @@ pub fn save(c: &mut DbConnection, scope: &Scope, actor: &Actor, household_id: &s
                     household_id: household_id.to_owned(),
                     year,
                     record_json: json,
-                    per_capita_net_income: per_capita,
+                    per_capita_net_income_fen: per_capita.net.fen(),
+                    per_capita_after_rigid_expenses_fen: per_capita.after_rigid_expenses.fen(),
                     version: 1,
                     updated_by: actor.name.clone().unwrap_or_default(),
                     created_at: at,
@@ -49,7 +58,8 @@ pub fn save(c: &mut DbConnection, scope: &Scope, actor: &Actor, household_id: &s
                 let expected = expected.ok_or(DbError::PreconditionRequired)?;
                 let mut row = old.clone();
                 row.record_json = json;
-                row.per_capita_net_income = per_capita;
+                row.per_capita_net_income_fen = per_capita.net.fen();
+                row.per_capita_after_rigid_expenses_fen = per_capita.after_rigid_expenses.fen();
                 row.version = expected + 1;
                 row.updated_by = actor.name.clone().unwrap_or_default();
                 row.updated_at = at;
@@ -64,7 +74,7 @@ pub fn save(c: &mut DbConnection, scope: &Scope, actor: &Actor, household_id: &s
             Saved::Created(r) => (r, "year_create"),
             Saved::Updated(r) => (r, "year_update"),
         };
-        let after = json!({"year": year, "version": row.version, "per_capita_net_income": per_capita});
+        let after = json!({"year": year, "version": row.version, "per_capita_net_income": per_capita.net, "per_capita_after_rigid_expenses": per_capita.after_rigid_expenses});
         audit::append(c, actor, Entry { action, entity_type: "yearly_record", entity_id: &row.id, household_id: Some(household_id), before: None, after: Some(after) })?;
         super::sync::stamp(c, &[household_id.to_owned()], &[])?;
         Ok(saved)

@@ -12,7 +12,7 @@ use utoipa::ToSchema;
 pub mod ledger;
 
 use super::yearly::YearRecord;
-use super::{Category, IdNumber, Relation};
+use super::{Category, IdNumber, Money, Relation};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -47,7 +47,7 @@ pub struct HouseholdFacts {
     pub has_pairing: bool,
     pub members: Vec<MemberFacts>,
     /// This year's record and its per-capita net income.
-    pub year: Option<(YearRecord, f64)>,
+    pub year: Option<(YearRecord, Money)>,
     /// Distinct photo kinds of the year that were not rejected.
     pub photo_kinds: usize,
     /// Photos flagged and not yet reviewed.
@@ -60,8 +60,8 @@ pub struct Context {
     /// The state date of the year (30 September), for ages.
     pub state_date: NaiveDate,
     pub today: NaiveDate,
-    pub poverty_line: Option<f64>,
-    pub exit_minimum: Option<f64>,
+    pub poverty_line: Option<Money>,
+    pub exit_minimum: Option<Money>,
     /// ID numbers held by current members of more than one household → how many.
     pub shared_ids: HashMap<String, usize>,
     /// Head phones shared by more than `phone_max_households` households → how many.
@@ -194,20 +194,28 @@ pub const RULES: &[Rule] = &[
         let (Some((_, pc)), Some(min)) = (&h.year, c.exit_minimum) else { return };
         let exited = h.category == Category::LiftedOut || h.risk_status.as_deref() == Some("eliminated");
         if exited && *pc < min {
-            out.push((None, format!("per-capita net income {pc:.0} below {min:.0}")));
+            out.push((None, format!("per-capita net income {pc} below {min}")));
         }
     } },
     Rule { id: "monitored_above_minimum", severity: Severity::Warning, zh: "监测对象风险未消除但人均纯收入已达退出标准", en: "a monitoring object at risk has an income above the exit minimum", fields: &["years.income", "category"], check: |h, c, out| {
         let (Some((_, pc)), Some(min)) = (&h.year, c.exit_minimum) else { return };
         if monitored(h) && h.risk_status.as_deref() != Some("eliminated") && *pc >= min {
-            out.push((None, format!("per-capita net income {pc:.0} at or above {min:.0}")));
+            out.push((None, format!("per-capita net income {pc} at or above {min}")));
         }
     } },
     Rule { id: "income_parts_inconsistent", severity: Severity::Warning, zh: "收入构成不合理（生产经营支出大于收入或纯收入为负）", en: "income parts do not add up (costs above production income, or a negative net)", fields: &["years.income"], check: |h, _, out| {
         let Some((rec, _)) = &h.year else { return };
         let i = &rec.income;
-        if i.production_costs > i.production || i.net() < 0.0 {
-            out.push((None, format!("production {:.0}, costs {:.0}, net {:.0}", i.production, i.production_costs, i.net())));
+        if i.production_costs > i.production || i.net() < Money::ZERO {
+            out.push((None, format!("production {}, costs {}, net {}", i.production, i.production_costs, i.net())));
+        }
+    } },
+    Rule { id: "expense_poverty_risk", severity: Severity::Warning, zh: "非监测户人均纯收入达到贫困线但扣除刚性支出后低于贫困线（支出型贫困风险，因病因残因灾）", en: "a household not monitored has an income at or above the poverty line that falls below it once rigid expenses are paid (expense-driven poverty risk)", fields: &["years.income", "years.rigid_expenses", "category"], check: |h, c, out| {
+        let (Some((rec, pc)), Some(line)) = (&h.year, c.poverty_line) else { return };
+        // Shared by the same members as the net income (the record's, else the current ones).
+        let after = rec.per_capita_after_rigid_expenses(current(h).count());
+        if !monitored(h) && *pc >= line && after < line {
+            out.push((None, format!("per-capita net income {pc}, {after} after rigid expenses {}, poverty line {line}", rec.rigid_expenses.total())));
         }
     } },
     Rule { id: "no_pairing", severity: Severity::Error, zh: "监测对象或脱贫户无帮扶责任人", en: "a helped household has no current cadre", fields: &["pairing"], check: |h, _, out| {

@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::domain::yearly::tests_support::record;
-use crate::domain::{IdNumber, Sex};
+use crate::domain::{IdNumber, Money, Sex};
 
 fn d(s: &str) -> NaiveDate {
     s.parse().unwrap()
@@ -34,7 +34,7 @@ fn good() -> HouseholdFacts {
         has_home: true,
         has_pairing: true,
         members: vec![member("m1", "王建国", Relation::Head, "1965-03-02", 11), member("m2", "王小龙", Relation::Child, "1990-07-01", 13)],
-        year: Some((rec, 9000.0)),
+        year: Some((rec, Money::yuan(9000))),
         photo_kinds: 6,
         photos_flagged: 0,
     }
@@ -44,8 +44,8 @@ fn ctx() -> Context {
     Context {
         state_date: d("2026-09-30"),
         today: d("2026-11-22"),
-        poverty_line: Some(4000.0),
-        exit_minimum: Some(4000.0),
+        poverty_line: Some(Money::yuan(4000)),
+        exit_minimum: Some(Money::yuan(4000)),
         shared_ids: HashMap::new(),
         shared_phones: HashMap::new(),
         phone_max_households: 3,
@@ -180,7 +180,7 @@ fn months_away_inconsistent() {
 fn exited_below_minimum() {
     let mut h = good();
     if let Some((_, pc)) = &mut h.year {
-        *pc = 3500.0;
+        *pc = Money::yuan(3500);
     }
     only("exited_below_minimum", h, ctx());
 }
@@ -199,9 +199,43 @@ fn monitored_above_minimum() {
 fn income_parts_inconsistent() {
     let mut h = good();
     if let Some((rec, _)) = &mut h.year {
-        rec.income.production_costs = rec.income.production + 1.0;
+        rec.income.production_costs = rec.income.production + Money::yuan(1);
     }
     only("income_parts_inconsistent", h, ctx());
+}
+
+#[test]
+fn expense_poverty_risk() {
+    let mut h = good();
+    h.category = Category::Ordinary;
+    h.has_pairing = false;
+    h.has_home = false;
+    h.photo_kinds = 0;
+    assert!(fires(&h, &ctx()).is_empty(), "an ordinary household above the line");
+    // 17 500 net over 2 members is 8 750 each; less 12 000.02 of medical costs 2 749.99 each.
+    if let Some((rec, _)) = &mut h.year {
+        rec.rigid_expenses.medical = Money::from_fen(1_200_002);
+    }
+    only("expense_poverty_risk", h.clone(), ctx());
+    // Exactly at the line after the expenses is not below it.
+    if let Some((rec, _)) = &mut h.year {
+        rec.rigid_expenses.medical = Money::yuan(9500);
+    }
+    assert!(fires(&h, &ctx()).is_empty(), "8 750 − 4 750 = 4 000 is the line itself");
+    // A monitored household is followed already.
+    h.category = Category::MonitoredUnstable;
+    h.risk_status = Some("eliminated".into());
+    h.has_pairing = true;
+    h.has_home = true;
+    h.photo_kinds = 6;
+    if let Some((rec, _)) = &mut h.year {
+        rec.rigid_expenses.medical = Money::yuan(17_000);
+    }
+    assert!(!fires(&h, &ctx()).contains(&"expense_poverty_risk"));
+    // Below the line on income alone is another matter (not this rule).
+    h.category = Category::Ordinary;
+    h.year.as_mut().unwrap().1 = Money::yuan(3999);
+    assert!(!fires(&h, &ctx()).contains(&"expense_poverty_risk"));
 }
 
 #[test]
