@@ -8,13 +8,28 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::household::{NewHousehold, NewMember, parse_household_number, parse_person_name};
-use super::validation::DomainError;
+use super::household_profile::{self, Profile, ProfileInput};
+use super::labels;
+use super::validation::{DomainError, FieldErrors};
 use super::{Category, DivisionCode, IdNumber, Phone, Relation, Sex};
 
 /// Columns that must be present.
 pub const REQUIRED: [&str; 6] = ["户编号", "行政村代码", "户类型", "姓名", "证件号码", "与户主关系"];
-/// Columns read when present.
-pub const OPTIONAL: [&str; 4] = ["性别", "出生日期", "联系电话", "地址"];
+/// Columns read when present: the member's, then the household's profile 户基本情况 (values by
+/// their Chinese labels or codes; 户属性 several, separated by 、 , ; or spaces).
+pub const OPTIONAL: [&str; 12] = ["性别", "出生日期", "联系电话", "地址", "识别年度", "纳入监测时间", "脱贫年度", "风险消除时间", "消除方式", "返贫原因", "户属性", "安置点"];
+
+/// The profile's field behind each profile column.
+const PROFILE_COLUMNS: [(&str, &str); 8] = [
+    ("identified_year", "识别年度"),
+    ("monitoring_included_on", "纳入监测时间"),
+    ("lifted_out_year", "脱贫年度"),
+    ("risk_eliminated_on", "风险消除时间"),
+    ("risk_elimination_way", "消除方式"),
+    ("fallback_reason", "返贫原因"),
+    ("flags", "户属性"),
+    ("resettlement_site", "安置点"),
+];
 /// Columns of the national export that this import does not store (yearly data is entered
 /// through the yearly record).
 pub const NOT_IMPORTED: [&str; 12] = ["序号", "县", "乡镇", "行政村", "自然村", "文化程度", "健康状况", "劳动技能", "务工状况", "务工时间", "在校生状况", "残疾等级"];
@@ -141,6 +156,7 @@ pub fn household(cols: &Columns, rows: &[Row], today: NaiveDate) -> Result<NewHo
         }
     };
     let address = rows.iter().find_map(|r| get(r, "地址"));
+    let profile = profile(rows, &|r, c| get(r, c), today, &mut err);
     let mut members = Vec::new();
     for r in rows {
         if get(r, "行政村代码").is_some_and(|v| Some(v.as_str()) != village.as_ref().map(|d| d.as_str())) && village.is_some() {
@@ -173,12 +189,80 @@ pub fn household(cols: &Columns, rows: &[Row], today: NaiveDate) -> Result<NewHo
             err(*row, "证件号码", DomainError::new("duplicate", "the same person twice in the household"));
         }
     }
-    match (errors.is_empty(), number, village, category) {
-        (true, Some(number), Some(village), Some(category)) => {
-            Ok(NewHousehold { village, number: Some(number), address, category, members: members.into_iter().map(|(_, m)| m).collect(), client_id: None, profile: Default::default() })
+    match (errors.is_empty(), number, village, category, profile) {
+        (true, Some(number), Some(village), Some(category), Some(profile)) => {
+            Ok(NewHousehold { village, number: Some(number), address, category, members: members.into_iter().map(|(_, m)| m).collect(), client_id: None, profile })
         }
         _ => Err(errors),
     }
+}
+
+/// The household's profile from its rows (each column's first value), or its problems under the
+/// column's name.
+fn profile(rows: &[Row], get: &dyn Fn(&Row, &str) -> Option<String>, today: NaiveDate, err: &mut impl FnMut(u32, &str, DomainError)) -> Option<Profile> {
+    let cell = |c: &str| rows.iter().find_map(|r| get(r, c).map(|v| (r.row, v)));
+    let row_of = |c: &str| cell(c).map_or(rows[0].row, |(r, _)| r);
+    let mut local = Vec::new();
+    let year = |c: &str, local: &mut Vec<(u32, &'static str, DomainError)>| {
+        let (row, v) = cell(c)?;
+        v.trim().trim_end_matches('年').parse::<i32>().map_err(|_| local.push((row, column_name(c), DomainError::new("invalid_value", format!("a year, not {v}"))))).ok()
+    };
+    let date = |c: &str, local: &mut Vec<(u32, &'static str, DomainError)>| {
+        let (row, v) = cell(c)?;
+        date_label(&v).map_err(|e| local.push((row, column_name(c), e))).ok()
+    };
+    let coded = |c: &str, field: &str, local: &mut Vec<(u32, &'static str, DomainError)>| {
+        let (row, v) = cell(c)?;
+        match labels::value_of(field, &v) {
+            Some(code) => Some(code.to_owned()),
+            None => {
+                local.push((row, column_name(c), DomainError::new("invalid_value", format!("unknown value {v}"))));
+                None
+            }
+        }
+    };
+    // In the order of the columns, so the problems are too.
+    let identified_year = year("识别年度", &mut local);
+    let monitoring_included_on = date("纳入监测时间", &mut local);
+    let lifted_out_year = year("脱贫年度", &mut local);
+    let risk_eliminated_on = date("风险消除时间", &mut local);
+    let risk_elimination_way = coded("消除方式", "elimination_way", &mut local);
+    let fallback_reason = coded("返贫原因", "risk_type", &mut local);
+    let mut flags = Vec::new();
+    if let Some((row, v)) = cell("户属性") {
+        for part in v.split(['、', ',', '，', ';', '；', ' ']).map(str::trim).filter(|p| !p.is_empty()) {
+            match labels::value_of("household_flag", part) {
+                Some(code) => flags.push(code.to_owned()),
+                None => local.push((row, "户属性", DomainError::new("invalid_value", format!("unknown value {part}")))),
+            }
+        }
+    }
+    let input = ProfileInput {
+        identified_year,
+        monitoring_included_on,
+        lifted_out_year,
+        risk_eliminated_on,
+        risk_elimination_way,
+        fallback_reason,
+        flags,
+        resettlement_site: cell("安置点").map(|(_, v)| v),
+    };
+    let failed = !local.is_empty();
+    for (row, column, e) in local {
+        err(row, column, e);
+    }
+    let mut errs = FieldErrors::new();
+    let parsed = household_profile::parse("profile", &input, today, &mut errs);
+    for e in errs.into_vec() {
+        let field = e.field.trim_start_matches("profile.").split('[').next().unwrap_or_default().to_owned();
+        let column = PROFILE_COLUMNS.iter().find(|(f, _)| *f == field).map_or("", |(_, c)| c);
+        err(row_of(column), column, DomainError { code: "invalid_value", message: e.message });
+    }
+    if failed { None } else { parsed }
+}
+
+fn column_name(c: &str) -> &'static str {
+    PROFILE_COLUMNS.iter().find(|(_, col)| *col == c).map_or("", |(_, col)| col)
 }
 
 #[cfg(test)]
@@ -220,6 +304,34 @@ mod tests {
         assert_eq!(cells, [(2, "性别"), (3, "姓名"), (3, "证件号码"), (3, "与户主关系")]);
         let no_head = household(&cols(), &[row(2, "王建国", head.as_str(), "配偶", "男")], d("2026-11-22")).unwrap_err();
         assert_eq!(no_head[0].column, "与户主关系");
+    }
+
+    #[test]
+    fn the_profile_columns_are_read_by_their_labels_and_refused_by_cell() {
+        let headers: Vec<String> = ["户编号", "行政村代码", "户类型", "姓名", "证件号码", "与户主关系", "识别年度", "脱贫年度", "返贫原因", "户属性", "安置点", "消除方式", "风险消除时间"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let cols = columns(&headers).unwrap();
+        assert!(cols.unknown.is_empty(), "{:?}", cols.unknown);
+        let head = IdNumber::compose("610831", d("1965-03-02"), 11);
+        let r = |n: u32, profile: [&str; 7]| {
+            let mut values: Vec<Option<String>> = ["6108311012010001", "610831101201", "脱贫不稳定户", "王建国", head.as_str(), "户主"].iter().map(|s| Some(s.to_string())).collect();
+            values.extend(profile.iter().map(|s| if s.is_empty() { None } else { Some(s.to_string()) }));
+            Row { row: n, values }
+        };
+        let ok = household(&cols, &[r(2, ["2014年", "2019", "因病", "低保户、易地扶贫搬迁户", "城南安置小区", "帮扶消除", "2024-01-05"])], d("2026-11-22")).unwrap();
+        let p = ok.profile;
+        assert_eq!((p.identified_year, p.lifted_out_year, p.fallback_reason.as_deref()), (Some(2014), Some(2019), Some("illness")));
+        assert_eq!(p.flags.iter().map(|f| f.as_str()).collect::<Vec<_>>(), ["dibao", "relocated"]);
+        assert_eq!(p.resettlement_site.as_deref(), Some("城南安置小区"));
+        assert_eq!(p.risk_eliminated_on, Some(d("2024-01-05")));
+        let errors = household(&cols, &[r(2, ["二〇一四", "2019", "因穷", "低保户、富户", "", "", ""])], d("2026-11-22")).unwrap_err();
+        let cells: Vec<&str> = errors.iter().map(|e| e.column.as_str()).collect();
+        assert_eq!(cells, ["识别年度", "返贫原因", "户属性"], "{errors:?}");
+        let errors = household(&cols, &[r(2, ["2020", "2016", "", "易地扶贫搬迁户", "", "", ""])], d("2026-11-22")).unwrap_err();
+        let cells: Vec<&str> = errors.iter().map(|e| e.column.as_str()).collect();
+        assert_eq!(cells, ["脱贫年度", "安置点"], "{errors:?}");
     }
 
     #[test]

@@ -112,6 +112,13 @@ const PROBLEM_STATUSES: &[(&str, Label)] = &[
 /// Risk statuses of monitoring objects ([`super::household::RISK_STATUSES`]).
 const RISK_STATUSES: &[(&str, Label)] = &[("not_eliminated", l("风险未消除", "Risk not eliminated")), ("eliminated", l("风险已消除", "Risk eliminated"))];
 
+/// The value of `field` a cell names: its code, or its label in Chinese or English (as the
+/// forms and exports write it).
+pub fn value_of(field: &str, text: &str) -> Option<&'static str> {
+    let text = text.trim();
+    all().into_iter().find(|(f, _)| *f == field)?.1.into_iter().find(|(v, l)| *v == text || l.zh == text || l.en.eq_ignore_ascii_case(text)).map(|(v, _)| v)
+}
+
 /// Every labelled field: (field, [(value, label)]), in a fixed order.
 pub fn all() -> Vec<(&'static str, Vec<(&'static str, Label)>)> {
     fn of<T: Copy>(values: &[T], text: fn(T) -> &'static str, label: fn(T) -> Label) -> Vec<(&'static str, Label)> {
@@ -146,6 +153,16 @@ mod tests {
         assert_eq!(values(PROBLEM_STATUSES), quality::STATUSES);
         assert_eq!(values(RISK_STATUSES), super::super::household::RISK_STATUSES);
         assert_eq!(values(RISK_TYPES), super::super::household::RISK_TYPES);
+    }
+
+    #[test]
+    fn a_cell_may_name_a_value_by_its_code_or_either_label() {
+        assert_eq!(value_of("household_flag", "低保户"), Some("dibao"));
+        assert_eq!(value_of("household_flag", " dibao "), Some("dibao"));
+        assert_eq!(value_of("elimination_way", "eliminated by assistance"), Some("assisted"));
+        assert_eq!(value_of("risk_type", "因病"), Some("illness"));
+        assert_eq!(value_of("risk_type", "因穷"), None);
+        assert_eq!(value_of("no_such_field", "x"), None);
     }
 
     #[test]

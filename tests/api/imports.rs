@@ -3,7 +3,7 @@
 
 use std::io::Write;
 
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::helpers::*;
 
@@ -128,4 +128,41 @@ async fn bad_files_are_refused_before_anything_is_written() {
     // Roles.
     let cadre = app.user("cadre", VILLAGE).await;
     assert_eq!(upload(&cadre, Vec::new(), "").await.status(), 403);
+}
+
+/// The profile columns 户基本情况 of the county's sheet arrive on the household; a bad value
+/// refuses the household with its cell named, and nothing of it is written.
+#[actix_web::test]
+async fn the_profile_columns_are_imported_by_their_chinese_labels() {
+    let app = spawn_app().await;
+    let officer = app.user("village_officer", VILLAGE).await;
+    let headers = ["户编号", "行政村代码", "户类型", "姓名", "证件号码", "与户主关系", "识别年度", "脱贫年度", "户属性", "安置点", "返贫原因"];
+    let rows = [
+        ["A0001", VILLAGE, "脱贫不稳定户", "王建国", &id_number(1), "户主", "2014", "2019", "低保户、易地扶贫搬迁户", "城南安置小区", "因病"],
+        ["B0001", VILLAGE, "脱贫户", "张三", &id_number(2), "户主", "2014", "2019", "低保户、富裕户", "", ""],
+    ];
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let sheet = wb.add_worksheet();
+    for (c, h) in headers.iter().enumerate() {
+        sheet.write_string(0, c as u16, *h).unwrap();
+    }
+    for (r, row) in rows.iter().enumerate() {
+        for (c, v) in row.iter().enumerate().filter(|(_, v)| !v.is_empty()) {
+            sheet.write_string(1 + r as u32, c as u16, *v).unwrap();
+        }
+    }
+    let res = upload(&officer, wb.save_to_buffer().unwrap(), "").await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    let report: Value = res.json().await.unwrap();
+    assert_eq!((report["households_imported"].as_i64(), report["households_refused"].as_i64()), (Some(1), Some(1)), "{report}");
+    assert_eq!(report["errors"][0]["column"], "户属性", "{report}");
+    let listed: Value = officer.get(&format!("/households?division={VILLAGE}&q=王建国")).await.json().await.unwrap();
+    let id = listed["items"][0]["id"].as_str().unwrap();
+    let h: Value = officer.get(&format!("/households/{id}")).await.json().await.unwrap();
+    assert_eq!(h["profile"]["flags"], json!(["dibao", "relocated"]));
+    assert_eq!((h["profile"]["identified_year"].as_i64(), h["profile"]["lifted_out_year"].as_i64()), (Some(2014), Some(2019)));
+    assert_eq!(h["profile"]["resettlement_site"], "城南安置小区");
+    assert_eq!(h["profile"]["fallback_reason"], "illness");
+    let none: Value = officer.get(&format!("/households?division={VILLAGE}&q=张三")).await.json().await.unwrap();
+    assert_eq!(none["items"].as_array().unwrap().len(), 0, "nothing of the refused household");
 }
