@@ -94,7 +94,8 @@ test("drilling down to a village lists its households without a location", async
   await page.click(`#coverage-table tr[data-code="${township}"] a`);
   await page.locator(`#coverage-table tr[data-code="${village}"]`).waitFor();
   await page.click(`#coverage-table tr[data-code="${village}"] a`);
-  await page.locator("#division-title").filter({ hasText: "户" }).waitFor();
+  // The village's own page (its title names it; the township's title is still up meanwhile).
+  await page.locator("#division-title").filter({ hasText: (await api(`/divisions/${village}`)).name }).waitFor();
   const missing = (await api(`/coverage/missing?division=${village}&limit=500`)).items.length;
   if (missing > 0) assert.equal(await page.locator("#missing-table tbody tr").count(), missing);
   await shot("02-coverage-village");
