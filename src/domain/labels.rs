@@ -116,11 +116,20 @@ const RISK_STATUSES: &[(&str, Label)] = &[("not_eliminated", l("风险未消除"
 /// forms and exports write it).
 pub fn value_of(field: &str, text: &str) -> Option<&'static str> {
     let text = text.trim();
-    all().into_iter().find(|(f, _)| *f == field)?.1.into_iter().find(|(v, l)| *v == text || l.zh == text || l.en.eq_ignore_ascii_case(text)).map(|(v, _)| v)
+    all().iter().find(|(f, _)| *f == field)?.1.iter().find(|(v, l)| *v == text || l.zh == text || l.en.eq_ignore_ascii_case(text)).map(|(v, _)| *v)
 }
 
-/// Every labelled field: (field, [(value, label)]), in a fixed order.
-pub fn all() -> Vec<(&'static str, Vec<(&'static str, Label)>)> {
+/// A field's values with their labels.
+pub type Table = Vec<(&'static str, Label)>;
+
+/// Every labelled field: (field, [(value, label)]), in a fixed order; built once (an import
+/// looks labels up cell by cell).
+pub fn all() -> &'static [(&'static str, Table)] {
+    static ALL: std::sync::LazyLock<Vec<(&'static str, Table)>> = std::sync::LazyLock::new(build);
+    &ALL
+}
+
+fn build() -> Vec<(&'static str, Table)> {
     fn of<T: Copy>(values: &[T], text: fn(T) -> &'static str, label: fn(T) -> Label) -> Vec<(&'static str, Label)> {
         values.iter().map(|v| (text(*v), label(*v))).collect()
     }
@@ -169,7 +178,7 @@ mod tests {
     fn labels_are_written_out_in_both_languages_and_tell_values_apart() {
         for (field, table) in all() {
             let mut seen = std::collections::HashSet::new();
-            for (value, label) in &table {
+            for (value, label) in table {
                 assert!(!label.zh.is_empty() && !label.en.is_empty(), "{field}.{value}");
                 assert!(label.zh.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)), "{field}.{value}: Chinese label");
                 assert_ne!(label.en, *value, "{field}.{value}: the English label is not the code");

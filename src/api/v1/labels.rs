@@ -44,8 +44,8 @@ pub struct Labels(pub BTreeMap<&'static str, BTreeMap<&'static str, LabelView>>)
 #[get("/labels")]
 pub async fn list(_user: Caller) -> Result<HttpResponse, ApiError> {
     let table = labels::all()
-        .into_iter()
-        .map(|(field, values)| (field, values.into_iter().map(|(v, l)| (v, LabelView { zh: l.zh, en: l.en })).collect()))
+        .iter()
+        .map(|(field, values)| (*field, values.iter().map(|(v, l)| (*v, LabelView { zh: l.zh, en: l.en })).collect()))
         .collect();
     Ok(HttpResponse::Ok().insert_header(("Cache-Control", "private, max-age=3600")).json(Labels(table)))
 }
