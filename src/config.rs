@@ -36,6 +36,9 @@ pub struct Settings {
     pub db_pool_size: u32,
     /// Seconds a request waits for a database connection before it gets 503.
     pub db_timeout_secs: u64,
+    /// A pooled PostgreSQL connection idle longer than this (seconds) is checked with a round
+    /// trip before it is handed out (a restarted server leaves idle sockets dead).
+    pub db_idle_check_secs: u64,
     pub admin_password: Option<String>,
     /// The first admin's jurisdiction; unset: the demo county (`demo::admin_jurisdiction`).
     pub admin_jurisdiction: Option<String>,
@@ -131,6 +134,7 @@ impl Default for Settings {
             bind: "127.0.0.1:8080".into(),
             db_pool_size: 16,
             db_timeout_secs: 5,
+            db_idle_check_secs: 30,
             admin_password: None,
             admin_jurisdiction: None,
             jwt_secret: None,

@@ -50,7 +50,12 @@ pub fn state(settings: Settings) -> anyhow::Result<AppState> {
         // The SQLite file exists 0600 before SQLite opens it (its -wal and -shm files follow).
         crate::private_fs::touch(&settings.data_dir.join("fangpin.db"))?;
     }
-    let db = Db::new(&settings.database_url(), settings.db_pool_size, Duration::from_secs(settings.db_timeout_secs));
+    let db = Db::new(
+        &settings.database_url(),
+        settings.db_pool_size,
+        Duration::from_secs(settings.db_timeout_secs),
+        Duration::from_secs(settings.db_idle_check_secs),
+    );
     crate::private_fs::create_dir(&settings.data_dir.join("tmp"))?;
     let storage = match settings.storage {
         crate::storage::StorageKind::Local => {

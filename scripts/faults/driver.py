@@ -262,7 +262,7 @@ def s3_outage(base, token, hh_path, back_marker, pg_url):
         if rows != "0":
             failures.append(f"{rows} photo rows for uploads that were answered 503")
     if any(r[1] != 200 for r in reads):
-        failures.append(f"metadata reads failed during the outage: {[r[1] for r in reads if r[1] != 200][:5]}")
+        failures.append(f"metadata reads failed during the outage: {[(r[1], r[3][:120]) for r in reads if r[1] != 200][:5]}")
     if back[0] is None:
         failures.append("the object store did not come back")
     else:

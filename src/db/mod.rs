@@ -10,7 +10,10 @@ pub mod schema;
 pub use error::{DbError, RunError};
 
 use std::marker::PhantomData;
-use std::time::Duration;
+use std::ops::{Deref, DerefMut};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
@@ -38,10 +41,18 @@ pub enum BackendKind {
 
 /// Opens connections of the variant named by the URL scheme (never by trial and error: a
 /// PostgreSQL that is down must read as "down", not as an invalid URL).
+///
+/// It also decides which pooled connection is checked with a round trip before it is handed
+/// out (a PostgreSQL restart leaves every idle socket of the pool dead, and the request that
+/// draws one would fail): one that sat idle longer than `idle_check`, or one older than the
+/// last time any connection of the pool was found dead (`epoch`). Any other checkout costs
+/// nothing, so a busy pool pays no round trip per request.
 #[derive(Debug, Clone)]
 pub struct Manager {
     url: String,
     kind: BackendKind,
+    idle_check: Duration,
+    epoch: Arc<AtomicU64>,
 }
 
 impl Manager {
@@ -52,15 +63,19 @@ impl Manager {
             BackendKind::Sqlite
         };
         let url = url.strip_prefix("sqlite://").unwrap_or(url).to_owned();
-        Self { url, kind }
+        Self { url, kind, idle_check: Duration::from_secs(30), epoch: Arc::new(AtomicU64::new(0)) }
     }
-}
 
-impl ManageConnection for Manager {
-    type Connection = DbConnection;
-    type Error = r2d2::Error;
+    fn epoch(&self) -> u64 {
+        self.epoch.load(Ordering::Acquire)
+    }
 
-    fn connect(&self) -> Result<DbConnection, r2d2::Error> {
+    /// A connection of the pool was found dead: every other one is suspect until checked.
+    fn server_went_away(&self) {
+        self.epoch.fetch_add(1, Ordering::AcqRel);
+    }
+
+    fn open(&self) -> Result<DbConnection, r2d2::Error> {
         match self.kind {
             BackendKind::Postgres => {
                 PgConnection::establish(&self.url).map(DbConnection::Pg).map_err(r2d2::Error::ConnectionError)
@@ -77,12 +92,58 @@ impl ManageConnection for Manager {
             }
         }
     }
+}
 
-    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), r2d2::Error> {
-        conn.batch_execute("SELECT 1").map_err(r2d2::Error::QueryError)
+/// A pooled connection: the connection itself (what every caller uses, through [`Conn`]) and
+/// what the pool knows of it: when it was last given back, and the epoch it was last known
+/// alive in.
+pub struct Pooled {
+    conn: DbConnection,
+    returned: Instant,
+    epoch: u64,
+}
+
+/// A connection checked out of the pool (see [`Db::conn`]); `&mut *conn` is the connection.
+pub struct Conn(r2d2::PooledConnection<Manager>);
+
+impl Deref for Conn {
+    type Target = DbConnection;
+    fn deref(&self) -> &DbConnection {
+        &self.0.conn
+    }
+}
+
+impl DerefMut for Conn {
+    fn deref_mut(&mut self) -> &mut DbConnection {
+        &mut self.0.conn
+    }
+}
+
+impl ManageConnection for Manager {
+    type Connection = Pooled;
+    type Error = r2d2::Error;
+
+    fn connect(&self) -> Result<Pooled, r2d2::Error> {
+        let epoch = self.epoch();
+        Ok(Pooled { conn: self.open()?, returned: Instant::now(), epoch })
     }
 
-    fn has_broken(&self, _conn: &mut DbConnection) -> bool {
+    /// Called on every checkout; a round trip only for a suspect connection (see [`Manager`]).
+    /// A file database has no socket to lose.
+    fn is_valid(&self, p: &mut Pooled) -> Result<(), r2d2::Error> {
+        let epoch = self.epoch();
+        if self.kind == BackendKind::Sqlite || (p.epoch == epoch && p.returned.elapsed() < self.idle_check) {
+            return Ok(());
+        }
+        p.conn.batch_execute("SELECT 1").map_err(r2d2::Error::QueryError)?;
+        p.epoch = epoch;
+        Ok(())
+    }
+
+    /// Called when a connection is given back: notes the time (it is not broken: one whose
+    /// server went away was replaced in place by [`Db::run`]).
+    fn has_broken(&self, p: &mut Pooled) -> bool {
+        p.returned = Instant::now();
         false
     }
 }
@@ -110,16 +171,19 @@ impl<E> Clone for Db<E> {
 
 impl<E> Db<E> {
     /// Builds the pool without connecting: the service starts even while the database is down.
-    pub fn new(url: &str, size: u32, timeout: Duration) -> Self {
-        let manager = Manager::new(url);
+    /// `idle_check`: a connection idle longer than this is checked with a round trip before
+    /// it is handed out again.
+    pub fn new(url: &str, size: u32, timeout: Duration, idle_check: Duration) -> Self {
+        let manager = Manager { idle_check, ..Manager::new(url) };
         let kind = manager.kind;
-        // No test query on every checkout (a round trip per request): a connection that fails
-        // at the connection level is replaced in place instead (see `run`).
+        // The checkout test is `Manager::is_valid`: free for a connection in recent use, a round
+        // trip for a suspect one; a connection that fails at the connection level during a
+        // request is replaced in place (see `run`).
         let pool = r2d2::Pool::builder()
             .max_size(size)
             .min_idle(Some(0))
             .connection_timeout(timeout)
-            .test_on_check_out(false)
+            .test_on_check_out(true)
             .build_unchecked(manager.clone());
         Self { pool, manager, kind, error: PhantomData }
     }
@@ -133,9 +197,10 @@ impl<E> Db<E> {
         self.kind
     }
 
-    /// A connection for synchronous callers (CLI commands, migrations).
-    pub fn conn(&self) -> Result<r2d2::PooledConnection<Manager>, DbError> {
-        self.pool.get().map_err(|e| DbError::Unavailable(format!("database unreachable: {e}")))
+    /// A connection for synchronous callers (CLI commands, migrations); given back to the pool
+    /// when dropped.
+    pub fn conn(&self) -> Result<Conn, DbError> {
+        self.pool.get().map(Conn).map_err(|e| DbError::Unavailable(format!("database unreachable: {e}")))
     }
 
     /// Runs blocking database work on the blocking thread pool.
@@ -178,7 +243,10 @@ impl<E> Db<E> {
     /// Replaces a pooled connection whose server went away (restart, failover) so the next
     /// request does not inherit a dead socket; false while the server is still down.
     fn heal(&self, conn: &mut DbConnection) -> bool {
-        match self.manager.connect() {
+        if self.kind == BackendKind::Postgres {
+            self.manager.server_went_away();
+        }
+        match self.manager.open() {
             Ok(fresh) => {
                 *conn = fresh;
                 true

@@ -97,8 +97,8 @@ async fn no_cell_of_any_export_can_be_read_as_a_formula() {
     let (village_name, township_name) = ("=HYPERLINK(\"http://x\")", "\t=1");
     {
         let mut c = app.state.db.conn().unwrap();
-        diesel::update(divisions::table.find(VILLAGE)).set(divisions::name.eq(village_name)).execute(&mut c).unwrap();
-        diesel::update(divisions::table.find(TOWNSHIP)).set(divisions::name.eq(township_name)).execute(&mut c).unwrap();
+        diesel::update(divisions::table.find(VILLAGE)).set(divisions::name.eq(village_name)).execute(&mut *c).unwrap();
+        diesel::update(divisions::table.find(TOWNSHIP)).set(divisions::name.eq(township_name)).execute(&mut *c).unwrap();
     }
     // Names may hold no Latin letters or digits; a household number only digits, letters, dashes.
     let (number, head, children) = ("-2-3", "=王建国", ["+王小龙", "-王雅琪", "@王志强"]);

@@ -160,3 +160,68 @@ async fn loading_the_demo_twice_changes_nothing() {
     let cadres: Value = admin.get("/cadres?limit=500").await.json().await.unwrap();
     assert_eq!(cadres["items"].as_array().unwrap().len(), 15);
 }
+
+/// Closes, from outside, every connection the app's pool holds (as a PostgreSQL restart does);
+/// returns how many there were.
+fn terminate_pool_connections(app: &TestApp, at_least: usize) -> usize {
+    use diesel::{Connection, RunQueryDsl};
+    // Several connections open at once, so the pool keeps that many idle.
+    let held: Vec<_> = (0..at_least).map(|_| app.state.db.conn().unwrap()).collect();
+    drop(held);
+    let (url, schema) = app.pg_schema().unwrap();
+    let mut admin = diesel::PgConnection::establish(url).unwrap();
+    #[derive(diesel::QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let killed: Count = diesel::sql_query(format!(
+        "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) AS n FROM pg_stat_activity WHERE application_name = '{schema}'"
+    ))
+    .get_result(&mut admin)
+    .unwrap();
+    killed.n as usize
+}
+
+#[actix_web::test]
+async fn after_a_postgresql_restart_no_request_draws_a_dead_pooled_connection() {
+    if !backend_is_postgres() {
+        return; // SQLite has no socket to lose
+    }
+    let app = spawn_with(|s| {
+        s.db_idle_check_secs = 1;
+        s.db_pool_size = 8;
+    })
+    .await;
+    let admin = app.admin().await;
+    let killed = terminate_pool_connections(&app, 6);
+    assert!(killed >= 6, "{killed} connections closed");
+    // The restart happened while the service was idle: every idle connection is checked first.
+    actix_web::rt::time::sleep(std::time::Duration::from_millis(1200)).await;
+    for i in 0..12 {
+        assert_eq!(admin.get("/households?limit=5").await.status(), 200, "request {i} after the restart");
+    }
+    assert_eq!(app.login("admin", ADMIN_PASSWORD).await.status(), 200);
+}
+
+#[actix_web::test]
+async fn one_dead_connection_found_makes_the_pool_check_all_the_others() {
+    if !backend_is_postgres() {
+        return;
+    }
+    // Connections in recent use are not checked, so the first request may meet a dead one;
+    // it is answered 503 (retry) and from then on no request does.
+    let app = spawn_with(|s| {
+        s.db_idle_check_secs = 3600;
+        s.db_pool_size = 8;
+    })
+    .await;
+    let admin = app.admin().await;
+    let killed = terminate_pool_connections(&app, 6);
+    assert!(killed >= 6, "{killed} connections closed");
+    let first = admin.get("/households?limit=5").await;
+    assert!([200, 503].contains(&first.status().as_u16()), "{}", first.status());
+    let answers = futures_util::future::join_all((0..12).map(|_| admin.get("/households?limit=5"))).await;
+    let statuses: Vec<u16> = answers.iter().map(|r| r.status().as_u16()).collect();
+    assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
+}

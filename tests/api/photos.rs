@@ -233,7 +233,7 @@ async fn six_kinds_make_a_complete_set_and_the_township_reviews_flagged_photos()
         use fangpin::db::schema::households;
         let mut c = app.state.db.conn().unwrap();
         let id = path.trim_start_matches("/households/").to_owned();
-        diesel::update(households::table.find(id)).set(households::category.eq("ordinary")).execute(&mut c).unwrap();
+        diesel::update(households::table.find(id)).set(households::category.eq("ordinary")).execute(&mut *c).unwrap();
     }
     let cov: Value = reviewer.get(&format!("/coverage?division={TOWNSHIP}")).await.json().await.unwrap();
     assert_eq!(figures(&cov), (Some(0), Some(0), Some(0)), "{cov}");
