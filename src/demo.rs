@@ -80,7 +80,7 @@ fn person(rng: &mut StdRng, village: &DivisionCode, surname: &str, relation: Rel
     let birth = NaiveDate::from_ymd_opt(year, rng.random_range(1..=12), rng.random_range(1..=28)).unwrap_or_default();
     let seq: u16 = rng.random_range(0..500) * 2 + if sex == Sex::Male { 1 } else { 0 };
     let id = IdNumber::compose(&village.as_str()[..6], birth, seq);
-    NewMember { name: name(rng, surname, sex), sex: id.sex(), birth_date: id.birth_date(), id_number: id, relation, phone: None }
+    NewMember::with_id_number(name(rng, surname, sex), id, relation, None)
 }
 
 /// Categories in roughly the proportions of a county after 2020.
@@ -257,7 +257,7 @@ fn bulk_member(k: u32, relation: Relation, sex: Sex, birth_year: i32, surname: &
     let seq = ((k % 1000) as u16 / 2) * 2 + parity;
     let seq = if seq >= 1000 { seq - 2 } else { seq };
     let id = IdNumber::compose(&region, birth, seq);
-    NewMember { name: name(rng, surname, sex), sex: id.sex(), birth_date: id.birth_date(), id_number: id, relation, phone: None }
+    NewMember::with_id_number(name(rng, surname, sex), id, relation, None)
 }
 
 /// Loads `total` generated households spread over every village of the demo county with bulk

@@ -1,5 +1,6 @@
 //! Spreadsheets for printing (rust_xlsxwriter) and CSV: every file the server writes for a
-//! spreadsheet program (the ledger export, the comparison table, the import's error report).
+//! spreadsheet program (the ledger export, the comparison table, the import's error report,
+//! the natural-change ledger).
 //!
 //! Formula injection: a cell whose text begins with `=`, `+`, `-`, `@`, a tab or a carriage
 //! return is read by Excel, WPS and LibreOffice as a formula. Every text cell of every CSV and
@@ -118,6 +119,28 @@ pub fn csv(headers: &[&str], rows: &[Vec<String>]) -> Result<Vec<u8>, csv::Error
         w.flush()?;
     }
     Ok(out)
+}
+
+/// A workbook of several tables, one sheet each (name, headers, rows), as [`table`] writes one:
+/// the natural-change ledger's 增加情况表 and 减少情况表.
+pub fn tables(sheets: &[(&str, &[&str], &[Vec<String>])]) -> Result<Vec<u8>, XlsxError> {
+    let mut wb = Workbook::new();
+    let bold = Format::new().set_bold();
+    for (name, headers, rows) in sheets {
+        let sheet = wb.add_worksheet();
+        sheet.set_name(*name)?;
+        for (col, head) in headers.iter().enumerate() {
+            text(sheet, 0, col as u16, head, Some(&bold))?;
+            sheet.set_column_width(col as u16, 14)?;
+        }
+        for (i, row) in rows.iter().enumerate() {
+            for (col, v) in row.iter().enumerate() {
+                text(sheet, 1 + i as u32, col as u16, v, None)?;
+            }
+        }
+        sheet.set_freeze_panes(1, 0)?;
+    }
+    wb.save_to_buffer()
 }
 
 #[cfg(test)]

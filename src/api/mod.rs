@@ -31,6 +31,7 @@ pub fn api_v1(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     v1::divisions::routes(cfg);
     v1::households::routes(cfg);
     v1::members::routes(cfg);
+    v1::natural_changes::routes(cfg);
     v1::locations::routes(cfg);
     v1::photos::routes(cfg);
     v1::yearly::routes(cfg);

@@ -181,13 +181,22 @@ pub struct MemberRow {
     pub relation: String,
     pub sex: String,
     pub birth_date: NaiveDate,
-    pub id_number_enc: String,
-    pub id_number_hmac: String,
+    /// Absent for a member recorded without an ID number (`no_id_reason`).
+    pub id_number_enc: Option<String>,
+    pub id_number_hmac: Option<String>,
     pub phone_enc: Option<String>,
     pub removed_at: Option<NaiveDateTime>,
+    /// The leave reason 减少原因 (`RemovalReason`).
     pub removed_reason: Option<String>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// Why no ID number is recorded (`NoIdReason`).
+    pub no_id_reason: Option<String>,
+    /// 增加原因 (`JoinReason`) and 增加时间, of a member who joined after the household was recorded.
+    pub join_reason: Option<String>,
+    pub joined_on: Option<NaiveDate>,
+    /// 减少时间, with `removed_at`.
+    pub left_on: Option<NaiveDate>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]

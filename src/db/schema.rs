@@ -123,13 +123,17 @@ diesel::table! {
         relation -> Text,
         sex -> Text,
         birth_date -> Date,
-        id_number_enc -> Text,
-        id_number_hmac -> Text,
+        id_number_enc -> Nullable<Text>,
+        id_number_hmac -> Nullable<Text>,
         phone_enc -> Nullable<Text>,
         removed_at -> Nullable<Timestamp>,
         removed_reason -> Nullable<Text>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        no_id_reason -> Nullable<Text>,
+        join_reason -> Nullable<Text>,
+        joined_on -> Nullable<Date>,
+        left_on -> Nullable<Date>,
     }
 }
 

@@ -131,7 +131,7 @@ pub enum Sex {
 }
 text_enum!(Sex { Male => "male", Female => "female" });
 
-/// Why a member left the household; the record is kept.
+/// Why a member left the household 减少原因; the record is kept.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum RemovalReason {
@@ -141,10 +141,12 @@ pub enum RemovalReason {
     MarriageOut,
     /// 迁出
     MovedOut,
+    /// 判刑收监
+    Imprisoned,
     /// 其他
     Other,
 }
-text_enum!(RemovalReason { Death => "death", MarriageOut => "marriage_out", MovedOut => "moved_out", Other => "other" });
+text_enum!(RemovalReason { Death => "death", MarriageOut => "marriage_out", MovedOut => "moved_out", Imprisoned => "imprisoned", Other => "other" });
 
 /// Exactly one head: checks the relations of a household's current members.
 pub fn check_single_head(relations: &[Relation]) -> Result<(), super::validation::DomainError> {
@@ -233,11 +235,25 @@ mod tests {
 #[derive(Debug, Clone)]
 pub struct NewMember {
     pub name: String,
-    pub id_number: super::IdNumber,
+    /// The ID number, or why there is none (无户籍人口).
+    pub identity: super::member::Identity,
     pub relation: Relation,
     pub sex: Sex,
     pub birth_date: chrono::NaiveDate,
     pub phone: Option<super::Phone>,
+    /// 增加原因 and 增加时间 of a member joining a recorded household (none for its first members).
+    pub joined: Option<super::member::Joined>,
+}
+
+impl NewMember {
+    /// A member with an ID number, sex and birth date taken from it, who joined with the household.
+    pub fn with_id_number(name: String, id: super::IdNumber, relation: Relation, phone: Option<super::Phone>) -> Self {
+        Self { name, sex: id.sex(), birth_date: id.birth_date(), identity: super::member::Identity::Number(id), relation, phone, joined: None }
+    }
+
+    pub fn id_number(&self) -> Option<&super::IdNumber> {
+        self.identity.number()
+    }
 }
 
 /// A household as entered, parsed and checked (exactly one head among its members).

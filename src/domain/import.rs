@@ -177,7 +177,7 @@ pub fn household(cols: &Columns, rows: &[Row], today: NaiveDate) -> Result<NewHo
             }
         }
         if let (Some(name), Some(id), Some(relation)) = (name, id, relation) {
-            members.push((r.row, NewMember { name, sex: id.sex(), birth_date: id.birth_date(), id_number: id, relation, phone }));
+            members.push((r.row, NewMember::with_id_number(name, id, relation, phone)));
         }
     }
     let heads = rows.iter().filter(|r| get(r, "与户主关系").is_some_and(|v| relation_label(&v) == Ok(Relation::Head))).count();
@@ -185,7 +185,7 @@ pub fn household(cols: &Columns, rows: &[Row], today: NaiveDate) -> Result<NewHo
         err(first.row, "与户主关系", DomainError::new("head_count", format!("a household needs exactly one head (户主): {heads} given")));
     }
     for (i, (row, m)) in members.iter().enumerate() {
-        if members[..i].iter().any(|(_, o)| o.id_number == m.id_number) {
+        if members[..i].iter().any(|(_, o)| o.id_number() == m.id_number()) {
             err(*row, "证件号码", DomainError::new("duplicate", "the same person twice in the household"));
         }
     }

@@ -3,7 +3,8 @@
 //! types a label a second time. Rust enums are matched exhaustively (a new variant does not
 //! compile without its label); the lists of text values are checked by the tests below.
 
-use super::household::{Category, Relation, Sex};
+use super::household::{Category, Relation, RemovalReason, Sex};
+use super::member::{JoinReason, NoIdReason};
 use super::household_profile::{EliminationWay, HouseholdFlag};
 use super::photo::PhotoKind;
 
@@ -78,6 +79,33 @@ pub fn elimination_way(w: EliminationWay) -> Label {
     }
 }
 
+pub fn join_reason(r: JoinReason) -> Label {
+    match r {
+        JoinReason::Birth => l("出生", "Birth"),
+        JoinReason::MarriageIn => l("嫁入", "Marriage into the household"),
+        JoinReason::MovedIn => l("迁入", "Moved in"),
+        JoinReason::Other => l("其他", "Other increase"),
+    }
+}
+
+pub fn leave_reason(r: RemovalReason) -> Label {
+    match r {
+        RemovalReason::Death => l("死亡", "Death"),
+        RemovalReason::MarriageOut => l("嫁出", "Marriage out of the household"),
+        RemovalReason::MovedOut => l("迁出", "Moved out"),
+        RemovalReason::Imprisoned => l("判刑收监", "Imprisoned"),
+        RemovalReason::Other => l("其他", "Other decrease"),
+    }
+}
+
+pub fn no_id_reason(r: NoIdReason) -> Label {
+    match r {
+        NoIdReason::NewbornUnregistered => l("新生儿未落户", "Newborn not yet registered"),
+        NoIdReason::NoHouseholdRegistration => l("无户籍", "No household registration"),
+        NoIdReason::Other => l("其他", "Other reason"),
+    }
+}
+
 /// Risk types and reasons of falling back ([`super::household::RISK_TYPES`]).
 const RISK_TYPES: &[(&str, Label)] = &[
     ("illness", l("因病", "Illness")),
@@ -144,6 +172,9 @@ fn build() -> Vec<(&'static str, Table)> {
         ("risk_type", RISK_TYPES.to_vec()),
         ("household_flag", of(HouseholdFlag::ALL, HouseholdFlag::as_str, household_flag)),
         ("elimination_way", of(EliminationWay::ALL, EliminationWay::as_str, elimination_way)),
+        ("join_reason", of(JoinReason::ALL, JoinReason::as_str, join_reason)),
+        ("leave_reason", of(RemovalReason::ALL, RemovalReason::as_str, leave_reason)),
+        ("no_id_reason", of(NoIdReason::ALL, NoIdReason::as_str, no_id_reason)),
     ]
 }
 

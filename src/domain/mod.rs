@@ -9,6 +9,7 @@ pub mod id_number;
 pub mod labels;
 pub mod import;
 pub mod location;
+pub mod member;
 pub mod money;
 pub mod password;
 pub mod photo;

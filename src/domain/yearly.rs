@@ -135,6 +135,18 @@ pub struct MemberYear {
     pub work_status: String,
     /// 外出务工月数 0–12 within the statistical period
     pub months_away: i64,
+    /// 是否参加城乡居民基本医疗保险 (null: not recorded; the 基本医疗有保障 guarantee is judged from it)
+    #[serde(default)]
+    pub medical_insurance: Option<bool>,
+    /// 是否参加城乡居民基本养老保险 (null: not recorded)
+    #[serde(default)]
+    pub pension_insurance: Option<bool>,
+    /// 务工地点（省）: the province worked in when away (`in_province`, `out_of_province`), by its name
+    #[serde(default)]
+    pub work_province: Option<String>,
+    /// 务工地点（县）: the county (区、县、市) worked in, by its name, with the province
+    #[serde(default)]
+    pub work_county: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
@@ -164,6 +176,25 @@ pub fn one_of(value: &str, allowed: &[&str]) -> Result<(), DomainError> {
     if allowed.contains(&value) { Ok(()) } else { Err(DomainError::new("invalid_value", format!("must be one of: {}", allowed.join(", ")))) }
 }
 
+/// The place of work 务工地点 (names, at most 40 characters each) goes with work away from home
+/// (`in_province`, `out_of_province`), and a county with its province: the field refused, with why.
+pub fn check_work_place(work_status: &str, province: Option<&str>, county: Option<&str>) -> Result<(), (&'static str, DomainError)> {
+    let given = |v: Option<&str>| v.is_some_and(|v| !v.trim().is_empty());
+    for (field, v) in [("work_province", province), ("work_county", county)] {
+        if v.is_some_and(|v| v.chars().count() > 40 || v.chars().any(|c| c.is_ascii_digit())) {
+            return Err((field, DomainError::new("invalid_value", "a place name of at most 40 characters, no digits")));
+        }
+    }
+    if (given(province) || given(county)) && !matches!(work_status, "in_province" | "out_of_province") {
+        let field = if given(province) { "work_province" } else { "work_county" };
+        return Err((field, DomainError::new("not_away", "a place of work only for a member working away (in_province, out_of_province)")));
+    }
+    if given(county) && !given(province) {
+        return Err(("work_province", DomainError::new("required", "the province of the county worked in")));
+    }
+    Ok(())
+}
+
 /// A disability grade 1–4 goes with `disabled`, and only with it (the error is the grade's).
 pub fn check_disability(health: &str, grade: Option<u8>) -> Result<(), DomainError> {
     match (health, grade) {
@@ -182,14 +213,28 @@ pub fn check_guarantee(ok: bool, reason: Option<&str>) -> Result<(), DomainError
     Ok(())
 }
 
-/// The members a record describes, by index (`None` where no id was given): each a current
-/// member of the household (`current`), none twice. Each refused index with why.
-pub fn check_members(ids: &[Option<&str>], current: &[String]) -> Vec<(usize, DomainError)> {
+/// A member of the household as a record of a year sees it: current, or the day they left.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listed {
+    pub id: String,
+    pub removed: bool,
+    pub left_on: Option<NaiveDate>,
+}
+
+/// The members a record of `year` describes, by index (`None` where no id was given): each a
+/// member of the household (`members`), current or gone in that statistical year or later, none
+/// twice. Each refused index with why.
+pub fn check_members(ids: &[Option<&str>], members: &[Listed], year: i32) -> Vec<(usize, DomainError)> {
     let mut out = Vec::new();
     for (i, id) in ids.iter().enumerate() {
         let Some(id) = id else { continue };
-        if !current.iter().any(|c| c == id) {
-            out.push((i, DomainError::new("not_a_member", "not a current member of this household")));
+        let Some(m) = members.iter().find(|m| m.id == *id) else {
+            out.push((i, DomainError::new("not_a_member", "not a member of this household")));
+            continue;
+        };
+        if !super::member::may_appear_in_year(m.left_on, m.removed, year) {
+            let when = m.left_on.map(|d| format!(" on {d}")).unwrap_or_default();
+            out.push((i, DomainError::new("left_before_year", format!("the member left the household{when}, before the statistical year {year}"))));
         } else if ids[..i].contains(&Some(*id)) {
             out.push((i, DomainError::new("duplicate", "the member appears twice")));
         }
@@ -329,6 +374,10 @@ pub mod tests_support {
                 labour_skill: "ordinary".into(),
                 work_status: "out_of_province".into(),
                 months_away: 8,
+                medical_insurance: Some(true),
+                pension_insurance: Some(true),
+                work_province: Some("江苏省".into()),
+                work_county: Some("昆山市".into()),
             }],
             guarantees: Guarantees { food_clothing: ok.clone(), drinking_water: ok.clone(), compulsory_education: ok.clone(), basic_medical: ok.clone(), housing_safety: ok },
             living: Living { housing: "safe".into(), water: "tap".into(), electricity: true, paved_road: true, broadband: false },
@@ -368,12 +417,24 @@ mod tests {
     }
 
     #[test]
-    fn a_record_describes_current_members_once_each() {
-        let current = vec!["m1".to_owned(), "m2".to_owned()];
-        let refused = check_members(&[Some("m1"), None, Some("m3"), Some("m1"), Some("m2")], &current);
+    fn a_record_describes_members_of_its_year_once_each() {
+        let m = |id: &str, left: Option<&str>| Listed { id: id.into(), removed: left.is_some(), left_on: left.map(|d| d.parse().unwrap()) };
+        let members = vec![m("m1", None), m("m2", None), m("m4", Some("2025-10-15"))];
+        let refused = check_members(&[Some("m1"), None, Some("m3"), Some("m1"), Some("m2")], &members, 2026);
         let found: Vec<(usize, &str)> = refused.iter().map(|(i, e)| (*i, e.code)).collect();
         assert_eq!(found, [(2, "not_a_member"), (3, "duplicate")]);
-        assert!(check_members(&[Some("m2"), Some("m1")], &current).is_empty());
+        assert!(check_members(&[Some("m2"), Some("m1")], &members, 2026).is_empty());
+        assert!(check_members(&[Some("m4")], &members, 2026).is_empty(), "left in the statistical year 2026");
+        assert_eq!(check_members(&[Some("m4")], &members, 2027)[0].1.code, "left_before_year");
+    }
+
+    #[test]
+    fn a_place_of_work_goes_with_work_away_and_a_county_with_its_province() {
+        assert!(check_work_place("out_of_province", Some("江苏省"), Some("昆山市")).is_ok());
+        assert!(check_work_place("none", None, None).is_ok());
+        assert_eq!(check_work_place("local", Some("陕西省"), None).unwrap_err().0, "work_province");
+        assert_eq!(check_work_place("in_province", None, Some("榆阳区")).unwrap_err().0, "work_province");
+        assert_eq!(check_work_place("in_province", Some("陕西省"), Some("1区")).unwrap_err().1.code, "invalid_value");
     }
 
     #[test]

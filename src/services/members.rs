@@ -3,13 +3,13 @@
 
 use super::households::{Record, write};
 use super::{Caller, Precondition};
-use crate::db::repo::households::{self as repo, MemberChanges};
-use crate::domain::RemovalReason;
+use crate::db::repo::members::{self as repo, Leave, MemberChanges};
 use crate::domain::household::NewMember;
 use crate::error::ApiError;
 use crate::state::AppState;
 
-/// Adds a member (birth, marriage in, …); `If-Match` honoured when sent.
+/// Adds a member (birth, marriage in, … with the day, or one of the household's own); `If-Match`
+/// honoured when sent.
 #[tracing::instrument(skip_all, fields(household = %household_id))]
 pub async fn add(state: &AppState, caller: &Caller, household_id: String, precondition: Precondition, member: NewMember) -> Result<Record, ApiError> {
     write(state, caller, household_id, || precondition.optional(), move |c, scope, crypto, actor, expected, id| {
@@ -27,11 +27,11 @@ pub async fn update(state: &AppState, caller: &Caller, household_id: String, mem
     .await
 }
 
-/// Removes a member with a reason (the record is kept); `If-Match` honoured when sent.
+/// Removes a member with a reason and a day (the record is kept); `If-Match` honoured when sent.
 #[tracing::instrument(skip_all, fields(household = %household_id, member = %member_id))]
-pub async fn remove(state: &AppState, caller: &Caller, household_id: String, member_id: String, precondition: Precondition, reason: RemovalReason) -> Result<Record, ApiError> {
+pub async fn remove(state: &AppState, caller: &Caller, household_id: String, member_id: String, precondition: Precondition, leave: Leave) -> Result<Record, ApiError> {
     write(state, caller, household_id, || precondition.optional(), move |c, scope, crypto, actor, expected, id| {
-        Ok(repo::remove_member(c, scope, crypto, actor, id, &member_id, expected, reason).map(|(h, _)| h)?)
+        Ok(repo::remove_member(c, scope, crypto, actor, id, &member_id, expected, leave).map(|(h, _)| h)?)
     })
     .await
 }

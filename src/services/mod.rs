@@ -18,6 +18,7 @@ pub mod imports;
 pub mod locations;
 pub mod measures;
 pub mod members;
+pub mod natural_changes;
 pub mod pairings;
 pub mod photos;
 pub mod procedures;

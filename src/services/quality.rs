@@ -173,10 +173,12 @@ fn facts(c: &mut DbConnection, crypto: &Crypto, rows: &[HouseholdRow], year: i32
                         relation: Relation::parse(&mr.relation).unwrap_or(Relation::Other),
                         sex: Sex::parse(&mr.sex).unwrap_or(Sex::Male),
                         birth_date: mr.birth_date,
-                        id_number: crypto.open(&mr.id_number_enc).unwrap_or_default(),
+                        id_number: mr.id_number_enc.as_deref().map(|e| crypto.open(e).unwrap_or_default()),
+                        no_id_reason: mr.no_id_reason.clone(),
                         phone: mr.phone_enc.as_deref().and_then(|p| crypto.open(p).ok()),
                         removed: mr.removed_at.is_some(),
                         removed_reason: mr.removed_reason.clone(),
+                        left_on: mr.left_on,
                     })
                     .collect(),
                 year,

@@ -6,7 +6,7 @@ use super::Caller;
 use crate::db::models::{HouseholdRow, YearlyRow};
 use crate::db::repo::households;
 use crate::db::repo::yearly::{self as repo, Saved};
-use crate::domain::yearly::{Change, StatYear, YearRecord, changes, check_members};
+use crate::domain::yearly::{Change, Listed, StatYear, YearRecord, changes, check_members};
 use crate::domain::{FieldError, FieldErrors, Role};
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -27,8 +27,8 @@ pub async fn get(state: &AppState, caller: &Caller, household_id: String, year: 
 
 /// A record as read from the request: what could be parsed (`None` when something is missing
 /// or refused), the member each entry names (by index, `None` where none was given) and the
-/// problems found on the way. The service adds what needs the household (each member a current
-/// one, once), so one 422 lists every problem.
+/// problems found on the way. The service adds what needs the household (each member one of
+/// the year, once), so one 422 lists every problem.
 pub struct YearDraft {
     pub record: Option<YearRecord>,
     pub member_ids: Vec<Option<String>>,
@@ -47,21 +47,25 @@ pub async fn put(state: &AppState, caller: &Caller, household_id: String, year: 
             if !may {
                 return Err(ApiError::Forbidden("an auditor may not change yearly records".into()));
             }
-            let members: Vec<String> = households::members_of(c, std::slice::from_ref(&h.id), false)?.into_iter().map(|m| m.id).collect();
-            let record = checked(draft, &members)?;
-            let per_capita = repo::PerCapita { net: record.per_capita_net_income(members.len()), after_rigid_expenses: record.per_capita_after_rigid_expenses(members.len()) };
+            let members: Vec<Listed> = households::members_of(c, std::slice::from_ref(&h.id), true)?
+                .into_iter()
+                .map(|m| Listed { id: m.id, removed: m.removed_at.is_some(), left_on: m.left_on })
+                .collect();
+            let record = checked(draft, &members, year.value())?;
+            let current = members.iter().filter(|m| !m.removed).count();
+            let per_capita = repo::PerCapita { net: record.per_capita_net_income(current), after_rigid_expenses: record.per_capita_after_rigid_expenses(current) };
             let saved = repo::save(c, &scope, &actor, &household_id, year.value(), expected, &record, per_capita)?;
             Ok((h, saved))
         })
         .await
 }
 
-/// The record of a draft once its members are checked against the household's `current` ones
-/// (their errors listed with the member's others, first).
-fn checked(draft: YearDraft, current: &[String]) -> Result<YearRecord, FieldErrors> {
+/// The record of a draft once its members are checked against the household's (current, or
+/// gone in the record's year or later; their errors listed with the member's others, first).
+fn checked(draft: YearDraft, members: &[Listed], year: i32) -> Result<YearRecord, FieldErrors> {
     let YearDraft { record, member_ids, mut errors } = draft;
     let ids: Vec<Option<&str>> = member_ids.iter().map(Option::as_deref).collect();
-    let found = check_members(&ids, current).into_iter().map(|(i, e)| FieldError { field: format!("members[{i}].member_id"), code: e.code.to_owned(), message: e.message });
+    let found = check_members(&ids, members, year).into_iter().map(|(i, e)| FieldError { field: format!("members[{i}].member_id"), code: e.code.to_owned(), message: e.message });
     errors.0.splice(0..0, found);
     record.filter(|_| errors.is_empty()).ok_or(errors)
 }

@@ -37,6 +37,9 @@ async fn every_coded_value_people_read_has_a_label_in_chinese_and_english() {
         ("risk_type", "HouseholdProfile", Some("fallback_reason")),
         ("household_flag", "HouseholdFlag", None),
         ("elimination_way", "EliminationWay", None),
+        ("join_reason", "JoinReason", None),
+        ("leave_reason", "RemovalReason", None),
+        ("no_id_reason", "NoIdReason", None),
     ] {
         let table = labels[field].as_object().unwrap_or_else(|| panic!("no labels for {field}: {labels}"));
         let labelled: BTreeSet<String> = table.keys().cloned().collect();

@@ -14,6 +14,7 @@ use crate::db::models::{AuditRow, HouseholdRow, MemberRow};
 use crate::db::repo::cursor;
 use crate::db::repo::households::{HouseholdChanges, ListFilter};
 use crate::domain::household::{NewHousehold, NewMember, member_birth_date, member_sex, parse_household_number, parse_person_name};
+use crate::domain::member::{Identity, JoinReason, Joined, NoIdReason, check_birth_date};
 use crate::domain::household_profile::{EliminationWay, HouseholdFlag, Profile, ProfileInput};
 use crate::domain::id_number::mask_id_number;
 use crate::domain::phone::mask_phone;
@@ -38,19 +39,31 @@ pub struct MemberView {
     pub sex: Sex,
     pub birth_date: chrono::NaiveDate,
     /// 身份证号: full in a single-record read by a county admin, a township reviewer or the
-    /// paired cadre (and in that cadre's sync), masked (`610831********123X`) otherwise.
-    pub id_number: String,
+    /// paired cadre (and in that cadre's sync), masked (`610831********123X`) otherwise; null for
+    /// a member recorded without one (see `no_id_reason`).
+    pub id_number: Option<String>,
+    /// 无身份证号码原因: why a member has no ID number (无户籍人口), until one is entered.
+    #[schema(value_type = Option<NoIdReason>)]
+    pub no_id_reason: Option<String>,
     /// Full where the ID number is, masked (`138****5678`) otherwise.
     pub phone: Option<String>,
+    /// 增加原因: why the member joined the recorded household (none for its first members).
+    #[schema(value_type = Option<JoinReason>)]
+    pub join_reason: Option<String>,
+    /// 增加时间: the day the member joined, with `join_reason`.
+    pub joined_on: Option<chrono::NaiveDate>,
     /// Set when the member left the household (the record is kept).
     pub removed_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// 减少原因: why the member left.
     #[schema(value_type = Option<RemovalReason>)]
     pub removed_reason: Option<String>,
+    /// 减少时间: the day the member left, with `removed_reason`.
+    pub left_on: Option<chrono::NaiveDate>,
 }
 
 impl MemberView {
     pub fn from_row(m: &MemberRow, crypto: &Crypto, full: bool) -> Self {
-        let id = crypto.open(&m.id_number_enc).unwrap_or_default();
+        let id = m.id_number_enc.as_deref().map(|e| crypto.open(e).unwrap_or_default());
         let phone = m.phone_enc.as_deref().and_then(|p| crypto.open(p).ok());
         Self {
             id: m.id.clone(),
@@ -58,10 +71,14 @@ impl MemberView {
             relation: Relation::parse(&m.relation).unwrap_or(Relation::Other),
             sex: Sex::parse(&m.sex).unwrap_or(Sex::Male),
             birth_date: m.birth_date,
-            id_number: if full { id } else { mask_id_number(&id) },
+            id_number: id.map(|id| if full { id } else { mask_id_number(&id) }),
+            no_id_reason: m.no_id_reason.clone(),
             phone: phone.map(|p| if full { p } else { mask_phone(&p) }),
+            join_reason: m.join_reason.clone(),
+            joined_on: m.joined_on,
             removed_at: m.removed_at.map(utc),
             removed_reason: m.removed_reason.clone(),
+            left_on: m.left_on,
         }
     }
 }
@@ -222,19 +239,28 @@ pub struct MemberBody {
     #[validate(required, length(max = 40))]
     #[schema(value_type = String)]
     pub name: Option<String>,
-    /// 18-character ID number (GB 11643); a lower-case x and spaces are accepted.
-    #[validate(required)]
-    #[schema(value_type = String)]
+    /// 18-character ID number (GB 11643); a lower-case x and spaces are accepted. Required
+    /// unless `no_id_reason` says why there is none.
     pub id_number: Option<String>,
+    /// 无身份证号码原因, instead of `id_number` for a member without one (无户籍人口: a newborn not
+    /// yet registered, …); then `sex` and `birth_date` are required.
+    #[schema(value_type = Option<NoIdReason>)]
+    pub no_id_reason: Option<String>,
     #[validate(required)]
     #[schema(value_type = Relation)]
     pub relation: Option<String>,
-    /// Must agree with the ID number when given.
+    /// Must agree with the ID number when given; required without one.
     #[schema(value_type = Option<Sex>)]
     pub sex: Option<String>,
-    /// Must agree with the ID number when given.
+    /// Must agree with the ID number when given; required without one (not in the future).
     pub birth_date: Option<chrono::NaiveDate>,
     pub phone: Option<String>,
+    /// 增加原因 of a member joining a recorded household (natural increase 自然增加).
+    #[schema(value_type = Option<JoinReason>)]
+    pub join_reason: Option<String>,
+    /// 增加时间, with `join_reason`: default the birth date for `birth`, else today; not before
+    /// the birth, not in the future.
+    pub joined_on: Option<chrono::NaiveDate>,
 }
 
 #[derive(Deserialize, Validate, ToSchema)]
@@ -303,14 +329,54 @@ fn parse_profile(p: Option<&ProfileBody>, today: chrono::NaiveDate, errs: &mut F
 
 pub(super) fn parse_member(prefix: &str, m: &MemberBody, today: chrono::NaiveDate, errs: &mut FieldErrors) -> Option<NewMember> {
     let name = m.name.as_deref().map(|n| errs.check(format!("{prefix}name"), parse_person_name(n))).flatten();
-    let id_number = m.id_number.as_deref().map(|n| errs.check(format!("{prefix}id_number"), IdNumber::parse(n, today))).flatten();
     let relation = m.relation.as_deref().map(|r| errs.check(format!("{prefix}relation"), Relation::parse(r))).flatten();
     let sex = m.sex.as_deref().map(|s| errs.check(format!("{prefix}sex"), Sex::parse(s))).flatten();
     let phone = m.phone.as_deref().filter(|p| !p.trim().is_empty()).map(|p| errs.check(format!("{prefix}phone"), Phone::parse(p))).flatten();
-    let id_number = id_number?;
-    let sex = errs.check(format!("{prefix}sex"), member_sex(&id_number, sex));
-    let birth_date = errs.check(format!("{prefix}birth_date"), member_birth_date(&id_number, m.birth_date));
-    Some(NewMember { name: name?, id_number, relation: relation?, sex: sex?, birth_date: birth_date?, phone })
+    let join_reason = m.join_reason.as_deref().map(|r| errs.check(format!("{prefix}join_reason"), JoinReason::parse(r))).flatten();
+    if m.joined_on.is_some() && m.join_reason.is_none() {
+        errs.add(format!("{prefix}join_reason"), "required", "a joining date goes with the reason of the joining (增加原因)");
+    }
+    let (identity, sex, birth_date) = member_identity(prefix, m, sex, today, errs)?;
+    let joined = match join_reason {
+        Some(r) => Some(errs.check(format!("{prefix}joined_on"), Joined::parse(r, m.joined_on, birth_date, today))?),
+        None => None,
+    };
+    Some(NewMember { name: name?, identity, relation: relation?, sex, birth_date, phone, joined })
+}
+
+/// The ID number (sex and birth date agreeing with it), or the reason there is none with the
+/// sex and birth date given.
+fn member_identity(prefix: &str, m: &MemberBody, sex: Option<Sex>, today: chrono::NaiveDate, errs: &mut FieldErrors) -> Option<(Identity, Sex, chrono::NaiveDate)> {
+    let number = m.id_number.as_deref().filter(|n| !n.trim().is_empty());
+    let no_id = m.no_id_reason.as_deref().map(|r| errs.check(format!("{prefix}no_id_reason"), NoIdReason::parse(r))).flatten();
+    match (number, m.no_id_reason.as_deref()) {
+        (Some(n), given) => {
+            if given.is_some() {
+                errs.add(format!("{prefix}no_id_reason"), "not_allowed", "only for a member without an ID number");
+            }
+            let id = errs.check(format!("{prefix}id_number"), IdNumber::parse(n, today))?;
+            let sex = errs.check(format!("{prefix}sex"), member_sex(&id, sex));
+            let birth = errs.check(format!("{prefix}birth_date"), member_birth_date(&id, m.birth_date));
+            Some((Identity::Number(id), sex?, birth?))
+        }
+        (None, None) => {
+            errs.add(format!("{prefix}id_number"), "required", "an ID number, or no_id_reason for a member without one (无户籍人口)");
+            None
+        }
+        (None, Some(_)) => {
+            if m.sex.is_none() {
+                errs.add(format!("{prefix}sex"), "required", "required for a member without an ID number");
+            }
+            let birth = match m.birth_date {
+                Some(b) => errs.check(format!("{prefix}birth_date"), check_birth_date(b, today)),
+                None => {
+                    errs.add(format!("{prefix}birth_date"), "required", "required for a member without an ID number");
+                    None
+                }
+            };
+            Some((Identity::Unregistered(no_id?), sex?, birth?))
+        }
+    }
 }
 
 fn parse_create(body: Checked<CreateHouseholdBody>, today: chrono::NaiveDate) -> Result<NewHousehold, ApiError> {
@@ -340,7 +406,7 @@ fn parse_create(body: Checked<CreateHouseholdBody>, today: chrono::NaiveDate) ->
     }
     let parsed: Vec<NewMember> = members.into_iter().flatten().collect();
     for (i, m) in parsed.iter().enumerate() {
-        if parsed[..i].iter().any(|o| o.id_number == m.id_number) {
+        if m.id_number().is_some() && parsed[..i].iter().any(|o| o.id_number() == m.id_number()) {
             errs.add(format!("members[{i}].id_number"), "duplicate", "the same ID number appears twice in this household");
         }
     }

@@ -9,6 +9,7 @@ pub mod labels;
 pub mod locations;
 pub mod measures;
 pub mod members;
+pub mod natural_changes;
 pub mod pairings;
 pub mod photos;
 pub mod procedures;

@@ -172,6 +172,15 @@ pub struct MemberYearBody {
     #[validate(required, range(min = 0, max = 12, message = "months worked away are 0 to 12"))]
     #[schema(value_type = i64)]
     pub months_away: Option<i64>,
+    /// 是否参加城乡居民基本医疗保险 (optional; null: not recorded)
+    pub medical_insurance: Option<bool>,
+    /// 是否参加城乡居民基本养老保险 (optional; null: not recorded)
+    pub pension_insurance: Option<bool>,
+    /// 务工地点（省）: the province's name (e.g. 江苏省), only with `work_status` `in_province` or
+    /// `out_of_province`; at most 40 characters
+    pub work_province: Option<String>,
+    /// 务工地点（县）: the county's name (e.g. 昆山市), with `work_province`; at most 40 characters
+    pub work_county: Option<String>,
 }
 
 /// One of "two no-worries, three guarantees" 两不愁三保障: met, or not with a reason.
@@ -318,6 +327,13 @@ fn member_year(prefix: &str, m: &MemberYearBody, errs: &mut FieldErrors) -> Opti
     if let Some(h) = &health {
         errs.check(format!("{prefix}disability_grade"), rules::check_disability(h, m.disability_grade));
     }
+    let place = |v: &Option<String>| v.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned);
+    let (work_province, work_county) = (place(&m.work_province), place(&m.work_county));
+    if let Some(w) = &work_status {
+        if let Err((field, e)) = rules::check_work_place(w, work_province.as_deref(), work_county.as_deref()) {
+            errs.add(format!("{prefix}{field}"), e.code, e.message);
+        }
+    }
     Some(MemberYear {
         member_id: m.member_id.clone()?,
         education: education?,
@@ -327,6 +343,10 @@ fn member_year(prefix: &str, m: &MemberYearBody, errs: &mut FieldErrors) -> Opti
         labour_skill: labour_skill?,
         work_status: work_status?,
         months_away: m.months_away?,
+        medical_insurance: m.medical_insurance,
+        pension_insurance: m.pension_insurance,
+        work_province,
+        work_county,
     })
 }
 

@@ -12,7 +12,7 @@ use crate::db::{Backend, DbConnection, DbError, filters, new_id, now, write_tx};
 use crate::domain::household::{NewHousehold, NewMember};
 use crate::domain::id_number::mask_id_number;
 use crate::domain::phone::mask_phone;
-use crate::domain::{Category, DivisionCode, Relation, RemovalReason, Scope};
+use crate::domain::{Category, DivisionCode, Relation, Scope};
 
 pub type Boxed = households::BoxedQuery<'static, Backend>;
 
@@ -113,7 +113,7 @@ fn id_number_holder(c: &mut DbConnection, hmac: &str) -> QueryResult<Option<Hous
 }
 
 /// The households currently holding any of these ID numbers (by keyed hash), one query.
-fn id_number_holders(c: &mut DbConnection, hmacs: &[&str]) -> QueryResult<Vec<(String, HouseholdRow)>> {
+fn id_number_holders(c: &mut DbConnection, hmacs: &[&str]) -> QueryResult<Vec<(Option<String>, HouseholdRow)>> {
     members::table
         .inner_join(households::table)
         .filter(members::id_number_hmac.eq_any(hmacs))
@@ -126,7 +126,7 @@ fn id_number_holders(c: &mut DbConnection, hmacs: &[&str]) -> QueryResult<Vec<(S
 /// Inside the caller's scope the answer names the household; outside it says only "already
 /// registered", the same wherever the holder is (no household, village, county, nor that it is
 /// outside: another county learns nothing it could not learn by trying).
-fn ensure_id_number_free(c: &mut DbConnection, scope: &Scope, hmac: &str, masked: &str) -> Result<(), DbError> {
+pub(super) fn ensure_id_number_free(c: &mut DbConnection, scope: &Scope, hmac: &str, masked: &str) -> Result<(), DbError> {
     match id_number_holder(c, hmac)? {
         None => Ok(()),
         Some(h) => Err(id_number_taken(scope, &h, masked)),
@@ -144,14 +144,17 @@ fn id_number_taken(scope: &Scope, holder: &HouseholdRow, masked: &str) -> DbErro
 /// [`ensure_id_number_free`] for the members of a new household at once (one query), in their
 /// order; a number given twice in the household is held by the household itself.
 fn ensure_id_numbers_free(c: &mut DbConnection, scope: &Scope, household: &HouseholdRow, rows: &[MemberRow], new: &[NewMember]) -> Result<(), DbError> {
-    let hmacs: Vec<&str> = rows.iter().map(|r| r.id_number_hmac.as_str()).collect();
+    // Members without a number (无户籍人口) hold none.
+    let numbered: Vec<(&str, &crate::domain::IdNumber)> =
+        rows.iter().zip(new).filter_map(|(r, m)| Some((r.id_number_hmac.as_deref()?, m.id_number()?))).collect();
+    let hmacs: Vec<&str> = numbered.iter().map(|(h, _)| *h).collect();
     let holders = id_number_holders(c, &hmacs)?;
-    for (i, (hmac, m)) in hmacs.iter().zip(new).enumerate() {
-        if let Some((_, h)) = holders.iter().find(|(held, _)| held == hmac) {
-            return Err(id_number_taken(scope, h, &m.id_number.masked()));
+    for (i, (hmac, id)) in numbered.iter().enumerate() {
+        if let Some((_, h)) = holders.iter().find(|(held, _)| held.as_deref() == Some(*hmac)) {
+            return Err(id_number_taken(scope, h, &id.masked()));
         }
         if hmacs[..i].contains(hmac) {
-            return Err(id_number_taken(scope, household, &m.id_number.masked()));
+            return Err(id_number_taken(scope, household, &id.masked()));
         }
     }
     Ok(())
@@ -180,23 +183,28 @@ pub fn member_row(crypto: &Crypto, household_id: &str, m: &NewMember) -> MemberR
         relation: m.relation.as_str().to_owned(),
         sex: m.sex.as_str().to_owned(),
         birth_date: m.birth_date,
-        id_number_enc: crypto.seal(m.id_number.as_str()),
-        id_number_hmac: crypto.lookup_hash("id", m.id_number.as_str()),
+        id_number_enc: m.id_number().map(|id| crypto.seal(id.as_str())),
+        id_number_hmac: m.id_number().map(|id| crypto.lookup_hash("id", id.as_str())),
         phone_enc: m.phone.as_ref().map(|p| crypto.seal(p.as_str())),
         removed_at: None,
         removed_reason: None,
         created_at: at,
         updated_at: at,
+        no_id_reason: m.identity.no_id_reason().map(|r| r.as_str().to_owned()),
+        join_reason: m.joined.map(|j| j.reason.as_str().to_owned()),
+        joined_on: m.joined.map(|j| j.on),
+        left_on: None,
     }
 }
 
 /// A member as the audit log keeps it: personal numbers masked.
 pub fn member_snapshot(crypto: &Crypto, m: &MemberRow) -> Value {
-    let id = crypto.open(&m.id_number_enc).map(|s| mask_id_number(&s)).unwrap_or_default();
+    let id = m.id_number_enc.as_deref().map(|e| crypto.open(e).map(|s| mask_id_number(&s)).unwrap_or_default());
     let phone = m.phone_enc.as_deref().and_then(|p| crypto.open(p).ok()).map(|p| mask_phone(&p));
     json!({
         "id": m.id, "name": m.name, "relation": m.relation, "sex": m.sex, "birth_date": m.birth_date,
-        "id_number": id, "phone": phone, "removed_at": m.removed_at, "removed_reason": m.removed_reason,
+        "id_number": id, "no_id_reason": m.no_id_reason, "phone": phone, "join_reason": m.join_reason, "joined_on": m.joined_on,
+        "removed_at": m.removed_at, "removed_reason": m.removed_reason, "left_on": m.left_on,
     })
 }
 
@@ -205,8 +213,9 @@ pub fn member_snapshot(crypto: &Crypto, m: &MemberRow) -> Value {
 fn new_member_snapshot(m: &NewMember, row: &MemberRow) -> Value {
     json!({
         "id": row.id, "name": row.name, "relation": row.relation, "sex": row.sex, "birth_date": row.birth_date,
-        "id_number": m.id_number.masked(), "phone": m.phone.as_ref().map(|p| p.masked()), "removed_at": row.removed_at,
-        "removed_reason": row.removed_reason,
+        "id_number": m.id_number().map(|id| id.masked()), "no_id_reason": row.no_id_reason, "phone": m.phone.as_ref().map(|p| p.masked()),
+        "join_reason": row.join_reason, "joined_on": row.joined_on, "removed_at": row.removed_at,
+        "removed_reason": row.removed_reason, "left_on": row.left_on,
     })
 }
 
@@ -296,7 +305,7 @@ fn insert_household(c: &mut DbConnection, scope: &Scope, crypto: &Crypto, actor:
 }
 
 /// Fails with 412 unless the stored version is `expected`.
-fn check_version(h: &HouseholdRow, expected: Option<i64>) -> Result<(), DbError> {
+pub(super) fn check_version(h: &HouseholdRow, expected: Option<i64>) -> Result<(), DbError> {
     match expected {
         Some(v) if v != h.version => Err(DbError::PreconditionFailed),
         _ => Ok(()),
@@ -304,7 +313,7 @@ fn check_version(h: &HouseholdRow, expected: Option<i64>) -> Result<(), DbError>
 }
 
 /// Bumps the version of a household whose aggregate (e.g. its members) changed.
-fn bump(c: &mut DbConnection, h: &HouseholdRow) -> Result<HouseholdRow, DbError> {
+pub(super) fn bump(c: &mut DbConnection, h: &HouseholdRow) -> Result<HouseholdRow, DbError> {
     bump_with(c, h, h.clone())
 }
 
@@ -401,95 +410,6 @@ pub fn bump_with(c: &mut DbConnection, before: &HouseholdRow, mut next: Househol
         return Err(DbError::PreconditionFailed);
     }
     Ok(next)
-}
-
-pub fn add_member(c: &mut DbConnection, scope: &Scope, crypto: &Crypto, actor: &Actor, household_id: &str, expected: Option<i64>, m: &NewMember) -> Result<(HouseholdRow, MemberRow), DbError> {
-    write_tx(c, |c| {
-        let h = get_for_update(c, scope, household_id)?;
-        check_version(&h, expected)?;
-        if m.relation == Relation::Head {
-            return Err(DbError::invalid("relation", "head_exists", "the household has a head: add the member with another relation, then transfer headship"));
-        }
-        let row = member_row(crypto, household_id, m);
-        ensure_id_number_free(c, scope, &row.id_number_hmac, &m.id_number.masked())?;
-        diesel::insert_into(members::table).values(&row).execute(c)?;
-        let h = bump(c, &h)?;
-        audit::append(c, actor, Entry { action: "member_add", entity_type: "member", entity_id: &row.id, household_id: Some(household_id), before: None, after: Some(member_snapshot(crypto, &row)) })?;
-        super::sync::stamp(c, &[household_id.to_owned()], &[])?;
-        Ok((h, row))
-    })
-}
-
-#[derive(Debug, Default, Clone)]
-pub struct MemberChanges {
-    pub name: Option<String>,
-    pub relation: Option<Relation>,
-    pub phone: Option<Option<crate::domain::Phone>>,
-}
-
-fn current_member(c: &mut DbConnection, household_id: &str, member_id: &str) -> Result<MemberRow, DbError> {
-    members::table
-        .filter(members::id.eq(member_id))
-        .filter(members::household_id.eq(household_id))
-        .filter(members::removed_at.is_null())
-        .select(MemberRow::as_select())
-        .first(c)
-        .optional()?
-        .ok_or(DbError::NotFound)
-}
-
-pub fn update_member(c: &mut DbConnection, scope: &Scope, crypto: &Crypto, actor: &Actor, household_id: &str, member_id: &str, expected: i64, ch: &MemberChanges) -> Result<(HouseholdRow, MemberRow), DbError> {
-    write_tx(c, |c| {
-        let h = get_for_update(c, scope, household_id)?;
-        check_version(&h, Some(expected))?;
-        let before = current_member(c, household_id, member_id)?;
-        let was_head = before.relation == Relation::Head.as_str();
-        if let Some(r) = ch.relation {
-            if was_head != (r == Relation::Head) {
-                return Err(DbError::invalid("relation", "head_change", "change the head with PATCH /households/{id} and head_member_id"));
-            }
-        }
-        let mut next = before.clone();
-        if let Some(n) = &ch.name {
-            next.name = n.clone();
-        }
-        if let Some(r) = ch.relation {
-            next.relation = r.as_str().to_owned();
-        }
-        if let Some(p) = &ch.phone {
-            next.phone_enc = p.as_ref().map(|p| crypto.seal(p.as_str()));
-        }
-        next.updated_at = now();
-        diesel::update(members::table.find(member_id)).set(&next).execute(c)?;
-        let mut hnext = h.clone();
-        if was_head {
-            hnext.head_name = next.name.clone();
-        }
-        let h = bump_with(c, &h, hnext)?;
-        audit::append(c, actor, Entry { action: "member_update", entity_type: "member", entity_id: member_id, household_id: Some(household_id), before: Some(member_snapshot(crypto, &before)), after: Some(member_snapshot(crypto, &next)) })?;
-        super::sync::stamp(c, &[household_id.to_owned()], &[])?;
-        Ok((h, next))
-    })
-}
-
-pub fn remove_member(c: &mut DbConnection, scope: &Scope, crypto: &Crypto, actor: &Actor, household_id: &str, member_id: &str, expected: Option<i64>, reason: RemovalReason) -> Result<(HouseholdRow, MemberRow), DbError> {
-    write_tx(c, |c| {
-        let h = get_for_update(c, scope, household_id)?;
-        check_version(&h, expected)?;
-        let before = current_member(c, household_id, member_id)?;
-        if before.relation == Relation::Head.as_str() {
-            return Err(DbError::Conflict("the head cannot be removed: transfer headship first (PATCH /households/{id} with head_member_id)".into()));
-        }
-        let mut next = before.clone();
-        next.removed_at = Some(now());
-        next.removed_reason = Some(reason.as_str().to_owned());
-        next.updated_at = now();
-        diesel::update(members::table.find(member_id)).set(&next).execute(c)?;
-        let h = bump(c, &h)?;
-        audit::append(c, actor, Entry { action: "member_remove", entity_type: "member", entity_id: member_id, household_id: Some(household_id), before: Some(member_snapshot(crypto, &before)), after: Some(member_snapshot(crypto, &next)) })?;
-        super::sync::stamp(c, &[household_id.to_owned()], &[])?;
-        Ok((h, next))
-    })
 }
 
 /// Households of a village by number (demo loader idempotency).
@@ -591,12 +511,13 @@ pub fn import_batch(c: &mut DbConnection, scope: &Scope, crypto: &Crypto, actor:
             .load::<String>(c)?
             .into_iter()
             .collect();
-        let hmacs: Vec<String> = batch.iter().flat_map(|h| h.members.iter().map(|m| crypto.lookup_hash("id", m.id_number.as_str()))).collect();
+        let hmacs: Vec<String> = batch.iter().flat_map(|h| h.members.iter().filter_map(|m| Some(crypto.lookup_hash("id", m.id_number()?.as_str())))).collect();
         let held: std::collections::HashSet<String> = hmacs
             .chunks(1000)
-            .map(|chunk| members::table.filter(members::id_number_hmac.eq_any(chunk)).filter(members::removed_at.is_null()).select(members::id_number_hmac).load::<String>(c))
+            .map(|chunk| members::table.filter(members::id_number_hmac.eq_any(chunk)).filter(members::removed_at.is_null()).select(members::id_number_hmac).load::<Option<String>>(c))
             .collect::<QueryResult<Vec<_>>>()?
             .into_iter()
+            .flatten()
             .flatten()
             .collect();
         let mut seen = std::collections::HashSet::new();
@@ -626,7 +547,7 @@ pub fn import_batch(c: &mut DbConnection, scope: &Scope, crypto: &Crypto, actor:
                 continue;
             }
             let member_rows: Vec<MemberRow> = h.members.iter().map(|m| member_row(crypto, "", m)).collect();
-            if let Some(i) = member_rows.iter().position(|m| held.contains(&m.id_number_hmac) || seen.contains(&m.id_number_hmac)) {
+            if let Some(i) = member_rows.iter().position(|m| m.id_number_hmac.as_ref().is_some_and(|h| held.contains(h) || seen.contains(h))) {
                 outcomes.push(Imported::Refused(Some(i), "证件号码", "this ID number is a current member of another household".into()));
                 continue;
             }
@@ -639,7 +560,9 @@ pub fn import_batch(c: &mut DbConnection, scope: &Scope, crypto: &Crypto, actor:
             row.address = h.address.clone();
             row.profile = h.profile.to_stored();
             for mut m in member_rows {
-                seen.insert(m.id_number_hmac.clone());
+                if let Some(h) = &m.id_number_hmac {
+                    seen.insert(h.clone());
+                }
                 m.household_id = row.id.clone();
                 mrows.push(m);
             }

@@ -8,6 +8,7 @@ pub mod household_numbers;
 pub mod households;
 pub mod idempotency;
 pub mod locations;
+pub mod members;
 pub mod photos;
 pub mod procedures;
 pub mod quality;

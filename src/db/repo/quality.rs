@@ -22,16 +22,18 @@ const ACTIVE: [&str; 3] = ["open", "verified", "rectified"];
 /// data may not).
 pub fn shared_id_numbers(c: &mut DbConnection) -> QueryResult<Vec<(String, i64)>> {
     use diesel::dsl::count_star;
-    let hmacs: Vec<(String, i64)> = m::table
+    let hmacs: Vec<(Option<String>, i64)> = m::table
         .filter(m::removed_at.is_null())
+        .filter(m::id_number_hmac.is_not_null())
         .group_by(m::id_number_hmac)
         .having(count_star().gt(1))
         .select((m::id_number_hmac, count_star()))
         .load(c)?;
     let mut out = Vec::new();
     for (hmac, n) in hmacs {
-        let enc: Vec<String> = m::table.filter(m::id_number_hmac.eq(&hmac)).select(m::id_number_enc).limit(1).load(c)?;
-        if let Some(e) = enc.into_iter().next() {
+        let Some(hmac) = hmac else { continue };
+        let enc: Vec<Option<String>> = m::table.filter(m::id_number_hmac.eq(&hmac)).select(m::id_number_enc).limit(1).load(c)?;
+        if let Some(e) = enc.into_iter().flatten().next() {
             out.push((e, n));
         }
     }

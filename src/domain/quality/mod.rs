@@ -31,10 +31,15 @@ pub struct MemberFacts {
     pub relation: Relation,
     pub sex: super::Sex,
     pub birth_date: NaiveDate,
-    pub id_number: String,
+    /// None for a member recorded without one (无户籍人口).
+    pub id_number: Option<String>,
+    /// Why there is no ID number.
+    pub no_id_reason: Option<String>,
     pub phone: Option<String>,
     pub removed: bool,
     pub removed_reason: Option<String>,
+    /// 减少时间 of a member who left.
+    pub left_on: Option<NaiveDate>,
 }
 
 /// One household and what the rules need to know about it.
@@ -109,14 +114,19 @@ fn monitored(h: &HouseholdFacts) -> bool {
 pub const RULES: &[Rule] = &[
     Rule { id: "id_invalid", severity: Severity::Error, zh: "身份证号码不符合国家标准（GB 11643）", en: "ID number is not a valid GB 11643 number", fields: &["members.id_number"], check: |h, c, out| {
         for m in current(h) {
-            if let Err(e) = IdNumber::parse(&m.id_number, c.today) {
+            if let Some(Err(e)) = m.id_number.as_deref().map(|n| IdNumber::parse(n, c.today)) {
                 out.push((Some(m.id.clone()), format!("{}: {}", m.name, e.message)));
             }
         }
     } },
+    Rule { id: "member_without_id_number", severity: Severity::Warning, zh: "成员无身份证号码（无户籍人口），待登记后补录", en: "a member is recorded without an ID number (not registered yet): enter it once issued", fields: &["members.id_number", "members.no_id_reason"], check: |h, _, out| {
+        for m in current(h).filter(|m| m.id_number.is_none()) {
+            out.push((Some(m.id.clone()), format!("{}: {}", m.name, m.no_id_reason.as_deref().unwrap_or("no reason"))));
+        }
+    } },
     Rule { id: "id_duplicate", severity: Severity::Error, zh: "身份证号码在多户中重复", en: "the same ID number is a member of several households", fields: &["members.id_number"], check: |h, c, out| {
         for m in current(h) {
-            if let Some(n) = c.shared_ids.get(&m.id_number) {
+            if let Some(n) = m.id_number.as_ref().and_then(|id| c.shared_ids.get(id)) {
                 out.push((Some(m.id.clone()), format!("{} is listed in {n} households", m.name)));
             }
         }
@@ -142,7 +152,7 @@ pub const RULES: &[Rule] = &[
     } },
     Rule { id: "birth_date_mismatch", severity: Severity::Error, zh: "出生日期与身份证号码不一致", en: "birth date differs from the one in the ID number", fields: &["members.birth_date"], check: |h, c, out| {
         for m in current(h) {
-            if let Ok(id) = IdNumber::parse(&m.id_number, c.today) {
+            if let Some(Ok(id)) = m.id_number.as_deref().map(|n| IdNumber::parse(n, c.today)) {
                 if id.birth_date() != m.birth_date {
                     out.push((Some(m.id.clone()), format!("{}: recorded {}, ID says {}", m.name, m.birth_date, id.birth_date())));
                 }
@@ -151,7 +161,7 @@ pub const RULES: &[Rule] = &[
     } },
     Rule { id: "sex_mismatch", severity: Severity::Error, zh: "性别与身份证号码不一致", en: "sex differs from the one in the ID number", fields: &["members.sex"], check: |h, c, out| {
         for m in current(h) {
-            if let Ok(id) = IdNumber::parse(&m.id_number, c.today) {
+            if let Some(Ok(id)) = m.id_number.as_deref().map(|n| IdNumber::parse(n, c.today)) {
                 if id.sex() != m.sex {
                     out.push((Some(m.id.clone()), format!("{}: recorded {}, ID says {}", m.name, m.sex.as_str(), id.sex().as_str())));
                 }
@@ -163,9 +173,11 @@ pub const RULES: &[Rule] = &[
             out.push((Some(m.id.clone()), format!("{} is {}", m.name, age(m.birth_date, c.today))));
         }
     } },
-    Rule { id: "deceased_in_year_record", severity: Severity::Error, zh: "已故成员仍列入年度信息", en: "a deceased or removed member is still in this year's record", fields: &["years.members"], check: |h, _, out| {
+    Rule { id: "deceased_in_year_record", severity: Severity::Error, zh: "已故成员仍列入年度信息", en: "a deceased or removed member is still in this year's record", fields: &["years.members"], check: |h, c, out| {
         let Some((rec, _)) = &h.year else { return };
-        for m in h.members.iter().filter(|m| m.removed) {
+        // A member belongs in the records up to the statistical year they left in.
+        let year = super::member::statistical_year(c.state_date);
+        for m in h.members.iter().filter(|m| !super::member::may_appear_in_year(m.left_on, m.removed, year)) {
             if rec.members.iter().any(|y| y.member_id == m.id) {
                 out.push((Some(m.id.clone()), format!("{} left the household ({})", m.name, m.removed_reason.as_deref().unwrap_or("removed"))));
             }

@@ -16,10 +16,12 @@ fn member(id: &str, name: &str, relation: Relation, birth: &str, seq: u16) -> Me
         relation,
         sex: number.sex(),
         birth_date: d(birth),
-        id_number: number.as_str().into(),
+        id_number: Some(number.as_str().into()),
+        no_id_reason: None,
         phone: Some("13800138000".into()),
         removed: false,
         removed_reason: None,
+        left_on: None,
     }
 }
 
@@ -75,7 +77,7 @@ fn a_correct_household_breaks_no_rule() {
 #[test]
 fn id_invalid() {
     let mut h = good();
-    h.members[1].id_number = "61083119900701001X".into();
+    h.members[1].id_number = Some("61083119900701001X".into());
     only("id_invalid", h, ctx());
 }
 
@@ -83,7 +85,7 @@ fn id_invalid() {
 fn id_duplicate() {
     let h = good();
     let mut c = ctx();
-    c.shared_ids.insert(h.members[1].id_number.clone(), 2);
+    c.shared_ids.insert(h.members[1].id_number.clone().unwrap(), 2);
     only("id_duplicate", h, c);
 }
 
@@ -106,7 +108,7 @@ fn child_older_than_head() {
     let mut h = good();
     let number = IdNumber::compose("610831", d("1960-01-01"), 13);
     h.members[1].birth_date = d("1960-01-01");
-    h.members[1].id_number = number.as_str().into();
+    h.members[1].id_number = Some(number.as_str().into());
     only("child_older_than_head", h, ctx());
 }
 
@@ -128,7 +130,7 @@ fn sex_mismatch() {
 fn over_100() {
     let mut h = good();
     let number = IdNumber::compose("610831", d("1920-05-05"), 15);
-    h.members.push(MemberFacts { id: "m3".into(), name: "王老太".into(), relation: Relation::Parent, sex: number.sex(), birth_date: d("1920-05-05"), id_number: number.as_str().into(), phone: None, removed: false, removed_reason: None });
+    h.members.push(MemberFacts { id: "m3".into(), name: "王老太".into(), relation: Relation::Parent, sex: number.sex(), birth_date: d("1920-05-05"), id_number: Some(number.as_str().into()), no_id_reason: None, phone: None, removed: false, removed_reason: None, left_on: None });
     only("over_100", h, ctx());
 }
 
@@ -137,7 +139,22 @@ fn deceased_in_year_record() {
     let mut h = good();
     h.members[1].removed = true;
     h.members[1].removed_reason = Some("death".into());
-    only("deceased_in_year_record", h, ctx());
+    h.members[1].left_on = Some(d("2025-09-30"));
+    only("deceased_in_year_record", h.clone(), ctx());
+    // Who left in the statistical year of the record (from 1 October 2025) belongs in it.
+    h.members[1].left_on = Some(d("2025-10-01"));
+    assert!(fires(&h, &ctx()).is_empty());
+}
+
+#[test]
+fn member_without_id_number() {
+    let mut h = good();
+    h.members[1].id_number = None;
+    h.members[1].no_id_reason = Some("newborn_unregistered".into());
+    only("member_without_id_number", h.clone(), ctx());
+    h.members[1].removed = true;
+    h.members[1].left_on = Some(d("2025-10-02"));
+    assert!(fires(&h, &ctx()).is_empty(), "only current members are listed");
 }
 
 #[test]
@@ -145,7 +162,7 @@ fn school_age_not_in_school() {
     let mut h = good();
     let number = IdNumber::compose("610831", d("2014-03-01"), 17);
     h.members[1].birth_date = d("2014-03-01");
-    h.members[1].id_number = number.as_str().into();
+    h.members[1].id_number = Some(number.as_str().into());
     h.members[1].sex = number.sex();
     if let Some((rec, _)) = &mut h.year {
         rec.members[1].member_id = "m2".into();
