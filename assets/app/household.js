@@ -27,6 +27,7 @@ export function itemText(i) {
     const reasons = (r.checks?.reasons || []).map((x) => label("reason", x)).join("、");
     return `${base} · ${reasons || t("q.checks_ok")}`;
   }
+  if (i.kind === "member") return `${t("q.member")} · ${i.body.name} · ${label("join", i.body.join_reason)}`;
   return `${t("q.year")} ${i.year}${r ? ` · ${t("hh.year_version")} ${r.version}` : ""}`;
 }
 
@@ -68,7 +69,8 @@ export async function householdView(root, id) {
       el("p", { id: "year-status" }, yr ? `${t("hh.per_capita")} ${yr.standing?.per_capita_net_income ?? ""} · ${t("hh.year_version")} ${yr.version}` : (todo.yearQueued ? t("todo.year_queued") : t("hh.year_none")))),
     el("section", {},
       el("h3", {}, t("hh.members")),
-      el("ul", { class: "plain" }, members.map((m) => el("li", {}, `${m.name} · ${label("rel", m.relation)}`)))),
+      el("ul", { class: "plain", id: "members" }, members.map((m) => el("li", {}, `${m.name} · ${label("rel", m.relation)}`,
+        m.join_reason ? ` · ${label("join", m.join_reason)} ${m.joined_on || ""}` : "", m.no_id_reason ? ` · ${label("noid", m.no_id_reason)}` : "")))),
     mine.length ? el("section", {},
       el("h3", {}, t("hh.history")),
       el("ul", { class: "plain", id: "hh-items" }, mine.slice().reverse().map((i) => el("li", { "data-kind": i.kind, "data-state": i.state },
@@ -77,7 +79,8 @@ export async function householdView(root, id) {
     el("nav", { class: "actions" },
       el("a", { class: "button", id: "go-locate", href: `#/h/${id}/locate` }, t("act.locate")),
       el("a", { class: "button", id: "go-photos", href: `#/h/${id}/photos` }, t("act.photos")),
-      el("a", { class: "button", id: "go-year", href: `#/h/${id}/year` }, t("act.year"))),
+      el("a", { class: "button", id: "go-year", href: `#/h/${id}/year` }, t("act.year")),
+      el("a", { class: "button", id: "go-member", href: `#/h/${id}/member` }, t("act.member"))),
   ].filter(Boolean));
   return () => { for (const url of thumbs.values()) URL.revokeObjectURL(url); };
 }

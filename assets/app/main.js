@@ -1,5 +1,5 @@
 // The app's shell: login, the header (signal, last sync, outbox count), the hash router
-// (#/, #/all, #/queue, #/h/<id>[/locate|/photos|/year]) and when to send and sync: at start,
+// (#/, #/all, #/queue, #/h/<id>[/locate|/photos|/year|/member]) and when to send and sync: at start,
 // when signal returns, after the outbox empties, on the button, and every ten minutes.
 import { login, logout, refresh, ApiError, Offline, SessionEnded } from "./api.js";
 import { getMeta, setMeta, forgetHouseholds } from "./db.js";
@@ -10,6 +10,7 @@ import { householdView } from "./household.js";
 import { locateView } from "./locate.js";
 import { photosView } from "./photos.js";
 import { yearlyView } from "./yearly.js";
+import { memberView } from "./member.js";
 import { queueView } from "./queue.js";
 import { t, toggleLanguage, translate } from "./i18n.js";
 import { el, message, problemText, time } from "./ui.js";
@@ -37,7 +38,7 @@ async function render() {
   try {
     let done;
     if (parts[0] === "h" && parts[1]) {
-      const screen = { locate: locateView, photos: photosView, year: yearlyView }[parts[2]] || householdView;
+      const screen = { locate: locateView, photos: photosView, year: yearlyView, member: memberView }[parts[2]] || householdView;
       done = await screen(holder, parts[1]);
     } else if (parts[0] === "queue") done = await queueView(holder);
     else done = await listView(holder, params, { today: parts[0] !== "all" });

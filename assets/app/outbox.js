@@ -140,6 +140,8 @@ function send(item) {
     }
     case "year":
       return request(`${base}/years/${item.year}`, { method: "PUT", body: item.record, ifMatch: item.base_version });
+    case "member":
+      return request(`${base}/members`, { method: "POST", body: item.body, key: item.id });
     default:
       throw new Error(`unknown outbox item ${item.kind}`);
   }
@@ -154,7 +156,8 @@ async function sendOne(item) {
     const res = await send(item);
     if (res.ok) return await arrived(item, await res.json());
     if (item.kind === "year" && (res.status === 412 || res.status === 428)) return await compare(item);
-    if ([408, 409, 429].includes(res.status) || res.status >= 500) return await later(item, Number(res.headers.get("Retry-After")) || null, `HTTP ${res.status}`);
+    // A member's 409 (the ID number is registered elsewhere) is final, like a 422.
+    if ([408, 429].includes(res.status) || (res.status === 409 && item.kind !== "member") || res.status >= 500) return await later(item, Number(res.headers.get("Retry-After")) || null, `HTTP ${res.status}`);
     item.state = "failed";
     item.error = { status: res.status, problem: await res.json().catch(() => null) };
     await save(item);
@@ -244,6 +247,8 @@ async function reflect(item) {
       const missing = p.missing_kinds && r.status !== "rejected" ? p.missing_kinds.filter((k) => k !== r.kind) : p.missing_kinds;
       return { ...h, _photos: { ...p, items, missing_kinds: missing, set_complete: missing ? missing.length === 0 : p.set_complete } };
     });
+  } else if (item.kind === "member") {
+    await updateHousehold(item.household_id, (h) => ({ ...h, members: r.members, version: r.version }));
   } else if (item.kind === "year") {
     await updateHousehold(item.household_id, (h) => ({ ...h, year_record: r }));
     // Edits saved while this one was on its way were written on top of it.

@@ -59,6 +59,17 @@ function profileList(h) {
     el("dl", {}, rows.flatMap(([k, v]) => [el("dt", {}, t(k)), el("dd", {}, String(v))])));
 }
 
+/// A member with what changed: joined (增加原因 · 增加时间), left (减少原因 · 减少时间), no ID number.
+function memberItem(m) {
+  const notes = [
+    m.no_id_reason && `${t("card.no_id")}: ${label("no_id_reason", m.no_id_reason)}`,
+    m.join_reason && `${t("card.joined")}: ${label("join_reason", m.join_reason)} ${m.joined_on || ""}`,
+    m.removed_reason && `${t("card.left")}: ${label("leave_reason", m.removed_reason)} ${m.left_on || ""}`,
+  ].filter(Boolean);
+  return el("li", { class: m.removed_at ? "removed" : null }, `${m.name} · ${label("relation", m.relation)}`,
+    notes.length ? el("span", { class: "muted" }, ` (${notes.join("；")})`) : null);
+}
+
 async function showCard(card, id) {
   card.replaceChildren(el("p", { class: "muted" }, t("loading")));
   const [h, photos] = await Promise.all([api(`/households/${id}`), api(`/households/${id}/photos`)]);
@@ -69,7 +80,7 @@ async function showCard(card, id) {
     h.home ? el("p", {}, `${t("card.home")}: ${h.home.lat.toFixed(5)}, ${h.home.lon.toFixed(5)} (±${Math.round(h.home.accuracy_m ?? 0)} m)`) : null,
     profileList(h),
     el("h4", {}, t("card.members")),
-    el("ul", {}, h.members.map((m) => el("li", {}, `${m.name} · ${label("relation", m.relation)}`))),
+    el("ul", { id: "household-members" }, h.members.map(memberItem)),
     el("h4", {}, `${t("card.photos")} (${photos.items.length})`),
     thumbs,
   );

@@ -47,6 +47,7 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
     ("locate.js", JS, include_bytes!("../../assets/app/locate.js")),
     ("photos.js", JS, include_bytes!("../../assets/app/photos.js")),
     ("yearly.js", JS, include_bytes!("../../assets/app/yearly.js")),
+    ("member.js", JS, include_bytes!("../../assets/app/member.js")),
     ("queue.js", JS, include_bytes!("../../assets/app/queue.js")),
     ("manifest.webmanifest", "application/manifest+json", include_bytes!("../../assets/app/manifest.webmanifest")),
     ("icon-192.png", "image/png", include_bytes!("../../assets/app/icon-192.png")),

@@ -51,6 +51,7 @@ const PARAMETERS: &[(&str, &str, &[&str])] = &[
     ("export_problems_xlsx", "status", quality::STATUSES),
     ("import_households", "format", REPORT_FORMATS),
     ("compare_years", "format", REPORT_FORMATS),
+    ("list_natural_changes", "format", REPORT_FORMATS),
     ("get_coverage", "households", household::Counted::VALUES),
     ("list_households_without_home", "households", household::Counted::VALUES),
 ];

@@ -141,7 +141,7 @@ pub struct MemberYear {
     /// 是否参加城乡居民基本养老保险 (null: not recorded)
     #[serde(default)]
     pub pension_insurance: Option<bool>,
-    /// 务工地点（省）: the province worked in when away (`in_province`, `out_of_province`), by its name
+    /// 务工地点（省）: the province worked in when away from home (务工状况 in or out of the province), by its name
     #[serde(default)]
     pub work_province: Option<String>,
     /// 务工地点（县）: the county (区、县、市) worked in, by its name, with the province

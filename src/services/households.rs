@@ -109,10 +109,19 @@ pub(super) async fn write<F>(state: &AppState, caller: &Caller, id: String, prec
 where
     F: FnOnce(&mut DbConnection, &Scope, &Crypto, &Actor, Option<i64>, &str) -> Result<HouseholdRow, ApiError> + Send + 'static,
 {
+    write_if(state, caller, caller.role.edits_households(), id, precondition, f).await
+}
+
+/// [`write`] for a write the caller's role may make when `allowed` (a paired cadre records a
+/// natural increase 自然增加 from the phone).
+pub(super) async fn write_if<F>(state: &AppState, caller: &Caller, allowed: bool, id: String, precondition: impl FnOnce() -> Result<Option<i64>, ApiError>, f: F) -> Result<Record, ApiError>
+where
+    F: FnOnce(&mut DbConnection, &Scope, &Crypto, &Actor, Option<i64>, &str) -> Result<HouseholdRow, ApiError> + Send + 'static,
+{
     let scope = caller.scope();
     let (probe_scope, probe_id) = (scope.clone(), id.clone());
     state.db.run(move |c| repo::find(c, &probe_scope, &probe_id)?.ok_or(ApiError::NotFound)).await?;
-    caller.require(caller.role.edits_households(), "change households")?;
+    caller.require(allowed, "change households")?;
     let expected = precondition()?;
     let (actor, crypto) = (caller.actor(), state.crypto.clone());
     let parts = state

@@ -1,7 +1,7 @@
 //! Members 家庭成员 of a household: added, corrected and removed through the household's write
 //! path (scope, role, `If-Match`), each answering with the household as it now is.
 
-use super::households::{Record, write};
+use super::households::{Record, write, write_if};
 use super::{Caller, Precondition};
 use crate::db::repo::members::{self as repo, Leave, MemberChanges};
 use crate::domain::household::NewMember;
@@ -9,10 +9,12 @@ use crate::error::ApiError;
 use crate::state::AppState;
 
 /// Adds a member (birth, marriage in, … with the day, or one of the household's own); `If-Match`
-/// honoured when sent.
+/// honoured when sent. Besides those who edit households, the paired cadre may: a newborn or a
+/// bride is recorded on the phone at the home visit.
 #[tracing::instrument(skip_all, fields(household = %household_id))]
 pub async fn add(state: &AppState, caller: &Caller, household_id: String, precondition: Precondition, member: NewMember) -> Result<Record, ApiError> {
-    write(state, caller, household_id, || precondition.optional(), move |c, scope, crypto, actor, expected, id| {
+    let allowed = caller.role.edits_households() || caller.role == crate::domain::Role::Cadre;
+    write_if(state, caller, allowed, household_id, || precondition.optional(), move |c, scope, crypto, actor, expected, id| {
         Ok(repo::add_member(c, scope, crypto, actor, id, expected, &member).map(|(h, _)| h)?)
     })
     .await

@@ -114,6 +114,8 @@ async fn no_field_takes_a_division_of_another_county() {
         query("GET", "/api/v1/households.geojson", "division", "/households.geojson?division={c}"),
         query("GET", "/api/v1/coverage", "division", "/coverage?division={c}"),
         query("GET", "/api/v1/coverage/missing", "division", "/coverage/missing?division={c}"),
+        query("GET", "/api/v1/natural-changes", "division", "/natural-changes?division={c}"),
+        query("GET", "/api/v1/natural-changes.xlsx", "division", "/natural-changes.xlsx?division={c}"),
         query("GET", "/api/v1/photo-checks", "division", "/photo-checks?division={c}&status=ok"),
         query("GET", "/api/v1/cases", "division", "/cases?division={c}"),
         query("GET", "/api/v1/work-teams", "division", "/work-teams?division={c}"),

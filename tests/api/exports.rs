@@ -117,6 +117,10 @@ async fn no_cell_of_any_export_can_be_read_as_a_formula() {
     let h: Value = res.json().await.unwrap();
     let path = format!("/households/{}", h["id"].as_str().unwrap());
     let member = h["members"][0]["id"].as_str().unwrap().to_owned();
+    // A member who moved in today: a row of the natural-change ledger 自然增减台账.
+    let newcomer = "-王新";
+    let res = admin.post(&format!("{path}/members"), json!({"name": newcomer, "id_number": id_number(14), "relation": "other", "join_reason": "moved_in"})).await;
+    assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
     let cadre_name = "@SUM(A1)";
     let res = admin.post("/cadres", json!({"name": cadre_name, "work_unit": "-1+1"})).await;
     assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
@@ -155,6 +159,14 @@ async fn no_cell_of_any_export_can_be_read_as_a_formula() {
     let res = admin.get(&format!("{path}/years/2026/comparison.xlsx")).await;
     exports.push((xlsx_cells("comparison.xlsx", &bytes(res, "comparison.xlsx", XLSX).await), reasons.clone()));
     fetched.insert("GET /api/v1/households/{id}/years/{year}/comparison.xlsx".to_owned());
+
+    let changes = vec![village_name, township_name, number, head, newcomer];
+    let res = admin.get(&format!("/natural-changes?division={VILLAGE}&format=xlsx")).await;
+    exports.push((xlsx_cells("natural changes xlsx", &bytes(res, "natural changes", XLSX).await), changes.clone()));
+    fetched.insert("GET /api/v1/natural-changes".to_owned());
+    let res = admin.get(&format!("/natural-changes.xlsx?division={VILLAGE}")).await;
+    exports.push((xlsx_cells("natural-changes.xlsx", &bytes(res, "natural-changes.xlsx", XLSX).await), changes));
+    fetched.insert("GET /api/v1/natural-changes.xlsx".to_owned());
 
     // The import's error report echoes what it refuses: a sheet of hostile cells.
     let hostile = ["=HYPERLINK(\"http://x\")", "+1", "-2+3", "@SUM(A1)", "\t=1", "\r=1"];

@@ -26,6 +26,7 @@ mod locations;
 mod lost_updates;
 mod members;
 mod mergers;
+mod natural_changes;
 mod nosniff;
 mod matrix;
 mod memory;

@@ -107,6 +107,10 @@ async fn another_county_cannot_tell_whether_a_value_exists_in_this_one() {
 
     let uuid = || uuid::Uuid::now_v7().to_string();
     let gh = format!("/households/{g}");
+    // A newborn without an ID number 无户籍人口, whose number is entered later.
+    let res = out.post(&format!("{gh}/members"), json!({"name": "王小宝", "relation": "child", "no_id_reason": "newborn_unregistered", "sex": "male", "birth_date": "2026-03-10"})).await;
+    assert_eq!(res.status(), 201);
+    let newborn = res.json::<Value>().await.unwrap()["members"].as_array().unwrap().iter().find(|m| m["name"] == "王小宝").unwrap()["id"].as_str().unwrap().to_owned();
     let body = |f: &dyn Fn(&str) -> Value, e: &str, n: &str| ((e.to_owned(), f(e)), (n.to_owned(), f(n)));
     let probe = |method, template, field, path: String, (existing, nowhere): ((String, Value), (String, Value)), kind, version_from: Option<String>| Probe { method, template, field, path, existing, nowhere, kind, version_from };
     use Kind::*;
@@ -122,6 +126,7 @@ async fn another_county_cannot_tell_whether_a_value_exists_in_this_one() {
         probe("PATCH", "/api/v1/households/{id}", "natural_village_id", gh.clone(), body(&|v| json!({"natural_village_id": v}), nv["id"].as_str().unwrap(), &uuid()), Same, Some(gh.clone())),
         probe("PATCH", "/api/v1/households/{id}", "head_member_id", gh.clone(), body(&|v| json!({"head_member_id": v, "former_head_relation": "spouse"}), &member, &uuid()), Same, Some(gh.clone())),
         probe("POST", "/api/v1/households/{id}/members", "id_number", format!("{gh}/members"), body(&|v| json!({"name": "李秀英", "id_number": v, "relation": "spouse"}), &id_number(1), &id_number(304)), Registered, None),
+        probe("PATCH", "/api/v1/households/{id}/members/{member_id}", "id_number", format!("{gh}/members/{newborn}"), body(&|v| json!({"id_number": v}), &id_number(1), &id_number(305)), Registered, Some(gh.clone())),
         probe("PUT", "/api/v1/households/{id}/years/{year}", "member_id", format!("{gh}/years/2025"), body(&|v| crate::yearly::record(v, 3000.0, 2), &member, &uuid()), Same, None),
         probe("POST", "/api/v1/users", "username", "/users".into(), body(&|v| json!({"username": v, "password": "Strong-pass-9", "display_name": "李四", "role": "cadre", "jurisdiction": OTHER_COUNTY_VILLAGE}), "zz-known", "gz-fresh"), Registered, None),
         probe("POST", "/api/v1/auth/login", "username", "/auth/login".into(), body(&|v| json!({"username": v, "password": "Wrong-pass-1"}), "zz-known", "gz-nobody"), Same, None),

@@ -24,7 +24,7 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
 
 /// Add a member
 ///
-/// Add a member (birth, marriage in, …); village officer and above.
+/// Add a member (birth, marriage in, …); village officer and above, and the paired cadre.
 ///
 /// A member who joins a recorded household is a natural increase 自然增加: give `join_reason`
 /// (增加原因) and `joined_on` (增加时间, default the birth date for a birth, else today; not before

@@ -176,8 +176,8 @@ pub struct MemberYearBody {
     pub medical_insurance: Option<bool>,
     /// 是否参加城乡居民基本养老保险 (optional; null: not recorded)
     pub pension_insurance: Option<bool>,
-    /// 务工地点（省）: the province's name (e.g. 江苏省), only with `work_status` `in_province` or
-    /// `out_of_province`; at most 40 characters
+    /// 务工地点（省）: the province's name (e.g. 江苏省), only for a member working away from home
+    /// (务工状况 in or out of the province); at most 40 characters
     pub work_province: Option<String>,
     /// 务工地点（县）: the county's name (e.g. 昆山市), with `work_province`; at most 40 characters
     pub work_county: Option<String>,
