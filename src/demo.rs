@@ -170,11 +170,58 @@ pub fn load<E>(db: &Db<E>, crypto: &Crypto, per_village: u32) -> anyhow::Result<
                     Err(e) => anyhow::bail!("{e}"),
                 }
             }
+            if existing.is_empty() {
+                natural_changes(c, &scope, crypto, &actor, &code, (t * 10 + v) as u64)?;
+            }
             pair_village(c, &scope, crypto, &actor, &county, village)?;
             locate_village(c, &scope, &actor, &village.code, (t * 10 + v) as u64)?;
         }
     }
     Ok((divisions, added))
+}
+
+/// Natural increase and decrease 自然增减 in a freshly loaded village, so the ledger has rows in
+/// this statistical year and the last: in its first households a newborn not yet registered
+/// (无户籍人口, within ~2 months), a bride (嫁入, ~3–5 months ago) and a member who died or moved
+/// out (~1–4 months ago).
+fn natural_changes(c: &mut DbConnection, scope: &Scope, crypto: &Crypto, actor: &Actor, village: &DivisionCode, seed: u64) -> anyhow::Result<()> {
+    use crate::db::repo::members::{Leave, add_member, remove_member};
+    use crate::domain::member::{Identity, JoinReason, Joined, NoIdReason};
+    use crate::domain::RemovalReason;
+    let err = |e: crate::db::DbError| anyhow::anyhow!("{e}");
+    let mut rng = StdRng::seed_from_u64(9_000 + seed);
+    let today = chrono::Utc::now().with_timezone(&chrono_tz::Asia::Shanghai).date_naive();
+    let ago = |rng: &mut StdRng, from: i64, to: i64| today - chrono::Duration::days(rng.random_range(from..=to));
+    let filter = repo::households::ListFilter { division: Some(village.clone()), limit: 3, ..Default::default() };
+    let rows = repo::households::list(c, scope, &filter)?;
+    for (i, h) in rows.iter().enumerate() {
+        let surname: String = h.head_name.chars().take(1).collect();
+        let new = match i {
+            0 => {
+                let sex = if rng.random_bool(0.5) { Sex::Male } else { Sex::Female };
+                let birth = ago(&mut rng, 5, 60);
+                let joined = Joined::parse(JoinReason::Birth, None, birth, today).map_err(|e| anyhow::anyhow!("{}", e.message))?;
+                NewMember { name: name(&mut rng, &surname, sex), identity: Identity::Unregistered(NoIdReason::NewbornUnregistered), relation: Relation::Grandchild, sex, birth_date: birth, phone: None, joined: Some(joined) }
+            }
+            _ => {
+                let family = SURNAMES[rng.random_range(0..SURNAMES.len())];
+                let mut bride = person(&mut rng, village, family, Relation::ChildInLaw, Sex::Female, (1996, 2002));
+                bride.joined = Some(Joined { reason: if i == 1 { JoinReason::MarriageIn } else { JoinReason::MovedIn }, on: ago(&mut rng, 90, 150) });
+                bride
+            }
+        };
+        match add_member(c, scope, crypto, actor, &h.id, None, &new) {
+            Ok(_) | Err(crate::db::DbError::Conflict(_)) => {}
+            Err(e) => return Err(err(e)),
+        }
+        let members = repo::households::members_of(c, std::slice::from_ref(&h.id), false)?;
+        if let Some(m) = members.iter().find(|m| m.relation == Relation::Parent.as_str() || (i == 2 && m.relation == Relation::Spouse.as_str())) {
+            let reason = if m.relation == Relation::Parent.as_str() { RemovalReason::Death } else { RemovalReason::MovedOut };
+            let leave = Leave { reason, on: Some(ago(&mut rng, 30, 120)), today };
+            remove_member(c, scope, crypto, actor, &h.id, &m.id, None, leave).map_err(err)?;
+        }
+    }
+    Ok(())
 }
 
 /// Homes for the demo villages, so coverage and the console's map have something to show: a

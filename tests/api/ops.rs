@@ -148,9 +148,22 @@ async fn loading_the_demo_twice_changes_nothing() {
     let app = spawn_app().await;
     let (_, first) = fangpin::demo::load(&app.state.db, &app.state.crypto, 3).unwrap();
     assert!(first >= 40, "{first} households");
+    let admin = app.admin().await;
+    // Members joined and left in the demo county: its natural-change ledger 自然增减台账 has rows.
+    let running = fangpin::domain::member::statistical_year(app.state.today());
+    let ledger = |admin: Api| async move {
+        let mut rows = 0;
+        for year in [running - 1, running] {
+            let l: Value = admin.get(&format!("/natural-changes?year={year}")).await.json().await.unwrap();
+            rows += l["increases"].as_array().unwrap().len() + l["decreases"].as_array().unwrap().len();
+        }
+        rows
+    };
+    let changes = ledger(admin.clone()).await;
+    assert!(changes >= 15, "{changes} natural changes");
     let (divisions, again) = fangpin::demo::load(&app.state.db, &app.state.crypto, 3).unwrap();
     assert_eq!((divisions, again), (0, 0));
-    let admin = app.admin().await;
+    assert_eq!(ledger(admin.clone()).await, changes);
     let list: Value = admin.get("/households?limit=500").await.json().await.unwrap();
     assert_eq!(list["items"].as_array().unwrap().len(), first);
     // Every helped household has its village's cadre, once.
