@@ -169,8 +169,13 @@ async fn roles_without_the_right_get_403() {
     for api in [&cadre, &auditor] {
         assert_eq!(api.post("/households", household_body(VILLAGE, &[(5, "head")])).await.status(), 403);
         assert_eq!(api.patch(&path, json!({"address": "新地址"}), Some("1")).await.status(), 403);
-        assert_eq!(api.post(&format!("{path}/members"), json!({"name": "李秀英", "id_number": id_number(6), "relation": "spouse"})).await.status(), 403);
     }
+    assert_eq!(auditor.post(&format!("{path}/members"), json!({"name": "李秀英", "id_number": id_number(6), "relation": "spouse"})).await.status(), 403);
+    // The paired cadre records a natural increase 自然增加 at the home visit, and changes nothing else of the members.
+    let newborn = json!({"name": "王小宝", "relation": "grandchild", "no_id_reason": "newborn_unregistered", "sex": "male", "birth_date": "2026-03-10", "join_reason": "birth"});
+    assert_eq!(cadre.post(&format!("{path}/members"), newborn).await.status(), 201);
+    let member = h["members"][0]["id"].as_str().unwrap();
+    assert_eq!(cadre.patch(&format!("{path}/members/{member}"), json!({"name": "王建军"}), Some("2")).await.status(), 403);
     // The auditor reads, masked, and such a read is not a personal-data read.
     let seen: Value = auditor.get(&path).await.json().await.unwrap();
     assert!(seen["members"][0]["id_number"].as_str().unwrap().contains("********"));

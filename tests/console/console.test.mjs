@@ -130,6 +130,13 @@ test("the map shows one marker per home, coloured by status, and a household car
   await page.locator("#household-profile").waitFor();
   const shown = await page.textContent("#household-profile");
   for (const text of ["低保户", "易地扶贫搬迁户", "因病", "城南安置小区", "2019"]) assert.ok(shown.includes(text), `${text} in ${shown}`);
+  // Members' natural changes by name: a newborn not yet registered (增加 出生 with the day).
+  await api(`/households/${moveHousehold}/members`, { method: "POST", body: { name: "王小宝", relation: "grandchild", no_id_reason: "newborn_unregistered", sex: "male", birth_date: "2026-03-10", join_reason: "birth" } });
+  await page.locator("path.home-move").click({ force: true });
+  await page.locator("#household-members").filter({ hasText: "王小宝" }).waitFor();
+  const members = await page.textContent("#household-members");
+  for (const text of ["新生儿未落户", `${labels.join_reason.birth.zh} 2026-03-10`]) assert.ok(members.includes(text), `${text} in ${members}`);
+  assert.doesNotMatch(members, /newborn_unregistered|\bbirth\b/, members);
   await shot("03-map-village");
 });
 
