@@ -64,7 +64,7 @@ function memberItem(m) {
   const notes = [
     m.no_id_reason && `${t("card.no_id")}: ${label("no_id_reason", m.no_id_reason)}`,
     m.join_reason && `${t("card.joined")}: ${label("join_reason", m.join_reason)} ${m.joined_on || ""}`,
-    m.removed_reason && `${t("card.left")}: ${label("leave_reason", m.removed_reason)} ${m.left_on || ""}`,
+    m.removed_reason && `${t("card.left")}: ${label("removal_reason", m.removed_reason)} ${m.left_on || ""}`,
   ].filter(Boolean);
   return el("li", { class: m.removed_at ? "removed" : null }, `${m.name} · ${label("relation", m.relation)}`,
     notes.length ? el("span", { class: "muted" }, ` (${notes.join("；")})`) : null);

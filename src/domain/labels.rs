@@ -88,7 +88,7 @@ pub fn join_reason(r: JoinReason) -> Label {
     }
 }
 
-pub fn leave_reason(r: RemovalReason) -> Label {
+pub fn removal_reason(r: RemovalReason) -> Label {
     match r {
         RemovalReason::Death => l("死亡", "Death"),
         RemovalReason::MarriageOut => l("嫁出", "Marriage out of the household"),
@@ -173,7 +173,7 @@ fn build() -> Vec<(&'static str, Table)> {
         ("household_flag", of(HouseholdFlag::ALL, HouseholdFlag::as_str, household_flag)),
         ("elimination_way", of(EliminationWay::ALL, EliminationWay::as_str, elimination_way)),
         ("join_reason", of(JoinReason::ALL, JoinReason::as_str, join_reason)),
-        ("leave_reason", of(RemovalReason::ALL, RemovalReason::as_str, leave_reason)),
+        ("removal_reason", of(RemovalReason::ALL, RemovalReason::as_str, removal_reason)),
         ("no_id_reason", of(NoIdReason::ALL, NoIdReason::as_str, no_id_reason)),
     ]
 }

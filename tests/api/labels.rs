@@ -38,7 +38,7 @@ async fn every_coded_value_people_read_has_a_label_in_chinese_and_english() {
         ("household_flag", "HouseholdFlag", None),
         ("elimination_way", "EliminationWay", None),
         ("join_reason", "JoinReason", None),
-        ("leave_reason", "RemovalReason", None),
+        ("removal_reason", "RemovalReason", None),
         ("no_id_reason", "NoIdReason", None),
     ] {
         let table = labels[field].as_object().unwrap_or_else(|| panic!("no labels for {field}: {labels}"));

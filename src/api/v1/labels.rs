@@ -26,7 +26,7 @@ pub struct LabelView {
 
 /// Field → value → label: `category`, `relation`, `sex`, `photo_kind`, `photo_status`,
 /// `problem_status`, `risk_status`, `risk_type` (also the reasons of falling back),
-/// `household_flag`, `elimination_way`, `join_reason` (增加原因), `leave_reason` (减少原因, the
+/// `household_flag`, `elimination_way`, `join_reason` (增加原因), `removal_reason` (减少原因, the
 /// values of a member's `removed_reason`), `no_id_reason` (无身份证号码原因).
 #[derive(Serialize, ToSchema)]
 #[schema(as = Labels)]

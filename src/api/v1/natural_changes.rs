@@ -186,7 +186,7 @@ fn row(i: usize, m: &ChangedMemberView, reason: &str, on: NaiveDate) -> Vec<Stri
 
 fn workbook_bytes(v: &NaturalChangesView) -> Result<Vec<u8>, ApiError> {
     let increases: Vec<Vec<String>> = v.increases.iter().enumerate().map(|(i, c)| row(i, &c.member, labels::join_reason(c.join_reason).zh, c.joined_on)).collect();
-    let decreases: Vec<Vec<String>> = v.decreases.iter().enumerate().map(|(i, c)| row(i, &c.member, labels::leave_reason(c.leave_reason).zh, c.left_on)).collect();
+    let decreases: Vec<Vec<String>> = v.decreases.iter().enumerate().map(|(i, c)| row(i, &c.member, labels::removal_reason(c.leave_reason).zh, c.left_on)).collect();
     crate::xlsx::tables(&[("增加情况表", &INCREASE_HEADERS, &increases), ("减少情况表", &DECREASE_HEADERS, &decreases)]).map_err(|e| ApiError::Internal(e.into()))
 }
 
