@@ -219,11 +219,13 @@ pub struct Listed {
     pub id: String,
     pub removed: bool,
     pub left_on: Option<NaiveDate>,
+    /// 增加时间 of a member who joined the recorded household.
+    pub joined_on: Option<NaiveDate>,
 }
 
 /// The members a record of `year` describes, by index (`None` where no id was given): each a
-/// member of the household (`members`), current or gone in that statistical year or later, none
-/// twice. Each refused index with why.
+/// member of the household (`members`), current or gone in that statistical year or later, not
+/// joined after it, none twice. Each refused index with why.
 pub fn check_members(ids: &[Option<&str>], members: &[Listed], year: i32) -> Vec<(usize, DomainError)> {
     let mut out = Vec::new();
     for (i, id) in ids.iter().enumerate() {
@@ -235,6 +237,8 @@ pub fn check_members(ids: &[Option<&str>], members: &[Listed], year: i32) -> Vec
         if !super::member::may_appear_in_year(m.left_on, m.removed, year) {
             let when = m.left_on.map(|d| format!(" on {d}")).unwrap_or_default();
             out.push((i, DomainError::new("left_before_year", format!("the member left the household{when}, before the statistical year {year}"))));
+        } else if let Some(j) = m.joined_on.filter(|j| super::member::statistical_year(*j) > year) {
+            out.push((i, DomainError::new("joined_after_year", format!("the member joined the household on {j}, after the statistical year {year}"))));
         } else if ids[..i].contains(&Some(*id)) {
             out.push((i, DomainError::new("duplicate", "the member appears twice")));
         }
@@ -418,8 +422,11 @@ mod tests {
 
     #[test]
     fn a_record_describes_members_of_its_year_once_each() {
-        let m = |id: &str, left: Option<&str>| Listed { id: id.into(), removed: left.is_some(), left_on: left.map(|d| d.parse().unwrap()) };
-        let members = vec![m("m1", None), m("m2", None), m("m4", Some("2025-10-15"))];
+        let m = |id: &str, left: Option<&str>| Listed { id: id.into(), removed: left.is_some(), left_on: left.map(|d| d.parse().unwrap()), joined_on: None };
+        let mut members = vec![m("m1", None), m("m2", None), m("m4", Some("2025-10-15"))];
+        members.push(Listed { joined_on: "2025-10-01".parse().ok(), ..m("m5", None) });
+        assert!(check_members(&[Some("m5")], &members, 2026).is_empty());
+        assert_eq!(check_members(&[Some("m5")], &members, 2025)[0].1.code, "joined_after_year");
         let refused = check_members(&[Some("m1"), None, Some("m3"), Some("m1"), Some("m2")], &members, 2026);
         let found: Vec<(usize, &str)> = refused.iter().map(|(i, e)| (*i, e.code)).collect();
         assert_eq!(found, [(2, "not_a_member"), (3, "duplicate")]);

@@ -49,7 +49,7 @@ pub async fn put(state: &AppState, caller: &Caller, household_id: String, year: 
             }
             let members: Vec<Listed> = households::members_of(c, std::slice::from_ref(&h.id), true)?
                 .into_iter()
-                .map(|m| Listed { id: m.id, removed: m.removed_at.is_some(), left_on: m.left_on })
+                .map(|m| Listed { id: m.id, removed: m.removed_at.is_some(), left_on: m.left_on, joined_on: m.joined_on })
                 .collect();
             let record = checked(draft, &members, year.value())?;
             let current = members.iter().filter(|m| !m.removed).count();

@@ -136,6 +136,11 @@ async fn a_member_who_left_is_refused_in_a_later_years_record_and_each_year_has_
     assert_eq!(res.status(), 422);
     assert_eq!(fields(&problem(res).await), [("members[1].member_id".to_owned(), "left_before_year".to_owned())]);
     assert_eq!(admin.get(&format!("{path2}/years/2026")).await.status(), 404, "nothing written");
+    // Nor is a member in a record of a year before they joined (a bride of 1 October 2025 is not in 2025's).
+    let res = admin.post(&format!("{path2}/members"), json!({"name": "赵丽", "id_number": id_number(7), "relation": "child_in_law", "join_reason": "marriage_in", "joined_on": "2025-10-01"})).await;
+    let bride = member(&res.json::<Value>().await.unwrap(), "赵丽")["id"].as_str().unwrap().to_owned();
+    let res = admin.request(reqwest::Method::PUT, &format!("{path2}/years/2025"), Some(two_members(&head2, &bride)), None).await;
+    assert_eq!(fields(&problem(res).await), [("members[1].member_id".to_owned(), "joined_after_year".to_owned())]);
 
     // 参加医疗保险 / 养老保险 and 务工地点 per member and year.
     let mut record = crate::yearly::record(&head2, 9000.0, 8);
