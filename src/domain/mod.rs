@@ -8,6 +8,7 @@ pub mod household_profile;
 pub mod id_number;
 pub mod labels;
 pub mod import;
+pub mod import_year;
 pub mod location;
 pub mod money;
 pub mod password;

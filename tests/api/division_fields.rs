@@ -124,6 +124,7 @@ async fn no_field_takes_a_division_of_another_county() {
         query("GET", "/api/v1/quality/problems.xlsx", "division", "/quality/problems.xlsx?division={c}"),
         query("GET", "/api/v1/quality/problems.xlsx", "village", "/quality/problems.xlsx?village={c}"),
         query("GET", "/api/v1/quality/summary", "division", "/quality/summary?division={c}"),
+        query("GET", "/api/v1/exports/households.xlsx", "division", "/exports/households.xlsx?division={c}"),
         query("POST", "/api/v1/quality/runs", "division", "/quality/runs?division={c}"),
         query("GET", "/api/v1/divisions/{code}", "code", "/divisions/{c}"),
         query("GET", "/api/v1/divisions/{code}/children", "code", "/divisions/{c}/children"),

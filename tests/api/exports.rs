@@ -149,6 +149,10 @@ async fn no_cell_of_any_export_can_be_read_as_a_formula() {
     exports.push((xlsx_cells("ledger.xlsx", &bytes(res, "ledger.xlsx", XLSX).await), ledger_values));
     fetched.insert("GET /api/v1/quality/problems.xlsx".to_owned());
 
+    // The division export: the household's own cells and its yearly record's reason.
+    let res = admin.get(&format!("/exports/households.xlsx?division={VILLAGE}&year=2025")).await;
+    exports.push((xlsx_cells("households.xlsx", &bytes(res, "households.xlsx", XLSX).await), vec![village_name, township_name, number, head, children[0], children[1], children[2], reasons[0]]));
+    fetched.insert("GET /api/v1/exports/households.xlsx".to_owned());
     let res = admin.get(&format!("{path}/years/2026/comparison?format=xlsx")).await;
     exports.push((xlsx_cells("comparison xlsx", &bytes(res, "comparison", XLSX).await), reasons.clone()));
     fetched.insert("GET /api/v1/households/{id}/years/{year}/comparison".to_owned());

@@ -117,6 +117,7 @@ pub(crate) fn table(i: &Inside) -> Vec<Row> {
         ("PUT", "/api/v1/me/password", String::new(), any.clone(), NotScoped, ""),
         ("GET", "/api/v1/quality/rules", String::new(), any.clone(), NotScoped, ""),
         ("GET", "/api/v1/labels", String::new(), any.clone(), NotScoped, ""), // the one table of labels, the same for everyone
+        ("GET", "/api/v1/exports/households.xlsx", format!("/exports/households.xlsx?division={v}"), any.clone(), Hidden, "A+ T+ V+ C- U+"),
         ("POST", "/api/v1/imports", String::new(), any.clone(), NotScoped, ""), // rows outside are refused: tests/api/imports.rs
         ("POST", "/api/v1/imports.xlsx", String::new(), any.clone(), NotScoped, ""), // the same import, its report as a workbook
         ("GET", "/api/v1/cadres", "/cadres".into(), any.clone(), Nothing, "A+ T+ V+ C+ U+"),
