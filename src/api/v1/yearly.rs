@@ -459,6 +459,6 @@ async fn compare(state: Data<AppState>, user: Caller, path: Path<(String, i32)>,
 pub(crate) fn comparison_sheet(cmp: &Comparison, y: StatYear) -> crate::xlsx::ComparisonSheet {
     let h = &cmp.household;
     let title = format!("信息采集对照表  户编号 {}  户主 {}  {} 年 (统计期 {} 至 {})", h.number, h.head_name, y.value(), y.period_start(), y.period_end());
-    let rows = crate::domain::labels::comparison_rows(&rules::all_fields(cmp.previous.as_ref(), cmp.current.as_ref()), &cmp.members);
+    let rows = crate::domain::field_labels::comparison_rows(&rules::all_fields(cmp.previous.as_ref(), cmp.current.as_ref()), &cmp.members);
     crate::xlsx::ComparisonSheet { title, rows }
 }
