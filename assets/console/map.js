@@ -65,14 +65,16 @@ async function showCard(card, id) {
   const thumbs = el("div", { class: "thumbs" });
   card.replaceChildren(
     el("h3", {}, `${h.number} · ${h.head_name}`),
+    el("p", { class: "muted", id: "household-village" }, h.village_code),
     el("p", {}, `${t("col.category")}: ${label("category", h.category)}`, h.pairing ? ` · ${t("ledger.cadre")}: ${h.pairing.cadre_name || ""}` : ""),
     h.home ? el("p", {}, `${t("card.home")}: ${h.home.lat.toFixed(5)}, ${h.home.lon.toFixed(5)} (±${Math.round(h.home.accuracy_m ?? 0)} m)`) : null,
     profileList(h),
     el("h4", {}, t("card.members")),
-    el("ul", {}, h.members.map((m) => el("li", {}, `${m.name} · ${label("relation", m.relation)}`))),
+    el("ul", {}, h.members.map((m) => el("li", {}, `${m.name} · ${label("relation", m.relation)} · ${label("sex", m.sex)}`))),
     el("h4", {}, `${t("card.photos")} (${photos.items.length})`),
     thumbs,
   );
+  placeName(h.village_code).then((name) => { const v = card.querySelector("#household-village"); if (v) v.textContent = name; });
   for (const p of photos.items) {
     const img = el("img", { alt: label("photo_kind", p.kind), title: `${label("photo_kind", p.kind)} · ${label("photo_status", p.status)}` });
     thumbs.append(img);
@@ -102,7 +104,7 @@ export async function mapView(root, params) {
     if (next.preset === "custom") next.url = prompt("URL {z}/{x}/{y}", settings.url) || "";
     localStorage.setItem("fangpin.tiles", JSON.stringify(next));
     window.dispatchEvent(new HashChangeEvent("hashchange"));
-  } }, ["none", "tianditu", "amap", "custom"].map((p) => el("option", { value: p, selected: p === settings.preset }, p === "none" ? t("map.none") : p === "custom" ? t("map.custom") : p)));
+  } }, ["none", "tianditu", "amap", "custom"].map((p) => el("option", { value: p, selected: p === settings.preset }, t(`map.${p}`))));
   const count = el("span", { id: "home-count" }, `${geo.features.length} ${t("map.homes")}`);
   const legend = el("span", { class: "legend" }, ...["located", "move", "flagged"].flatMap((k) => [el("span", { class: `dot-${k}` }), t(`map.${k}`)]));
   const mapNode = el("div", { id: "map" });

@@ -159,6 +159,12 @@ async fn no_cell_of_any_export_can_be_read_as_a_formula() {
     let res = admin.get(&format!("{path}/years/2026/comparison.xlsx")).await;
     exports.push((xlsx_cells("comparison.xlsx", &bytes(res, "comparison.xlsx", XLSX).await), reasons.clone()));
     fetched.insert("GET /api/v1/households/{id}/years/{year}/comparison.xlsx".to_owned());
+    // The village's workbook: the number and the head in its contents, the head naming the
+    // member's rows, the reasons in the household's sheet.
+    let res = admin.get(&format!("/villages/{VILLAGE}/years/2026/comparison.xlsx")).await;
+    let village_values = [number, head].into_iter().chain(reasons.iter().copied()).collect();
+    exports.push((xlsx_cells("village comparison.xlsx", &bytes(res, "village comparison.xlsx", XLSX).await), village_values));
+    fetched.insert("GET /api/v1/villages/{code}/years/{year}/comparison.xlsx".to_owned());
 
     // The import's error report echoes what it refuses: a sheet of hostile cells.
     let hostile = ["=HYPERLINK(\"http://x\")", "+1", "-2+3", "@SUM(A1)", "\t=1", "\r=1"];
