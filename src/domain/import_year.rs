@@ -34,7 +34,7 @@ const MEMBER_CHOICES: [(&str, &str, &[&str]); 5] = [
 
 /// A code as a cell: its Chinese label where the labels table has one.
 pub fn label(field: &str, code: &str) -> String {
-    labels::zh(field, code).unwrap_or(code).to_owned()
+    labels::zh(field, code)
 }
 
 /// A cell as one of `allowed` codes: the code itself or its label.

@@ -380,11 +380,6 @@ pub fn value_of(field: &str, text: &str) -> Option<&'static str> {
     all().iter().find(|(f, _)| *f == field)?.1.iter().find(|(v, l)| *v == text || l.zh == text || l.en.eq_ignore_ascii_case(text)).map(|(v, _)| *v)
 }
 
-/// The Chinese label of a field's value, where the table has one.
-pub fn zh(field: &str, value: &str) -> Option<&'static str> {
-    all().iter().find(|(f, _)| *f == field)?.1.iter().find(|(v, _)| *v == value).map(|(_, l)| l.zh)
-}
-
 /// A field's values with their labels.
 pub type Table = Vec<(&'static str, Label)>;
 

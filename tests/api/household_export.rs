@@ -76,7 +76,7 @@ async fn a_county_exported_and_imported_into_an_empty_database_exports_the_same_
     }
     // Labels, not codes; a formula-like text quoted.
     let all: Vec<&String> = cells.iter().flat_map(|(_, rows)| rows.iter().skip(1).flatten()).collect();
-    assert!(all.iter().any(|c| c.as_str() == "户主") && all.iter().any(|c| c.as_str() == "子女") && !all.iter().any(|c| c.as_str() == "head"));
+    assert!(all.iter().any(|c| c.as_str() == "户主") && all.iter().any(|c| c.as_str() == "子女") && all.iter().any(|c| c.as_str() == "初中") && !all.iter().any(|c| c.as_str() == "head"));
     assert!(all.iter().any(|c| c.as_str() == "'=土坯房待改造"));
 
     let second = spawn_app().await;
