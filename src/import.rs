@@ -15,10 +15,12 @@ use utoipa::ToSchema;
 use crate::crypto::Crypto;
 use crate::db::DbConnection;
 use crate::db::repo::audit::Actor;
-pub use crate::db::repo::households::Imported;
-use crate::db::repo::households::import_batch;
-use crate::domain::household::NewHousehold;
-use crate::domain::import::{Columns, Row, RowError, columns, household, value};
+pub use crate::db::repo::imports::Imported;
+use crate::db::repo::imports::import_batch;
+pub use crate::domain::import::ImportItem;
+use crate::domain::import::{Columns, MemberYears, Row, RowError, columns, household, value};
+use crate::domain::import_year::{self, YEAR, YEAR_SHEET};
+use crate::domain::yearly::{StatYear, YearRecord};
 use crate::domain::Scope;
 use crate::error::ApiError;
 
@@ -84,20 +86,107 @@ fn text(v: &DataRef) -> Option<String> {
         DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => s.chars().take(10).collect(),
         DataRef::Error(_) => return None,
     };
+    // A cell an export neutralised (`'` before a formula character) reads back as written.
+    let s = match s.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(crate::xlsx::FORMULA_TRIGGERS) => rest.to_owned(),
+        _ => s,
+    };
     Some(s).filter(|s| !s.is_empty())
 }
 
 /// Where valid households go, a batch at a time (the database, or nothing when only checking).
-pub type Store<'a> = dyn FnMut(&[NewHousehold]) -> Result<Vec<Imported>, ApiError> + 'a;
+pub type Store<'a> = dyn FnMut(&[ImportItem]) -> Result<Vec<Imported>, ApiError> + 'a;
+
+/// The 年度信息 sheet read beside the members' sheet: its rows follow the same order of
+/// household numbers (as the export writes them), so both are read in one pass.
+trait YearRows {
+    /// The rows of household `number`, their cells in the order of `YEAR`; rows of numbers
+    /// passed over (no such household before it) are refused into `errors`.
+    fn take(&mut self, number: &str, errors: &mut Vec<RowError>) -> Result<Vec<Row>, ApiError>;
+    /// Rows left after the last household.
+    fn rest(&mut self, errors: &mut Vec<RowError>) -> Result<(), ApiError>;
+}
+
+/// No 年度信息 sheet.
+struct NoYears;
+
+impl YearRows for NoYears {
+    fn take(&mut self, _: &str, _: &mut Vec<RowError>) -> Result<Vec<Row>, ApiError> {
+        Ok(Vec::new())
+    }
+    fn rest(&mut self, _: &mut Vec<RowError>) -> Result<(), ApiError> {
+        Ok(())
+    }
+}
+
+struct YearSheet<'a, RS: Read + Seek> {
+    rows: Rows<'a, RS>,
+    /// Sheet column of each of `YEAR`.
+    index: Vec<usize>,
+    next: Option<Row>,
+}
+
+impl<RS: Read + Seek> YearSheet<'_, RS> {
+    fn cell<'r>(&self, r: &'r Row, column: &str) -> Option<&'r str> {
+        let k = YEAR.iter().position(|c| *c == column)?;
+        r.values.get(self.index[k]).and_then(|v| v.as_deref())
+    }
+
+    fn advance(&mut self) -> Result<(), ApiError> {
+        self.next = None;
+        while let Some((r, values)) = self.rows.next_row()? {
+            if values.iter().any(Option::is_some) {
+                self.next = Some(Row { row: r + 1, values });
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    fn orphan(&self, r: &Row) -> RowError {
+        RowError { row: r.row, column: format!("{YEAR_SHEET}!户编号"), problem: "no household of this number in the members' sheet before this row (the rows follow its order of numbers)".into() }
+    }
+}
+
+impl<RS: Read + Seek> YearRows for YearSheet<'_, RS> {
+    fn take(&mut self, number: &str, errors: &mut Vec<RowError>) -> Result<Vec<Row>, ApiError> {
+        let mut out = Vec::new();
+        while let Some(r) = self.next.take() {
+            let n = self.cell(&r, "户编号").unwrap_or_default().to_owned();
+            if n.as_str() > number {
+                self.next = Some(r);
+                break;
+            }
+            if n == number {
+                // Its cells in the order of `YEAR`.
+                let values = self.index.iter().map(|i| r.values.get(*i).cloned().flatten()).collect();
+                out.push(Row { row: r.row, values });
+            } else {
+                errors.push(self.orphan(&r));
+            }
+            self.advance()?;
+        }
+        Ok(out)
+    }
+
+    fn rest(&mut self, errors: &mut Vec<RowError>) -> Result<(), ApiError> {
+        while let Some(r) = self.next.take() {
+            errors.push(self.orphan(&r));
+            self.advance()?;
+        }
+        Ok(())
+    }
+}
 
 struct Importer<'a, 'b> {
     store: &'a mut Store<'b>,
+    years: &'a mut dyn YearRows,
     today: NaiveDate,
     cols: Columns,
     report: Report,
     group: Vec<Row>,
     seen_numbers: std::collections::HashSet<String>,
-    pending: Vec<(NewHousehold, Vec<u32>)>,
+    pending: Vec<(ImportItem, Vec<u32>)>,
 }
 
 impl Importer<'_, '_> {
@@ -130,9 +219,14 @@ impl Importer<'_, '_> {
             self.error(RowError { row: first.row, column: "户编号".into(), problem: format!("the rows of household {number} must be together (it appeared earlier)") });
             return Ok(());
         }
-        match household(&self.cols, &rows, self.today) {
-            Ok(h) => {
-                self.pending.push((h, rows.iter().map(|r| r.row).collect()));
+        let mut errors = Vec::new();
+        let year_rows = self.years.take(&number, &mut errors)?;
+        for e in errors {
+            self.error(e);
+        }
+        match household(&self.cols, &rows, self.today).and_then(|(h, member_years)| self.years_of(&rows, &year_rows, member_years).map(|years| ImportItem { household: h, years })) {
+            Ok(item) => {
+                self.pending.push((item, rows.iter().map(|r| r.row).collect()));
                 if self.pending.len() >= BATCH {
                     self.flush()?;
                 }
@@ -147,12 +241,40 @@ impl Importer<'_, '_> {
         Ok(())
     }
 
+    /// The household's yearly records: each 年度信息 row with the members' indicators of its
+    /// year; a member's year without its household's row is refused.
+    fn years_of(&self, rows: &[Row], year_rows: &[Row], member_years: MemberYears) -> Result<Vec<(i32, YearRecord)>, Vec<RowError>> {
+        let mut errors = Vec::new();
+        let mut years: Vec<(i32, YearRecord)> = Vec::new();
+        for r in year_rows {
+            let get = |c: &str| YEAR.iter().position(|k| *k == c).and_then(|k| r.values.get(k).cloned().flatten());
+            match import_year::year_row(&get) {
+                Ok((year, _)) if StatYear::parse(year, self.today).is_err() || years.iter().any(|(y, _)| *y == year) => {
+                    errors.push(RowError { row: r.row, column: format!("{YEAR_SHEET}!年度"), problem: format!("{year}: a statistical year from 2014 to this year, once per household") });
+                }
+                Ok(y) => years.push(y),
+                Err(es) => errors.extend(es.into_iter().map(|(c, e)| RowError { row: r.row, column: format!("{YEAR_SHEET}!{c}"), problem: e.message })),
+            }
+        }
+        for (i, (row, my)) in rows.iter().zip(member_years).enumerate() {
+            let Some((year, mut m)) = my else { continue };
+            match years.iter_mut().find(|(y, _)| *y == year) {
+                Some((_, record)) => {
+                    m.member_id = i.to_string();
+                    record.members.push(m);
+                }
+                None => errors.push(RowError { row: row.row, column: "年度".into(), problem: format!("no {YEAR_SHEET} row of this household for {year}") }),
+            }
+        }
+        if errors.is_empty() { Ok(years) } else { Err(errors) }
+    }
+
     fn flush(&mut self) -> Result<(), ApiError> {
         let pending = std::mem::take(&mut self.pending);
         if pending.is_empty() {
             return Ok(());
         }
-        let batch: Vec<NewHousehold> = pending.iter().map(|(h, _)| h.clone()).collect();
+        let batch: Vec<ImportItem> = pending.iter().map(|(h, _)| h.clone()).collect();
         let outcomes = (self.store)(&batch)?;
         for ((_, rows), outcome) in pending.iter().zip(outcomes) {
             match outcome {
@@ -221,35 +343,70 @@ impl<RS: Read + Seek> Rows<'_, RS> {
     }
 }
 
-/// Imports the first sheet of an xlsx file into the caller's scope.
+/// Imports an xlsx file into the caller's scope: its 家庭成员 sheet (else its first), and its
+/// 年度信息 sheet when it has one.
 pub fn import_file(c: &mut DbConnection, scope: &Scope, crypto: &Crypto, actor: &Actor, path: &Path, today: NaiveDate) -> Result<Report, ApiError> {
     let open = || std::fs::File::open(path).map(BufReader::new).map_err(|e| ApiError::Internal(e.into()));
-    read_workbook(open, today, &mut |batch: &[NewHousehold]| Ok(import_batch(c, scope, crypto, actor, batch)?))
+    read_workbook(open, today, &mut |batch: &[ImportItem]| Ok(import_batch(c, scope, crypto, actor, batch)?))
 }
 
-/// Reads a workbook (opened twice by `open`: once to check the zip, once to parse it) and hands
+/// The sheet of members: the export's 家庭成员, else the first sheet (the national 花名册).
+pub const MEMBER_SHEET: &str = "家庭成员";
+
+/// Reads a workbook (opened by `open` once to check the zip, then once per sheet read) and hands
 /// each batch of valid households to `store`; the report has every refused row. No I/O of its own
 /// beyond `open`, so the fuzz target `import_rows` drives exactly this.
 pub fn read_workbook<R: Read + Seek>(open: impl Fn() -> Result<R, ApiError>, today: NaiveDate, store: &mut Store<'_>) -> Result<Report, ApiError> {
     check_zip(open()?)?;
-    let mut wb: Xlsx<_> = Xlsx::new(open()?).map_err(|e| unsupported(format!("not a readable workbook: {e}")))?;
-    let sheet = wb.sheet_names().first().cloned().ok_or_else(|| unsupported("the workbook has no sheet"))?;
-    let cells = wb.worksheet_cells_reader(&sheet).map_err(|e| unsupported(format!("the first sheet cannot be read: {e}")))?;
+    let workbook = || Xlsx::new(open()?).map_err(|e| unsupported(format!("not a readable workbook: {e}")));
+    let mut wb: Xlsx<_> = workbook()?;
+    let names = wb.sheet_names();
+    let sheet = names.iter().find(|n| n.as_str() == MEMBER_SHEET).or(names.first()).cloned().ok_or_else(|| unsupported("the workbook has no sheet"))?;
+    let cells = wb.worksheet_cells_reader(&sheet).map_err(|e| unsupported(format!("the sheet {sheet} cannot be read: {e}")))?;
     let mut rows = Rows { cells, carry: None, done: false };
-    let (_, header) = rows.next_row()?.ok_or_else(|| unsupported("the first sheet is empty"))?;
+    let (_, header) = rows.next_row()?.ok_or_else(|| unsupported(format!("the sheet {sheet} is empty")))?;
     let headers: Vec<String> = header.into_iter().map(Option::unwrap_or_default).collect();
     let cols = columns(&headers).map_err(|errors| {
         let missing: Vec<String> = errors.iter().map(|e| e.column.clone()).collect();
         ApiError::invalid("file", "missing_columns", format!("required columns missing: {} (nothing was imported)", missing.join(", ")))
     })?;
+    let mut year_wb = if names.iter().any(|n| n == YEAR_SHEET) { Some(workbook()?) } else { None };
+    let mut year_sheet = match year_wb.as_mut() {
+        Some(wb) => Some(year_sheet(wb)?),
+        None => None,
+    };
+    let years: &mut dyn YearRows = match year_sheet.as_mut() {
+        Some(y) => y,
+        None => &mut NoYears,
+    };
     let report = Report { unknown_columns: cols.unknown.clone(), ignored_columns: cols.ignored.clone(), ..Default::default() };
-    let mut imp = Importer { store, today, cols, report, group: Vec::new(), seen_numbers: Default::default(), pending: Vec::new() };
+    let mut imp = Importer { store, years, today, cols, report, group: Vec::new(), seen_numbers: Default::default(), pending: Vec::new() };
     while let Some((r, values)) = rows.next_row()? {
         imp.row(Row { row: r + 1, values })?;
     }
     imp.close_group()?;
     imp.flush()?;
+    let mut errors = Vec::new();
+    imp.years.rest(&mut errors)?;
+    for e in errors {
+        imp.error(e);
+    }
     Ok(imp.report)
+}
+
+/// The 年度信息 sheet's reader, past its header (every column of `YEAR` required).
+fn year_sheet<RS: Read + Seek>(wb: &mut Xlsx<RS>) -> Result<YearSheet<'_, RS>, ApiError> {
+    let cells = wb.worksheet_cells_reader(YEAR_SHEET).map_err(|e| unsupported(format!("the sheet {YEAR_SHEET} cannot be read: {e}")))?;
+    let mut rows = Rows { cells, carry: None, done: false };
+    let header: Vec<String> = rows.next_row()?.map(|(_, h)| h.into_iter().map(|v| v.unwrap_or_default()).collect()).unwrap_or_default();
+    let found: Vec<Option<usize>> = YEAR.iter().map(|c| header.iter().position(|h| h.trim() == *c)).collect();
+    let missing: Vec<&str> = YEAR.iter().zip(&found).filter(|(_, f)| f.is_none()).map(|(c, _)| *c).collect();
+    if !missing.is_empty() {
+        return Err(ApiError::invalid("file", "missing_columns", format!("required columns of {YEAR_SHEET} missing: {} (nothing was imported)", missing.join(", "))));
+    }
+    let mut sheet = YearSheet { rows, index: found.into_iter().flatten().collect(), next: None };
+    sheet.advance()?;
+    Ok(sheet)
 }
 
 /// The row-level report as a workbook (row, column, problem).

@@ -19,6 +19,7 @@ pub mod crypto;
 pub mod db;
 pub mod demo;
 pub mod domain;
+pub mod export;
 pub mod error;
 pub mod geo;
 pub mod import;

@@ -56,19 +56,86 @@ fn value(sheet: &mut Worksheet, row: u32, col: u16, v: &Value, format: Option<&F
     text(sheet, row, col, &s, format)
 }
 
-/// The 信息采集对照表: one sheet, every field with last year's and this year's value and a mark
-/// where they differ.
-pub fn comparison(title: &str, year: i32, rows: &[Change]) -> Result<Vec<u8>, XlsxError> {
+/// One household's part of a 信息采集对照表: its title, and its rows (each field by its Chinese
+/// name, see `domain::labels::comparison_rows`).
+pub struct ComparisonSheet {
+    pub title: String,
+    pub rows: Vec<Change>,
+}
+
+/// The 信息采集对照表 of one household: one sheet, every field with last year's and this
+/// year's value and a mark where they differ.
+pub fn comparison(year: i32, household: &ComparisonSheet) -> Result<Vec<u8>, XlsxError> {
     let mut wb = Workbook::new();
-    let sheet = wb.add_worksheet();
-    sheet.set_name("对照表")?;
+    comparison_sheet(wb.add_worksheet().set_name("对照表")?, year, household)?;
+    wb.save_to_buffer()
+}
+
+/// The 信息采集对照表 of a village: a contents sheet 目录 (one row per household: its sheet,
+/// 户编号, 户主, whether each year was entered, how many fields changed), then one sheet per
+/// household, named by its 户编号 (see [`sheet_names`]).
+pub fn village_comparison(year: i32, contents_title: &str, households: &[(String, String, ComparisonSheet)]) -> Result<Vec<u8>, XlsxError> {
+    let mut wb = Workbook::new();
+    let bold = Format::new().set_bold();
+    let names = sheet_names(households.iter().map(|(number, _, _)| number.as_str()));
+    {
+        let contents = wb.add_worksheet().set_name("目录")?;
+        text(contents, 0, 0, contents_title, Some(&bold))?;
+        for (col, head) in ["工作表", "户编号", "户主", &format!("{} 年已填报", year - 1), &format!("{year} 年已填报"), "变化项数"].iter().enumerate() {
+            text(contents, 2, col as u16, head, Some(&bold))?;
+        }
+        for (i, ((number, head, sheet), name)) in households.iter().zip(&names).enumerate() {
+            let r = 3 + i as u32;
+            let entered = |pick: fn(&Change) -> &Value| if sheet.rows.iter().any(|c| !pick(c).is_null()) { "是" } else { "否" };
+            text(contents, r, 0, name, None)?;
+            text(contents, r, 1, number, None)?;
+            text(contents, r, 2, head, None)?;
+            text(contents, r, 3, entered(|c| &c.before), None)?;
+            text(contents, r, 4, entered(|c| &c.after), None)?;
+            contents.write_number(r, 5, sheet.rows.iter().filter(|c| c.before != c.after).count() as f64)?;
+        }
+        contents.set_column_width(0, 16)?;
+        contents.set_column_width(1, 20)?;
+        contents.set_column_width(2, 12)?;
+        contents.set_freeze_panes(3, 0)?;
+    }
+    for ((_, _, sheet), name) in households.iter().zip(&names) {
+        comparison_sheet(wb.add_worksheet().set_name(name)?, year, sheet)?;
+    }
+    wb.save_to_buffer()
+}
+
+/// Sheet names for households by 户编号: at most 31 characters (the last ones, where a number
+/// is longer: they tell households of a village apart), without the characters a sheet name may
+/// not hold, unique regardless of case (a repeat gets `~2`, `~3` …).
+pub fn sheet_names<'a>(numbers: impl Iterator<Item = &'a str>) -> Vec<String> {
+    let mut taken = std::collections::HashSet::from(["目录".to_owned()]);
+    numbers
+        .map(|n| {
+            let clean: String = n.chars().map(|c| if "[]:*?/\\'".contains(c) { '_' } else { c }).collect();
+            let fit = |s: &str, room: usize| s.chars().skip(s.chars().count().saturating_sub(room)).collect::<String>();
+            let base = if clean.is_empty() { "户".to_owned() } else { fit(&clean, 31) };
+            let mut name = base.clone();
+            for k in 2.. {
+                if taken.insert(name.to_lowercase()) {
+                    break;
+                }
+                let tail = format!("~{k}");
+                name = format!("{}{tail}", fit(&base, 31 - tail.len()));
+            }
+            name
+        })
+        .collect()
+}
+
+fn comparison_sheet(sheet: &mut Worksheet, year: i32, household: &ComparisonSheet) -> Result<(), XlsxError> {
     let bold = Format::new().set_bold();
     let changed = Format::new().set_bold().set_background_color("#FFF2CC");
-    text(sheet, 0, 0, title, Some(&bold))?;
-    for (col, head) in ["项目 field", &format!("{} 年", year - 1), &format!("{year} 年"), "变化"].iter().enumerate() {
+    text(sheet, 0, 0, &household.title, Some(&bold))?;
+    for (col, head) in ["项目", &format!("{} 年", year - 1), &format!("{year} 年"), "变化"].iter().enumerate() {
         text(sheet, 2, col as u16, head, Some(&bold))?;
     }
-    for (i, c) in rows.iter().enumerate() {
+    for (i, c) in household.rows.iter().enumerate() {
         let r = 3 + i as u32;
         let differs = c.before != c.after;
         text(sheet, r, 0, &c.field, None)?;
@@ -80,11 +147,11 @@ pub fn comparison(title: &str, year: i32, rows: &[Change]) -> Result<Vec<u8>, Xl
             value(sheet, r, 2, &c.after, None)?;
         }
     }
-    sheet.set_column_width(0, 44)?;
+    sheet.set_column_width(0, 36)?;
     sheet.set_column_width(1, 16)?;
     sheet.set_column_width(2, 16)?;
     sheet.set_column_width(3, 6)?;
-    wb.save_to_buffer()
+    Ok(())
 }
 
 /// A one-sheet table: a bold header row, then the rows as text.
@@ -155,6 +222,17 @@ mod tests {
         for plain in ["王建国", "610831101201", "2026-01-15", "", " =1", "a=b", "'=1"] {
             assert_eq!(neutralise(plain), plain);
         }
+    }
+
+    #[test]
+    fn sheet_names_fit_excel_and_tell_households_apart() {
+        let long = "6108311012010001-ABCDEFGHIJKLMNOPQRSTU";
+        let names = sheet_names(["0001", "0001", "A1", "a1", "x[1]", long, long, ""].into_iter());
+        assert_eq!(names[..5], ["0001", "0001~2", "A1", "a1~2", "x_1_"]);
+        assert!(names.iter().all(|n| n.chars().count() <= 31));
+        assert_eq!(names[5], long[long.len() - 31..]);
+        assert_ne!(names[5], names[6]);
+        assert_eq!(names[7], "户");
     }
 
     #[test]

@@ -18,16 +18,16 @@ export function itemText(i) {
   if (i.kind === "location") {
     const base = `${t("q.location")} ±${Math.round(i.body.accuracy_m)} m`;
     if (!r) return base;
-    const flags = (r.flags || []).map((f) => label("flag", f)).join("、");
+    const flags = (r.flags || []).map((f) => label("location_flag", f)).join("、");
     return `${base} · ${r.became_home ? t("q.became_home") : ""}${flags ? ` ${flags}` : ""}${r.moved_m ? ` (${metres(r.moved_m)})` : ""}`;
   }
   if (i.kind === "photo") {
-    const base = `${t("q.photo")} · ${label("kind", i.meta.kind)}`;
+    const base = `${t("q.photo")} · ${label("photo_kind", i.meta.kind)}`;
     if (!r) return base;
-    const reasons = (r.checks?.reasons || []).map((x) => label("reason", x)).join("、");
+    const reasons = (r.checks?.reasons || []).map((x) => label("photo_reason", x)).join("、");
     return `${base} · ${reasons || t("q.checks_ok")}`;
   }
-  if (i.kind === "member") return `${t("q.member")} · ${i.body.name} · ${label("join", i.body.join_reason)}`;
+  if (i.kind === "member") return `${t("q.member")} · ${i.body.name} · ${label("join_reason", i.body.join_reason)}`;
   return `${t("q.year")} ${i.year}${r ? ` · ${t("hh.year_version")} ${r.version}` : ""}`;
 }
 
@@ -49,7 +49,7 @@ export async function householdView(root, id) {
 
   root.replaceChildren(...[
     el("h2", { id: "hh-title" }, h.head_name, " ", el("span", { class: "muted" }, h.number)),
-    el("p", { class: "muted" }, label("cat", h.category), h.address ? ` · ${h.address}` : "", h.pairing ? ` · ${t("hh.cadre")} ${h.pairing.cadre_name}` : ""),
+    el("p", { class: "muted" }, label("category", h.category), h.address ? ` · ${h.address}` : "", h.pairing ? ` · ${t("hh.cadre")} ${h.pairing.cadre_name}` : ""),
     todo.move ? el("p", { class: "notice", id: "move-notice" }, t("hh.move_pending")) : null,
     el("section", {},
       el("h3", {}, t("hh.home")),
@@ -59,18 +59,18 @@ export async function householdView(root, id) {
     el("section", {},
       el("h3", {}, t("hh.photos")),
       el("p", { id: "photo-status", class: todo.missing.length ? "warn" : "ok" },
-        todo.missing.length ? `${t("hh.missing")}: ${todo.missing.map((k) => label("kind", k)).join("、")}` : t("hh.complete")),
+        todo.missing.length ? `${t("hh.missing")}: ${todo.missing.map((k) => label("photo_kind", k)).join("、")}` : t("hh.complete")),
       el("ul", { class: "checks", id: "server-photos" }, photos.map((p) => el("li", { "data-status": p.status, "data-kind": p.kind },
-        `${label("kind", p.kind)}: `, el("span", { class: p.status === "flagged" ? "bad" : "ok" },
-          p.reasons.length ? p.reasons.map((r) => label("reason", r)).join("、") : t("q.checks_ok")),
+        `${label("photo_kind", p.kind)}: `, el("span", { class: p.status === "flagged" ? "bad" : "ok" },
+          p.reasons.length ? p.reasons.map((r) => label("photo_reason", r)).join("、") : t("q.checks_ok")),
         p.distance_m !== null ? ` · ${metres(p.distance_m)}` : "")))),
     el("section", {},
       el("h3", {}, `${t("hh.year")} ${year ?? ""}`),
       el("p", { id: "year-status" }, yr ? `${t("hh.per_capita")} ${yr.standing?.per_capita_net_income ?? ""} · ${t("hh.year_version")} ${yr.version}` : (todo.yearQueued ? t("todo.year_queued") : t("hh.year_none")))),
     el("section", {},
       el("h3", {}, t("hh.members")),
-      el("ul", { class: "plain", id: "members" }, members.map((m) => el("li", {}, `${m.name} · ${label("rel", m.relation)}`,
-        m.join_reason ? ` · ${label("join", m.join_reason)} ${m.joined_on || ""}` : "", m.no_id_reason ? ` · ${label("noid", m.no_id_reason)}` : "")))),
+      el("ul", { class: "plain", id: "members" }, members.map((m) => el("li", {}, `${m.name} · ${label("relation", m.relation)}`,
+        m.join_reason ? ` · ${label("join_reason", m.join_reason)} ${m.joined_on || ""}` : "", m.no_id_reason ? ` · ${label("no_id_reason", m.no_id_reason)}` : "")))),
     mine.length ? el("section", {},
       el("h3", {}, t("hh.history")),
       el("ul", { class: "plain", id: "hh-items" }, mine.slice().reverse().map((i) => el("li", { "data-kind": i.kind, "data-state": i.state },

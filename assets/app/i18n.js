@@ -42,16 +42,6 @@ const TEXT = {
   "photo.flagged": ["可疑", "flagged"], "photo.not_jpeg": ["只能上传 JPEG 照片（请在相机设置中选择 JPEG）", "Only JPEG photos (choose JPEG in the camera settings)"],
   "photo.too_large": ["照片太大", "The photo is too large"], "photo.saved": ["照片已保存，有信号时自动上传原图", "Saved: the original is uploaded as soon as there is signal"],
   "photo.no_position": ["暂无定位，照片将只依据照片自带的位置核验", "No position yet: the photo's own GPS will be checked"],
-  "kind.door_with_cadre": ["帮扶干部与户主在大门前合影", "Cadre with the head at the door"],
-  "kind.stove_with_cadre": ["帮扶干部在灶台前", "Cadre at the stove"], "kind.hall_with_cadre": ["帮扶干部在客厅", "Cadre in the main room"],
-  "kind.bedroom_with_cadre": ["帮扶干部在卧室", "Cadre in the bedroom"], "kind.family_at_door": ["全家在门前合影", "The family at the door"],
-  "kind.understanding_card": ["明白卡", "Understanding card"],
-  "reason.far_from_home": ["离住户过远", "far from the home"], "reason.no_position": ["无拍摄位置", "no position"],
-  "reason.no_home_location": ["住户未定位", "the household has no home location"], "reason.time_mismatch": ["拍摄时间与填报时间不符", "EXIF time differs from the stated time"],
-  "reason.no_exif_time": ["无拍摄时间", "no EXIF time"], "reason.outside_window": ["不在采集期内", "outside the collection window"],
-  "reason.duplicate": ["疑似重复照片", "duplicate of another photo"], "reason.exif_anomaly": ["照片信息异常", "EXIF anomaly"],
-  "flag.low_accuracy": ["精度不足", "low accuracy"], "flag.mock_location": ["模拟定位", "mock location"], "flag.future_time": ["时间超前", "time ahead"],
-  "flag.too_old": ["采集时间过早", "too old"], "flag.far_from_village": ["距村中心过远", "far from the village"], "flag.moved": ["疑似搬迁", "moved"],
   "year.title": ["年度基础信息", "Yearly record"], "year.previous": ["上年", "Last year"], "year.income": ["家庭收入（元/年）", "Income (yuan a year)"],
   "year.rigid": ["刚性支出（元/年）", "Rigid expenses (yuan a year)"],
   "f.rigid_expenses.medical": ["医疗支出(报销后)", "Medical, after reimbursement"], "f.rigid_expenses.education": ["教育支出", "Education"],
@@ -72,29 +62,12 @@ const TEXT = {
   "f.housing_safety": ["住房安全有保障", "Safe housing"],
   "f.housing": ["住房", "Housing"], "f.water": ["饮水", "Water"], "f.electricity": ["通生活用电", "Electricity"],
   "f.paved_road": ["通硬化路", "Paved road"], "f.broadband": ["通宽带", "Broadband"],
-  "v.illiterate": ["文盲或半文盲", "illiterate"], "v.preschool": ["学龄前", "preschool"], "v.primary": ["小学", "primary"],
-  "v.junior": ["初中", "junior secondary"], "v.senior": ["高中", "senior secondary"], "v.vocational": ["中职", "vocational"],
-  "v.college": ["大专及以上", "college"], "v.healthy": ["健康", "healthy"], "v.chronic_illness": ["长期慢性病", "chronic illness"],
-  "v.serious_illness": ["大病", "serious illness"], "v.disabled": ["残疾", "disabled"], "v.not_in_school": ["非在校生", "not in school"],
-  "v.skilled": ["技能劳动力", "skilled"], "v.ordinary": ["普通劳动力", "ordinary"], "v.weak": ["弱劳动力或半劳动力", "weak"],
-  "v.none": ["无", "none"], "v.local": ["县内务工", "in the county"], "v.in_province": ["省内县外务工", "in the province"],
-  "v.out_of_province": ["省外务工", "out of the province"], "v.safe": ["安全住房", "safe"], "v.renovated": ["危房已改造", "renovated"],
-  "v.relocated": ["易地搬迁", "relocated"], "v.dangerous": ["危房", "dangerous"], "v.tap": ["自来水", "tap water"],
-  "v.well": ["井水", "well"], "v.other": ["其他", "other"],
-  "rel.head": ["户主", "head"], "rel.spouse": ["配偶", "spouse"], "rel.child": ["子女", "child"], "rel.child_in_law": ["儿媳/女婿", "child-in-law"],
-  "rel.grandchild": ["孙子女", "grandchild"], "rel.parent": ["父母", "parent"], "rel.grandparent": ["祖父母", "grandparent"],
-  "rel.sibling": ["兄弟姐妹", "sibling"], "rel.other": ["其他", "other"],
-  "cat.lifted_out": ["脱贫户", "lifted out"], "cat.monitored_unstable": ["脱贫不稳定户", "unstable"], "cat.monitored_marginal": ["边缘易致贫户", "marginal"],
-  "cat.monitored_hardship": ["突发严重困难户", "hardship"], "cat.ordinary": ["一般农户", "ordinary"],
   "q.title": ["待发送记录", "Outbox"], "q.empty": ["所有记录都已发送", "Everything has been sent"],
   "q.location": ["住户定位", "Home location"], "q.photo": ["照片", "Photo"], "q.year": ["年度信息", "Yearly record"], "q.member": ["新增成员", "New member"],
   "m.title": ["新增家庭成员（自然增加）", "New member (natural increase)"], "m.name": ["姓名", "Name"], "m.relation": ["与户主关系", "Relation to the head"],
   "m.join_reason": ["增加原因", "Why they joined"], "m.joined_on": ["增加时间", "Joined on"], "m.id_number": ["身份证号（无则留空）", "ID number (blank if none)"],
   "m.no_id": ["无身份证号码（无户籍人口）", "No ID number (not registered)"], "m.no_id_reason": ["原因", "Reason"], "m.sex": ["性别", "Sex"],
   "m.birth_date": ["出生日期", "Birth date"], "m.save": ["保存", "Save"], "m.saved": ["已保存，有信号时上传", "Saved; sent when there is signal"],
-  "join.birth": ["出生", "birth"], "join.marriage_in": ["嫁入", "marriage in"], "join.moved_in": ["迁入", "moved in"], "join.other": ["其他", "other"],
-  "noid.newborn_unregistered": ["新生儿未落户", "newborn not yet registered"], "noid.no_household_registration": ["无户籍", "no household registration"],
-  "noid.other": ["其他", "other"], "sex.male": ["男", "male"], "sex.female": ["女", "female"],
   "q.pending": ["待发送", "waiting"], "q.sending": ["发送中", "sending"], "q.done": ["已送达", "arrived"],
   "q.failed": ["被拒绝", "refused"], "q.conflict": ["有冲突", "conflict"], "q.discarded": ["已放弃", "discarded"],
   "q.retry_at": ["稍后重试", "retrying later"], "q.retry": ["重新发送", "Send again"], "q.discard": ["放弃", "Discard"],
@@ -116,9 +89,19 @@ export function t(key) {
   return entry ? entry[lang] : key;
 }
 
-/// The label of an enumeration value, else the value itself.
-export function label(prefix, value) {
-  const entry = TEXT[`${prefix}.${value}`];
+// What people read for coded values (photo kinds, relations, the yearly record's choices …):
+// the server's one table, GET /api/v1/labels, fetched when online and kept on the phone (meta
+// `labels`) for offline use. A value the table does not have (or before it was ever fetched)
+// is shown as sent.
+let labels = {};
+export function setLabels(table) { labels = table || {}; }
+
+/// The label of `value` of `field` (a field of the labels table, or a prefix of TEXT such as
+/// `err`), else the value itself.
+export function label(field, value) {
+  const shared = labels[field]?.[value];
+  if (shared) return lang === 1 ? shared.en : shared.zh;
+  const entry = TEXT[`${field}.${value}`];
   return entry ? entry[lang] : String(value ?? "");
 }
 

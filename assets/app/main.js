@@ -12,7 +12,7 @@ import { photosView } from "./photos.js";
 import { yearlyView } from "./yearly.js";
 import { memberView } from "./member.js";
 import { queueView } from "./queue.js";
-import { t, toggleLanguage, translate } from "./i18n.js";
+import { setLabels, t, toggleLanguage, translate } from "./i18n.js";
 import { el, message, problemText, time } from "./ui.js";
 
 const view = document.getElementById("view");
@@ -95,6 +95,8 @@ async function start(u) {
   document.getElementById("top").hidden = false;
   document.getElementById("tabs").hidden = false;
   document.getElementById("who").textContent = u.display_name || u.username;
+  // The labels the last sync kept: the app reads in Chinese offline too.
+  setLabels(await getMeta("labels"));
   translate();
   await header();
   render();

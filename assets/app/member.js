@@ -11,7 +11,8 @@ const RELATIONS = ["child", "grandchild", "spouse", "child_in_law", "parent", "g
 const JOIN = ["birth", "marriage_in", "moved_in", "other"];
 const NO_ID = ["newborn_unregistered", "no_household_registration", "other"];
 
-const select = (name, values, prefix) => el("select", { name, id: `m-${name}` }, values.map((v) => el("option", { value: v }, label(prefix, v))));
+/// A choice of a field's values, by their labels (the server's table, kept for offline use).
+const select = (name, values, field) => el("select", { name, id: `m-${name}` }, values.map((v) => el("option", { value: v }, label(field, v))));
 const field = (text, input) => el("label", {}, el("span", {}, text), input);
 
 export async function memberView(root, id) {
@@ -20,13 +21,13 @@ export async function memberView(root, id) {
   const today = new Date().toISOString().slice(0, 10);
   const form = el("form", { id: "member-form", class: "form" },
     field(t("m.name"), el("input", { name: "name", id: "m-name", required: true, maxlength: "40" })),
-    field(t("m.relation"), select("relation", RELATIONS, "rel")),
-    field(t("m.join_reason"), select("join_reason", JOIN, "join")),
+    field(t("m.relation"), select("relation", RELATIONS, "relation")),
+    field(t("m.join_reason"), select("join_reason", JOIN, "join_reason")),
     field(t("m.joined_on"), el("input", { name: "joined_on", id: "m-joined_on", type: "date", max: today })),
     field(t("m.id_number"), el("input", { name: "id_number", id: "m-id_number", maxlength: "20", autocomplete: "off" })),
     el("fieldset", { id: "no-id" },
       el("legend", {}, t("m.no_id")),
-      field(t("m.no_id_reason"), select("no_id_reason", NO_ID, "noid")),
+      field(t("m.no_id_reason"), select("no_id_reason", NO_ID, "no_id_reason")),
       field(t("m.sex"), select("sex", ["male", "female"], "sex")),
       field(t("m.birth_date"), el("input", { name: "birth_date", id: "m-birth_date", type: "date", max: today }))),
     el("nav", { class: "actions" }, el("a", { class: "button", href: `#/h/${id}` }, t("act.back")), el("button", { type: "submit", class: "primary", id: "save-member" }, t("m.save"))));

@@ -52,14 +52,14 @@ export async function photosView(root, id) {
       const state = todo.missing.includes(k) ? "missing" : waiting ? "queued" : flagged ? "flagged" : "done";
       return el("label", { class: `kind ${state}`, "data-kind": k, "data-state": state },
         el("input", { type: "radio", name: "kind", value: k, checked: k === (chosen && todo.missing.includes(chosen) ? chosen : first) }),
-        ` ${label("kind", k)} `, el("span", { class: "badge" }, t(`photo.${state}`)));
+        ` ${label("photo_kind", k)} `, el("span", { class: "badge" }, t(`photo.${state}`)));
     }));
     for (const url of thumbs.splice(0)) URL.revokeObjectURL(url);
     const mine = items.filter((i) => i.household_id === id && i.kind === "photo" && i.thumb).slice(-8).reverse();
     strip.replaceChildren(...mine.map((i) => {
       const url = URL.createObjectURL(i.thumb);
       thumbs.push(url);
-      return el("figure", { "data-state": i.state }, el("img", { src: url, alt: "" }), el("figcaption", {}, label("kind", i.meta.kind)));
+      return el("figure", { "data-state": i.state }, el("img", { src: url, alt: "" }), el("figcaption", {}, label("photo_kind", i.meta.kind)));
     }));
   };
 

@@ -5,6 +5,7 @@
 import { json, request, ApiError } from "./api.js";
 import { all, applySyncPage, getMeta, setMeta, updateHousehold } from "./db.js";
 import { photoSummary } from "./outbox.js";
+import { setLabels } from "./i18n.js";
 
 let running = null;
 let queued = null;
@@ -26,8 +27,20 @@ export function syncNow({ full = false } = {}) {
 
 export function syncing() { return running !== null; }
 
+/// The labels table, once per start of the app while online, kept for offline use (a phone
+/// that cannot fetch it keeps the one it has).
+let labelsFetched = false;
+async function refreshLabels() {
+  if (labelsFetched) return;
+  const table = await json("/labels");
+  await setMeta("labels", table);
+  setLabels(table);
+  labelsFetched = true;
+}
+
 async function run(full) {
   emit("sync-state", true);
+  await refreshLabels().catch(() => null);
   let cursor = await getMeta("cursor");
   const changed = new Set();
   for (;;) {

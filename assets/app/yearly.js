@@ -40,17 +40,17 @@ function defaults(memberIds) {
 export function flatten(record, names = {}) {
   if (!record) return [];
   const rows = [];
-  const show = (v) => (typeof v === "boolean" ? t(v ? "year.yes" : "year.no") : v === null || v === undefined ? "" : typeof v === "string" ? label("v", v) : String(v));
+  const show = (v, field) => (typeof v === "boolean" ? t(v ? "year.yes" : "year.no") : v === null || v === undefined ? "" : typeof v === "string" ? label(field, v) : String(v));
   for (const k of INCOME) rows.push([`income.${k}`, t(`f.income.${k}`), show(record.income?.[k])]);
   for (const k of RIGID) rows.push([`rigid_expenses.${k}`, t(`f.rigid_expenses.${k}`), show(record.rigid_expenses?.[k] ?? 0)]);
   for (const m of record.members || []) {
-    for (const k of [...Object.keys(MEMBER), "disability_grade", "months_away"]) rows.push([`members.${m.member_id}.${k}`, `${names[m.member_id] || t("unknown")} ${t(`f.${k}`)}`, show(m[k])]);
+    for (const k of [...Object.keys(MEMBER), "disability_grade", "months_away"]) rows.push([`members.${m.member_id}.${k}`, `${names[m.member_id] || t("unknown")} ${t(`f.${k}`)}`, show(m[k], k)]);
   }
   for (const k of GUARANTEES) {
     const g = record.guarantees?.[k] || {};
     rows.push([`guarantees.${k}`, t(`f.${k}`), g.ok ? t("year.met") : `${t("year.no")}${g.reason ? `: ${g.reason}` : ""}`]);
   }
-  for (const k of [...Object.keys(LIVING), ...LIVING_YES]) rows.push([`living.${k}`, t(`f.${k}`), show(record.living?.[k])]);
+  for (const k of [...Object.keys(LIVING), ...LIVING_YES]) rows.push([`living.${k}`, t(`f.${k}`), show(record.living?.[k], k)]);
   return rows;
 }
 
@@ -63,8 +63,9 @@ function formKey(field, sent) {
   return member ? `members.${member.member_id}${m[3] ? `.${m[3]}` : ""}` : field;
 }
 
-function select(name, options, value, prefix = "v") {
-  return el("select", { name }, options.map((o) => el("option", { value: o, selected: String(o) === String(value) }, label(prefix, o))));
+/// A choice of `field`'s values (the labels table names them).
+function select(name, options, value, field) {
+  return el("select", { name }, options.map((o) => el("option", { value: o, selected: String(o) === String(value) }, label(field, o))));
 }
 
 export async function yearlyView(root, id) {
@@ -97,8 +98,8 @@ export async function yearlyView(root, id) {
         const m = rowOf(source, mid) || memberDefaults(mid);
         const member = members.find((x) => x.id === mid);
         return el("div", { class: "member", "data-member": mid },
-          el("h4", {}, names[mid] || t("unknown"), member ? ` · ${label("rel", member.relation)}` : ""),
-          Object.entries(MEMBER).map(([k, opts]) => field(`members.${mid}.${k}`, t(`f.${k}`), select(`members.${mid}.${k}`, opts, m[k]))),
+          el("h4", {}, names[mid] || t("unknown"), member ? ` · ${label("relation", member.relation)}` : ""),
+          Object.entries(MEMBER).map(([k, opts]) => field(`members.${mid}.${k}`, t(`f.${k}`), select(`members.${mid}.${k}`, opts, m[k], k))),
           field(`members.${mid}.disability_grade`, t("f.disability_grade"), select(`members.${mid}.disability_grade`, ["", 1, 2, 3, 4], m.disability_grade ?? "", "grade")),
           field(`members.${mid}.months_away`, t("f.months_away"), el("input", { name: `members.${mid}.months_away`, type: "number", inputmode: "numeric", min: "0", max: "12", step: "1", value: m.months_away ?? 0 })),
           error(`members.${mid}`));
@@ -113,7 +114,7 @@ export async function yearlyView(root, id) {
           error(`guarantees.${k}.reason`), error(`guarantees.${k}`));
       })),
     el("fieldset", {}, el("legend", {}, t("year.living")),
-      Object.entries(LIVING).map(([k, opts]) => field(`living.${k}`, t(`f.${k}`), select(`living.${k}`, opts, source.living?.[k]))),
+      Object.entries(LIVING).map(([k, opts]) => field(`living.${k}`, t(`f.${k}`), select(`living.${k}`, opts, source.living?.[k], k))),
       LIVING_YES.map((k) => el("div", { class: "field", "data-field": `living.${k}` },
         el("label", { class: "check" }, el("input", { type: "checkbox", name: `living.${k}`, checked: !!source.living?.[k] }), ` ${t(`f.${k}`)}`), prevText(`living.${k}`), error(`living.${k}`)))),
     el("nav", { class: "actions" }, el("a", { class: "button", href: `#/h/${id}` }, t("act.back")), el("button", { type: "submit", class: "primary", id: "save-year" }, t("year.save"))),

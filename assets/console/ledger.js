@@ -14,13 +14,20 @@ function query(params, extra = {}) {
   return q.toString();
 }
 
+/// A village's name in a cell: filled in when read (each village once, see placeName).
+function villageName(code) {
+  const cell = document.createTextNode(code);
+  placeName(code).then((name) => { cell.textContent = name; });
+  return cell;
+}
+
 export async function ledgerView(root, params) {
   const [rules, page, place] = await Promise.all([api("/quality/rules"), api(`/quality/problems?${query(params, { limit: 200 })}`), placeName(division(params))]);
   const filters = () => Object.fromEntries([...params].filter(([k]) => k !== "cursor"));
   const set = (k, v) => go("ledger", { ...filters(), [k]: v });
   const ruleSelect = el("select", { id: "rule-filter", onchange: () => set("rule", ruleSelect.value) },
     el("option", { value: "" }, t("ledger.all")),
-    rules.map((r) => el("option", { value: r.id, selected: params.get("rule") === r.id }, `${r.description_zh} (${r.id})`)));
+    rules.map((r) => el("option", { value: r.id, selected: params.get("rule") === r.id }, `${label("quality_rule", r.id)} · ${label("severity", r.severity)}`)));
   const statusSelect = el("select", { id: "status-filter", onchange: () => set("status", statusSelect.value) },
     el("option", { value: "" }, t("ledger.all")),
     STATUSES.map((s) => el("option", { value: s, selected: params.get("status") === s }, label("problem_status", s))));
@@ -55,8 +62,8 @@ export async function ledgerView(root, params) {
       }
     };
     const tr = el("tr", { "data-id": p.id, "data-status": p.status },
-      el("td", {}, p.village_code), el("td", {}, p.household_number), el("td", {}, p.head_name),
-      el("td", { title: p.rule }, p.description), el("td", { class: "status" }, label("problem_status", p.status)),
+      el("td", { class: "village" }, villageName(p.village_code)), el("td", {}, p.household_number), el("td", {}, p.head_name),
+      el("td", { title: `${label("severity", p.severity)} · ${p.detail || ""}` }, label("quality_rule", p.rule)), el("td", { class: "status" }, label("problem_status", p.status)),
       el("td", { class: p.overdue ? "bad" : "" }, p.deadline || ""), el("td", {}, p.cadre_name || ""),
       el("td", {}, NEXT[p.status] ? [choice, note, el("button", { type: "button", class: "save", onclick: save }, "✓")] : []));
     return tr;

@@ -1,7 +1,7 @@
 // The console's shell: login, header, the hash router (#/view?filters), messages. Views keep
 // their filters in the hash, so an expired session (login again) or a reload keeps them.
 import { api, currentUser, login, logout, refresh, whenExpired, ApiError } from "./api.js";
-import { setLabels, t, toggleLanguage, translate } from "./i18n.js";
+import { label, setLabels, t, toggleLanguage, translate } from "./i18n.js";
 import { coverageView } from "./coverage.js";
 import { mapView } from "./map.js";
 import { photosView } from "./photos.js";
@@ -87,7 +87,10 @@ async function render() {
 function showShell() {
   const user = currentUser();
   document.getElementById("top").hidden = false;
-  document.getElementById("who").textContent = `${user.display_name || user.username} · ${user.jurisdiction}`;
+  const who = document.getElementById("who");
+  who.textContent = `${user.display_name || user.username} · ${label("role", user.role)} · ${user.jurisdiction}`;
+  // The jurisdiction by name once it is read (the code until then).
+  placeName(user.jurisdiction).then((name) => { who.textContent = `${user.display_name || user.username} · ${label("role", user.role)} · ${name}`; });
   document.getElementById("lang").textContent = t("lang");
   translate();
 }
@@ -139,7 +142,7 @@ window.addEventListener("hashchange", render);
 
 translate();
 if (!(await refresh())) await askLogin(false);
-showShell();
 await api("/me");
 setLabels(await api("/labels"));
+showShell();
 render();

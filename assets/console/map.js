@@ -66,7 +66,7 @@ function memberItem(m) {
     m.join_reason && `${t("card.joined")}: ${label("join_reason", m.join_reason)} ${m.joined_on || ""}`,
     m.removed_reason && `${t("card.left")}: ${label("removal_reason", m.removed_reason)} ${m.left_on || ""}`,
   ].filter(Boolean);
-  return el("li", { class: m.removed_at ? "removed" : null }, `${m.name} · ${label("relation", m.relation)}`,
+  return el("li", { class: m.removed_at ? "removed" : null }, `${m.name} · ${label("relation", m.relation)} · ${label("sex", m.sex)}`,
     notes.length ? el("span", { class: "muted" }, ` (${notes.join("；")})`) : null);
 }
 
@@ -76,6 +76,7 @@ async function showCard(card, id) {
   const thumbs = el("div", { class: "thumbs" });
   card.replaceChildren(
     el("h3", {}, `${h.number} · ${h.head_name}`),
+    el("p", { class: "muted", id: "household-village" }, h.village_code),
     el("p", {}, `${t("col.category")}: ${label("category", h.category)}`, h.pairing ? ` · ${t("ledger.cadre")}: ${h.pairing.cadre_name || ""}` : ""),
     h.home ? el("p", {}, `${t("card.home")}: ${h.home.lat.toFixed(5)}, ${h.home.lon.toFixed(5)} (±${Math.round(h.home.accuracy_m ?? 0)} m)`) : null,
     profileList(h),
@@ -84,6 +85,7 @@ async function showCard(card, id) {
     el("h4", {}, `${t("card.photos")} (${photos.items.length})`),
     thumbs,
   );
+  placeName(h.village_code).then((name) => { const v = card.querySelector("#household-village"); if (v) v.textContent = name; });
   for (const p of photos.items) {
     const img = el("img", { alt: label("photo_kind", p.kind), title: `${label("photo_kind", p.kind)} · ${label("photo_status", p.status)}` });
     thumbs.append(img);
@@ -113,7 +115,7 @@ export async function mapView(root, params) {
     if (next.preset === "custom") next.url = prompt("URL {z}/{x}/{y}", settings.url) || "";
     localStorage.setItem("fangpin.tiles", JSON.stringify(next));
     window.dispatchEvent(new HashChangeEvent("hashchange"));
-  } }, ["none", "tianditu", "amap", "custom"].map((p) => el("option", { value: p, selected: p === settings.preset }, p === "none" ? t("map.none") : p === "custom" ? t("map.custom") : p)));
+  } }, ["none", "tianditu", "amap", "custom"].map((p) => el("option", { value: p, selected: p === settings.preset }, t(`map.${p}`))));
   const count = el("span", { id: "home-count" }, `${geo.features.length} ${t("map.homes")}`);
   const legend = el("span", { class: "legend" }, ...["located", "move", "flagged"].flatMap((k) => [el("span", { class: `dot-${k}` }), t(`map.${k}`)]));
   const mapNode = el("div", { id: "map" });

@@ -9,6 +9,13 @@ const REJECTS = ["photos.reject1", "photos.reject2", "photos.reject3", "photos.r
 
 function when(s) { return s ? new Date(s).toLocaleString() : "—"; }
 
+/// A household as people name it (户编号 · 户主), read once per household the queue shows.
+const households = new Map();
+function householdName(id) {
+  if (!households.has(id)) households.set(id, api(`/households/${id}`).then((h) => `${h.number} · ${h.head_name}`).catch(() => id));
+  return households.get(id);
+}
+
 function image(path, alt) {
   const img = el("img", { alt });
   blobUrl(path).then((u) => { img.src = u; }).catch(() => { img.alt = `${alt} ✗`; });
@@ -46,12 +53,14 @@ export async function photosView(root, params) {
     }
     const c = p.checks;
     const dup = c.duplicate_of?.[0];
+    const who = el("span", { id: "photo-household", title: t("photos.household") }, "…");
+    householdName(p.household_id).then((name) => { who.textContent = name; });
     stage.replaceChildren(
       el("div", { class: "queue" },
-        el("div", { class: "card" }, image(p.url, label("photo_kind", p.kind)), el("p", { id: "photo-kind" }, `${label("photo_kind", p.kind)} · ${p.household_id}`)),
+        el("div", { class: "card" }, image(p.url, label("photo_kind", p.kind)), el("p", { id: "photo-kind" }, `${label("photo_kind", p.kind)} · `, who)),
         el("div", { class: "card" },
           el("h3", {}, t("photos.reasons")),
-          el("ul", { id: "reasons" }, c.reasons.map((r) => el("li", { "data-reason": r }, t(`reason.${r}`)))),
+          el("ul", { id: "reasons" }, c.reasons.map((r) => el("li", { "data-reason": r }, label("photo_reason", r)))),
           el("p", {}, `${t("photos.distance")}: ${c.distance_m == null ? "—" : `${Math.round(c.distance_m)} m`}`),
           el("p", {}, `${t("photos.exif")}: ${when(p.exif?.taken_at)} · ${t("photos.stated")}: ${when(p.taken_at)}`),
           dup ? el("div", {}, el("h4", {}, t("photos.duplicate")), image(`/api/v1/photos/${dup}/thumbnail`, dup)) : null,

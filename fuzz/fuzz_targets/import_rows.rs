@@ -5,14 +5,13 @@
 use std::io::Cursor;
 
 use chrono::NaiveDate;
-use fangpin::domain::household::NewHousehold;
-use fangpin::import::{Imported, read_workbook};
+use fangpin::import::{ImportItem, Imported, read_workbook};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let today = NaiveDate::from_ymd_opt(2026, 11, 22).unwrap();
     let mut stored = 0u64;
-    let mut store = |batch: &[NewHousehold]| {
+    let mut store = |batch: &[ImportItem]| {
         stored += batch.len() as u64;
         Ok(batch.iter().map(|_| Imported::New).collect())
     };

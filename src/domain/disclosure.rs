@@ -6,6 +6,7 @@
 //! | what is read | full numbers for |
 //! |---|---|
 //! | a list, a page, an export, GeoJSON | nobody |
+//! | the division export asked with `full_numbers=true` (to move a county's data) | county admin |
 //! | one household (`GET /households/{id}`) | county admin, township reviewer (in the jurisdiction); the cadre currently paired with it |
 //! | the sync feed (`GET /sync`) | a cadre (only their currently paired households are in it) |
 //! | one cadre (`GET /cadres/{id}`) | county admin, township reviewer; the cadre whose phone account it is |
@@ -20,6 +21,8 @@ use super::Role;
 pub enum Subject {
     /// A list, a page, an export: many records at once.
     Many,
+    /// The division export with full numbers asked for (a county moving its data).
+    DivisionExport,
     /// One household with its members; `paired`: the caller is the cadre currently paired with it.
     Household { paired: bool },
     /// The sync feed: only a cadre's feed holds exactly their paired households.
@@ -39,6 +42,7 @@ fn reviews(role: Role) -> bool {
 pub fn full_numbers(role: Role, subject: Subject) -> bool {
     match subject {
         Subject::Many => false,
+        Subject::DivisionExport => role == Role::CountyAdmin,
         Subject::Household { paired } => reviews(role) || (role == Role::Cadre && paired),
         Subject::SyncFeed => role == Role::Cadre,
         Subject::Cadre { own } | Subject::User { own } => own || reviews(role),

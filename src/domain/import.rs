@@ -9,6 +9,8 @@ use utoipa::ToSchema;
 
 use super::household::{NewHousehold, NewMember, parse_household_number, parse_person_name};
 use super::household_profile::{self, Profile, ProfileInput};
+use super::import_year::{self, MEMBER_YEAR};
+use super::yearly::MemberYear;
 use super::labels;
 use super::validation::{DomainError, FieldErrors};
 use super::{Category, DivisionCode, IdNumber, Phone, Relation, Sex};
@@ -30,9 +32,9 @@ const PROFILE_COLUMNS: [(&str, &str); 8] = [
     ("flags", "户属性"),
     ("resettlement_site", "安置点"),
 ];
-/// Columns of the national export that this import does not store (yearly data is entered
-/// through the yearly record).
-pub const NOT_IMPORTED: [&str; 12] = ["序号", "县", "乡镇", "行政村", "自然村", "文化程度", "健康状况", "劳动技能", "务工状况", "务工时间", "在校生状况", "残疾等级"];
+/// Columns of the national export that this import does not store (names of divisions the code
+/// already says).
+pub const NOT_IMPORTED: [&str; 5] = ["序号", "县", "乡镇", "行政村", "自然村"];
 
 /// One problem of one cell (or row).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
@@ -60,8 +62,10 @@ pub struct Columns {
     pub ignored: Vec<String>,
 }
 
+/// Every column read: the required ones, the optional ones, then a member's indicators of a year
+/// (`import_year::MEMBER_YEAR`, stored with the household's 年度信息 row of that year).
 fn known() -> impl Iterator<Item = &'static str> {
-    REQUIRED.iter().chain(OPTIONAL.iter()).copied()
+    REQUIRED.iter().chain(OPTIONAL.iter()).chain(MEMBER_YEAR.iter()).copied()
 }
 
 /// Maps the header row; every missing required column is one error.
@@ -113,7 +117,11 @@ pub fn relation_label(s: &str) -> Result<Relation, DomainError> {
         "祖父" | "祖母" | "外祖父" | "外祖母" | "grandparent" => Relation::Grandparent,
         "兄弟姐妹" | "兄" | "弟" | "姐" | "妹" | "sibling" => Relation::Sibling,
         "其他" | "other" => Relation::Other,
-        _ => return Err(DomainError::new("invalid_value", format!("unknown relation {s}"))),
+        // The labels an export writes (子女, 儿媳/女婿 …).
+        other => match labels::value_of("relation", other).and_then(|v| Relation::parse(v).ok()) {
+            Some(r) => r,
+            None => return Err(DomainError::new("invalid_value", format!("unknown relation {s}"))),
+        },
     })
 }
 
@@ -134,8 +142,20 @@ pub fn date_label(s: &str) -> Result<NaiveDate, DomainError> {
         .ok_or_else(|| DomainError::new("invalid_value", format!("not a date: {s}")))
 }
 
-/// A household from its rows (all with the same number), or every problem found.
-pub fn household(cols: &Columns, rows: &[Row], today: NaiveDate) -> Result<NewHousehold, Vec<RowError>> {
+/// A household to import with its yearly records (their members' `member_id`: the member's
+/// index among the household's members, until the members have ids).
+#[derive(Debug, Clone)]
+pub struct ImportItem {
+    pub household: NewHousehold,
+    pub years: Vec<(i32, super::yearly::YearRecord)>,
+}
+
+/// A member's indicators of a year, by member (in the order of the household's members).
+pub type MemberYears = Vec<Option<(i32, MemberYear)>>;
+
+/// A household from its rows (all with the same number) with its members' indicators of a
+/// year, or every problem found.
+pub fn household(cols: &Columns, rows: &[Row], today: NaiveDate) -> Result<(NewHousehold, MemberYears), Vec<RowError>> {
     let mut errors = Vec::new();
     let mut err = |row: u32, column: &str, e: DomainError| errors.push(RowError { row, column: column.into(), problem: e.message });
     let first = &rows[0];
@@ -176,22 +196,24 @@ pub fn household(cols: &Columns, rows: &[Row], today: NaiveDate) -> Result<NewHo
                 err(r.row, "出生日期", DomainError::new("birth_date_mismatch", format!("the ID number says {}", id.birth_date())));
             }
         }
+        let year = import_year::member_year(&|c| get(r, c)).map_err(|errors| errors.into_iter().for_each(|(c, e)| err(r.row, c, e))).ok().flatten();
         if let (Some(name), Some(id), Some(relation)) = (name, id, relation) {
-            members.push((r.row, NewMember::with_id_number(name, id, relation, phone)));
+            members.push((r.row, NewMember::with_id_number(name, id, relation, phone), year));
         }
     }
     let heads = rows.iter().filter(|r| get(r, "与户主关系").is_some_and(|v| relation_label(&v) == Ok(Relation::Head))).count();
     if heads != 1 {
         err(first.row, "与户主关系", DomainError::new("head_count", format!("a household needs exactly one head (户主): {heads} given")));
     }
-    for (i, (row, m)) in members.iter().enumerate() {
-        if members[..i].iter().any(|(_, o)| o.id_number() == m.id_number()) {
+    for (i, (row, m, _)) in members.iter().enumerate() {
+        if members[..i].iter().any(|(_, o, _)| o.id_number() == m.id_number()) {
             err(*row, "证件号码", DomainError::new("duplicate", "the same person twice in the household"));
         }
     }
     match (errors.is_empty(), number, village, category, profile) {
         (true, Some(number), Some(village), Some(category), Some(profile)) => {
-            Ok(NewHousehold { village, number: Some(number), address, category, members: members.into_iter().map(|(_, m)| m).collect(), client_id: None, profile })
+            let (members, years) = members.into_iter().map(|(_, m, y)| (m, y)).unzip();
+            Ok((NewHousehold { village, number: Some(number), address, category, members, client_id: None, profile }, years))
         }
         _ => Err(errors),
     }
@@ -297,7 +319,7 @@ mod tests {
     fn a_household_is_its_rows_with_every_problem_reported_by_cell() {
         let head = IdNumber::compose("610831", d("1965-03-02"), 11);
         let wife = IdNumber::compose("610831", d("1967-05-06"), 12);
-        let ok = household(&cols(), &[row(2, "王建国", head.as_str(), "户主", "男"), row(3, "李秀英", &wife.as_str().to_lowercase(), "配偶", "女")], d("2026-11-22")).unwrap();
+        let (ok, _) = household(&cols(), &[row(2, "王建国", head.as_str(), "户主", "男"), row(3, "李秀英", &wife.as_str().to_lowercase(), "配偶", "女")], d("2026-11-22")).unwrap();
         assert_eq!((ok.members.len(), ok.category, ok.number.as_deref()), (2, Category::LiftedOut, Some("6108311012010001")));
         let errors = household(&cols(), &[row(2, "王建国", head.as_str(), "户主", "女"), row(3, "Li", "123", "表亲", "女")], d("2026-11-22")).unwrap_err();
         let cells: Vec<(u32, &str)> = errors.iter().map(|e| (e.row, e.column.as_str())).collect();
@@ -320,7 +342,7 @@ mod tests {
             values.extend(profile.iter().map(|s| if s.is_empty() { None } else { Some(s.to_string()) }));
             Row { row: n, values }
         };
-        let ok = household(&cols, &[r(2, ["2014年", "2019", "因病", "低保户、易地扶贫搬迁户", "城南安置小区", "帮扶消除", "2024-01-05"])], d("2026-11-22")).unwrap();
+        let (ok, _) = household(&cols, &[r(2, ["2014年", "2019", "因病", "低保户、易地扶贫搬迁户", "城南安置小区", "帮扶消除", "2024-01-05"])], d("2026-11-22")).unwrap();
         let p = ok.profile;
         assert_eq!((p.identified_year, p.lifted_out_year, p.fallback_reason.as_deref()), (Some(2014), Some(2019), Some("illness")));
         assert_eq!(p.flags.iter().map(|f| f.as_str()).collect::<Vec<_>>(), ["dibao", "relocated"]);

@@ -15,7 +15,7 @@ pub struct Label {
     pub en: &'static str,
 }
 
-const fn l(zh: &'static str, en: &'static str) -> Label {
+pub(super) const fn l(zh: &'static str, en: &'static str) -> Label {
     Label { zh, en }
 }
 
@@ -82,19 +82,19 @@ pub fn elimination_way(w: EliminationWay) -> Label {
 pub fn join_reason(r: JoinReason) -> Label {
     match r {
         JoinReason::Birth => l("出生", "Birth"),
-        JoinReason::MarriageIn => l("嫁入", "Marriage into the household"),
+        JoinReason::MarriageIn => l("嫁入", "Married in"),
         JoinReason::MovedIn => l("迁入", "Moved in"),
-        JoinReason::Other => l("其他", "Other increase"),
+        JoinReason::Other => l("其他", "Other"),
     }
 }
 
 pub fn removal_reason(r: RemovalReason) -> Label {
     match r {
         RemovalReason::Death => l("死亡", "Death"),
-        RemovalReason::MarriageOut => l("嫁出", "Marriage out of the household"),
+        RemovalReason::MarriageOut => l("嫁出", "Married out"),
         RemovalReason::MovedOut => l("迁出", "Moved out"),
         RemovalReason::Imprisoned => l("判刑收监", "Imprisoned"),
-        RemovalReason::Other => l("其他", "Other decrease"),
+        RemovalReason::Other => l("其他", "Other"),
     }
 }
 
@@ -140,6 +140,258 @@ const PROBLEM_STATUSES: &[(&str, Label)] = &[
 /// Risk statuses of monitoring objects ([`super::household::RISK_STATUSES`]).
 const RISK_STATUSES: &[(&str, Label)] = &[("not_eliminated", l("风险未消除", "Risk not eliminated")), ("eliminated", l("风险已消除", "Risk eliminated"))];
 
+// ── Every other coded value people read (issue 18, item 8): the choices of the yearly record,
+// photo checks, captures, roles, levels, quality rules, procedures, measures. Tied to the
+// domain's lists by the tests below and to the document's enumerations by tests/api/labels.rs.
+
+/// 文化程度 ([`super::yearly::EDUCATION`]).
+const EDUCATION: &[(&str, Label)] = &[
+    ("illiterate", l("文盲或半文盲", "Illiterate")),
+    ("preschool", l("学前教育", "Preschool")),
+    ("primary", l("小学", "Primary school")),
+    ("junior", l("初中", "Junior secondary")),
+    ("senior", l("高中", "Senior secondary")),
+    ("vocational", l("中职/高职", "Vocational")),
+    ("college", l("大专及以上", "College or above")),
+];
+
+/// 健康状况 ([`super::yearly::HEALTH`]).
+const HEALTH: &[(&str, Label)] = &[
+    ("healthy", l("健康", "Healthy")),
+    ("chronic_illness", l("长期慢性病", "Chronic illness")),
+    ("serious_illness", l("患有大病", "Serious illness")),
+    ("disabled", l("残疾", "Disabled")),
+];
+
+/// 在校生状况 ([`super::yearly::IN_SCHOOL`]).
+const IN_SCHOOL: &[(&str, Label)] = &[
+    ("not_in_school", l("非在校生", "Not in school")),
+    ("preschool", l("学前教育", "Preschool")),
+    ("primary", l("小学", "Primary school")),
+    ("junior", l("初中", "Junior secondary")),
+    ("senior", l("高中", "Senior secondary")),
+    ("vocational", l("中职/高职", "Vocational")),
+    ("college", l("大学", "College")),
+];
+
+/// 劳动技能 ([`super::yearly::LABOUR_SKILL`]).
+const LABOUR_SKILL: &[(&str, Label)] = &[
+    ("skilled", l("技能劳动力", "Skilled labour")),
+    ("ordinary", l("普通劳动力", "Ordinary labour")),
+    ("weak", l("弱劳动力或半劳动力", "Weak labour")),
+    ("none", l("丧失劳动力或无劳动力", "No labour")),
+];
+
+/// 务工状况 ([`super::yearly::WORK_STATUS`]).
+const WORK_STATUS: &[(&str, Label)] = &[
+    ("local", l("乡(镇)内务工", "Works locally")),
+    ("in_province", l("省内县外务工", "Works in the province")),
+    ("out_of_province", l("省外务工", "Works outside the province")),
+    ("none", l("未务工", "Not working away")),
+];
+
+/// 住房 ([`super::yearly::HOUSING`]).
+const HOUSING: &[(&str, Label)] = &[
+    ("safe", l("住房安全", "Safe")),
+    ("renovated", l("危房已改造", "Renovated")),
+    ("relocated", l("易地搬迁安置", "Relocated")),
+    ("dangerous", l("危房", "Dangerous")),
+];
+
+/// 饮水 ([`super::yearly::WATER`]).
+const WATER: &[(&str, Label)] = &[("tap", l("自来水", "Tap water")), ("well", l("井水", "Well")), ("other", l("其他水源", "Other source"))];
+
+/// Why a photo waits for a reviewer (`photo::Reason`).
+const PHOTO_REASONS: &[(&str, Label)] = &[
+    ("far_from_home", l("离住户过远", "Far from the home")),
+    ("no_position", l("无拍摄位置", "No position")),
+    ("no_home_location", l("住户未定位", "The household has no home location")),
+    ("time_mismatch", l("拍摄时间与填报时间不符", "EXIF time differs from the stated time")),
+    ("no_exif_time", l("无 EXIF 拍摄时间", "No EXIF time")),
+    ("outside_window", l("不在采集期内", "Outside the collection window")),
+    ("duplicate", l("疑似重复照片", "Duplicate of another photo")),
+    ("exif_anomaly", l("EXIF 信息异常", "EXIF anomaly")),
+];
+
+/// Where a photo's position came from.
+const POSITION_SOURCES: &[(&str, Label)] = &[("exif", l("照片 EXIF", "Photo EXIF")), ("app", l("手机定位", "The phone's position"))];
+
+/// Why a capture is not simply the home (`location::Flag`).
+const LOCATION_FLAGS: &[(&str, Label)] = &[
+    ("low_accuracy", l("精度不足", "Low accuracy")),
+    ("mock_location", l("模拟定位", "Mock location")),
+    ("future_time", l("采集时间在未来", "Captured in the future")),
+    ("too_old", l("采集时间过早", "Captured too long ago")),
+    ("far_from_village", l("偏离村庄", "Far from the village")),
+    ("moved", l("疑似搬迁", "Moved")),
+];
+
+/// What became of a capture (`location::CaptureStatus`).
+const CAPTURE_STATUSES: &[(&str, Label)] = &[
+    ("home", l("住户位置", "Home")),
+    ("pending_move", l("待确认搬迁", "Move pending")),
+    ("flagged", l("可疑定位", "Flagged")),
+    ("confirmed", l("搬迁已确认", "Move confirmed")),
+    ("rejected", l("搬迁已驳回", "Move rejected")),
+];
+
+/// How a position was taken.
+const CAPTURE_SOURCES: &[(&str, Label)] = &[("gps", l("卫星定位", "GPS")), ("network", l("网络定位", "Network")), ("map_pick", l("地图选点", "Picked on the map"))];
+
+/// Coordinate systems 坐标系.
+const CRS: &[(&str, Label)] = &[
+    ("wgs84", l("WGS-84（卫星定位）", "WGS-84 (GPS)")),
+    ("gcj02", l("GCJ-02（国测局，高德/腾讯）", "GCJ-02 (Amap, Tencent)")),
+    ("bd09", l("BD-09（百度）", "BD-09 (Baidu)")),
+];
+
+/// Roles (`role::Role`).
+const ROLES: &[(&str, Label)] = &[
+    ("county_admin", l("县级管理员", "County administrator")),
+    ("township_reviewer", l("乡镇审核员", "Township reviewer")),
+    ("village_officer", l("村信息员", "Village officer")),
+    ("cadre", l("帮扶责任人", "Assistance cadre")),
+    ("auditor", l("督查评估", "Auditor")),
+];
+
+/// Levels of divisions (`division::Level`).
+const LEVELS: &[(&str, Label)] = &[
+    ("province", l("省", "Province")),
+    ("city", l("市", "City")),
+    ("county", l("县(区)", "County")),
+    ("township", l("乡镇(街道)", "Township")),
+    ("village", l("行政村(社区)", "Village")),
+];
+
+/// Severities of cleaning rules (`quality::Severity`).
+const SEVERITIES: &[(&str, Label)] = &[("error", l("错误", "Error")), ("warning", l("疑点", "To verify"))];
+
+/// Kinds of cases (`procedure::CaseKind`).
+const CASE_KINDS: &[(&str, Label)] = &[
+    ("inclusion", l("识别纳入", "Inclusion")),
+    ("exit", l("风险消除", "Risk elimination")),
+    ("risk_remark", l("风险再标注", "Risk re-marked")),
+    ("risk_rollback", l("风险消除回退", "Elimination rolled back")),
+];
+
+/// Steps of a case (`procedure::Step`).
+const STEPS: &[(&str, Label)] = &[
+    ("application", l("农户申请", "Application")),
+    ("village_evaluation", l("村民主评议", "Village evaluation")),
+    ("first_publicity", l("第一次公示", "First publicity")),
+    ("township_review", l("乡镇审核", "Township review")),
+    ("second_publicity", l("第二次公示", "Second publicity")),
+    ("county_cross_check", l("县级部门信息比对", "County cross-check")),
+    ("publicity", l("公示", "Publicity")),
+    ("announcement", l("公告", "Announcement")),
+    ("notification", l("告知农户", "Household notified")),
+    ("objection", l("异议", "Objection")),
+];
+
+/// Where a case stands (`procedure::Stage`).
+const STAGES: &[(&str, Label)] = &[
+    ("start", l("待申请", "Not started")),
+    ("applied", l("已申请", "Applied")),
+    ("evaluated", l("已评议", "Evaluated")),
+    ("first_publicity", l("第一次公示中", "First publicity")),
+    ("reviewed", l("乡镇已审核", "Reviewed")),
+    ("second_publicity", l("第二次公示中", "Second publicity")),
+    ("suspected", l("比对有疑点", "Suspicion found")),
+    ("cross_checked", l("已比对", "Cross-checked")),
+    ("publicity", l("公示中", "Publicity")),
+    ("announced", l("已公告", "Announced")),
+    ("done", l("已办结", "Done")),
+    ("rejected", l("未通过", "Rejected")),
+];
+
+/// What a step found (`procedure::Outcome`; a department's result is `clear` or `suspicion`).
+const OUTCOMES: &[(&str, Label)] = &[
+    ("done", l("已完成", "Done")),
+    ("approved", l("通过", "Approved")),
+    ("rejected", l("不通过", "Rejected")),
+    ("clear", l("无疑点", "Clear")),
+    ("suspicion", l("有疑点", "Suspicion")),
+    ("raised", l("有异议", "Objection raised")),
+];
+
+/// The nine exclusion conditions 九不评 (`procedure::Exclusion`).
+const EXCLUSIONS: &[(&str, Label)] = &[
+    ("commercial_housing_or_luxury", l("购买商品房或高档消费", "Bought commercial housing or luxuries")),
+    ("vehicle_or_machinery", l("拥有汽车、大型农机或工程机械", "Owns a car or large machinery")),
+    ("village_leader_in_family", l("家庭成员为现任村支书或村主任", "A member leads the village")),
+    ("state_paid_job", l("有财政供养或大型国企工作人员", "A member has a state-paid job")),
+    ("runs_business", l("经营私营企业、承包工程或雇工", "Runs a business")),
+    ("hidden_income_or_assets", l("隐瞒收入或资产", "Hides income or assets")),
+    ("nobody_lives_there", l("长期无人居住", "Nobody lives there")),
+    ("punished_not_reformed", l("受处罚未改正", "Punished and not reformed")),
+    ("verified_report", l("举报核实且无法说明", "A verified report")),
+];
+
+/// Kinds of assistance measures 帮扶措施 (`assistance::MeasureKind`).
+const MEASURE_KINDS: &[(&str, Label)] = &[
+    ("industry", l("产业帮扶", "Industry")),
+    ("micro_credit", l("小额信贷", "Micro-credit")),
+    ("employment", l("就业帮扶", "Employment")),
+    ("public_welfare_job", l("公益岗位", "Public-welfare job")),
+    ("education", l("教育帮扶", "Education")),
+    ("health", l("健康帮扶", "Health")),
+    ("housing", l("住房安全", "Housing")),
+    ("relocation", l("易地搬迁", "Relocation")),
+    ("social_security", l("兜底保障", "Social security")),
+    ("other", l("其他", "Other")),
+];
+
+/// Why a household left a phone's list (sync tombstones).
+const TOMBSTONE_REASONS: &[(&str, Label)] = &[
+    ("re_paired", l("已改派其他帮扶责任人", "Paired with another cadre")),
+    ("unpaired", l("已解除结对", "Unpaired")),
+    ("cadre_relinked", l("干部账号已变更", "Cadre account changed")),
+    ("village_merged", l("所在村已合并", "Village merged")),
+];
+
+/// Which households a coverage figure counts (`household::Counted`).
+const COUNTED: &[(&str, Label)] = &[("assisted", l("帮扶对象", "Assisted households")), ("all", l("全部农户", "All households"))];
+
+/// The tables of this block, in the order `/labels` lists them.
+const MORE: &[(&str, &[(&str, Label)])] = &[
+    ("education", EDUCATION),
+    ("health", HEALTH),
+    ("in_school", IN_SCHOOL),
+    ("labour_skill", LABOUR_SKILL),
+    ("work_status", WORK_STATUS),
+    ("housing", HOUSING),
+    ("water", WATER),
+    ("photo_reason", PHOTO_REASONS),
+    ("position_source", POSITION_SOURCES),
+    ("location_flag", LOCATION_FLAGS),
+    ("capture_status", CAPTURE_STATUSES),
+    ("capture_source", CAPTURE_SOURCES),
+    ("crs", CRS),
+    ("role", ROLES),
+    ("level", LEVELS),
+    ("severity", SEVERITIES),
+    ("case_kind", CASE_KINDS),
+    ("step", STEPS),
+    ("stage", STAGES),
+    ("outcome", OUTCOMES),
+    ("exclusion", EXCLUSIONS),
+    ("measure_kind", MEASURE_KINDS),
+    ("tombstone_reason", TOMBSTONE_REASONS),
+    ("counted", COUNTED),
+];
+
+/// The cleaning rules by id, with the text the rule itself carries (`quality::RULES`).
+fn quality_rules() -> Table {
+    super::quality::RULES.iter().map(|r| (r.id, l(r.zh, r.en))).collect()
+}
+
+/// The label of `value` of `field` in Chinese, or the value itself when it has none.
+pub fn zh(field: &str, value: &str) -> String {
+    all().iter().find(|(f, _)| *f == field).and_then(|(_, t)| t.iter().find(|(v, _)| *v == value)).map_or_else(|| value.to_owned(), |(_, l)| l.zh.to_owned())
+}
+// ── end of the block
+
+
 /// The value of `field` a cell names: its code, or its label in Chinese or English (as the
 /// forms and exports write it).
 pub fn value_of(field: &str, text: &str) -> Option<&'static str> {
@@ -176,6 +428,10 @@ fn build() -> Vec<(&'static str, Table)> {
         ("removal_reason", of(RemovalReason::ALL, RemovalReason::as_str, removal_reason)),
         ("no_id_reason", of(NoIdReason::ALL, NoIdReason::as_str, no_id_reason)),
     ]
+    .into_iter()
+    .chain(MORE.iter().map(|(f, t)| (*f, t.to_vec())))
+    .chain([("quality_rule", quality_rules())])
+    .collect()
 }
 
 #[cfg(test)]
@@ -193,6 +449,30 @@ mod tests {
         assert_eq!(values(PROBLEM_STATUSES), quality::STATUSES);
         assert_eq!(values(RISK_STATUSES), super::super::household::RISK_STATUSES);
         assert_eq!(values(RISK_TYPES), super::super::household::RISK_TYPES);
+    }
+
+    #[test]
+    fn the_choices_of_the_domain_are_the_labelled_ones() {
+        use crate::domain::{assistance, household, procedure, role, yearly};
+        fn texts<T: Copy>(all: &[T], f: fn(T) -> &'static str) -> Vec<&'static str> {
+            all.iter().map(|v| f(*v)).collect()
+        }
+        assert_eq!(values(EDUCATION), yearly::EDUCATION);
+        assert_eq!(values(HEALTH), yearly::HEALTH);
+        assert_eq!(values(IN_SCHOOL), yearly::IN_SCHOOL);
+        assert_eq!(values(LABOUR_SKILL), yearly::LABOUR_SKILL);
+        assert_eq!(values(WORK_STATUS), yearly::WORK_STATUS);
+        assert_eq!(values(HOUSING), yearly::HOUSING);
+        assert_eq!(values(WATER), yearly::WATER);
+        assert_eq!(values(ROLES), texts(role::Role::ALL, role::Role::as_str));
+        assert_eq!(values(CASE_KINDS), texts(procedure::CaseKind::ALL, procedure::CaseKind::as_str));
+        assert_eq!(values(STEPS), texts(procedure::Step::ALL, procedure::Step::as_str));
+        assert_eq!(values(STAGES), texts(procedure::Stage::ALL, procedure::Stage::as_str));
+        assert_eq!(values(OUTCOMES), texts(procedure::Outcome::ALL, procedure::Outcome::as_str));
+        assert_eq!(values(EXCLUSIONS), texts(procedure::Exclusion::ALL, procedure::Exclusion::as_str));
+        assert_eq!(values(MEASURE_KINDS), texts(assistance::MeasureKind::ALL, assistance::MeasureKind::as_str));
+        assert_eq!(values(COUNTED), household::Counted::VALUES);
+        assert_eq!(values(&quality_rules()), quality::RULES.iter().map(|r| r.id).collect::<Vec<_>>());
     }
 
     #[test]

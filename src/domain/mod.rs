@@ -3,11 +3,13 @@
 pub mod assistance;
 pub mod disclosure;
 pub mod division;
+pub mod field_labels;
 pub mod household;
 pub mod household_profile;
 pub mod id_number;
 pub mod labels;
 pub mod import;
+pub mod import_year;
 pub mod location;
 pub mod member;
 pub mod money;

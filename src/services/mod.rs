@@ -13,6 +13,7 @@
 
 pub mod cadres;
 pub mod divisions;
+pub mod exports;
 pub mod households;
 pub mod imports;
 pub mod locations;

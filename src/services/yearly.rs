@@ -2,12 +2,15 @@
 //! the household's current members, with its per-capita net income) and the comparison with
 //! last year 信息采集对照表.
 
+use std::collections::HashMap;
+
 use super::Caller;
 use crate::db::models::{HouseholdRow, YearlyRow};
-use crate::db::repo::households;
+use crate::db::repo::divisions;
+use crate::db::repo::households::{self, ListFilter};
 use crate::db::repo::yearly::{self as repo, Saved};
 use crate::domain::yearly::{Change, Listed, StatYear, YearRecord, changes, check_members};
-use crate::domain::{FieldError, FieldErrors, Role};
+use crate::domain::{DivisionCode, FieldError, FieldErrors, Role};
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -73,25 +76,70 @@ fn checked(draft: YearDraft, members: &[Listed], year: i32) -> Result<YearRecord
 /// Last year's record beside this year's, with the fields that changed.
 pub struct Comparison {
     pub household: HouseholdRow,
+    /// The household's members (id, name), removed ones too, in the order they were recorded:
+    /// a comparison names members, and last year's may have left since.
+    pub members: Vec<(String, String)>,
     pub previous: Option<YearRecord>,
     pub current: Option<YearRecord>,
     pub changed: Vec<Change>,
 }
 
+fn parse(r: Option<YearlyRow>) -> Result<Option<YearRecord>, ApiError> {
+    r.map(|r| serde_json::from_str(&r.record_json).map_err(|e| ApiError::Internal(e.into()))).transpose()
+}
+
 #[tracing::instrument(skip_all, fields(household = %household_id, year = year.value()))]
 pub async fn comparison(state: &AppState, caller: &Caller, household_id: String, year: StatYear) -> Result<Comparison, ApiError> {
     let scope = caller.read_scope();
-    let (household, prev, cur) = state
+    let (household, members, prev, cur) = state
         .db
         .run(move |c| {
             let h = households::get(c, &scope, &household_id)?;
-            Ok((h, repo::find(c, &scope, &household_id, year.value() - 1)?, repo::find(c, &scope, &household_id, year.value())?))
+            let members = households::members_of(c, std::slice::from_ref(&h.id), true)?.into_iter().map(|m| (m.id, m.name)).collect();
+            Ok((h, members, repo::find(c, &scope, &household_id, year.value() - 1)?, repo::find(c, &scope, &household_id, year.value())?))
         })
         .await?;
-    let parse = |r: Option<YearlyRow>| -> Result<Option<YearRecord>, ApiError> {
-        r.map(|r| serde_json::from_str(&r.record_json).map_err(|e| ApiError::Internal(e.into()))).transpose()
-    };
     let (previous, current) = (parse(prev)?, parse(cur)?);
     let changed = changes(previous.as_ref(), current.as_ref());
-    Ok(Comparison { household, previous, current, changed })
+    Ok(Comparison { household, members, previous, current, changed })
+}
+
+/// A village's name and the comparisons of every household of it the caller may read, by
+/// 户编号 (the handler checked the village is in the caller's jurisdiction; an unknown one is 404).
+#[tracing::instrument(skip_all, fields(village = %village, year = year.value()))]
+pub async fn village_comparison(state: &AppState, caller: &Caller, village: DivisionCode, year: StatYear) -> Result<(String, Vec<Comparison>), ApiError> {
+    let scope = caller.read_scope();
+    let (name, found, mut members, mut prev, mut cur) = state
+        .db
+        .run(move |c| {
+            let name = divisions::get(c, village.as_str())?.filter(|d| d.level == "village").ok_or(ApiError::NotFound)?.name;
+            let mut found: Vec<HouseholdRow> = Vec::new();
+            loop {
+                let filter = ListFilter { division: Some(village.clone()), after: found.last().map(|h| h.id.clone()), limit: 1000, ..Default::default() };
+                let page = households::list(c, &scope, &filter)?;
+                let full = page.len() == 1000;
+                found.extend(page);
+                if !full {
+                    break;
+                }
+            }
+            let ids: Vec<String> = found.iter().map(|h| h.id.clone()).collect();
+            let mut members: HashMap<String, Vec<(String, String)>> = HashMap::new();
+            for m in households::members_of(c, &ids, true)? {
+                members.entry(m.household_id).or_default().push((m.id, m.name));
+            }
+            let by_household = |rows: Vec<YearlyRow>| rows.into_iter().map(|r| (r.household_id.clone(), r)).collect::<HashMap<_, _>>();
+            let prev = by_household(repo::for_households(c, &ids, year.value() - 1)?);
+            let cur = by_household(repo::for_households(c, &ids, year.value())?);
+            Ok::<_, ApiError>((name, found, members, prev, cur))
+        })
+        .await?;
+    let mut out = Vec::with_capacity(found.len());
+    for household in found {
+        let (previous, current) = (parse(prev.remove(&household.id))?, parse(cur.remove(&household.id))?);
+        let changed = changes(previous.as_ref(), current.as_ref());
+        out.push(Comparison { members: members.remove(&household.id).unwrap_or_default(), household, previous, current, changed });
+    }
+    out.sort_by(|a, b| a.household.number.cmp(&b.household.number));
+    Ok((name, out))
 }

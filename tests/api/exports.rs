@@ -153,12 +153,22 @@ async fn no_cell_of_any_export_can_be_read_as_a_formula() {
     exports.push((xlsx_cells("ledger.xlsx", &bytes(res, "ledger.xlsx", XLSX).await), ledger_values));
     fetched.insert("GET /api/v1/quality/problems.xlsx".to_owned());
 
+    // The division export: the household's own cells and its yearly record's reason.
+    let res = admin.get(&format!("/exports/households.xlsx?division={VILLAGE}&year=2025")).await;
+    exports.push((xlsx_cells("households.xlsx", &bytes(res, "households.xlsx", XLSX).await), vec![village_name, township_name, number, head, children[0], children[1], children[2], reasons[0]]));
+    fetched.insert("GET /api/v1/exports/households.xlsx".to_owned());
     let res = admin.get(&format!("{path}/years/2026/comparison?format=xlsx")).await;
     exports.push((xlsx_cells("comparison xlsx", &bytes(res, "comparison", XLSX).await), reasons.clone()));
     fetched.insert("GET /api/v1/households/{id}/years/{year}/comparison".to_owned());
     let res = admin.get(&format!("{path}/years/2026/comparison.xlsx")).await;
     exports.push((xlsx_cells("comparison.xlsx", &bytes(res, "comparison.xlsx", XLSX).await), reasons.clone()));
     fetched.insert("GET /api/v1/households/{id}/years/{year}/comparison.xlsx".to_owned());
+    // The village's workbook: the number and the head in its contents, the head naming the
+    // member's rows, the reasons in the household's sheet.
+    let res = admin.get(&format!("/villages/{VILLAGE}/years/2026/comparison.xlsx")).await;
+    let village_values = [number, head].into_iter().chain(reasons.iter().copied()).collect();
+    exports.push((xlsx_cells("village comparison.xlsx", &bytes(res, "village comparison.xlsx", XLSX).await), village_values));
+    fetched.insert("GET /api/v1/villages/{code}/years/{year}/comparison.xlsx".to_owned());
 
     let changes = vec![village_name, township_name, number, head, newcomer];
     let res = admin.get(&format!("/natural-changes?division={VILLAGE}&format=xlsx")).await;

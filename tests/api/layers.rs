@@ -2,7 +2,7 @@
 //! import nothing above them and no framework; `geo/` does not import `domain/`; `db/` and
 //! `storage/` import neither `api/`, `auth/`, `services/`, `state` nor `ApiError` (`error`);
 //! `services/` reaches down only (`db`, `storage`, `domain`, `geo`, `photos`, `crypto`, `state`,
-//! `error`, the thread pools of `workers`, and the spreadsheet importer `import` that it runs), never `api/` or `auth/`: a
+//! `error`, the thread pools of `workers`, and the spreadsheet importer `import` and exporter `export` that it runs), never `api/` or `auth/`: a
 //! service takes a `Caller` and the `Scope` of `domain/`, not the extractor.
 //!
 //! Read from the source, not from `use` lines alone: every path through `crate::`, `super::` or
@@ -22,10 +22,10 @@ enum Allowed {
 
 /// Everything above the data layer (and the binary's glue), which `db/` and `storage/` must not
 /// reach.
-const ABOVE_DATA: &[&str] = &["api", "auth", "services", "state", "error", "startup", "maintenance", "import", "demo", "telemetry", "main"];
+const ABOVE_DATA: &[&str] = &["api", "auth", "services", "state", "error", "startup", "maintenance", "import", "export", "demo", "telemetry", "main"];
 
 /// What the use cases may reach: the layers below them and what sits beside them for their use.
-const BELOW_SERVICES: &[&str] = &["services", "db", "storage", "domain", "geo", "photos", "crypto", "state", "error", "import", "workers"];
+const BELOW_SERVICES: &[&str] = &["services", "db", "storage", "domain", "geo", "photos", "crypto", "state", "error", "import", "export", "workers"];
 
 const RULES: &[(&str, Allowed)] = &[
     ("geo", Allowed::Only(&["geo"])),

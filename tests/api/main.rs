@@ -18,6 +18,7 @@ mod document;
 mod exif_layouts;
 mod exports;
 mod helpers;
+mod household_export;
 mod household_profile;
 mod households;
 mod idempotency;

@@ -117,6 +117,7 @@ pub(crate) fn table(i: &Inside) -> Vec<Row> {
         ("PUT", "/api/v1/me/password", String::new(), any.clone(), NotScoped, ""),
         ("GET", "/api/v1/quality/rules", String::new(), any.clone(), NotScoped, ""),
         ("GET", "/api/v1/labels", String::new(), any.clone(), NotScoped, ""), // the one table of labels, the same for everyone
+        ("GET", "/api/v1/exports/households.xlsx", format!("/exports/households.xlsx?division={v}"), any.clone(), Hidden, "A+ T+ V+ C- U+"),
         ("POST", "/api/v1/imports", String::new(), any.clone(), NotScoped, ""), // rows outside are refused: tests/api/imports.rs
         ("POST", "/api/v1/imports.xlsx", String::new(), any.clone(), NotScoped, ""), // the same import, its report as a workbook
         ("GET", "/api/v1/cadres", "/cadres".into(), any.clone(), Nothing, "A+ T+ V+ C+ U+"),
@@ -185,6 +186,7 @@ pub(crate) fn table(i: &Inside) -> Vec<Row> {
         ("GET", "/api/v1/villages/{code}/natural-villages", format!("/villages/{v}/natural-villages"), any.clone(), Hidden, "A+ T+ V+ C+ U+"),
         ("POST", "/api/v1/villages/{code}/natural-villages", format!("/villages/{v}/natural-villages"), json!({"name": "二组"}), Hidden, "A+ T+ V+ C- U-"),
         ("GET", "/api/v1/villages/{code}/years/{year}", format!("/villages/{v}/years/2025"), any.clone(), Hidden, "A+ T+ V+ C+ U+"),
+        ("GET", "/api/v1/villages/{code}/years/{year}/comparison.xlsx", format!("/villages/{v}/years/2025/comparison.xlsx"), any.clone(), Hidden, "A+ T+ V+ C+ U+"),
         ("PUT", "/api/v1/villages/{code}/years/{year}", format!("/villages/{v}/years/2025"), crate::villages::table(1, 1), Hidden, "A+ T+ V+ C- U-"),
         ("GET", "/api/v1/work-teams", format!("/work-teams?division={v}"), any.clone(), Hidden, "A+ T+ V+ C+ U+"),
         ("POST", "/api/v1/work-teams", "/work-teams".into(), json!({"village_code": v, "name": "x", "term_start": "2026-01-01"}), Hidden, "A+ T+ V+ C- U-"),

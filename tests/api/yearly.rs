@@ -115,31 +115,112 @@ async fn the_comparison_shows_last_year_beside_this_year_and_what_changed() {
     assert_eq!(put(&auditor, &format!("{path}/years/2025"), record(&member, 1.0, 1), Some("1")).await.status(), 403);
 }
 
-#[actix_web::test]
-async fn the_comparison_prints_as_a_one_sheet_workbook() {
+/// Every sheet of a workbook as rows of text.
+pub(crate) fn sheets(bytes: Vec<u8>) -> Vec<(String, Vec<Vec<String>>)> {
     use calamine::{Reader, Xlsx};
+    let mut book: Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
+    book.sheet_names().into_iter().map(|name| {
+        let rows = book.worksheet_range(&name).unwrap().rows().map(|r| r.iter().map(|c| c.to_string()).collect()).collect();
+        (name, rows)
+    }).collect()
+}
+
+/// The row of a comparison sheet whose first cell is `label`.
+fn row<'a>(rows: &'a [Vec<String>], label: &str) -> &'a [String] {
+    rows.iter().find(|r| r[0] == label).unwrap_or_else(|| panic!("no row {label}: {rows:?}"))
+}
+
+#[actix_web::test]
+async fn the_comparison_prints_as_a_one_sheet_workbook_in_chinese() {
     let app = spawn_app().await;
     let admin = app.admin().await;
     let (path, member) = household(&app).await;
     put(&admin, &format!("{path}/years/2024"), record(&member, 2000.0, 6), None).await;
-    put(&admin, &format!("{path}/years/2025"), record(&member, 2600.0, 6), None).await;
+    let mut this_year = record(&member, 2600.0, 6);
+    this_year["members"][0]["education"] = json!("senior");
+    put(&admin, &format!("{path}/years/2025"), this_year, None).await;
     let res = admin.get(&format!("{path}/years/2025/comparison?format=xlsx")).await;
     assert_eq!(res.status(), 200);
     assert_eq!(res.headers()["content-type"], "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
     let bytes = res.bytes().await.unwrap().to_vec();
-    let mut book: Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
-    assert_eq!(book.sheet_names(), ["对照表"]);
-    let sheet = book.worksheet_range("对照表").unwrap();
-    let rows: Vec<Vec<String>> = sheet.rows().map(|r| r.iter().map(|c| c.to_string()).collect()).collect();
+    {
+        use calamine::{Reader, Xlsx};
+        let mut book: Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes.clone())).unwrap();
+        // Figures are number cells (they add up in the spreadsheet and cannot be formulas).
+        assert!(book.worksheet_range("对照表").unwrap().used_cells().any(|(_, _, c)| *c == calamine::Data::Float(2600.0)));
+    }
+    let book = sheets(bytes);
+    assert_eq!(book.len(), 1);
+    let (name, rows) = &book[0];
+    assert_eq!(name, "对照表");
     assert!(rows[0][0].contains("信息采集对照表") && rows[0][0].contains(&format!("{VILLAGE}0001")));
-    assert_eq!(rows[2][1..3], ["2024 年", "2025 年"]);
-    let wages = rows.iter().find(|r| r[0] == "income.wages").unwrap();
-    // Figures are number cells (they add up in the spreadsheet and cannot be formulas).
-    assert_eq!((wages[1].as_str(), wages[2].as_str(), wages[3].as_str()), ("2000", "2600", "✓"));
-    assert!(sheet.used_cells().any(|(_, _, c)| *c == calamine::Data::Float(2600.0)));
-    let water = rows.iter().find(|r| r[0] == "living.water").unwrap();
-    assert_eq!((water[1].as_str(), water[2].as_str(), water[3].as_str()), ("tap", "tap", ""));
+    assert_eq!(rows[2], ["项目", "2024 年", "2025 年", "变化"]);
+    assert_eq!(row(rows, "工资性收入(元)")[1..], ["2000", "2600", "✓"]);
+    assert_eq!(row(rows, "饮水")[1..], ["自来水", "自来水", ""], "values by their labels");
+    assert_eq!(row(rows, "通宽带")[1..], ["否", "否", ""]);
+    assert_eq!(row(rows, "王建国 · 文化程度")[1..], ["初中", "高中", "✓"], "members by name");
+    let text: Vec<&String> = rows.iter().flatten().collect();
+    assert!(!text.iter().any(|c| c.contains("income.") || c.contains("members[") || c.contains(&member) || *c == "tap"), "a field path, an id or a code: {rows:?}");
     assert_eq!(admin.get(&format!("{path}/years/2025/comparison?format=pdf")).await.status(), 422);
+}
+
+#[actix_web::test]
+async fn a_village_prints_the_comparison_of_every_household_one_sheet_each() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let (first, member) = household(&app).await;
+    let (second, members) = household_of_three(&app, 50).await;
+    let elsewhere = app.household_in(VILLAGE_2, 60).await;
+    put(&admin, &format!("{first}/years/2024"), record(&member, 2000.0, 6), None).await;
+    put(&admin, &format!("{first}/years/2025"), record(&member, 2600.0, 6), None).await;
+    let mut second_year = record(&members[0], 9000.0, 0);
+    second_year["members"][0]["work_status"] = json!("local");
+    second_year["living"]["water"] = json!("well");
+    assert_eq!(put(&admin, &format!("{second}/years/2025"), second_year, None).await.status(), 201);
+    let mut numbers = Vec::new();
+    for p in [&first, &second] {
+        let h: Value = admin.get(p).await.json().await.unwrap();
+        numbers.push(h["number"].as_str().unwrap().to_owned());
+    }
+    numbers.sort();
+
+    let officer = app.user("village_officer", VILLAGE).await;
+    let res = officer.get(&format!("/villages/{VILLAGE}/years/2025/comparison.xlsx")).await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-type"], "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
+    let book = sheets(res.bytes().await.unwrap().to_vec());
+    let names: Vec<&str> = book.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["目录", numbers[0].as_str(), numbers[1].as_str()], "contents, then a sheet per household of the village by 户编号");
+    let contents = &book[0].1;
+    assert!(contents[0][0].contains("信息采集对照表") && contents[0][0].contains("共 2 户"), "{contents:?}");
+    assert_eq!(contents[2], ["工作表", "户编号", "户主", "2024 年已填报", "2025 年已填报", "变化项数"]);
+    let listed: Vec<&[String]> = contents[3..].iter().map(|r| &r[..5]).collect();
+    assert_eq!(listed, [[numbers[0].clone(), numbers[0].clone(), "王建国".into(), "是".into(), "是".into()], [numbers[1].clone(), numbers[1].clone(), "王建国".into(), "否".into(), "是".into()]]);
+
+    // The first household: last year beside this year, the change marked.
+    let one = &book[1].1;
+    assert!(one[0][0].contains(&numbers[0]));
+    assert_eq!(row(one, "工资性收入(元)")[1..], ["2000", "2600", "✓"]);
+    assert_eq!(row(one, "王建国 · 务工状况")[1..], ["省外务工", "省外务工", ""]);
+    // The second: only this year, its own values, every row marked as new.
+    let two = &book[2].1;
+    assert_eq!(row(two, "工资性收入(元)")[1..], ["", "9000", "✓"]);
+    assert_eq!(row(two, "王建国 · 务工状况")[1..], ["", "乡(镇)内务工", "✓"]);
+    assert_eq!(row(two, "饮水")[1..], ["", "井水", "✓"]);
+    assert_eq!(row(two, "住房安全有保障")[2], "是");
+    let text: Vec<&String> = book.iter().flat_map(|(_, rows)| rows.iter().flatten()).collect();
+    for bad in ["income.", "living.", "members[", "guarantees.", "out_of_province", elsewhere["number"].as_str().unwrap()] {
+        assert!(!text.iter().any(|c| c.contains(bad)), "{bad} in the workbook");
+    }
+
+    // Scoped like the village's other routes; the year is checked.
+    let stranger = app.user("village_officer", VILLAGE_2).await;
+    assert_eq!(stranger.get(&format!("/villages/{VILLAGE}/years/2025/comparison.xlsx")).await.status(), 404);
+    assert_eq!(admin.get("/villages/610831101299/years/2025/comparison.xlsx").await.status(), 404, "no such village");
+    assert_eq!(admin.get(&format!("/villages/{TOWNSHIP}/years/2025/comparison.xlsx")).await.status(), 404, "a township is not a village");
+    let res = admin.get(&format!("/villages/{VILLAGE}/years/2013/comparison.xlsx")).await;
+    assert_eq!(res.status(), 422);
+    assert_eq!(problem(res).await["errors"][0]["field"], "year");
 }
 
 /// A household of three (head, spouse, child) and its three member ids.

@@ -327,6 +327,26 @@ test("reloaded without signal, the app opens from its cache and the outbox is in
   assert.deepEqual(after.filter((i) => i.kind === "photo").map((i) => i.size), photos.map((p) => p.size), "the original files are kept whole");
   assert.equal(new Set(after.map((i) => i.id)).size, 8);
   await shot("06-offline-outbox");
+  // Still offline after the reload: codes read in Chinese from the labels table the sync kept.
+  const labels = await api("/labels");
+  const stored = await page.evaluate(() => new Promise((resolve) => {
+    const req = indexedDB.open("fangpin-app");
+    req.onsuccess = () => { const g = req.result.transaction("meta").objectStore("meta").get("labels"); g.onsuccess = () => resolve(g.result); };
+  }));
+  assert.deepEqual(stored, labels, "the server's table is on the phone");
+  await go(`#/h/${hh.A}`);
+  await page.locator("#hh-title").waitFor();
+  const screen = await page.textContent("#view");
+  assert.ok(screen.includes(labels.relation.head.zh), `the head's relation in ${screen}`);
+  assert.ok(Object.values(labels.category).some((l) => screen.includes(l.zh)), `the category in ${screen}`);
+  assert.ok(Object.values(labels.photo_kind).some((l) => screen.includes(l.zh)), `photo kinds in ${screen}`);
+  assert.doesNotMatch(screen, /\b(head|spouse|child|lifted_out|ordinary|monitored_[a-z]+|door_with_cadre|stove_with_cadre)\b/, screen);
+  await go(`#/h/${hh.A}/year`);
+  await page.locator("#year-form").waitFor();
+  const options = await page.locator("#year-form select[name$='.work_status']").first().locator("option").allTextContents();
+  assert.ok(options.includes(labels.work_status.out_of_province.zh), `work status choices in Chinese: ${options}`);
+  assert.doesNotMatch((await page.textContent("#year-form")), /\b(out_of_province|not_in_school|junior|healthy|tap)\b/);
+  await go("#/queue");
 });
 
 test("with signal again every action arrives exactly once, even when an answer is lost", async () => {

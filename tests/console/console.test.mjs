@@ -121,6 +121,10 @@ test("the map shows one marker per home, coloured by status, and a household car
   assert.doesNotMatch(card, /\b(lifted_out|monitored_[a-z]+|ordinary|head|spouse|child|door_with_cadre)\b/, card);
   assert.ok(Object.values(labels.category).some((l) => card.includes(l.zh)), `a category label in ${card}`);
   assert.ok(card.includes(labels.relation.head.zh), `the head's relation in ${card}`);
+  assert.doesNotMatch(card, /\b(male|female)\b/, card);
+  assert.ok(Object.values(labels.sex).some((l) => card.includes(` · ${l.zh}`)), `members' sex in ${card}`);
+  const villageName = (await api(`/divisions/${village}`)).name;
+  await page.locator("#household-village").filter({ hasText: villageName }).waitFor();
   assert.equal(await page.textContent("#map-division"), (await api(`/divisions/${village}`)).name, "the village's name, not its code");
   // The household profile 户基本情况 by name: flags, years, the fallback reason.
   const moved = await api(`/households/${moveHousehold}`);
@@ -146,6 +150,16 @@ test("a flagged photo is reviewed with one keystroke and the queue advances", as
   const kinds = Object.values((await api("/labels")).photo_kind).map((l) => l.zh);
   const kind = await page.textContent("#photo-kind");
   assert.ok(kinds.some((k) => kind.startsWith(k)), `the photo's kind in Chinese: ${kind}`);
+  // The reasons by their labels, the household by its number and head, never a code or an id.
+  const reasonLabels = (await api("/labels")).photo_reason;
+  for (const li of await page.locator("#reasons li").all()) {
+    const code = await li.getAttribute("data-reason");
+    assert.equal(await li.textContent(), reasonLabels[code].zh, `reason ${code}`);
+  }
+  await page.waitForFunction(() => !document.querySelector("#photo-household").textContent.includes("…"));
+  const who = await page.textContent("#photo-household");
+  assert.match(who, /^\S+ · \S+$/, `户编号 · 户主: ${who}`);
+  assert.doesNotMatch(await page.textContent("#queue-item"), /[0-9a-f]{8}-[0-9a-f]{4}-|\b(far_from_home|time_mismatch|duplicate|door_with_cadre)\b/);
   const before = await page.textContent("#queue-left");
   assert.match(before, /^2 /);
   await page.keyboard.press("a");
@@ -170,6 +184,16 @@ test("a problem changes status with If-Match, and a stale row reloads with a mes
   await first.locator("select.next-status").selectOption("verified");
   await first.locator("button.save").click();
   await page.locator(`#ledger-table tr[data-id="${id}"][data-status="verified"]`).waitFor();
+  // Rules, statuses and villages by name: the labels table's rule text, never an id or a code.
+  const labels = await api("/labels");
+  const villageName = (await api(`/divisions/${village}`)).name;
+  await page.locator("#ledger-table td.village").filter({ hasText: villageName }).first().waitFor();
+  const table = await page.textContent("#ledger-table tbody");
+  const villages = await page.locator("#ledger-table td.village").allTextContents();
+  assert.ok(villages.every((v) => v === villageName), `villages by name: ${villages}`);
+  assert.ok(Object.values(labels.quality_rule).some((l) => table.includes(l.zh)), "rules by their text");
+  assert.doesNotMatch(table + await page.textContent("#rule-filter"), /\b(open|verified|id_invalid|error|warning)\b/);
+  assert.match(await page.textContent("#who"), new RegExp(`${labels.role.county_admin.zh} · `), "the user's role by name");
   // Someone else changes the second problem after the page loaded it.
   const second = page.locator("#ledger-table tbody tr[data-status=open]").first();
   const other = await second.getAttribute("data-id");

@@ -24,10 +24,16 @@ pub struct LabelView {
     pub en: &'static str,
 }
 
-/// Field → value → label: `category`, `relation`, `sex`, `photo_kind`, `photo_status`,
-/// `problem_status`, `risk_status`, `risk_type` (also the reasons of falling back),
-/// `household_flag`, `elimination_way`, `join_reason` (增加原因), `removal_reason` (减少原因, the
-/// values of a member's `removed_reason`), `no_id_reason` (无身份证号码原因).
+/// Field → value → label: `category` 户类型, `relation` 与户主关系, `sex` 性别, `photo_kind`
+/// 照片类型, `photo_status`, `problem_status`, `risk_status`, `risk_type` 风险类型 (also the
+/// reasons of falling back 返贫原因), `household_flag`, `elimination_way` 消除方式; the yearly
+/// record's choices `education` 文化程度, `health` 健康状况, `in_school` 在校生状况,
+/// `labour_skill` 劳动技能, `work_status` 务工状况, `housing` 住房, `water` 饮水; `photo_reason`
+/// 照片疑点, `position_source`, `location_flag` 定位疑点, `capture_status`, `capture_source`,
+/// `crs` 坐标系; `role` 角色, `level` 区划级别, `severity`, `quality_rule` 清洗规则; `case_kind`,
+/// `step`, `stage`, `outcome` of the procedures, `exclusion` 九不评, `measure_kind` 帮扶措施,
+/// `removal_reason` 减少原因 (a member's `removed_reason`), `join_reason` 增加原因, `no_id_reason`
+/// 无身份证号码原因, `tombstone_reason`, `counted`.
 #[derive(Serialize, ToSchema)]
 #[schema(as = Labels)]
 pub struct Labels(pub BTreeMap<&'static str, BTreeMap<&'static str, LabelView>>);

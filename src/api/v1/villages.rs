@@ -24,6 +24,7 @@ use crate::state::AppState;
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(village)
         .service(get_village_year)
+        .service(village_comparison_xlsx)
         .service(put_village_year)
         .service(list_natural)
         .service(create_natural)
@@ -284,6 +285,34 @@ pub async fn get_village_year(state: Data<AppState>, user: Caller, path: Path<(S
     let (row, derived) = service::village_year(&state, code, y).await?;
     let view = village_year_view(&row, derived)?;
     Ok(HttpResponse::Ok().insert_header(etag(view.version)).json(view))
+}
+
+/// The 信息采集对照表 of a village
+///
+/// Last year's values beside this year's for every household of the village the caller may
+/// read, in one workbook: a contents sheet 目录 (工作表, 户编号, 户主, whether each year was
+/// entered 已填报, the number of changed fields 变化项数), then one sheet per household named
+/// by its 户编号 (at most 31 characters, unique), with every field by its Chinese name
+/// (工资性收入, 文化程度 …), members by name, values as their labels (初中, 自来水, 是/否) and
+/// the changed cells marked (✓ and shaded). A village outside the caller's jurisdiction is 404;
+/// a year before 2014 or in the future 422.
+#[utoipa::path(operation_id = "compare_village_years_xlsx", tag = "villages", security(("bearer" = [])), params(("code" = String, Path, description = "12-digit village code"), ("year" = i32, Path, description = "statistical year")), responses(
+    (status = 200, description = "the workbook", content((inline(crate::api::media::Binary) = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+    (status = 422, body = Problem, content_type = "application/problem+json"),
+))]
+#[get("/villages/{code}/years/{year}/comparison.xlsx")]
+pub async fn village_comparison_xlsx(state: Data<AppState>, user: Caller, path: Path<(String, i32)>) -> Result<HttpResponse, ApiError> {
+    let (code, y) = path.into_inner();
+    let ((code, _), y) = (village_code(&user, &code)?, stat_year(&state, y)?);
+    let (name, households) = crate::services::yearly::village_comparison(&state, &user, code.clone(), y).await?;
+    let title = format!("信息采集对照表  {name} ({code})  {} 年 (统计期 {} 至 {})  共 {} 户", y.value(), y.period_start(), y.period_end(), households.len());
+    let sheets: Vec<_> = households.iter().map(|c| (c.household.number.clone(), c.household.head_name.clone(), super::yearly::comparison_sheet(c, y))).collect();
+    let bytes = crate::xlsx::village_comparison(y.value(), &title, &sheets).map_err(|e| ApiError::Internal(e.into()))?;
+    Ok(HttpResponse::Ok()
+        .content_type(crate::api::media::XLSX)
+        .insert_header(("Content-Disposition", format!("attachment; filename=\"comparison-{code}-{}.xlsx\"", y.value())))
+        .body(bytes))
 }
 
 /// Enter a village table 村表

@@ -462,15 +462,23 @@ pub async fn comparison_xlsx(state: Data<AppState>, user: Caller, path: Path<(St
 async fn compare(state: Data<AppState>, user: Caller, path: Path<(String, i32)>, xlsx: bool) -> Result<HttpResponse, ApiError> {
     let (id, y) = path.into_inner();
     let (id, y) = (path_id(&id)?, year(&state, y)?);
-    let Comparison { household, previous, current, changed } = service::comparison(&state, &user, id.clone(), y).await?;
+    let cmp = service::comparison(&state, &user, id.clone(), y).await?;
     if xlsx {
-        let title = format!("信息采集对照表  户编号 {}  户主 {}  {} 年 (统计期 {} 至 {})", household.number, household.head_name, y.value(), y.period_start(), y.period_end());
-        let rows = crate::domain::yearly::all_fields(previous.as_ref(), current.as_ref());
-        let bytes = crate::xlsx::comparison(&title, y.value(), &rows).map_err(|e| ApiError::Internal(e.into()))?;
+        let bytes = crate::xlsx::comparison(y.value(), &comparison_sheet(&cmp, y)).map_err(|e| ApiError::Internal(e.into()))?;
         return Ok(HttpResponse::Ok()
             .content_type(crate::api::media::XLSX)
-            .insert_header(("Content-Disposition", format!("attachment; filename=\"comparison-{}-{}.xlsx\"", household.number, y.value())))
+            .insert_header(("Content-Disposition", format!("attachment; filename=\"comparison-{}-{}.xlsx\"", cmp.household.number, y.value())))
             .body(bytes));
     }
+    let Comparison { previous, current, changed, .. } = cmp;
     Ok(HttpResponse::Ok().json(ComparisonView { household_id: id, year: y.value(), previous_year: y.value() - 1, period: period(y), previous, current, changed }))
+}
+
+/// A household's 信息采集对照表 as printed: its title, every field by its Chinese name, members
+/// by name, values as labels.
+pub(crate) fn comparison_sheet(cmp: &Comparison, y: StatYear) -> crate::xlsx::ComparisonSheet {
+    let h = &cmp.household;
+    let title = format!("信息采集对照表  户编号 {}  户主 {}  {} 年 (统计期 {} 至 {})", h.number, h.head_name, y.value(), y.period_start(), y.period_end());
+    let rows = crate::domain::field_labels::comparison_rows(&rules::all_fields(cmp.previous.as_ref(), cmp.current.as_ref()), &cmp.members);
+    crate::xlsx::ComparisonSheet { title, rows }
 }

@@ -53,3 +53,9 @@ pub fn village_for(c: &mut DbConnection, code: &crate::domain::DivisionCode, wit
         _ => Ok(row),
     }
 }
+
+/// Names of every division of a county (code → name), for the division export's columns.
+pub fn names_within(c: &mut DbConnection, county: &crate::domain::DivisionCode) -> QueryResult<std::collections::HashMap<String, String>> {
+    let prefix = format!("{}%", &county.as_str()[..6]);
+    Ok(divisions::table.filter(divisions::code.like(prefix)).select((divisions::code, divisions::name)).load::<(String, String)>(c)?.into_iter().collect())
+}

@@ -227,7 +227,7 @@ fn insert_members(c: &mut DbConnection, rows: &[MemberRow]) -> QueryResult<usize
     }
 }
 
-fn household_snapshot(h: &HouseholdRow) -> Value {
+pub(super) fn household_snapshot(h: &HouseholdRow) -> Value {
     json!({
         "number": h.number, "village_code": h.village_code, "address": h.address,
         "category": h.category, "head_name": h.head_name, "version": h.version,
@@ -479,136 +479,12 @@ pub fn numbers_and_heads(c: &mut DbConnection, ids: &[String]) -> QueryResult<Ve
     households::table.filter(households::id.eq_any(ids)).select((households::id, households::number, households::head_name)).load(c)
 }
 
-/// What became of one household of an import batch.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Imported {
-    New,
-    /// A household with this number exists: left as it is (re-importing changes nothing).
-    Existing,
-    /// Refused: (member index or none, column, problem).
-    Refused(Option<usize>, &'static str, String),
-}
-
-/// Imports a batch of parsed households in one transaction: known villages only, numbers not
-/// taken, ID numbers not current members elsewhere (nor twice in the batch). Multi-row inserts
-/// on PostgreSQL.
-pub fn import_batch(c: &mut DbConnection, scope: &Scope, crypto: &Crypto, actor: &Actor, batch: &[NewHousehold]) -> Result<Vec<Imported>, DbError> {
-    use crate::db::models::AuditRow;
-    use crate::db::schema::{audit_log, divisions};
-    write_tx(c, |c| {
-        let numbers: Vec<String> = batch.iter().filter_map(|h| h.number.clone()).collect();
-        // Number → village of the households that hold one of the batch's numbers.
-        let taken: std::collections::HashMap<String, String> =
-            households::table.filter(households::number.eq_any(&numbers)).select((households::number, households::village_code)).load::<(String, String)>(c)?.into_iter().collect();
-        let mut villages: Vec<String> = batch.iter().map(|h| h.village.to_string()).collect();
-        villages.sort();
-        villages.dedup();
-        let known: std::collections::HashSet<String> = divisions::table
-            .filter(divisions::code.eq_any(&villages))
-            .filter(divisions::level.eq("village"))
-            .filter(divisions::merged_into.is_null())
-            .select(divisions::code)
-            .load::<String>(c)?
-            .into_iter()
-            .collect();
-        let hmacs: Vec<String> = batch.iter().flat_map(|h| h.members.iter().filter_map(|m| Some(crypto.lookup_hash("id", m.id_number()?.as_str())))).collect();
-        let held: std::collections::HashSet<String> = hmacs
-            .chunks(1000)
-            .map(|chunk| members::table.filter(members::id_number_hmac.eq_any(chunk)).filter(members::removed_at.is_null()).select(members::id_number_hmac).load::<Option<String>>(c))
-            .collect::<QueryResult<Vec<_>>>()?
-            .into_iter()
-            .flatten()
-            .flatten()
-            .collect();
-        let mut seen = std::collections::HashSet::new();
-        let mut outcomes = Vec::with_capacity(batch.len());
-        let (mut rows, mut mrows, mut audits) = (Vec::new(), Vec::new(), Vec::new());
-        for h in batch {
-            let number = h.number.clone().unwrap_or_default();
-            if !scope.covers(&h.village) {
-                outcomes.push(Imported::Refused(None, "行政村代码", "the village is outside your jurisdiction".into()));
-                continue;
-            }
-            // Only the caller's own households count as already imported; a number held outside
-            // the jurisdiction is refused in the words a new number's clash would get, naming nothing.
-            match taken.get(&number) {
-                Some(v) if DivisionCode::parse(v).is_ok_and(|v| scope.covers(&v)) => {
-                    outcomes.push(Imported::Existing);
-                    continue;
-                }
-                Some(_) => {
-                    outcomes.push(Imported::Refused(None, "户编号", "the household number is already registered".into()));
-                    continue;
-                }
-                None => {}
-            }
-            if !known.contains(h.village.as_str()) {
-                outcomes.push(Imported::Refused(None, "行政村代码", format!("{} is not an administrative village (or was merged into another)", h.village)));
-                continue;
-            }
-            let member_rows: Vec<MemberRow> = h.members.iter().map(|m| member_row(crypto, "", m)).collect();
-            if let Some(i) = member_rows.iter().position(|m| m.id_number_hmac.as_ref().is_some_and(|h| held.contains(h) || seen.contains(h))) {
-                outcomes.push(Imported::Refused(Some(i), "证件号码", "this ID number is a current member of another household".into()));
-                continue;
-            }
-            if !seen.insert(number.clone()) {
-                outcomes.push(Imported::Refused(None, "户编号", "the number appears twice in the file".into()));
-                continue;
-            }
-            let head = h.members.iter().find(|m| m.relation == Relation::Head).map(|m| m.name.clone()).unwrap_or_default();
-            let mut row = HouseholdRow::new(&h.village, number, h.category.as_str(), &head, actor.id.as_deref().unwrap_or_default());
-            row.address = h.address.clone();
-            row.profile = h.profile.to_stored();
-            for mut m in member_rows {
-                if let Some(h) = &m.id_number_hmac {
-                    seen.insert(h.clone());
-                }
-                m.household_id = row.id.clone();
-                mrows.push(m);
-            }
-            audits.push(AuditRow {
-                id: new_id(),
-                at: now(),
-                actor_id: actor.id.clone(),
-                actor_name: actor.name.clone(),
-                action: "import".into(),
-                entity_type: "household".into(),
-                entity_id: row.id.clone(),
-                household_id: Some(row.id.clone()),
-                before_json: None,
-                after_json: Some(household_snapshot(&row).to_string()),
-            });
-            rows.push(row);
-            outcomes.push(Imported::New);
-        }
-        match c {
-            DbConnection::Pg(pg) => {
-                for chunk in rows.chunks(1000) {
-                    diesel::insert_into(households::table).values(chunk).execute(pg)?;
-                }
-                for chunk in mrows.chunks(1000) {
-                    diesel::insert_into(members::table).values(chunk).execute(pg)?;
-                }
-                for chunk in audits.chunks(1000) {
-                    diesel::insert_into(audit_log::table).values(chunk).execute(pg)?;
-                }
-            }
-            DbConnection::Sqlite(lite) => {
-                for r in &rows {
-                    diesel::insert_into(households::table).values(r).execute(lite)?;
-                }
-                for m in &mrows {
-                    diesel::insert_into(members::table).values(m).execute(lite)?;
-                }
-                for a in &audits {
-                    diesel::insert_into(audit_log::table).values(a).execute(lite)?;
-                }
-            }
-        }
-        if !rows.is_empty() {
-            let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
-            super::sync::stamp(c, &ids, &[])?;
-        }
-        Ok(outcomes)
-    })
+/// A page of the households of `division` in the caller's scope, in order of their numbers
+/// after `after` (the division export: the import reads households back in this order).
+pub fn page_by_number(c: &mut DbConnection, scope: &Scope, division: &DivisionCode, after: Option<&str>, limit: i64) -> QueryResult<Vec<HouseholdRow>> {
+    let mut q = within(scoped(scope), division);
+    if let Some(a) = after {
+        q = q.filter(households::number.gt(a.to_owned()));
+    }
+    q.order(households::number.asc()).limit(limit).select(HouseholdRow::as_select()).load(c)
 }

@@ -7,6 +7,7 @@ pub mod coverage;
 pub mod household_numbers;
 pub mod households;
 pub mod idempotency;
+pub mod imports;
 pub mod locations;
 pub mod members;
 pub mod photos;

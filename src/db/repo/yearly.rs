@@ -85,3 +85,26 @@ pub fn save(c: &mut DbConnection, scope: &Scope, actor: &Actor, household_id: &s
 pub fn for_households(c: &mut DbConnection, household_ids: &[String], year: i32) -> QueryResult<Vec<YearlyRow>> {
     y::table.filter(y::household_id.eq_any(household_ids)).filter(y::year.eq(year)).select(YearlyRow::as_select()).load(c)
 }
+
+/// The row of an imported record: its members' ids are indices into `member_ids` (the new
+/// household's members, in order), replaced by the ids.
+pub fn imported_row(household_id: &str, year: i32, record: &YearRecord, member_ids: &[String], actor: &Actor) -> Result<YearlyRow, DbError> {
+    let mut record = record.clone();
+    for m in &mut record.members {
+        let i: usize = m.member_id.parse().map_err(|_| DbError::Internal(anyhow::anyhow!("an imported member year without its member's index")))?;
+        m.member_id = member_ids.get(i).cloned().ok_or_else(|| DbError::Internal(anyhow::anyhow!("member index {i} out of range")))?;
+    }
+    let at = now();
+    Ok(YearlyRow {
+        id: new_id(),
+        household_id: household_id.to_owned(),
+        year,
+        per_capita_net_income_fen: record.per_capita_net_income(member_ids.len()).fen(),
+        per_capita_after_rigid_expenses_fen: record.per_capita_after_rigid_expenses(member_ids.len()).fen(),
+        record_json: serde_json::to_string(&record).map_err(|e| DbError::Internal(e.into()))?,
+        version: 1,
+        updated_by: actor.name.clone().unwrap_or_default(),
+        created_at: at,
+        updated_at: at,
+    })
+}

@@ -1,0 +1,92 @@
+//! The division export 户信息导出: every household of a division with its members and its
+//! yearly record of a year, as the workbook the import reads back (`crate::export`).
+
+use std::collections::HashMap;
+
+use super::Caller;
+use crate::db::repo::{divisions, households, yearly};
+use crate::domain::disclosure::{Subject, full_numbers};
+use crate::domain::household_profile::Profile;
+use crate::domain::id_number::mask_id_number;
+use crate::domain::phone::mask_phone;
+use crate::domain::yearly::{StatYear, YearRecord};
+use crate::domain::{DivisionCode, Role};
+use crate::error::ApiError;
+use crate::export::{Book, Household, Member};
+use crate::state::AppState;
+
+/// Households per page read.
+const PAGE: i64 = 500;
+
+/// The workbook of `division` (default: the caller's jurisdiction) for `year`. Full ID and phone
+/// numbers only when asked and allowed (`Subject::DivisionExport`), each household so read
+/// recorded in the read log; masked otherwise.
+pub async fn households_workbook(state: &AppState, caller: &Caller, division: Option<DivisionCode>, year: StatYear, full: bool) -> Result<Vec<u8>, ApiError> {
+    caller.require(caller.role != Role::Cadre, "export a division's households")?;
+    if full && !full_numbers(caller.role, Subject::DivisionExport) {
+        return Err(ApiError::Forbidden("only the county administrator exports full ID and phone numbers".into()));
+    }
+    let scope = caller.scope();
+    let division = division.unwrap_or_else(|| scope.division().clone());
+    if !scope.covers(&division) {
+        return Err(ApiError::NotFound);
+    }
+    let (crypto, read_log, actor) = (state.crypto.clone(), state.read_log.clone(), caller.actor());
+    state
+        .db
+        .run(move |c| {
+            let county = DivisionCode::parse(&format!("{}000000", &division.as_str()[..6])).map_err(|e| ApiError::Internal(anyhow::anyhow!("{}", e.message)))?;
+            let names: HashMap<String, String> = divisions::names_within(c, &county)?;
+            let mut book = Book::new(names).map_err(|e| ApiError::Internal(e.into()))?;
+            let mut after: Option<String> = None;
+            loop {
+                let page = households::page_by_number(c, &scope, &division, after.as_deref(), PAGE)?;
+                let Some(last) = page.last() else { break };
+                after = Some(last.number.clone());
+                let ids: Vec<String> = page.iter().map(|h| h.id.clone()).collect();
+                let members = households::members_of(c, &ids, false)?;
+                let mut records: HashMap<String, YearRecord> = HashMap::new();
+                for row in yearly::for_households(c, &ids, year.value())? {
+                    let record = serde_json::from_str(&row.record_json).map_err(|e| ApiError::Internal(anyhow::anyhow!("stored yearly record: {e}")))?;
+                    records.insert(row.household_id, record);
+                }
+                for h in &page {
+                    let members: Vec<Member> = members
+                        .iter()
+                        .filter(|m| m.household_id == h.id)
+                        .map(|m| {
+                            // A member without an ID number (无户籍人口) gets an empty cell; the lead adds
+                            // the natural-change columns (no_id_reason, join/leave) to the export.
+                            let id = m.id_number_enc.as_deref().map(|e| crypto.open(e).unwrap_or_default()).unwrap_or_default();
+                            let phone = m.phone_enc.as_deref().map(|p| crypto.open(p).unwrap_or_default()).unwrap_or_default();
+                            Member {
+                                id: m.id.clone(),
+                                name: m.name.clone(),
+                                id_number: if full || id.is_empty() { id } else { mask_id_number(&id) },
+                                relation: m.relation.clone(),
+                                sex: m.sex.clone(),
+                                birth_date: m.birth_date.to_string(),
+                                phone: if full || phone.is_empty() { phone } else { mask_phone(&phone) },
+                            }
+                        })
+                        .collect();
+                    if full {
+                        read_log.record(&actor, &h.id);
+                    }
+                    let household = Household {
+                        number: &h.number,
+                        village_code: &h.village_code,
+                        category: &h.category,
+                        head: &h.head_name,
+                        address: h.address.as_deref(),
+                        profile: Profile::from_stored(&h.profile),
+                        members,
+                        year: records.remove(&h.id).map(|r| (year.value(), r)),
+                    };
+                    book.household(&household).map_err(|e| ApiError::Internal(e.into()))?;
+                }
+            }
+            book.finish().map_err(|e| ApiError::Internal(e.into()))
+        })
+        .await
+}
