@@ -23,7 +23,7 @@ use crate::xlsx::neutralise;
 const HOUSEHOLD: [&str; 7] = ["户编号", "县", "乡镇", "行政村", "行政村代码", "户类型", "地址"];
 /// The profile columns (the import's optional household columns, in its order).
 const PROFILE: [&str; 8] = ["识别年度", "纳入监测时间", "脱贫年度", "风险消除时间", "消除方式", "返贫原因", "户属性", "安置点"];
-const MEMBER: [&str; 6] = ["姓名", "证件号码", "与户主关系", "性别", "出生日期", "联系电话"];
+const MEMBER: [&str; 9] = ["姓名", "证件号码", "与户主关系", "性别", "出生日期", "联系电话", "无证件原因", "增加原因", "增加时间"];
 pub const HOUSEHOLD_SHEET: &str = "户信息";
 
 /// One household as exported.
@@ -47,6 +47,11 @@ pub struct Member {
     pub sex: String,
     pub birth_date: String,
     pub phone: String,
+    /// 无证件原因 (code) of a member without an ID number.
+    pub no_id_reason: Option<String>,
+    /// 增加原因 (code) and 增加时间 of a member who joined a recorded household.
+    pub join_reason: Option<String>,
+    pub joined_on: Option<String>,
 }
 
 pub struct Book {
@@ -122,7 +127,18 @@ impl Book {
             let row = mr + i as u32;
             let col = texts(sheet, row, 0, &base)?;
             let col = texts(sheet, row, col, &profile)?;
-            let member = [m.name.clone(), m.id_number.clone(), import_year::label("relation", &m.relation), import_year::label("sex", &m.sex), m.birth_date.clone(), m.phone.clone()];
+            let coded = |field: &str, v: &Option<String>| v.as_deref().map(|c| import_year::label(field, c)).unwrap_or_default();
+            let member = [
+                m.name.clone(),
+                m.id_number.clone(),
+                import_year::label("relation", &m.relation),
+                import_year::label("sex", &m.sex),
+                m.birth_date.clone(),
+                m.phone.clone(),
+                coded("no_id_reason", &m.no_id_reason),
+                coded("join_reason", &m.join_reason),
+                m.joined_on.clone().unwrap_or_default(),
+            ];
             let col = texts(sheet, row, col, &member)?;
             let year: Option<(i32, &MemberYear)> = h.year.as_ref().and_then(|(y, r)| r.members.iter().find(|my| my.member_id == m.id).map(|my| (*y, my)));
             texts(sheet, row, col, &import_year::member_year_cells(year))?;

@@ -10,16 +10,17 @@ use utoipa::ToSchema;
 use super::household::{NewHousehold, NewMember, parse_household_number, parse_person_name};
 use super::household_profile::{self, Profile, ProfileInput};
 use super::import_year::{self, MEMBER_YEAR};
+use super::member::{self, JoinReason, Joined};
 use super::yearly::MemberYear;
 use super::labels;
 use super::validation::{DomainError, FieldErrors};
-use super::{Category, DivisionCode, IdNumber, Phone, Relation, Sex};
+use super::{Category, DivisionCode, Phone, Relation, Sex};
 
 /// Columns that must be present.
 pub const REQUIRED: [&str; 6] = ["户编号", "行政村代码", "户类型", "姓名", "证件号码", "与户主关系"];
 /// Columns read when present: the member's, then the household's profile 户基本情况 (values by
 /// their Chinese labels or codes; 户属性 several, separated by 、 , ; or spaces).
-pub const OPTIONAL: [&str; 12] = ["性别", "出生日期", "联系电话", "地址", "识别年度", "纳入监测时间", "脱贫年度", "风险消除时间", "消除方式", "返贫原因", "户属性", "安置点"];
+pub const OPTIONAL: [&str; 15] = ["性别", "出生日期", "联系电话", "无证件原因", "增加原因", "增加时间", "地址", "识别年度", "纳入监测时间", "脱贫年度", "风险消除时间", "消除方式", "返贫原因", "户属性", "安置点"];
 
 /// The profile's field behind each profile column.
 const PROFILE_COLUMNS: [(&str, &str); 8] = [
@@ -183,22 +184,37 @@ pub fn household(cols: &Columns, rows: &[Row], today: NaiveDate) -> Result<(NewH
             err(r.row, "行政村代码", DomainError::new("inconsistent", "the members of a household are in one village"));
         }
         let name = parse_person_name(&get(r, "姓名").unwrap_or_default()).map_err(|e| err(r.row, "姓名", e)).ok();
-        let id = IdNumber::parse(&get(r, "证件号码").unwrap_or_default(), today).map_err(|e| err(r.row, "证件号码", e)).ok();
-        let relation = relation_label(&get(r, "与户主关系").unwrap_or_default()).map_err(|e| err(r.row, "与户主关系", e)).ok();
         let sex = get(r, "性别").map(|s| sex_label(&s).map_err(|e| err(r.row, "性别", e)).ok()).flatten();
         let birth = get(r, "出生日期").map(|s| date_label(&s).map_err(|e| err(r.row, "出生日期", e)).ok()).flatten();
         let phone = get(r, "联系电话").map(|p| Phone::parse(&p).map_err(|e| err(r.row, "联系电话", e)).ok()).flatten();
-        if let Some(id) = &id {
-            if sex.is_some_and(|s| s != id.sex()) {
-                err(r.row, "性别", DomainError::new("sex_mismatch", format!("the ID number says {}", if id.sex() == Sex::Male { "男" } else { "女" })));
+        // A member without an ID number says why (无证件原因, by label or code), with sex and birth.
+        let no_id = get(r, "无证件原因").map(|t| labels::value_of("no_id_reason", &t).map_or(t, str::to_owned));
+        let identity = member::identity(get(r, "证件号码").as_deref(), no_id.as_deref(), sex, birth, today)
+            .map_err(|problems| problems.into_iter().for_each(|(field, e)| err(r.row, column_of_member_field(field), e)))
+            .ok();
+        let relation = relation_label(&get(r, "与户主关系").unwrap_or_default()).map_err(|e| err(r.row, "与户主关系", e)).ok();
+        let joined = match (get(r, "增加原因"), get(r, "增加时间")) {
+            (None, None) => None,
+            (None, Some(_)) => {
+                err(r.row, "增加原因", DomainError::new("required", "the reason of a joining with its date"));
+                None
             }
-            if birth.is_some_and(|b| b != id.birth_date()) {
-                err(r.row, "出生日期", DomainError::new("birth_date_mismatch", format!("the ID number says {}", id.birth_date())));
+            (Some(reason), on) => {
+                let reason = labels::value_of("join_reason", &reason).and_then(|v| JoinReason::parse(v).ok()).ok_or_else(|| DomainError::new("invalid_value", format!("unknown value {reason}")));
+                let on = on.map(|d| date_label(&d)).transpose().map_err(|e| err(r.row, "增加时间", e)).ok();
+                match (reason, on, &identity) {
+                    (Ok(reason), Some(on), Some((_, _, birth))) => Joined::parse(reason, on, *birth, today).map_err(|e| err(r.row, "增加时间", e)).ok(),
+                    (Err(e), _, _) => {
+                        err(r.row, "增加原因", e);
+                        None
+                    }
+                    _ => None,
+                }
             }
-        }
+        };
         let year = import_year::member_year(&|c| get(r, c)).map_err(|errors| errors.into_iter().for_each(|(c, e)| err(r.row, c, e))).ok().flatten();
-        if let (Some(name), Some(id), Some(relation)) = (name, id, relation) {
-            members.push((r.row, NewMember::with_id_number(name, id, relation, phone), year));
+        if let (Some(name), Some((identity, sex, birth_date)), Some(relation)) = (name, identity, relation) {
+            members.push((r.row, NewMember { name, identity, relation, sex, birth_date, phone, joined }, year));
         }
     }
     let heads = rows.iter().filter(|r| get(r, "与户主关系").is_some_and(|v| relation_label(&v) == Ok(Relation::Head))).count();
@@ -206,7 +222,7 @@ pub fn household(cols: &Columns, rows: &[Row], today: NaiveDate) -> Result<(NewH
         err(first.row, "与户主关系", DomainError::new("head_count", format!("a household needs exactly one head (户主): {heads} given")));
     }
     for (i, (row, m, _)) in members.iter().enumerate() {
-        if members[..i].iter().any(|(_, o, _)| o.id_number() == m.id_number()) {
+        if m.id_number().is_some() && members[..i].iter().any(|(_, o, _)| o.id_number() == m.id_number()) {
             err(*row, "证件号码", DomainError::new("duplicate", "the same person twice in the household"));
         }
     }
@@ -283,6 +299,16 @@ fn profile(rows: &[Row], get: &dyn Fn(&Row, &str) -> Option<String>, today: Naiv
     if failed { None } else { parsed }
 }
 
+/// The column of a member's field as `member::identity` names it.
+fn column_of_member_field(field: &str) -> &'static str {
+    match field {
+        "no_id_reason" => "无证件原因",
+        "sex" => "性别",
+        "birth_date" => "出生日期",
+        _ => "证件号码",
+    }
+}
+
 fn column_name(c: &str) -> &'static str {
     PROFILE_COLUMNS.iter().find(|(_, col)| *col == c).map_or("", |(_, col)| col)
 }
@@ -290,6 +316,7 @@ fn column_name(c: &str) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::IdNumber;
 
     fn d(s: &str) -> NaiveDate {
         s.parse().unwrap()
@@ -354,6 +381,33 @@ mod tests {
         let errors = household(&cols, &[r(2, ["2020", "2016", "", "易地扶贫搬迁户", "", "", ""])], d("2026-11-22")).unwrap_err();
         let cells: Vec<&str> = errors.iter().map(|e| e.column.as_str()).collect();
         assert_eq!(cells, ["脱贫年度", "安置点"], "{errors:?}");
+    }
+
+    #[test]
+    fn a_member_without_an_id_number_and_a_joining_are_read_and_their_mistakes_refused_by_cell() {
+        let headers: Vec<String> = ["户编号", "行政村代码", "户类型", "姓名", "证件号码", "与户主关系", "性别", "出生日期", "无证件原因", "增加原因", "增加时间"].iter().map(|s| s.to_string()).collect();
+        let cols = columns(&headers).unwrap();
+        let head = IdNumber::compose("610831", d("1965-03-02"), 11);
+        let r = |n: u32, cells: [&str; 8]| {
+            let mut values: Vec<Option<String>> = ["6108311012010001", "610831101201", "脱贫户"].iter().map(|s| Some(s.to_string())).collect();
+            values.extend(cells.iter().map(|s| if s.is_empty() { None } else { Some(s.to_string()) }));
+            Row { row: n, values }
+        };
+        let head_row = r(2, ["王建国", head.as_str(), "户主", "", "", "", "", ""]);
+        let baby = r(3, ["王小宝", "", "孙子女", "男", "2026-09-01", "新生儿未落户", "出生", ""]);
+        let (h, _) = household(&cols, &[head_row.clone(), baby], d("2026-11-22")).unwrap();
+        let b = &h.members[1];
+        assert!(b.id_number().is_none());
+        assert_eq!((b.sex, b.birth_date), (Sex::Male, d("2026-09-01")));
+        assert_eq!(b.joined.as_ref().map(|j| (j.reason, j.on)), Some((JoinReason::Birth, d("2026-09-01"))));
+        let bad = [
+            r(3, ["王小宝", "", "孙子女", "男", "2026-09-01", "", "", ""]),
+            r(4, ["李秀英", "", "儿媳/女婿", "女", "1998-01-01", "新生儿未落户", "嫁入", "1990-01-01"]),
+            r(5, ["王小二", "", "孙子女", "", "2026-09-01", "无户籍", "", "2026-09-02"]),
+        ];
+        let errors = household(&cols, &[head_row, bad[0].clone(), bad[1].clone(), bad[2].clone()], d("2026-11-22")).unwrap_err();
+        let cells: Vec<(u32, &str)> = errors.iter().map(|e| (e.row, e.column.as_str())).collect();
+        assert_eq!(cells, [(3, "证件号码"), (4, "增加时间"), (5, "性别"), (5, "增加原因")], "{errors:?}");
     }
 
     #[test]

@@ -12,7 +12,8 @@ use super::yearly::{self, Guarantee, Guarantees, Income, Living, MemberYear, Rig
 pub const YEAR_SHEET: &str = "年度信息";
 
 /// A member's indicators of a year, on the member's row (the national 花名册's columns).
-pub const MEMBER_YEAR: [&str; 8] = ["年度", "文化程度", "健康状况", "残疾等级", "在校生状况", "劳动技能", "务工状况", "务工时间"];
+/// 参加医保 / 参加养老保险 (是/否) and the place of work 务工省份 / 务工县 may be empty.
+pub const MEMBER_YEAR: [&str; 12] = ["年度", "文化程度", "健康状况", "残疾等级", "在校生状况", "劳动技能", "务工状况", "务工时间", "参加医保", "参加养老保险", "务工省份", "务工县"];
 
 /// The columns of the 年度信息 sheet that are read back (in order).
 pub const YEAR: [&str; 26] = [
@@ -98,11 +99,19 @@ pub fn member_year(get: &dyn Fn(&str) -> Option<String>) -> Result<Option<(i32, 
             errors.push(("残疾等级", e));
         }
     }
+    let mut insured = |column: &'static str| get(column).and_then(|v| boolean(&v).map_err(|e| errors.push((column, e))).ok());
+    let (medical_insurance, pension_insurance) = (insured("参加医保"), insured("参加养老保险"));
+    let (work_province, work_county) = (get("务工省份"), get("务工县"));
+    if let Some(w) = &codes[4] {
+        if let Err((field, e)) = yearly::check_work_place(w, work_province.as_deref(), work_county.as_deref()) {
+            errors.push((if field == "work_province" { "务工省份" } else { "务工县" }, e));
+        }
+    }
     match (year, codes.into_iter().collect::<Option<Vec<String>>>(), months) {
         (Some(year), Some(c), Some(months_away)) if errors.is_empty() => {
             let [education, health, in_school, labour_skill, work_status]: [String; 5] = c.try_into().map_err(|_| Vec::new())?;
             // 参加医疗/养老保险 and 务工地点 are not read from a sheet yet (the lead adds their columns).
-            Ok(Some((year, MemberYear { member_id: String::new(), education, health, disability_grade: grade, in_school, labour_skill, work_status, months_away, medical_insurance: None, pension_insurance: None, work_province: None, work_county: None })))
+            Ok(Some((year, MemberYear { member_id: String::new(), education, health, disability_grade: grade, in_school, labour_skill, work_status, months_away, medical_insurance, pension_insurance, work_province, work_county })))
         }
         _ => Err(errors),
     }
@@ -195,6 +204,10 @@ pub fn member_year_cells(year: Option<(i32, &MemberYear)>) -> Vec<String> {
         label("labour_skill", &m.labour_skill),
         label("work_status", &m.work_status),
         m.months_away.to_string(),
+        m.medical_insurance.map(|b| yes_no(b).to_owned()).unwrap_or_default(),
+        m.pension_insurance.map(|b| yes_no(b).to_owned()).unwrap_or_default(),
+        m.work_province.clone().unwrap_or_default(),
+        m.work_county.clone().unwrap_or_default(),
     ]
 }
 
@@ -239,7 +252,7 @@ mod tests {
 
     #[test]
     fn a_members_year_needs_every_indicator_and_a_grade_only_when_disabled() {
-        let m = MemberYear { member_id: String::new(), education: "junior".into(), health: "disabled".into(), disability_grade: Some(2), in_school: "not_in_school".into(), labour_skill: "weak".into(), work_status: "none".into(), months_away: 0, medical_insurance: None, pension_insurance: None, work_province: None, work_county: None };
+        let m = MemberYear { member_id: String::new(), education: "junior".into(), health: "disabled".into(), disability_grade: Some(2), in_school: "not_in_school".into(), labour_skill: "weak".into(), work_status: "out_of_province".into(), months_away: 4, medical_insurance: Some(true), pension_insurance: Some(false), work_province: Some("江苏省".into()), work_county: Some("昆山市".into()) };
         let cells = member_year_cells(Some((2025, &m)));
         let get = |c: &str| MEMBER_YEAR.iter().position(|k| *k == c).map(|i| cells[i].clone()).filter(|v| !v.is_empty());
         assert_eq!(member_year(&get).unwrap(), Some((2025, m)));
@@ -251,5 +264,8 @@ mod tests {
         let healthy_with_grade = |c: &str| get(c).map(|v| if c == "健康状况" { "healthy".into() } else { v });
         let errs: Vec<&str> = member_year(&healthy_with_grade).unwrap_err().into_iter().map(|(c, _)| c).collect();
         assert_eq!(errs, ["残疾等级"]);
+        let county_without_province = |c: &str| if c == "务工省份" { None } else { get(c) };
+        let errs: Vec<&str> = member_year(&county_without_province).unwrap_err().into_iter().map(|(c, _)| c).collect();
+        assert_eq!(errs, ["务工省份"]);
     }
 }

@@ -98,6 +98,59 @@ pub fn check_left_on(on: NaiveDate, birth: NaiveDate, joined_on: Option<NaiveDat
     Ok(on)
 }
 
+/// A member's identity from what was entered: the ID number (sex and birth date, when given,
+/// agreeing with it), or the reason there is none with the sex and birth date given. Every
+/// problem under its field: `id_number`, `no_id_reason`, `sex`, `birth_date` (the API's names;
+/// the import names its columns).
+pub fn identity(number: Option<&str>, no_id_reason: Option<&str>, sex: Option<super::Sex>, birth: Option<NaiveDate>, today: NaiveDate) -> Result<(Identity, super::Sex, NaiveDate), Vec<(&'static str, DomainError)>> {
+    use super::household::{member_birth_date, member_sex};
+    let mut errs = Vec::new();
+    let number = number.map(str::trim).filter(|n| !n.is_empty());
+    let no_id = no_id_reason.map(|r| NoIdReason::parse(r).map_err(|e| errs.push(("no_id_reason", e))).ok()).flatten();
+    let out = match (number, no_id_reason) {
+        (Some(n), given) => {
+            if given.is_some() {
+                errs.push(("no_id_reason", DomainError::new("not_allowed", "only for a member without an ID number")));
+            }
+            match IdNumber::parse(n, today) {
+                Ok(id) => {
+                    let sex = member_sex(&id, sex).map_err(|e| errs.push(("sex", e))).ok();
+                    let birth = member_birth_date(&id, birth).map_err(|e| errs.push(("birth_date", e))).ok();
+                    sex.zip(birth).map(|(s, b)| (Identity::Number(id), s, b))
+                }
+                Err(e) => {
+                    errs.push(("id_number", e));
+                    None
+                }
+            }
+        }
+        (None, None) => {
+            errs.push(("id_number", DomainError::new("required", "an ID number, or no_id_reason for a member without one (无户籍人口)")));
+            None
+        }
+        (None, Some(_)) => {
+            if sex.is_none() {
+                errs.push(("sex", DomainError::new("required", "required for a member without an ID number")));
+            }
+            let birth = match birth {
+                Some(b) => check_birth_date(b, today).map_err(|e| errs.push(("birth_date", e))).ok(),
+                None => {
+                    errs.push(("birth_date", DomainError::new("required", "required for a member without an ID number")));
+                    None
+                }
+            };
+            match (no_id, sex, birth) {
+                (Some(r), Some(s), Some(b)) => Some((Identity::Unregistered(r), s, b)),
+                _ => None,
+            }
+        }
+    };
+    match out {
+        Some(v) if errs.is_empty() => Ok(v),
+        _ => Err(errs),
+    }
+}
+
 /// A birth date given without an ID number: not in the future.
 pub fn check_birth_date(birth: NaiveDate, today: NaiveDate) -> Result<NaiveDate, DomainError> {
     if birth > today {

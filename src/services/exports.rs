@@ -67,6 +67,9 @@ pub async fn households_workbook(state: &AppState, caller: &Caller, division: Op
                                 sex: m.sex.clone(),
                                 birth_date: m.birth_date.to_string(),
                                 phone: if full || phone.is_empty() { phone } else { mask_phone(&phone) },
+                                no_id_reason: m.no_id_reason.clone(),
+                                join_reason: m.join_reason.clone(),
+                                joined_on: m.joined_on.map(|d| d.to_string()),
                             }
                         })
                         .collect();

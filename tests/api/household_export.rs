@@ -44,6 +44,12 @@ async fn fill_years(admin: &Api) -> usize {
         body["members"] = Value::Array(of_the_year.enumerate().map(|(k, m)| {
             let mut y = template.clone();
             y["member_id"] = m["id"].clone();
+            if k == 0 {
+                y["medical_insurance"] = json!(true);
+                y["pension_insurance"] = json!(false);
+                y["work_province"] = json!("江苏省");
+                y["work_county"] = json!("昆山市");
+            }
             if k == 1 {
                 y["health"] = json!("disabled");
                 y["disability_grade"] = json!(2);
@@ -80,6 +86,11 @@ async fn a_county_exported_and_imported_into_an_empty_database_exports_the_same_
     let all: Vec<&String> = cells.iter().flat_map(|(_, rows)| rows.iter().skip(1).flatten()).collect();
     assert!(all.iter().any(|c| c.as_str() == "户主") && all.iter().any(|c| c.as_str() == "子女") && all.iter().any(|c| c.as_str() == "初中") && !all.iter().any(|c| c.as_str() == "head"));
     assert!(all.iter().any(|c| c.as_str() == "'=土坯房待改造"));
+    // The natural changes and the new member fields: an unregistered newborn with its reason,
+    // joinings with their reasons, insurance and the place of work.
+    for expected in ["新生儿未落户", "出生", "嫁入", "昆山市"] {
+        assert!(all.iter().any(|c| c.as_str() == expected), "{expected} in the export");
+    }
 
     let second = spawn_app().await;
     let res = upload(&second.admin().await, exported.clone(), "").await;

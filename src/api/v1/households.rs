@@ -13,13 +13,13 @@ use crate::crypto::Crypto;
 use crate::db::models::{AuditRow, HouseholdRow, MemberRow};
 use crate::db::repo::cursor;
 use crate::db::repo::households::{HouseholdChanges, ListFilter};
-use crate::domain::household::{NewHousehold, NewMember, member_birth_date, member_sex, parse_household_number, parse_person_name};
-use crate::domain::member::{Identity, JoinReason, Joined, NoIdReason, check_birth_date};
+use crate::domain::household::{NewHousehold, NewMember, parse_household_number, parse_person_name};
+use crate::domain::member::{Identity, JoinReason, Joined, NoIdReason};
 use crate::domain::household_profile::{EliminationWay, HouseholdFlag, Profile, ProfileInput};
 use crate::domain::id_number::mask_id_number;
 use crate::domain::phone::mask_phone;
 use crate::domain::validation::optional_text;
-use crate::domain::{Category, DivisionCode, FieldErrors, IdNumber, Phone, Relation, RemovalReason, Sex};
+use crate::domain::{Category, DivisionCode, FieldErrors, Phone, Relation, RemovalReason, Sex};
 use crate::error::{ApiError, Problem};
 use crate::services::households::{self as service, Listed, Record};
 use crate::services::{Caller, Created, Page, Precondition};
@@ -344,37 +344,15 @@ pub(super) fn parse_member(prefix: &str, m: &MemberBody, today: chrono::NaiveDat
     Some(NewMember { name: name?, identity, relation: relation?, sex, birth_date, phone, joined })
 }
 
-/// The ID number (sex and birth date agreeing with it), or the reason there is none with the
-/// sex and birth date given.
+/// The member's identity (`domain::member::identity`), its problems under the member's fields.
 fn member_identity(prefix: &str, m: &MemberBody, sex: Option<Sex>, today: chrono::NaiveDate, errs: &mut FieldErrors) -> Option<(Identity, Sex, chrono::NaiveDate)> {
-    let number = m.id_number.as_deref().filter(|n| !n.trim().is_empty());
-    let no_id = m.no_id_reason.as_deref().map(|r| errs.check(format!("{prefix}no_id_reason"), NoIdReason::parse(r))).flatten();
-    match (number, m.no_id_reason.as_deref()) {
-        (Some(n), given) => {
-            if given.is_some() {
-                errs.add(format!("{prefix}no_id_reason"), "not_allowed", "only for a member without an ID number");
+    match crate::domain::member::identity(m.id_number.as_deref(), m.no_id_reason.as_deref(), sex, m.birth_date, today) {
+        Ok(v) => Some(v),
+        Err(problems) => {
+            for (field, e) in problems {
+                errs.add(format!("{prefix}{field}"), e.code, e.message);
             }
-            let id = errs.check(format!("{prefix}id_number"), IdNumber::parse(n, today))?;
-            let sex = errs.check(format!("{prefix}sex"), member_sex(&id, sex));
-            let birth = errs.check(format!("{prefix}birth_date"), member_birth_date(&id, m.birth_date));
-            Some((Identity::Number(id), sex?, birth?))
-        }
-        (None, None) => {
-            errs.add(format!("{prefix}id_number"), "required", "an ID number, or no_id_reason for a member without one (无户籍人口)");
             None
-        }
-        (None, Some(_)) => {
-            if m.sex.is_none() {
-                errs.add(format!("{prefix}sex"), "required", "required for a member without an ID number");
-            }
-            let birth = match m.birth_date {
-                Some(b) => errs.check(format!("{prefix}birth_date"), check_birth_date(b, today)),
-                None => {
-                    errs.add(format!("{prefix}birth_date"), "required", "required for a member without an ID number");
-                    None
-                }
-            };
-            Some((Identity::Unregistered(no_id?), sex?, birth?))
         }
     }
 }
