@@ -7,7 +7,9 @@
 //! - 年度信息: the household's yearly record of the year (amounts as numbers of yuan).
 //!
 //! Written with rust_xlsxwriter's constant-memory worksheets (rows go to temporary files as they
-//! are written), a page of households at a time, so memory does not grow with the county.
+//! are written), a page of households at a time, then zipped into an anonymous temporary file
+//! (unlinked from the start, gone when closed) that the answer streams: memory does not grow
+//! with the county.
 
 use std::collections::HashMap;
 
@@ -163,9 +165,9 @@ impl Book {
         Ok(())
     }
 
-    /// The workbook's bytes.
-    pub fn finish(mut self) -> Result<Vec<u8>, XlsxError> {
-        self.wb.save_to_buffer()
+    /// Writes the workbook to `out` (a temporary file the answer is streamed from).
+    pub fn finish(mut self, out: &mut std::fs::File) -> Result<(), XlsxError> {
+        self.wb.save_to_writer(out)
     }
 }
 

@@ -21,7 +21,8 @@ const PAGE: i64 = 500;
 /// The workbook of `division` (default: the caller's jurisdiction) for `year`. Full ID and phone
 /// numbers only when asked and allowed (`Subject::DivisionExport`), each household so read
 /// recorded in the read log; masked otherwise.
-pub async fn households_workbook(state: &AppState, caller: &Caller, division: Option<DivisionCode>, year: StatYear, full: bool) -> Result<Vec<u8>, ApiError> {
+/// The answer is the workbook in an anonymous temporary file, at its start, with its length.
+pub async fn households_workbook(state: &AppState, caller: &Caller, division: Option<DivisionCode>, year: StatYear, full: bool) -> Result<(std::fs::File, u64), ApiError> {
     caller.require(caller.role != Role::Cadre, "export a division's households")?;
     if full && !full_numbers(caller.role, Subject::DivisionExport) {
         return Err(ApiError::Forbidden("only the county administrator exports full ID and phone numbers".into()));
@@ -89,7 +90,11 @@ pub async fn households_workbook(state: &AppState, caller: &Caller, division: Op
                     book.household(&household).map_err(|e| ApiError::Internal(e.into()))?;
                 }
             }
-            book.finish().map_err(|e| ApiError::Internal(e.into()))
+            use std::io::{Seek, SeekFrom};
+            let mut file = tempfile::tempfile().map_err(|e| ApiError::Internal(e.into()))?;
+            book.finish(&mut file).map_err(|e| ApiError::Internal(e.into()))?;
+            let len = file.seek(SeekFrom::End(0)).and_then(|n| file.seek(SeekFrom::Start(0)).map(|_| n)).map_err(|e| ApiError::Internal(e.into()))?;
+            Ok((file, len))
         })
         .await
 }

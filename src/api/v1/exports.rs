@@ -56,9 +56,18 @@ pub async fn households(state: Data<AppState>, user: Caller, q: Query<ExportQuer
     let division = q.division.as_deref().map(|d| DivisionCode::parse(d).map_err(|e| ApiError::invalid("division", e.code, e.message))).transpose()?;
     let today = state.today();
     let year = StatYear::parse(q.year.unwrap_or(today.year()), today).map_err(|e| ApiError::invalid("year", e.code, e.message))?;
-    let bytes = service::households_workbook(&state, &user, division, year, q.full_numbers).await?;
+    let (file, len) = service::households_workbook(&state, &user, division, year, q.full_numbers).await?;
+    // Streamed from the temporary file in chunks, never whole in memory.
+    let file = tokio::fs::File::from_std(file);
+    let chunks = futures_util::stream::try_unfold(file, |mut f| async move {
+        use tokio::io::AsyncReadExt;
+        let mut buf = vec![0u8; 256 * 1024];
+        let n = f.read(&mut buf).await?;
+        buf.truncate(n);
+        Ok::<_, std::io::Error>((n > 0).then(|| (bytes::Bytes::from(buf), f)))
+    });
     Ok(HttpResponse::Ok()
         .content_type(crate::api::media::XLSX)
         .insert_header(("Content-Disposition", format!("attachment; filename=\"households-{}.xlsx\"", year.value())))
-        .body(bytes))
+        .body(actix_web::body::SizedStream::new(len, chunks)))
 }
