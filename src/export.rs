@@ -2,7 +2,8 @@
 //! back unchanged. Three sheets, Chinese headers, households in order of their numbers:
 //!
 //! - 户信息: one row per household (its number, divisions, category, head, size, address, profile);
-//! - 家庭成员: one row per current member with the household's columns repeated, in the columns of
+//! - 家庭成员: one row per member (those who left too, with 减少原因 and 减少时间) with the
+//!   household's columns repeated, in the columns of
 //!   the national 花名册 the import reads, and the member's indicators of the year;
 //! - 年度信息: the household's yearly record of the year (amounts as numbers of yuan).
 //!
@@ -25,7 +26,7 @@ use crate::xlsx::neutralise;
 const HOUSEHOLD: [&str; 7] = ["户编号", "县", "乡镇", "行政村", "行政村代码", "户类型", "地址"];
 /// The profile columns (the import's optional household columns, in its order).
 const PROFILE: [&str; 8] = ["识别年度", "纳入监测时间", "脱贫年度", "风险消除时间", "消除方式", "返贫原因", "户属性", "安置点"];
-const MEMBER: [&str; 9] = ["姓名", "证件号码", "与户主关系", "性别", "出生日期", "联系电话", "无证件原因", "增加原因", "增加时间"];
+const MEMBER: [&str; 11] = ["姓名", "证件号码", "与户主关系", "性别", "出生日期", "联系电话", "无证件原因", "增加原因", "增加时间", "减少原因", "减少时间"];
 pub const HOUSEHOLD_SHEET: &str = "户信息";
 
 /// One household as exported.
@@ -36,8 +37,15 @@ pub struct Household<'a> {
     pub head: &'a str,
     pub address: Option<&'a str>,
     pub profile: Profile,
+    /// Current members first-come, and those who left (with their leave), in order of entry.
     pub members: Vec<Member>,
     pub year: Option<(i32, YearRecord)>,
+}
+
+impl Household<'_> {
+    fn current(&self) -> usize {
+        self.members.iter().filter(|m| m.left_reason.is_none()).count()
+    }
 }
 
 /// A current member, numbers as the caller may see them.
@@ -54,6 +62,9 @@ pub struct Member {
     /// 增加原因 (code) and 增加时间 of a member who joined a recorded household.
     pub join_reason: Option<String>,
     pub joined_on: Option<String>,
+    /// 减少原因 (code) and 减少时间 of a member who left (none for a current member).
+    pub left_reason: Option<String>,
+    pub left_on: Option<String>,
 }
 
 pub struct Book {
@@ -122,7 +133,7 @@ impl Book {
         let sheet = self.wb.worksheet_from_index(0)?;
         let col = texts(sheet, hr, 0, &base)?;
         let col = texts(sheet, hr, col, &[h.head.to_owned()])?;
-        sheet.write_number(hr, col, h.members.len() as f64)?;
+        sheet.write_number(hr, col, h.current() as f64)?;
         texts(sheet, hr, col + 1, &profile)?;
         let sheet = self.wb.worksheet_from_index(1)?;
         for (i, m) in h.members.iter().enumerate() {
@@ -140,6 +151,8 @@ impl Book {
                 coded("no_id_reason", &m.no_id_reason),
                 coded("join_reason", &m.join_reason),
                 m.joined_on.clone().unwrap_or_default(),
+                coded("removal_reason", &m.left_reason),
+                m.left_on.clone().unwrap_or_default(),
             ];
             let col = texts(sheet, row, col, &member)?;
             let year: Option<(i32, &MemberYear)> = h.year.as_ref().and_then(|(y, r)| r.members.iter().find(|my| my.member_id == m.id).map(|my| (*y, my)));
@@ -147,7 +160,7 @@ impl Book {
         }
         let sheet = self.wb.worksheet_from_index(2)?;
         if let Some((year, record)) = &h.year {
-            for (i, cell) in import_year::year_cells(h.number, *year, record, h.members.len()).into_iter().enumerate() {
+            for (i, cell) in import_year::year_cells(h.number, *year, record, h.current()).into_iter().enumerate() {
                 match cell {
                     Ok(text) if !text.is_empty() => {
                         sheet.write_string(yr, i as u16, neutralise(&text))?;

@@ -20,6 +20,7 @@ use crate::db::repo::imports::import_batch;
 pub use crate::domain::import::ImportItem;
 use crate::domain::import::{Columns, MemberYears, Row, RowError, columns, household, value};
 use crate::domain::import_year::{self, YEAR, YEAR_SHEET};
+use crate::domain::member::{Left, may_appear_in_year, statistical_year};
 use crate::domain::yearly::{StatYear, YearRecord};
 use crate::domain::Scope;
 use crate::error::ApiError;
@@ -224,7 +225,7 @@ impl Importer<'_, '_> {
         for e in errors {
             self.error(e);
         }
-        match household(&self.cols, &rows, self.today).and_then(|(h, member_years)| self.years_of(&rows, &year_rows, member_years).map(|years| ImportItem { household: h, years })) {
+        match household(&self.cols, &rows, self.today).and_then(|(h, extras)| self.years_of(&rows, &year_rows, extras.years, &extras.left).map(|years| ImportItem { household: h, years, left: extras.left })) {
             Ok(item) => {
                 self.pending.push((item, rows.iter().map(|r| r.row).collect()));
                 if self.pending.len() >= BATCH {
@@ -243,7 +244,7 @@ impl Importer<'_, '_> {
 
     /// The household's yearly records: each 年度信息 row with the members' indicators of its
     /// year; a member's year without its household's row is refused.
-    fn years_of(&self, rows: &[Row], year_rows: &[Row], member_years: MemberYears) -> Result<Vec<(i32, YearRecord)>, Vec<RowError>> {
+    fn years_of(&self, rows: &[Row], year_rows: &[Row], member_years: MemberYears, left: &[Option<Left>]) -> Result<Vec<(i32, YearRecord)>, Vec<RowError>> {
         let mut errors = Vec::new();
         let mut years: Vec<(i32, YearRecord)> = Vec::new();
         for r in year_rows {
@@ -258,6 +259,11 @@ impl Importer<'_, '_> {
         }
         for (i, (row, my)) in rows.iter().zip(member_years).enumerate() {
             let Some((year, mut m)) = my else { continue };
+            // As the API: one who left appears up to the statistical year of the leave.
+            if let Some(l) = left.get(i).copied().flatten().filter(|l| !may_appear_in_year(Some(l.on), true, year)) {
+                errors.push(RowError { row: row.row, column: "年度".into(), problem: format!("left on {} (statistical year {}), not a member in {year}", l.on, statistical_year(l.on)) });
+                continue;
+            }
             match years.iter_mut().find(|(y, _)| *y == year) {
                 Some((_, record)) => {
                     m.member_id = i.to_string();

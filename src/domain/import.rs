@@ -20,7 +20,7 @@ use super::{Category, DivisionCode, Phone, Relation, Sex};
 pub const REQUIRED: [&str; 6] = ["户编号", "行政村代码", "户类型", "姓名", "证件号码", "与户主关系"];
 /// Columns read when present: the member's, then the household's profile 户基本情况 (values by
 /// their Chinese labels or codes; 户属性 several, separated by 、 , ; or spaces).
-pub const OPTIONAL: [&str; 15] = ["性别", "出生日期", "联系电话", "无证件原因", "增加原因", "增加时间", "地址", "识别年度", "纳入监测时间", "脱贫年度", "风险消除时间", "消除方式", "返贫原因", "户属性", "安置点"];
+pub const OPTIONAL: [&str; 17] = ["性别", "出生日期", "联系电话", "无证件原因", "增加原因", "增加时间", "减少原因", "减少时间", "地址", "识别年度", "纳入监测时间", "脱贫年度", "风险消除时间", "消除方式", "返贫原因", "户属性", "安置点"];
 
 /// The profile's field behind each profile column.
 const PROFILE_COLUMNS: [(&str, &str); 8] = [
@@ -149,14 +149,24 @@ pub fn date_label(s: &str) -> Result<NaiveDate, DomainError> {
 pub struct ImportItem {
     pub household: NewHousehold,
     pub years: Vec<(i32, super::yearly::YearRecord)>,
+    /// By member (as `household.members`): how and when one who left the household left.
+    pub left: Vec<Option<member::Left>>,
 }
 
 /// A member's indicators of a year, by member (in the order of the household's members).
 pub type MemberYears = Vec<Option<(i32, MemberYear)>>;
 
+/// What the rows say of each member beside the member: the indicators of a year, and the leave
+/// of one who left (减少原因, 减少时间).
+#[derive(Debug)]
+pub struct MemberExtras {
+    pub years: MemberYears,
+    pub left: Vec<Option<member::Left>>,
+}
+
 /// A household from its rows (all with the same number) with its members' indicators of a
 /// year, or every problem found.
-pub fn household(cols: &Columns, rows: &[Row], today: NaiveDate) -> Result<(NewHousehold, MemberYears), Vec<RowError>> {
+pub fn household(cols: &Columns, rows: &[Row], today: NaiveDate) -> Result<(NewHousehold, MemberExtras), Vec<RowError>> {
     let mut errors = Vec::new();
     let mut err = |row: u32, column: &str, e: DomainError| errors.push(RowError { row, column: column.into(), problem: e.message });
     let first = &rows[0];
@@ -213,23 +223,30 @@ pub fn household(cols: &Columns, rows: &[Row], today: NaiveDate) -> Result<(NewH
             }
         };
         let year = import_year::member_year(&|c| get(r, c)).map_err(|errors| errors.into_iter().for_each(|(c, e)| err(r.row, c, e))).ok().flatten();
-        if let (Some(name), Some((identity, sex, birth_date)), Some(relation)) = (name, identity, relation) {
-            members.push((r.row, NewMember { name, identity, relation, sex, birth_date, phone, joined }, year));
+        let left = left_of(r, &|r, c| get(r, c), identity.as_ref().map(|(_, _, b)| *b), joined.map(|j| j.on), today, &mut err);
+        if let (Some(name), Some((identity, sex, birth_date)), Some(relation), Some(left)) = (name, identity, relation, left) {
+            members.push((r.row, NewMember { name, identity, relation, sex, birth_date, phone, joined }, year, left));
         }
     }
-    let heads = rows.iter().filter(|r| get(r, "与户主关系").is_some_and(|v| relation_label(&v) == Ok(Relation::Head))).count();
+    // The current head: one who left (a late head) is not counted.
+    let heads = rows.iter().filter(|r| get(r, "减少原因").is_none() && get(r, "与户主关系").is_some_and(|v| relation_label(&v) == Ok(Relation::Head))).count();
     if heads != 1 {
         err(first.row, "与户主关系", DomainError::new("head_count", format!("a household needs exactly one head (户主): {heads} given")));
     }
-    for (i, (row, m, _)) in members.iter().enumerate() {
-        if m.id_number().is_some() && members[..i].iter().any(|(_, o, _)| o.id_number() == m.id_number()) {
+    for (i, (row, m, _, _)) in members.iter().enumerate() {
+        if m.id_number().is_some() && members[..i].iter().any(|(_, o, _, _)| o.id_number() == m.id_number()) {
             err(*row, "证件号码", DomainError::new("duplicate", "the same person twice in the household"));
         }
     }
     match (errors.is_empty(), number, village, category, profile) {
         (true, Some(number), Some(village), Some(category), Some(profile)) => {
-            let (members, years) = members.into_iter().map(|(_, m, y)| (m, y)).unzip();
-            Ok((NewHousehold { village, number: Some(number), address, category, members, client_id: None, profile }, years))
+            let (mut list, mut years, mut left) = (Vec::new(), Vec::new(), Vec::new());
+            for (_, m, y, l) in members {
+                list.push(m);
+                years.push(y);
+                left.push(l);
+            }
+            Ok((NewHousehold { village, number: Some(number), address, category, members: list, client_id: None, profile }, MemberExtras { years, left }))
         }
         _ => Err(errors),
     }
@@ -297,6 +314,32 @@ fn profile(rows: &[Row], get: &dyn Fn(&Row, &str) -> Option<String>, today: Naiv
         err(row_of(column), column, DomainError { code: "invalid_value", message: e.message });
     }
     if failed { None } else { parsed }
+}
+
+/// The leave of a member who left (减少原因 by label or code, 减少时间 required with it): `Some(None)`
+/// for a current member, `None` when a cell was refused.
+fn left_of(r: &Row, get: &dyn Fn(&Row, &str) -> Option<String>, birth: Option<NaiveDate>, joined_on: Option<NaiveDate>, today: NaiveDate, err: &mut impl FnMut(u32, &str, DomainError)) -> Option<Option<member::Left>> {
+    match (get(r, "减少原因"), get(r, "减少时间")) {
+        (None, None) => Some(None),
+        (None, Some(_)) => {
+            err(r.row, "减少原因", DomainError::new("required", "the reason of a leave with its date"));
+            None
+        }
+        (Some(_), None) => {
+            err(r.row, "减少时间", DomainError::new("required", "the day a member left with the reason"));
+            None
+        }
+        (Some(reason), Some(on)) => {
+            let reason = labels::value_of("removal_reason", &reason).and_then(|v| super::RemovalReason::parse(v).ok());
+            let Some(reason) = reason else {
+                err(r.row, "减少原因", DomainError::new("invalid_value", "unknown reason of a leave"));
+                return None;
+            };
+            let on = date_label(&on).map_err(|e| err(r.row, "减少时间", e)).ok()?;
+            let birth = birth?;
+            member::check_left_on(on, birth, joined_on, today).map_err(|e| err(r.row, "减少时间", e)).ok().map(|on| Some(member::Left { reason, on }))
+        }
+    }
 }
 
 /// The column of a member's field as `member::identity` names it.
@@ -385,29 +428,37 @@ mod tests {
 
     #[test]
     fn a_member_without_an_id_number_and_a_joining_are_read_and_their_mistakes_refused_by_cell() {
-        let headers: Vec<String> = ["户编号", "行政村代码", "户类型", "姓名", "证件号码", "与户主关系", "性别", "出生日期", "无证件原因", "增加原因", "增加时间"].iter().map(|s| s.to_string()).collect();
+        let headers: Vec<String> = ["户编号", "行政村代码", "户类型", "姓名", "证件号码", "与户主关系", "性别", "出生日期", "无证件原因", "增加原因", "增加时间", "减少原因", "减少时间"].iter().map(|s| s.to_string()).collect();
         let cols = columns(&headers).unwrap();
         let head = IdNumber::compose("610831", d("1965-03-02"), 11);
-        let r = |n: u32, cells: [&str; 8]| {
+        let r = |n: u32, cells: [&str; 10]| {
             let mut values: Vec<Option<String>> = ["6108311012010001", "610831101201", "脱贫户"].iter().map(|s| Some(s.to_string())).collect();
             values.extend(cells.iter().map(|s| if s.is_empty() { None } else { Some(s.to_string()) }));
             Row { row: n, values }
         };
-        let head_row = r(2, ["王建国", head.as_str(), "户主", "", "", "", "", ""]);
-        let baby = r(3, ["王小宝", "", "孙子女", "男", "2026-09-01", "新生儿未落户", "出生", ""]);
-        let (h, _) = household(&cols, &[head_row.clone(), baby], d("2026-11-22")).unwrap();
+        let head_row = r(2, ["王建国", head.as_str(), "户主", "", "", "", "", "", "", ""]);
+        let baby = r(3, ["王小宝", "", "孙子女", "男", "2026-09-01", "新生儿未落户", "出生", "", "", ""]);
+        // A late head who died: not counted as the head.
+        let late = IdNumber::compose("610831", d("1940-01-02"), 13);
+        let late_head = r(4, ["王老汉", late.as_str(), "户主", "", "", "", "", "", "死亡", "2025-03-01"]);
+        let (h, extras) = household(&cols, &[head_row.clone(), baby, late_head], d("2026-11-22")).unwrap();
         let b = &h.members[1];
         assert!(b.id_number().is_none());
         assert_eq!((b.sex, b.birth_date), (Sex::Male, d("2026-09-01")));
         assert_eq!(b.joined.as_ref().map(|j| (j.reason, j.on)), Some((JoinReason::Birth, d("2026-09-01"))));
+        assert_eq!(extras.left, [None, None, Some(member::Left { reason: crate::domain::RemovalReason::Death, on: d("2025-03-01") })]);
         let bad = [
-            r(3, ["王小宝", "", "孙子女", "男", "2026-09-01", "", "", ""]),
-            r(4, ["李秀英", "", "儿媳/女婿", "女", "1998-01-01", "新生儿未落户", "嫁入", "1990-01-01"]),
-            r(5, ["王小二", "", "孙子女", "", "2026-09-01", "无户籍", "", "2026-09-02"]),
+            r(3, ["王小宝", "", "孙子女", "男", "2026-09-01", "", "", "", "", ""]),
+            r(4, ["李秀英", "", "儿媳/女婿", "女", "1998-01-01", "新生儿未落户", "嫁入", "1990-01-01", "", ""]),
+            r(5, ["王小二", "", "孙子女", "", "2026-09-01", "无户籍", "", "2026-09-02", "", ""]),
+            r(6, ["王老汉", late.as_str(), "父母", "", "", "", "", "", "死亡", "1939-01-01"]),
+            r(7, ["王老二", "", "父母", "男", "1950-01-01", "其他", "", "", "", "2025-01-01"]),
         ];
-        let errors = household(&cols, &[head_row, bad[0].clone(), bad[1].clone(), bad[2].clone()], d("2026-11-22")).unwrap_err();
+        let mut rows = vec![head_row];
+        rows.extend(bad.iter().cloned());
+        let errors = household(&cols, &rows, d("2026-11-22")).unwrap_err();
         let cells: Vec<(u32, &str)> = errors.iter().map(|e| (e.row, e.column.as_str())).collect();
-        assert_eq!(cells, [(3, "证件号码"), (4, "增加时间"), (5, "性别"), (5, "增加原因")], "{errors:?}");
+        assert_eq!(cells, [(3, "证件号码"), (4, "增加时间"), (5, "性别"), (5, "增加原因"), (6, "减少时间"), (7, "减少原因")], "{errors:?}");
     }
 
     #[test]

@@ -84,6 +84,13 @@ impl Joined {
     }
 }
 
+/// How a member left 减少原因 and when 减少时间 (a member imported as having left).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Left {
+    pub reason: super::RemovalReason,
+    pub on: NaiveDate,
+}
+
 /// A leave date 减少时间: not before the birth, nor before the joining, nor after today.
 pub fn check_left_on(on: NaiveDate, birth: NaiveDate, joined_on: Option<NaiveDate>, today: NaiveDate) -> Result<NaiveDate, DomainError> {
     if on < birth {

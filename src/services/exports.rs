@@ -45,7 +45,7 @@ pub async fn households_workbook(state: &AppState, caller: &Caller, division: Op
                 let Some(last) = page.last() else { break };
                 after = Some(last.number.clone());
                 let ids: Vec<String> = page.iter().map(|h| h.id.clone()).collect();
-                let members = households::members_of(c, &ids, false)?;
+                let members = households::members_of(c, &ids, true)?;
                 let mut records: HashMap<String, YearRecord> = HashMap::new();
                 for row in yearly::for_households(c, &ids, year.value())? {
                     let record = serde_json::from_str(&row.record_json).map_err(|e| ApiError::Internal(anyhow::anyhow!("stored yearly record: {e}")))?;
@@ -71,6 +71,8 @@ pub async fn households_workbook(state: &AppState, caller: &Caller, division: Op
                                 no_id_reason: m.no_id_reason.clone(),
                                 join_reason: m.join_reason.clone(),
                                 joined_on: m.joined_on.map(|d| d.to_string()),
+                                left_reason: m.removed_at.map(|_| m.removed_reason.clone().unwrap_or_else(|| "other".into())),
+                                left_on: m.removed_at.and(m.left_on.or(m.removed_at.map(|t| t.date()))).map(|d| d.to_string()),
                             }
                         })
                         .collect();

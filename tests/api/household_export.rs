@@ -88,7 +88,7 @@ async fn a_county_exported_and_imported_into_an_empty_database_exports_the_same_
     assert!(all.iter().any(|c| c.as_str() == "'=土坯房待改造"));
     // The natural changes and the new member fields: an unregistered newborn with its reason,
     // joinings with their reasons, insurance and the place of work.
-    for expected in ["新生儿未落户", "出生", "嫁入", "昆山市"] {
+    for expected in ["新生儿未落户", "出生", "嫁入", "昆山市", "死亡"] {
         assert!(all.iter().any(|c| c.as_str() == expected), "{expected} in the export");
     }
 

@@ -11,6 +11,7 @@ use crate::db::models::{AuditRow, HouseholdRow, MemberRow};
 use crate::db::schema::{audit_log, divisions, households, members, yearly_records};
 use crate::db::{DbConnection, DbError, new_id, now, write_tx};
 use crate::domain::import::ImportItem;
+use crate::domain::member::Left;
 use crate::domain::{DivisionCode, Relation, Scope};
 
 /// What became of one household of an import batch.
@@ -45,6 +46,7 @@ pub fn import_batch(c: &mut DbConnection, scope: &Scope, crypto: &Crypto, actor:
             .collect();
         // Members without a number (无户籍人口) hold none.
         let hmacs: Vec<String> = batch.iter().flat_map(|h| h.household.members.iter().filter_map(|m| Some(crypto.lookup_hash("id", m.id_number()?.as_str())))).collect();
+        // A member who left may hold a number another household's member holds now (moved there).
         let held: std::collections::HashSet<String> = hmacs
             .chunks(1000)
             .map(|chunk| members::table.filter(members::id_number_hmac.eq_any(chunk)).filter(members::removed_at.is_null()).select(members::id_number_hmac).load::<Option<String>>(c))
@@ -56,7 +58,7 @@ pub fn import_batch(c: &mut DbConnection, scope: &Scope, crypto: &Crypto, actor:
         let mut seen = std::collections::HashSet::new();
         let mut outcomes = Vec::with_capacity(batch.len());
         let (mut rows, mut mrows, mut audits, mut yrows) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-        for ImportItem { household: h, years } in batch {
+        for ImportItem { household: h, years, left } in batch {
             let number = h.number.clone().unwrap_or_default();
             if !scope.covers(&h.village) {
                 outcomes.push(Imported::Refused(None, "行政村代码", "the village is outside your jurisdiction".into()));
@@ -79,8 +81,9 @@ pub fn import_batch(c: &mut DbConnection, scope: &Scope, crypto: &Crypto, actor:
                 outcomes.push(Imported::Refused(None, "行政村代码", format!("{} is not an administrative village (or was merged into another)", h.village)));
                 continue;
             }
-            let member_rows: Vec<MemberRow> = h.members.iter().map(|m| member_row(crypto, "", m)).collect();
-            if let Some(i) = member_rows.iter().position(|m| m.id_number_hmac.as_ref().is_some_and(|h| held.contains(h) || seen.contains(h))) {
+            let member_rows: Vec<MemberRow> = h.members.iter().zip(left).map(|(m, l)| left_row(member_row(crypto, "", m), l)).collect();
+            let current = |m: &MemberRow| m.removed_at.is_none();
+            if let Some(i) = member_rows.iter().position(|m| current(m) && m.id_number_hmac.as_ref().is_some_and(|h| held.contains(h) || seen.contains(h))) {
                 outcomes.push(Imported::Refused(Some(i), "证件号码", "this ID number is a current member of another household".into()));
                 continue;
             }
@@ -88,20 +91,21 @@ pub fn import_batch(c: &mut DbConnection, scope: &Scope, crypto: &Crypto, actor:
                 outcomes.push(Imported::Refused(None, "户编号", "the number appears twice in the file".into()));
                 continue;
             }
-            let head = h.members.iter().find(|m| m.relation == Relation::Head).map(|m| m.name.clone()).unwrap_or_default();
+            let head = h.members.iter().zip(left).find(|(m, l)| m.relation == Relation::Head && l.is_none()).map(|(m, _)| m.name.clone()).unwrap_or_default();
             let mut row = HouseholdRow::new(&h.village, number, h.category.as_str(), &head, actor.id.as_deref().unwrap_or_default());
             row.address = h.address.clone();
             row.profile = h.profile.to_stored();
             let ids: Vec<String> = member_rows.iter().map(|m| m.id.clone()).collect();
+            let current_count = member_rows.iter().filter(|m| current(m)).count();
             for mut m in member_rows {
-                if let Some(h) = &m.id_number_hmac {
+                if let Some(h) = m.id_number_hmac.as_ref().filter(|_| m.removed_at.is_none()) {
                     seen.insert(h.clone());
                 }
                 m.household_id = row.id.clone();
                 mrows.push(m);
             }
             for (year, record) in years {
-                yrows.push(yearly::imported_row(&row.id, *year, record, &ids, actor)?);
+                yrows.push(yearly::imported_row(&row.id, *year, record, &ids, current_count, actor)?);
             }
             audits.push(AuditRow {
                 id: new_id(),
@@ -154,4 +158,14 @@ pub fn import_batch(c: &mut DbConnection, scope: &Scope, crypto: &Crypto, actor:
         }
         Ok(outcomes)
     })
+}
+
+/// A member row of one who left: removed (at the start of the day they left) with the reason.
+fn left_row(mut m: MemberRow, left: &Option<Left>) -> MemberRow {
+    if let Some(l) = left {
+        m.removed_at = l.on.and_hms_opt(0, 0, 0);
+        m.removed_reason = Some(l.reason.as_str().to_owned());
+        m.left_on = Some(l.on);
+    }
+    m
 }

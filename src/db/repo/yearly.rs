@@ -87,8 +87,8 @@ pub fn for_households(c: &mut DbConnection, household_ids: &[String], year: i32)
 }
 
 /// The row of an imported record: its members' ids are indices into `member_ids` (the new
-/// household's members, in order), replaced by the ids.
-pub fn imported_row(household_id: &str, year: i32, record: &YearRecord, member_ids: &[String], actor: &Actor) -> Result<YearlyRow, DbError> {
+/// household's members, in order), replaced by the ids; `current` members share the income.
+pub fn imported_row(household_id: &str, year: i32, record: &YearRecord, member_ids: &[String], current: usize, actor: &Actor) -> Result<YearlyRow, DbError> {
     let mut record = record.clone();
     for m in &mut record.members {
         let i: usize = m.member_id.parse().map_err(|_| DbError::Internal(anyhow::anyhow!("an imported member year without its member's index")))?;
@@ -99,8 +99,8 @@ pub fn imported_row(household_id: &str, year: i32, record: &YearRecord, member_i
         id: new_id(),
         household_id: household_id.to_owned(),
         year,
-        per_capita_net_income_fen: record.per_capita_net_income(member_ids.len()).fen(),
-        per_capita_after_rigid_expenses_fen: record.per_capita_after_rigid_expenses(member_ids.len()).fen(),
+        per_capita_net_income_fen: record.per_capita_net_income(current).fen(),
+        per_capita_after_rigid_expenses_fen: record.per_capita_after_rigid_expenses(current).fen(),
         record_json: serde_json::to_string(&record).map_err(|e| DbError::Internal(e.into()))?,
         version: 1,
         updated_by: actor.name.clone().unwrap_or_default(),
