@@ -69,7 +69,7 @@ t0=$(secs)
 psql_b -c "\\copy (SELECT h.number, h.village_code, h.category, h.address, h.profile, m.name, m.id_number_enc, m.relation, m.sex, m.birth_date, m.phone_enc, y.record_json FROM households h JOIN members m ON m.household_id = h.id AND m.removed_at IS NULL LEFT JOIN yearly_records y ON y.household_id = h.id AND y.year = $YEAR WHERE h.county_code = '$COUNTY' ORDER BY h.number, m.created_at, m.id) TO STDOUT" >/dev/null
 t1=$(secs)
 raw_export=$(echo "$t1 - $t0" | bc -l)
-kill "$SERVER"; wait "$SERVER" 2>/dev/null || true
+# (The server stays up, idle, until the script ends: its exit trap stops it.)
 
 log "import: the workbook into an empty database"
 as_postgres psql -q -c "DROP DATABASE IF EXISTS fangpin_bench_import WITH (FORCE)" >/dev/null
