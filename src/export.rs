@@ -94,8 +94,10 @@ fn texts(sheet: &mut Worksheet, row: u32, col: u16, cells: &[String]) -> Result<
 }
 
 impl Book {
-    pub fn new(names: HashMap<String, String>) -> Result<Self, XlsxError> {
+    /// `tmp`: where the worksheets' rows wait until the workbook is zipped.
+    pub fn new(names: HashMap<String, String>, tmp: &std::path::Path) -> Result<Self, XlsxError> {
         let mut wb = Workbook::new();
+        wb.set_tempdir(tmp)?;
         let bold = Format::new().set_bold();
         let households: Vec<&str> = HOUSEHOLD.iter().chain(["户主", "人口数"].iter()).chain(PROFILE.iter()).copied().collect();
         let members: Vec<&str> = HOUSEHOLD.iter().chain(PROFILE.iter()).chain(MEMBER.iter()).chain(MEMBER_YEAR.iter()).copied().collect();

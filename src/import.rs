@@ -18,9 +18,12 @@ use crate::db::repo::audit::Actor;
 pub use crate::db::repo::imports::Imported;
 use crate::db::repo::imports::import_batch;
 pub use crate::domain::import::ImportItem;
-use crate::domain::import::{Columns, MemberYears, Row, RowError, columns, household, value};
+use std::collections::HashSet;
+
+use crate::domain::household::NewHousehold;
+use crate::domain::import::{Columns, MemberExtras, Row, RowError, columns, household, value};
 use crate::domain::import_year::{self, YEAR, YEAR_SHEET};
-use crate::domain::member::{Left, may_appear_in_year, statistical_year};
+use crate::domain::member::{may_appear_in_year, statistical_year};
 use crate::domain::yearly::{StatYear, YearRecord};
 use crate::domain::Scope;
 use crate::error::ApiError;
@@ -90,10 +93,7 @@ fn text(v: &DataRef) -> Option<String> {
         DataRef::Error(_) => return None,
     };
     // A cell an export neutralised (`'` before a formula character) reads back as written.
-    let s = match s.strip_prefix('\'') {
-        Some(rest) if rest.starts_with(crate::xlsx::FORMULA_TRIGGERS) => rest.to_owned(),
-        _ => s,
-    };
+    let s = crate::xlsx::unquote(&s).to_owned();
     Some(s).filter(|s| !s.is_empty())
 }
 
@@ -189,6 +189,10 @@ struct Importer<'a, 'b> {
     report: Report,
     group: Vec<Row>,
     seen_numbers: std::collections::HashSet<String>,
+    /// Numbers whose rows are in several places of the members' sheet (found by a first pass).
+    split: HashSet<String>,
+    /// Numbers the 年度信息 sheet has rows for.
+    with_years: HashSet<String>,
     pending: Vec<(ImportItem, Vec<u32>)>,
 }
 
@@ -217,9 +221,13 @@ impl Importer<'_, '_> {
         let rows = std::mem::take(&mut self.group);
         let Some(first) = rows.first() else { return Ok(()) };
         let number = value(&self.cols, &first.values, "户编号").unwrap_or_default().to_owned();
-        if !number.is_empty() && !self.seen_numbers.insert(number.clone()) {
-            self.report.households_refused += 1;
-            self.error(RowError { row: first.row, column: "户编号".into(), problem: format!("the rows of household {number} must be together (it appeared earlier)") });
+        if self.split.contains(&number) {
+            // Every block of a household whose rows are apart is refused (none is written).
+            if self.seen_numbers.insert(number.clone()) {
+                self.report.households_refused += 1;
+            }
+            self.error(RowError { row: first.row, column: "户编号".into(), problem: format!("the rows of household {number} must be together: they are in several places of the sheet (none imported)") });
+            self.years.take(&number, &mut Vec::new())?;
             return Ok(());
         }
         let mut errors = Vec::new();
@@ -227,7 +235,11 @@ impl Importer<'_, '_> {
         for e in errors {
             self.error(e);
         }
-        match household(&self.cols, &rows, self.today).and_then(|(h, extras)| self.years_of(&rows, &year_rows, extras.years, &extras.left).map(|years| ImportItem { household: h, years, left: extras.left })) {
+        let parsed = household(&self.cols, &rows, self.today).and_then(|(h, extras)| {
+            let left = extras.left.clone();
+            self.years_of(&number, &rows, &year_rows, &h, extras).map(|years| ImportItem { household: h, years, left })
+        });
+        match parsed {
             Ok(item) => {
                 self.pending.push((item, rows.iter().map(|r| r.row).collect()));
                 if self.pending.len() >= BATCH {
@@ -246,16 +258,29 @@ impl Importer<'_, '_> {
 
     /// The household's yearly records: each 年度信息 row with the members' indicators of its
     /// year; a member's year without its household's row is refused.
-    fn years_of(&self, rows: &[Row], year_rows: &[Row], member_years: MemberYears, left: &[Option<Left>]) -> Result<Vec<(i32, YearRecord)>, Vec<RowError>> {
+    fn years_of(&self, number: &str, rows: &[Row], year_rows: &[Row], household: &NewHousehold, extras: MemberExtras) -> Result<Vec<(i32, YearRecord)>, Vec<RowError>> {
+        let (member_years, left) = (extras.years, extras.left);
         let mut errors = Vec::new();
+        if year_rows.is_empty() && self.with_years.contains(number) {
+            let problem = format!("its {YEAR_SHEET} rows are out of the order of numbers of the members' sheet (the rows of both sheets follow one order)");
+            return Err(vec![RowError { row: rows[0].row, column: format!("{YEAR_SHEET}!户编号"), problem }]);
+        }
         let mut years: Vec<(i32, YearRecord)> = Vec::new();
+        // Years whose row was refused: their members' years are not refused a second time.
+        let mut refused: Vec<i32> = Vec::new();
         for r in year_rows {
             let get = |c: &str| YEAR.iter().position(|k| *k == c).and_then(|k| r.values.get(k).cloned().flatten());
+            if let Some(y) = get("年度").and_then(|v| v.trim().trim_end_matches('年').parse().ok()) {
+                refused.push(y);
+            }
             match import_year::year_row(&get) {
                 Ok((year, _)) if StatYear::parse(year, self.today).is_err() || years.iter().any(|(y, _)| *y == year) => {
                     errors.push(RowError { row: r.row, column: format!("{YEAR_SHEET}!年度"), problem: format!("{year}: a statistical year from 2014 to this year, once per household") });
                 }
-                Ok(y) => years.push(y),
+                Ok(y) => {
+                    refused.retain(|r| *r != y.0);
+                    years.push(y);
+                }
                 Err(es) => errors.extend(es.into_iter().map(|(c, e)| RowError { row: r.row, column: format!("{YEAR_SHEET}!{c}"), problem: e.message })),
             }
         }
@@ -266,11 +291,17 @@ impl Importer<'_, '_> {
                 errors.push(RowError { row: row.row, column: "年度".into(), problem: format!("left on {} (statistical year {}), not a member in {year}", l.on, statistical_year(l.on)) });
                 continue;
             }
+            // … and one who joined, from the statistical year of the joining.
+            if let Some(j) = household.members.get(i).and_then(|m| m.joined).map(|j| j.on).filter(|j| statistical_year(*j) > year) {
+                errors.push(RowError { row: row.row, column: "年度".into(), problem: format!("joined on {j} (statistical year {}), not a member in {year}", statistical_year(j)) });
+                continue;
+            }
             match years.iter_mut().find(|(y, _)| *y == year) {
                 Some((_, record)) => {
                     m.member_id = i.to_string();
                     record.members.push(m);
                 }
+                None if refused.contains(&year) => {}
                 None => errors.push(RowError { row: row.row, column: "年度".into(), problem: format!("no {YEAR_SHEET} row of this household for {year}") }),
             }
         }
@@ -387,8 +418,9 @@ pub fn read_workbook<R: Read + Seek>(open: impl Fn() -> Result<R, ApiError>, tod
         Some(y) => y,
         None => &mut NoYears,
     };
+    let (split, with_years) = prescan(&workbook, &sheet, &cols, names.iter().any(|n| n == YEAR_SHEET))?;
     let report = Report { unknown_columns: cols.unknown.clone(), ignored_columns: cols.ignored.clone(), ..Default::default() };
-    let mut imp = Importer { store, years, today, cols, report, group: Vec::new(), seen_numbers: Default::default(), pending: Vec::new() };
+    let mut imp = Importer { store, years, today, cols, report, group: Vec::new(), seen_numbers: Default::default(), split, with_years, pending: Vec::new() };
     while let Some((r, values)) = rows.next_row()? {
         imp.row(Row { row: r + 1, values })?;
     }
@@ -400,6 +432,39 @@ pub fn read_workbook<R: Read + Seek>(open: impl Fn() -> Result<R, ApiError>, tod
         imp.error(e);
     }
     Ok(imp.report)
+}
+
+/// A first pass over the workbook, before anything is written: the numbers whose rows are in
+/// several places of the members' sheet (each such household is refused whole, not the later
+/// block only), and the numbers the 年度信息 sheet has rows for (a household whose rows there
+/// are out of order is refused, not imported without its record).
+fn prescan<RS: Read + Seek>(workbook: &dyn Fn() -> Result<Xlsx<RS>, ApiError>, sheet: &str, cols: &Columns, has_years: bool) -> Result<(HashSet<String>, HashSet<String>), ApiError> {
+    let mut wb = workbook()?;
+    let cells = wb.worksheet_cells_reader(sheet).map_err(|e| unsupported(format!("the sheet {sheet} cannot be read: {e}")))?;
+    let mut rows = Rows { cells, carry: None, done: false };
+    rows.next_row()?;
+    let (mut blocks, mut split, mut last) = (HashSet::new(), HashSet::new(), None::<String>);
+    while let Some((_, values)) = rows.next_row()? {
+        let Some(n) = value(cols, &values, "户编号").map(str::to_owned) else { continue };
+        if last.as_deref() != Some(n.as_str()) {
+            if !blocks.insert(n.clone()) {
+                split.insert(n.clone());
+            }
+            last = Some(n);
+        }
+    }
+    let mut with_years = HashSet::new();
+    if has_years {
+        let mut wb = workbook()?;
+        let mut years = year_sheet(&mut wb)?;
+        while let Some(r) = years.next.take() {
+            if let Some(n) = years.cell(&r, "户编号") {
+                with_years.insert(n.to_owned());
+            }
+            years.advance()?;
+        }
+    }
+    Ok((split, with_years))
 }
 
 /// The 年度信息 sheet's reader, past its header (every column of `YEAR` required).

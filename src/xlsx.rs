@@ -21,8 +21,24 @@ pub const FORMULA_TRIGGERS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
 
 /// A text as a spreadsheet cell: prefixed with `'` when a spreadsheet program would otherwise
 /// read it as a formula (OWASP, CSV injection); anything else unchanged.
+///
+/// A text that already begins with `'` before a formula character (or another `'`) gets one
+/// more, so that reading the cell back (the import drops one such quote) gives the text itself.
 pub fn neutralise(text: &str) -> Cow<'_, str> {
-    if text.starts_with(FORMULA_TRIGGERS) { Cow::Owned(format!("'{text}")) } else { Cow::Borrowed(text) }
+    if text.starts_with(FORMULA_TRIGGERS) || text.strip_prefix('\'').is_some_and(|rest| rest.starts_with(FORMULA_TRIGGERS) || rest.starts_with('\'')) {
+        Cow::Owned(format!("'{text}"))
+    } else {
+        Cow::Borrowed(text)
+    }
+}
+
+/// A cell's text as written before [`neutralise`]: one leading `'` dropped where `neutralise`
+/// would have added it.
+pub fn unquote(text: &str) -> &str {
+    match text.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(FORMULA_TRIGGERS) || rest.starts_with('\'') => rest,
+        _ => text,
+    }
 }
 
 /// The only way text reaches a worksheet: a string cell, neutralised.
@@ -219,8 +235,12 @@ mod tests {
         for hostile in ["=HYPERLINK(\"http://x\")", "+1", "-2+3", "@SUM(A1)", "\t=1", "\r=1"] {
             assert_eq!(neutralise(hostile), format!("'{hostile}"));
         }
-        for plain in ["王建国", "610831101201", "2026-01-15", "", " =1", "a=b", "'=1"] {
+        for plain in ["王建国", "610831101201", "2026-01-15", "", " =1", "a=b", "'abc"] {
             assert_eq!(neutralise(plain), plain);
+        }
+        // Whatever was stored reads back as itself.
+        for stored in ["=1", "'=1", "''=1", "'abc", "'", "-2", "王"] {
+            assert_eq!(unquote(&neutralise(stored)), stored);
         }
     }
 

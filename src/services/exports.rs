@@ -33,12 +33,15 @@ pub async fn households_workbook(state: &AppState, caller: &Caller, division: Op
         return Err(ApiError::NotFound);
     }
     let (crypto, read_log, actor) = (state.crypto.clone(), state.read_log.clone(), caller.actor());
+    // Beside the uploads being spooled (on the data disk, not a /tmp that may be memory).
+    let tmp = state.settings.data_dir.join("tmp");
+    std::fs::create_dir_all(&tmp).map_err(|e| ApiError::Internal(e.into()))?;
     state
         .db
         .run(move |c| {
             let county = DivisionCode::parse(&format!("{}000000", &division.as_str()[..6])).map_err(|e| ApiError::Internal(anyhow::anyhow!("{}", e.message)))?;
             let names: HashMap<String, String> = divisions::names_within(c, &county)?;
-            let mut book = Book::new(names).map_err(|e| ApiError::Internal(e.into()))?;
+            let mut book = Book::new(names, &tmp).map_err(|e| ApiError::Internal(e.into()))?;
             let mut after: Option<String> = None;
             loop {
                 let page = households::page_by_number(c, &scope, &division, after.as_deref(), PAGE)?;
@@ -93,7 +96,7 @@ pub async fn households_workbook(state: &AppState, caller: &Caller, division: Op
                 }
             }
             use std::io::{Seek, SeekFrom};
-            let mut file = tempfile::tempfile().map_err(|e| ApiError::Internal(e.into()))?;
+            let mut file = tempfile::tempfile_in(&tmp).map_err(|e| ApiError::Internal(e.into()))?;
             book.finish(&mut file).map_err(|e| ApiError::Internal(e.into()))?;
             let len = file.seek(SeekFrom::End(0)).and_then(|n| file.seek(SeekFrom::Start(0)).map(|_| n)).map_err(|e| ApiError::Internal(e.into()))?;
             Ok((file, len))

@@ -25,6 +25,21 @@ fn sheets(bytes: &[u8]) -> Vec<(String, Vec<Vec<String>>)> {
         .collect()
 }
 
+/// A workbook of text cells.
+fn workbook_of(cells: &[(String, Vec<Vec<String>>)]) -> Vec<u8> {
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    for (name, rows) in cells {
+        let sheet = wb.add_worksheet();
+        sheet.set_name(name).unwrap();
+        for (r, row) in rows.iter().enumerate() {
+            for (c, v) in row.iter().enumerate() {
+                sheet.write_string(r as u32, c as u16, v).unwrap();
+            }
+        }
+    }
+    wb.save_to_buffer().unwrap()
+}
+
 async fn export(api: &Api, query: &str) -> reqwest::Response {
     api.client.get(format!("{}/exports/households.xlsx{query}", api.base)).bearer_auth(&api.token).send().await.unwrap()
 }
@@ -150,20 +165,57 @@ async fn a_yearly_row_the_members_sheet_does_not_have_and_a_bad_amount_are_refus
     let mut orphan = cells[2].1[2].clone();
     orphan[0] = "0000000000000000".into();
     cells[2].1.insert(1, orphan);
-    let mut wb = rust_xlsxwriter::Workbook::new();
-    for (name, rows) in &cells {
-        let sheet = wb.add_worksheet();
-        sheet.set_name(name).unwrap();
-        for (r, row) in rows.iter().enumerate() {
-            for (c, v) in row.iter().enumerate() {
-                sheet.write_string(r as u32, c as u16, v).unwrap();
-            }
-        }
-    }
     let second = spawn_app().await;
-    let report: Value = upload(&second.admin().await, wb.save_to_buffer().unwrap(), "").await.json().await.unwrap();
+    let report: Value = upload(&second.admin().await, workbook_of(&cells), "").await.json().await.unwrap();
     let errors: Vec<(u64, String)> = report["errors"].as_array().unwrap().iter().map(|e| (e["row"].as_u64().unwrap(), e["column"].as_str().unwrap().to_owned())).collect();
     assert!(errors.contains(&(2, "年度信息!户编号".to_string())), "{errors:?}");
     assert!(errors.contains(&(3, "年度信息!工资性收入".to_string())), "{errors:?}");
     assert_eq!(report["households_refused"].as_u64(), Some(1), "{report}");
+}
+
+#[actix_web::test]
+async fn a_household_apart_in_the_sheet_a_yearly_row_out_of_order_and_a_year_before_a_joining_refuse_their_household_whole() {
+    let first = spawn_app().await;
+    fangpin::demo::load(&first.state.db, &first.state.crypto, 3).unwrap();
+    let admin = first.admin().await;
+    fill_years(&admin).await;
+    let bytes = export(&admin, &format!("?division={COUNTY}&year=2025&full_numbers=true")).await.bytes().await.unwrap().to_vec();
+    let mut cells = sheets(&bytes);
+    let col = |sheet: usize, name: &str| cells[sheet].1[0].iter().position(|c| c == name).unwrap();
+    let (number, year_col, join_reason, joined_on) = (col(1, "户编号"), col(1, "年度"), col(1, "增加原因"), col(1, "增加时间"));
+    let members = &mut cells[1].1;
+    // Household A (the first, with a yearly record): its second member's row moved to the end.
+    let a = members[1][number].clone();
+    let moved = members.remove(2);
+    assert_eq!(moved[number], a);
+    members.push(moved);
+    // Household C: a member of 2025 who "joined" in 2026 (after that statistical year).
+    let c_row = members.iter().position(|r| r[year_col] == "2025" && r[number] != a).unwrap();
+    let c = members[c_row][number].clone();
+    members[c_row][join_reason] = "迁入".into();
+    members[c_row][joined_on] = "2026-08-01".into();
+    // Households B < D with yearly records: their 年度信息 rows swapped (D's before B's).
+    let years = &mut cells[2].1;
+    let others: Vec<usize> = (1..years.len()).filter(|i| years[*i][0] != a && years[*i][0] != c).collect();
+    let (b_row, d_row) = (others[0], others[1]);
+    let (b, d) = (years[b_row][0].clone(), years[d_row][0].clone());
+    assert!(b < d);
+    years.swap(b_row, d_row);
+    let total = cells[0].1.len() - 1;
+
+    let second = spawn_app().await;
+    let admin2 = second.admin().await;
+    let report: Value = upload(&admin2, workbook_of(&cells), "").await.json().await.unwrap();
+    let errors: Vec<String> = report["errors"].as_array().unwrap().iter().map(|e| e["column"].as_str().unwrap().to_owned()).collect();
+    assert!(errors.iter().filter(|c| *c == "户编号").count() == 2, "both blocks of A named: {report}");
+    assert!(errors.contains(&"年度".to_string()), "C's member year before the joining: {report}");
+    assert!(errors.contains(&"年度信息!户编号".to_string()), "B's year row out of order: {report}");
+    assert_eq!(report["households_refused"].as_u64(), Some(3), "{report}");
+    assert_eq!(report["households_imported"].as_u64(), Some(total as u64 - 3), "{report}");
+    for refused in [&a, &b, &c] {
+        let found: Value = admin2.get(&format!("/households?q={refused}")).await.json().await.unwrap();
+        assert_eq!(found["items"].as_array().unwrap().len(), 0, "nothing of {refused} written");
+    }
+    let found: Value = admin2.get(&format!("/households?q={d}")).await.json().await.unwrap();
+    assert_eq!(found["items"].as_array().unwrap().len(), 1, "D, whose row came first, is imported");
 }

@@ -479,12 +479,20 @@ pub fn numbers_and_heads(c: &mut DbConnection, ids: &[String]) -> QueryResult<Ve
     households::table.filter(households::id.eq_any(ids)).select((households::id, households::number, households::head_name)).load(c)
 }
 
-/// A page of the households of `division` in the caller's scope, in order of their numbers
-/// after `after` (the division export: the import reads households back in this order).
+/// A page of the households of `division` in the caller's scope, in the byte order of their
+/// numbers after `after` (the division export; the import reads its two sheets side by side in
+/// this order, so it must not depend on the database's collation: PostgreSQL's `en_US` or
+/// `zh_CN` would sort `A-2` before `A1`).
 pub fn page_by_number(c: &mut DbConnection, scope: &Scope, division: &DivisionCode, after: Option<&str>, limit: i64) -> QueryResult<Vec<HouseholdRow>> {
+    use diesel::dsl::sql;
+    use diesel::sql_types::{Bool, Text};
+    let number = match c {
+        DbConnection::Pg(_) => "households.number COLLATE \"C\"",
+        DbConnection::Sqlite(_) => "households.number COLLATE BINARY",
+    };
     let mut q = within(scoped(scope), division);
     if let Some(a) = after {
-        q = q.filter(households::number.gt(a.to_owned()));
+        q = q.filter(sql::<Bool>(&format!("{number} > ")).bind::<Text, _>(a.to_owned()));
     }
-    q.order(households::number.asc()).limit(limit).select(HouseholdRow::as_select()).load(c)
+    q.order(sql::<Text>(number).asc()).limit(limit).select(HouseholdRow::as_select()).load(c)
 }
