@@ -57,6 +57,8 @@ const TEXT = {
   "f.education": ["文化程度", "Education"], "f.health": ["健康状况", "Health"], "f.disability_grade": ["残疾等级", "Disability grade"],
   "f.in_school": ["在校生状况", "In school"], "f.labour_skill": ["劳动技能", "Labour skill"], "f.work_status": ["务工状况", "Work"],
   "f.months_away": ["务工时间（月）", "Months away"],
+  "f.medical_insurance": ["参加城乡居民基本医疗保险", "Basic medical insurance"], "f.pension_insurance": ["参加城乡居民养老保险", "Pension insurance"],
+  "f.work_province": ["务工地点（省）", "Works in (province)"], "f.work_county": ["务工地点（县）", "Works in (county)"],
   "f.food_clothing": ["不愁吃、不愁穿", "Food and clothing"], "f.drinking_water": ["饮水安全", "Safe drinking water"],
   "f.compulsory_education": ["义务教育有保障", "Compulsory education"], "f.basic_medical": ["基本医疗有保障", "Basic medical care"],
   "f.housing_safety": ["住房安全有保障", "Safe housing"],

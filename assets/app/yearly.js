@@ -18,12 +18,15 @@ const MEMBER = {
   labour_skill: ["skilled", "ordinary", "weak", "none"],
   work_status: ["local", "in_province", "out_of_province", "none"],
 };
+/// Per member and year: 参加医保 / 参加养老保险 (yes, no or not asked) and the place of work when away.
+const INSURANCE = ["medical_insurance", "pension_insurance"];
+const WORK_PLACE = ["work_province", "work_county"];
 const GUARANTEES = ["food_clothing", "drinking_water", "compulsory_education", "basic_medical", "housing_safety"];
 const LIVING = { housing: ["safe", "renovated", "relocated", "dangerous"], water: ["tap", "well", "other"] };
 const LIVING_YES = ["electricity", "paved_road", "broadband"];
 
 function memberDefaults(memberId) {
-  return { member_id: memberId, education: "junior", health: "healthy", disability_grade: null, in_school: "not_in_school", labour_skill: "ordinary", work_status: "none", months_away: 0 };
+  return { member_id: memberId, education: "junior", health: "healthy", disability_grade: null, in_school: "not_in_school", labour_skill: "ordinary", work_status: "none", months_away: 0, medical_insurance: null, pension_insurance: null, work_province: null, work_county: null };
 }
 
 function defaults(memberIds) {
@@ -44,7 +47,7 @@ export function flatten(record, names = {}) {
   for (const k of INCOME) rows.push([`income.${k}`, t(`f.income.${k}`), show(record.income?.[k])]);
   for (const k of RIGID) rows.push([`rigid_expenses.${k}`, t(`f.rigid_expenses.${k}`), show(record.rigid_expenses?.[k] ?? 0)]);
   for (const m of record.members || []) {
-    for (const k of [...Object.keys(MEMBER), "disability_grade", "months_away"]) rows.push([`members.${m.member_id}.${k}`, `${names[m.member_id] || t("unknown")} ${t(`f.${k}`)}`, show(m[k], k)]);
+    for (const k of [...Object.keys(MEMBER), "disability_grade", "months_away", ...INSURANCE, ...WORK_PLACE]) rows.push([`members.${m.member_id}.${k}`, `${names[m.member_id] || t("unknown")} ${t(`f.${k}`)}`, show(m[k], k)]);
   }
   for (const k of GUARANTEES) {
     const g = record.guarantees?.[k] || {};
@@ -102,6 +105,9 @@ export async function yearlyView(root, id) {
           Object.entries(MEMBER).map(([k, opts]) => field(`members.${mid}.${k}`, t(`f.${k}`), select(`members.${mid}.${k}`, opts, m[k], k))),
           field(`members.${mid}.disability_grade`, t("f.disability_grade"), select(`members.${mid}.disability_grade`, ["", 1, 2, 3, 4], m.disability_grade ?? "", "grade")),
           field(`members.${mid}.months_away`, t("f.months_away"), el("input", { name: `members.${mid}.months_away`, type: "number", inputmode: "numeric", min: "0", max: "12", step: "1", value: m.months_away ?? 0 })),
+          INSURANCE.map((k) => field(`members.${mid}.${k}`, t(`f.${k}`), el("select", { name: `members.${mid}.${k}` },
+            [["", ""], ["true", t("year.yes")], ["false", t("year.no")]].map(([v, text]) => el("option", { value: v, selected: String(m[k] ?? "") === v }, text))))),
+          WORK_PLACE.map((k) => field(`members.${mid}.${k}`, t(`f.${k}`), el("input", { name: `members.${mid}.${k}`, maxlength: "40", value: m[k] || "" }))),
           error(`members.${mid}`));
       })),
     el("fieldset", {}, el("legend", {}, t("year.guarantees")),
@@ -148,6 +154,8 @@ export async function yearlyView(root, id) {
         ...Object.fromEntries(Object.keys(MEMBER).map((k) => [k, v(`members.${mid}.${k}`).value])),
         disability_grade: v(`members.${mid}.disability_grade`).value ? Number(v(`members.${mid}.disability_grade`).value) : null,
         months_away: Math.round(num(`members.${mid}.months_away`)),
+        ...Object.fromEntries(INSURANCE.map((k) => [k, v(`members.${mid}.${k}`).value === "" ? null : v(`members.${mid}.${k}`).value === "true"])),
+        ...Object.fromEntries(WORK_PLACE.map((k) => [k, v(`members.${mid}.${k}`).value.trim() || null])),
       })),
       guarantees: Object.fromEntries(GUARANTEES.map((k) => {
         const ok = v(`guarantees.${k}.ok`).checked;

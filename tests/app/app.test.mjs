@@ -300,6 +300,11 @@ test("offline: three homes, four photos and a yearly record wait in the outbox",
   await page.fill("input[name='income.transfers']", "3100.5");
   await page.locator("#year-form select[name$='.work_status']").first().selectOption("out_of_province");
   await page.locator("#year-form input[name$='.months_away']").first().fill("8");
+  // Insurance and the place of work of a member working away (参加医保, 务工地点).
+  await page.locator("#year-form select[name$='.medical_insurance']").first().selectOption("true");
+  await page.locator("#year-form select[name$='.pension_insurance']").first().selectOption("false");
+  await page.locator("#year-form input[name$='.work_province']").first().fill("江苏省");
+  await page.locator("#year-form input[name$='.work_county']").first().fill("昆山市");
   await shot("05-yearly-form");
   await page.click("#save-year");
   await page.locator("#year-status").filter({ hasText: "年度信息待发送" }).waitFor();
@@ -398,6 +403,8 @@ test("with signal again every action arrives exactly once, even when an answer i
   assert.equal(record.json.version, 1);
   assert.equal(record.json.record.income.wages, 12000);
   assert.equal(record.json.record.income.transfers, 3100.5);
+  const first = record.json.record.members[0];
+  assert.deepEqual([first.medical_insurance, first.pension_insurance, first.work_province, first.work_county], [true, false, "江苏省", "昆山市"]);
   assert.equal(record.json.updated_by, CADRE.username);
 
   // On the phone: the move waits for a village officer; the photos show the server's checks.
