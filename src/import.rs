@@ -23,8 +23,7 @@ use std::collections::HashSet;
 use crate::domain::household::NewHousehold;
 use crate::domain::import::{Columns, MemberExtras, Row, RowError, columns, household, value};
 use crate::domain::import_year::{self, YEAR, YEAR_SHEET};
-use crate::domain::member::{may_appear_in_year, statistical_year};
-use crate::domain::yearly::{StatYear, YearRecord};
+use crate::domain::yearly::{Listed, StatYear, YearRecord, check_members};
 use crate::domain::Scope;
 use crate::error::ApiError;
 
@@ -286,16 +285,6 @@ impl Importer<'_, '_> {
         }
         for (i, (row, my)) in rows.iter().zip(member_years).enumerate() {
             let Some((year, mut m)) = my else { continue };
-            // As the API: one who left appears up to the statistical year of the leave.
-            if let Some(l) = left.get(i).copied().flatten().filter(|l| !may_appear_in_year(Some(l.on), true, year)) {
-                errors.push(RowError { row: row.row, column: "年度".into(), problem: format!("left on {} (statistical year {}), not a member in {year}", l.on, statistical_year(l.on)) });
-                continue;
-            }
-            // … and one who joined, from the statistical year of the joining.
-            if let Some(j) = household.members.get(i).and_then(|m| m.joined).map(|j| j.on).filter(|j| statistical_year(*j) > year) {
-                errors.push(RowError { row: row.row, column: "年度".into(), problem: format!("joined on {j} (statistical year {}), not a member in {year}", statistical_year(j)) });
-                continue;
-            }
             match years.iter_mut().find(|(y, _)| *y == year) {
                 Some((_, record)) => {
                     m.member_id = i.to_string();
@@ -303,6 +292,22 @@ impl Importer<'_, '_> {
                 }
                 None if refused.contains(&year) => {}
                 None => errors.push(RowError { row: row.row, column: "年度".into(), problem: format!("no {YEAR_SHEET} row of this household for {year}") }),
+            }
+        }
+        // The API's rule of who a record of the year may describe (one who left up to the
+        // statistical year of the leave, one who joined from that of the joining): members by index.
+        let listed: Vec<Listed> = household
+            .members
+            .iter()
+            .zip(&left)
+            .enumerate()
+            .map(|(i, (m, l))| Listed { id: i.to_string(), removed: l.is_some(), left_on: l.map(|l| l.on), joined_on: m.joined.map(|j| j.on) })
+            .collect();
+        for (year, record) in &years {
+            let ids: Vec<Option<&str>> = record.members.iter().map(|m| Some(m.member_id.as_str())).collect();
+            for (k, e) in check_members(&ids, &listed, *year) {
+                let row = record.members[k].member_id.parse::<usize>().ok().and_then(|i| rows.get(i)).map_or(rows[0].row, |r| r.row);
+                errors.push(RowError { row, column: "年度".into(), problem: e.message });
             }
         }
         if errors.is_empty() { Ok(years) } else { Err(errors) }

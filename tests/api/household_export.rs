@@ -79,6 +79,16 @@ async fn fill_years(admin: &Api) -> usize {
     items.len()
 }
 
+/// The demo county with its 2025 records, exported with full numbers (the app kept alive).
+async fn exported_demo_county() -> (TestApp, Vec<u8>) {
+    let first = spawn_app().await;
+    fangpin::demo::load(&first.state.db, &first.state.crypto, 3).unwrap();
+    let admin = first.admin().await;
+    fill_years(&admin).await;
+    let bytes = export(&admin, &format!("?division={COUNTY}&year=2025&full_numbers=true")).await.bytes().await.unwrap().to_vec();
+    (first, bytes)
+}
+
 #[actix_web::test]
 async fn a_county_exported_and_imported_into_an_empty_database_exports_the_same_cells() {
     let first = spawn_app().await;
@@ -139,6 +149,10 @@ async fn full_numbers_are_the_county_admins_and_each_household_so_read_is_logged
     assert!(masked[1].1[1][id_col].contains('*'), "masked by default: {:?}", masked[1].1[1]);
     let full = sheets(&export(&admin, "?full_numbers=true").await.bytes().await.unwrap());
     assert_eq!(full[1].1[1][id_col], id_number(7));
+    // Nothing of the workbook stays on disk once it was sent (its files are unlinked from the start).
+    let tmp = app.state.settings.data_dir.join("tmp");
+    let left: Vec<_> = std::fs::read_dir(&tmp).map(|d| d.flatten().map(|e| e.path()).collect()).unwrap_or_default();
+    assert!(left.is_empty(), "{left:?}");
     let township = app.user("township_reviewer", TOWNSHIP).await;
     assert_eq!(export(&township, "?full_numbers=true").await.status(), 403);
     assert_eq!(export(&township, "").await.status(), 200);
@@ -152,11 +166,7 @@ async fn full_numbers_are_the_county_admins_and_each_household_so_read_is_logged
 
 #[actix_web::test]
 async fn a_yearly_row_the_members_sheet_does_not_have_and_a_bad_amount_are_refused_by_cell() {
-    let first = spawn_app().await;
-    fangpin::demo::load(&first.state.db, &first.state.crypto, 3).unwrap();
-    let admin = first.admin().await;
-    fill_years(&admin).await;
-    let bytes = export(&admin, &format!("?division={COUNTY}&year=2025&full_numbers=true")).await.bytes().await.unwrap().to_vec();
+    let (_first, bytes) = exported_demo_county().await;
     // Rewrite the workbook: a third decimal on a yearly amount, and a yearly row of a number
     // that has no household.
     let mut cells = sheets(&bytes);
@@ -175,11 +185,7 @@ async fn a_yearly_row_the_members_sheet_does_not_have_and_a_bad_amount_are_refus
 
 #[actix_web::test]
 async fn a_household_apart_in_the_sheet_a_yearly_row_out_of_order_and_a_year_before_a_joining_refuse_their_household_whole() {
-    let first = spawn_app().await;
-    fangpin::demo::load(&first.state.db, &first.state.crypto, 3).unwrap();
-    let admin = first.admin().await;
-    fill_years(&admin).await;
-    let bytes = export(&admin, &format!("?division={COUNTY}&year=2025&full_numbers=true")).await.bytes().await.unwrap().to_vec();
+    let (_first, bytes) = exported_demo_county().await;
     let mut cells = sheets(&bytes);
     let col = |sheet: usize, name: &str| cells[sheet].1[0].iter().position(|c| c == name).unwrap();
     let (number, year_col, join_reason, joined_on) = (col(1, "户编号"), col(1, "年度"), col(1, "增加原因"), col(1, "增加时间"));
