@@ -10,6 +10,7 @@
 //! - `GET /sync`: a cadre (their paired households);
 //! - `GET /cadres/{id}`: county admin, township reviewer, the cadre whose record it is;
 //! - `GET /users/{id}`: county admin, township reviewer;
+//! - `GET /exports/households.xlsx?full_numbers=true`: county admin (every household read);
 //!
 //! and each of those reads leaves an entry in the read log.
 
@@ -55,6 +56,8 @@ fn allowed(role: char, template: &str, path: &str, paired_household: &str, own_c
         "/api/v1/sync" => role == 'C',
         "/api/v1/cadres/{id}" => reviewer || (role == 'C' && path.ends_with(own_cadre)),
         "/api/v1/users/{id}" => reviewer,
+        // A county moving its data asks for them; each household so read is logged.
+        "/api/v1/exports/households.xlsx" => role == 'A' && path.contains("full_numbers=true"),
         _ => false,
     }
 }
@@ -95,7 +98,11 @@ async fn full_id_and_phone_numbers_only_where_the_policy_allows_and_each_such_re
         ("/api/v1/quality/problems", format!("/quality/problems?division={VILLAGE}&format=xlsx")),
         ("/api/v1/households/{id}/years/{year}/comparison", format!("{h}/years/2025/comparison?format=xlsx")),
         ("/api/v1/households/{id}/history", format!("{h}/history?include_reads=true")),
+        ("/api/v1/exports/households.xlsx", "/exports/households.xlsx?full_numbers=true".to_owned()),
     ]);
+    // The households a full county export reads (each must be in the read log).
+    let listed: Value = admin.get("/households?limit=500").await.json().await.unwrap();
+    let county_households: Vec<String> = listed["items"].as_array().unwrap().iter().map(|h| h["id"].as_str().unwrap().to_owned()).collect();
     let roles = [
         ('A', admin.clone()),
         ('T', app.user("township_reviewer", TOWNSHIP).await),
@@ -121,6 +128,8 @@ async fn full_id_and_phone_numbers_only_where_the_policy_allows_and_each_such_re
             full_answers.insert(format!("{role} {template}"));
             let records: Vec<String> = if *template == "/api/v1/sync" {
                 serde_json::from_str::<Value>(&text).unwrap()["items"].as_array().unwrap().iter().map(|h| h["id"].as_str().unwrap().to_owned()).collect()
+            } else if *template == "/api/v1/exports/households.xlsx" {
+                county_households.clone()
             } else {
                 vec![path.rsplit('/').next().unwrap().to_owned()]
             };
@@ -129,7 +138,7 @@ async fn full_id_and_phone_numbers_only_where_the_policy_allows_and_each_such_re
     }
     assert!(failures.is_empty(), "full numbers where the policy masks them:\n{}", failures.join("\n"));
     // The allowed reads did give full numbers (the search is not blind).
-    for expected in ["A /api/v1/households/{id}", "T /api/v1/households/{id}", "C /api/v1/households/{id}", "C /api/v1/sync", "A /api/v1/cadres/{id}", "T /api/v1/cadres/{id}", "C /api/v1/cadres/{id}", "A /api/v1/users/{id}", "T /api/v1/users/{id}"] {
+    for expected in ["A /api/v1/households/{id}", "T /api/v1/households/{id}", "C /api/v1/households/{id}", "C /api/v1/sync", "A /api/v1/cadres/{id}", "T /api/v1/cadres/{id}", "C /api/v1/cadres/{id}", "A /api/v1/users/{id}", "T /api/v1/users/{id}", "A /api/v1/exports/households.xlsx"] {
         assert!(full_answers.contains(expected), "{expected} gave no full number: {full_answers:?}");
     }
     // Each full read is in the read log (written in the background within a moment).
