@@ -124,6 +124,11 @@ pub struct Settings {
     pub thresholds: Vec<crate::domain::yearly::ThresholdRule>,
     /// Service time zone for dates (statistical year, publicity periods).
     pub timezone: String,
+    /// Largest accepted document of a household's file (bytes).
+    pub document_max_bytes: usize,
+    /// The documents each category's file must hold for a year 一户一档 (TOML table
+    /// `[document_checklist]`, category = [kinds]; a category not named needs none).
+    pub document_checklist: crate::domain::document::Checklist,
 }
 
 impl Default for Settings {
@@ -183,6 +188,8 @@ impl Default for Settings {
             photo_queue_secs: 30,
             thresholds: crate::domain::yearly::default_thresholds(),
             timezone: "Asia/Shanghai".into(),
+            document_max_bytes: 20 * 1024 * 1024,
+            document_checklist: crate::domain::document::Checklist::default(),
         }
     }
 }

@@ -131,7 +131,7 @@ impl Book {
     pub fn household(&mut self, h: &Household) -> Result<(), XlsxError> {
         let base = self.household_cells(h);
         let profile = profile_cells(&h.profile);
-        let [hr, mr, yr] = self.rows;
+        let [hr, mr, _] = self.rows;
         let sheet = self.wb.worksheet_from_index(0)?;
         let col = texts(sheet, hr, 0, &base)?;
         let col = texts(sheet, hr, col, &[h.head.to_owned()])?;
@@ -160,23 +160,43 @@ impl Book {
             let year: Option<(i32, &MemberYear)> = h.year.as_ref().and_then(|(y, r)| r.members.iter().find(|my| my.member_id == m.id).map(|my| (*y, my)));
             texts(sheet, row, col, &import_year::member_year_cells(year))?;
         }
-        let sheet = self.wb.worksheet_from_index(2)?;
         if let Some((year, record)) = &h.year {
-            for (i, cell) in import_year::year_cells(h.number, *year, record, h.current()).into_iter().enumerate() {
-                match cell {
-                    Ok(text) if !text.is_empty() => {
-                        sheet.write_string(yr, i as u16, neutralise(&text))?;
-                    }
-                    Ok(_) => {}
-                    Err(money) => {
-                        sheet.write_number(yr, i as u16, money.fen() as f64 / 100.0)?;
-                    }
-                }
-            }
-            self.rows[2] += 1;
+            self.year_row(h.number, *year, record, h.current())?;
         }
         self.rows[0] += 1;
         self.rows[1] += h.members.len() as u32;
+        Ok(())
+    }
+
+    /// A row of 年度信息: the household's record of `year` (`members`: its current members).
+    pub fn year_row(&mut self, number: &str, year: i32, record: &YearRecord, members: usize) -> Result<(), XlsxError> {
+        let yr = self.rows[2];
+        let sheet = self.wb.worksheet_from_index(2)?;
+        for (i, cell) in import_year::year_cells(number, year, record, members).into_iter().enumerate() {
+            match cell {
+                Ok(text) if !text.is_empty() => {
+                    sheet.write_string(yr, i as u16, neutralise(&text))?;
+                }
+                Ok(_) => {}
+                Err(money) => {
+                    sheet.write_number(yr, i as u16, money.fen() as f64 / 100.0)?;
+                }
+            }
+        }
+        self.rows[2] += 1;
+        Ok(())
+    }
+
+    /// One more sheet after the three: a header and rows of text (a household's file adds its
+    /// pairings, cases, problems and the list of its documents and photos).
+    pub fn table(&mut self, name: &str, columns: &[&str], rows: &[Vec<String>]) -> Result<(), XlsxError> {
+        let bold = Format::new().set_bold();
+        let sheet = self.wb.add_worksheet();
+        sheet.set_name(name)?;
+        header(sheet, columns, &bold)?;
+        for (i, row) in rows.iter().enumerate() {
+            texts(sheet, i as u32 + 1, 0, row)?;
+        }
         Ok(())
     }
 

@@ -40,6 +40,7 @@ use crate::api::api_v1;
         (name = "households", description = "Households 户 and members 家庭成员"),
         (name = "locations", description = "Home locations 住户定位 and coverage 覆盖率"),
         (name = "photos", description = "Household photos 入户照片 and their review"),
+        (name = "documents", description = "The household file 一户一档: documents, completeness, archives"),
         (name = "assistance", description = "Cadres 帮扶干部, pairings 结对, work teams 驻村工作队, measures 帮扶措施"),
         (name = "villages", description = "Village tables 村表, natural villages 自然村(组), mergers"),
         (name = "procedures", description = "Cases 程序 (inclusion, exit, risk changes), exclusion conditions 九不评, spot checks 抽查"),

@@ -69,6 +69,7 @@ macro_rules! divided {
 
 divided!(households, household = id);
 divided!(photos, household = household_id);
+divided!(documents, household = household_id);
 divided!(cases, household = household_id);
 divided!(problems);
 divided!(work_teams);

@@ -543,3 +543,24 @@ mod tests {
         assert!(!shown.contains("argon2id") && shown.contains("wang") && shown.contains("[redacted]"), "{shown}");
     }
 }
+
+/// A document of a household's file 一户一档; its bytes are in the object store.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = documents)]
+pub struct DocumentRow {
+    pub id: String,
+    pub household_id: String,
+    /// `DocumentKind`.
+    pub kind: String,
+    pub year: i32,
+    /// application/pdf, image/jpeg or image/png, as sniffed from the bytes.
+    pub media_type: String,
+    pub sha256: String,
+    pub size_bytes: i64,
+    pub uploaded_by: String,
+    pub uploaded_by_name: String,
+    pub village_code: String,
+    pub township_code: String,
+    pub county_code: String,
+    pub created_at: NaiveDateTime,
+}

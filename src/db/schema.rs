@@ -186,6 +186,24 @@ diesel::table! {
 }
 
 diesel::table! {
+    documents (id) {
+        id -> Text,
+        household_id -> Text,
+        kind -> Text,
+        year -> Integer,
+        media_type -> Text,
+        sha256 -> Text,
+        size_bytes -> BigInt,
+        uploaded_by -> Text,
+        uploaded_by_name -> Text,
+        village_code -> Text,
+        township_code -> Text,
+        county_code -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     yearly_records (id) {
         id -> Text,
         household_id -> Text,
@@ -453,6 +471,7 @@ diesel::table! {
 diesel::joinable!(members -> households (household_id));
 diesel::joinable!(yearly_records -> households (household_id));
 diesel::joinable!(photos -> households (household_id));
+diesel::joinable!(documents -> households (household_id));
 diesel::joinable!(locations -> households (household_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(pairings -> households (household_id));
@@ -465,5 +484,6 @@ diesel::joinable!(spot_check_items -> households (household_id));
 diesel::allow_tables_to_appear_in_same_query!(
     users, refresh_tokens, login_failures, divisions, households, members, audit_log, locations, photos, yearly_records,
     sync_counter, sync_tombstones, cadres, pairings, work_teams, measures, natural_villages, village_years, idempotency_keys,
-    cases, case_steps, exclusions, spot_checks, spot_check_items, quality_runs, problems
+    cases, case_steps, exclusions, spot_checks, spot_check_items, quality_runs, problems,
+    documents
 );

@@ -7,6 +7,7 @@ use super::household::{Category, Relation, RemovalReason, Sex};
 use super::member::{JoinReason, NoIdReason};
 use super::household_profile::{EliminationWay, HouseholdFlag};
 use super::photo::PhotoKind;
+use super::document::DocumentKind;
 
 /// A value's label: Chinese (the console's default) and English.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,6 +48,20 @@ pub fn sex(s: Sex) -> Label {
     match s {
         Sex::Male => l("男", "Male"),
         Sex::Female => l("女", "Female"),
+    }
+}
+
+pub fn document_kind(k: DocumentKind) -> Label {
+    match k {
+        DocumentKind::Application => l("农户申请书", "Household's application"),
+        DocumentKind::HomeVisitRecord => l("入户调查记录", "Home-visit record"),
+        DocumentKind::InformationForm => l("信息采集表", "Information-collection form"),
+        DocumentKind::PairingCard => l("明白卡", "Assistance card"),
+        DocumentKind::Commitment => l("承诺书", "Signed commitment"),
+        DocumentKind::PublicityPhoto => l("公示照片", "Photo of the posted publicity"),
+        DocumentKind::PublicityList => l("公示名单", "Signed publicity list"),
+        DocumentKind::MeetingMinutes => l("评议会议记录", "Evaluation meeting minutes"),
+        DocumentKind::Other => l("其他材料", "Other"),
     }
 }
 
@@ -427,6 +442,7 @@ fn build() -> Vec<(&'static str, Table)> {
         ("join_reason", of(JoinReason::ALL, JoinReason::as_str, join_reason)),
         ("removal_reason", of(RemovalReason::ALL, RemovalReason::as_str, removal_reason)),
         ("no_id_reason", of(NoIdReason::ALL, NoIdReason::as_str, no_id_reason)),
+        ("document_kind", of(DocumentKind::ALL, DocumentKind::as_str, document_kind)),
     ]
     .into_iter()
     .chain(MORE.iter().map(|(f, t)| (*f, t.to_vec())))

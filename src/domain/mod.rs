@@ -3,6 +3,7 @@
 pub mod assistance;
 pub mod disclosure;
 pub mod division;
+pub mod document;
 pub mod field_labels;
 pub mod household;
 pub mod household_profile;

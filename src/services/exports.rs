@@ -4,6 +4,8 @@
 use std::collections::HashMap;
 
 use super::Caller;
+use crate::crypto::Crypto;
+use crate::db::models::MemberRow;
 use crate::db::repo::{divisions, households, yearly};
 use crate::domain::disclosure::{Subject, full_numbers};
 use crate::domain::household_profile::Profile;
@@ -14,6 +16,27 @@ use crate::domain::{DivisionCode, Role};
 use crate::error::ApiError;
 use crate::export::{Book, Household, Member};
 use crate::state::AppState;
+
+/// A member as exported: numbers full (`full`) or masked, a member without an ID number with an
+/// empty cell, those who left with their reason and date.
+pub(crate) fn member(crypto: &Crypto, m: &MemberRow, full: bool) -> Member {
+    let id = m.id_number_enc.as_deref().map(|e| crypto.open(e).unwrap_or_default()).unwrap_or_default();
+    let phone = m.phone_enc.as_deref().map(|p| crypto.open(p).unwrap_or_default()).unwrap_or_default();
+    Member {
+        id: m.id.clone(),
+        name: m.name.clone(),
+        id_number: if full || id.is_empty() { id } else { mask_id_number(&id) },
+        relation: m.relation.clone(),
+        sex: m.sex.clone(),
+        birth_date: m.birth_date.to_string(),
+        phone: if full || phone.is_empty() { phone } else { mask_phone(&phone) },
+        no_id_reason: m.no_id_reason.clone(),
+        join_reason: m.join_reason.clone(),
+        joined_on: m.joined_on.map(|d| d.to_string()),
+        left_reason: m.removed_at.map(|_| m.removed_reason.clone().unwrap_or_else(|| "other".into())),
+        left_on: m.removed_at.and(m.left_on.or(m.removed_at.map(|t| t.date()))).map(|d| d.to_string()),
+    }
+}
 
 /// Households per page read.
 const PAGE: i64 = 500;
@@ -55,30 +78,7 @@ pub async fn households_workbook(state: &AppState, caller: &Caller, division: Op
                     records.insert(row.household_id, record);
                 }
                 for h in &page {
-                    let members: Vec<Member> = members
-                        .iter()
-                        .filter(|m| m.household_id == h.id)
-                        .map(|m| {
-                            // A member without an ID number (无户籍人口) gets an empty cell; the lead adds
-                            // the natural-change columns (no_id_reason, join/leave) to the export.
-                            let id = m.id_number_enc.as_deref().map(|e| crypto.open(e).unwrap_or_default()).unwrap_or_default();
-                            let phone = m.phone_enc.as_deref().map(|p| crypto.open(p).unwrap_or_default()).unwrap_or_default();
-                            Member {
-                                id: m.id.clone(),
-                                name: m.name.clone(),
-                                id_number: if full || id.is_empty() { id } else { mask_id_number(&id) },
-                                relation: m.relation.clone(),
-                                sex: m.sex.clone(),
-                                birth_date: m.birth_date.to_string(),
-                                phone: if full || phone.is_empty() { phone } else { mask_phone(&phone) },
-                                no_id_reason: m.no_id_reason.clone(),
-                                join_reason: m.join_reason.clone(),
-                                joined_on: m.joined_on.map(|d| d.to_string()),
-                                left_reason: m.removed_at.map(|_| m.removed_reason.clone().unwrap_or_else(|| "other".into())),
-                                left_on: m.removed_at.and(m.left_on.or(m.removed_at.map(|t| t.date()))).map(|d| d.to_string()),
-                            }
-                        })
-                        .collect();
+                    let members: Vec<Member> = members.iter().filter(|m| m.household_id == h.id).map(|m| member(&crypto, m, full)).collect();
                     if full {
                         read_log.record(&actor, &h.id);
                     }

@@ -11,8 +11,10 @@
 //! unjudged (a `Result` input, a [`Precondition`]); the service raises it after its own scope
 //! and role checks, so a stranger learns nothing from a 422 that a 404 hides.
 
+pub mod archive;
 pub mod cadres;
 pub mod divisions;
+pub mod documents;
 pub mod exports;
 pub mod households;
 pub mod imports;

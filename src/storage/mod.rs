@@ -73,6 +73,20 @@ pub mod keys {
         format!("photos/{household_id}/{photo_id}/thumb.jpg")
     }
 
+    /// A document of a household's file.
+    pub fn document(household_id: &str, document_id: &str) -> String {
+        format!("documents/{household_id}/{document_id}")
+    }
+
+    /// The document id of an object key under `documents/`, if it is one of ours.
+    pub fn document_id(key: &str) -> Option<&str> {
+        let mut parts = key.split('/');
+        match (parts.next(), parts.next(), parts.next(), parts.next()) {
+            (Some("documents"), Some(_), Some(id), None) => Some(id),
+            _ => None,
+        }
+    }
+
     /// The photo id of an object key under `photos/`, if it is one of ours.
     pub fn photo_id(key: &str) -> Option<&str> {
         let mut parts = key.split('/');

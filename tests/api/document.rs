@@ -186,7 +186,7 @@ fn files_go_up_and_come_down_as_binary_with_every_part_described() {
             }
         }
     }
-    assert_eq!(uploads, 3, "the photo upload and the spreadsheet imports");
+    assert_eq!(uploads, 4, "the photo and document uploads and the spreadsheet imports");
 }
 
 /// A generated client reads an answer by its one media type (openapi-python-client parses the

@@ -17,6 +17,7 @@ const TABLES: &[(&str, &str, &str, bool)] = &[
     ("Relation", "", "relation", true),
     ("Sex", "", "sex", true),
     ("PhotoKind", "", "photo_kind", true),
+    ("DocumentKind", "", "document_kind", true),
     ("PhotoView", "status", "photo_status", true),
     ("ReviewBody", "decision", "photo_status", false),
     ("ChecksView", "status", "photo_status", false),

@@ -15,6 +15,7 @@ mod disclosure;
 mod division_fields;
 mod divisions;
 mod document;
+mod documents;
 mod exif_layouts;
 mod exports;
 mod helpers;

@@ -36,6 +36,7 @@ pub(crate) struct Inside {
     pub(crate) member: String,
     pub(crate) location: String,
     pub(crate) photo: String,
+    pub(crate) document: String,
     pub(crate) cadre: String,
     pub(crate) pairing: String,
     pub(crate) team: String,
@@ -51,7 +52,7 @@ pub(crate) struct Inside {
 
 impl Inside {
     fn ids(&self) -> Vec<&str> {
-        vec![&self.household, &self.member, &self.location, &self.photo, &self.cadre, &self.pairing, &self.team, &self.natural, &self.case, &self.exclusion, &self.problem, &self.spot_check, &self.user]
+        vec![&self.household, &self.member, &self.location, &self.photo, &self.document, &self.cadre, &self.pairing, &self.team, &self.natural, &self.case, &self.exclusion, &self.problem, &self.spot_check, &self.user]
     }
 }
 
@@ -80,6 +81,7 @@ pub(crate) async fn inside(app: &TestApp) -> Inside {
     let member = h["members"][0]["id"].as_str().unwrap().to_owned();
     let location = h["home"]["location_id"].as_str().unwrap().to_owned();
     let photo = id(&created(crate::photos::upload(&admin, &path, &crate::photos::meta("door_with_cadre"), crate::photos::phone_photo(1, Some((37.6106, 110.0357)))).await).await);
+    let document = id(&created(crate::documents::upload(&admin, &path, json!({"kind": "application"}), crate::documents::pdf(1), "a.pdf").await).await);
     let res = admin.request(reqwest::Method::PUT, &format!("{path}/years/2025"), Some(crate::yearly::record(&member, 3000.0, 2)), None).await;
     created(res).await;
     let (cadre_api, cadre) = app.cadre("刘帮扶").await;
@@ -96,7 +98,7 @@ pub(crate) async fn inside(app: &TestApp) -> Inside {
     let spot_check = id(&created(admin.post("/spot-checks", json!({"division": TOWNSHIP, "townships": 1, "villages_per_township": 1, "households_per_village": 1, "seed": 1})).await).await);
     created(admin.post(&format!("{path}/measures"), json!({"kind": "employment", "title": "公益岗位", "start_date": "2026-02-01"})).await).await;
     let user = app.user("village_officer", VILLAGE).await.user_id;
-    Inside { village: VILLAGE.into(), township: TOWNSHIP.into(), village_2: VILLAGE_2.into(), household, member, location, photo, cadre, pairing, team, natural, case, exclusion, problem, spot_check, user, cadre_api }
+    Inside { village: VILLAGE.into(), township: TOWNSHIP.into(), village_2: VILLAGE_2.into(), household, member, location, photo, document, cadre, pairing, team, natural, case, exclusion, problem, spot_check, user, cadre_api }
 }
 
 /// (method, OpenAPI template, concrete path, body, outsider expectation, roles inside)
@@ -167,6 +169,12 @@ pub(crate) fn table(i: &Inside) -> Vec<Row> {
         ("GET", "/api/v1/photos/{id}", format!("/photos/{}", i.photo), any.clone(), Hidden, "A+ T+ V+ C+ U+"),
         ("GET", "/api/v1/photos/{id}/content", format!("/photos/{}/content", i.photo), any.clone(), Hidden, "A+ T+ V+ C+ U+"),
         ("GET", "/api/v1/photos/{id}/thumbnail", format!("/photos/{}/thumbnail", i.photo), any.clone(), Hidden, "A+ T+ V+ C+ U+"),
+        ("GET", "/api/v1/households/{id}/documents", format!("{h}/documents"), any.clone(), Hidden, "A+ T+ V+ C+ U+"),
+        ("POST", "/api/v1/households/{id}/documents", format!("{h}/documents"), any.clone(), Hidden, "A+ T+ V+ C+ U-"),
+        ("GET", "/api/v1/documents/{id}", format!("/documents/{}", i.document), any.clone(), Hidden, "A+ T+ V+ C+ U+"),
+        ("GET", "/api/v1/documents/{id}/content", format!("/documents/{}/content", i.document), any.clone(), Hidden, "A+ T+ V+ C+ U+"),
+        ("GET", "/api/v1/households/{id}/archive.zip", format!("{h}/archive.zip"), any.clone(), Hidden, "A+ T+ V+ C+ U+"),
+        ("GET", "/api/v1/villages/{code}/archive.zip", format!("/villages/{v}/archive.zip"), any.clone(), Hidden, "A+ T+ V+ C+ U+"),
         ("POST", "/api/v1/photos/{id}/review", format!("/photos/{}/review", i.photo), json!({"decision": "accepted", "reason": "x"}), Hidden, "A+ T+ V- C- U-"),
         ("GET", "/api/v1/quality/problems", format!("/quality/problems?division={v}"), any.clone(), Hidden, "A+ T+ V+ C- U+"),
         ("GET", "/api/v1/quality/problems.csv", format!("/quality/problems.csv?division={v}"), any.clone(), Hidden, "A+ T+ V+ C- U+"),

@@ -3,6 +3,7 @@
 pub mod auth;
 pub mod cadres;
 pub mod divisions;
+pub mod documents;
 pub mod exports;
 pub mod households;
 pub mod imports;

@@ -220,7 +220,7 @@ pub(crate) async fn spool(field: &mut actix_multipart::Field, dir: &std::path::P
 }
 
 /// [`spool`] that also shows each kept chunk to `seen` as it arrives (to hash it on the way).
-async fn spool_with(field: &mut actix_multipart::Field, dir: &std::path::Path, max: usize, what: &str, mut seen: impl FnMut(&[u8])) -> Result<(tempfile::NamedTempFile, usize), ApiError> {
+pub(crate) async fn spool_with(field: &mut actix_multipart::Field, dir: &std::path::Path, max: usize, what: &str, mut seen: impl FnMut(&[u8])) -> Result<(tempfile::NamedTempFile, usize), ApiError> {
     let mut file = tempfile::NamedTempFile::new_in(dir).map_err(|e| ApiError::Internal(e.into()))?;
     let mut total = 0usize;
     let mut over = false;

@@ -1,8 +1,10 @@
 //! Repository functions: the only code that writes SQL. Household queries always take a `Scope`.
 
 pub mod assistance;
+pub mod archive;
 pub mod audit;
 pub mod divisions;
+pub mod documents;
 pub mod coverage;
 pub mod household_numbers;
 pub mod households;

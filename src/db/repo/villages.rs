@@ -106,7 +106,7 @@ pub fn create_natural_village(c: &mut DbConnection, actor: &Actor, row: NaturalV
 }
 
 /// Every other table whose rows carry a village's division codes (for scoping or grouping)
-/// follows the village: photos, cases, problems, work teams and spot-check items take the new
+/// follows the village: photos, documents, cases, problems, work teams and spot-check items take the new
 /// village and its township (the county is the same: mergers stay within a county). Rows that
 /// record the past keep the old code on purpose: the division itself (`merged_into`), the
 /// households' `former_village_code`, the audit log, sync tombstones (phones of the old village
@@ -115,8 +115,9 @@ pub fn create_natural_village(c: &mut DbConnection, actor: &Actor, row: NaturalV
 /// admin reassigns them: a merger never widens anyone's jurisdiction) and idempotency replays.
 /// `tests/api/mergers.rs` checks every column of every table against this list.
 fn move_division_rows(c: &mut DbConnection, old: &str, new: &str, township: &str) -> QueryResult<()> {
-    use crate::db::schema::{cases, photos, problems, spot_check_items as sci, work_teams as wt};
+    use crate::db::schema::{cases, documents, photos, problems, spot_check_items as sci, work_teams as wt};
     diesel::update(photos::table.filter(photos::village_code.eq(old))).set((photos::village_code.eq(new), photos::township_code.eq(township))).execute(c)?;
+    diesel::update(documents::table.filter(documents::village_code.eq(old))).set((documents::village_code.eq(new), documents::township_code.eq(township))).execute(c)?;
     diesel::update(cases::table.filter(cases::village_code.eq(old)))
         .set((cases::village_code.eq(new), cases::township_code.eq(township), cases::version.eq(cases::version + 1), cases::updated_at.eq(now())))
         .execute(c)?;

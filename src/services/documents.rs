@@ -1,0 +1,168 @@
+//! The household file 一户一档: a document's upload (sniffed, size-capped, hashed while
+//! received, one row per distinct file of a household, nothing left behind when a step fails),
+//! a household's documents of a year with the file's completeness against the checklist, a
+//! document's bytes, and the completeness of a division's files.
+
+use std::future::Future;
+
+use bytes::Bytes;
+use chrono::Datelike;
+
+use super::photos::Spooled;
+use super::{Caller, Created};
+use crate::db::models::DocumentRow;
+use crate::db::repo::documents as repo;
+use crate::domain::document::{Completeness, DocumentKind, MediaType};
+use crate::domain::household::Counted;
+use crate::domain::{Category, DivisionCode, Role};
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::storage::{StorageError, keys};
+
+/// What the uploader says about a document (the upload's `meta` part), parsed.
+#[derive(Debug, Clone, Copy)]
+pub struct DocumentMeta {
+    pub kind: DocumentKind,
+    /// The statistical year the document belongs to (default: this year).
+    pub year: Option<i32>,
+}
+
+/// The body of an upload: the meta first, then the file, spooled to disk and hashed on the way.
+pub trait DocumentUpload {
+    fn meta(&mut self) -> impl Future<Output = Result<DocumentMeta, ApiError>>;
+    fn file(self) -> impl Future<Output = Result<Spooled, ApiError>>;
+}
+
+/// Years a document may be filed under: from the first year of the campaigns to next year.
+fn check_year(year: i32, this_year: i32) -> Result<i32, ApiError> {
+    if (2013..=this_year + 1).contains(&year) {
+        Ok(year)
+    } else {
+        Err(ApiError::invalid("meta.year", "out_of_range", format!("a year from 2013 to {}", this_year + 1)))
+    }
+}
+
+/// Adds a document to a household's file: 404 outside the jurisdiction, 403 for an auditor, then
+/// the body (422 meta, 413 size, 415 a file that is not PDF, JPEG or PNG by its bytes). The same
+/// bytes sent again for the household answer the document already filed (200).
+#[tracing::instrument(skip_all, fields(household = %household_id))]
+pub async fn upload(state: &AppState, caller: &Caller, household_id: String, mut upload: impl DocumentUpload) -> Result<Created<DocumentRow>, ApiError> {
+    let (scope, hid) = (caller.scope(), household_id.clone());
+    let household = state.db.run(move |c| Ok(crate::db::repo::households::get(c, &scope, &hid)?)).await?;
+    caller.require(caller.role != Role::Auditor, "add documents to a household's file")?;
+    let meta = upload.meta().await?;
+    let year = check_year(meta.year.unwrap_or_else(|| state.today().year()), state.today().year())?;
+    let Spooled { file, size, sha256 } = upload.file().await?;
+    let bytes = Bytes::from(tokio::fs::read(file.path()).await.map_err(|e| ApiError::Internal(e.into()))?);
+    drop(file);
+    let media = MediaType::sniff(&bytes).ok_or_else(|| ApiError::UnsupportedMediaType("a document is a PDF, JPEG or PNG file (known by its content, not its name)".into()))?;
+    let (hid, sha) = (household_id.clone(), sha256.clone());
+    if let Some(first) = state.db.run(move |c| Ok(repo::by_sha256(c, &hid, &sha)?)).await? {
+        return Ok(Created::Existing(first));
+    }
+    let id = crate::db::new_id();
+    let key = keys::document(&household_id, &id);
+    state.storage.put(&key, bytes).await?;
+    let row = DocumentRow {
+        id,
+        household_id: household_id.clone(),
+        kind: meta.kind.as_str().into(),
+        year,
+        media_type: media.mime().into(),
+        sha256,
+        size_bytes: size as i64,
+        uploaded_by: caller.id.clone(),
+        uploaded_by_name: caller.username.clone(),
+        village_code: household.village_code,
+        township_code: household.township_code,
+        county_code: household.county_code,
+        created_at: crate::db::now(),
+    };
+    let (scope, actor, saved) = (caller.scope(), caller.actor(), row.clone());
+    if let Err(e) = state.db.run(move |c| Ok(repo::insert(c, &scope, &actor, &saved)?)).await {
+        // No row, no object: the upload left nothing behind.
+        let _ = state.storage.delete(&key).await;
+        // The same file sent twice at once: the first committed, answer with it.
+        let (hid, sha) = (household_id, row.sha256.clone());
+        if let Ok(Some(first)) = state.db.run(move |c| Ok(repo::by_sha256(c, &hid, &sha)?)).await {
+            return Ok(Created::Existing(first));
+        }
+        return Err(e);
+    }
+    Ok(Created::New(row))
+}
+
+/// A household's file of a year: its documents and how complete it is.
+pub struct HouseholdFile {
+    pub category: Category,
+    pub rows: Vec<DocumentRow>,
+    pub completeness: Completeness,
+}
+
+#[tracing::instrument(skip_all, fields(household = %household_id, year))]
+pub async fn of_household(state: &AppState, caller: &Caller, household_id: String, year: i32) -> Result<HouseholdFile, ApiError> {
+    let scope = caller.read_scope();
+    let (household, rows) = state.db.run(move |c| Ok(repo::for_household(c, &scope, &household_id, Some(year))?)).await?;
+    let category = Category::parse(&household.category).map_err(|e| ApiError::Internal(anyhow::anyhow!("stored category: {}", e.message)))?;
+    let present: Vec<DocumentKind> = rows.iter().filter_map(|r| DocumentKind::parse(&r.kind).ok()).collect();
+    let completeness = state.settings.document_checklist.completeness(category, &present);
+    Ok(HouseholdFile { category, rows, completeness })
+}
+
+/// A document the caller may read, or 404.
+#[tracing::instrument(skip_all, fields(document = %id))]
+pub async fn get(state: &AppState, caller: &Caller, id: String) -> Result<DocumentRow, ApiError> {
+    let scope = caller.read_scope();
+    state.db.run(move |c| Ok(repo::find(c, &scope, &id)?)).await
+}
+
+/// A document's bytes, streamed from the store, with its row.
+#[tracing::instrument(skip_all, fields(document = %id))]
+pub async fn content(state: &AppState, caller: &Caller, id: String) -> Result<(DocumentRow, impl futures_util::Stream<Item = Result<Bytes, StorageError>> + use<>), ApiError> {
+    let row = get(state, caller, id).await?;
+    let stream = state.storage.stream(&keys::document(&row.household_id, &row.id)).await?;
+    Ok((row, stream))
+}
+
+/// How many households of a division have a complete file for a year.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FileCounts {
+    /// Households whose category needs documents (the checklist names it).
+    pub households: i64,
+    pub complete: i64,
+}
+
+/// The file completeness of the households of `division` counted by `counted`, for `year`.
+pub async fn completeness_of(state: &AppState, caller: &Caller, division: DivisionCode, counted: Counted, year: i32) -> Result<FileCounts, ApiError> {
+    let scope = caller.read_scope();
+    if !scope.covers(&division) {
+        return Err(ApiError::NotFound);
+    }
+    let checklist = state.settings.document_checklist.clone();
+    let counted = counted.categories();
+    // Only categories whose file needs something count: an empty checklist is not a complete file.
+    let wanted: Vec<&'static str> = Category::ALL
+        .iter()
+        .filter(|c| counted.as_ref().is_none_or(|cs| cs.contains(&c.as_str())) && !checklist.required(**c).is_empty())
+        .map(|c| c.as_str())
+        .collect();
+    state
+        .db
+        .run(move |c| {
+            let mut counts = FileCounts::default();
+            let mut after: Option<String> = None;
+            loop {
+                let page = repo::kinds_by_household(c, &scope, &division, &wanted, year, after.as_deref(), 2000)?;
+                let Some(last) = page.last() else { break };
+                after = Some(last.0.clone());
+                for (_, category, kinds) in &page {
+                    let Ok(category) = Category::parse(category) else { continue };
+                    let present: Vec<DocumentKind> = kinds.iter().filter_map(|k| DocumentKind::parse(k).ok()).collect();
+                    counts.households += 1;
+                    counts.complete += i64::from(checklist.completeness(category, &present).complete);
+                }
+            }
+            Ok(counts)
+        })
+        .await
+}
