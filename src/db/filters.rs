@@ -78,11 +78,16 @@ divided!(sync_tombstones);
 /// The same rule as `in_division`, as SQL text for the few hand-written queries (photo coverage).
 /// The code is inlined: a `DivisionCode` holds exactly 12 digits, so it cannot carry SQL.
 pub fn division_sql(division: &DivisionCode) -> String {
+    division_sql_of("", division)
+}
+
+/// [`division_sql`] on the columns of a table named in the query (`"d."` for `documents d`).
+pub fn division_sql_of(prefix: &str, division: &DivisionCode) -> String {
     let code = division.as_str();
     match division.level() {
-        Level::Village => format!("village_code = '{code}'"),
-        Level::Township => format!("township_code = '{code}'"),
-        Level::County => format!("county_code = '{code}'"),
-        Level::City | Level::Province => format!("county_code LIKE '{}%'", division.prefix()),
+        Level::Village => format!("{prefix}village_code = '{code}'"),
+        Level::Township => format!("{prefix}township_code = '{code}'"),
+        Level::County => format!("{prefix}county_code = '{code}'"),
+        Level::City | Level::Province => format!("{prefix}county_code LIKE '{}%'", division.prefix()),
     }
 }

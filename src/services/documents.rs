@@ -1,7 +1,7 @@
 //! The household file 一户一档: a document's upload (sniffed, size-capped, hashed while
 //! received, one row per distinct file of a household, nothing left behind when a step fails),
-//! a household's documents of a year with the file's completeness against the checklist, a
-//! document's bytes, and the completeness of a division's files.
+//! a household's documents of a year with the file's completeness against the checklist, and a
+//! document's bytes. (A division's complete files are counted with its coverage.)
 
 use std::future::Future;
 
@@ -13,8 +13,7 @@ use super::{Caller, Created};
 use crate::db::models::DocumentRow;
 use crate::db::repo::documents as repo;
 use crate::domain::document::{Completeness, DocumentKind, MediaType};
-use crate::domain::household::Counted;
-use crate::domain::{Category, DivisionCode, Role};
+use crate::domain::{Category, Role};
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::storage::{StorageError, keys};
@@ -122,47 +121,4 @@ pub async fn content(state: &AppState, caller: &Caller, id: String) -> Result<(D
     let row = get(state, caller, id).await?;
     let stream = state.storage.stream(&keys::document(&row.household_id, &row.id)).await?;
     Ok((row, stream))
-}
-
-/// How many households of a division have a complete file for a year.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct FileCounts {
-    /// Households whose category needs documents (the checklist names it).
-    pub households: i64,
-    pub complete: i64,
-}
-
-/// The file completeness of the households of `division` counted by `counted`, for `year`.
-pub async fn completeness_of(state: &AppState, caller: &Caller, division: DivisionCode, counted: Counted, year: i32) -> Result<FileCounts, ApiError> {
-    let scope = caller.read_scope();
-    if !scope.covers(&division) {
-        return Err(ApiError::NotFound);
-    }
-    let checklist = state.settings.document_checklist.clone();
-    let counted = counted.categories();
-    // Only categories whose file needs something count: an empty checklist is not a complete file.
-    let wanted: Vec<&'static str> = Category::ALL
-        .iter()
-        .filter(|c| counted.as_ref().is_none_or(|cs| cs.contains(&c.as_str())) && !checklist.required(**c).is_empty())
-        .map(|c| c.as_str())
-        .collect();
-    state
-        .db
-        .run(move |c| {
-            let mut counts = FileCounts::default();
-            let mut after: Option<String> = None;
-            loop {
-                let page = repo::kinds_by_household(c, &scope, &division, &wanted, year, after.as_deref(), 2000)?;
-                let Some(last) = page.last() else { break };
-                after = Some(last.0.clone());
-                for (_, category, kinds) in &page {
-                    let Ok(category) = Category::parse(category) else { continue };
-                    let present: Vec<DocumentKind> = kinds.iter().filter_map(|k| DocumentKind::parse(k).ok()).collect();
-                    counts.households += 1;
-                    counts.complete += i64::from(checklist.completeness(category, &present).complete);
-                }
-            }
-            Ok(counts)
-        })
-        .await
 }

@@ -10,6 +10,7 @@ use crate::domain::Scope;
 use crate::db::models::{DivisionRow, HouseholdRow, LocationRow};
 use crate::db::repo::audit::{self, Actor, Entry};
 use crate::db::repo::coverage::{self, Counts, Home};
+use crate::db::repo::documents;
 use crate::db::repo::photos::{self, PhotoCounts};
 use crate::db::repo::{divisions, households, locations as repo, sync};
 use crate::db::{DbConnection, new_id, now, write_tx};
@@ -156,6 +157,8 @@ pub struct Covered {
     pub division: DivisionRow,
     pub counts: Counts,
     pub photos: PhotoCounts,
+    /// Households whose file 一户一档 of the year holds every document its category needs.
+    pub files_complete: i64,
 }
 
 /// Location coverage of a division: its totals and each child inside the jurisdiction (also
@@ -171,12 +174,14 @@ pub struct Coverage {
 pub async fn coverage(state: &AppState, caller: &Caller, division: DivisionCode, counted: Counted, year: i32) -> Result<Coverage, ApiError> {
     let stale_before = now() - chrono::Duration::days(state.settings.location_stale_after_days);
     let scope = caller.scope();
+    let checklist = state.settings.document_checklist.clone();
     state
         .db
         .run(move |c| {
             let me = divisions::get(c, division.as_str())?.ok_or(ApiError::NotFound)?;
             let counts = coverage::by_child(c, &scope, &division, counted, stale_before)?;
             let photo_counts = photos::coverage(c, &scope, &division, counted, year)?;
+            let files = documents::coverage(c, &scope, &division, counted, year, &checklist)?;
             let kids = if division.level() == Level::Village { Vec::new() } else { divisions::children(c, division.as_str())? };
             let mut total = Counts::default();
             counts.iter().for_each(|(_, n)| total.add(n));
@@ -188,10 +193,12 @@ pub async fn coverage(state: &AppState, caller: &Caller, division: DivisionCode,
                 .map(|k| {
                     let n = counts.iter().find(|(code, _)| *code == k.code).map(|(_, n)| n.clone()).unwrap_or_default();
                     let p = photo_counts.iter().find(|(code, _)| *code == k.code).map(|(_, p)| p.clone()).unwrap_or_default();
-                    Covered { division: k, counts: n, photos: p }
+                    let files_complete = files.iter().find(|(code, _)| *code == k.code).map_or(0, |(_, n)| *n);
+                    Covered { division: k, counts: n, photos: p, files_complete }
                 })
                 .collect();
-            Ok(Coverage { total: Covered { division: me, counts: total, photos: photo_total }, children })
+            let files_complete = files.iter().map(|(_, n)| n).sum();
+            Ok(Coverage { total: Covered { division: me, counts: total, photos: photo_total, files_complete }, children })
         })
         .await
 }

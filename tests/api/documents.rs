@@ -257,3 +257,36 @@ async fn storage_gc_removes_a_document_object_without_a_row_and_keeps_the_filed_
     assert_eq!(report.removed, vec![orphan]);
     assert_eq!(objects(&app).await, 1);
 }
+
+#[actix_web::test]
+async fn coverage_counts_the_households_whose_file_of_the_year_is_complete() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let complete = household(&app, VILLAGE, 1).await;
+    let partial = household(&app, VILLAGE, 2).await;
+    let elsewhere = household(&app, VILLAGE_2, 3).await;
+    for (p, kind, year, seed) in [
+        (&complete, "information_form", 2026, 1),
+        (&complete, "pairing_card", 2026, 2),
+        (&complete, "pairing_card", 2026, 3), // a second card counts once
+        (&partial, "information_form", 2026, 4),
+        (&partial, "pairing_card", 2025, 5), // last year's card
+        (&partial, "application", 2026, 6), // not on a lifted-out household's list
+        (&elsewhere, "information_form", 2026, 7),
+        (&elsewhere, "pairing_card", 2026, 8),
+    ] {
+        assert_eq!(upload(&admin, p, json!({"kind": kind, "year": year}), pdf(seed), "f.pdf").await.status(), 201);
+    }
+    let village: Value = admin.get(&format!("/coverage?division={VILLAGE}&year=2026")).await.json().await.unwrap();
+    assert_eq!(village["division"]["files_complete"], 1);
+    let township: Value = admin.get(&format!("/coverage?division={TOWNSHIP}&year=2026")).await.json().await.unwrap();
+    assert_eq!(township["division"]["files_complete"], 2);
+    let child = |code: &str| township["children"].as_array().unwrap().iter().find(|c| c["code"] == code).unwrap()["files_complete"].clone();
+    assert_eq!((child(VILLAGE), child(VILLAGE_2)), (json!(1), json!(1)));
+    let last_year: Value = admin.get(&format!("/coverage?division={TOWNSHIP}&year=2025")).await.json().await.unwrap();
+    assert_eq!(last_year["division"]["files_complete"], 0);
+    // A cadre counts only the households paired with them.
+    let cadre = app.cadre_of(&[&partial]).await;
+    let theirs: Value = cadre.get(&format!("/coverage?division={VILLAGE}&year=2026")).await.json().await.unwrap();
+    assert_eq!(theirs["division"]["files_complete"], 0);
+}

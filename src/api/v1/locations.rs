@@ -330,14 +330,17 @@ pub struct CoverageRow {
     pub photos_far: i64,
     /// Photos of the year waiting for review.
     pub photos_flagged: i64,
+    /// Households whose file 一户一档 of the year holds every document its category needs
+    /// (`GET /households/{id}/documents`); categories the checklist names nothing for never count.
+    pub files_complete: i64,
 }
 
 impl CoverageRow {
     fn of(d: Covered) -> Self {
-        Self::new(d.division.code, d.division.name, &d.counts, &d.photos)
+        Self::new(d.division.code, d.division.name, &d.counts, &d.photos, d.files_complete)
     }
 
-    fn new(code: String, name: String, c: &Counts, p: &PhotoCounts) -> Self {
+    fn new(code: String, name: String, c: &Counts, p: &PhotoCounts, files_complete: i64) -> Self {
         let level = DivisionCode::parse(&code).map(|d| d.level()).unwrap_or(Level::Village);
         let pct = if c.households == 0 { 0.0 } else { (c.located as f64 * 1000.0 / c.households as f64).round() / 10.0 };
         Self {
@@ -353,6 +356,7 @@ impl CoverageRow {
             photo_sets_complete: p.sets_complete,
             photos_far: p.far,
             photos_flagged: p.flagged,
+            files_complete,
         }
     }
 }

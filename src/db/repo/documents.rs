@@ -8,9 +8,11 @@ use serde_json::json;
 use super::audit::{self, Actor, Entry};
 use super::households;
 use crate::db::models::{DocumentRow, HouseholdRow};
-use crate::db::schema::{documents, households as hh};
+use crate::db::schema::documents;
 use crate::db::{DbConnection, DbError, filters, write_tx};
-use crate::domain::{DivisionCode, Scope};
+use crate::domain::document::{Checklist, DocumentKind};
+use crate::domain::household::Counted;
+use crate::domain::{Category, DivisionCode, Level, Scope};
 
 pub fn find(c: &mut DbConnection, scope: &Scope, id: &str) -> Result<DocumentRow, DbError> {
     documents::table
@@ -48,30 +50,48 @@ pub fn for_household(c: &mut DbConnection, scope: &Scope, household_id: &str, ye
     Ok((household, q.order(documents::id.asc()).select(DocumentRow::as_select()).load(c)?))
 }
 
-/// (household id, category, kinds of its documents of `year`) for the households of a division
-/// in scope with a category in `categories`, after `after` by id, `limit` households at a time:
-/// what the file completeness of a division is counted from.
-pub fn kinds_by_household(c: &mut DbConnection, scope: &Scope, division: &DivisionCode, categories: &[&str], year: i32, after: Option<&str>, limit: i64) -> QueryResult<Vec<(String, String, Vec<String>)>> {
-    let mut q = hh::table
-        .filter(filters::households::in_scope(scope))
-        .filter(filters::households::in_division(division))
-        .filter(hh::category.eq_any(categories.iter().map(|c| c.to_string()).collect::<Vec<_>>()))
-        .into_boxed();
-    if let Some(a) = after {
-        q = q.filter(hh::id.gt(a.to_owned()));
+/// Households with a complete file for `year` per child of `division` (village of a township or
+/// village, township above), counted from the documents table alone like the photo sets: a
+/// household counts when its documents of the year hold every kind the checklist requires of its
+/// category. Inlined values are a validated 12-digit code, an integer, and the domain's constant
+/// names of categories and kinds (bind syntax differs between the backends in raw SQL).
+pub fn coverage(c: &mut DbConnection, scope: &Scope, division: &DivisionCode, counted: Counted, year: i32, checklist: &Checklist) -> QueryResult<Vec<(String, i64)>> {
+    let group = match division.level() {
+        Level::Township | Level::Village => "village_code",
+        _ => "township_code",
+    };
+    let wanted = counted.categories();
+    let required: Vec<(Category, &[DocumentKind])> =
+        Category::ALL.iter().map(|c| (*c, checklist.required(*c))).filter(|(c, kinds)| !kinds.is_empty() && wanted.as_ref().is_none_or(|w| w.contains(&c.as_str()))).collect();
+    if required.is_empty() {
+        return Ok(Vec::new());
     }
-    let page: Vec<(String, String)> = q.order(hh::id.asc()).limit(limit).select((hh::id, hh::category)).load(c)?;
-    let ids: Vec<&str> = page.iter().map(|(id, _)| id.as_str()).collect();
-    let kinds: Vec<(String, String)> =
-        documents::table.filter(documents::household_id.eq_any(&ids)).filter(documents::year.eq(year)).select((documents::household_id, documents::kind)).distinct().load(c)?;
-    let mut by_household: std::collections::HashMap<String, Vec<String>> = std::collections::HashMap::new();
-    for (h, k) in kinds {
-        by_household.entry(h).or_default().push(k);
+    let quote = |v: &[&str]| v.iter().map(|s| format!("'{s}'")).collect::<Vec<_>>().join(", ");
+    let needed = required.iter().map(|(c, kinds)| format!("(h.category = '{}' AND d.kind IN ({}))", c.as_str(), quote(&kinds.iter().map(|k| k.as_str()).collect::<Vec<_>>()))).collect::<Vec<_>>().join(" OR ");
+    let count = required.iter().map(|(c, kinds)| format!("WHEN '{}' THEN {}", c.as_str(), kinds.len())).collect::<Vec<_>>().join(" ");
+    let mut within = format!("{} AND {}", filters::division_sql_of("d.", scope.division()), filters::division_sql_of("d.", division));
+    if let Some(user) = scope.cadre_user() {
+        let user = uuid::Uuid::parse_str(user).map_err(|_| diesel::result::Error::NotFound)?;
+        within.push_str(&format!(
+            " AND d.household_id IN (SELECT p.household_id FROM pairings p JOIN cadres c ON c.id = p.cadre_id WHERE c.user_id = '{user}' AND p.end_date IS NULL)"
+        ));
     }
-    Ok(page.into_iter().map(|(id, category)| {
-        let k = by_household.remove(&id).unwrap_or_default();
-        (id, category, k)
-    }).collect())
+    let sql = format!(
+        "SELECT code, CAST(SUM(complete) AS BIGINT) AS complete FROM ( \
+           SELECT d.{group} AS code, d.household_id, \
+             CASE WHEN COUNT(DISTINCT d.kind) = MAX(CASE h.category {count} ELSE -1 END) THEN 1 ELSE 0 END AS complete \
+           FROM documents d JOIN households h ON h.id = d.household_id \
+           WHERE {within} AND d.year = {year} AND ({needed}) GROUP BY d.{group}, d.household_id \
+         ) per_household GROUP BY code"
+    );
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        code: String,
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        complete: i64,
+    }
+    Ok(diesel::sql_query(sql).load::<Row>(c)?.into_iter().map(|r| (r.code, r.complete)).collect())
 }
 
 /// Which of these document ids have a row (object garbage collection).
