@@ -258,13 +258,15 @@ fn locate_village(c: &mut DbConnection, scope: &Scope, actor: &Actor, village: &
         source: "gps".into(),
         mock_location: false,
     };
+    // The household that moved is one the campaigns cover (it has a file to keep).
+    let mover = rows.iter().position(|h| h.category != crate::domain::Category::Ordinary.as_str()).unwrap_or(0);
     for (i, h) in rows.iter().enumerate() {
-        if h.has_location || (i as f64) >= share * n as f64 {
+        if h.has_location || ((i as f64) >= share * n as f64 && i != mover) {
             continue;
         }
         let p = LatLon { lat: centre.lat + rng.random_range(-0.005..0.005), lon: centre.lon + rng.random_range(-0.006..0.006) };
         record(c, h, scope, actor, &rules, &capture(h, p, 30)).map_err(|e| anyhow::anyhow!("{e}"))?;
-        if seed % 4 == 0 && i == 0 {
+        if seed % 4 == 0 && i == mover {
             let fresh = repo::households::get(c, scope, &h.id).map_err(|e| anyhow::anyhow!("{e}"))?;
             let moved = LatLon { lat: p.lat + 0.009, lon: p.lon };
             record(c, &fresh, scope, actor, &rules, &capture(&fresh, moved, 10)).map_err(|e| anyhow::anyhow!("{e}"))?;

@@ -62,6 +62,19 @@ export async function api(path, { method = "GET", body, ifMatch, raw = false } =
   }
 }
 
+/// Sends a multipart form (a file upload) to /api/v1 with the access token, as `api` does.
+export async function upload(path, form) {
+  for (let attempt = 0; ; attempt++) {
+    const res = await fetch(`/api/v1${path}`, { method: "POST", headers: { Authorization: `Bearer ${token}` }, body: form });
+    if (res.status === 401 && attempt < 3) {
+      if (!(await refresh())) await onExpired();
+      continue;
+    }
+    if (!res.ok) throw new ApiError(res.status, await res.json().catch(() => null));
+    return res.json();
+  }
+}
+
 /// Every page of a paged list (`items`, `next_cursor`), up to `max` items.
 export async function all(path, max = 5000) {
   const items = [];

@@ -11,7 +11,7 @@ const TARGET_WARN = 0.8;
 
 const COLUMNS = [
   ["name", "col.name"], ["households", "col.households"], ["located_pct", "col.located"], ["stale", "col.stale"],
-  ["low_accuracy", "col.low"], ["pending_moves", "col.moves"], ["sets_pct", "col.sets"],
+  ["low_accuracy", "col.low"], ["pending_moves", "col.moves"], ["sets_pct", "col.sets"], ["files_pct", "col.files"],
   ["photos_flagged", "col.flagged"], ["open_problems", "col.problems"],
 ];
 
@@ -24,7 +24,7 @@ function cell(row, key) {
   if (key === "name") return el("td", {}, el("a", { href: `#/coverage?division=${row.code}` }, row.name || row.code));
   // A division without households has no shares to colour.
   if (row.households === 0 && key !== "households") return el("td", { class: "num muted" }, "—");
-  if (key === "located_pct" || key === "sets_pct") return el("td", { class: `num ${pctClass(v)}` }, `${(v * 100).toFixed(1)}%`);
+  if (key === "located_pct" || key === "sets_pct" || key === "files_pct") return el("td", { class: `num ${pctClass(v)}` }, `${(v * 100).toFixed(1)}%`);
   if (key === "households") return el("td", { class: "num" }, String(v));
   return el("td", { class: `num ${countClass(v)}` }, String(v));
 }
@@ -68,7 +68,7 @@ export async function coverageView(root, params) {
     api(`/quality/summary?division=${code}`).catch(() => ({ townships: [], villages: [] })),
   ]);
   const open = new Map([...summary.townships, ...summary.villages].map((s) => [s.code, s.unsettled]));
-  const enrich = (r) => ({ ...r, sets_pct: share(r.photo_sets_complete, r.households), located_pct: r.located_pct / 100, open_problems: open.get(r.code) ?? 0 });
+  const enrich = (r) => ({ ...r, sets_pct: share(r.photo_sets_complete, r.households), files_pct: share(r.files_complete, r.households), located_pct: r.located_pct / 100, open_problems: open.get(r.code) ?? 0 });
   const me = enrich(cov.division);
   const rows = cov.children.map(enrich);
   const sort = { key: params.get("sort") || "located_pct", asc: params.get("desc") !== "1" };

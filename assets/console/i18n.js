@@ -9,7 +9,7 @@ const TEXT = {
   "login.failed": ["用户名或密码错误", "Wrong username or password"],
   "col.name": ["区划", "Division"], "col.households": ["帮扶对象户数", "Assisted households"], "col.located": ["已定位", "Located %"],
   "col.stale": ["定位过期", "Stale"], "col.low": ["精度不足", "Low accuracy"], "col.moves": ["待确认搬迁", "Pending moves"],
-  "col.sets": ["照片齐全", "Photo sets"], "col.flagged": ["可疑照片", "Flagged photos"], "col.problems": ["未办结问题", "Open problems"],
+  "col.sets": ["照片齐全", "Photo sets"], "col.files": ["档案齐全", "Files complete"], "col.flagged": ["可疑照片", "Flagged photos"], "col.problems": ["未办结问题", "Open problems"],
   "coverage.missing": ["未定位的帮扶对象", "Assisted households without a location"], "coverage.export": ["导出 CSV", "Export CSV"],
   "coverage.map": ["在地图上查看", "Show on the map"], "coverage.none": ["全部已定位", "All located"],
   "col.number": ["户编号", "Household no."], "col.head": ["户主", "Head"], "col.category": ["类别", "Category"],
@@ -43,6 +43,9 @@ const TEXT = {
 
 let lang = localStorage.getItem("fangpin.lang") === "en" ? 1 : 0;
 
+/// A view's own texts, added by its module (key → [Chinese, English]).
+export function addText(entries) { Object.assign(TEXT, entries); }
+
 export function t(key) {
   const entry = TEXT[key];
   return entry ? entry[lang] : key;
@@ -54,6 +57,8 @@ export function language() { return lang === 1 ? "en" : "zh"; }
 // GET /api/v1/labels, loaded once after login; an unknown value is shown as sent.
 let labels = {};
 export function setLabels(table) { labels = table || {}; }
+/// The values a coded field may take, in the labels table's order.
+export function values(field) { return Object.keys(labels[field] || {}); }
 export function label(field, value) {
   const entry = labels[field]?.[value];
   return entry ? (lang === 1 ? entry.en : entry.zh) : (value ?? "");

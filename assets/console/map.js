@@ -4,6 +4,7 @@
 import { api, all, blobUrl } from "./api.js";
 import { label, t } from "./i18n.js";
 import { division, el, message, placeName, problemText } from "./main.js";
+import { archiveSection } from "./archive.js";
 
 // Also in app.css (.dot-*): the legend cannot use inline styles under the page's CSP.
 const COLOURS = { located: "#2e7d32", move: "#ef6c00", flagged: "#c62828" };
@@ -85,6 +86,7 @@ async function showCard(card, id) {
     el("h4", {}, `${t("card.photos")} (${photos.items.length})`),
     thumbs,
   );
+  archiveSection(h.id, h.number).then((section) => card.append(section)).catch((e) => card.append(el("p", { class: "error" }, problemText(e))));
   placeName(h.village_code).then((name) => { const v = card.querySelector("#household-village"); if (v) v.textContent = name; });
   for (const p of photos.items) {
     const img = el("img", { alt: label("photo_kind", p.kind), title: `${label("photo_kind", p.kind)} · ${label("photo_status", p.status)}` });

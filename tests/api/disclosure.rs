@@ -11,6 +11,7 @@
 //! - `GET /cadres/{id}`: county admin, township reviewer, the cadre whose record it is;
 //! - `GET /users/{id}`: county admin, township reviewer;
 //! - `GET /exports/households.xlsx?full_numbers=true`: county admin (every household read);
+//! - `GET /households/{id}/archive.zip` (its summary workbook): as `GET /households/{id}`;
 //!
 //! and each of those reads leaves an entry in the read log.
 
@@ -25,20 +26,32 @@ use crate::at_rest::personal_numbers;
 use crate::helpers::*;
 use crate::matrix::{check_complete, inside, table};
 
-/// The text of an answer: a workbook's parts unpacked, anything else as it is.
+/// The text of an answer: a workbook's parts unpacked, a zip's files unpacked (and the workbooks
+/// inside it), anything else as it is.
 async fn answer_text(res: reqwest::Response) -> (u16, String) {
     let status = res.status().as_u16();
     let ct = res.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
     let bytes = res.bytes().await.unwrap();
-    if !ct.contains("spreadsheetml") {
+    if !(ct.contains("spreadsheetml") || ct == "application/zip") || status != 200 {
         return (status, String::from_utf8_lossy(&bytes).into_owned());
     }
-    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes.to_vec())).expect("a workbook");
+    (status, unzipped_text(bytes.to_vec()))
+}
+
+fn unzipped_text(bytes: Vec<u8>) -> String {
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("a zip (a workbook is one)");
     let mut text = String::new();
     for i in 0..zip.len() {
-        zip.by_index(i).unwrap().read_to_string(&mut text).unwrap_or_default();
+        let mut file = zip.by_index(i).unwrap();
+        let mut part = Vec::new();
+        file.read_to_end(&mut part).unwrap();
+        if part.starts_with(b"PK\x03\x04") {
+            text.push_str(&unzipped_text(part));
+        } else {
+            text.push_str(&String::from_utf8_lossy(&part));
+        }
     }
-    (status, text)
+    text
 }
 
 async fn created(res: reqwest::Response) -> Value {
@@ -53,6 +66,7 @@ fn allowed(role: char, template: &str, path: &str, paired_household: &str, own_c
     let reviewer = matches!(role, 'A' | 'T');
     match template {
         "/api/v1/households/{id}" => reviewer || (role == 'C' && path.ends_with(paired_household)),
+        "/api/v1/households/{id}/archive.zip" => reviewer || (role == 'C' && path.ends_with(&format!("{paired_household}/archive.zip"))),
         "/api/v1/sync" => role == 'C',
         "/api/v1/cadres/{id}" => reviewer || (role == 'C' && path.ends_with(own_cadre)),
         "/api/v1/users/{id}" => reviewer,
@@ -91,6 +105,7 @@ async fn full_id_and_phone_numbers_only_where_the_policy_allows_and_each_such_re
     }
     rows.extend([
         ("/api/v1/households/{id}", format!("/households/{other}")),
+        ("/api/v1/households/{id}/archive.zip", format!("/households/{other}/archive.zip")),
         ("/api/v1/cadres/{id}", format!("/cadres/{other_cadre}")),
         ("/api/v1/households", format!("/households?division={VILLAGE}&q=王")),
         ("/api/v1/households.geojson", format!("/households.geojson?division={VILLAGE}&crs=gcj02")),
@@ -130,6 +145,8 @@ async fn full_id_and_phone_numbers_only_where_the_policy_allows_and_each_such_re
                 serde_json::from_str::<Value>(&text).unwrap()["items"].as_array().unwrap().iter().map(|h| h["id"].as_str().unwrap().to_owned()).collect()
             } else if *template == "/api/v1/exports/households.xlsx" {
                 county_households.clone()
+            } else if *template == "/api/v1/households/{id}/archive.zip" {
+                vec![path.split('/').nth(2).unwrap().to_owned()]
             } else {
                 vec![path.rsplit('/').next().unwrap().to_owned()]
             };
@@ -138,7 +155,7 @@ async fn full_id_and_phone_numbers_only_where_the_policy_allows_and_each_such_re
     }
     assert!(failures.is_empty(), "full numbers where the policy masks them:\n{}", failures.join("\n"));
     // The allowed reads did give full numbers (the search is not blind).
-    for expected in ["A /api/v1/households/{id}", "T /api/v1/households/{id}", "C /api/v1/households/{id}", "C /api/v1/sync", "A /api/v1/cadres/{id}", "T /api/v1/cadres/{id}", "C /api/v1/cadres/{id}", "A /api/v1/users/{id}", "T /api/v1/users/{id}", "A /api/v1/exports/households.xlsx"] {
+    for expected in ["A /api/v1/households/{id}", "T /api/v1/households/{id}", "C /api/v1/households/{id}", "A /api/v1/households/{id}/archive.zip", "C /api/v1/households/{id}/archive.zip", "C /api/v1/sync", "A /api/v1/cadres/{id}", "T /api/v1/cadres/{id}", "C /api/v1/cadres/{id}", "A /api/v1/users/{id}", "T /api/v1/users/{id}", "A /api/v1/exports/households.xlsx"] {
         assert!(full_answers.contains(expected), "{expected} gave no full number: {full_answers:?}");
     }
     // Each full read is in the read log (written in the background within a moment).

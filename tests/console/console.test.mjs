@@ -144,6 +144,31 @@ test("the map shows one marker per home, coloured by status, and a household car
   await shot("03-map-village");
 });
 
+test("a scan uploaded from the office computer joins the household's file and its zip", async () => {
+  const labels = await api("/labels");
+  await page.goto(`${BASE}/console/#/map?division=${village}`);
+  await page.locator("path.home-move").click({ force: true });
+  await page.locator("#archive-state").waitFor();
+  const kind = labels.document_kind.information_form.zh;
+  assert.match(await page.textContent("#archive-state"), new RegExp(kind), "the demo household lacks its collection form");
+  await page.selectOption("#archive-upload select", "information_form");
+  await page.setInputFiles("#archive-upload input[type=file]", { name: "采集表.pdf", mimeType: "application/pdf", buffer: Buffer.from("%PDF-1.4\n% 信息采集表\n%%EOF\n") });
+  await page.click("#archive-upload button[type=submit]");
+  await page.locator("#archive-documents li").filter({ hasText: kind }).waitFor();
+  assert.doesNotMatch(await page.textContent("#archive-state"), new RegExp(kind), "no longer missing");
+  const file = await api(`/households/${moveHousehold}/documents`);
+  assert.equal(file.items.filter((d) => d.kind === "information_form").length, 1);
+  // A file that is not a PDF, JPEG or PNG is refused with the server's reason, nothing added.
+  await page.setInputFiles("#archive-upload input[type=file]", { name: "notes.pdf", mimeType: "application/pdf", buffer: Buffer.from("<html>not a pdf</html>") });
+  await page.click("#archive-upload button[type=submit]");
+  await page.locator("#message.error").waitFor();
+  assert.equal((await api(`/households/${moveHousehold}/documents`)).items.length, file.items.length);
+  const [zip] = await Promise.all([page.waitForEvent("download"), page.click("#archive-zip")]);
+  const bytes = await readFile(await zip.path());
+  assert.equal(bytes.subarray(0, 2).toString(), "PK", "a zip");
+  await shot("10-household-file");
+});
+
 test("a flagged photo is reviewed with one keystroke and the queue advances", async () => {
   await page.goto(`${BASE}/console/#/photos?division=${village}`);
   await page.locator("#reasons li").first().waitFor();
