@@ -255,7 +255,7 @@ fn summary(state: &AppState, file: &HouseholdFile, names: &FileNames, division_n
     book.table("结对帮扶", &["帮扶责任人", "工作单位", "开始日期", "结束日期", "结束原因"], &pairings).map_err(internal)?;
     let mut steps: Vec<Vec<String>> = Vec::new();
     for (case, case_steps) in &file.cases {
-        let head = vec![labels::zh("case_kind", &case.kind), case.reason.clone(), case.opened_on.to_string(), labels::zh("stage", &case.stage)];
+        let head = [labels::zh("case_kind", &case.kind), case.reason.clone(), case.opened_on.to_string(), labels::zh("stage", &case.stage)];
         if case_steps.is_empty() {
             steps.push(head.iter().cloned().chain(std::iter::repeat_n(String::new(), 5)).collect());
         }
