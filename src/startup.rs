@@ -162,6 +162,14 @@ impl Application {
                 }
             });
         }
+        if state.db.kind() == crate::db::BackendKind::Postgres {
+            // Other servers' changes to user accounts reach this one's cache at once.
+            use crate::db::notify::{Heard, listen};
+            listen(state.settings.database_url(), Arc::downgrade(&state.users), |cache, heard| match heard {
+                Heard::User(id) => cache.invalidate(id),
+                Heard::Everything => cache.clear(),
+            })?;
+        }
         let listener = TcpListener::bind(&bind).map_err(|e| anyhow::anyhow!("cannot listen on {bind}: {e}"))?;
         let port = listener.local_addr()?.port();
         let server = server(listener, state.clone())?;

@@ -86,6 +86,14 @@ impl UserCache {
             map.remove(id);
         }
     }
+
+    /// Forgets everyone (changes may have been missed: the listener of another server's changes
+    /// was reconnected).
+    pub fn clear(&self) {
+        if let Ok(mut map) = self.map.lock() {
+            map.clear();
+        }
+    }
 }
 
 /// See [`AppState::client_ip`]; a forwarded address that cannot be read ends the walk at the

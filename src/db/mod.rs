@@ -4,6 +4,7 @@
 mod error;
 pub mod filters;
 pub mod models;
+pub mod notify;
 pub mod repo;
 pub mod schema;
 

@@ -24,6 +24,7 @@ mod household_profile;
 mod households;
 mod idempotency;
 mod imports;
+mod instances;
 mod locations;
 mod lost_updates;
 mod members;

@@ -75,9 +75,9 @@ pub fn revoke_user(c: &mut DbConnection, user_id: &str) -> QueryResult<usize> {
 
 /// Raises the user's token generation: every access token issued before is refused.
 pub fn end_access_tokens(c: &mut DbConnection, user_id: &str) -> QueryResult<usize> {
-    diesel::update(users::table.filter(users::id.eq(user_id)))
-        .set(users::token_generation.eq(users::token_generation + 1))
-        .execute(c)
+    let n = diesel::update(users::table.filter(users::id.eq(user_id))).set(users::token_generation.eq(users::token_generation + 1)).execute(c)?;
+    crate::db::notify::user_changed(c, user_id)?;
+    Ok(n)
 }
 
 /// One login attempt counted before its password is checked: `Reserved` holds the ids of the

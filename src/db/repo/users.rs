@@ -53,5 +53,6 @@ pub fn update(c: &mut DbConnection, row: &UserRow, expected: i64) -> Result<User
     if n == 0 {
         return Err(DbError::PreconditionFailed);
     }
+    crate::db::notify::user_changed(c, &row.id)?;
     Ok(next)
 }
