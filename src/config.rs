@@ -129,6 +129,8 @@ pub struct Settings {
     /// The documents each category's file must hold for a year 一户一档 (TOML table
     /// `[document_checklist]`, category = [kinds]; a category not named needs none).
     pub document_checklist: crate::domain::document::Checklist,
+    /// The thresholds of the risk screening 集中摸排 (TOML table `[screening]`).
+    pub screening: crate::domain::screening::ScreeningRules,
 }
 
 impl Default for Settings {
@@ -190,6 +192,7 @@ impl Default for Settings {
             timezone: "Asia/Shanghai".into(),
             document_max_bytes: 20 * 1024 * 1024,
             document_checklist: crate::domain::document::Checklist::default(),
+            screening: crate::domain::screening::ScreeningRules::default(),
         }
     }
 }

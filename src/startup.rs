@@ -71,6 +71,7 @@ pub fn state(settings: Settings) -> anyhow::Result<AppState> {
     let passwords = crate::auth::password::Passwords::new(settings.password_workers, Duration::from_secs(settings.password_queue_secs));
     let trusted_proxies = Arc::new(settings.trusted_proxies()?);
     settings.document_checklist.validate().map_err(|e| anyhow::anyhow!("{}", e.message))?;
+    settings.screening.validate().map_err(|e| anyhow::anyhow!("{}", e.message))?;
     Ok(AppState {
         storage,
         photos: crate::workers::Workers::new("photo", settings.photo_workers, Duration::from_secs(settings.photo_queue_secs), PHOTO_NICE),

@@ -8,7 +8,7 @@ use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Schema, SchemaType, T
 use utoipa::openapi::{OpenApi, RefOr};
 
 use crate::api::media::{LEDGER_FORMATS, REPORT_FORMATS};
-use crate::domain::{assistance, household, household_profile, location, photo, procedure, quality, yearly};
+use crate::domain::{assistance, household, household_profile, location, photo, procedure, quality, screening, yearly};
 
 
 /// (schema, property, values) for the fields of bodies and views.
@@ -33,6 +33,8 @@ const PROPERTIES: &[(&str, &str, &[&str])] = &[
     ("ChecksView", "position_source", photo::POSITION_SOURCES),
     ("ReviewBody", "decision", photo::DECISIONS),
     ("HouseholdView", "risk_status", household::RISK_STATUSES),
+    ("ScreeningView", "risk_status", household::RISK_STATUSES),
+    ("ScreeningView", "criterion", screening::CRITERION_IDS),
     ("HouseholdProfile", "fallback_reason", household_profile::FALLBACK_REASONS),
     ("ProfileBody", "fallback_reason", household_profile::FALLBACK_REASONS),
     ("Tombstone", "reason", assistance::LEAVING_REASONS),

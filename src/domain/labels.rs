@@ -367,8 +367,33 @@ const TOMBSTONE_REASONS: &[(&str, Label)] = &[
 /// Which households a coverage figure counts (`household::Counted`).
 const COUNTED: &[(&str, Label)] = &[("assisted", l("帮扶对象", "Assisted households")), ("all", l("全部农户", "All households"))];
 
+/// What a screening row proposes (`screening::Proposal`).
+const SCREENING_PROPOSALS: &[(&str, Label)] = &[
+    ("inclusion", l("纳入监测", "Include in monitoring")),
+    ("rollback", l("风险消除回退", "Roll back the eliminated risk")),
+    ("elimination", l("风险消除", "Eliminate the risk")),
+];
+
+/// The figures a screening criterion fired on ([`super::screening::FIGURES`]).
+const SCREENING_FIGURES: &[(&str, Label)] = &[
+    ("per_capita", l("人均纯收入", "Per-capita net income")),
+    ("monitoring_line", l("监测线", "Monitoring line")),
+    ("rigid_expenses", l("刚性支出", "Rigid expenses")),
+    ("net_income", l("家庭纯收入", "Net income")),
+    ("share", l("占比", "Share")),
+    ("newly_ill", l("新增大病人数", "Newly seriously ill")),
+    ("newly_disabled", l("新增残疾人数", "Newly disabled")),
+    ("disaster_expenses", l("灾害支出", "Disaster expenses")),
+    ("last_year", l("上年人均纯收入", "Last year's per-capita income")),
+    ("drop", l("下降幅度", "Fall")),
+    ("transfers", l("转移性收入", "Transfers")),
+    ("exit_minimum", l("退出标准", "Exit minimum")),
+];
+
 /// The tables of this block, in the order `/labels` lists them.
 const MORE: &[(&str, &[(&str, Label)])] = &[
+    ("screening_proposal", SCREENING_PROPOSALS),
+    ("screening_figure", SCREENING_FIGURES),
     ("education", EDUCATION),
     ("health", HEALTH),
     ("in_school", IN_SCHOOL),
@@ -398,6 +423,10 @@ const MORE: &[(&str, &[(&str, Label)])] = &[
 /// The cleaning rules by id, with the text the rule itself carries (`quality::RULES`).
 fn quality_rules() -> Table {
     super::quality::RULES.iter().map(|r| (r.id, l(r.zh, r.en))).collect()
+}
+
+fn screening_criteria() -> Table {
+    super::screening::CRITERIA.iter().map(|c| (c.id, l(c.zh, c.en))).collect()
 }
 
 /// The label of `value` of `field` in Chinese, or the value itself when it has none.
@@ -446,7 +475,7 @@ fn build() -> Vec<(&'static str, Table)> {
     ]
     .into_iter()
     .chain(MORE.iter().map(|(f, t)| (*f, t.to_vec())))
-    .chain([("quality_rule", quality_rules())])
+    .chain([("quality_rule", quality_rules()), ("screening_criterion", screening_criteria())])
     .collect()
 }
 

@@ -21,6 +21,7 @@ pub mod quality;
 pub mod phone;
 pub mod role;
 pub mod scope;
+pub mod screening;
 pub mod village;
 pub mod validation;
 pub mod yearly;

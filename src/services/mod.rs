@@ -27,6 +27,7 @@ pub mod photos;
 pub mod procedures;
 pub mod quality;
 pub mod spot_checks;
+pub mod screening;
 pub mod sync;
 pub mod users;
 pub mod villages;

@@ -133,6 +133,8 @@ async fn no_field_takes_a_division_of_another_county() {
         query("GET", "/api/v1/villages/{code}", "code", "/villages/{c}"),
         query("GET", "/api/v1/villages/{code}/natural-villages", "code", "/villages/{c}/natural-villages"),
         query("GET", "/api/v1/villages/{code}/archive.zip", "code", "/villages/{c}/archive.zip"),
+        query("GET", "/api/v1/screening", "division", "/screening?division={c}"),
+        query("GET", "/api/v1/screening.xlsx", "division", "/screening.xlsx?division={c}"),
         same("PUT", "/api/v1/villages/{code}/years/{year}", "code", &|c| format!("/villages/{c}/years/2025"), &|_| year.clone(), OTHER_COUNTY_VILLAGE, VILLAGE),
         query("GET", "/api/v1/villages/{code}/years/{year}", "code", "/villages/{c}/years/2025"),
         query("GET", "/api/v1/villages/{code}/years/{year}/comparison.xlsx", "code", "/villages/{c}/years/2025/comparison.xlsx"),

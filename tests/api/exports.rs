@@ -128,8 +128,9 @@ async fn no_cell_of_any_export_can_be_read_as_a_formula() {
     app.pair(cadre["id"].as_str().unwrap(), h["id"].as_str().unwrap(), "2026-01-15").await;
     // Free text of the yearly records: a guarantee's reason, last year and this year.
     let mut reasons = Vec::new();
-    for (year, reason) in [(2025, "-2+3"), (2026, "\r=1")] {
-        let mut record = crate::yearly::record(&member, 2000.0, 2);
+    // This year's income falls below the monitoring line: a row of the screening list 摸排名单.
+    for (year, reason, wages) in [(2025, "-2+3", 2000.0), (2026, "\r=1", 0.0)] {
+        let mut record = crate::yearly::record(&member, wages, 2);
         record["guarantees"]["food_clothing"] = json!({"ok": false, "reason": reason});
         let res = admin.request(reqwest::Method::PUT, &format!("{path}/years/{year}"), Some(record), None).await;
         assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
@@ -169,6 +170,10 @@ async fn no_cell_of_any_export_can_be_read_as_a_formula() {
     let village_values = [number, head].into_iter().chain(reasons.iter().copied()).collect();
     exports.push((xlsx_cells("village comparison.xlsx", &bytes(res, "village comparison.xlsx", XLSX).await), village_values));
     fetched.insert("GET /api/v1/villages/{code}/years/{year}/comparison.xlsx".to_owned());
+
+    let res = admin.get(&format!("/screening.xlsx?division={VILLAGE}&year=2026")).await;
+    exports.push((xlsx_cells("screening.xlsx", &bytes(res, "screening.xlsx", XLSX).await), vec![number, head]));
+    fetched.insert("GET /api/v1/screening.xlsx".to_owned());
 
     let changes = vec![village_name, township_name, number, head, newcomer];
     let res = admin.get(&format!("/natural-changes?division={VILLAGE}&format=xlsx")).await;

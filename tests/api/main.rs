@@ -44,6 +44,7 @@ mod procedures;
 mod quality;
 mod refusals;
 mod scope_filters;
+mod screening;
 mod sessions;
 mod sync;
 mod user_admin;

@@ -169,6 +169,8 @@ pub(crate) fn table(i: &Inside) -> Vec<Row> {
         ("GET", "/api/v1/photos/{id}", format!("/photos/{}", i.photo), any.clone(), Hidden, "A+ T+ V+ C+ U+"),
         ("GET", "/api/v1/photos/{id}/content", format!("/photos/{}/content", i.photo), any.clone(), Hidden, "A+ T+ V+ C+ U+"),
         ("GET", "/api/v1/photos/{id}/thumbnail", format!("/photos/{}/thumbnail", i.photo), any.clone(), Hidden, "A+ T+ V+ C+ U+"),
+        ("GET", "/api/v1/screening", format!("/screening?division={v}"), any.clone(), Hidden, "A+ T+ V+ C+ U+"),
+        ("GET", "/api/v1/screening.xlsx", format!("/screening.xlsx?division={v}"), any.clone(), Hidden, "A+ T+ V+ C+ U+"),
         ("GET", "/api/v1/households/{id}/documents", format!("{h}/documents"), any.clone(), Hidden, "A+ T+ V+ C+ U+"),
         ("POST", "/api/v1/households/{id}/documents", format!("{h}/documents"), any.clone(), Hidden, "A+ T+ V+ C+ U-"),
         ("GET", "/api/v1/documents/{id}", format!("/documents/{}", i.document), any.clone(), Hidden, "A+ T+ V+ C+ U+"),

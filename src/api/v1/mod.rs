@@ -17,6 +17,7 @@ pub mod photos;
 pub mod procedures;
 pub mod spot_checks;
 pub mod quality;
+pub mod screening;
 pub mod sync;
 pub mod users;
 pub mod villages;

@@ -15,6 +15,7 @@ pub mod members;
 pub mod photos;
 pub mod procedures;
 pub mod quality;
+pub mod screening;
 pub mod sync;
 pub mod tokens;
 pub mod users;
