@@ -67,7 +67,30 @@ pub enum Reason {
     NoCameraMetadata,
 }
 
+/// The reasons that are traces of editing (counted apart in coverage).
+pub const EDIT_TRACES: [Reason; 4] = [Reason::EditedSoftware, Reason::ThumbnailMismatch, Reason::TimeInconsistent, Reason::PositionMismatch];
+
 impl Reason {
+    /// The reason's name in the API and in the stored list.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Reason::FarFromHome => "far_from_home",
+            Reason::NoPosition => "no_position",
+            Reason::NoHomeLocation => "no_home_location",
+            Reason::TimeMismatch => "time_mismatch",
+            Reason::NoExifTime => "no_exif_time",
+            Reason::OutsideWindow => "outside_window",
+            Reason::Duplicate => "duplicate",
+            Reason::ExifAnomaly => "exif_anomaly",
+            Reason::EditedSoftware => "edited_software",
+            Reason::ThumbnailMismatch => "thumbnail_mismatch",
+            Reason::TimeInconsistent => "time_inconsistent",
+            Reason::PositionMismatch => "position_mismatch",
+            Reason::ModifiedAfterCapture => "modified_after_capture",
+            Reason::NoCameraMetadata => "no_camera_metadata",
+        }
+    }
+
     /// Soft reasons are shown with the photo but do not send it to review on their own.
     pub fn is_soft(self) -> bool {
         matches!(self, Reason::ModifiedAfterCapture | Reason::NoCameraMetadata)
@@ -495,6 +518,15 @@ mod authenticity_tests {
         assert!((290.0..310.0).contains(&c.app_distance_m.unwrap()), "{:?}", c.app_distance_m);
         e.app_position = None;
         assert_eq!(run(&e).reasons, vec![], "nothing to compare");
+    }
+
+    #[test]
+    fn reason_names_are_those_of_the_api() {
+        use Reason::*;
+        for r in [FarFromHome, NoPosition, NoHomeLocation, TimeMismatch, NoExifTime, OutsideWindow, Duplicate, ExifAnomaly, EditedSoftware, ThumbnailMismatch, TimeInconsistent, PositionMismatch, ModifiedAfterCapture, NoCameraMetadata] {
+            assert_eq!(serde_json::to_value(r).unwrap(), r.as_str());
+        }
+        assert!(EDIT_TRACES.iter().all(|r| !r.is_soft()));
     }
 
     #[test]

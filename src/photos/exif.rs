@@ -269,6 +269,35 @@ mod tests {
     }
 
     #[test]
+    fn xmp_software_in_attributes_elements_and_history_in_order() {
+        let xmp = r#"<rdf:Description xmp:CreatorTool="Adobe Photoshop 25.0 (Windows)"><xmpMM:History><rdf:Seq>
+            <rdf:li stEvt:action="created" stEvt:softwareAgent="Snap &amp; Edit 1.0"/>
+            <rdf:li><stEvt:action>saved</stEvt:action><stEvt:softwareAgent>GIMP 2.10</stEvt:softwareAgent></rdf:li>
+            </rdf:Seq></xmpMM:History></rdf:Description>"#;
+        assert_eq!(xmp_values(xmp, "xmp:CreatorTool", 16), vec!["Adobe Photoshop 25.0 (Windows)"]);
+        assert_eq!(xmp_values(xmp, "stEvt:softwareAgent", 16), vec!["Snap & Edit 1.0", "GIMP 2.10"]);
+        assert_eq!(xmp_values(xmp, "stEvt:softwareAgent", 1), vec!["Snap & Edit 1.0"]);
+        assert_eq!(xmp_values(xmp, "xmp:ModifyDate", 16), Vec::<String>::new());
+        // An unterminated value is not read past the end.
+        assert_eq!(xmp_values("<x xmp:CreatorTool=\"GIMP", "xmp:CreatorTool", 16), Vec::<String>::new());
+    }
+
+    #[test]
+    fn software_names_are_bounded_and_kept_once() {
+        let mut list = Vec::new();
+        push_software(&mut list, "  GIMP 2.10\0 ");
+        push_software(&mut list, "GIMP 2.10");
+        push_software(&mut list, "");
+        assert_eq!(list, vec!["GIMP 2.10"]);
+        push_software(&mut list, &"x".repeat(1000));
+        assert_eq!(list[1].chars().count(), MAX_NAME);
+        for i in 0..40 {
+            push_software(&mut list, &format!("tool {i}"));
+        }
+        assert_eq!(list.len(), MAX_SOFTWARE);
+    }
+
+    #[test]
     fn a_truncated_segment_is_not_read_past_the_end() {
         assert_eq!(xmp_packet(&[0xFF, 0xD8, 0xFF, 0xE1, 0xFF, 0xFF, b'h']), None);
         assert_eq!(xmp_packet(&[0xFF, 0xD8]), None);

@@ -330,6 +330,10 @@ pub struct CoverageRow {
     pub photos_far: i64,
     /// Photos of the year waiting for review.
     pub photos_flagged: i64,
+    /// Photos of the year (not rejected) with a trace of editing 疑似修图: an image editor, an
+    /// embedded preview of another picture, EXIF time against the GPS clock, EXIF GPS against
+    /// the phone's position.
+    pub photos_edited: i64,
 }
 
 impl CoverageRow {
@@ -353,6 +357,7 @@ impl CoverageRow {
             photo_sets_complete: p.sets_complete,
             photos_far: p.far,
             photos_flagged: p.flagged,
+            photos_edited: p.edited,
         }
     }
 }
