@@ -191,7 +191,7 @@ impl Default for Settings {
             photo_window_start: "01-01".into(),
             photo_window_end: "12-31".into(),
             photo_editors: crate::domain::photo::DEFAULT_EDITORS.iter().map(|e| (*e).to_owned()).collect(),
-            photo_thumbnail_max_bits: 24,
+            photo_thumbnail_max_bits: crate::photos::preview::DEFAULT_MAX_BITS,
             photo_gps_time_tolerance_mins: 30,
             photo_position_mismatch_m: 150.0,
             photo_modified_after_mins: 60,

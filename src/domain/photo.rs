@@ -161,7 +161,7 @@ impl Default for CheckRules {
             time_tolerance: chrono::Duration::minutes(30),
             window: ((1, 1), (12, 31)),
             editors: DEFAULT_EDITORS.iter().map(|e| (*e).to_owned()).collect(),
-            thumbnail_max_bits: 24,
+            thumbnail_max_bits: crate::photos::preview::DEFAULT_MAX_BITS,
             gps_time_tolerance: chrono::Duration::minutes(30),
             position_mismatch_m: 150.0,
             modified_after: chrono::Duration::minutes(60),

@@ -79,7 +79,7 @@ pub(crate) async fn inside(app: &TestApp) -> Inside {
     let h: Value = admin.get(&path).await.json().await.unwrap();
     let member = h["members"][0]["id"].as_str().unwrap().to_owned();
     let location = h["home"]["location_id"].as_str().unwrap().to_owned();
-    let photo = id(&created(crate::photos::upload(&admin, &path, &crate::photos::meta("door_with_cadre"), crate::photos::phone_photo(1, Some((37.6106, 110.0357)))).await).await);
+    let photo = id(&created(crate::photos::upload(&admin, &path, &crate::photos::meta("door_with_cadre"), crate::photo_authenticity::camera_photo(1)).await).await);
     let res = admin.request(reqwest::Method::PUT, &format!("{path}/years/2025"), Some(crate::yearly::record(&member, 3000.0, 2)), None).await;
     created(res).await;
     let (cadre_api, cadre) = app.cadre("刘帮扶").await;
@@ -167,6 +167,7 @@ pub(crate) fn table(i: &Inside) -> Vec<Row> {
         ("GET", "/api/v1/photos/{id}", format!("/photos/{}", i.photo), any.clone(), Hidden, "A+ T+ V+ C+ U+"),
         ("GET", "/api/v1/photos/{id}/content", format!("/photos/{}/content", i.photo), any.clone(), Hidden, "A+ T+ V+ C+ U+"),
         ("GET", "/api/v1/photos/{id}/thumbnail", format!("/photos/{}/thumbnail", i.photo), any.clone(), Hidden, "A+ T+ V+ C+ U+"),
+        ("GET", "/api/v1/photos/{id}/preview", format!("/photos/{}/preview", i.photo), any.clone(), Hidden, "A+ T+ V+ C+ U+"),
         ("POST", "/api/v1/photos/{id}/review", format!("/photos/{}/review", i.photo), json!({"decision": "accepted", "reason": "x"}), Hidden, "A+ T+ V- C- U-"),
         ("GET", "/api/v1/quality/problems", format!("/quality/problems?division={v}"), any.clone(), Hidden, "A+ T+ V+ C- U+"),
         ("GET", "/api/v1/quality/problems.csv", format!("/quality/problems.csv?division={v}"), any.clone(), Hidden, "A+ T+ V+ C- U+"),
