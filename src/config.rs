@@ -115,6 +115,17 @@ pub struct Settings {
     /// Collection window within each year, `MM-DD`, inclusive.
     pub photo_window_start: String,
     pub photo_window_end: String,
+    /// Image editors (parts of a software name, any case): a photo naming one was edited.
+    pub photo_editors: Vec<String>,
+    /// An embedded preview differing from the picture by more bits than this (of 256) does
+    /// not match it (see the README for how 24 was chosen).
+    pub photo_thumbnail_max_bits: u32,
+    /// EXIF time and the GPS clock of a photo may differ by this much (minutes).
+    pub photo_gps_time_tolerance_mins: i64,
+    /// EXIF GPS and the position the phone reported may be this far apart (metres).
+    pub photo_position_mismatch_m: f64,
+    /// A photo saved this long after it was taken is shown as modified after capture (minutes).
+    pub photo_modified_after_mins: i64,
     /// Photos decoded at once (CPU-bound work on their own threads, at a lower CPU priority so
     /// reads are served first; the rest wait their turn).
     pub photo_workers: usize,
@@ -186,6 +197,11 @@ impl Default for Settings {
             photo_time_tolerance_mins: 30,
             photo_window_start: "01-01".into(),
             photo_window_end: "12-31".into(),
+            photo_editors: crate::domain::photo::DEFAULT_EDITORS.iter().map(|e| (*e).to_owned()).collect(),
+            photo_thumbnail_max_bits: crate::photos::preview::DEFAULT_MAX_BITS,
+            photo_gps_time_tolerance_mins: 30,
+            photo_position_mismatch_m: 150.0,
+            photo_modified_after_mins: 60,
             photo_workers: 2,
             photo_queue_secs: 30,
             thresholds: crate::domain::yearly::default_thresholds(),
@@ -285,6 +301,11 @@ impl Settings {
             near_home_m: self.photo_near_home_m,
             time_tolerance: chrono::Duration::minutes(self.photo_time_tolerance_mins),
             window: (md(&self.photo_window_start)?, md(&self.photo_window_end)?),
+            editors: self.photo_editors.iter().map(|e| e.trim().to_lowercase()).filter(|e| !e.is_empty()).collect(),
+            thumbnail_max_bits: self.photo_thumbnail_max_bits,
+            gps_time_tolerance: chrono::Duration::minutes(self.photo_gps_time_tolerance_mins),
+            position_mismatch_m: self.photo_position_mismatch_m,
+            modified_after: chrono::Duration::minutes(self.photo_modified_after_mins),
         })
     }
 

@@ -226,6 +226,12 @@ const PHOTO_REASONS: &[(&str, Label)] = &[
     ("outside_window", l("不在采集期内", "Outside the collection window")),
     ("duplicate", l("疑似重复照片", "Duplicate of another photo")),
     ("exif_anomaly", l("EXIF 信息异常", "EXIF anomaly")),
+    ("edited_software", l("经修图软件编辑", "Edited with an image editor")),
+    ("thumbnail_mismatch", l("内嵌缩略图与照片不符", "The embedded preview shows another picture")),
+    ("time_inconsistent", l("拍摄时间与卫星时间矛盾", "EXIF time contradicts the GPS clock")),
+    ("position_mismatch", l("照片位置与手机定位不符", "EXIF position far from the phone's position")),
+    ("modified_after_capture", l("拍摄后再次保存（提示）", "Saved again long after capture (note)")),
+    ("no_camera_metadata", l("无相机信息（提示）", "No camera information (note)")),
 ];
 
 /// Where a photo's position came from.

@@ -1,6 +1,6 @@
 //! EXIF as phones write it, read with `kamadak-exif`, with absurd values reported, not trusted.
 
-use chrono::{FixedOffset, NaiveDateTime};
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 use exif::{In, Reader, Tag, Value};
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -16,6 +16,17 @@ pub struct ExifInfo {
     pub orientation: u16,
     pub make: Option<String>,
     pub model: Option<String>,
+    /// Whether `DateTimeOriginal` was written (`taken_local` may come from `ModifyDate` alone).
+    pub has_original_time: bool,
+    /// `ModifyDate` (IFD0 `DateTime`) as written: when the file was last saved.
+    pub modified_local: Option<NaiveDateTime>,
+    /// The GPS clock's time of the fix (`GPSDateStamp` and `GPSTimeStamp`, UTC).
+    pub gps_time: Option<DateTime<Utc>>,
+    /// What wrote or processed the file: EXIF `Software` and `ProcessingSoftware`, XMP
+    /// `CreatorTool` and the `softwareAgent`s of its history (at most [`MAX_SOFTWARE`]).
+    pub software: Vec<String>,
+    /// The JPEG preview embedded in IFD1 (`JPEGInterchangeFormat`/`Length`), as stored.
+    pub thumbnail: Option<Vec<u8>>,
     /// What was wrong: `gps_zero`, `gps_out_of_range`, `date_before_2000`, `date_unreadable`, `unreadable`.
     pub anomalies: Vec<String>,
 }
@@ -100,6 +111,71 @@ fn xmp_degrees(text: &str) -> Option<f64> {
     Some(if matches!(reference.as_str(), "S" | "W") { -deg } else { deg })
 }
 
+/// Software names kept per photo (an XMP history may list hundreds of steps).
+pub const MAX_SOFTWARE: usize = 16;
+/// Longest software name kept (characters).
+const MAX_NAME: usize = 120;
+/// `ProcessingSoftware` (0x000B), which kamadak-exif does not name.
+const PROCESSING_SOFTWARE: Tag = Tag(exif::Context::Tiff, 0x000B);
+
+/// Every value of an XMP property, as attributes or elements, in order, at most `max` of them
+/// (a bounded scan of the text: no XML parser for a handful of names).
+fn xmp_values(xmp: &str, name: &str, max: usize) -> Vec<String> {
+    let (attr, open, close) = (format!("{name}=\""), format!("<{name}>"), format!("</{name}>"));
+    let mut found: Vec<(usize, String)> = Vec::new();
+    for (at, _) in xmp.match_indices(&attr).take(max) {
+        let rest = &xmp[at + attr.len()..];
+        if let Some(end) = rest.find('"') {
+            found.push((at, rest[..end].to_owned()));
+        }
+    }
+    for (at, _) in xmp.match_indices(&open).take(max) {
+        let rest = &xmp[at + open.len()..];
+        if let Some(end) = rest.find(&close).or_else(|| rest.find('<')) {
+            found.push((at, rest[..end].to_owned()));
+        }
+    }
+    found.sort_by_key(|(at, _)| *at);
+    found.into_iter().map(|(_, v)| unescape(v.trim())).filter(|v| !v.is_empty()).take(max).collect()
+}
+
+/// The five predefined XML entities (a name like "Snap &amp; Edit").
+fn unescape(s: &str) -> String {
+    s.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&apos;", "'").replace("&amp;", "&")
+}
+
+/// Adds a software name unless it is empty, already there, or the list is full.
+fn push_software(list: &mut Vec<String>, name: &str) {
+    let name: String = name.trim().chars().filter(|c| !c.is_control()).take(MAX_NAME).collect();
+    if !name.is_empty() && list.len() < MAX_SOFTWARE && !list.contains(&name) {
+        list.push(name);
+    }
+}
+
+/// UTC time of the GPS fix: `GPSDateStamp` ("YYYY:MM:DD") and `GPSTimeStamp` (three rationals).
+fn gps_time(exif: &exif::Exif) -> Option<DateTime<Utc>> {
+    let date = NaiveDate::parse_from_str(&ascii(exif, Tag::GPSDateStamp)?, "%Y:%m:%d").ok()?;
+    let parts: Vec<f64> = match &exif.get_field(Tag::GPSTimeStamp, In::PRIMARY)?.value {
+        Value::Rational(v) => v.iter().map(|r| r.to_f64()).collect(),
+        _ => return None,
+    };
+    let [h, m, s] = parts.get(..3)?.try_into().ok()?;
+    if !(0.0..24.0).contains(&h) || !(0.0..60.0).contains(&m) || !(0.0..61.0).contains(&s) {
+        return None;
+    }
+    let secs = (h.floor() * 3600.0 + m.floor() * 60.0 + s).round() as i64;
+    Some(date.and_time(NaiveTime::MIN).and_utc() + chrono::Duration::seconds(secs))
+}
+
+/// The IFD1 JPEG preview, when its offset and length lie inside the EXIF data and it starts
+/// like a JPEG.
+fn embedded_thumbnail(exif: &exif::Exif) -> Option<Vec<u8>> {
+    let offset = exif.get_field(Tag::JPEGInterchangeFormat, In::THUMBNAIL)?.value.get_uint(0)? as usize;
+    let length = exif.get_field(Tag::JPEGInterchangeFormatLength, In::THUMBNAIL)?.value.get_uint(0)? as usize;
+    let bytes = exif.buf().get(offset..offset.checked_add(length)?)?;
+    bytes.starts_with(&[0xFF, 0xD8]).then(|| bytes.to_vec())
+}
+
 /// Reads what it can; a photo without EXIF (or with garbage in it) is not an error.
 pub fn read(bytes: &[u8]) -> ExifInfo {
     let mut info = ExifInfo { orientation: 1, ..Default::default() };
@@ -122,6 +198,15 @@ pub fn read(bytes: &[u8]) -> ExifInfo {
             .map(|o| o as u16)
             .unwrap_or(1);
         let original = ascii(exif, Tag::DateTimeOriginal);
+        info.has_original_time = original.is_some();
+        info.modified_local = ascii(exif, Tag::DateTime).and_then(|t| NaiveDateTime::parse_from_str(&t, "%Y:%m:%d %H:%M:%S").ok());
+        info.gps_time = gps_time(exif);
+        for tag in [Tag::Software, PROCESSING_SOFTWARE] {
+            if let Some(name) = ascii(exif, tag) {
+                push_software(&mut info.software, &name);
+            }
+        }
+        info.thumbnail = embedded_thumbnail(exif);
         if let Some(text) = original.clone().or_else(|| ascii(exif, Tag::DateTime)) {
             match NaiveDateTime::parse_from_str(&text, "%Y:%m:%d %H:%M:%S") {
                 Ok(t) if t.and_utc().timestamp() < 946_684_800 => info.anomalies.push("date_before_2000".into()),
@@ -136,11 +221,16 @@ pub fn read(bytes: &[u8]) -> ExifInfo {
         lat = degrees(exif, Tag::GPSLatitude, Tag::GPSLatitudeRef, "S");
         lon = degrees(exif, Tag::GPSLongitude, Tag::GPSLongitudeRef, "W");
     }
-    if lat.is_none() || lon.is_none() {
+    if let Some(xmp) = xmp_packet(bytes) {
         // Some phones and apps write the position only in XMP.
-        if let Some(xmp) = xmp_packet(bytes) {
+        if lat.is_none() || lon.is_none() {
             lat = xmp_property(&xmp, "exif:GPSLatitude").and_then(xmp_degrees);
             lon = xmp_property(&xmp, "exif:GPSLongitude").and_then(xmp_degrees);
+        }
+        for name in ["xmp:CreatorTool", "stEvt:softwareAgent"] {
+            for value in xmp_values(&xmp, name, MAX_SOFTWARE) {
+                push_software(&mut info.software, &value);
+            }
         }
     }
     if let (Some(lat), Some(lon)) = (lat, lon) {
@@ -176,6 +266,35 @@ mod tests {
         let elem = "<exif:GPSLongitude> 110,2.5E </exif:GPSLongitude>";
         assert_eq!(xmp_property(elem, "exif:GPSLongitude"), Some("110,2.5E"));
         assert_eq!(xmp_property(elem, "exif:GPSLatitude"), None);
+    }
+
+    #[test]
+    fn xmp_software_in_attributes_elements_and_history_in_order() {
+        let xmp = r#"<rdf:Description xmp:CreatorTool="Adobe Photoshop 25.0 (Windows)"><xmpMM:History><rdf:Seq>
+            <rdf:li stEvt:action="created" stEvt:softwareAgent="Snap &amp; Edit 1.0"/>
+            <rdf:li><stEvt:action>saved</stEvt:action><stEvt:softwareAgent>GIMP 2.10</stEvt:softwareAgent></rdf:li>
+            </rdf:Seq></xmpMM:History></rdf:Description>"#;
+        assert_eq!(xmp_values(xmp, "xmp:CreatorTool", 16), vec!["Adobe Photoshop 25.0 (Windows)"]);
+        assert_eq!(xmp_values(xmp, "stEvt:softwareAgent", 16), vec!["Snap & Edit 1.0", "GIMP 2.10"]);
+        assert_eq!(xmp_values(xmp, "stEvt:softwareAgent", 1), vec!["Snap & Edit 1.0"]);
+        assert_eq!(xmp_values(xmp, "xmp:ModifyDate", 16), Vec::<String>::new());
+        // An unterminated value is not read past the end.
+        assert_eq!(xmp_values("<x xmp:CreatorTool=\"GIMP", "xmp:CreatorTool", 16), Vec::<String>::new());
+    }
+
+    #[test]
+    fn software_names_are_bounded_and_kept_once() {
+        let mut list = Vec::new();
+        push_software(&mut list, "  GIMP 2.10\0 ");
+        push_software(&mut list, "GIMP 2.10");
+        push_software(&mut list, "");
+        assert_eq!(list, vec!["GIMP 2.10"]);
+        push_software(&mut list, &"x".repeat(1000));
+        assert_eq!(list[1].chars().count(), MAX_NAME);
+        for i in 0..40 {
+            push_software(&mut list, &format!("tool {i}"));
+        }
+        assert_eq!(list.len(), MAX_SOFTWARE);
     }
 
     #[test]

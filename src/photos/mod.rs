@@ -3,6 +3,7 @@
 
 pub mod exif;
 pub mod hash;
+pub mod preview;
 mod jpeg;
 
 use image::{DynamicImage, RgbImage};
@@ -68,6 +69,8 @@ pub struct Analysis {
     pub thumbnail: Vec<u8>,
     /// 64-bit perceptual hash of the thumbnail.
     pub phash: u64,
+    /// The preview the camera embedded (EXIF IFD1), decoded and compared with the picture.
+    pub preview: Option<preview::Preview>,
 }
 
 /// Width and height from the JPEG header, without decoding any pixel.
@@ -103,7 +106,10 @@ pub fn analyze_hashed(bytes: &[u8], sha256: String, limits: Limits) -> Result<An
         .encode_image(&thumb.to_rgb8())
         .map_err(|e| PhotoError::Corrupt(e.to_string()))?;
     let phash = hash::perceptual(&thumb);
-    Ok(Analysis { sha256, width, height, exif, thumbnail, phash })
+    // The embedded preview is compared with the thumbnail just made (the picture is decoded
+    // once); the preview itself is ~160×120.
+    let preview = exif.thumbnail.as_deref().and_then(|p| preview::compare(p, exif.orientation, &thumb));
+    Ok(Analysis { sha256, width, height, exif, thumbnail, phash, preview })
 }
 
 /// Decodes with libjpeg-turbo at the smallest DCT scale (1/1 … 1/8) still at least `target` on

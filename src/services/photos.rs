@@ -11,7 +11,7 @@ use serde_json::json;
 use super::{Caller, Created, Page};
 use crate::db::models::PhotoRow;
 use crate::db::repo::{households, photos as repo};
-use crate::domain::photo::{Evidence, PhotoKind, check, year_of};
+use crate::domain::photo::{Evidence, PhotoKind, check, needs_review, year_of};
 use crate::domain::{DivisionCode, Role};
 use crate::error::ApiError;
 use crate::geo::LatLon;
@@ -98,20 +98,31 @@ pub async fn ingest(state: &AppState, caller: &Caller, household_id: String, mut
         exif_anomalies: !exif.anomalies.is_empty(),
         home,
         duplicates: !duplicate_of.is_empty(),
+        software: exif.software.clone(),
+        thumbnail_distance: analysis.preview.as_ref().map(|p| p.distance),
+        gps_time: exif.gps_time,
+        exif_modified_local: exif.modified_local,
+        camera_metadata: exif.make.is_some() || exif.model.is_some() || exif.has_original_time,
     };
     let checks = check(&state.check_rules, &evidence, Utc::now(), state.tz);
     let photo_id = crate::db::new_id();
-    let (original_key, thumb_key) = (keys::original(&household_id, &photo_id), keys::thumbnail(&household_id, &photo_id));
-    // Both objects at once; if either fails, neither stays.
-    let (original, thumb) = tokio::join!(state.storage.put(&original_key, bytes), state.storage.put(&thumb_key, Bytes::from(analysis.thumbnail.clone())));
-    if let Err(e) = original.and(thumb) {
-        let _ = state.storage.delete(&original_key).await;
-        let _ = state.storage.delete(&thumb_key).await;
+    let (original_key, thumb_key, preview_key) = (keys::original(&household_id, &photo_id), keys::thumbnail(&household_id, &photo_id), keys::preview(&household_id, &photo_id));
+    // The objects at once (the embedded preview, upright, when the camera wrote one); if one
+    // fails, none stays.
+    let preview_put = async {
+        match &analysis.preview {
+            Some(p) => state.storage.put(&preview_key, Bytes::from(p.jpeg.clone())).await,
+            None => Ok(()),
+        }
+    };
+    let (original, thumb, preview) = tokio::join!(state.storage.put(&original_key, bytes), state.storage.put(&thumb_key, Bytes::from(analysis.thumbnail.clone())), preview_put);
+    if let Err(e) = original.and(thumb).and(preview) {
+        remove_objects(state, &household_id, &photo_id).await;
         return Err(e.into());
     }
     let [b0, b1, b2, b3] = bands(analysis.phash);
     let row = PhotoRow {
-        id: photo_id,
+        id: photo_id.clone(),
         household_id: household_id.clone(),
         client_id: Some(meta.client_id.clone()),
         kind: meta.kind.as_str().into(),
@@ -125,12 +136,17 @@ pub async fn ingest(state: &AppState, caller: &Caller, household_id: String, mut
         height: analysis.height as i32,
         exif_json: json!({
             "taken_at": checks.exif_taken_at, "lat": exif.lat, "lon": exif.lon, "make": exif.make, "model": exif.model,
-            "orientation": exif.orientation, "anomalies": exif.anomalies,
+            "orientation": exif.orientation, "anomalies": exif.anomalies, "software": exif.software,
+            "modified_local": exif.modified_local, "gps_time": exif.gps_time,
+            "preview": analysis.preview.as_ref().map(|p| json!({"width": p.width, "height": p.height})),
         })
         .to_string(),
         checks_json: json!({
             "distance_m": checks.distance_m, "time_ok": checks.time_ok, "has_exif_gps": checks.has_exif_gps,
             "position": checks.position, "position_source": checks.position_source,
+            "editor": checks.editor, "thumbnail_distance": analysis.preview.as_ref().map(|p| p.distance),
+            "gps_time_offset_s": checks.gps_time_offset_s, "app_position": meta.app_position,
+            "app_distance_m": checks.app_distance_m, "modified_after_min": checks.modified_after_min,
         })
         .to_string(),
         near_home: checks.near_home,
@@ -140,7 +156,7 @@ pub async fn ingest(state: &AppState, caller: &Caller, household_id: String, mut
         phash_b1: b1,
         phash_b2: b2,
         phash_b3: b3,
-        status: if checks.reasons.is_empty() { "ok".into() } else { "flagged".into() },
+        status: if needs_review(&checks.reasons) { "flagged".into() } else { "ok".into() },
         reasons: serde_json::to_string(&checks.reasons).unwrap_or_else(|_| "[]".into()),
         review_json: None,
         village_code: household.village_code.clone(),
@@ -151,8 +167,7 @@ pub async fn ingest(state: &AppState, caller: &Caller, household_id: String, mut
     let (scope, actor, saved) = (caller.scope(), caller.actor(), row.clone());
     if let Err(e) = state.db.run(move |c| Ok(repo::insert(c, &scope, &actor, &saved)?)).await {
         // No row, no objects: the upload left nothing behind.
-        let _ = state.storage.delete(&original_key).await;
-        let _ = state.storage.delete(&thumb_key).await;
+        remove_objects(state, &household_id, &photo_id).await;
         // A concurrent retry of the same photo committed first: answer with it.
         let (hid, cid) = (household_id.clone(), meta.client_id.clone());
         if let Ok(Some(first)) = state.db.run(move |c| Ok(repo::by_client_id(c, &hid, &cid)?)).await {
@@ -161,6 +176,13 @@ pub async fn ingest(state: &AppState, caller: &Caller, household_id: String, mut
         return Err(e);
     }
     Ok(Created::New(row))
+}
+
+/// Deletes whatever objects an upload wrote (errors ignored: garbage collection removes what stays).
+async fn remove_objects(state: &AppState, household_id: &str, photo_id: &str) {
+    for key in [keys::original(household_id, photo_id), keys::thumbnail(household_id, photo_id), keys::preview(household_id, photo_id)] {
+        let _ = state.storage.delete(&key).await;
+    }
 }
 
 /// A household's photos of a year and the kinds still missing from its set (a kind counts
@@ -213,6 +235,17 @@ pub async fn original(state: &AppState, caller: &Caller, id: String, redirect: b
 pub async fn thumbnail(state: &AppState, caller: &Caller, id: String) -> Result<Bytes, ApiError> {
     let row = get(state, caller, id).await?;
     Ok(state.storage.get(&keys::thumbnail(&row.household_id, &row.id)).await?)
+}
+
+/// The preview the camera embedded in the photo, upright (404 when it had none).
+#[tracing::instrument(skip_all, fields(photo = %id))]
+pub async fn preview(state: &AppState, caller: &Caller, id: String) -> Result<Bytes, ApiError> {
+    let row = get(state, caller, id).await?;
+    let had_one = serde_json::from_str::<serde_json::Value>(&row.exif_json).is_ok_and(|e| e["preview"].is_object());
+    if !had_one {
+        return Err(ApiError::NotFound);
+    }
+    Ok(state.storage.get(&keys::preview(&row.household_id, &row.id)).await?)
 }
 
 /// A reviewer's decision and why.

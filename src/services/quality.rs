@@ -18,6 +18,7 @@ use crate::db::repo::{divisions, households, yearly};
 use crate::db::{DbConnection, new_id, now, write_tx};
 use crate::domain::quality::ledger::{self, Change, Found, Held};
 use crate::domain::quality::{self, Context, HouseholdFacts, MemberFacts};
+use crate::domain::photo::Reason;
 use crate::domain::yearly::YearRecord;
 use crate::domain::{Category, DivisionCode, Money, Relation, Sex};
 use crate::error::ApiError;
@@ -147,9 +148,9 @@ fn facts(c: &mut DbConnection, crypto: &Crypto, rows: &[HouseholdRow], year: i32
         by_household.entry(mr.household_id.as_str()).or_default().push(mr);
     }
     let records: HashMap<&str, &crate::db::models::YearlyRow> = records.iter().map(|y| (y.household_id.as_str(), y)).collect();
-    let mut shots_of: HashMap<&str, Vec<(&str, &str)>> = HashMap::new();
-    for (household, kind, status) in &shots {
-        shots_of.entry(household.as_str()).or_default().push((kind.as_str(), status.as_str()));
+    let mut shots_of: HashMap<&str, Vec<(&str, &str, &str)>> = HashMap::new();
+    for (household, kind, status, reasons) in &shots {
+        shots_of.entry(household.as_str()).or_default().push((kind.as_str(), status.as_str(), reasons.as_str()));
     }
     Ok(rows
         .iter()
@@ -159,6 +160,10 @@ fn facts(c: &mut DbConnection, crypto: &Crypto, rows: &[HouseholdRow], year: i32
             let mine = shots_of.get(r.id.as_str()).map(Vec::as_slice).unwrap_or_default();
             let kinds: HashSet<&str> = mine.iter().filter(|s| s.1 != "rejected").map(|s| s.0).collect();
             let flagged = mine.iter().filter(|s| s.1 == "flagged").count();
+            // Why they wait: the reasons that flagged them (not the soft ones), each once.
+            let mut flag_reasons: Vec<Reason> = mine.iter().filter(|s| s.1 == "flagged").flat_map(|s| serde_json::from_str::<Vec<Reason>>(s.2).unwrap_or_default()).filter(|r| !r.is_soft()).collect();
+            flag_reasons.sort_by_key(|r| r.as_str());
+            flag_reasons.dedup();
             let f = HouseholdFacts {
                 id: r.id.clone(),
                 category: Category::parse(&r.category).unwrap_or(Category::Ordinary),
@@ -184,6 +189,7 @@ fn facts(c: &mut DbConnection, crypto: &Crypto, rows: &[HouseholdRow], year: i32
                 year,
                 photo_kinds: kinds.len(),
                 photos_flagged: flagged,
+                photo_flag_reasons: flag_reasons,
             };
             (f, format!("{}:{}:{}", r.sync_seq, kinds.len(), flagged))
         })

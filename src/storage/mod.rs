@@ -87,11 +87,16 @@ pub mod keys {
         }
     }
 
+    /// The preview the camera embedded (EXIF IFD1), upright; only for photos that had one.
+    pub fn preview(household_id: &str, photo_id: &str) -> String {
+        format!("photos/{household_id}/{photo_id}/preview.jpg")
+    }
+
     /// The photo id of an object key under `photos/`, if it is one of ours.
     pub fn photo_id(key: &str) -> Option<&str> {
         let mut parts = key.split('/');
         match (parts.next(), parts.next(), parts.next(), parts.next(), parts.next()) {
-            (Some("photos"), Some(_), Some(id), Some("original.jpg" | "thumb.jpg"), None) => Some(id),
+            (Some("photos"), Some(_), Some(id), Some("original.jpg" | "thumb.jpg" | "preview.jpg"), None) => Some(id),
             _ => None,
         }
     }

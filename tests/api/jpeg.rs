@@ -35,6 +35,15 @@ pub struct Exif {
     pub subsec: Option<String>,
     /// An XMP packet written as its own APP1 segment.
     pub xmp: Option<String>,
+    /// IFD0 `Software` (0x0131) and `ProcessingSoftware` (0x000B).
+    pub software: Option<String>,
+    pub processing_software: Option<String>,
+    /// IFD0 `DateTime` (ModifyDate), "YYYY:MM:DD HH:MM:SS".
+    pub modify_date: Option<String>,
+    /// `GPSDateStamp` and `GPSTimeStamp` (UTC): ("YYYY:MM:DD", hours, minutes, seconds).
+    pub gps_time: Option<(String, u32, u32, u32)>,
+    /// A JPEG embedded as the IFD1 preview (`JPEGInterchangeFormat`/`Length`).
+    pub preview: Option<Vec<u8>>,
 }
 
 #[derive(Default, Clone, Copy, PartialEq)]
@@ -75,8 +84,9 @@ fn long(tag: u16, v: u32) -> Entry {
     Entry { tag, typ: 4, count: 1, data: v.to_le_bytes().to_vec() }
 }
 
-/// Writes an IFD at the end of `out` (offsets are from the start of the TIFF header).
-fn write_ifd(out: &mut Vec<u8>, entries: &[Entry]) {
+/// Writes an IFD at the end of `out` (offsets are from the start of the TIFF header); returns
+/// where its next-IFD offset is written.
+fn write_ifd(out: &mut Vec<u8>, entries: &[Entry]) -> usize {
     let start = out.len();
     let data_start = start + 2 + entries.len() * 12 + 4;
     let mut data = Vec::new();
@@ -97,8 +107,10 @@ fn write_ifd(out: &mut Vec<u8>, entries: &[Entry]) {
             }
         }
     }
+    let next = out.len();
     out.extend(0u32.to_le_bytes());
     out.extend(data);
+    next
 }
 
 fn dms(v: f64) -> Vec<(u32, u32)> {
@@ -139,6 +151,10 @@ pub fn with_exif(jpeg: &[u8], exif: &Exif) -> Vec<u8> {
             GpsForm::SignedRational => vec![ascii(1, if lat < 0.0 { "S" } else { "N" }), srationals(2, &signed(lat)), ascii(3, if lon < 0.0 { "W" } else { "E" }), srationals(4, &signed(lon))],
             GpsForm::SignedNoReference => vec![srationals(2, &signed(lat)), srationals(4, &signed(lon))],
         };
+        if let Some((date, h, m, sec)) = &exif.gps_time {
+            entries.push(rationals(7, &[(*h, 1), (*m, 1), (*sec, 1)]));
+            entries.push(ascii(0x1D, date));
+        }
         if exif.gps_out_of_order {
             entries.reverse();
         }
@@ -154,13 +170,30 @@ pub fn with_exif(jpeg: &[u8], exif: &Exif) -> Vec<u8> {
     if let Some(o) = exif.orientation {
         ifd0.push(Entry { tag: 0x0112, typ: 3, count: 1, data: o.to_le_bytes().to_vec() });
     }
+    if let Some(sw) = &exif.processing_software {
+        ifd0.insert(0, ascii(0x000B, sw));
+    }
+    if let Some(sw) = &exif.software {
+        ifd0.push(ascii(0x0131, sw));
+    }
+    if let Some(d) = &exif.modify_date {
+        ifd0.push(ascii(0x0132, d));
+    }
     ifd0.push(long(0x8769, exif_off));
     if exif.gps.is_some() {
         ifd0.push(long(0x8825, gps_off));
     }
     let ifd0_off = tiff.len() as u32;
-    write_ifd(&mut tiff, &ifd0);
+    let next = write_ifd(&mut tiff, &ifd0);
     tiff[4..8].copy_from_slice(&ifd0_off.to_le_bytes());
+    if let Some(preview) = &exif.preview {
+        // IFD1: compression 6 (JPEG), the preview's offset and length; the bytes follow it.
+        let ifd1_off = tiff.len() as u32;
+        tiff[next..next + 4].copy_from_slice(&ifd1_off.to_le_bytes());
+        let data_off = ifd1_off + 2 + 3 * 12 + 4;
+        write_ifd(&mut tiff, &[Entry { tag: 0x0103, typ: 3, count: 1, data: 6u16.to_le_bytes().to_vec() }, long(0x0201, data_off), long(0x0202, preview.len() as u32)]);
+        tiff.extend(preview);
+    }
     let mut app1 = vec![0xFF, 0xE1];
     app1.extend(((tiff.len() + 8) as u16).to_be_bytes());
     app1.extend(b"Exif\0\0");
@@ -190,4 +223,16 @@ pub fn with_xmp_only(jpeg: &[u8], xmp: &str) -> Vec<u8> {
     out.extend(xmp_segment(xmp));
     out.extend(&jpeg[2..]);
     out
+}
+
+/// The preview a camera embeds: `picture` scaled to fit `w`×`h`, black bars around it when the
+/// aspects differ, stored as JPEG.
+pub fn preview_of(picture: &RgbImage, w: u32, h: u32) -> Vec<u8> {
+    let scale = (f64::from(w) / f64::from(picture.width())).min(f64::from(h) / f64::from(picture.height()));
+    let fw = ((f64::from(picture.width()) * scale).round() as u32).clamp(1, w);
+    let fh = ((f64::from(picture.height()) * scale).round() as u32).clamp(1, h);
+    let fitted = image::imageops::resize(picture, fw, fh, image::imageops::FilterType::Triangle);
+    let mut out = RgbImage::new(w, h);
+    image::imageops::overlay(&mut out, &fitted, i64::from((w - fw) / 2), i64::from((h - fh) / 2));
+    encode(&out, 75)
 }

@@ -39,6 +39,7 @@ mod layers;
 mod ops;
 mod oracles;
 mod personal_data;
+mod photo_authenticity;
 mod photos;
 mod procedures;
 mod quality;

@@ -80,7 +80,7 @@ pub(crate) async fn inside(app: &TestApp) -> Inside {
     let h: Value = admin.get(&path).await.json().await.unwrap();
     let member = h["members"][0]["id"].as_str().unwrap().to_owned();
     let location = h["home"]["location_id"].as_str().unwrap().to_owned();
-    let photo = id(&created(crate::photos::upload(&admin, &path, &crate::photos::meta("door_with_cadre"), crate::photos::phone_photo(1, Some((37.6106, 110.0357)))).await).await);
+    let photo = id(&created(crate::photos::upload(&admin, &path, &crate::photos::meta("door_with_cadre"), crate::photo_authenticity::camera_photo(1)).await).await);
     let document = id(&created(crate::documents::upload(&admin, &path, json!({"kind": "application"}), crate::documents::pdf(1), "a.pdf").await).await);
     let res = admin.request(reqwest::Method::PUT, &format!("{path}/years/2025"), Some(crate::yearly::record(&member, 3000.0, 2)), None).await;
     created(res).await;
@@ -177,6 +177,7 @@ pub(crate) fn table(i: &Inside) -> Vec<Row> {
         ("GET", "/api/v1/documents/{id}/content", format!("/documents/{}/content", i.document), any.clone(), Hidden, "A+ T+ V+ C+ U+"),
         ("GET", "/api/v1/households/{id}/archive.zip", format!("{h}/archive.zip"), any.clone(), Hidden, "A+ T+ V+ C+ U+"),
         ("GET", "/api/v1/villages/{code}/archive.zip", format!("/villages/{v}/archive.zip"), any.clone(), Hidden, "A+ T+ V+ C+ U+"),
+        ("GET", "/api/v1/photos/{id}/preview", format!("/photos/{}/preview", i.photo), any.clone(), Hidden, "A+ T+ V+ C+ U+"),
         ("POST", "/api/v1/photos/{id}/review", format!("/photos/{}/review", i.photo), json!({"decision": "accepted", "reason": "x"}), Hidden, "A+ T+ V- C- U-"),
         ("GET", "/api/v1/quality/problems", format!("/quality/problems?division={v}"), any.clone(), Hidden, "A+ T+ V+ C- U+"),
         ("GET", "/api/v1/quality/problems.csv", format!("/quality/problems.csv?division={v}"), any.clone(), Hidden, "A+ T+ V+ C- U+"),

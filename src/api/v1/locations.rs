@@ -333,6 +333,10 @@ pub struct CoverageRow {
     /// Households whose file 一户一档 of the year holds every document its category needs
     /// (`GET /households/{id}/documents`); categories the checklist names nothing for never count.
     pub files_complete: i64,
+    /// Photos of the year (not rejected) with a trace of editing 疑似修图: an image editor, an
+    /// embedded preview of another picture, EXIF time against the GPS clock, EXIF GPS against
+    /// the phone's position.
+    pub photos_edited: i64,
 }
 
 impl CoverageRow {
@@ -357,6 +361,7 @@ impl CoverageRow {
             photos_far: p.far,
             photos_flagged: p.flagged,
             files_complete,
+            photos_edited: p.edited,
         }
     }
 }

@@ -18,7 +18,7 @@ use crate::api::body::Checked;
 use crate::api::{path_id, utc};
 use crate::db::models::PhotoRow;
 use crate::db::repo::cursor;
-use crate::domain::photo::{PhotoKind, Reason};
+use crate::domain::photo::{PhotoKind, Reason, needs_review};
 use crate::domain::validation::DomainError;
 use crate::domain::{DivisionCode, FieldErrors};
 use crate::error::{ApiError, Problem};
@@ -28,7 +28,7 @@ use crate::services::{Caller, Created, Page};
 use crate::state::AppState;
 
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    cfg.service(upload).service(list).service(get_one).service(content).service(thumbnail).service(review).service(queue);
+    cfg.service(upload).service(list).service(get_one).service(content).service(thumbnail).service(preview).service(review).service(queue);
 }
 
 /// The multipart body of an upload: the `meta` part first (JSON), then the `file` part.
@@ -105,6 +105,16 @@ pub struct ExifView {
     pub orientation: u16,
     /// Values that cannot be true and were not used.
     pub anomalies: Vec<String>,
+    /// What wrote or processed the file: EXIF `Software`, `ProcessingSoftware`, XMP
+    /// `CreatorTool` and the software of the XMP history.
+    pub software: Vec<String>,
+    /// `ModifyDate`: when the file was last saved, in the camera's local time as written.
+    #[schema(value_type = Option<String>, example = "2026-11-20T10:02:03")]
+    pub modified_local: Option<chrono::NaiveDateTime>,
+    /// The GPS clock's time of the fix (`GPSDateStamp`, `GPSTimeStamp`).
+    pub gps_time: Option<DateTime<Utc>>,
+    /// Whether the camera embedded a preview (IFD1); served upright at `preview_url`.
+    pub has_preview: bool,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -121,8 +131,23 @@ pub struct ChecksView {
     pub position_source: Option<String>,
     /// Photos of other households with the same or a near-identical picture.
     pub duplicate_of: Vec<String>,
+    /// The software name that named an image editor (`edited_software`).
+    pub editor: Option<String>,
+    /// Bits (of 256) by which the embedded preview differs from the picture
+    /// (`thumbnail_mismatch` beyond `FANGPIN_PHOTO_THUMBNAIL_MAX_BITS`).
+    pub thumbnail_distance: Option<u32>,
+    /// Seconds between the EXIF time and the GPS clock, EXIF minus GPS (`time_inconsistent`).
+    pub gps_time_offset_s: Option<i64>,
+    /// The position the phone reported with the upload, WGS-84.
+    pub app_position: Option<LatLon>,
+    /// Metres between the EXIF GPS and the phone's reported position (`position_mismatch`).
+    pub app_distance_m: Option<f64>,
+    /// Minutes from capture to the last save (`modified_after_capture`).
+    pub modified_after_min: Option<i64>,
     /// `ok` or `flagged`, as checked on upload.
     pub status: String,
+    /// Every reason found. `modified_after_capture` and `no_camera_metadata` are soft: shown,
+    /// but a photo with only these is `ok`; any other reason flags it for review.
     pub reasons: Vec<Reason>,
 }
 
@@ -156,6 +181,8 @@ pub struct PhotoView {
     pub review: Option<Value>,
     pub uploaded_by: String,
     pub thumbnail_url: String,
+    /// The preview the camera embedded, upright, when it had one.
+    pub preview_url: Option<String>,
     pub url: String,
     pub created_at: DateTime<Utc>,
 }
@@ -166,6 +193,7 @@ impl PhotoView {
         let checks: Value = serde_json::from_str(&r.checks_json).unwrap_or_default();
         let reasons: Vec<Reason> = serde_json::from_str(&r.reasons).unwrap_or_default();
         let f = |v: &Value| v.as_f64();
+        let has_preview = exif["preview"].is_object();
         Self {
             id: r.id.clone(),
             household_id: r.household_id.clone(),
@@ -184,6 +212,10 @@ impl PhotoView {
                 model: exif["model"].as_str().map(str::to_owned),
                 orientation: exif["orientation"].as_u64().unwrap_or(1) as u16,
                 anomalies: serde_json::from_value(exif["anomalies"].clone()).unwrap_or_default(),
+                software: serde_json::from_value(exif["software"].clone()).unwrap_or_default(),
+                modified_local: serde_json::from_value(exif["modified_local"].clone()).ok(),
+                gps_time: serde_json::from_value(exif["gps_time"].clone()).ok(),
+                has_preview,
             },
             checks: ChecksView {
                 distance_m: f(&checks["distance_m"]),
@@ -193,13 +225,20 @@ impl PhotoView {
                 position: serde_json::from_value(checks["position"].clone()).ok(),
                 position_source: checks["position_source"].as_str().map(str::to_owned),
                 duplicate_of: serde_json::from_str(&r.duplicate_of).unwrap_or_default(),
-                status: if reasons.is_empty() { "ok".into() } else { "flagged".into() },
+                editor: checks["editor"].as_str().map(str::to_owned),
+                thumbnail_distance: checks["thumbnail_distance"].as_u64().map(|d| d as u32),
+                gps_time_offset_s: checks["gps_time_offset_s"].as_i64(),
+                app_position: serde_json::from_value(checks["app_position"].clone()).ok(),
+                app_distance_m: f(&checks["app_distance_m"]),
+                modified_after_min: checks["modified_after_min"].as_i64(),
+                status: if needs_review(&reasons) { "flagged".into() } else { "ok".into() },
                 reasons,
             },
             status: r.status.clone(),
             review: r.review_json.as_deref().and_then(|j| serde_json::from_str(j).ok()),
             uploaded_by: r.uploaded_by_name.clone(),
             thumbnail_url: format!("/api/v1/photos/{}/thumbnail", r.id),
+            preview_url: has_preview.then(|| format!("/api/v1/photos/{}/preview", r.id)),
             url: format!("/api/v1/photos/{}/content", r.id),
             created_at: utc(r.created_at),
         }
@@ -301,7 +340,10 @@ impl Upload for MultipartUpload<'_> {
 /// At most `FANGPIN_PHOTO_MAX_BYTES` (413 beyond). The JPEG is checked on arrival: a real JPEG of
 /// sane dimensions, its EXIF time agreeing with `taken_at` and within the collection window, its
 /// position (EXIF GPS, else the app's) near the household's home, and no duplicate in another
-/// household of the county. A photo failing a check is kept and flagged for the township's review.
+/// household of the county, and no trace of editing: an image editor named in EXIF or XMP, an
+/// embedded preview showing another picture, EXIF time against the GPS clock, EXIF GPS against
+/// the position sent in `meta`. A photo failing a check is kept and flagged for the township's
+/// review; `modified_after_capture` and `no_camera_metadata` are shown without flagging it.
 /// Resending the same `client_id` answers the first photo (200).
 #[utoipa::path(operation_id = "upload_photo", tag = "photos", security(("bearer" = [])), params(("id" = String, Path, description = "household id")),
     request_body(content((PhotoUpload = "multipart/form-data", encoding(("meta" = (content_type = "application/json")), ("file" = (content_type = "image/jpeg"))))), description = "part `meta`: PhotoMeta JSON, first; part `file`: the JPEG"),
@@ -409,6 +451,23 @@ pub async fn content(state: Data<AppState>, user: Caller, id: Path<String>, q: Q
 #[get("/photos/{id}/thumbnail")]
 pub async fn thumbnail(state: Data<AppState>, user: Caller, id: Path<String>) -> Result<HttpResponse, ApiError> {
     let bytes = service::thumbnail(&state, &user, path_id(&id)?).await?;
+    Ok(HttpResponse::Ok().content_type("image/jpeg").insert_header((header::CACHE_CONTROL, "private, max-age=86400")).body(bytes))
+}
+
+/// Download the preview the camera embedded
+///
+/// The preview the camera embedded in the photo's EXIF (IFD1), turned upright, to compare with
+/// the picture.
+///
+/// Editors often save a changed picture and keep the old preview: `checks.thumbnail_distance`
+/// says how far the two differ (`thumbnail_mismatch`). 404 when the photo had no preview.
+#[utoipa::path(operation_id = "get_photo_preview", tag = "photos", security(("bearer" = [])), params(("id" = String, Path, description = "photo id")), responses(
+    (status = 200, description = "the embedded preview as JPEG", content((inline(crate::api::media::Binary) = "image/jpeg"))),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+))]
+#[get("/photos/{id}/preview")]
+pub async fn preview(state: Data<AppState>, user: Caller, id: Path<String>) -> Result<HttpResponse, ApiError> {
+    let bytes = service::preview(&state, &user, path_id(&id)?).await?;
     Ok(HttpResponse::Ok().content_type("image/jpeg").insert_header((header::CACHE_CONTROL, "private, max-age=86400")).body(bytes))
 }
 

@@ -10,6 +10,7 @@ use crate::db::models::PhotoRow;
 use crate::db::schema::photos;
 use crate::db::{DbConnection, DbError, filters, now, write_tx};
 use crate::domain::household::Counted;
+use crate::domain::photo::EDIT_TRACES;
 use crate::domain::{DivisionCode, Level, Scope};
 use crate::photos::hash::{NEAR_COPY_BITS, bands, hamming};
 
@@ -118,6 +119,9 @@ pub struct PhotoCounts {
     pub sets_complete: i64,
     pub far: i64,
     pub flagged: i64,
+    /// Photos (not rejected) with a trace of editing: an editor, a preview of another picture,
+    /// EXIF time against the GPS clock, EXIF GPS against the phone's position.
+    pub edited: i64,
 }
 
 impl PhotoCounts {
@@ -125,6 +129,7 @@ impl PhotoCounts {
         self.sets_complete += o.sets_complete;
         self.far += o.far;
         self.flagged += o.flagged;
+        self.edited += o.edited;
     }
 }
 
@@ -138,6 +143,8 @@ struct CountRow {
     far: i64,
     #[diesel(sql_type = diesel::sql_types::BigInt)]
     flagged: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    edited: i64,
 }
 
 /// Photo figures per child of `division` for `year`, counted in SQL. The values are inlined:
@@ -162,16 +169,19 @@ pub fn coverage(c: &mut DbConnection, scope: &Scope, division: &DivisionCode, co
                WHERE c.user_id = '{user}' AND p.end_date IS NULL)"
         ));
     }
+    // The reasons are stored as a JSON array of the domain's names (constants, inlined).
+    let edited = EDIT_TRACES.iter().map(|r| format!("reasons LIKE '%\"{}\"%'", r.as_str())).collect::<Vec<_>>().join(" OR ");
     let sql = format!(
         "SELECT code, CAST(SUM(sets_complete) AS BIGINT) AS sets_complete, CAST(SUM(far) AS BIGINT) AS far, \
-           CAST(SUM(flagged) AS BIGINT) AS flagged FROM ( \
+           CAST(SUM(flagged) AS BIGINT) AS flagged, CAST(SUM(edited) AS BIGINT) AS edited FROM ( \
            SELECT {group} AS code, household_id, \
              CASE WHEN COUNT(DISTINCT CASE WHEN status <> 'rejected' THEN kind END) = 6 THEN 1 ELSE 0 END AS sets_complete, \
              SUM(CASE WHEN near_home = FALSE AND status <> 'rejected' THEN 1 ELSE 0 END) AS far, \
-             SUM(CASE WHEN status = 'flagged' THEN 1 ELSE 0 END) AS flagged \
+             SUM(CASE WHEN status = 'flagged' THEN 1 ELSE 0 END) AS flagged, \
+             SUM(CASE WHEN status <> 'rejected' AND ({edited}) THEN 1 ELSE 0 END) AS edited \
            FROM photos WHERE {within} AND year = {year} GROUP BY {group}, household_id \
          ) per_household GROUP BY code"
     );
     let rows: Vec<CountRow> = diesel::sql_query(sql).load(c)?;
-    Ok(rows.into_iter().map(|r| (r.code, PhotoCounts { sets_complete: r.sets_complete, far: r.far, flagged: r.flagged })).collect())
+    Ok(rows.into_iter().map(|r| (r.code, PhotoCounts { sets_complete: r.sets_complete, far: r.far, flagged: r.flagged, edited: r.edited })).collect())
 }

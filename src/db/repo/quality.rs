@@ -66,9 +66,9 @@ pub fn paired(c: &mut DbConnection, ids: &[String]) -> QueryResult<HashSet<Strin
     Ok(pairings::table.filter(pairings::household_id.eq_any(ids)).filter(pairings::end_date.is_null()).select(pairings::household_id).load::<String>(c)?.into_iter().collect())
 }
 
-/// The households' photos of the year as (household, kind, status).
-pub fn photo_kinds(c: &mut DbConnection, ids: &[String], year: i32) -> QueryResult<Vec<(String, String, String)>> {
-    photos::table.filter(photos::household_id.eq_any(ids)).filter(photos::year.eq(year)).select((photos::household_id, photos::kind, photos::status)).load(c)
+/// The households' photos of the year as (household, kind, status, reasons as stored).
+pub fn photo_kinds(c: &mut DbConnection, ids: &[String], year: i32) -> QueryResult<Vec<(String, String, String, String)>> {
+    photos::table.filter(photos::household_id.eq_any(ids)).filter(photos::year.eq(year)).select((photos::household_id, photos::kind, photos::status, photos::reasons)).load(c)
 }
 
 pub fn insert_run(c: &mut DbConnection, run: &QualityRunRow) -> QueryResult<()> {

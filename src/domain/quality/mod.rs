@@ -57,6 +57,8 @@ pub struct HouseholdFacts {
     pub photo_kinds: usize,
     /// Photos flagged and not yet reviewed.
     pub photos_flagged: usize,
+    /// Why they were flagged (each reason once, soft reasons left out).
+    pub photo_flag_reasons: Vec<crate::domain::photo::Reason>,
 }
 
 /// County-wide facts and settings.
@@ -247,7 +249,8 @@ pub const RULES: &[Rule] = &[
     } },
     Rule { id: "photos_flagged_unreviewed", severity: Severity::Warning, zh: "存在未审核的疑点照片", en: "flagged photos wait for review", fields: &["photos"], check: |h, _, out| {
         if h.photos_flagged > 0 {
-            out.push((None, format!("{} flagged photo(s)", h.photos_flagged)));
+            let why: Vec<&str> = h.photo_flag_reasons.iter().map(|r| r.as_str()).collect();
+            out.push((None, format!("{} flagged photo(s): {}", h.photos_flagged, why.join(", "))));
         }
     } },
     Rule { id: "shared_phone", severity: Severity::Warning, zh: "同一联系电话用于多户户主", en: "one phone number for the heads of several households", fields: &["members.phone"], check: |h, c, out| {

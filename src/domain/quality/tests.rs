@@ -39,6 +39,7 @@ fn good() -> HouseholdFacts {
         year: Some((rec, Money::yuan(9000))),
         photo_kinds: 6,
         photos_flagged: 0,
+        photo_flag_reasons: vec![],
     }
 }
 
@@ -282,7 +283,11 @@ fn photo_set_incomplete() {
 fn photos_flagged_unreviewed() {
     let mut h = good();
     h.photos_flagged = 2;
-    only("photos_flagged_unreviewed", h, ctx());
+    h.photo_flag_reasons = vec![crate::domain::photo::Reason::EditedSoftware, crate::domain::photo::Reason::ThumbnailMismatch];
+    only("photos_flagged_unreviewed", h.clone(), ctx());
+    let hits = evaluate(&h, &ctx());
+    let hit = hits.iter().find(|f| f.rule == "photos_flagged_unreviewed").unwrap();
+    assert_eq!(hit.detail, "2 flagged photo(s): edited_software, thumbnail_mismatch");
 }
 
 #[test]
