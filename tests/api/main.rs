@@ -38,6 +38,7 @@ mod ops;
 mod oracles;
 mod personal_data;
 mod photos;
+mod procedure_calendar;
 mod procedures;
 mod quality;
 mod refusals;

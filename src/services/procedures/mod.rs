@@ -166,7 +166,7 @@ fn signatures(c: &mut DbConnection, caller: &Caller, draft: &StepDraft, village:
         Some(date) => Some(repo::village_has_first_secretary(c, village, date)?),
         None => None,
     };
-    let county = DivisionCode::parse(&format!("{}000000", &village[..6])).ok();
+    let county = DivisionCode::parse(&format!("{}000000", village.get(..6).unwrap_or_default())).ok();
     let mut out = Vec::new();
     for (i, s) in draft.signatories.iter().enumerate() {
         let mut name = s.name.clone();
