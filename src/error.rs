@@ -40,8 +40,28 @@ pub struct Problem {
     /// For `exit_not_allowed`: each failed condition with its figure; for `batch_refused`: each
     /// refused case with its code and reason.
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<Vec<Object>>)]
+    #[schema(value_type = Option<Vec<ProblemFailure>>)]
     pub failures: Option<serde_json::Value>,
+}
+
+/// An item of a problem's `failures` (documentation): a failed exit condition (`id`, `text`,
+/// `figure`) or a refused case of a batch (`case_id`, `household_id`, `code`, `detail`, and what
+/// was allowed, failed or invalid for it).
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct ProblemFailure {
+    pub id: Option<String>,
+    pub text: Option<String>,
+    pub figure: Option<String>,
+    pub case_id: Option<String>,
+    pub household_id: Option<String>,
+    pub code: Option<String>,
+    pub detail: Option<String>,
+    #[schema(value_type = Option<Vec<crate::domain::procedure::NextStep>>)]
+    pub allowed: Option<serde_json::Value>,
+    #[schema(value_type = Option<Vec<crate::domain::procedure::eligibility::Failure>>)]
+    pub failures: Option<serde_json::Value>,
+    pub errors: Option<Vec<FieldError>>,
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -137,9 +137,9 @@ pub(crate) fn table(i: &Inside) -> Vec<Row> {
         ("POST", "/api/v1/cases/batch-steps", "/cases/batch-steps".into(), json!({"cases": [{"case_id": i.case}], "step": "village_evaluation", "outcome": "approved", "date": "2026-01-01"}), Hidden, "A+ T+ V+ C- U-"),
         // The caller's own county's schedule: an outsider sets and reads its own, never this one.
         ("GET", "/api/v1/campaign-schedules/{year}", "/campaign-schedules/2026".into(), any.clone(), Hidden, "A+ T+ V+ C+ U+"),
-        ("PUT", "/api/v1/campaign-schedules/{year}", "/campaign-schedules/2026".into(), schedule(), Nothing, "A+ T- V- C- U-"),
-        ("GET", "/api/v1/villages/{code}/publicity-lists", format!("/villages/{v}/publicity-lists?step=publicity&date=2026-01-01"), any.clone(), Hidden, "A+ T+ V+ C0 U+"),
-        ("GET", "/api/v1/villages/{code}/publicity-lists.xlsx", format!("/villages/{v}/publicity-lists.xlsx?step=publicity&date=2026-01-01"), any.clone(), Hidden, "A+ T+ V+ C0 U+"),
+        ("PUT", "/api/v1/campaign-schedules/{year}", "/campaign-schedules/2026".into(), schedule(), NotScoped, "A+ T- V- C- U-"), // the caller's own county's: tests/api/procedure_calendar.rs
+        ("GET", "/api/v1/villages/{code}/publicity-lists", format!("/villages/{v}/publicity-lists?step=publicity&date=2026-01-01"), any.clone(), Hidden, "A+ T+ V+ C+ U+"),
+        ("GET", "/api/v1/villages/{code}/publicity-lists.xlsx", format!("/villages/{v}/publicity-lists.xlsx?step=publicity&date=2026-01-01"), any.clone(), Hidden, "A+ T+ V+ C+ U+"),
         ("GET", "/api/v1/coverage", format!("/coverage?division={v}"), any.clone(), Hidden, "A+ T+ V+ C+ U+"),
         ("GET", "/api/v1/coverage/missing", format!("/coverage/missing?division={v}"), any.clone(), Hidden, "A+ T+ V+ C+ U+"),
         ("GET", "/api/v1/divisions/{code}", format!("/divisions/{v}"), any.clone(), Hidden, "A+ T+ V+ C+ U+"),

@@ -41,9 +41,9 @@ pub struct BatchBody {
     #[validate(required, length(min = 1, max = 200), nested)]
     #[schema(value_type = Vec<BatchCase>)]
     pub cases: Option<Vec<BatchCase>>,
-    /// The step, its date, the batch's outcome and signatories, as for one case.
+    /// The step, its date, the batch's outcome and signatories, as for one case (its rules run
+    /// as for one case's body, its problems named as there).
     #[serde(flatten)]
-    #[validate(nested)]
     pub step: StepBody,
 }
 
@@ -83,7 +83,9 @@ pub async fn batch_steps(state: Data<AppState>, user: Caller, body: Checked<Batc
             cases.push((id, outcome));
         }
     }
-    let draft = parse_step(b.step, errs);
+    let (step, step_errors) = Checked::new(b.step).into_parts();
+    errs.0.extend(step_errors.0);
+    let draft = parse_step(step, errs);
     if !draft.errors.is_empty() && cases.is_empty() {
         return Err(draft.errors.into());
     }
@@ -261,7 +263,7 @@ pub async fn publicity_list(state: Data<AppState>, user: Caller, code: Path<Stri
 /// The same list laid out to print on A4, with signature lines for the township cadre, the
 /// village secretary and the first secretary.
 #[utoipa::path(tag = "procedures", security(("bearer" = [])), params(("code" = String, Path, description = "village code"), ListQuery), responses(
-    (status = 200, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body = Vec<u8>),
+    (status = 200, description = "the workbook", content((inline(crate::api::media::Binary) = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
     (status = 404, body = Problem, content_type = "application/problem+json"),
     (status = 422, body = Problem, content_type = "application/problem+json"),
 ))]

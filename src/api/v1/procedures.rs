@@ -72,13 +72,50 @@ pub struct StepView {
     pub note: Option<String>,
     /// Home visit: `collectors`, `household_signed`, `proxy_signer` (代签人); township spot check:
     /// `checked_by`; an exit's evaluation: `eligibility` {year, failures, override {by, reason}}.
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = Option<StepDetails>)]
     pub details: Option<Value>,
     /// The village batch the step was applied in.
     pub batch_id: Option<String>,
     /// The user who entered it.
     pub entered_by: String,
     pub entered_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// What a step carries besides its date and outcome (documentation of `details`).
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct StepDetails {
+    /// Home visit: who collected.
+    pub collectors: Option<Vec<String>>,
+    /// Home visit: the household signed itself.
+    pub household_signed: Option<bool>,
+    /// Home visit: 代签人.
+    pub proxy_signer: Option<String>,
+    /// Township spot check: who checked.
+    pub checked_by: Option<Vec<String>>,
+    /// An exit's evaluation: the conditions checked.
+    pub eligibility: Option<EligibilityFound>,
+}
+
+/// The exit conditions checked at an exit's evaluation (documentation).
+#[derive(Serialize, ToSchema)]
+#[allow(dead_code)]
+pub struct EligibilityFound {
+    /// The statistical year judged.
+    pub year: i32,
+    pub failures: Vec<crate::domain::procedure::eligibility::Failure>,
+    /// A county admin's override, when the household failed.
+    #[serde(rename = "override")]
+    #[schema(value_type = Option<EligibilityOverrideFound>)]
+    pub overridden: Option<Value>,
+}
+
+/// A county admin's override as recorded on the step (documentation).
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct EligibilityOverrideFound {
+    pub by: Option<String>,
+    pub reason: String,
 }
 
 /// A county admin's override of an exit's eligibility, shown on the case.

@@ -28,7 +28,9 @@ pub struct ExitFacts<'a> {
 /// A condition the household fails, with its figure.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct Failure {
-    /// `no_yearly_record`, `income_below_exit_minimum`, `guarantee_<name>` or a forbidding rule's id.
+    /// Which condition failed: the yearly record missing, the income under the exit threshold, one
+    /// of the guarantees (its name after `guarantee_`), or a rule of the table of situations that
+    /// forbid exit (its id).
     pub id: String,
     /// 中文 description of the condition.
     pub text: String,
