@@ -307,6 +307,34 @@ async fn a_case_that_cannot_start_is_refused_with_the_reason() {
 }
 
 #[actix_web::test]
+async fn a_household_is_marked_lifted_out_without_policy_by_evaluation_and_acknowledgement_signed_by_accounts() {
+    let app = spawn_app().await;
+    let officer = app.user("village_officer", VILLAGE).await;
+    let cadre = app.user("township_reviewer", TOWNSHIP).await;
+    let me: Value = cadre.get("/me").await.json().await.unwrap();
+    let h = app.household_in(VILLAGE, 1).await;
+    let case = officer.post("/cases", json!({"household_id": h["id"], "kind": "policy_end", "reason": "家庭人均纯收入已达当地农民人均纯收入水平，本人认可"})).await.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
+    // A signatory with an account is linked by its id and shown with the account's name; an id
+    // that is no account of the county is refused under its field.
+    let by = |user: &str| json!({"step": "village_evaluation", "outcome": "approved", "date": ago(0), "signatories": [{"role": "township_cadre", "user_id": user}, {"role": "village_secretary", "name": "李书记"}]});
+    let p = problem(officer.post(&format!("/cases/{case}/steps"), by(&uuid::Uuid::now_v7().to_string())).await).await;
+    assert_eq!((p["errors"][0]["field"].as_str(), p["errors"][0]["code"].as_str()), (Some("signatories[0].user_id"), Some("unknown_user")));
+    let evaluated: Value = officer.post(&format!("/cases/{case}/steps"), by(&cadre.user_id)).await.json().await.unwrap();
+    let signatory = &evaluated["steps"][0]["signatories"][0];
+    assert_eq!((signatory["user_id"].as_str(), signatory["name"].as_str()), (Some(cadre.user_id.as_str()), me["display_name"].as_str()));
+    // Without a name nor an account: 422.
+    let p = problem(officer.post(&format!("/cases/{case}/steps"), json!({"step": "acknowledgement", "outcome": "done", "date": ago(0), "signatories": [{"role": "witness"}]})).await).await;
+    assert_eq!(p["errors"][0]["field"], "signatories[0].name");
+    // The household's acknowledgement completes it: no longer an assisted household, history kept.
+    let done = ok_step(&officer, &case, "acknowledgement", "done", &ago(0)).await;
+    assert_eq!(done["state"], "done");
+    let after: Value = officer.get(&format!("/households/{}", h["id"].as_str().unwrap())).await.json().await.unwrap();
+    assert_eq!(after["category"], "ordinary");
+    let history: Value = officer.get(&format!("/households/{}/history", h["id"].as_str().unwrap())).await.json().await.unwrap();
+    assert!(history["items"].as_array().unwrap().iter().any(|e| e["action"] == "case_complete" && e["after"]["kind"] == "policy_end" && e["before"]["category"] == "lifted_out"));
+}
+
+#[actix_web::test]
 async fn an_exclusion_blocks_the_township_review_until_the_county_approves_an_exception() {
     let app = spawn_app().await;
     let officer = app.user("village_officer", VILLAGE).await;

@@ -221,8 +221,8 @@ pub struct CaseQuery {
 pub async fn list_cases(state: Data<AppState>, user: Caller, q: Query<CaseQuery>) -> Result<HttpResponse, ApiError> {
     let q = q.into_inner();
     let mut errs = FieldErrors::new();
-    let division = q.division.as_deref().map(|d| errs.check("division", DivisionCode::parse(d))).flatten();
-    let kind = q.kind.as_deref().map(|k| errs.check("kind", CaseKind::parse(k))).flatten();
+    let division = q.division.as_deref().and_then(|d| errs.check("division", DivisionCode::parse(d)));
+    let kind = q.kind.as_deref().and_then(|k| errs.check("kind", CaseKind::parse(k)));
     if !errs.is_empty() {
         return Err(errs.into());
     }
@@ -289,7 +289,7 @@ pub async fn open_case(state: Data<AppState>, user: Caller, body: Checked<CaseBo
     if matches!(kind, Some(CaseKind::Inclusion | CaseKind::Reinclusion | CaseKind::RiskRemark)) && b.risk_types.is_empty() {
         errs.add("risk_types", "required", "name at least one risk type");
     }
-    let target = b.target_category.as_deref().map(|c| errs.check("target_category", Category::parse(c))).flatten();
+    let target = b.target_category.as_deref().and_then(|c| errs.check("target_category", Category::parse(c)));
     match (kind, target) {
         (Some(CaseKind::Inclusion | CaseKind::Reinclusion), Some(Category::MonitoredUnstable | Category::MonitoredMarginal | Category::MonitoredHardship)) => {}
         (Some(CaseKind::Inclusion | CaseKind::Reinclusion), _) => errs.add("target_category", "required", "an inclusion names the monitoring category: monitored_unstable, monitored_marginal or monitored_hardship"),

@@ -160,7 +160,8 @@ mod tests {
         ok.income = crate::domain::yearly::Income { wages: Money::yuan(9000), production: Money::ZERO, production_costs: Money::ZERO, property: Money::ZERO, transfers: Money::ZERO };
         assert_eq!(ids(&ok, &all), Vec::<String>::new());
         // (change to an eligible record, the failures)
-        let cases: Vec<(&str, fn(&mut YearRecord), Vec<&str>)> = vec![
+        type Case = (&'static str, fn(&mut YearRecord), Vec<&'static str>);
+        let cases: Vec<Case> = vec![
             ("low income", |r| r.income.wages = Money::yuan(3500), vec!["income_below_exit_minimum"]),
             ("unsafe water", |r| r.guarantees.drinking_water = crate::domain::yearly::Guarantee { ok: false, reason: Some("季节性缺水".into()) }, vec!["guarantee_drinking_water"]),
             ("seriously ill, uninsured", |r| {

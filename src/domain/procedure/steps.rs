@@ -106,7 +106,8 @@ mod tests {
         let proxy = Extras { collectors: names(&["张", "李"]), household_signed: Some(false), proxy_signer: Some("王邻居".into()), ..Default::default() };
         let f = |a: &str, b: &str| (a.to_owned(), b.to_owned());
         // (step, from, extras, problems)
-        let table: Vec<(Step, Stage, Extras, Vec<(String, String)>)> = vec![
+        type Row = (Step, Stage, Extras, Vec<(String, String)>);
+        let table: Vec<Row> = vec![
             (Step::HomeVisit, Stage::Applied, ok_visit.clone(), vec![]),
             (Step::HomeVisit, Stage::Applied, proxy, vec![]),
             (Step::HomeVisit, Stage::Applied, Extras { collectors: names(&["张", "张 "]), household_signed: Some(true), ..Default::default() }, vec![f("collectors", "too_few")]),
@@ -130,7 +131,7 @@ mod tests {
     #[test]
     fn a_cross_check_answers_for_every_configured_department() {
         let configured: Vec<String> = DEFAULT_DEPARTMENTS.iter().map(|d| d.to_string()).collect();
-        assert_eq!(missing_departments(&configured, &DEFAULT_DEPARTMENTS.to_vec()), Vec::<&str>::new());
+        assert_eq!(missing_departments(&configured, DEFAULT_DEPARTMENTS), Vec::<&str>::new());
         assert_eq!(missing_departments(&configured, &["公安", "住建", "财政", "人社", "市场监管", "农机", "银行"]), ["证券", "保险"]);
     }
 }

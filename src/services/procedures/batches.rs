@@ -15,6 +15,9 @@ use crate::domain::FieldErrors;
 use crate::error::ApiError;
 use crate::state::AppState;
 
+/// A case as the batch left it, with its steps.
+pub type CaseWithSteps = (CaseRow, Vec<CaseStepRow>);
+
 /// A batch as read from the request: the cases (each with its own outcome, or the batch's) and
 /// the step every one of them takes.
 pub struct BatchStep {
@@ -34,7 +37,7 @@ fn refusal(case: &CaseRow, e: &ApiError) -> Value {
 /// several villages, a bad date, missing signatures), then each case's step — every refusal
 /// listed, nothing written when there is one.
 #[tracing::instrument(skip_all, fields(cases = batch.cases.len()))]
-pub async fn batch_steps(state: &AppState, caller: &Caller, batch: BatchStep) -> Result<(String, Vec<(CaseRow, Vec<CaseStepRow>)>), ApiError> {
+pub async fn batch_steps(state: &AppState, caller: &Caller, batch: BatchStep) -> Result<(String, Vec<CaseWithSteps>), ApiError> {
     let scope = caller.scope();
     let ids: Vec<String> = batch.cases.iter().map(|(id, _)| id.clone()).collect();
     let probe = (scope.clone(), ids.clone());
