@@ -204,3 +204,47 @@ async fn a_village_runs_plan_004s_calendar_in_batches_and_every_shortcut_is_refu
     let late: Value = officer.get("/cases?overdue=true").await.json().await.unwrap();
     assert_eq!(late["items"].as_array().unwrap().len(), 2);
 }
+
+#[actix_web::test]
+async fn a_batch_is_one_villages_meeting_and_the_schedule_is_the_county_admins() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let officer = app.user("village_officer", TOWNSHIP).await;
+    let here = household_of(&app, VILLAGE, 1, "monitored_marginal").await;
+    let there = household_of(&app, VILLAGE_2, 2, "monitored_marginal").await;
+    let mut cases = Vec::new();
+    for h in [&here, &there] {
+        cases.push(open(&officer, json!({"household_id": h["id"], "kind": "removal", "reason": "识别不准"})).await);
+    }
+    let body = |ids: &[&str]| {
+        let mut b = crate::procedures::step_body("village_evaluation", "approved", &crate::procedures::ago(0));
+        b["cases"] = Value::Array(ids.iter().map(|c| json!({"case_id": c})).collect());
+        b
+    };
+    // Two villages in one batch, a case twice, an empty batch: 422; a case nobody has: 404.
+    let p = problem(officer.post("/cases/batch-steps", body(&[&cases[0], &cases[1]])).await).await;
+    assert_eq!((p["errors"][0]["field"].as_str(), p["errors"][0]["code"].as_str()), (Some("cases"), Some("several_villages")));
+    let p = problem(officer.post("/cases/batch-steps", body(&[&cases[0], &cases[0]])).await).await;
+    assert_eq!((p["errors"][0]["field"].as_str(), p["errors"][0]["code"].as_str()), (Some("cases[1].case_id"), Some("duplicate")));
+    assert_eq!(officer.post("/cases/batch-steps", body(&[])).await.status(), 422);
+    assert_eq!(officer.post("/cases/batch-steps", body(&[&uuid::Uuid::now_v7().to_string()])).await.status(), 404);
+    // One village: recorded, each step carrying the batch's id.
+    let done = run(&officer, body(&[&cases[0]])).await;
+    assert_eq!(done["cases"][0]["steps"][0]["batch_id"], done["batch_id"]);
+
+    // The schedule: in order, changed with If-Match.
+    let path = "/campaign-schedules/2026";
+    let plan = json!({"collection_by": "2026-11-10", "evaluation_by": "2026-11-30", "entry_by": "2026-12-15", "acceptance_by": "2026-12-26"});
+    let mut wrong = plan.clone();
+    wrong["entry_by"] = json!("2026-11-01");
+    let p = problem(admin.request(reqwest::Method::PUT, path, Some(wrong), None).await).await;
+    assert_eq!((p["errors"][0]["field"].as_str(), p["errors"][0]["code"].as_str()), (Some("entry_by"), Some("out_of_order")));
+    assert_eq!(admin.get(path).await.status(), 404);
+    assert_eq!(admin.request(reqwest::Method::PUT, path, Some(plan.clone()), None).await.status(), 200);
+    assert_eq!(admin.request(reqwest::Method::PUT, path, Some(plan.clone()), None).await.status(), 428);
+    assert_eq!(admin.request(reqwest::Method::PUT, path, Some(plan.clone()), Some("\"7\"")).await.status(), 412);
+    let changed: Value = admin.request(reqwest::Method::PUT, path, Some(plan), Some("\"1\"")).await.json().await.unwrap();
+    assert_eq!(changed["version"], 2);
+    let read: Value = officer.get(path).await.json().await.unwrap();
+    assert_eq!((read["county_code"].as_str(), read["evaluation_by"].as_str()), (Some(COUNTY), Some("2026-11-30")));
+}

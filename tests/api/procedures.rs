@@ -334,6 +334,27 @@ async fn a_household_is_marked_lifted_out_without_policy_by_evaluation_and_ackno
     assert!(history["items"].as_array().unwrap().iter().any(|e| e["action"] == "case_complete" && e["after"]["kind"] == "policy_end" && e["before"]["category"] == "lifted_out"));
 }
 
+/// A case opened before the procedures followed the documents keeps working: its stage is read
+/// with the table of today (a case "cross_checked" under the old table, where a clear
+/// cross-check went straight to the announcement, now holds its second evaluation first).
+#[actix_web::test]
+async fn a_case_opened_under_the_earlier_table_goes_on_from_where_it_stands() {
+    use diesel::RunQueryDsl;
+    let app = spawn_app().await;
+    let officer = app.user("village_officer", VILLAGE).await;
+    let (_, case) = open_inclusion(&app, &officer).await;
+    {
+        let mut c = app.state.db.conn().unwrap();
+        diesel::sql_query(format!("UPDATE cases SET stage = 'cross_checked', stage_since = '{}' WHERE id = '{case}'", ago(3))).execute(&mut *c).unwrap();
+    }
+    let read: Value = officer.get(&format!("/cases/{case}")).await.json().await.unwrap();
+    assert_eq!((read["state"].as_str(), read["next_steps"][0]["step"].as_str()), (Some("cross_checked"), Some("village_evaluation")));
+    assert_eq!(step(&officer, &case, "announcement", "done", &ago(2)).await.status(), 409);
+    ok_step(&officer, &case, "village_evaluation", "approved", &ago(2)).await;
+    let announced = ok_step(&officer, &case, "announcement", "done", &ago(2)).await;
+    assert_eq!(announced["state"], "announced");
+}
+
 #[actix_web::test]
 async fn an_exclusion_blocks_the_township_review_until_the_county_approves_an_exception() {
     let app = spawn_app().await;
