@@ -136,6 +136,20 @@ async fn a_village_runs_plan_004s_calendar_in_batches_and_every_shortcut_is_refu
     let res = officer.get(&format!("/villages/{VILLAGE}/publicity-lists.xlsx?step=publicity&date={}", day("11-11"))).await;
     assert_eq!(res.status(), 200);
     assert!(res.headers()["content-type"].to_str().unwrap().contains("spreadsheetml"));
+    // Laid out for A4 (paper size 9), fit to the page's width, its header row repeated on each page.
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(res.bytes().await.unwrap().to_vec())).unwrap();
+    let part = |zip: &mut zip::ZipArchive<std::io::Cursor<Vec<u8>>>, name: &str| {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut zip.by_name(name).unwrap(), &mut text).unwrap();
+        text
+    };
+    let sheet = part(&mut zip, "xl/worksheets/sheet1.xml");
+    assert!(sheet.contains("paperSize=\"9\"") && sheet.contains("fitToPage=\"1\""), "{sheet}");
+    assert!(part(&mut zip, "xl/workbook.xml").contains("_xlnm.Print_Titles"));
+    let cells = part(&mut zip, "xl/sharedStrings.xml");
+    for text in ["扶贫对象动态调整公示名单", "包村干部（签字）", "村党支部书记（签字）", "驻村第一书记（签字）", "户主姓名", "公示期"] {
+        assert!(cells.contains(text), "{text} missing from the list");
+    }
     assert_eq!(officer.get(&format!("/villages/{VILLAGE}/publicity-lists?step=home_visit&date={}", day("11-11"))).await.status(), 422);
 
     // Shortcuts: the review one day early; an exit announced without the township's spot check.
