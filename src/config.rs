@@ -84,6 +84,11 @@ pub struct Settings {
     pub location_stale_after_days: i64,
     /// A case waiting longer than this many days at one step is overdue.
     pub case_overdue_days: i64,
+    /// The departments a county cross-check 部门信息比对 answers for, each one recorded (TOML list).
+    pub cross_check_departments: Vec<String>,
+    /// The situations that forbid exit applied at an exit's evaluation, by rule id
+    /// (`domain::procedure::eligibility::FORBIDDING_RULES`; all by default).
+    pub exit_forbidding_rules: Vec<String>,
     /// Days a township has to settle a problem of the ledger (its deadline).
     pub quality_deadline_days: i64,
     /// A head's phone shared by more households than this is a problem.
@@ -179,6 +184,8 @@ impl Default for Settings {
             location_max_age_days: 30,
             location_stale_after_days: 1095,
             case_overdue_days: 15,
+            cross_check_departments: crate::domain::procedure::steps::DEFAULT_DEPARTMENTS.iter().map(|d| d.to_string()).collect(),
+            exit_forbidding_rules: crate::domain::procedure::eligibility::all_rule_ids(),
             quality_deadline_days: 30,
             quality_phone_max_households: 3,
             storage: crate::storage::StorageKind::Local,

@@ -138,7 +138,7 @@ fn household(rng: &mut StdRng, village: &DivisionCode, number: String) -> NewHou
     let phone = format!("1{}{:08}", rng.random_range(30..=99), rng.random_range(0..100_000_000u32));
     members[0].phone = crate::domain::Phone::parse(&phone).ok();
     let profile = profile(category, &number);
-    NewHousehold { village: village.clone(), number: Some(number), address: None, category, members, client_id: None, profile }
+    NewHousehold { village: village.clone(), number: Some(number), address: None, category, members, client_id: None, profile, origin: Some("演示数据 demo data".into()) }
 }
 
 /// Loads the demo county and `per_village` households in each of the first villages of three

@@ -37,6 +37,31 @@ pub struct Problem {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Vec<crate::domain::procedure::NextStep>>)]
     pub allowed: Option<serde_json::Value>,
+    /// For `exit_not_allowed`: each failed condition with its figure; for `batch_refused`: each
+    /// refused case with its code and reason.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Vec<ProblemFailure>>)]
+    pub failures: Option<serde_json::Value>,
+}
+
+/// An item of a problem's `failures` (documentation): a failed exit condition (`id`, `text`,
+/// `figure`) or a refused case of a batch (`case_id`, `household_id`, `code`, `detail`, and what
+/// was allowed, failed or invalid for it).
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct ProblemFailure {
+    pub id: Option<String>,
+    pub text: Option<String>,
+    pub figure: Option<String>,
+    pub case_id: Option<String>,
+    pub household_id: Option<String>,
+    pub code: Option<String>,
+    pub detail: Option<String>,
+    #[schema(value_type = Option<Vec<crate::domain::procedure::NextStep>>)]
+    pub allowed: Option<serde_json::Value>,
+    #[schema(value_type = Option<Vec<crate::domain::procedure::eligibility::Failure>>)]
+    pub failures: Option<serde_json::Value>,
+    pub errors: Option<Vec<FieldError>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -58,6 +83,10 @@ pub enum ApiError {
     /// A procedure step out of order or too early (409), with what is allowed instead.
     #[error("step not allowed: {message}")]
     StepNotAllowed { message: String, allowed: serde_json::Value },
+    /// A state conflict with its own code (`case_not_allowed`, `exit_not_allowed`,
+    /// `batch_refused`, …) and what failed (409).
+    #[error("{code}: {message}")]
+    Refused { code: &'static str, message: String, failures: Option<serde_json::Value> },
     #[error("precondition required")]
     PreconditionRequired,
     #[error("precondition failed")]
@@ -99,6 +128,7 @@ impl ApiError {
             ApiError::NotFound => "not_found",
             ApiError::Conflict(_) => "conflict",
             ApiError::StepNotAllowed { .. } => "step_not_allowed",
+            ApiError::Refused { code, .. } => code,
             ApiError::PreconditionRequired => "precondition_required",
             ApiError::PreconditionFailed => "precondition_failed",
             ApiError::PayloadTooLarge(_) => "payload_too_large",
@@ -120,7 +150,8 @@ impl ApiError {
             | ApiError::PayloadTooLarge(m)
             | ApiError::UnsupportedMediaType(m)
             | ApiError::RequestTimeout(m)
-            | ApiError::StepNotAllowed { message: m, .. } => m.clone(),
+            | ApiError::StepNotAllowed { message: m, .. }
+            | ApiError::Refused { message: m, .. } => m.clone(),
             ApiError::Validation(errors) => format!("{} invalid field(s)", errors.len()),
             ApiError::InvalidCredentials => "wrong username or password".into(),
             ApiError::NotFound => "no such resource in your jurisdiction".into(),
@@ -152,6 +183,10 @@ impl ApiError {
             },
             allowed: match self {
                 ApiError::StepNotAllowed { allowed, .. } => Some(allowed.clone()),
+                _ => None,
+            },
+            failures: match self {
+                ApiError::Refused { failures, .. } => failures.clone(),
                 _ => None,
             },
         }
@@ -224,7 +259,7 @@ impl ResponseError for ApiError {
             ApiError::InvalidCredentials | ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound => StatusCode::NOT_FOUND,
-            ApiError::Conflict(_) | ApiError::StepNotAllowed { .. } => StatusCode::CONFLICT,
+            ApiError::Conflict(_) | ApiError::StepNotAllowed { .. } | ApiError::Refused { .. } => StatusCode::CONFLICT,
             ApiError::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
             ApiError::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,

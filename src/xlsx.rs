@@ -226,6 +226,44 @@ pub fn tables(sheets: &[(&str, &[&str], &[Vec<String>])]) -> Result<Vec<u8>, Xls
     wb.save_to_buffer()
 }
 
+/// A publicity or announcement list 公示名单 / 公告名单 laid out to print on A4 (portrait, fit to the
+/// page's width, the header row repeated on every page): a title over the table, the lines under
+/// it (the period), then a signature line for each signatory.
+pub fn posted_list(title: &str, lines: &[String], headers: &[&str], rows: &[Vec<String>], signatures: &[&str]) -> Result<Vec<u8>, XlsxError> {
+    let mut wb = Workbook::new();
+    let sheet = wb.add_worksheet();
+    sheet.set_name("名单")?;
+    sheet.set_paper_size(9);
+    sheet.set_print_fit_to_pages(1, 0);
+    sheet.set_print_center_horizontally(true);
+    sheet.set_margins(0.5, 0.5, 0.6, 0.6, 0.3, 0.3);
+    let last = headers.len().saturating_sub(1) as u16;
+    let title_format = Format::new().set_bold().set_font_size(16).set_align(rust_xlsxwriter::FormatAlign::Center);
+    sheet.merge_range(0, 0, 0, last, &neutralise(title), &title_format)?;
+    for (i, line) in lines.iter().enumerate() {
+        text(sheet, 1 + i as u32, 0, line, None)?;
+    }
+    let head_row = 2 + lines.len() as u32;
+    let border = Format::new().set_border(rust_xlsxwriter::FormatBorder::Thin).set_text_wrap();
+    let head = border.clone().set_bold();
+    for (col, h) in headers.iter().enumerate() {
+        text(sheet, head_row, col as u16, h, Some(&head))?;
+        sheet.set_column_width(col as u16, if *h == "公示理由" || *h == "理由" { 30 } else { 14 })?;
+    }
+    for (i, row) in rows.iter().enumerate() {
+        for (col, v) in row.iter().enumerate() {
+            text(sheet, head_row + 1 + i as u32, col as u16, v, Some(&border))?;
+        }
+    }
+    sheet.set_repeat_rows(head_row, head_row)?;
+    let mut r = head_row + 2 + rows.len() as u32;
+    for s in signatures {
+        text(sheet, r, 0, &format!("{s}（签字）：__________________    日期：__________"), None)?;
+        r += 2;
+    }
+    wb.save_to_buffer()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

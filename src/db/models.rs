@@ -423,6 +423,8 @@ pub struct CaseRow {
     pub created_by: String,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// 返贫原因 of a re-inclusion (one of the risk types).
+    pub return_reason: Option<String>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -440,6 +442,27 @@ pub struct CaseStepRow {
     pub note: Option<String>,
     pub entered_by: String,
     pub entered_at: NaiveDateTime,
+    /// JSON object: what the step carries besides (home-visit collectors, spot-check
+    /// inspectors, an exit's eligibility and its override).
+    pub details: Option<String>,
+    /// The village batch the step was applied in (`POST /cases/batch-steps`).
+    pub batch_id: Option<String>,
+}
+
+/// A county's campaign schedule 动态调整工作进度安排 of one year.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = campaign_schedules)]
+pub struct CampaignScheduleRow {
+    pub id: String,
+    pub county_code: String,
+    pub year: i32,
+    pub collection_by: NaiveDate,
+    pub evaluation_by: NaiveDate,
+    pub entry_by: NaiveDate,
+    pub acceptance_by: NaiveDate,
+    pub version: i64,
+    pub updated_by: String,
+    pub updated_at: NaiveDateTime,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]

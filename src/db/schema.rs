@@ -365,6 +365,7 @@ diesel::table! {
         created_by -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        return_reason -> Nullable<Text>,
     }
 }
 
@@ -380,6 +381,23 @@ diesel::table! {
         note -> Nullable<Text>,
         entered_by -> Text,
         entered_at -> Timestamp,
+        details -> Nullable<Text>,
+        batch_id -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    campaign_schedules (id) {
+        id -> Text,
+        county_code -> Text,
+        year -> Integer,
+        collection_by -> Date,
+        evaluation_by -> Date,
+        entry_by -> Date,
+        acceptance_by -> Date,
+        version -> BigInt,
+        updated_by -> Text,
+        updated_at -> Timestamp,
     }
 }
 
@@ -484,6 +502,6 @@ diesel::joinable!(spot_check_items -> households (household_id));
 diesel::allow_tables_to_appear_in_same_query!(
     users, refresh_tokens, login_failures, divisions, households, members, audit_log, locations, photos, yearly_records,
     sync_counter, sync_tombstones, cadres, pairings, work_teams, measures, natural_villages, village_years, idempotency_keys,
-    cases, case_steps, exclusions, spot_checks, spot_check_items, quality_runs, problems,
+    cases, case_steps, campaign_schedules, exclusions, spot_checks, spot_check_items, quality_runs, problems,
     documents
 );

@@ -267,6 +267,9 @@ pub struct NewHousehold {
     pub client_id: Option<String>,
     /// 识别年度, 纳入监测时间, 脱贫年度, flags …
     pub profile: super::household_profile::Profile,
+    /// Where a category other than 一般农户 comes from (data migrated by a county admin, an
+    /// import): categories otherwise change only through cases. Recorded in the audit trail.
+    pub origin: Option<String>,
 }
 
 /// The sex of a member: from the ID number, and if one was given it must agree.

@@ -246,7 +246,7 @@ pub fn household(cols: &Columns, rows: &[Row], today: NaiveDate) -> Result<(NewH
                 years.push(y);
                 left.push(l);
             }
-            Ok((NewHousehold { village, number: Some(number), address, category, members: list, client_id: None, profile }, MemberExtras { years, left }))
+            Ok((NewHousehold { village, number: Some(number), address, category, members: list, client_id: None, profile, origin: Some("import".into()) }, MemberExtras { years, left }))
         }
         _ => Err(errors),
     }

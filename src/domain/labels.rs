@@ -290,7 +290,10 @@ const SEVERITIES: &[(&str, Label)] = &[("error", l("错误", "Error")), ("warnin
 /// Kinds of cases (`procedure::CaseKind`).
 const CASE_KINDS: &[(&str, Label)] = &[
     ("inclusion", l("识别纳入", "Inclusion")),
+    ("reinclusion", l("返贫纳入", "Re-inclusion")),
     ("exit", l("风险消除", "Risk elimination")),
+    ("removal", l("清退", "Removal")),
+    ("policy_end", l("已脱贫(不再享受政策)", "Lifted out, no longer supported")),
     ("risk_remark", l("风险再标注", "Risk re-marked")),
     ("risk_rollback", l("风险消除回退", "Elimination rolled back")),
 ];
@@ -298,12 +301,15 @@ const CASE_KINDS: &[(&str, Label)] = &[
 /// Steps of a case (`procedure::Step`).
 const STEPS: &[(&str, Label)] = &[
     ("application", l("农户申请", "Application")),
+    ("home_visit", l("入户调查", "Home visit")),
     ("village_evaluation", l("村民主评议", "Village evaluation")),
+    ("acknowledgement", l("户认可", "Household acknowledgement")),
     ("first_publicity", l("第一次公示", "First publicity")),
     ("township_review", l("乡镇审核", "Township review")),
     ("second_publicity", l("第二次公示", "Second publicity")),
     ("county_cross_check", l("县级部门信息比对", "County cross-check")),
     ("publicity", l("公示", "Publicity")),
+    ("township_spot_check", l("乡镇抽查审核", "Township spot check")),
     ("announcement", l("公告", "Announcement")),
     ("notification", l("告知农户", "Household notified")),
     ("objection", l("异议", "Objection")),
@@ -313,13 +319,17 @@ const STEPS: &[(&str, Label)] = &[
 const STAGES: &[(&str, Label)] = &[
     ("start", l("待申请", "Not started")),
     ("applied", l("已申请", "Applied")),
+    ("visited", l("已入户调查", "Visited")),
     ("evaluated", l("已评议", "Evaluated")),
+    ("acknowledged", l("农户已认可", "Acknowledged")),
     ("first_publicity", l("第一次公示中", "First publicity")),
     ("reviewed", l("乡镇已审核", "Reviewed")),
     ("second_publicity", l("第二次公示中", "Second publicity")),
     ("suspected", l("比对有疑点", "Suspicion found")),
     ("cross_checked", l("已比对", "Cross-checked")),
+    ("reevaluated", l("已第二次评议", "Evaluated again")),
     ("publicity", l("公示中", "Publicity")),
+    ("spot_checked", l("乡镇已抽查审核", "Spot-checked")),
     ("announced", l("已公告", "Announced")),
     ("done", l("已办结", "Done")),
     ("rejected", l("未通过", "Rejected")),

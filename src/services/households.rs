@@ -90,6 +90,7 @@ pub async fn create(state: &AppState, caller: &Caller, new: NewHousehold) -> Res
         return Err(ApiError::NotFound);
     }
     caller.require(caller.role.edits_households(), "register households")?;
+    check_category(caller, &new)?;
     let (actor, crypto) = (caller.actor(), state.crypto.clone());
     let created = state.db.run(move |c| Ok(repo::create(c, &scope, &crypto, &actor, &new)?)).await?;
     Ok(match created {
@@ -100,6 +101,21 @@ pub async fn create(state: &AppState, caller: &Caller, new: NewHousehold) -> Res
         }
         repo::Created::Existing(h) => super::Created::Existing(load(state, caller, h.id, false).await?),
     })
+}
+
+/// A new household is 一般农户: another category comes from a case, or from a county admin
+/// migrating existing data who says where it comes from (`origin`, audited). 422 otherwise.
+fn check_category(caller: &Caller, new: &NewHousehold) -> Result<(), ApiError> {
+    if new.category == crate::domain::Category::Ordinary {
+        return Ok(());
+    }
+    if caller.role != crate::domain::Role::CountyAdmin {
+        return Err(ApiError::invalid("category", "changed_by_case", "a new household is ordinary: its category comes from a case (POST /cases, kind inclusion); only a county admin migrating existing data gives another, with its origin"));
+    }
+    if new.origin.as_deref().is_none_or(|o| o.trim().is_empty()) {
+        return Err(ApiError::invalid("origin", "required", "a category other than ordinary is migrated data: say where it comes from (origin)"));
+    }
+    Ok(())
 }
 
 /// The path of every household write: scope first (404), then role (403), then `If-Match`;

@@ -138,6 +138,8 @@ async fn no_field_takes_a_division_of_another_county() {
         same("PUT", "/api/v1/villages/{code}/years/{year}", "code", &|c| format!("/villages/{c}/years/2025"), &|_| year.clone(), OTHER_COUNTY_VILLAGE, VILLAGE),
         query("GET", "/api/v1/villages/{code}/years/{year}", "code", "/villages/{c}/years/2025"),
         query("GET", "/api/v1/villages/{code}/years/{year}/comparison.xlsx", "code", "/villages/{c}/years/2025/comparison.xlsx"),
+        query("GET", "/api/v1/villages/{code}/publicity-lists", "code", "/villages/{c}/publicity-lists?step=publicity&date=2026-01-01"),
+        query("GET", "/api/v1/villages/{code}/publicity-lists.xlsx", "code", "/villages/{c}/publicity-lists.xlsx?step=publicity&date=2026-01-01"),
         same("POST", "/api/v1/villages/{code}/natural-villages", "code", &|c| format!("/villages/{c}/natural-villages"), &|_| json!({"name": "一组"}), OTHER_COUNTY_VILLAGE, VILLAGE),
         same("POST", "/api/v1/households", "village_code", &|_| "/households".into(), &|c| household_body(c, &[(2, "head")]), OTHER_COUNTY_VILLAGE, VILLAGE),
         Probe { version_from: Some(format!("/households?division={VILLAGE}")), ..same("PATCH", "/api/v1/households/{id}", "former_village_code", &|_| h.clone(), &|c| json!({"former_village_code": c}), OTHER_COUNTY_VILLAGE, VILLAGE_2) },

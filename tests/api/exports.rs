@@ -103,7 +103,7 @@ async fn no_cell_of_any_export_can_be_read_as_a_formula() {
     // Names may hold no Latin letters or digits; a household number only digits, letters, dashes.
     let (number, head, children) = ("-2-3", "=王建国", ["+王小龙", "-王雅琪", "@王志强"]);
     let body = json!({
-        "village_code": VILLAGE, "category": "lifted_out", "number": number, "address": "某村三组",
+        "village_code": VILLAGE, "category": "lifted_out", "origin": "数据迁移", "number": number, "address": "某村三组",
         "members": [
             {"name": head, "id_number": id_number(400), "relation": "head"},
             // Older than the head: each is a problem of the ledger whose detail begins with the name.
@@ -198,6 +198,21 @@ async fn no_cell_of_any_export_can_be_read_as_a_formula() {
         exports.push((report, vec![]));
         fetched.insert(name.to_owned());
     }
+
+    // The publicity list of a village: its title (the township's name first), the household's
+    // number and head, the case's reason.
+    let reason = "-识别不准，清退";
+    let res = admin.post("/cases", json!({"household_id": h["id"], "kind": "removal", "reason": reason})).await;
+    assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
+    let case = res.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
+    let today = chrono::Utc::now().with_timezone(&chrono_tz::Asia::Shanghai).date_naive().to_string();
+    for (step, outcome) in [("village_evaluation", "approved"), ("acknowledgement", "done"), ("publicity", "done")] {
+        let res = admin.post(&format!("/cases/{case}/steps"), json!({"step": step, "outcome": outcome, "date": today, "signatories": crate::procedures::signed()})).await;
+        assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
+    }
+    let res = admin.get(&format!("/villages/{VILLAGE}/publicity-lists.xlsx?step=publicity&date={today}")).await;
+    exports.push((xlsx_cells("publicity list", &bytes(res, "publicity list", XLSX).await), vec![township_name, number, head, reason]));
+    fetched.insert("GET /api/v1/villages/{code}/publicity-lists.xlsx".to_owned());
 
     assert_eq!(documented_exports(), fetched, "an export of the document is not checked here (or one checked here is gone)");
     for ((name, cells), values) in &exports {

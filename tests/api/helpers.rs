@@ -241,6 +241,7 @@ pub fn household_body(village: &str, members: &[(u32, &str)]) -> Value {
     json!({
         "village_code": village,
         "category": "lifted_out",
+        "origin": "2025年建档立卡数据迁移",
         "address": "何家集镇某村三组",
         "members": members.iter().enumerate().map(|(i, (n, rel))| json!({
             "name": names[i % names.len()], "id_number": id_number(*n), "relation": rel,

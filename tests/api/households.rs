@@ -79,7 +79,9 @@ async fn an_id_number_belongs_to_one_household_only() {
     assert!(!detail.contains(&id_number(1)), "the conflict message masks the number");
     // An officer of another village learns only that it is already registered: not where.
     let officer = app.user("village_officer", VILLAGE_2).await;
-    let res = officer.post("/households", household_body(VILLAGE_2, &[(1, "head")])).await;
+    let mut ordinary = household_body(VILLAGE_2, &[(1, "head")]);
+    ordinary["category"] = json!("ordinary");
+    let res = officer.post("/households", ordinary).await;
     assert_eq!(res.status(), 409);
     let detail = problem(res).await["detail"].as_str().unwrap().to_owned();
     assert!(detail.ends_with("is already registered") && !detail.contains(first["number"].as_str().unwrap()), "{detail}");

@@ -41,6 +41,7 @@ mod oracles;
 mod personal_data;
 mod photo_authenticity;
 mod photos;
+mod procedure_calendar;
 mod procedures;
 mod quality;
 mod refusals;

@@ -72,6 +72,11 @@ fn id(v: &Value) -> String {
     v["id"].as_str().unwrap().to_owned()
 }
 
+/// Plan 004's deadlines of 2026.
+fn schedule() -> Value {
+    json!({"collection_by": "2026-11-10", "evaluation_by": "2026-11-30", "entry_by": "2026-12-15", "acceptance_by": "2026-12-26"})
+}
+
 /// One of everything in 子洲县.
 pub(crate) async fn inside(app: &TestApp) -> Inside {
     let admin = app.admin().await;
@@ -90,7 +95,8 @@ pub(crate) async fn inside(app: &TestApp) -> Inside {
     let natural = id(&created(admin.post(&format!("/villages/{VILLAGE}/natural-villages"), json!({"name": "一组"})).await).await);
     created(admin.request(reqwest::Method::PUT, &format!("/villages/{VILLAGE}/years/2025"), Some(crate::villages::table(1, 1)), None).await).await;
     created(admin.request(reqwest::Method::PUT, &format!("/natural-villages/{natural}/years/2025"), Some(natural_record()), None).await).await;
-    let case = id(&created(admin.post("/cases", json!({"household_id": household, "kind": "exit", "reason": "收入稳定"})).await).await);
+    let case = id(&created(admin.post("/cases", json!({"household_id": household, "kind": "removal", "reason": "识别不准"})).await).await);
+    created(admin.request(reqwest::Method::PUT, "/campaign-schedules/2026", Some(schedule()), None).await).await;
     let exclusion = id(&created(admin.post(&format!("{path}/exclusions"), json!({"condition": "runs_business", "evidence": "营业执照", "recorded_on": "2026-01-01"})).await).await);
     created(admin.post(&format!("/quality/runs?division={VILLAGE}"), json!({})).await).await;
     let problems: Value = admin.get(&format!("/quality/problems?division={VILLAGE}")).await.json().await.unwrap();
@@ -130,6 +136,12 @@ pub(crate) fn table(i: &Inside) -> Vec<Row> {
         ("POST", "/api/v1/cases", "/cases".into(), json!({"household_id": i.household, "kind": "exit", "reason": "x"}), Hidden, "A+ T+ V+ C- U-"),
         ("GET", "/api/v1/cases/{id}", format!("/cases/{}", i.case), any.clone(), Hidden, "A+ T+ V+ C+ U+"),
         ("POST", "/api/v1/cases/{id}/steps", format!("/cases/{}/steps", i.case), json!({"step": "village_evaluation", "outcome": "approved", "date": "2026-01-01"}), Hidden, "A+ T+ V+ C- U-"),
+        ("POST", "/api/v1/cases/batch-steps", "/cases/batch-steps".into(), json!({"cases": [{"case_id": i.case}], "step": "village_evaluation", "outcome": "approved", "date": "2026-01-01"}), Hidden, "A+ T+ V+ C- U-"),
+        // The caller's own county's schedule: an outsider sets and reads its own, never this one.
+        ("GET", "/api/v1/campaign-schedules/{year}", "/campaign-schedules/2026".into(), any.clone(), Hidden, "A+ T+ V+ C+ U+"),
+        ("PUT", "/api/v1/campaign-schedules/{year}", "/campaign-schedules/2026".into(), schedule(), NotScoped, "A+ T- V- C- U-"), // the caller's own county's: tests/api/procedure_calendar.rs
+        ("GET", "/api/v1/villages/{code}/publicity-lists", format!("/villages/{v}/publicity-lists?step=publicity&date=2026-01-01"), any.clone(), Hidden, "A+ T+ V+ C+ U+"),
+        ("GET", "/api/v1/villages/{code}/publicity-lists.xlsx", format!("/villages/{v}/publicity-lists.xlsx?step=publicity&date=2026-01-01"), any.clone(), Hidden, "A+ T+ V+ C+ U+"),
         ("GET", "/api/v1/coverage", format!("/coverage?division={v}"), any.clone(), Hidden, "A+ T+ V+ C+ U+"),
         ("GET", "/api/v1/coverage/missing", format!("/coverage/missing?division={v}"), any.clone(), Hidden, "A+ T+ V+ C+ U+"),
         ("GET", "/api/v1/divisions/{code}", format!("/divisions/{v}"), any.clone(), Hidden, "A+ T+ V+ C+ U+"),

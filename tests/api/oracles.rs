@@ -107,6 +107,17 @@ async fn another_county_cannot_tell_whether_a_value_exists_in_this_one() {
 
     let uuid = || uuid::Uuid::now_v7().to_string();
     let gh = format!("/households/{g}");
+    // A case of 固镇县 whose step names a signatory by a user account of 子洲县, or of nowhere.
+    let res = out.post("/cases", json!({"household_id": g, "kind": "removal", "reason": "识别不准"})).await;
+    assert_eq!(res.status(), 201);
+    let gcase = res.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
+    let signed_by = |v: &str, batch: Option<&str>| {
+        let mut b = json!({"step": "village_evaluation", "outcome": "approved", "date": "2026-01-01", "signatories": [{"role": "township_cadre", "user_id": v}, {"role": "village_secretary", "name": "李书记"}]});
+        if let Some(c) = batch {
+            b["cases"] = json!([{"case_id": c}]);
+        }
+        b
+    };
     // A newborn without an ID number 无户籍人口, whose number is entered later.
     let res = out.post(&format!("{gh}/members"), json!({"name": "王小宝", "relation": "child", "no_id_reason": "newborn_unregistered", "sex": "male", "birth_date": "2026-03-10"})).await;
     assert_eq!(res.status(), 201);
@@ -138,6 +149,8 @@ async fn another_county_cannot_tell_whether_a_value_exists_in_this_one() {
         probe("POST", "/api/v1/pairings", "household_id", "/pairings".into(), body(&|v| json!({"cadre_id": kg, "household_id": v, "start_date": "2026-01-15"}), &hid, &uuid()), Same, None),
         probe("GET", "/api/v1/pairings", "cadre_id", "/pairings?cadre_id={v}".into(), body(&|_| json!({}), &cadre, &uuid()), Same, None),
         probe("GET", "/api/v1/pairings", "household_id", "/pairings?household_id={v}".into(), body(&|_| json!({}), &hid, &uuid()), Same, None),
+        probe("POST", "/api/v1/cases/{id}/steps", "user_id", format!("/cases/{gcase}/steps"), body(&|v| signed_by(v, None), &cadre_user, &uuid()), Same, None),
+        probe("POST", "/api/v1/cases/batch-steps", "user_id", "/cases/batch-steps".into(), body(&|v| signed_by(v, Some(&gcase)), &cadre_user, &uuid()), Same, None),
         probe("POST", "/api/v1/cases", "household_id", "/cases".into(), body(&|v| json!({"household_id": v, "kind": "exit", "reason": "收入稳定"}), &hid, &uuid()), Same, None),
         probe("POST", "/api/v1/work-teams", "first_secretary_id", "/work-teams".into(), body(&|v| json!({"village_code": OTHER_COUNTY_VILLAGE, "name": "二队", "first_secretary_id": v, "term_start": "2025-01-01"}), &cadre, &uuid()), Same, None),
         probe("POST", "/api/v1/work-teams", "member_ids", "/work-teams".into(), body(&|v| json!({"village_code": OTHER_COUNTY_VILLAGE, "name": "三队", "member_ids": [v], "term_start": "2025-01-01"}), &cadre, &uuid()), Same, None),

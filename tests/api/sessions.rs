@@ -335,7 +335,9 @@ async fn a_kept_answer_is_replayed_only_to_the_same_session_with_the_same_rights
     let create = |token: String, key: &'static str| {
         let app = &app;
         async move {
-            app.client.post(app.url("/api/v1/households")).bearer_auth(token).header("Idempotency-Key", key).json(&household_body(VILLAGE, &[(41, "head")])).send().await.unwrap()
+            let mut body = household_body(VILLAGE, &[(41, "head")]);
+            body["category"] = json!("ordinary");
+            app.client.post(app.url("/api/v1/households")).bearer_auth(token).header("Idempotency-Key", key).json(&body).send().await.unwrap()
         }
     };
     let first = create(token.clone(), "replay-1").await;

@@ -273,9 +273,15 @@ pub struct CreateHouseholdBody {
     pub number: Option<String>,
     #[validate(length(max = 200))]
     pub address: Option<String>,
+    /// `ordinary` 一般农户: other categories come from cases (inclusion, exit …); only a county
+    /// admin migrating existing data gives another, with `origin`.
     #[validate(required)]
     #[schema(value_type = Category)]
     pub category: Option<String>,
+    /// Where the category comes from (a county admin's data migration: which register, which
+    /// year); required with a category other than `ordinary`; audited.
+    #[validate(length(max = 500))]
+    pub origin: Option<String>,
     /// Exactly one member with `relation: "head"`.
     #[validate(required, nested)]
     #[schema(value_type = Vec<MemberBody>)]
@@ -366,6 +372,7 @@ fn parse_create(body: Checked<CreateHouseholdBody>, today: chrono::NaiveDate) ->
     let number = b.number.as_deref().map(|n| errs.check("number", parse_household_number(n))).flatten();
     let address = errs.check("address", optional_text(b.address.as_deref(), 200)).flatten();
     let category = b.category.as_deref().map(|c| errs.check("category", Category::parse(c))).flatten();
+    let origin = errs.check("origin", optional_text(b.origin.as_deref(), 500)).flatten();
     let client_id = parse_client_id(b.client_id.as_deref(), &mut errs);
     let profile = parse_profile(b.profile.as_ref(), today, &mut errs).unwrap_or_default();
     // Absent: refused as required by the declarative rules.
@@ -392,7 +399,7 @@ fn parse_create(body: Checked<CreateHouseholdBody>, today: chrono::NaiveDate) ->
         return Err(errs.into());
     }
     let (Some(village), Some(category)) = (village, category) else { return Err(errs.into()) };
-    Ok(NewHousehold { village, number, address, category, members: parsed, client_id, profile })
+    Ok(NewHousehold { village, number, address, category, members: parsed, client_id, profile, origin })
 }
 
 /// The full record as the caller may see it (full numbers or masked), with its pairing.
@@ -411,6 +418,9 @@ pub fn written(state: &AppState, status: StatusCode, r: Record) -> HttpResponse 
 /// Register a household
 ///
 /// Register a household with its members in one step (village officer and above).
+///
+/// A new household is `ordinary` 一般农户; its category then changes only through cases. A county
+/// admin migrating existing data may give any category with `origin` (audited); otherwise 422.
 ///
 /// Exactly one member is the head (户主). Without `number` the server gives the village's next 户编号.
 /// ID numbers are checked (18 characters, the check digit; a lowercase x is read as X).
@@ -472,6 +482,15 @@ pub struct UpdateHouseholdBody {
     /// 户基本情况: the whole profile, replacing the one kept (a field left out is cleared).
     #[validate(nested)]
     pub profile: Option<ProfileBody>,
+    /// Not changeable here: 422 naming the case kind to open (categories change only through cases).
+    #[schema(value_type = Option<Category>)]
+    pub category: Option<serde_json::Value>,
+    /// Not changeable here: 422 naming the case kind to open.
+    #[schema(value_type = Option<String>)]
+    pub risk_status: Option<serde_json::Value>,
+    /// Not changeable here: 422 naming the case kind to open.
+    #[schema(value_type = Option<Vec<String>>)]
+    pub risk_types: Option<serde_json::Value>,
 }
 
 /// Change a household
@@ -479,7 +498,8 @@ pub struct UpdateHouseholdBody {
 /// Change a household (village officer and above); needs `If-Match`.
 ///
 /// Send only the fields to change. A stale `If-Match` answers 412 and changes nothing; a missing
-/// one answers 428.
+/// one answers 428. The category, risk status and risk types change only through cases (422
+/// `changed_by_case` naming the kind to open).
 #[utoipa::path(operation_id = "update_household", tag = "households", security(("bearer" = [])), params(("id" = String, Path, description = "household id"), ("If-Match" = String, Header, description = "ETag of the household")), request_body = UpdateHouseholdBody, responses(
     (status = 200, body = HouseholdView),
     (status = 403, body = Problem, content_type = "application/problem+json"),
@@ -518,6 +538,12 @@ pub async fn update(state: Data<AppState>, req: HttpRequest, user: Caller, id: P
         }
     };
     let profile = parse_profile(b.profile.as_ref(), state.today(), &mut errs);
+    for (field, sent) in [("category", &b.category), ("risk_status", &b.risk_status), ("risk_types", &b.risk_types)] {
+        if sent.is_some() {
+            let kinds = crate::domain::procedure::opening::case_for(field);
+            errs.add(field, "changed_by_case", format!("{field} changes only through a case 程序: open one ({kinds}) with POST /cases"));
+        }
+    }
     if !errs.is_empty() {
         return Err(errs.into());
     }

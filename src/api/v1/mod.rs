@@ -14,6 +14,7 @@ pub mod members;
 pub mod natural_changes;
 pub mod pairings;
 pub mod photos;
+pub mod procedure_lists;
 pub mod procedures;
 pub mod spot_checks;
 pub mod quality;

@@ -1,5 +1,7 @@
-//! Statutory procedures: `/cases` (inclusion, exit, risk re-marking, elimination rollback) and
-//! their steps, `/households/{id}/exclusions` (the nine exclusion conditions).
+//! Statutory procedures: `/cases` (inclusion, re-inclusion, exit, removal, policy end, risk
+//! re-marking, elimination rollback) and their steps, `/households/{id}/exclusions` (the nine
+//! exclusion conditions). Village batches, the campaign schedule and the publicity lists are in
+//! `procedure_lists`.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, patch, post, web::{Data, Path, Query}};
@@ -14,6 +16,7 @@ use crate::api::{etag, if_match, parse_client_id, parse_uuid, path_id, utc};
 use crate::db::models::{CaseRow, CaseStepRow, ExclusionRow};
 use crate::db::repo::cursor;
 use crate::db::repo::procedures::NewCase;
+use crate::domain::procedure::steps::Extras;
 use crate::domain::procedure::{self, CaseKind, Exclusion, NextStep, Outcome, Position, Stage, Step};
 use crate::domain::validation::{optional_text, required_text};
 use crate::domain::{Category, DivisionCode, FieldErrors};
@@ -23,6 +26,7 @@ use crate::services::{Caller, Created, Page, Precondition};
 use crate::state::AppState;
 
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    super::procedure_lists::routes(cfg);
     cfg.service(list_cases)
         .service(open_case)
         .service(get_case)
@@ -38,7 +42,10 @@ use crate::domain::household::RISK_TYPES;
 pub struct Signatory {
     /// `township_cadre` 包村干部, `village_secretary` 村支书, `first_secretary` 第一书记, or another role.
     pub role: String,
+    /// As written, or the user account's name.
     pub name: String,
+    /// The signatory's user account, when they have one.
+    pub user_id: Option<String>,
 }
 
 /// A department's answer of a county cross-check, as recorded.
@@ -63,9 +70,62 @@ pub struct StepView {
     #[schema(value_type = Option<Vec<DepartmentAnswer>>)]
     pub departments: Option<Value>,
     pub note: Option<String>,
+    /// Home visit: `collectors`, `household_signed`, `proxy_signer` (代签人); township spot check:
+    /// `checked_by`; an exit's evaluation: `eligibility` {year, failures, override {by, reason}}.
+    #[schema(value_type = Option<StepDetails>)]
+    pub details: Option<Value>,
+    /// The village batch the step was applied in.
+    pub batch_id: Option<String>,
     /// The user who entered it.
     pub entered_by: String,
     pub entered_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// What a step carries besides its date and outcome (documentation of `details`).
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct StepDetails {
+    /// Home visit: who collected.
+    pub collectors: Option<Vec<String>>,
+    /// Home visit: the household signed itself.
+    pub household_signed: Option<bool>,
+    /// Home visit: 代签人.
+    pub proxy_signer: Option<String>,
+    /// Township spot check: who checked.
+    pub checked_by: Option<Vec<String>>,
+    /// An exit's evaluation: the conditions checked.
+    pub eligibility: Option<EligibilityFound>,
+}
+
+/// The exit conditions checked at an exit's evaluation (documentation).
+#[derive(Serialize, ToSchema)]
+#[allow(dead_code)]
+pub struct EligibilityFound {
+    /// The statistical year judged.
+    pub year: i32,
+    pub failures: Vec<crate::domain::procedure::eligibility::Failure>,
+    /// A county admin's override, when the household failed.
+    #[serde(rename = "override")]
+    #[schema(value_type = Option<EligibilityOverrideFound>)]
+    pub overridden: Option<Value>,
+}
+
+/// A county admin's override as recorded on the step (documentation).
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct EligibilityOverrideFound {
+    pub by: Option<String>,
+    pub reason: String,
+}
+
+/// A county admin's override of an exit's eligibility, shown on the case.
+#[derive(Serialize, ToSchema)]
+pub struct EligibilityOverride {
+    pub by: Option<String>,
+    pub reason: String,
+    /// The conditions the household failed when it was overridden.
+    #[schema(value_type = Vec<crate::domain::procedure::eligibility::Failure>)]
+    pub failures: Value,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -75,6 +135,8 @@ pub struct CaseView {
     pub village_code: String,
     pub kind: CaseKind,
     pub reason: String,
+    /// 返贫原因 of a re-inclusion.
+    pub return_reason: Option<String>,
     pub risk_types: Vec<String>,
     /// The household's category once the case completes.
     pub target_category: Option<Category>,
@@ -86,10 +148,12 @@ pub struct CaseView {
     pub steps: Vec<StepView>,
     /// What may come next, from when (and objections until when).
     pub next_steps: Vec<NextStep>,
+    /// An exit let through by a county admin despite failed conditions.
+    pub eligibility_override: Option<EligibilityOverride>,
     pub version: i64,
 }
 
-fn case_view(r: &CaseRow, steps: &[CaseStepRow]) -> CaseView {
+pub(crate) fn case_view(r: &CaseRow, steps: &[CaseStepRow]) -> CaseView {
     let kind = CaseKind::parse(&r.kind).unwrap_or(CaseKind::Inclusion);
     let stage = Stage::parse(&r.stage).unwrap_or(Stage::Start);
     CaseView {
@@ -98,6 +162,7 @@ fn case_view(r: &CaseRow, steps: &[CaseStepRow]) -> CaseView {
         village_code: r.village_code.clone(),
         kind,
         reason: r.reason.clone(),
+        return_reason: r.return_reason.clone(),
         risk_types: serde_json::from_str(&r.risk_types).unwrap_or_default(),
         target_category: r.target_category.as_deref().and_then(|c| Category::parse(c).ok()),
         state: stage,
@@ -113,11 +178,18 @@ fn case_view(r: &CaseRow, steps: &[CaseStepRow]) -> CaseView {
                 signatories: serde_json::from_str(&s.signatories).unwrap_or(Value::Null),
                 departments: s.departments.as_deref().and_then(|d| serde_json::from_str(d).ok()),
                 note: s.note.clone(),
+                details: s.details.as_deref().and_then(|d| serde_json::from_str(d).ok()),
+                batch_id: s.batch_id.clone(),
                 entered_by: s.entered_by.clone(),
                 entered_at: utc(s.entered_at),
             })
             .collect(),
         next_steps: procedure::next_steps(kind, Position { stage, since: r.stage_since }),
+        eligibility_override: steps.iter().rev().filter_map(|s| s.details.as_deref()).filter_map(|d| serde_json::from_str::<Value>(d).ok()).find_map(|d| {
+            let e = &d["eligibility"];
+            let o = &e["override"];
+            o["reason"].as_str().map(|reason| EligibilityOverride { by: o["by"].as_str().map(str::to_owned), reason: reason.to_owned(), failures: e["failures"].clone() })
+        }),
         version: r.version,
     }
 }
@@ -149,8 +221,8 @@ pub struct CaseQuery {
 pub async fn list_cases(state: Data<AppState>, user: Caller, q: Query<CaseQuery>) -> Result<HttpResponse, ApiError> {
     let q = q.into_inner();
     let mut errs = FieldErrors::new();
-    let division = q.division.as_deref().map(|d| errs.check("division", DivisionCode::parse(d))).flatten();
-    let kind = q.kind.as_deref().map(|k| errs.check("kind", CaseKind::parse(k))).flatten();
+    let division = q.division.as_deref().and_then(|d| errs.check("division", DivisionCode::parse(d)));
+    let kind = q.kind.as_deref().and_then(|k| errs.check("kind", CaseKind::parse(k)));
     if !errs.is_empty() {
         return Err(errs.into());
     }
@@ -178,9 +250,12 @@ pub struct CaseBody {
     /// high_expenses, labour_shortage, other); required for inclusion and re-marking.
     #[serde(default)]
     pub risk_types: Vec<String>,
-    /// Inclusion: the monitoring category to assign (required); exit: optional new category.
+    /// Inclusion and re-inclusion: the monitoring category to assign (required); exit: optional
+    /// new category.
     #[schema(value_type = Option<Category>)]
     pub target_category: Option<String>,
+    /// 返贫原因 (required for a re-inclusion): one of the risk types.
+    pub return_reason: Option<String>,
     pub client_id: Option<String>,
 }
 
@@ -188,14 +263,16 @@ pub struct CaseBody {
 ///
 /// Open a case for a household (village officer and above); one open case per household.
 ///
-/// Kinds: inclusion 识别纳入, exit 风险消除, risk remark and rollback. The answer lists the steps allowed
-/// next and from when.
+/// Kinds: inclusion 识别纳入, reinclusion 返贫 (with `return_reason`), exit 风险消除, removal 清退,
+/// policy_end 已脱贫(不再享受政策), risk remark and rollback. A kind the household's state does not
+/// allow is 409 `case_not_allowed` with the reason. The answer lists the steps allowed next and
+/// from when.
 #[utoipa::path(tag = "procedures", security(("bearer" = [])), request_body = CaseBody, responses(
     (status = 201, body = CaseView),
     (status = 200, description = "the same client_id was sent before", body = CaseView),
     (status = 403, body = Problem, content_type = "application/problem+json"),
     (status = 404, body = Problem, content_type = "application/problem+json"),
-    (status = 409, description = "the household has an open case", body = Problem, content_type = "application/problem+json"),
+    (status = 409, description = "the household has an open case; case_not_allowed", body = Problem, content_type = "application/problem+json"),
     (status = 422, body = Problem, content_type = "application/problem+json"),
 ))]
 #[post("/cases")]
@@ -209,16 +286,32 @@ pub async fn open_case(state: Data<AppState>, user: Caller, body: Checked<CaseBo
             errs.add(format!("risk_types[{i}]"), "invalid_value", format!("one of {}", RISK_TYPES.join(", ")));
         }
     }
-    if matches!(kind, Some(CaseKind::Inclusion | CaseKind::RiskRemark)) && b.risk_types.is_empty() {
+    if matches!(kind, Some(CaseKind::Inclusion | CaseKind::Reinclusion | CaseKind::RiskRemark)) && b.risk_types.is_empty() {
         errs.add("risk_types", "required", "name at least one risk type");
     }
-    let target = b.target_category.as_deref().map(|c| errs.check("target_category", Category::parse(c))).flatten();
+    let target = b.target_category.as_deref().and_then(|c| errs.check("target_category", Category::parse(c)));
     match (kind, target) {
-        (Some(CaseKind::Inclusion), Some(Category::MonitoredUnstable | Category::MonitoredMarginal | Category::MonitoredHardship)) => {}
-        (Some(CaseKind::Inclusion), _) => errs.add("target_category", "required", "an inclusion names the monitoring category: monitored_unstable, monitored_marginal or monitored_hardship"),
-        (Some(CaseKind::RiskRemark | CaseKind::RiskRollback), Some(_)) => errs.add("target_category", "invalid_value", "a risk change keeps the category"),
+        (Some(CaseKind::Inclusion | CaseKind::Reinclusion), Some(Category::MonitoredUnstable | Category::MonitoredMarginal | Category::MonitoredHardship)) => {}
+        (Some(CaseKind::Inclusion | CaseKind::Reinclusion), _) => errs.add("target_category", "required", "an inclusion names the monitoring category: monitored_unstable, monitored_marginal or monitored_hardship"),
+        (Some(CaseKind::RiskRemark | CaseKind::RiskRollback | CaseKind::Removal | CaseKind::PolicyEnd), Some(_)) => errs.add("target_category", "invalid_value", "this kind of case sets the category itself (a removal and a policy end: ordinary) or keeps it"),
         _ => {}
     }
+    let return_reason = match (kind, b.return_reason.as_deref()) {
+        (Some(CaseKind::Reinclusion), None) => {
+            errs.add("return_reason", "required", "a re-inclusion 返贫 records the 返贫原因");
+            None
+        }
+        (Some(CaseKind::Reinclusion), Some(r)) if !crate::domain::household_profile::FALLBACK_REASONS.contains(&r) => {
+            errs.add("return_reason", "invalid_value", format!("one of {}", RISK_TYPES.join(", ")));
+            None
+        }
+        (Some(CaseKind::Reinclusion), Some(r)) => Some(r.to_owned()),
+        (_, Some(_)) => {
+            errs.add("return_reason", "invalid_value", "only for a re-inclusion (返贫)");
+            None
+        }
+        (_, None) => None,
+    };
     let client_id = parse_client_id(b.client_id.as_deref(), &mut errs);
     let (Some(household_id), Some(kind), Some(reason)) = (household_id, kind, reason) else { return Err(errs.into()) };
     if !errs.is_empty() {
@@ -226,7 +319,7 @@ pub async fn open_case(state: Data<AppState>, user: Caller, body: Checked<CaseBo
     }
     let mut risk_types = b.risk_types;
     risk_types.dedup();
-    let new = NewCase { household_id, kind, reason, risk_types, target_category: target.map(|t| t.as_str().to_owned()), client_id };
+    let new = NewCase { household_id, kind, reason, return_reason, risk_types, target_category: target.map(|t| t.as_str().to_owned()), client_id };
     let (status, row) = match service::open(&state, &user, new).await? {
         Created::New(r) => (StatusCode::CREATED, r),
         Created::Existing(r) => (StatusCode::OK, r),
@@ -249,9 +342,12 @@ pub struct SignatoryBody {
     #[validate(required, length(max = 40))]
     #[schema(value_type = String)]
     pub role: Option<String>,
-    #[validate(required, length(max = 40))]
-    #[schema(value_type = String)]
+    /// The signatory's name (required unless `user_id` is given).
+    #[validate(length(max = 40))]
     pub name: Option<String>,
+    /// A signatory with a user account (township cadre, village secretary, first secretary):
+    /// linked by id and shown with the account's name.
+    pub user_id: Option<String>,
 }
 
 #[derive(Deserialize, Validate, ToSchema)]
@@ -288,6 +384,21 @@ pub struct StepBody {
     pub departments: Option<Vec<DepartmentBody>>,
     #[validate(length(max = 2000))]
     pub note: Option<String>,
+    /// Home visit 入户调查: who collected (at least two).
+    #[serde(default)]
+    pub collectors: Vec<String>,
+    /// Home visit: the household signed the record itself.
+    pub household_signed: Option<bool>,
+    /// Home visit: who signed for a household that cannot write (代签人).
+    #[validate(length(max = 40))]
+    pub proxy_signer: Option<String>,
+    /// Township spot check 抽查审核: who checked.
+    #[serde(default)]
+    pub checked_by: Vec<String>,
+    /// County admin only: let an exit through its village evaluation although the household
+    /// fails the exit conditions — the reason (audited, shown on the case).
+    #[validate(length(max = 1000))]
+    pub eligibility_override: Option<String>,
 }
 
 /// Record a step of a case
@@ -296,13 +407,15 @@ pub struct StepBody {
 /// `step_not_allowed` saying why, with the allowed steps and their earliest dates.
 ///
 /// Steps that need signatures (the village's evaluation 民主评议, say) must name who signed; the
-/// county's cross-check lists each department's answer. Publicity 公示 lasts 7 days before the next
-/// step.
+/// home visit names its collectors and who signed it; the township records its review and spot
+/// check; the county's cross-check answers for every department of its list. A publicity 公示 runs
+/// 7 days counting the day posted, an announcement 5. At an exit's evaluation the household's
+/// yearly record is checked: 409 `exit_not_allowed` lists each failed condition.
 #[utoipa::path(tag = "procedures", security(("bearer" = [])), params(("id" = String, Path, description = "case id"), ("If-Match" = Option<String>, Header, description = "optional ETag of the case")), request_body = StepBody, responses(
     (status = 201, body = CaseView),
     (status = 403, body = Problem, content_type = "application/problem+json"),
     (status = 404, body = Problem, content_type = "application/problem+json"),
-    (status = 409, description = "step_not_allowed", body = Problem, content_type = "application/problem+json"),
+    (status = 409, description = "step_not_allowed, exit_not_allowed", body = Problem, content_type = "application/problem+json"),
     (status = 412, body = Problem, content_type = "application/problem+json"),
     (status = 422, description = "signatories missing, bad values", body = Problem, content_type = "application/problem+json"),
 ))]
@@ -317,7 +430,7 @@ pub async fn add_step(state: Data<AppState>, req: HttpRequest, user: Caller, id:
 
 /// The step as far as the body alone tells; the service checks the rest (`StepDraft`). `errs`
 /// holds what the body's declarative rules found already.
-fn parse_step(b: StepBody, mut errs: FieldErrors) -> StepDraft {
+pub(crate) fn parse_step(b: StepBody, mut errs: FieldErrors) -> StepDraft {
     let step = b.step.as_deref().and_then(|s| errs.check("step", Step::parse(s)));
     let outcome = b.outcome.as_deref().and_then(|o| errs.check("outcome", Outcome::parse(o)));
     let note = errs.check("note", optional_text(b.note.as_deref(), 2000)).flatten();
@@ -325,11 +438,13 @@ fn parse_step(b: StepBody, mut errs: FieldErrors) -> StepDraft {
     for (i, s) in b.signatories.iter().enumerate() {
         let role = s.role.as_deref().and_then(|r| errs.check(format!("signatories[{i}].role"), required_text(r, 40)));
         let name = s.name.as_deref().and_then(|n| errs.check(format!("signatories[{i}].name"), required_text(n, 40)));
-        if let (Some(role), Some(name)) = (role, name) {
-            signatories.push(SignatoryInput { role, name });
+        let user_id = s.user_id.as_deref().and_then(|u| parse_uuid(&format!("signatories[{i}].user_id"), Some(u), &mut errs));
+        if let Some(role) = role {
+            signatories.push(SignatoryInput { role, name, user_id });
         }
     }
     let mut department_errors = FieldErrors::new();
+    let mut answered = Vec::new();
     let departments = match (step, &b.departments) {
         (Some(Step::CountyCrossCheck), None) => {
             department_errors.add("departments", "required", "record each department's answer");
@@ -338,6 +453,9 @@ fn parse_step(b: StepBody, mut errs: FieldErrors) -> StepDraft {
         (Some(Step::CountyCrossCheck), Some(ds)) => {
             let mut out = Vec::new();
             for (i, d) in ds.iter().enumerate() {
+                if let Some(dep) = d.department.as_deref() {
+                    answered.push(dep.trim().to_owned());
+                }
                 let dep = d.department.as_deref().and_then(|n| department_errors.check(format!("departments[{i}].department"), required_text(n, 60)));
                 if d.result.as_deref().is_some_and(|r| !crate::domain::procedure::CHECK_RESULTS.contains(&r)) {
                     department_errors.add(format!("departments[{i}].result"), "invalid_value", "clear or suspicion");
@@ -360,7 +478,18 @@ fn parse_step(b: StepBody, mut errs: FieldErrors) -> StepDraft {
     };
     // A department refused by the declarative rules (a missing or too long name) is not refused twice.
     department_errors.0.retain(|e| !errs.has(&e.field));
-    StepDraft { step, outcome, date: b.date, note, signatories, departments, errors: errs, department_errors }
+    let text_list = |field: &str, v: &[String], errs: &mut FieldErrors| -> Vec<String> {
+        v.iter().enumerate().filter_map(|(i, n)| errs.check(format!("{field}[{i}]"), required_text(n, 40))).collect()
+    };
+    let extras = Extras {
+        collectors: text_list("collectors", &b.collectors, &mut errs),
+        household_signed: b.household_signed,
+        proxy_signer: errs.check("proxy_signer", optional_text(b.proxy_signer.as_deref(), 40)).flatten(),
+        checked_by: text_list("checked_by", &b.checked_by, &mut errs),
+        note: note.clone(),
+    };
+    let eligibility_override = errs.check("eligibility_override", optional_text(b.eligibility_override.as_deref(), 1000)).flatten();
+    StepDraft { step, outcome, date: b.date, note, signatories, departments, answered, extras, eligibility_override, errors: errs, department_errors }
 }
 
 // ---- exclusions ----

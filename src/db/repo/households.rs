@@ -299,6 +299,9 @@ fn insert_household(c: &mut DbConnection, scope: &Scope, crypto: &Crypto, actor:
     }
     let mut after = household_snapshot(&row);
     after["members"] = new.members.iter().zip(&rows).map(|(m, r)| new_member_snapshot(m, r)).collect();
+    if let Some(origin) = &new.origin {
+        after["category_origin"] = origin.as_str().into();
+    }
     audit::append(c, actor, Entry { action: "create", entity_type: "household", entity_id: &row.id, household_id: Some(&row.id), before: None, after: Some(after) })?;
     row.sync_seq = super::sync::stamp(c, std::slice::from_ref(&row.id), &[])?;
     Ok((row, rows))

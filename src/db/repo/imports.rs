@@ -117,7 +117,12 @@ pub fn import_batch(c: &mut DbConnection, scope: &Scope, crypto: &Crypto, actor:
                 entity_id: row.id.clone(),
                 household_id: Some(row.id.clone()),
                 before_json: None,
-                after_json: Some(household_snapshot(&row).to_string()),
+                after_json: Some({
+                    // Imported data is a migration: its categories are kept, their origin recorded.
+                    let mut after = household_snapshot(&row);
+                    after["category_origin"] = h.origin.as_deref().unwrap_or("import").into();
+                    after.to_string()
+                }),
             });
             rows.push(row);
             outcomes.push(Imported::New);

@@ -8,8 +8,8 @@ use serde_json::json;
 
 use super::audit::{self, Actor, Entry};
 use super::households;
-use crate::db::models::{CaseRow, CaseStepRow, ExclusionRow, HouseholdRow, SpotCheckItemRow, SpotCheckRow};
-use crate::db::schema::{case_steps, cases, exclusions, households as h, spot_check_items, spot_checks, work_teams};
+use crate::db::models::{CampaignScheduleRow, CaseRow, CaseStepRow, ExclusionRow, HouseholdRow, MemberRow, SpotCheckItemRow, SpotCheckRow, YearlyRow};
+use crate::db::schema::{campaign_schedules, case_steps, cases, exclusions, households as h, members, spot_check_items, spot_checks, work_teams};
 use crate::db::{DbConnection, DbError, filters, new_id, now, write_tx};
 use crate::domain::procedure::{CaseKind, Stage};
 use crate::domain::{DivisionCode, Scope};
@@ -18,6 +18,8 @@ pub struct NewCase {
     pub household_id: String,
     pub kind: CaseKind,
     pub reason: String,
+    /// 返贫原因 (re-inclusion).
+    pub return_reason: Option<String>,
     pub risk_types: Vec<String>,
     pub target_category: Option<String>,
     pub client_id: Option<String>,
@@ -28,29 +30,33 @@ pub enum Opened {
     Existing(CaseRow),
 }
 
-/// Opens a case; a household has at most one open case (409).
-pub fn open(c: &mut DbConnection, scope: &Scope, actor: &Actor, new: &NewCase, today: NaiveDate) -> Result<Opened, DbError> {
+/// Opens a case; a household has at most one open case (409), and `may_open` decides whether
+/// this kind may start from the household as it is (in the same transaction).
+pub fn open<E: From<DbError>>(c: &mut DbConnection, scope: &Scope, actor: &Actor, new: &NewCase, today: NaiveDate, may_open: impl FnOnce(&HouseholdRow) -> Result<(), E>) -> Result<Opened, E> {
     write_tx(c, |c| {
         if let Some(cid) = &new.client_id {
-            let existing: Option<CaseRow> = cases::table.filter(cases::client_id.eq(cid)).select(CaseRow::as_select()).first(c).optional()?;
+            let existing: Option<CaseRow> = cases::table.filter(cases::client_id.eq(cid)).select(CaseRow::as_select()).first(c).optional().map_err(DbError::from)?;
             if let Some(e) = existing {
-                return if e.household_id == new.household_id && households::find(c, scope, &e.household_id)?.is_some() {
+                return if e.household_id == new.household_id && households::find(c, scope, &e.household_id).map_err(DbError::from)?.is_some() {
                     Ok(Opened::Existing(e))
                 } else {
-                    Err(DbError::Conflict("this client_id was used for another case".into()))
+                    Err(DbError::Conflict("this client_id was used for another case".into()).into())
                 };
             }
         }
         let hh = households::get(c, scope, &new.household_id)?;
+        households::lock(c, &hh.id).map_err(DbError::from)?;
         let open: Option<(String, String)> = cases::table
             .filter(cases::household_id.eq(&hh.id))
             .filter(cases::is_open.eq(true))
             .select((cases::id, cases::kind))
             .first(c)
-            .optional()?;
+            .optional()
+            .map_err(DbError::from)?;
         if let Some((id, kind)) = open {
-            return Err(DbError::Conflict(format!("the household has an open {kind} case ({id}): finish it first")));
+            return Err(DbError::Conflict(format!("the household has an open {kind} case ({id}): finish it first")).into());
         }
+        may_open(&hh)?;
         let at = now();
         let row = CaseRow {
             id: new_id(),
@@ -71,9 +77,10 @@ pub fn open(c: &mut DbConnection, scope: &Scope, actor: &Actor, new: &NewCase, t
             created_by: actor.name.clone().unwrap_or_default(),
             created_at: at,
             updated_at: at,
+            return_reason: new.return_reason.clone(),
         };
-        diesel::insert_into(cases::table).values(&row).execute(c)?;
-        audit::append(c, actor, Entry { action: "case_open", entity_type: "case", entity_id: &row.id, household_id: Some(&hh.id), before: None, after: Some(json!({"kind": row.kind, "reason": row.reason})) })?;
+        diesel::insert_into(cases::table).values(&row).execute(c).map_err(DbError::from)?;
+        audit::append(c, actor, Entry { action: "case_open", entity_type: "case", entity_id: &row.id, household_id: Some(&hh.id), before: None, after: Some(json!({"kind": row.kind, "reason": row.reason, "return_reason": row.return_reason})) }).map_err(DbError::from)?;
         Ok(Opened::New(row))
     })
 }
@@ -97,12 +104,21 @@ pub fn steps_of_cases(c: &mut DbConnection, case_ids: &[String]) -> QueryResult<
     case_steps::table.filter(case_steps::case_id.eq_any(case_ids)).order((case_steps::entered_at.asc(), case_steps::id.asc())).select(CaseStepRow::as_select()).load(c)
 }
 
+/// When an open case is late: waiting at its stage since before a date, or (by the county's
+/// campaign schedule) every open case, or those still at the stages listed.
+#[derive(Debug, Default, Clone)]
+pub struct Overdue {
+    pub waiting_since_before: NaiveDate,
+    pub all_open: bool,
+    pub late_stages: Vec<String>,
+}
+
 #[derive(Debug, Default, Clone)]
 pub struct CaseFilter {
     pub division: Option<DivisionCode>,
     pub open: Option<bool>,
-    /// Open cases whose current stage started before this date.
-    pub waiting_since_before: Option<NaiveDate>,
+    /// Only open cases that are late.
+    pub overdue: Option<Overdue>,
     pub kind: Option<CaseKind>,
     pub after: Option<String>,
     pub limit: i64,
@@ -116,8 +132,11 @@ pub fn list(c: &mut DbConnection, scope: &Scope, f: &CaseFilter) -> QueryResult<
     if let Some(o) = f.open {
         q = q.filter(cases::is_open.eq(o));
     }
-    if let Some(before) = f.waiting_since_before {
-        q = q.filter(cases::is_open.eq(true)).filter(cases::stage_since.lt(before));
+    if let Some(o) = &f.overdue {
+        q = q.filter(cases::is_open.eq(true));
+        if !o.all_open {
+            q = q.filter(cases::stage_since.lt(o.waiting_since_before).or(cases::stage.eq_any(o.late_stages.clone())));
+        }
     }
     if let Some(k) = f.kind {
         q = q.filter(cases::kind.eq(k.as_str()));
@@ -163,6 +182,87 @@ pub fn save_case(c: &mut DbConnection, case: &CaseRow, version: i64) -> QueryRes
 /// The household of a case, as it is now (the case was reached through the caller's scope).
 pub fn household_of(c: &mut DbConnection, case: &CaseRow) -> QueryResult<HouseholdRow> {
     h::table.find(&case.household_id).select(HouseholdRow::as_select()).first(c)
+}
+
+/// Cases of the scope by id, in the order asked (a batch; ids outside the scope are left out).
+pub fn get_many(c: &mut DbConnection, scope: &Scope, ids: &[String]) -> QueryResult<Vec<CaseRow>> {
+    cases::table.filter(cases::id.eq_any(ids)).filter(filters::cases::in_scope(scope)).select(CaseRow::as_select()).load(c)
+}
+
+/// The household's yearly record of `year` and its current members (an exit's eligibility).
+pub fn exit_facts(c: &mut DbConnection, household_id: &str, year: i32) -> QueryResult<(Option<YearlyRow>, Vec<MemberRow>)> {
+    let ids = [household_id.to_owned()];
+    let record = super::yearly::for_households(c, &ids, year)?.into_iter().next();
+    Ok((record, households::members_of(c, &ids, false)?))
+}
+
+/// A county's campaign schedule of a year.
+pub fn schedule(c: &mut DbConnection, county: &str, year: i32) -> QueryResult<Option<CampaignScheduleRow>> {
+    campaign_schedules::table
+        .filter(campaign_schedules::county_code.eq(county))
+        .filter(campaign_schedules::year.eq(year))
+        .select(CampaignScheduleRow::as_select())
+        .first(c)
+        .optional()
+}
+
+/// Sets a county's schedule of a year (`expected`: the version replaced, `None` for a first one).
+pub fn put_schedule(c: &mut DbConnection, actor: &Actor, row: &CampaignScheduleRow, expected: Option<i64>) -> Result<CampaignScheduleRow, DbError> {
+    write_tx(c, |c| {
+        let before = schedule(c, &row.county_code, row.year)?;
+        let mut next = row.clone();
+        match (&before, expected) {
+            (Some(b), Some(v)) if b.version == v => {
+                next.id = b.id.clone();
+                next.version = b.version + 1;
+                diesel::update(campaign_schedules::table.find(&b.id)).set(&next).execute(c)?;
+            }
+            (Some(_), None) => return Err(DbError::PreconditionRequired),
+            (Some(_), Some(_)) | (None, Some(_)) => return Err(DbError::PreconditionFailed),
+            (None, None) => {
+                diesel::insert_into(campaign_schedules::table).values(&next).execute(c)?;
+            }
+        }
+        let dates = |r: &CampaignScheduleRow| json!({"collection_by": r.collection_by, "evaluation_by": r.evaluation_by, "entry_by": r.entry_by, "acceptance_by": r.acceptance_by});
+        audit::append(c, actor, Entry { action: "campaign_schedule", entity_type: "campaign_schedule", entity_id: &next.id, household_id: None, before: before.as_ref().map(dates), after: Some(dates(&next)) })?;
+        Ok(next)
+    })
+}
+
+/// The cases of a village whose `step` was posted on `date` (a publicity or announcement list),
+/// with their households, in household number order.
+pub fn posted(c: &mut DbConnection, scope: &Scope, village: &str, step: &str, date: NaiveDate) -> QueryResult<Vec<(CaseRow, HouseholdRow, Option<String>)>> {
+    let on_the_day = case_steps::table.filter(case_steps::step.eq(step)).filter(case_steps::step_date.eq(date));
+    let found: Vec<CaseRow> = cases::table
+        .filter(filters::cases::in_scope(scope))
+        .filter(cases::village_code.eq(village))
+        .filter(cases::id.eq_any(on_the_day.select(case_steps::case_id)))
+        .select(CaseRow::as_select())
+        .load(c)?;
+    let ids: Vec<String> = found.iter().map(|r| r.id.clone()).collect();
+    let batches: Vec<(String, Option<String>)> = on_the_day.filter(case_steps::case_id.eq_any(&ids)).select((case_steps::case_id, case_steps::batch_id)).load(c)?;
+    let household_ids: Vec<String> = found.iter().map(|r| r.household_id.clone()).collect();
+    let homes: Vec<HouseholdRow> = h::table.filter(h::id.eq_any(&household_ids)).select(HouseholdRow::as_select()).load(c)?;
+    let mut out: Vec<(CaseRow, HouseholdRow, Option<String>)> = found
+        .into_iter()
+        .filter_map(|r| {
+            let home = homes.iter().find(|x| x.id == r.household_id)?.clone();
+            let batch = batches.iter().find(|(id, _)| *id == r.id).and_then(|(_, b)| b.clone());
+            Some((r, home, batch))
+        })
+        .collect();
+    out.sort_by(|a, b| (&a.1.number, &a.0.id).cmp(&(&b.1.number, &b.0.id)));
+    Ok(out)
+}
+
+/// The current heads of households (for the lists: their sealed ID numbers are masked by the caller).
+pub fn heads_of(c: &mut DbConnection, household_ids: &[String]) -> QueryResult<Vec<MemberRow>> {
+    members::table
+        .filter(members::household_id.eq_any(household_ids))
+        .filter(members::relation.eq("head"))
+        .filter(members::removed_at.is_null())
+        .select(MemberRow::as_select())
+        .load(c)
 }
 
 // ---- exclusions ----
