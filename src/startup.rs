@@ -139,6 +139,8 @@ pub struct Application {
     port: u16,
     server: Server,
     state: AppState,
+    /// Held while the server runs: the listener of other servers' changes stops with it.
+    running: Arc<()>,
 }
 
 impl Application {
@@ -163,10 +165,12 @@ impl Application {
                 }
             });
         }
+        let running = Arc::new(());
         if state.db.kind() == crate::db::BackendKind::Postgres {
             // Other servers' changes to user accounts reach this one's cache at once.
             use crate::db::notify::{Heard, listen};
-            listen(state.settings.database_url(), Arc::downgrade(&state.users), |cache, heard| match heard {
+            let cache = state.users.clone();
+            listen(state.settings.database_url(), Arc::downgrade(&running), move |heard| match heard {
                 Heard::User(id) => cache.invalidate(id),
                 Heard::Everything => cache.clear(),
             })?;
@@ -174,7 +178,7 @@ impl Application {
         let listener = TcpListener::bind(&bind).map_err(|e| anyhow::anyhow!("cannot listen on {bind}: {e}"))?;
         let port = listener.local_addr()?.port();
         let server = server(listener, state.clone())?;
-        Ok(Self { port, server, state })
+        Ok(Self { port, server, state, running })
     }
 
     pub fn port(&self) -> u16 {
@@ -186,7 +190,10 @@ impl Application {
     }
 
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let running = self.running;
+        let result = self.server.await;
+        drop(running);
+        result
     }
 }
 

@@ -32,11 +32,11 @@ pub enum Heard<'a> {
     Everything,
 }
 
-/// Listens on `url` (PostgreSQL) on a thread of its own for as long as `owner` lives (the
-/// server's state), reconnecting after a failure; `on` is called for each change heard.
-pub fn listen<T: Send + Sync + 'static>(url: String, owner: Weak<T>, on: impl Fn(&T, Heard) + Send + 'static) -> std::io::Result<()> {
+/// Listens on `url` (PostgreSQL) on a thread of its own for as long as `running` lives (the
+/// server runs), reconnecting after a failure; `on` is called for each change heard.
+pub fn listen(url: String, running: Weak<()>, on: impl Fn(Heard) + Send + 'static) -> std::io::Result<()> {
     std::thread::Builder::new().name("notify-listen".into()).spawn(move || {
-        while owner.strong_count() > 0 {
+        while running.strong_count() > 0 {
             let Ok(mut c) = PgConnection::establish(&url) else {
                 std::thread::sleep(Duration::from_secs(1));
                 continue;
@@ -45,16 +45,15 @@ pub fn listen<T: Send + Sync + 'static>(url: String, owner: Weak<T>, on: impl Fn
                 std::thread::sleep(Duration::from_secs(1));
                 continue;
             }
-            match owner.upgrade() {
-                Some(o) => on(&o, Heard::Everything),
-                None => return,
-            }
+            on(Heard::Everything);
             'connected: loop {
                 std::thread::sleep(POLL);
-                let Some(o) = owner.upgrade() else { return };
+                if running.strong_count() == 0 {
+                    return;
+                }
                 for heard in c.notifications_iter() {
                     match heard {
-                        Ok(n) => on(&o, Heard::User(&n.payload)),
+                        Ok(n) => on(Heard::User(&n.payload)),
                         // The connection is gone (a restart): listen again on a new one.
                         Err(_) => break 'connected,
                     }

@@ -18,6 +18,7 @@ pub mod documents;
 pub mod exports;
 pub mod households;
 pub mod imports;
+pub mod ledgers;
 pub mod locations;
 pub mod measures;
 pub mod members;

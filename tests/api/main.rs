@@ -35,6 +35,7 @@ mod matrix;
 mod memory;
 mod jpeg;
 mod labels;
+mod ledgers;
 mod layers;
 mod ops;
 mod oracles;

@@ -8,6 +8,7 @@ pub mod exports;
 pub mod households;
 pub mod imports;
 pub mod labels;
+pub mod ledgers;
 pub mod locations;
 pub mod measures;
 pub mod members;

@@ -10,6 +10,7 @@ pub mod household_numbers;
 pub mod households;
 pub mod idempotency;
 pub mod imports;
+pub mod ledgers;
 pub mod locations;
 pub mod members;
 pub mod photos;
