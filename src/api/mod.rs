@@ -35,6 +35,7 @@ pub fn api_v1(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     v1::locations::routes(cfg);
     v1::photos::routes(cfg);
     v1::documents::routes(cfg);
+    v1::case_documents::routes(cfg);
     v1::yearly::routes(cfg);
     v1::cadres::routes(cfg);
     v1::pairings::routes(cfg);

@@ -587,3 +587,21 @@ pub struct DocumentRow {
     pub county_code: String,
     pub created_at: NaiveDateTime,
 }
+
+/// A document of the household's file attached to one of its cases (and step).
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = case_documents)]
+pub struct CaseDocumentRow {
+    pub id: String,
+    pub case_id: String,
+    pub document_id: String,
+    /// The step it belongs to (`Step`), if any, and that step's date (a publicity's posting day).
+    pub step: Option<String>,
+    pub step_date: Option<NaiveDate>,
+    /// A JPEG's EXIF date (in the service zone), when it has one.
+    pub exif_taken_on: Option<NaiveDate>,
+    /// Why it is suspect (`taken_before_posting`), if it is.
+    pub flag: Option<String>,
+    pub linked_by: String,
+    pub created_at: NaiveDateTime,
+}

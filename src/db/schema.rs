@@ -186,6 +186,20 @@ diesel::table! {
 }
 
 diesel::table! {
+    case_documents (id) {
+        id -> Text,
+        case_id -> Text,
+        document_id -> Text,
+        step -> Nullable<Text>,
+        step_date -> Nullable<Date>,
+        exif_taken_on -> Nullable<Date>,
+        flag -> Nullable<Text>,
+        linked_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     documents (id) {
         id -> Text,
         household_id -> Text,
@@ -490,6 +504,8 @@ diesel::joinable!(members -> households (household_id));
 diesel::joinable!(yearly_records -> households (household_id));
 diesel::joinable!(photos -> households (household_id));
 diesel::joinable!(documents -> households (household_id));
+diesel::joinable!(case_documents -> documents (document_id));
+diesel::joinable!(case_documents -> cases (case_id));
 diesel::joinable!(locations -> households (household_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(pairings -> households (household_id));
@@ -503,5 +519,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     users, refresh_tokens, login_failures, divisions, households, members, audit_log, locations, photos, yearly_records,
     sync_counter, sync_tombstones, cadres, pairings, work_teams, measures, natural_villages, village_years, idempotency_keys,
     cases, case_steps, campaign_schedules, exclusions, spot_checks, spot_check_items, quality_runs, problems,
-    documents
+    documents, case_documents
 );

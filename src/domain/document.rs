@@ -134,6 +134,15 @@ impl Checklist {
     }
 }
 
+/// Whether a document attached to a case's step is suspect: a photo of the posted publicity list
+/// taken (EXIF, when it says) before the day the list was posted cannot show it posted.
+pub fn posting_flag(kind: DocumentKind, taken_on: Option<chrono::NaiveDate>, posted_on: Option<chrono::NaiveDate>) -> Option<&'static str> {
+    match (kind, taken_on, posted_on) {
+        (DocumentKind::PublicityPhoto, Some(taken), Some(posted)) if taken < posted => Some("taken_before_posting"),
+        _ => None,
+    }
+}
+
 /// How far a household's file of a year is complete.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct Completeness {
@@ -178,6 +187,16 @@ mod tests {
         let mut list = Checklist::default();
         list.0.insert("monitored".into(), vec![DocumentKind::Application]);
         assert!(list.validate().is_err());
+    }
+
+    #[test]
+    fn a_publicity_photo_taken_before_the_posting_day_is_flagged() {
+        let d = |day| chrono::NaiveDate::from_ymd_opt(2026, 11, day);
+        assert_eq!(posting_flag(DocumentKind::PublicityPhoto, d(10), d(11)), Some("taken_before_posting"));
+        assert_eq!(posting_flag(DocumentKind::PublicityPhoto, d(11), d(11)), None, "the posting day itself");
+        assert_eq!(posting_flag(DocumentKind::PublicityPhoto, None, d(11)), None, "no EXIF date: nothing to say");
+        assert_eq!(posting_flag(DocumentKind::PublicityPhoto, d(10), None), None, "not attached to a step");
+        assert_eq!(posting_flag(DocumentKind::MeetingMinutes, d(1), d(11)), None, "only photos of the posted list");
     }
 
     #[test]

@@ -13,6 +13,7 @@
 
 pub mod archive;
 pub mod cadres;
+pub mod case_documents;
 pub mod divisions;
 pub mod documents;
 pub mod exports;

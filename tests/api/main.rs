@@ -9,6 +9,7 @@ mod assistance;
 mod at_rest;
 mod auth;
 mod bodies;
+mod case_documents;
 mod conformance;
 mod console;
 mod disclosure;

@@ -135,6 +135,8 @@ pub(crate) fn table(i: &Inside) -> Vec<Row> {
         ("GET", "/api/v1/cases", format!("/cases?division={v}"), any.clone(), Hidden, "A+ T+ V+ C+ U+"),
         ("POST", "/api/v1/cases", "/cases".into(), json!({"household_id": i.household, "kind": "exit", "reason": "x"}), Hidden, "A+ T+ V+ C- U-"),
         ("GET", "/api/v1/cases/{id}", format!("/cases/{}", i.case), any.clone(), Hidden, "A+ T+ V+ C+ U+"),
+        ("GET", "/api/v1/cases/{id}/documents", format!("/cases/{}/documents", i.case), any.clone(), Hidden, "A+ T+ V+ C+ U+"),
+        ("POST", "/api/v1/cases/{id}/documents", format!("/cases/{}/documents", i.case), json!({"document_id": i.document}), Hidden, "A+ T+ V+ C- U-"),
         ("POST", "/api/v1/cases/{id}/steps", format!("/cases/{}/steps", i.case), json!({"step": "village_evaluation", "outcome": "approved", "date": "2026-01-01"}), Hidden, "A+ T+ V+ C- U-"),
         ("POST", "/api/v1/cases/batch-steps", "/cases/batch-steps".into(), json!({"cases": [{"case_id": i.case}], "step": "village_evaluation", "outcome": "approved", "date": "2026-01-01"}), Hidden, "A+ T+ V+ C- U-"),
         // The caller's own county's schedule: an outsider sets and reads its own, never this one.

@@ -73,7 +73,7 @@ pub struct DocumentView {
 }
 
 impl DocumentView {
-    fn from_row(r: &DocumentRow) -> Self {
+    pub(crate) fn from_row(r: &DocumentRow) -> Self {
         Self {
             id: r.id.clone(),
             household_id: r.household_id.clone(),

@@ -2,6 +2,7 @@
 
 pub mod auth;
 pub mod cadres;
+pub mod case_documents;
 pub mod divisions;
 pub mod documents;
 pub mod exports;

@@ -3,6 +3,7 @@
 pub mod assistance;
 pub mod archive;
 pub mod audit;
+pub mod case_documents;
 pub mod divisions;
 pub mod documents;
 pub mod coverage;
