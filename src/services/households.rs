@@ -154,7 +154,19 @@ where
 /// required.
 #[tracing::instrument(skip_all, fields(household = %id))]
 pub async fn update(state: &AppState, caller: &Caller, id: String, precondition: Precondition, changes: HouseholdChanges) -> Result<Record, ApiError> {
+    let migrating = caller.role == crate::domain::Role::CountyAdmin;
     write(state, caller, id, || precondition.required().map(Some), move |c, scope, _, actor, expected, id| {
+        if let (false, Some(profile)) = (migrating, &changes.profile) {
+            let kept = crate::domain::household_profile::Profile::from_stored(&repo::get(c, scope, id)?.profile);
+            let changed = crate::domain::procedure::opening::case_set_fields_changed(&kept, profile);
+            if !changed.is_empty() {
+                let mut errs = crate::domain::FieldErrors::new();
+                for f in changed {
+                    errs.add(format!("profile.{f}"), "changed_by_case", "set by a completed case (inclusion, re-inclusion, exit); send the value kept, or open a case");
+                }
+                return Err(errs.into());
+            }
+        }
         Ok(repo::update(c, scope, actor, id, expected.unwrap_or_default(), &changes)?)
     })
     .await

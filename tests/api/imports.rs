@@ -71,6 +71,10 @@ async fn an_import_reports_exactly_its_errors_and_a_second_import_changes_nothin
     assert_eq!(list["items"].as_array().unwrap().len(), 3);
     let a = list["items"].as_array().unwrap().iter().find(|h| h["number"] == "A0001").unwrap();
     assert_eq!((a["members"].as_array().unwrap().len(), a["category"].as_str()), (2, Some("lifted_out")));
+    // An import is a migration: it keeps the file's categories and records where they came from.
+    let history: Value = officer.get(&format!("/households/{}/history", a["id"].as_str().unwrap())).await.json().await.unwrap();
+    let imported = history["items"].as_array().unwrap().iter().find(|e| e["action"] == "import").unwrap().clone();
+    assert_eq!((imported["after"]["category"].as_str(), imported["after"]["category_origin"].as_str()), (Some("lifted_out"), Some("import")));
 
     // The same file again: nothing new, nothing changed.
     let again: Value = upload(&officer, workbook(&rows), "").await.json().await.unwrap();

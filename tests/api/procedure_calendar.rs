@@ -130,6 +130,11 @@ async fn a_village_runs_plan_004s_calendar_in_batches_and_every_shortcut_is_refu
     assert_eq!((list["first_day"].as_str(), list["last_day"].as_str()), (Some(day("11-11").as_str()), Some(day("11-17").as_str())));
     assert_eq!(list["households"].as_array().unwrap().len(), 4);
     assert_eq!(list["batch_ids"], json!([first["batch_id"]]));
+    let url = |batch: &str| format!("/villages/{VILLAGE}/publicity-lists?step=first_publicity&date={}&batch={batch}", day("11-11"));
+    let of_batch: Value = officer.get(&url(first["batch_id"].as_str().unwrap())).await.json().await.unwrap();
+    assert_eq!(of_batch["households"].as_array().unwrap().len(), 4);
+    let of_none: Value = officer.get(&url(&uuid::Uuid::now_v7().to_string())).await.json().await.unwrap();
+    assert_eq!(of_none["households"].as_array().unwrap().len(), 0);
     let id = list["households"][0]["head_id_number"].as_str().unwrap();
     assert!(id.contains('*') && id != id_number(1), "{id}");
     assert!(list["title"].as_str().unwrap().ends_with("第一次公示名单"), "{}", list["title"]);

@@ -178,6 +178,13 @@ async fn a_full_inclusion_changes_the_household_only_when_it_completes() {
     assert_eq!(after["category"], "monitored_hardship");
     assert_eq!((after["risk_status"].as_str(), after["risk_types"].clone()), (Some("not_eliminated"), json!(["illness", "high_expenses"])));
     assert_eq!(after["profile"]["monitoring_included_on"], ago(33));
+    // The dates a case set change only through cases (a county admin's migration aside).
+    let version = after["version"].to_string();
+    let p = problem(officer.patch(&hpath, json!({"profile": {"identified_year": 2014}}), Some(&version)).await).await;
+    assert_eq!((p["errors"][0]["field"].as_str(), p["errors"][0]["code"].as_str()), (Some("profile.monitoring_included_on"), Some("changed_by_case")));
+    let mut kept = after["profile"].clone();
+    kept["identified_year"] = json!(2014);
+    assert_eq!(officer.patch(&hpath, json!({"profile": kept}), Some(&version)).await.status(), 200);
     let history: Value = officer.get(&format!("{hpath}/history")).await.json().await.unwrap();
     assert!(history["items"].as_array().unwrap().iter().any(|e| e["action"] == "case_complete" && e["after"]["case_id"] == case.as_str()));
     // Closed: no further steps; a new case may be opened.

@@ -177,6 +177,8 @@ pub struct ListQuery {
     pub step: String,
     /// The day the list was posted (the period's first day).
     pub date: NaiveDate,
+    /// Only the households of this village batch (`batch_id` of `POST /cases/batch-steps`).
+    pub batch: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -240,11 +242,12 @@ async fn load(state: &AppState, user: &Caller, code: &str, q: ListQuery) -> Resu
     let mut errs = FieldErrors::new();
     let village = errs.check("code", DivisionCode::parse(code));
     let step = errs.check("step", Step::parse(&q.step));
+    let batch = q.batch.as_deref().and_then(|b| parse_uuid("batch", Some(b), &mut errs));
     if village.as_ref().is_some_and(|v| v.level() != crate::domain::Level::Village) {
         errs.add("code", "not_a_village", "a village's code (12 digits)");
     }
     let (Some(village), Some(step), true) = (village, step, errs.is_empty()) else { return Err(errs.into()) };
-    service::posted_list(state, user, village, step, q.date).await
+    service::posted_list(state, user, village, step, q.date, batch).await
 }
 
 /// A publicity or announcement list

@@ -6,6 +6,7 @@ use chrono::NaiveDate;
 
 use super::CaseKind;
 use crate::domain::Category;
+use crate::domain::household_profile::Profile;
 
 /// What the preconditions look at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,6 +59,25 @@ pub fn case_for(field: &str) -> &'static str {
     }
 }
 
+/// The profile's fields a completed case sets (纳入监测时间, 风险消除时间 and 消除方式, 返贫原因) that
+/// `after` changes: outside a county admin's data migration they change only through cases.
+pub fn case_set_fields_changed(before: &Profile, after: &Profile) -> Vec<&'static str> {
+    let mut out = Vec::new();
+    if before.monitoring_included_on != after.monitoring_included_on {
+        out.push("monitoring_included_on");
+    }
+    if before.risk_eliminated_on != after.risk_eliminated_on {
+        out.push("risk_eliminated_on");
+    }
+    if before.risk_elimination_way != after.risk_elimination_way {
+        out.push("risk_elimination_way");
+    }
+    if before.fallback_reason != after.fallback_reason {
+        out.push("fallback_reason");
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -66,6 +86,16 @@ mod tests {
 
     fn h(category: Category, risk: Option<&'static str>, on: Option<&str>) -> HouseholdState<'static> {
         HouseholdState { category, risk_status: risk, risk_eliminated_on: on.map(|d| d.parse().unwrap()) }
+    }
+
+    #[test]
+    fn the_dates_a_case_sets_are_told_apart_from_the_rest_of_the_profile() {
+        let before = Profile { monitoring_included_on: Some("2025-11-30".parse().unwrap()), fallback_reason: Some("illness".into()), identified_year: Some(2014), ..Default::default() };
+        let flags_only = Profile { identified_year: Some(2015), ..before.clone() };
+        assert!(case_set_fields_changed(&before, &flags_only).is_empty());
+        assert_eq!(case_set_fields_changed(&before, &Profile::default()), ["monitoring_included_on", "fallback_reason"]);
+        let eliminated = Profile { risk_eliminated_on: Some("2026-11-23".parse().unwrap()), ..before.clone() };
+        assert_eq!(case_set_fields_changed(&before, &eliminated), ["risk_eliminated_on"]);
     }
 
     #[test]

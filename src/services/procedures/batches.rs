@@ -48,7 +48,7 @@ pub async fn batch_steps(state: &AppState, caller: &Caller, batch: BatchStep) ->
     let draft = batch.draft;
     may_record(caller, draft.step, draft.eligibility_override.is_some())?;
     let rules = Rules::of(state);
-    let (actor, today, caller) = (caller.actor(), state.today(), caller.clone());
+    let (actor, today) = (caller.actor(), state.today());
     let outcomes = batch.cases;
     state
         .db
@@ -59,7 +59,7 @@ pub async fn batch_steps(state: &AppState, caller: &Caller, batch: BatchStep) ->
                 errs.add("cases", "several_villages", "a batch is one village's meeting: its cases are of one village");
             }
             let village = found.first().map(|c| c.village_code.clone()).unwrap_or_default();
-            let signatories = signatures(c, &caller, &draft, &village, &mut errs)?;
+            let signatories = signatures(c, &draft, &village, &mut errs)?;
             super::check_departments(&rules, &draft, &mut errs);
             errs.0.extend(draft.department_errors.0.clone());
             if outcomes.iter().any(|(_, o)| o.is_none()) && draft.outcome.is_none() && !errs.has("outcome") {

@@ -98,10 +98,10 @@ pub struct PostedList {
     pub rows: Vec<ListRow>,
 }
 
-/// The list of `step` (a publicity or the announcement) posted in `village` on `posted_on`:
-/// 404 outside the jurisdiction, 422 for a step that posts no list.
+/// The list of `step` (a publicity or the announcement) posted in `village` on `posted_on` (of
+/// one batch, when given): 404 outside the jurisdiction, 422 for a step that posts no list.
 #[tracing::instrument(skip_all, fields(village = %village))]
-pub async fn posted_list(state: &AppState, caller: &Caller, village: DivisionCode, step: Step, posted_on: NaiveDate) -> Result<PostedList, ApiError> {
+pub async fn posted_list(state: &AppState, caller: &Caller, village: DivisionCode, step: Step, posted_on: NaiveDate, batch: Option<String>) -> Result<PostedList, ApiError> {
     let scope = caller.read_scope();
     if !scope.covers(&village) {
         return Err(ApiError::NotFound);
@@ -115,7 +115,10 @@ pub async fn posted_list(state: &AppState, caller: &Caller, village: DivisionCod
     let (found, heads, names) = state
         .db
         .run(move |c| {
-            let found = repo::posted(c, &scope, &code, step.as_str(), posted_on)?;
+            let mut found = repo::posted(c, &scope, &code, step.as_str(), posted_on)?;
+            if let Some(b) = &batch {
+                found.retain(|(_, _, of)| of.as_ref() == Some(b));
+            }
             let ids: Vec<String> = found.iter().map(|(_, h, _)| h.id.clone()).collect();
             let names = crate::db::repo::divisions::names(c, &[township, code.clone()])?;
             Ok((found, repo::heads_of(c, &ids)?, names))

@@ -161,7 +161,7 @@ fn may_record(caller: &Caller, step: Option<Step>, overriding: bool) -> Result<(
 
 /// The signatures as stored: accounts resolved to their names (an account outside the county,
 /// or disabled, is refused under its field), the required roles checked.
-fn signatures(c: &mut DbConnection, caller: &Caller, draft: &StepDraft, village: &str, errs: &mut FieldErrors) -> Result<Value, ApiError> {
+fn signatures(c: &mut DbConnection, draft: &StepDraft, village: &str, errs: &mut FieldErrors) -> Result<Value, ApiError> {
     let has_first_secretary = match draft.date {
         Some(date) => Some(repo::village_has_first_secretary(c, village, date)?),
         None => None,
@@ -180,7 +180,6 @@ fn signatures(c: &mut DbConnection, caller: &Caller, draft: &StepDraft, village:
         }
         out.push(json!({"role": s.role, "name": name, "user_id": s.user_id}));
     }
-    let _ = caller;
     if let (Some(step), Some(has_first_secretary)) = (draft.step, has_first_secretary) {
         for role in required_signatories(step, has_first_secretary) {
             if !draft.signatories.iter().any(|s| s.role == role) {
@@ -214,13 +213,13 @@ pub async fn add_step(state: &AppState, caller: &Caller, case_id: String, precon
     may_record(caller, draft.step, draft.eligibility_override.is_some())?;
     let expected = precondition.optional()?;
     let rules = Rules::of(state);
-    let (actor, today, caller) = (caller.actor(), state.today(), caller.clone());
+    let (actor, today) = (caller.actor(), state.today());
     state
         .db
         .run(move |c| {
             let (_, stage) = stage_of(&case)?;
             let mut errs = draft.errors.clone();
-            let signatories = signatures(c, &caller, &draft, &case.village_code, &mut errs)?;
+            let signatories = signatures(c, &draft, &case.village_code, &mut errs)?;
             let details = draft.step.and_then(|step| step_rules::check(step, stage, &draft.extras, &mut errs));
             check_departments(&rules, &draft, &mut errs);
             errs.0.extend(draft.department_errors.0.clone());
