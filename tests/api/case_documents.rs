@@ -97,3 +97,28 @@ async fn attaching_refuses_other_households_unrecorded_steps_and_roles_that_reco
     let listed: Value = admin.get(&format!("/cases/{case}/documents")).await.json().await.unwrap();
     assert!(listed["items"].as_array().unwrap().is_empty(), "nothing attached by the refusals");
 }
+
+#[actix_web::test]
+async fn the_scan_of_the_application_attached_stands_for_the_note_on_where_it_is_kept() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let mut body = household_body(VILLAGE, &[(1, "head")]);
+    body["category"] = "ordinary".into();
+    let h: Value = admin.post("/households", body).await.json().await.unwrap();
+    let path = format!("/households/{}", h["id"].as_str().unwrap());
+    let res = admin.post("/cases", json!({"household_id": h["id"], "kind": "inclusion", "reason": "因病致贫", "risk_types": ["illness"], "target_category": "monitored_marginal"})).await;
+    assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
+    let case = res.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
+    let step = json!({"step": "application", "outcome": "done", "date": today()});
+    let res = admin.post(&format!("/cases/{case}/steps"), step.clone()).await;
+    assert_eq!(res.status(), 422, "neither the scan nor a note");
+    assert!(problem(res).await.to_string().contains("note"));
+    // Minutes are not the application.
+    let minutes = document(&admin, &path, "meeting_minutes", pdf(1)).await;
+    assert_eq!(admin.post(&format!("/cases/{case}/documents"), json!({"document_id": minutes})).await.status(), 201);
+    assert_eq!(admin.post(&format!("/cases/{case}/steps"), step.clone()).await.status(), 422);
+    let scan = document(&admin, &path, "application", pdf(2)).await;
+    assert_eq!(admin.post(&format!("/cases/{case}/documents"), json!({"document_id": scan})).await.status(), 201);
+    let res = admin.post(&format!("/cases/{case}/steps"), step).await;
+    assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
+}

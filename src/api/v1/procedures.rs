@@ -487,6 +487,7 @@ pub(crate) fn parse_step(b: StepBody, mut errs: FieldErrors) -> StepDraft {
         proxy_signer: errs.check("proxy_signer", optional_text(b.proxy_signer.as_deref(), 40)).flatten(),
         checked_by: text_list("checked_by", &b.checked_by, &mut errs),
         note: note.clone(),
+        application_attached: false,
     };
     let eligibility_override = errs.check("eligibility_override", optional_text(b.eligibility_override.as_deref(), 1000)).flatten();
     StepDraft { step, outcome, date: b.date, note, signatories, departments, answered, extras, eligibility_override, errors: errs, department_errors }

@@ -23,6 +23,9 @@ pub struct Extras {
     /// Township spot check: who checked (抽查人).
     pub checked_by: Vec<String>,
     pub note: Option<String>,
+    /// Application: the scan of the handwritten application is attached to the case (a document
+    /// of kind `application`, `POST /cases/{id}/documents`); set by the service, not the body.
+    pub application_attached: bool,
 }
 
 fn distinct(names: &[String]) -> usize {
@@ -69,8 +72,8 @@ pub fn check(step: Step, from: Stage, x: &Extras, errs: &mut FieldErrors) -> Opt
             }
             Some(json!({"checked_by": x.checked_by}))
         }
-        Step::Application if note_missing => {
-            errs.add("note", "required", "the household's handwritten application: say where it is kept, or why there is none");
+        Step::Application if note_missing && !x.application_attached => {
+            errs.add("note", "required", "the household's handwritten application: attach its scan to the case (POST /cases/{id}/documents), or say where it is kept or why there is none");
             None
         }
         Step::VillageEvaluation if from == Stage::Suspected && note_missing => {
@@ -120,6 +123,7 @@ mod tests {
             (Step::VillageEvaluation, Stage::Visited, ok_visit, vec![f("collectors", "invalid_value"), f("household_signed", "invalid_value")]),
             (Step::Application, Stage::Start, Extras::default(), vec![f("note", "required")]),
             (Step::Application, Stage::Start, Extras { note: Some("手写申请书存村档案".into()), ..Default::default() }, vec![]),
+            (Step::Application, Stage::Start, Extras { application_attached: true, ..Default::default() }, vec![]),
             (Step::VillageEvaluation, Stage::Suspected, Extras::default(), vec![f("note", "required")]),
             (Step::VillageEvaluation, Stage::CrossChecked, Extras::default(), vec![]),
         ];

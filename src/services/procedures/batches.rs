@@ -115,7 +115,8 @@ fn one(
 ) -> Result<CaseRow, ApiError> {
     let (_, stage) = stage_of(case)?;
     let mut errs = FieldErrors::new();
-    let details = step_rules::check(step, stage, &draft.extras, &mut errs);
+    let extras = super::with_attachments(c, case, Some(step), &draft.extras)?;
+    let details = step_rules::check(step, stage, &extras, &mut errs);
     if !errs.is_empty() {
         return Err(errs.into());
     }

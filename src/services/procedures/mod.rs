@@ -75,6 +75,16 @@ fn household_state(h: &HouseholdRow) -> (Category, Option<String>, Option<NaiveD
     (Category::parse(&h.category).unwrap_or(Category::Ordinary), h.risk_status.clone(), profile.risk_eliminated_on)
 }
 
+/// The step's extras with what is attached to the case (an application's scan stands for the
+/// note saying where the handwritten application is kept).
+pub(super) fn with_attachments(c: &mut DbConnection, case: &CaseRow, step: Option<Step>, extras: &step_rules::Extras) -> Result<step_rules::Extras, ApiError> {
+    let mut x = extras.clone();
+    if step == Some(Step::Application) {
+        x.application_attached = crate::db::repo::case_documents::for_case(c, &case.id)?.iter().any(|(_, d)| d.kind == crate::domain::document::DocumentKind::Application.as_str());
+    }
+    Ok(x)
+}
+
 /// Opens a case for a household of the jurisdiction (village officer and above: 404 before
 /// 403); a household has at most one open case; a kind the household's state does not allow is
 /// 409 `case_not_allowed` with the reason; a retry gets the first.
@@ -220,7 +230,8 @@ pub async fn add_step(state: &AppState, caller: &Caller, case_id: String, precon
             let (_, stage) = stage_of(&case)?;
             let mut errs = draft.errors.clone();
             let signatories = signatures(c, &draft, &case.village_code, &mut errs)?;
-            let details = draft.step.and_then(|step| step_rules::check(step, stage, &draft.extras, &mut errs));
+            let extras = with_attachments(c, &case, draft.step, &draft.extras)?;
+            let details = draft.step.and_then(|step| step_rules::check(step, stage, &extras, &mut errs));
             check_departments(&rules, &draft, &mut errs);
             errs.0.extend(draft.department_errors.0.clone());
             let (Some(step), Some(outcome), Some(date)) = (draft.step, draft.outcome, draft.date) else { return Err(errs.into()) };
