@@ -115,3 +115,34 @@ async fn an_upload_uses_the_xmp_position_and_the_written_offset() {
     assert_eq!(p["checks"]["near_home"], true);
     assert_eq!(p["checks"]["time_ok"], true, "{p}");
 }
+
+#[test]
+fn software_modify_date_gps_clock_and_the_ifd1_preview_are_read() {
+    let preview = crate::jpeg::preview_of(&picture(640, 480, 1), 160, 120);
+    let info = read(&jpeg(Exif {
+        datetime: Some("2026:11:20 10:02:03".into()),
+        modify_date: Some("2026:11:21 08:00:00".into()),
+        software: Some("Adobe Photoshop 25.0 (Windows)".into()),
+        processing_software: Some("Snapseed 2.0".into()),
+        gps: Some((LAT, LON)),
+        gps_time: Some(("2026:11:20".into(), 2, 2, 1)),
+        preview: Some(preview.clone()),
+        xmp: Some(r#"<rdf:Description xmp:CreatorTool="GIMP 2.10" stEvt:softwareAgent="Adobe Photoshop 25.0 (Windows)"/>"#.into()),
+        ..Default::default()
+    }));
+    // Each name once: Software, ProcessingSoftware, then XMP.
+    assert_eq!(info.software, ["Adobe Photoshop 25.0 (Windows)", "Snapseed 2.0", "GIMP 2.10"]);
+    assert_eq!(info.modified_local, Some(local("2026-11-21 08:00:00")));
+    assert_eq!(info.gps_time.map(|t| t.to_rfc3339()), Some("2026-11-20T02:02:01+00:00".to_owned()));
+    assert!(info.has_original_time);
+    assert_eq!(info.thumbnail.as_deref(), Some(preview.as_slice()), "the preview's bytes as embedded");
+    // ModifyDate alone stands in for the capture time but is not DateTimeOriginal.
+    let info = read(&jpeg(Exif { modify_date: Some("2026:11:21 08:00:00".into()), ..Default::default() }));
+    assert_eq!((info.taken_local, info.has_original_time), (Some(local("2026-11-21 08:00:00")), false));
+    // A GPS clock without its date, and a preview whose length runs past the EXIF data, are not used.
+    let mut bytes = jpeg(Exif { gps: Some((LAT, LON)), preview: Some(preview.clone()), ..Default::default() });
+    let at = bytes.windows(4).position(|w| w == (preview.len() as u32).to_le_bytes()).unwrap();
+    bytes[at..at + 4].copy_from_slice(&(preview.len() as u32 + 5000).to_le_bytes());
+    let info = read(&bytes);
+    assert_eq!((info.gps_time, info.thumbnail), (None, None));
+}

@@ -26,12 +26,29 @@ async function shot(name) {
   await page.screenshot({ path: `${SCREENS}/${name}.png`, fullPage: true });
 }
 
-async function upload(householdId) {
+async function upload(householdId, bytes) {
   const form = new FormData();
   const meta = { kind: "door_with_cadre", taken_at: new Date().toISOString(), client_id: crypto.randomUUID() };
   form.append("meta", new Blob([JSON.stringify(meta)], { type: "application/json" }));
-  form.append("file", new Blob([await readFile(new URL("./fixtures/photo.jpg", import.meta.url))], { type: "image/jpeg" }), "p.jpg");
+  form.append("file", new Blob([bytes || await readFile(new URL("./fixtures/photo.jpg", import.meta.url))], { type: "image/jpeg" }), "p.jpg");
   return api(`/households/${householdId}/photos`, { method: "POST", form });
+}
+
+/// The fixture with an EXIF segment (APP1) whose IFD0 names an image editor in `Software`.
+async function editedPhoto(software) {
+  const jpeg = await readFile(new URL("./fixtures/photo.jpg", import.meta.url));
+  const text = Buffer.from(`${software}\0`, "latin1");
+  const ifd = Buffer.alloc(2 + 12 + 4);
+  ifd.writeUInt16LE(1, 0);
+  ifd.writeUInt16LE(0x0131, 2); // Software
+  ifd.writeUInt16LE(2, 4); // ASCII
+  ifd.writeUInt32LE(text.length, 6);
+  ifd.writeUInt32LE(8 + ifd.length, 10); // the text follows the IFD
+  const tiff = Buffer.concat([Buffer.from("II*\0", "latin1"), Buffer.from([8, 0, 0, 0]), ifd, text]);
+  const body = Buffer.concat([Buffer.from("Exif\0\0", "latin1"), tiff]);
+  const length = Buffer.alloc(2);
+  length.writeUInt16BE(body.length + 2);
+  return Buffer.concat([jpeg.subarray(0, 2), Buffer.from([0xff, 0xe1]), length, body, jpeg.subarray(2)]);
 }
 
 before(async () => {
@@ -197,6 +214,22 @@ test("a flagged photo is reviewed with one keystroke and the queue advances", as
   const accepted = (await api(`/photo-checks?division=${village}&status=flagged`)).items.length;
   assert.equal(accepted, 1, "one left flagged in the API as well");
   await page.keyboard.press("2");
+  await page.locator("#queue-empty").waitFor();
+});
+
+test("a photo edited with an image editor shows the editor's name in the queue", async () => {
+  const homes = (await api(`/households.geojson?division=${village}`)).features.filter((f) => !f.properties.pending_move);
+  const photo = await upload(homes[homes.length - 1].properties.id, await editedPhoto("Adobe Photoshop 25.0 (Windows)"));
+  assert.ok(photo.checks.reasons.includes("edited_software"), JSON.stringify(photo.checks));
+  // The queue is the page already shown (empty): loaded again, it holds the new photo.
+  await page.goto(`${BASE}/console/#/photos?division=${village}`);
+  await page.reload();
+  await page.locator("#photo-editor").waitFor();
+  assert.equal(await page.textContent("#photo-editor"), "修图软件: Adobe Photoshop 25.0 (Windows)");
+  const reason = page.locator('#reasons li[data-reason="edited_software"]');
+  assert.equal(await reason.textContent(), (await api("/labels")).photo_reason.edited_software.zh);
+  await shot("04b-edited-photo");
+  await page.keyboard.press("4");
   await page.locator("#queue-empty").waitFor();
 });
 
