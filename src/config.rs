@@ -86,6 +86,9 @@ pub struct Settings {
     pub case_overdue_days: i64,
     /// Days a township has to settle a problem of the ledger (its deadline).
     pub quality_deadline_days: i64,
+    /// Days a problem recorded by people has, by `source.severity`, `source` or `default`
+    /// (限时销号; `quality::people::DeadlineDays`).
+    pub problem_deadline_days: crate::domain::quality::people::DeadlineDays,
     /// A head's phone shared by more households than this is a problem.
     pub quality_phone_max_households: usize,
     /// `local` (default, `<data_dir>/objects`), `s3` or `memory` (tests).
@@ -167,6 +170,7 @@ impl Default for Settings {
             location_stale_after_days: 1095,
             case_overdue_days: 15,
             quality_deadline_days: 30,
+            problem_deadline_days: Default::default(),
             quality_phone_max_households: 3,
             storage: crate::storage::StorageKind::Local,
             storage_dir: None,

@@ -24,6 +24,7 @@ pub mod members;
 pub mod natural_changes;
 pub mod pairings;
 pub mod photos;
+pub mod problems;
 pub mod procedures;
 pub mod quality;
 pub mod spot_checks;

@@ -39,6 +39,7 @@ mod ops;
 mod oracles;
 mod personal_data;
 mod photos;
+mod problems;
 mod procedures;
 mod quality;
 mod refusals;

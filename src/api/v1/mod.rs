@@ -16,6 +16,7 @@ pub mod pairings;
 pub mod photos;
 pub mod procedures;
 pub mod spot_checks;
+pub mod problems;
 pub mod quality;
 pub mod sync;
 pub mod users;

@@ -13,6 +13,7 @@ pub mod imports;
 pub mod locations;
 pub mod members;
 pub mod photos;
+pub mod problems;
 pub mod procedures;
 pub mod quality;
 pub mod sync;
