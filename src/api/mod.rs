@@ -46,6 +46,7 @@ pub fn api_v1(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     v1::spot_checks::routes(cfg);
     v1::quality::routes(cfg);
     v1::problems::routes(cfg);
+    v1::reports::routes(cfg);
     v1::imports::routes(cfg);
     v1::labels::routes(cfg);
     v1::exports::routes(cfg);

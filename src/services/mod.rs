@@ -27,6 +27,7 @@ pub mod photos;
 pub mod problems;
 pub mod procedures;
 pub mod quality;
+pub mod reports;
 pub mod spot_checks;
 pub mod sync;
 pub mod users;

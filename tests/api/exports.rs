@@ -164,6 +164,18 @@ async fn no_cell_of_any_export_can_be_read_as_a_formula() {
     let res = admin.get(&format!("/quality/daily.xlsx?division={TOWNSHIP}")).await;
     exports.push((xlsx_cells("daily.xlsx", &bytes(res, "daily.xlsx", XLSX).await), vec![village_name, township_name, number, head, found, measure, responsible]));
     fetched.insert("GET /api/v1/quality/daily.xlsx".to_owned());
+    // The year's reports: the ledger and the rectification list carry the free text; the summary
+    // the division's name in its title.
+    let year = chrono::Datelike::year(&chrono::Utc::now().with_timezone(&chrono_tz::Asia::Shanghai).date_naive());
+    for (op, values) in [
+        ("problems", vec![village_name, township_name, number, head, found, children[0]]),
+        ("rectification", vec![village_name, number, head, found, measure, responsible]),
+        ("self-assessment", vec![township_name]),
+    ] {
+        let res = admin.get(&format!("/reports/{op}?division={TOWNSHIP}&year={year}&format=xlsx")).await;
+        exports.push((xlsx_cells(op, &bytes(res, op, XLSX).await), values));
+        fetched.insert(format!("GET /api/v1/reports/{op}"));
+    }
 
     // The division export: the household's own cells and its yearly record's reason.
     let res = admin.get(&format!("/exports/households.xlsx?division={VILLAGE}&year=2025")).await;

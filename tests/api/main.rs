@@ -43,6 +43,7 @@ mod problems;
 mod procedures;
 mod quality;
 mod refusals;
+mod reports;
 mod scope_filters;
 mod sessions;
 mod sync;

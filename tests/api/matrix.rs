@@ -188,6 +188,9 @@ pub(crate) fn table(i: &Inside) -> Vec<Row> {
         // A cadre who does not lead the village's team sees no ledger.
         ("POST", "/api/v1/quality/problems/{id}/signoffs", format!("/quality/problems/{}/signoffs", i.problem), json!({"role": "team_leader", "name": "张三"}), Hidden, "A+ T+ V+ C0 U-"),
         ("GET", "/api/v1/quality/daily", format!("/quality/daily?division={v}"), any.clone(), Hidden, "A+ T+ V+ C- U+"),
+        ("GET", "/api/v1/reports/problems", format!("/reports/problems?division={v}"), any.clone(), Hidden, "A+ T+ V+ C- U+"),
+        ("GET", "/api/v1/reports/rectification", format!("/reports/rectification?division={v}"), any.clone(), Hidden, "A+ T+ V+ C- U+"),
+        ("GET", "/api/v1/reports/self-assessment", format!("/reports/self-assessment?division={v}"), any.clone(), Hidden, "A+ T+ V+ C- U+"),
         ("GET", "/api/v1/quality/daily.xlsx", format!("/quality/daily.xlsx?division={v}"), any.clone(), Hidden, "A+ T+ V+ C- U+"),
         ("GET", "/api/v1/quality/summary", format!("/quality/summary?division={v}"), any.clone(), Hidden, "A+ T+ V+ C- U+"),
         ("POST", "/api/v1/spot-checks", "/spot-checks".into(), json!({"division": t, "townships": 1, "villages_per_township": 1, "households_per_village": 1}), Hidden, "A+ T+ V- C- U+"),

@@ -18,6 +18,7 @@ pub mod procedures;
 pub mod spot_checks;
 pub mod problems;
 pub mod quality;
+pub mod reports;
 pub mod sync;
 pub mod users;
 pub mod villages;

@@ -206,7 +206,7 @@ fn progress_view(p: ProblemProgressRow) -> ProgressView {
     ProgressView { id: p.id, noted_on: p.noted_on, note: p.note, created_by: p.created_by }
 }
 
-fn signoff_view(s: ProblemSignoffRow) -> SignoffView {
+pub(crate) fn signoff_view(s: ProblemSignoffRow) -> SignoffView {
     let role = SignoffRole::parse(&s.role).unwrap_or(SignoffRole::VillageSecretary);
     SignoffView { role, signer_name: s.signer_name, signer_user_id: s.signer_user_id, recorded_by: s.recorded_by, signed_at: utc(s.signed_at) }
 }

@@ -16,6 +16,7 @@ pub mod photos;
 pub mod problems;
 pub mod procedures;
 pub mod quality;
+pub mod reports;
 pub mod sync;
 pub mod tokens;
 pub mod users;
