@@ -33,6 +33,7 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
     ("photos.js", "text/javascript; charset=utf-8", include_bytes!("../../assets/console/photos.js")),
     ("ledger.js", "text/javascript; charset=utf-8", include_bytes!("../../assets/console/ledger.js")),
     ("moves.js", "text/javascript; charset=utf-8", include_bytes!("../../assets/console/moves.js")),
+    ("problems.js", "text/javascript; charset=utf-8", include_bytes!("../../assets/console/problems.js")),
     ("vendor/leaflet.js", "text/javascript; charset=utf-8", include_bytes!("../../assets/console/vendor/leaflet.js")),
     ("vendor/leaflet.css", "text/css; charset=utf-8", include_bytes!("../../assets/console/vendor/leaflet.css")),
 ];
