@@ -108,7 +108,7 @@ export async function problemsView(root, params) {
   const year = new Date().getFullYear();
   const report = (op, name) => el("button", { type: "button", id: `report-${op}`, onclick: async () => {
     try {
-      const res = await api(`/reports/${op}?division=${division(params)}&year=${year}&format=xlsx`, { raw: true });
+      const res = await api(`/reports/${op}.xlsx?division=${division(params)}&year=${year}`, { raw: true });
       download(URL.createObjectURL(await res.blob()), `${name}-${year}.xlsx`);
     } catch (e) { message(problemText(e), "error"); }
   } }, name);

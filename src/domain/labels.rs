@@ -403,6 +403,9 @@ const SIGNOFF_ROLES: &[(&str, Label)] = &[("village_secretary", l("村支书", "
 /// What a piece of evidence shows (`quality::people::EvidencePurpose`).
 const EVIDENCE_PURPOSES: &[(&str, Label)] = &[("finding", l("问题佐证", "What was found")), ("completion", l("整改佐证", "The rectification done"))];
 
+/// What a piece of evidence is (`quality::people::EvidenceKind`).
+const EVIDENCE_KINDS: &[(&str, Label)] = &[("photo", l("照片", "Photo")), ("document", l("材料", "Document"))];
+
 /// The tables of this block, in the order `/labels` lists them.
 const MORE: &[(&str, &[(&str, Label)])] = &[
     ("education", EDUCATION),
@@ -434,6 +437,7 @@ const MORE: &[(&str, &[(&str, Label)])] = &[
     ("guarantee", GUARANTEES),
     ("signoff_role", SIGNOFF_ROLES),
     ("evidence_purpose", EVIDENCE_PURPOSES),
+    ("evidence_kind", EVIDENCE_KINDS),
 ];
 
 /// The cleaning rules by id, with the text the rule itself carries (`quality::RULES`).
@@ -535,6 +539,7 @@ mod tests {
         assert_eq!(values(GUARANTEES), texts(pp::Guarantee::ALL, pp::Guarantee::as_str));
         assert_eq!(values(SIGNOFF_ROLES), texts(pp::SignoffRole::ALL, pp::SignoffRole::as_str));
         assert_eq!(values(EVIDENCE_PURPOSES), texts(pp::EvidencePurpose::ALL, pp::EvidencePurpose::as_str));
+        assert_eq!(values(EVIDENCE_KINDS), texts(pp::EvidenceKind::ALL, pp::EvidenceKind::as_str));
         assert_eq!(values(&quality_rules()), quality::RULES.iter().map(|r| r.id).collect::<Vec<_>>());
     }
 

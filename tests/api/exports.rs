@@ -172,9 +172,9 @@ async fn no_cell_of_any_export_can_be_read_as_a_formula() {
         ("rectification", vec![village_name, number, head, found, measure, responsible]),
         ("self-assessment", vec![township_name]),
     ] {
-        let res = admin.get(&format!("/reports/{op}?division={TOWNSHIP}&year={year}&format=xlsx")).await;
+        let res = admin.get(&format!("/reports/{op}.xlsx?division={TOWNSHIP}&year={year}")).await;
         exports.push((xlsx_cells(op, &bytes(res, op, XLSX).await), values));
-        fetched.insert(format!("GET /api/v1/reports/{op}"));
+        fetched.insert(format!("GET /api/v1/reports/{op}.xlsx"));
     }
 
     // The division export: the household's own cells and its yearly record's reason.

@@ -71,6 +71,7 @@ const TABLES: &[(&str, &str, &str, bool)] = &[
     ("ProblemView", "guarantee", "guarantee", true),
     ("SignoffRole", "", "signoff_role", true),
     ("EvidencePurpose", "", "evidence_purpose", true),
+    ("EvidenceKind", "", "evidence_kind", true),
 ];
 
 /// Enumerations no person reads: the keywords of GeoJSON.

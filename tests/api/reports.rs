@@ -95,7 +95,7 @@ async fn the_self_assessment_summary_is_the_sum_of_the_detail_endpoints() {
     assert_eq!(summary["spot_check"]["accuracy"], checked["accuracy"]);
 
     // As a workbook for A4: title, the figures, signature lines.
-    let res = reviewer.get(&format!("/reports/self-assessment?division={TOWNSHIP}&year={year}&format=xlsx")).await;
+    let res = reviewer.get(&format!("/reports/self-assessment.xlsx?division={TOWNSHIP}&year={year}")).await;
     assert_eq!(res.status(), 200);
     let rows = sheet(&res.bytes().await.unwrap(), "自查评估汇总");
     assert!(rows[0][0].ends_with(&format!("{year}年自查评估汇总")), "{:?}", rows[0]);
@@ -126,7 +126,7 @@ async fn the_year_ledger_and_rectification_list_print_on_a4_with_their_signature
     // Another year holds none of them.
     assert!(ok(officer.get(&format!("/reports/problems?year={}", year - 1)).await).await["items"].as_array().unwrap().is_empty());
 
-    let res = officer.get(&format!("/reports/rectification?year={year}&format=xlsx")).await;
+    let res = officer.get(&format!("/reports/rectification.xlsx?year={year}")).await;
     assert_eq!(res.status(), 200);
     let rows = sheet(&res.bytes().await.unwrap(), "整改清单");
     assert!(rows[0][0].ends_with(&format!("{year}年问题整改清单")));
@@ -136,13 +136,12 @@ async fn the_year_ledger_and_rectification_list_print_on_a4_with_their_signature
     for who in ["村支书", "驻村工作队长", "乡镇审核人"] {
         assert!(rows.iter().any(|r| r[0].starts_with(&format!("{who}（签字）"))), "{who}");
     }
-    let res = officer.get(&format!("/reports/problems?year={year}&format=xlsx")).await;
+    let res = officer.get(&format!("/reports/problems.xlsx?year={year}")).await;
     let rows = sheet(&res.bytes().await.unwrap(), "问题台账");
     assert_eq!(rows[2][0], "乡镇");
     assert!(rows.iter().any(|r| r.get(6).is_some_and(|c| c == "饮水不达标")));
 
     // Bad input and jurisdiction.
-    assert_eq!(officer.get("/reports/problems?format=pdf").await.status(), 422);
     assert_eq!(officer.get("/reports/problems?year=1990").await.status(), 422);
     assert_eq!(officer.get(&format!("/reports/self-assessment?division={VILLAGE_2}")).await.status(), 404);
     assert_eq!(app.user("cadre", VILLAGE).await.get("/reports/rectification").await.status(), 403);

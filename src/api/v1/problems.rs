@@ -14,7 +14,7 @@ use crate::api::{etag, if_match, parse_uuid, path_id, utc};
 use crate::db::models::{ProblemEvidenceRow, ProblemProgressRow, ProblemRow, ProblemSignoffRow};
 use crate::db::repo::problems::{EvidenceRef, RectificationPlan};
 use crate::domain::labels::zh;
-use crate::domain::quality::people::{EvidencePurpose, Guarantee, ProblemCategory, ProblemSource, SignoffRole};
+use crate::domain::quality::people::{EvidenceKind, EvidencePurpose, Guarantee, ProblemCategory, ProblemSource, SignoffRole};
 use crate::domain::validation::{optional_text, required_text};
 use crate::domain::{DivisionCode, FieldErrors};
 use crate::error::{ApiError, Problem};
@@ -27,11 +27,15 @@ pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
 }
 
 /// A photo of the household (the photo pipeline) or a document of its file 一户一档.
-#[derive(Deserialize, ToSchema)]
+#[derive(Deserialize, Validate, ToSchema)]
 pub struct EvidenceBody {
-    /// `photo` or `document`.
-    pub kind: String,
-    pub id: String,
+    #[validate(required)]
+    #[schema(value_type = EvidenceKind)]
+    pub kind: Option<String>,
+    /// The photo's or the document's id.
+    #[validate(required)]
+    #[schema(value_type = String)]
+    pub id: Option<String>,
 }
 
 fn parse_evidence(items: Option<Vec<EvidenceBody>>, errs: &mut FieldErrors) -> Vec<EvidenceRef> {
@@ -42,12 +46,12 @@ fn parse_evidence(items: Option<Vec<EvidenceBody>>, errs: &mut FieldErrors) -> V
     }
     let mut out = Vec::new();
     for (i, e) in items.iter().enumerate() {
-        let field = format!("evidence[{i}].id");
-        let Some(id) = parse_uuid(&field, Some(&e.id), errs) else { continue };
-        match e.kind.as_str() {
-            "photo" => out.push(EvidenceRef::Photo(id)),
-            "document" => out.push(EvidenceRef::Document(id)),
-            _ => errs.add(format!("evidence[{i}].kind"), "invalid_value", "photo or document"),
+        let kind = e.kind.as_deref().and_then(|k| errs.check(format!("evidence[{i}].kind"), EvidenceKind::parse(k)));
+        let id = parse_uuid(&format!("evidence[{i}].id"), e.id.as_deref(), errs);
+        match (kind, id) {
+            (Some(EvidenceKind::Photo), Some(id)) => out.push(EvidenceRef::Photo(id)),
+            (Some(EvidenceKind::Document), Some(id)) => out.push(EvidenceRef::Document(id)),
+            _ => {}
         }
     }
     out
@@ -85,6 +89,7 @@ pub struct ProblemBody {
     pub severity: Option<String>,
     /// Photos of the household (or, for a village's problem, of a household of the village), or
     /// documents of its file.
+    #[validate(nested)]
     pub evidence: Option<Vec<EvidenceBody>>,
 }
 
@@ -157,8 +162,7 @@ pub async fn record_problem(state: Data<AppState>, user: Caller, body: Checked<P
 #[derive(Serialize, ToSchema)]
 pub struct EvidenceView {
     pub id: String,
-    /// `photo` or `document`.
-    pub kind: String,
+    pub kind: EvidenceKind,
     pub photo_id: Option<String>,
     pub document_id: Option<String>,
     pub purpose: EvidencePurpose,
@@ -199,7 +203,8 @@ pub struct ProblemDetail {
 
 fn evidence_view(e: ProblemEvidenceRow) -> EvidenceView {
     let purpose = EvidencePurpose::parse(&e.purpose).unwrap_or(EvidencePurpose::Finding);
-    EvidenceView { id: e.id, kind: e.kind, photo_id: e.photo_id, document_id: e.document_id, purpose, progress_id: e.progress_id, created_at: utc(e.created_at), created_by: e.created_by }
+    let kind = EvidenceKind::parse(&e.kind).unwrap_or(EvidenceKind::Photo);
+    EvidenceView { id: e.id, kind, photo_id: e.photo_id, document_id: e.document_id, purpose, progress_id: e.progress_id, created_at: utc(e.created_at), created_by: e.created_by }
 }
 
 fn progress_view(p: ProblemProgressRow) -> ProgressView {
@@ -302,6 +307,7 @@ pub struct ProgressBody {
     #[schema(value_type = String)]
     pub note: Option<String>,
     /// Evidence of completion 整改佐证: photos through the photo pipeline, or documents.
+    #[validate(nested)]
     pub evidence: Option<Vec<EvidenceBody>>,
 }
 

@@ -20,18 +20,18 @@ use crate::state::AppState;
 use crate::xlsx::Report;
 
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    cfg.service(problem_ledger).service(rectification_list).service(self_assessment);
+    cfg.service(problem_ledger).service(rectification_list).service(self_assessment).service(problem_ledger_xlsx).service(rectification_list_xlsx).service(self_assessment_xlsx);
 }
 
+/// A report's division and year.
 #[derive(Deserialize, IntoParams)]
 pub struct ReportQuery {
     /// A village, township or county inside the jurisdiction (default: all of it).
     pub division: Option<String>,
     /// Statistical year (default: this year).
     pub year: Option<i32>,
-    /// `json` (default) or `xlsx` (A4, with title and signature lines).
-    pub format: Option<String>,
 }
+
 
 struct Asked {
     division: crate::domain::DivisionCode,
@@ -39,13 +39,12 @@ struct Asked {
     xlsx: bool,
 }
 
-fn asked(state: &AppState, user: &Caller, q: &ReportQuery) -> Result<Asked, ApiError> {
+fn asked(state: &AppState, user: &Caller, q: &ReportQuery, xlsx: bool) -> Result<Asked, ApiError> {
     let division = ledger_division(user, q.division.as_deref())?;
     let year = q.year.unwrap_or_else(|| state.today().year());
     if !(2014..=2100).contains(&year) {
         return Err(ApiError::invalid("year", "out_of_range", "a statistical year from 2014"));
     }
-    let xlsx = crate::api::media::format(q.format.as_deref(), crate::api::media::REPORT_FORMATS)? == "xlsx";
     Ok(Asked { division, year, xlsx })
 }
 
@@ -70,17 +69,36 @@ const LEDGER_HEADERS: [&str; 12] = ["乡镇", "行政村", "户编号", "户主"
 
 /// 问题台账 of a year
 ///
-/// Every problem found in the statistical year (every source), as JSON or as an A4 workbook
-/// with title and signature lines (填报人, 审核人, 单位负责人).
+/// Every problem found in the statistical year (every source); `report_problem_ledger_xlsx`
+/// answers it as an A4 workbook with title and signature lines (填报人, 审核人, 单位负责人).
 #[utoipa::path(operation_id = "report_problem_ledger", tag = "reports", security(("bearer" = [])), params(ReportQuery), responses(
-    (status = 200, description = "the ledger", content((ProblemReport = "application/json"), (inline(crate::api::media::Binary) = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
+    (status = 200, body = ProblemReport),
     (status = 403, body = Problem, content_type = "application/problem+json"),
     (status = 404, body = Problem, content_type = "application/problem+json"),
     (status = 422, body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/reports/problems")]
 pub async fn problem_ledger(state: Data<AppState>, user: Caller, q: Query<ReportQuery>) -> Result<HttpResponse, ApiError> {
-    let a = asked(&state, &user, &q)?;
+    problem_ledger_body(&state, &user, &q, false).await
+}
+
+/// 问题台账 as a workbook
+///
+/// The 问题台账 of `report_problem_ledger` as an A4 workbook with title and signature lines (an operation of
+/// its own, so a generated client downloads it as a file).
+#[utoipa::path(operation_id = "report_problem_ledger_xlsx", tag = "reports", security(("bearer" = [])), params(ReportQuery), responses(
+    (status = 200, description = "the workbook", content((inline(crate::api::media::Binary) = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
+    (status = 403, body = Problem, content_type = "application/problem+json"),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+    (status = 422, body = Problem, content_type = "application/problem+json"),
+))]
+#[get("/reports/problems.xlsx")]
+pub async fn problem_ledger_xlsx(state: Data<AppState>, user: Caller, q: Query<ReportQuery>) -> Result<HttpResponse, ApiError> {
+    problem_ledger_body(&state, &user, &q, true).await
+}
+
+async fn problem_ledger_body(state: &AppState, user: &Caller, q: &ReportQuery, xlsx: bool) -> Result<HttpResponse, ApiError> {
+    let a = asked(state, user, q, xlsx)?;
     let ledger = service::year_ledger(&state, &user, a.division.clone(), a.year).await?;
     let today = state.today();
     let items: Vec<ProblemView> = ledger.rows.iter().map(|r| problem_view(&ledger.people, r, today)).collect();
@@ -128,17 +146,37 @@ pub struct RectificationReport {
 /// 整改清单 of a year
 ///
 /// The problems found by people in the statistical year with their measures, responsible
-/// people, deadlines and sign-offs, as JSON or as an A4 workbook with the signature lines of the
-/// village secretary, the work-team leader and the township.
+/// people, deadlines and sign-offs; `report_rectification_list_xlsx` answers it as an A4
+/// workbook with the signature lines of the village secretary, the work-team leader and the
+/// township.
 #[utoipa::path(operation_id = "report_rectification_list", tag = "reports", security(("bearer" = [])), params(ReportQuery), responses(
-    (status = 200, description = "the list", content((RectificationReport = "application/json"), (inline(crate::api::media::Binary) = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
+    (status = 200, body = RectificationReport),
     (status = 403, body = Problem, content_type = "application/problem+json"),
     (status = 404, body = Problem, content_type = "application/problem+json"),
     (status = 422, body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/reports/rectification")]
 pub async fn rectification_list(state: Data<AppState>, user: Caller, q: Query<ReportQuery>) -> Result<HttpResponse, ApiError> {
-    let a = asked(&state, &user, &q)?;
+    rectification_list_body(&state, &user, &q, false).await
+}
+
+/// 整改清单 as a workbook
+///
+/// The 整改清单 of `report_rectification_list` as an A4 workbook with title and signature lines (an operation of
+/// its own, so a generated client downloads it as a file).
+#[utoipa::path(operation_id = "report_rectification_list_xlsx", tag = "reports", security(("bearer" = [])), params(ReportQuery), responses(
+    (status = 200, description = "the workbook", content((inline(crate::api::media::Binary) = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
+    (status = 403, body = Problem, content_type = "application/problem+json"),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+    (status = 422, body = Problem, content_type = "application/problem+json"),
+))]
+#[get("/reports/rectification.xlsx")]
+pub async fn rectification_list_xlsx(state: Data<AppState>, user: Caller, q: Query<ReportQuery>) -> Result<HttpResponse, ApiError> {
+    rectification_list_body(&state, &user, &q, true).await
+}
+
+async fn rectification_list_body(state: &AppState, user: &Caller, q: &ReportQuery, xlsx: bool) -> Result<HttpResponse, ApiError> {
+    let a = asked(state, user, q, xlsx)?;
     let ledger = service::year_ledger(&state, &user, a.division.clone(), a.year).await?;
     let today = state.today();
     let people_found: Vec<&crate::db::models::ProblemRow> = ledger.rows.iter().filter(|r| r.source != "cleaning").collect();
@@ -220,16 +258,35 @@ fn pct(n: i64, of: i64) -> f64 {
 /// The self-assessment summary: households and people by category, risks eliminated and
 /// remaining, located, photo-complete and file-complete shares of the 帮扶对象, problems found,
 /// rectified and overdue by source, and the latest spot check's accuracies against 98 % and
-/// 95 %; as JSON or an A4 workbook with signature lines.
+/// 95 %; `report_self_assessment_xlsx` answers it as an A4 workbook with signature lines.
 #[utoipa::path(operation_id = "report_self_assessment", tag = "reports", security(("bearer" = [])), params(ReportQuery), responses(
-    (status = 200, description = "the summary", content((SelfAssessmentView = "application/json"), (inline(crate::api::media::Binary) = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
+    (status = 200, body = SelfAssessmentView),
     (status = 403, body = Problem, content_type = "application/problem+json"),
     (status = 404, body = Problem, content_type = "application/problem+json"),
     (status = 422, body = Problem, content_type = "application/problem+json"),
 ))]
 #[get("/reports/self-assessment")]
 pub async fn self_assessment(state: Data<AppState>, user: Caller, q: Query<ReportQuery>) -> Result<HttpResponse, ApiError> {
-    let a = asked(&state, &user, &q)?;
+    self_assessment_body(&state, &user, &q, false).await
+}
+
+/// 自查评估汇总 as a workbook
+///
+/// The 自查评估汇总 of `report_self_assessment` as an A4 workbook with title and signature lines (an operation of
+/// its own, so a generated client downloads it as a file).
+#[utoipa::path(operation_id = "report_self_assessment_xlsx", tag = "reports", security(("bearer" = [])), params(ReportQuery), responses(
+    (status = 200, description = "the workbook", content((inline(crate::api::media::Binary) = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
+    (status = 403, body = Problem, content_type = "application/problem+json"),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+    (status = 422, body = Problem, content_type = "application/problem+json"),
+))]
+#[get("/reports/self-assessment.xlsx")]
+pub async fn self_assessment_xlsx(state: Data<AppState>, user: Caller, q: Query<ReportQuery>) -> Result<HttpResponse, ApiError> {
+    self_assessment_body(&state, &user, &q, true).await
+}
+
+async fn self_assessment_body(state: &AppState, user: &Caller, q: &ReportQuery, xlsx: bool) -> Result<HttpResponse, ApiError> {
+    let a = asked(state, user, q, xlsx)?;
     let s = service::self_assessment(&state, &user, a.division.clone(), a.year).await?;
     let view = SelfAssessmentView {
         division: a.division.to_string(),

@@ -126,6 +126,20 @@ text_enum!(EvidencePurpose {
     Completion => "completion",
 });
 
+/// What a piece of evidence is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum EvidenceKind {
+    /// 照片 a photo of the household (the photo pipeline)
+    Photo,
+    /// 材料 a document of the household's file 一户一档
+    Document,
+}
+text_enum!(EvidenceKind {
+    Photo => "photo",
+    Document => "document",
+});
+
 /// Days a problem has to be closed by default (限时销号), by source and severity: keys
 /// `source.severity` (`complaint.error`), then `source`, then `default`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
