@@ -91,6 +91,9 @@ pub struct Settings {
     pub exit_forbidding_rules: Vec<String>,
     /// Days a township has to settle a problem of the ledger (its deadline).
     pub quality_deadline_days: i64,
+    /// Days a problem recorded by people has, by `source.severity`, `source` or `default`
+    /// (限时销号; `quality::people::DeadlineDays`).
+    pub problem_deadline_days: crate::domain::quality::people::DeadlineDays,
     /// A head's phone shared by more households than this is a problem.
     pub quality_phone_max_households: usize,
     /// `local` (default, `<data_dir>/objects`), `s3` or `memory` (tests).
@@ -187,6 +190,7 @@ impl Default for Settings {
             cross_check_departments: crate::domain::procedure::steps::DEFAULT_DEPARTMENTS.iter().map(|d| d.to_string()).collect(),
             exit_forbidding_rules: crate::domain::procedure::eligibility::all_rule_ids(),
             quality_deadline_days: 30,
+            problem_deadline_days: Default::default(),
             quality_phone_max_households: 3,
             storage: crate::storage::StorageKind::Local,
             storage_dir: None,

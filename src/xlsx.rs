@@ -264,6 +264,53 @@ pub fn posted_list(title: &str, lines: &[String], headers: &[&str], rows: &[Vec<
     wb.save_to_buffer()
 }
 
+/// A sheet laid out for printing on A4 (landscape, fitted to the page's width, the header row
+/// repeated on every page): a title and a subtitle (division, year, date) above the table, the
+/// signature lines the documents ask for below it.
+pub struct Report<'a> {
+    pub sheet: &'a str,
+    pub title: &'a str,
+    pub subtitle: &'a str,
+    pub headers: &'a [&'a str],
+    pub rows: &'a [Vec<String>],
+    /// Who signs (`村支书`, `驻村工作队长` …): each gets `…：________ 日期：________`.
+    pub signatures: &'a [&'a str],
+}
+
+/// A workbook of [`Report`]s, one sheet each.
+pub fn reports(sheets: &[Report<'_>]) -> Result<Vec<u8>, XlsxError> {
+    let mut wb = Workbook::new();
+    let title_format = Format::new().set_bold().set_font_size(16).set_align(rust_xlsxwriter::FormatAlign::Center);
+    let bold = Format::new().set_bold().set_border(rust_xlsxwriter::FormatBorder::Thin).set_text_wrap();
+    let cell = Format::new().set_border(rust_xlsxwriter::FormatBorder::Thin).set_text_wrap();
+    for r in sheets {
+        let sheet = wb.add_worksheet();
+        sheet.set_name(r.sheet)?;
+        sheet.set_paper_size(9);
+        sheet.set_landscape();
+        sheet.set_print_fit_to_pages(1, 0);
+        let last = (r.headers.len().max(1) - 1) as u16;
+        sheet.merge_range(0, 0, 0, last, &neutralise(r.title), &title_format)?;
+        sheet.merge_range(1, 0, 1, last, &neutralise(r.subtitle), &Format::new())?;
+        for (col, head) in r.headers.iter().enumerate() {
+            text(sheet, 2, col as u16, head, Some(&bold))?;
+            sheet.set_column_width(col as u16, 14)?;
+        }
+        sheet.set_repeat_rows(2, 2)?;
+        for (i, row) in r.rows.iter().enumerate() {
+            for (col, v) in row.iter().enumerate() {
+                text(sheet, 3 + i as u32, col as u16, v, Some(&cell))?;
+            }
+        }
+        let mut at = 3 + r.rows.len() as u32 + 1;
+        for who in r.signatures {
+            text(sheet, at, 0, &format!("{who}（签字）：______________    日期：______________"), None)?;
+            at += 1;
+        }
+    }
+    wb.save_to_buffer()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -46,12 +46,13 @@ export async function logout() {
 
 /// Calls /api/v1 with the access token; on 401 refreshes once and retries, else hands the page
 /// to the login form (`whenExpired`) and waits for the user to log in again.
-export async function api(path, { method = "GET", body, ifMatch, raw = false } = {}) {
+export async function api(path, { method = "GET", body, ifMatch, raw = false, form } = {}) {
   for (let attempt = 0; ; attempt++) {
     const headers = { Authorization: `Bearer ${token}` };
     if (body !== undefined) headers["Content-Type"] = "application/json";
     if (ifMatch !== undefined && ifMatch !== null) headers["If-Match"] = `"${ifMatch}"`;
-    const res = await fetch(`/api/v1${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    // A multipart `form` (a photo) sets its own Content-Type.
+    const res = await fetch(`/api/v1${path}`, { method, headers, body: form ?? (body === undefined ? undefined : JSON.stringify(body)) });
     if (res.status === 401 && attempt < 3) {
       if (!(await refresh())) await onExpired();
       continue;

@@ -63,7 +63,7 @@ export async function ledgerView(root, params) {
     };
     const tr = el("tr", { "data-id": p.id, "data-status": p.status },
       el("td", { class: "village" }, villageName(p.village_code)), el("td", {}, p.household_number), el("td", {}, p.head_name),
-      el("td", { title: `${label("severity", p.severity)} · ${p.detail || ""}` }, label("quality_rule", p.rule)), el("td", { class: "status" }, label("problem_status", p.status)),
+      el("td", { title: `${label("severity", p.severity)} · ${p.detail || ""}` }, p.rule ? label("quality_rule", p.rule) : p.description), el("td", { class: "status" }, label("problem_status", p.status)),
       el("td", { class: p.overdue ? "bad" : "" }, p.deadline || ""), el("td", {}, p.cadre_name || ""),
       el("td", {}, NEXT[p.status] ? [choice, note, el("button", { type: "button", class: "save", onclick: save }, "✓")] : []));
     return tr;

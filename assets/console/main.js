@@ -7,8 +7,9 @@ import { mapView } from "./map.js";
 import { photosView } from "./photos.js";
 import { ledgerView } from "./ledger.js";
 import { movesView } from "./moves.js";
+import { dailyView, problemsView } from "./problems.js";
 
-const VIEWS = { coverage: coverageView, map: mapView, photos: photosView, ledger: ledgerView, moves: movesView };
+const VIEWS = { coverage: coverageView, map: mapView, photos: photosView, ledger: ledgerView, moves: movesView, problems: problemsView, daily: dailyView };
 const view = document.getElementById("view");
 let cleanup = null;
 

@@ -44,7 +44,8 @@ use crate::api::api_v1;
         (name = "assistance", description = "Cadres 帮扶干部, pairings 结对, work teams 驻村工作队, measures 帮扶措施"),
         (name = "villages", description = "Village tables 村表, natural villages 自然村(组), mergers"),
         (name = "procedures", description = "Cases 程序 (inclusion, exit, risk changes), exclusion conditions 九不评, spot checks 抽查"),
-        (name = "quality", description = "Data cleaning 数据清洗: rules, runs, the problem ledger 问题台账, imports"),
+        (name = "quality", description = "Data cleaning 数据清洗: rules, runs, the problem ledger 问题台账, problems found by people and their rectification 整改, the daily list 问题整改清单, imports"),
+        (name = "reports", description = "The year's reports: 问题台账, 整改清单, 自查评估汇总"),
         (name = "sync", description = "Offline phones: changes since a cursor, with tombstones"),
         (name = "labels", description = "What people read for coded values 代码值名称 (Chinese and English)"),
     )

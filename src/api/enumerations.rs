@@ -42,6 +42,9 @@ const PROPERTIES: &[(&str, &str, &[&str])] = &[
     ("DepartmentAnswer", "result", procedure::CHECK_RESULTS),
     ("ProblemView", "status", quality::STATUSES),
     ("ProblemChange", "status", quality::SETTABLE_STATUSES),
+    ("ProblemView", "source", quality::people::SOURCES),
+    ("ProblemView", "category", quality::people::CATEGORIES),
+    ("ProblemView", "guarantee", quality::people::GUARANTEES),
 ];
 
 /// (operationId, query parameter, values).
@@ -51,6 +54,10 @@ const PARAMETERS: &[(&str, &str, &[&str])] = &[
     ("list_problems", "format", LEDGER_FORMATS),
     ("export_problems_csv", "status", quality::STATUSES),
     ("export_problems_xlsx", "status", quality::STATUSES),
+    ("list_problems", "source", quality::people::SOURCES),
+    ("export_problems_csv", "source", quality::people::SOURCES),
+    ("export_problems_xlsx", "source", quality::people::SOURCES),
+    ("quality_summary", "source", quality::people::SOURCES),
     ("import_households", "format", REPORT_FORMATS),
     ("compare_years", "format", REPORT_FORMATS),
     ("list_natural_changes", "format", REPORT_FORMATS),

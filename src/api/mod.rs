@@ -48,6 +48,8 @@ pub fn api_v1(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     v1::quality::routes(cfg);
     v1::screening::routes(cfg);
     v1::ledgers::routes(cfg);
+    v1::problems::routes(cfg);
+    v1::reports::routes(cfg);
     v1::imports::routes(cfg);
     v1::labels::routes(cfg);
     v1::exports::routes(cfg);

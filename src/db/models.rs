@@ -533,7 +533,8 @@ pub struct QualityRunRow {
 #[diesel(treat_none_as_default_value = false)]
 pub struct ProblemRow {
     pub id: String,
-    pub household_id: String,
+    /// None for a problem of a whole village (recorded by people).
+    pub household_id: Option<String>,
     pub village_code: String,
     pub township_code: String,
     pub county_code: String,
@@ -555,6 +556,58 @@ pub struct ProblemRow {
     pub created_at: NaiveDateTime,
     pub status_changed_at: NaiveDateTime,
     pub status_changed_by: Option<String>,
+    /// `cleaning` for the rules' problems, else who found it (`quality::people::Source`).
+    pub source: String,
+    pub category: Option<String>,
+    pub guarantee: Option<String>,
+    /// Who found it (a team, an auditor, a complainant's channel).
+    pub found_by: Option<String>,
+    pub found_on: Option<NaiveDate>,
+    /// 整改措施
+    pub measure: Option<String>,
+    /// 责任人: a user, or a name.
+    pub responsible_user_id: Option<String>,
+    pub responsible_name: Option<String>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = problem_evidence)]
+pub struct ProblemEvidenceRow {
+    pub id: String,
+    pub problem_id: String,
+    /// `photo` or `document`.
+    pub kind: String,
+    pub photo_id: Option<String>,
+    pub document_id: Option<String>,
+    /// `finding` or `completion`.
+    pub purpose: String,
+    pub progress_id: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub created_by: String,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = problem_progress)]
+pub struct ProblemProgressRow {
+    pub id: String,
+    pub problem_id: String,
+    pub noted_on: NaiveDate,
+    pub note: String,
+    pub created_at: NaiveDateTime,
+    pub created_by: String,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = problem_signoffs)]
+pub struct ProblemSignoffRow {
+    pub id: String,
+    pub problem_id: String,
+    /// `village_secretary` or `team_leader`.
+    pub role: String,
+    pub signer_name: String,
+    pub signer_user_id: Option<String>,
+    pub recorded_by: String,
+    pub signed_at: NaiveDateTime,
 }
 
 #[cfg(test)]

@@ -478,7 +478,7 @@ diesel::table! {
 diesel::table! {
     problems (id) {
         id -> Text,
-        household_id -> Text,
+        household_id -> Nullable<Text>,
         village_code -> Text,
         township_code -> Text,
         county_code -> Text,
@@ -497,6 +497,51 @@ diesel::table! {
         created_at -> Timestamp,
         status_changed_at -> Timestamp,
         status_changed_by -> Nullable<Text>,
+        source -> Text,
+        category -> Nullable<Text>,
+        guarantee -> Nullable<Text>,
+        found_by -> Nullable<Text>,
+        found_on -> Nullable<Date>,
+        measure -> Nullable<Text>,
+        responsible_user_id -> Nullable<Text>,
+        responsible_name -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    problem_evidence (id) {
+        id -> Text,
+        problem_id -> Text,
+        kind -> Text,
+        photo_id -> Nullable<Text>,
+        document_id -> Nullable<Text>,
+        purpose -> Text,
+        progress_id -> Nullable<Text>,
+        created_at -> Timestamp,
+        created_by -> Text,
+    }
+}
+
+diesel::table! {
+    problem_progress (id) {
+        id -> Text,
+        problem_id -> Text,
+        noted_on -> Date,
+        note -> Text,
+        created_at -> Timestamp,
+        created_by -> Text,
+    }
+}
+
+diesel::table! {
+    problem_signoffs (id) {
+        id -> Text,
+        problem_id -> Text,
+        role -> Text,
+        signer_name -> Text,
+        signer_user_id -> Nullable<Text>,
+        recorded_by -> Text,
+        signed_at -> Timestamp,
     }
 }
 
@@ -518,6 +563,6 @@ diesel::joinable!(spot_check_items -> households (household_id));
 diesel::allow_tables_to_appear_in_same_query!(
     users, refresh_tokens, login_failures, divisions, households, members, audit_log, locations, photos, yearly_records,
     sync_counter, sync_tombstones, cadres, pairings, work_teams, measures, natural_villages, village_years, idempotency_keys,
-    cases, case_steps, campaign_schedules, exclusions, spot_checks, spot_check_items, quality_runs, problems,
+    cases, case_steps, campaign_schedules, exclusions, spot_checks, spot_check_items, quality_runs, problems, problem_evidence, problem_progress, problem_signoffs,
     documents, case_documents
 );

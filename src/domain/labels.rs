@@ -406,6 +406,45 @@ const SCREENING_FIGURES: &[(&str, Label)] = &[
     ("exit_minimum", l("退出标准", "Exit minimum")),
 ];
 
+/// Where a problem comes from (`quality::people::ProblemSource`).
+const PROBLEM_SOURCES: &[(&str, Label)] = &[
+    ("cleaning", l("数据清洗", "Cleaning rules")),
+    ("self_check", l("自查", "Self-check")),
+    ("audit", l("审计", "Audit")),
+    ("inspection", l("交叉检查/督查", "Cross-inspection")),
+    ("third_party", l("第三方评估", "Third-party evaluation")),
+    ("complaint", l("信访/12317", "Complaint")),
+];
+
+/// What kind of problem it is (`quality::people::ProblemCategory`).
+const PROBLEM_CATEGORIES: &[(&str, Label)] = &[
+    ("income_below_line", l("收入不达标", "Income below the line")),
+    ("guarantee_unmet", l("两不愁三保障未保障", "A basic guarantee unmet")),
+    ("inaccurate_data", l("信息不准确", "Inaccurate data")),
+    ("assistance_lacking", l("帮扶措施不到位", "Assistance lacking")),
+    ("procedure_irregular", l("程序不规范", "Irregular procedure")),
+    ("other", l("其他问题", "Other")),
+];
+
+/// Which guarantee is unmet (`quality::people::Guarantee`).
+const GUARANTEES: &[(&str, Label)] = &[
+    ("food", l("不愁吃", "Food")),
+    ("clothing", l("不愁穿", "Clothing")),
+    ("education", l("义务教育", "Compulsory education")),
+    ("medical", l("基本医疗", "Basic medical care")),
+    ("housing", l("住房安全", "Safe housing")),
+    ("drinking_water", l("饮水安全", "Safe drinking water")),
+];
+
+/// Who signs a rectification off (`quality::people::SignoffRole`).
+const SIGNOFF_ROLES: &[(&str, Label)] = &[("village_secretary", l("村支书", "Village secretary")), ("team_leader", l("驻村工作队长", "Work-team leader"))];
+
+/// What a piece of evidence shows (`quality::people::EvidencePurpose`).
+const EVIDENCE_PURPOSES: &[(&str, Label)] = &[("finding", l("问题佐证", "What was found")), ("completion", l("整改佐证", "The rectification done"))];
+
+/// What a piece of evidence is (`quality::people::EvidenceKind`).
+const EVIDENCE_KINDS: &[(&str, Label)] = &[("photo", l("照片", "Photo")), ("document", l("材料", "Document"))];
+
 /// The tables of this block, in the order `/labels` lists them.
 const MORE: &[(&str, &[(&str, Label)])] = &[
     ("screening_proposal", SCREENING_PROPOSALS),
@@ -434,6 +473,12 @@ const MORE: &[(&str, &[(&str, Label)])] = &[
     ("measure_kind", MEASURE_KINDS),
     ("tombstone_reason", TOMBSTONE_REASONS),
     ("counted", COUNTED),
+    ("problem_source", PROBLEM_SOURCES),
+    ("problem_category", PROBLEM_CATEGORIES),
+    ("guarantee", GUARANTEES),
+    ("signoff_role", SIGNOFF_ROLES),
+    ("evidence_purpose", EVIDENCE_PURPOSES),
+    ("evidence_kind", EVIDENCE_KINDS),
 ];
 
 /// The cleaning rules by id, with the text the rule itself carries (`quality::RULES`).
@@ -533,6 +578,13 @@ mod tests {
         assert_eq!(values(EXCLUSIONS), texts(procedure::Exclusion::ALL, procedure::Exclusion::as_str));
         assert_eq!(values(MEASURE_KINDS), texts(assistance::MeasureKind::ALL, assistance::MeasureKind::as_str));
         assert_eq!(values(COUNTED), household::Counted::VALUES);
+        use crate::domain::quality::people as pp;
+        assert_eq!(values(PROBLEM_SOURCES), texts(pp::ProblemSource::ALL, pp::ProblemSource::as_str));
+        assert_eq!(values(PROBLEM_CATEGORIES), texts(pp::ProblemCategory::ALL, pp::ProblemCategory::as_str));
+        assert_eq!(values(GUARANTEES), texts(pp::Guarantee::ALL, pp::Guarantee::as_str));
+        assert_eq!(values(SIGNOFF_ROLES), texts(pp::SignoffRole::ALL, pp::SignoffRole::as_str));
+        assert_eq!(values(EVIDENCE_PURPOSES), texts(pp::EvidencePurpose::ALL, pp::EvidencePurpose::as_str));
+        assert_eq!(values(EVIDENCE_KINDS), texts(pp::EvidenceKind::ALL, pp::EvidenceKind::as_str));
         assert_eq!(values(&quality_rules()), quality::RULES.iter().map(|r| r.id).collect::<Vec<_>>());
     }
 

@@ -202,7 +202,7 @@ fn reconcile(c: &mut DbConnection, run_id: &str, rows: &[HouseholdRow], found: &
     let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
     let held: Vec<Held> = repo::held(c, &ids)?
         .into_iter()
-        .map(|e| Held { id: e.id, household_id: e.household_id, rule: e.rule_id, subject: e.subject, status: e.status, detail: e.detail, fingerprint: e.fingerprint, version: e.version })
+        .map(|e| Held { id: e.id, household_id: e.household_id.unwrap_or_default(), rule: e.rule_id, subject: e.subject, status: e.status, detail: e.detail, fingerprint: e.fingerprint, version: e.version })
         .collect();
     let (mut opened, mut reopened, mut resolved) = (0, 0, 0);
     let at = now();
@@ -223,7 +223,7 @@ fn reconcile(c: &mut DbConnection, run_id: &str, rows: &[HouseholdRow], found: &
                 let rule = quality::rule(hit.rule);
                 new_rows.push(ProblemRow {
                     id: new_id(),
-                    household_id: hh.id.clone(),
+                    household_id: Some(hh.id.clone()),
                     village_code: hh.village_code.clone(),
                     township_code: hh.township_code.clone(),
                     county_code: hh.county_code.clone(),
@@ -242,6 +242,14 @@ fn reconcile(c: &mut DbConnection, run_id: &str, rows: &[HouseholdRow], found: &
                     created_at: at,
                     status_changed_at: at,
                     status_changed_by: None,
+                    source: "cleaning".into(),
+                    category: None,
+                    guarantee: None,
+                    found_by: None,
+                    found_on: None,
+                    measure: None,
+                    responsible_user_id: None,
+                    responsible_name: None,
                 });
                 opened += 1;
             }
@@ -259,8 +267,8 @@ pub struct People {
 
 impl People {
     /// Read in chunks, to keep each query's list of ids bounded.
-    fn load(c: &mut DbConnection, rows: &[ProblemRow]) -> Result<Self, ApiError> {
-        let mut ids: Vec<String> = rows.iter().map(|r| r.household_id.clone()).collect();
+    pub(crate) fn load(c: &mut DbConnection, rows: &[ProblemRow]) -> Result<Self, ApiError> {
+        let mut ids: Vec<String> = rows.iter().filter_map(|r| r.household_id.clone()).collect();
         ids.sort();
         ids.dedup();
         let mut numbers_heads = HashMap::new();
@@ -276,14 +284,14 @@ impl People {
         Ok(Self { numbers_heads, cadres })
     }
 
-    /// The household's number and head (empty when it is gone).
-    pub fn number_and_head(&self, household_id: &str) -> (String, String) {
-        self.numbers_heads.get(household_id).cloned().unwrap_or_default()
+    /// The household's number and head (empty when it is gone, or for a village's problem).
+    pub fn number_and_head(&self, household_id: Option<&str>) -> (String, String) {
+        household_id.and_then(|h| self.numbers_heads.get(h)).cloned().unwrap_or_default()
     }
 
     /// The name of the household's current cadre 帮扶责任人.
-    pub fn cadre(&self, household_id: &str) -> Option<String> {
-        self.cadres.get(household_id).cloned()
+    pub fn cadre(&self, household_id: Option<&str>) -> Option<String> {
+        household_id.and_then(|h| self.cadres.get(h)).cloned()
     }
 }
 
@@ -315,12 +323,12 @@ pub async fn ledger(state: &AppState, caller: &Caller, division: DivisionCode, f
 
 /// Problem counts of a division by (township, village, status), with the divisions' names.
 #[tracing::instrument(skip_all, fields(division = %division))]
-pub async fn summary(state: &AppState, caller: &Caller, division: DivisionCode) -> Result<(Vec<(String, String, String, i64)>, HashMap<String, String>), ApiError> {
+pub async fn summary(state: &AppState, caller: &Caller, division: DivisionCode, source: Option<String>) -> Result<(Vec<(String, String, String, i64)>, HashMap<String, String>), ApiError> {
     let scope = caller.scope();
     state
         .db
         .run(move |c| {
-            let rows = repo::summary(c, &scope, &division)?;
+            let rows = repo::summary(c, &scope, &division, source.as_deref())?;
             let mut codes: Vec<String> = rows.iter().flat_map(|r| [r.0.clone(), r.1.clone()]).collect();
             codes.sort();
             codes.dedup();
@@ -341,8 +349,12 @@ pub struct StatusChange {
 pub async fn change_status(state: &AppState, caller: &Caller, division: DivisionCode, id: String, precondition: Precondition, change: Result<StatusChange, ApiError>) -> Result<(ProblemRow, People), ApiError> {
     let scope = caller.scope();
     let probe = (scope.clone(), division.clone(), id.clone());
-    state.db.run(move |c| Ok(repo::get(c, &probe.0, &probe.1, &probe.2)?)).await?;
+    let found = state.db.run(move |c| Ok(repo::get(c, &probe.0, &probe.1, &probe.2)?)).await?;
     caller.require(caller.role.edits_households(), "work the problem ledger")?;
+    // The township closes (销号) what people found.
+    if found.source != "cleaning" && change.as_ref().is_ok_and(|ch| ch.status == "closed") {
+        caller.require(matches!(caller.role, crate::domain::Role::TownshipReviewer | crate::domain::Role::CountyAdmin), "close a rectified problem (销号 is the township's)")?;
+    }
     let expected = precondition.required()?;
     let change = change?;
     let actor = caller.actor();

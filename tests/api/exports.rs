@@ -137,11 +137,20 @@ async fn no_cell_of_any_export_can_be_read_as_a_formula() {
         reasons.push(reason);
     }
     assert!(admin.post(&format!("/quality/runs?division={VILLAGE}"), json!({})).await.status().is_success());
+    // A problem found by people, its rectification's free text: the ledger and the daily list.
+    let (found, measure, responsible) = ("+1 群众反映", "=补齐帮扶措施", "@张三");
+    let today = chrono::Utc::now().with_timezone(&chrono_tz::Asia::Shanghai).date_naive().to_string();
+    let res = admin.post("/quality/problems", json!({"household_id": h["id"], "source": "complaint", "category": "other", "description": found, "found_by": "-12317", "found_on": today})).await;
+    assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
+    let p: Value = res.json().await.unwrap();
+    let plan = json!({"measure": measure, "responsible_name": responsible});
+    let res = admin.request(reqwest::Method::PUT, &format!("/quality/problems/{}/rectification", p["id"].as_str().unwrap()), Some(plan), Some("\"1\"")).await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
 
     // Every export of the API, each with the hostile values it must carry at the start of a cell.
     let mut exports: Vec<(Cells, Vec<&str>)> = Vec::new();
     let mut fetched = BTreeSet::new();
-    let ledger_values = vec![village_name, township_name, number, head, cadre_name, children[0], children[1], children[2]];
+    let ledger_values = vec![village_name, township_name, number, head, cadre_name, children[0], children[1], children[2], found, measure, responsible];
     let res = admin.get(&format!("/quality/problems?division={VILLAGE}&format=csv")).await;
     exports.push((csv_cells("ledger csv", &bytes(res, "ledger csv", "text/csv").await), ledger_values.clone()));
     let res = admin.get(&format!("/quality/problems?division={VILLAGE}&format=xlsx")).await;
@@ -153,6 +162,21 @@ async fn no_cell_of_any_export_can_be_read_as_a_formula() {
     let res = admin.get(&format!("/quality/problems.xlsx?division={VILLAGE}")).await;
     exports.push((xlsx_cells("ledger.xlsx", &bytes(res, "ledger.xlsx", XLSX).await), ledger_values));
     fetched.insert("GET /api/v1/quality/problems.xlsx".to_owned());
+    let res = admin.get(&format!("/quality/daily.xlsx?division={TOWNSHIP}")).await;
+    exports.push((xlsx_cells("daily.xlsx", &bytes(res, "daily.xlsx", XLSX).await), vec![village_name, township_name, number, head, found, measure, responsible]));
+    fetched.insert("GET /api/v1/quality/daily.xlsx".to_owned());
+    // The year's reports: the ledger and the rectification list carry the free text; the summary
+    // the division's name in its title.
+    let year = chrono::Datelike::year(&chrono::Utc::now().with_timezone(&chrono_tz::Asia::Shanghai).date_naive());
+    for (op, values) in [
+        ("problems", vec![village_name, township_name, number, head, found, children[0]]),
+        ("rectification", vec![village_name, number, head, found, measure, responsible]),
+        ("self-assessment", vec![township_name]),
+    ] {
+        let res = admin.get(&format!("/reports/{op}.xlsx?division={TOWNSHIP}&year={year}")).await;
+        exports.push((xlsx_cells(op, &bytes(res, op, XLSX).await), values));
+        fetched.insert(format!("GET /api/v1/reports/{op}.xlsx"));
+    }
 
     // The division export: the household's own cells and its yearly record's reason.
     let res = admin.get(&format!("/exports/households.xlsx?division={VILLAGE}&year=2025")).await;

@@ -66,6 +66,15 @@ const TABLES: &[(&str, &str, &str, bool)] = &[
     ("JoinReason", "", "join_reason", true),
     ("NoIdReason", "", "no_id_reason", true),
     ("Tombstone", "reason", "tombstone_reason", true),
+    ("ProblemSource", "", "problem_source", true),
+    ("ProblemView", "source", "problem_source", true),
+    ("ProblemCategory", "", "problem_category", true),
+    ("ProblemView", "category", "problem_category", true),
+    ("Guarantee", "", "guarantee", true),
+    ("ProblemView", "guarantee", "guarantee", true),
+    ("SignoffRole", "", "signoff_role", true),
+    ("EvidencePurpose", "", "evidence_purpose", true),
+    ("EvidenceKind", "", "evidence_kind", true),
 ];
 
 /// Enumerations no person reads: the keywords of GeoJSON.

@@ -151,6 +151,7 @@ async fn another_county_cannot_tell_whether_a_value_exists_in_this_one() {
         probe("GET", "/api/v1/pairings", "household_id", "/pairings?household_id={v}".into(), body(&|_| json!({}), &hid, &uuid()), Same, None),
         probe("POST", "/api/v1/cases/{id}/steps", "user_id", format!("/cases/{gcase}/steps"), body(&|v| signed_by(v, None), &cadre_user, &uuid()), Same, None),
         probe("POST", "/api/v1/cases/batch-steps", "user_id", "/cases/batch-steps".into(), body(&|v| signed_by(v, Some(&gcase)), &cadre_user, &uuid()), Same, None),
+        probe("POST", "/api/v1/quality/problems", "household_id", "/quality/problems".into(), body(&|v| json!({"household_id": v, "source": "audit", "category": "other", "description": "评议未公示", "found_on": "2026-01-05"}), &hid, &uuid()), Same, None),
         probe("POST", "/api/v1/cases", "household_id", "/cases".into(), body(&|v| json!({"household_id": v, "kind": "exit", "reason": "收入稳定"}), &hid, &uuid()), Same, None),
         probe("POST", "/api/v1/work-teams", "first_secretary_id", "/work-teams".into(), body(&|v| json!({"village_code": OTHER_COUNTY_VILLAGE, "name": "二队", "first_secretary_id": v, "term_start": "2025-01-01"}), &cadre, &uuid()), Same, None),
         probe("POST", "/api/v1/work-teams", "member_ids", "/work-teams".into(), body(&|v| json!({"village_code": OTHER_COUNTY_VILLAGE, "name": "三队", "member_ids": [v], "term_start": "2025-01-01"}), &cadre, &uuid()), Same, None),

@@ -319,6 +319,65 @@ test("a URL edited by hand shows nothing outside the jurisdiction", async () => 
   await shot("07-outside-jurisdiction");
 });
 
+test("a problem found by people is recorded with a photo, rectified, signed off and closed, and shows in the daily list", async () => {
+  // A token of its own (an earlier test ended the first session).
+  const res = await fetch(`${BASE}/api/v1/auth/login`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ username: "admin", password: process.env.ADMIN_PASSWORD }) });
+  token = (await res.json()).access_token;
+  const household = (await api(`/households?division=${village}&limit=5`)).items[0];
+  await page.goto(`${BASE}/console/#/problems?division=${village}`);
+  await page.locator("#problem-entry").waitFor();
+  await page.fill("#p-number", household.number);
+  await page.selectOption("#p-source", "self_check");
+  await page.selectOption("#p-category", "inaccurate_data");
+  await page.fill("#p-description", "家庭人口数与户籍不符");
+  await page.fill("#p-found-by", "第一小组");
+  await page.setInputFiles("#p-photo", new URL("./fixtures/photo.jpg", import.meta.url).pathname);
+  await shot("10-problem-entry");
+  await page.click("#p-submit");
+  await page.locator("#problem-card").waitFor();
+  const id = new URLSearchParams(page.url().split("?")[1]).get("id");
+  const recorded = await api(`/quality/problems/${id}`);
+  assert.equal(recorded.problem.household_id, household.id);
+  assert.deepEqual(recorded.evidence.map((e) => [e.kind, e.purpose]), [["photo", "finding"]]);
+  // The plan, then verified.
+  await page.fill("#r-measure", "核对户籍并更正系统信息");
+  await page.fill("#r-responsible", "张三");
+  await page.click("#r-save");
+  await page.locator("#problem-card h3").filter({ hasText: "待核实" }).waitFor();
+  await page.locator("#r-measure").filter({ hasText: "核对户籍" }).waitFor();
+  await page.click("#to-verified");
+  await page.locator("#problem-card[data-status=verified]").waitFor();
+  // Progress with a photo of the completion, and the team leader (no account) signs by name.
+  await page.fill("#g-note", "已更正");
+  await page.setInputFiles("#g-photo", new URL("./fixtures/photo.jpg", import.meta.url).pathname);
+  await page.click("#g-save");
+  await page.locator("#progress-list li").filter({ hasText: "已更正" }).waitFor();
+  await page.fill("#s-name", "赵队长");
+  await page.click("#sign-team_leader");
+  await page.locator("#signoffs li").filter({ hasText: "赵队长" }).waitFor();
+  assert.match(await page.textContent("#missing"), /村支书签字/);
+  // Rectified before the village secretary signed: refused, naming it.
+  await page.click("#to-rectified");
+  await page.locator("#message.error").filter({ hasText: "村支书" }).waitFor();
+  // The village secretary signs with the village's own account.
+  const officer = `v${Date.now()}`;
+  await api("/users", { method: "POST", body: { username: officer, password: "Strong-pass-9", display_name: "王书记", role: "village_officer", jurisdiction: village } });
+  const session = await (await fetch(`${BASE}/api/v1/auth/login`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ username: officer, password: "Strong-pass-9" }) })).json();
+  const signed = await fetch(`${BASE}/api/v1/quality/problems/${id}/signoffs`, { method: "POST", headers: { Authorization: `Bearer ${session.access_token}`, "Content-Type": "application/json" }, body: JSON.stringify({ role: "village_secretary", name: "王书记" }) });
+  assert.equal(signed.status, 201);
+  await page.goto(`${BASE}/console/#/problems?id=${id}&division=${village}`);
+  await page.locator("#signoffs li").filter({ hasText: "王书记" }).waitFor();
+  await page.click("#to-rectified");
+  await page.locator("#problem-card[data-status=rectified]").waitFor();
+  await page.click("#to-closed");
+  await page.locator("#problem-card[data-status=closed]").waitFor();
+  await shot("11-problem-closed");
+  // The evening list: closed today.
+  await page.goto(`${BASE}/console/#/daily?division=${township}`);
+  await page.locator("#daily-closed_today tr").filter({ hasText: household.number }).waitFor();
+  await shot("12-daily-list");
+});
+
 test("nothing the console did was blocked by its Content Security Policy", () => {
   assert.deepEqual(cspViolations, []);
 });

@@ -45,7 +45,7 @@ pub async fn rules(_user: AuthUser) -> HttpResponse {
 }
 
 /// The division of a ledger request: inside the caller's jurisdiction, not for cadres.
-fn ledger_division(user: &Caller, division: Option<&str>) -> Result<DivisionCode, ApiError> {
+pub(crate) fn ledger_division(user: &Caller, division: Option<&str>) -> Result<DivisionCode, ApiError> {
     user.require(user.role != Role::Cadre, "work the problem ledger")?;
     let scope = user.scope();
     let d = match division {
@@ -108,22 +108,40 @@ pub async fn run(state: Data<AppState>, user: Caller, q: Query<DivisionQuery>) -
 #[derive(Serialize, ToSchema)]
 pub struct ProblemView {
     pub id: String,
-    pub household_id: String,
+    /// None for a problem of a whole village.
+    pub household_id: Option<String>,
     pub household_number: String,
     /// 户主
     pub head_name: String,
     pub village_code: String,
     pub township_code: String,
-    pub rule: String,
+    /// 问题来源: `cleaning` (the rules) or who found it.
+    pub source: String,
+    /// The cleaning rule (a problem of `source` `cleaning`).
+    pub rule: Option<String>,
+    /// 问题类别 of a problem found by people.
+    pub category: Option<String>,
+    /// Which of 两不愁三保障 is not met (category `guarantee_unmet`).
+    pub guarantee: Option<String>,
     pub severity: String,
-    /// 问题描述
+    /// 问题描述: the rule's text, or the category's name.
     pub description: String,
+    /// What the rule found, or what the people who found it wrote.
     pub detail: String,
     /// The member concerned, if the problem is one person's.
     pub member_id: Option<String>,
+    /// Who found it (a team, an audit office, a complaint's channel).
+    pub found_by: Option<String>,
+    /// 发现日期
+    pub found_on: NaiveDate,
     /// `open`, `verified`, `rectified`, `closed`, `dismissed`, `resolved_by_data`.
     pub status: String,
     pub note: Option<String>,
+    /// 整改措施
+    pub measure: Option<String>,
+    /// 责任人: a user of the county, or a name.
+    pub responsible_user_id: Option<String>,
+    pub responsible_name: Option<String>,
     /// 整改期限
     pub deadline: NaiveDate,
     pub overdue: bool,
@@ -137,8 +155,14 @@ pub struct ProblemView {
 /// A page of `ProblemView`s (`services::Page`).
 pub type ProblemPage = Page<ProblemView>;
 
-fn problem_view(people: &People, r: &ProblemRow, today: chrono::NaiveDate) -> ProblemView {
-    let (number, head) = people.number_and_head(&r.household_id);
+pub(crate) fn problem_view(people: &People, r: &ProblemRow, today: chrono::NaiveDate) -> ProblemView {
+    let (number, head) = people.number_and_head(r.household_id.as_deref());
+    let rule = Some(r.rule_id.clone()).filter(|x| !x.is_empty());
+    let description = match (&rule, &r.category) {
+        (Some(rule), _) => crate::domain::quality::rule(rule).map(|x| x.zh).unwrap_or_default().to_owned(),
+        (None, Some(category)) => crate::domain::labels::zh("problem_category", category),
+        (None, None) => String::new(),
+    };
     ProblemView {
         id: r.id.clone(),
         household_id: r.household_id.clone(),
@@ -146,16 +170,24 @@ fn problem_view(people: &People, r: &ProblemRow, today: chrono::NaiveDate) -> Pr
         head_name: head,
         village_code: r.village_code.clone(),
         township_code: r.township_code.clone(),
-        rule: r.rule_id.clone(),
+        source: r.source.clone(),
+        rule,
+        category: r.category.clone(),
+        guarantee: r.guarantee.clone(),
         severity: r.severity.clone(),
-        description: crate::domain::quality::rule(&r.rule_id).map(|x| x.zh).unwrap_or_default().to_owned(),
+        description,
         detail: r.detail.clone(),
         member_id: Some(r.subject.clone()).filter(|s| !s.is_empty()),
+        found_by: r.found_by.clone(),
+        found_on: r.found_on.unwrap_or_else(|| r.created_at.date()),
         status: r.status.clone(),
         note: r.note.clone(),
+        measure: r.measure.clone(),
+        responsible_user_id: r.responsible_user_id.clone(),
+        responsible_name: r.responsible_name.clone(),
         deadline: r.deadline,
         overdue: r.deadline < today && ["open", "verified", "rectified"].contains(&r.status.as_str()),
-        cadre_name: people.cadre(&r.household_id),
+        cadre_name: people.cadre(r.household_id.as_deref()),
         opened_at: utc(r.created_at),
         status_changed_at: utc(r.status_changed_at),
         version: r.version,
@@ -169,6 +201,8 @@ pub struct ProblemQuery {
     pub village: Option<String>,
     pub rule: Option<String>,
     pub status: Option<String>,
+    /// `cleaning` or who found it (`self_check`, `audit`, `inspection`, `third_party`, `complaint`).
+    pub source: Option<String>,
     /// Only open, verified or rectified problems past their deadline.
     pub overdue: Option<bool>,
     /// `json` (default), `csv` or `xlsx` (every matching problem, for the township office).
@@ -178,7 +212,7 @@ pub struct ProblemQuery {
     pub cursor: Option<String>,
 }
 
-const EXPORT_HEADERS: [&str; 13] = ["乡镇", "行政村", "户编号", "户主", "规则", "问题描述", "详情", "严重程度", "状态", "发现日期", "整改期限", "状态变更日期", "帮扶责任人"];
+const EXPORT_HEADERS: [&str; 16] = ["乡镇", "行政村", "户编号", "户主", "来源", "规则", "问题描述", "详情", "严重程度", "状态", "发现日期", "整改期限", "状态变更日期", "帮扶责任人", "整改措施", "责任人"];
 
 /// The problem ledger 问题台账
 ///
@@ -210,14 +244,16 @@ pub struct ExportQuery {
     pub village: Option<String>,
     pub rule: Option<String>,
     pub status: Option<String>,
+    /// `cleaning` or who found it.
+    pub source: Option<String>,
     /// Only open, verified or rectified problems past their deadline.
     pub overdue: Option<bool>,
 }
 
 impl ExportQuery {
     fn as_format(self, format: &str) -> ProblemQuery {
-        let ExportQuery { division, village, rule, status, overdue } = self;
-        ProblemQuery { division, village, rule, status, overdue, format: Some(format.to_owned()), limit: None, cursor: None }
+        let ExportQuery { division, village, rule, status, source, overdue } = self;
+        ProblemQuery { division, village, rule, status, source, overdue, format: Some(format.to_owned()), limit: None, cursor: None }
     }
 }
 
@@ -259,6 +295,7 @@ async fn ledger(state: Data<AppState>, user: Caller, q: ProblemQuery) -> Result<
     if q.status.as_deref().is_some_and(|s| !STATUSES.contains(&s)) {
         return Err(ApiError::invalid("status", "invalid_value", STATUSES.join(", ")));
     }
+    let source = parse_source(q.source.as_deref())?;
     let export = match crate::api::media::format(q.format.as_deref(), crate::api::media::LEDGER_FORMATS)? {
         "json" => None,
         f => Some(f.to_owned()),
@@ -267,6 +304,7 @@ async fn ledger(state: Data<AppState>, user: Caller, q: ProblemQuery) -> Result<
     let f = ProblemFilter {
         rule: q.rule,
         status: q.status,
+        source,
         overdue_on: q.overdue.filter(|o| *o).map(|_| today),
         after: if export.is_some() { None } else { cursor::decode(q.cursor.as_deref())? },
         limit: if export.is_some() { 1_000_000 } else { crate::api::page_limit(q.limit)? },
@@ -289,15 +327,18 @@ async fn ledger(state: Data<AppState>, user: Caller, q: ProblemQuery) -> Result<
                 name(&v.village_code),
                 v.household_number,
                 v.head_name,
-                v.rule,
+                crate::domain::labels::zh("problem_source", &v.source),
+                v.rule.unwrap_or_default(),
                 v.description,
                 v.detail,
-                v.severity,
-                v.status,
-                day(v.opened_at),
+                crate::domain::labels::zh("severity", &v.severity),
+                crate::domain::labels::zh("problem_status", &v.status),
+                v.found_on.to_string(),
                 v.deadline.to_string(),
                 day(v.status_changed_at),
                 v.cadre_name.unwrap_or_default(),
+                v.measure.unwrap_or_default(),
+                v.responsible_name.unwrap_or_default(),
             ]
         })
         .collect();
@@ -330,6 +371,19 @@ pub struct Summary {
     pub villages: Vec<SummaryRow>,
 }
 
+#[derive(Deserialize, IntoParams)]
+pub struct SummaryQuery {
+    /// A division inside the jurisdiction (default: all of it).
+    pub division: Option<String>,
+    /// `cleaning` or who found it (default: every source).
+    pub source: Option<String>,
+}
+
+/// A `source` filter: one of `quality::people::Source` (422 otherwise).
+pub(crate) fn parse_source(s: Option<&str>) -> Result<Option<String>, ApiError> {
+    s.map(|s| crate::domain::quality::people::ProblemSource::parse(s).map(|x| x.as_str().to_owned()).map_err(|e| ApiError::invalid("source", e.code, e.message))).transpose()
+}
+
 fn add(rows: &mut Vec<SummaryRow>, code: &str, township: &str, status: &str, n: i64) {
     let i = match rows.iter().position(|r| r.code == code) {
         Some(i) => i,
@@ -346,12 +400,14 @@ fn add(rows: &mut Vec<SummaryRow>, code: &str, township: &str, status: &str, n: 
 
 /// Problem counts by village and township
 ///
-/// Problem counts per village and per township, by status (the township office's daily view).
-#[utoipa::path(operation_id = "quality_summary", tag = "quality", security(("bearer" = [])), params(DivisionQuery), responses((status = 200, body = Summary), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json")))]
+/// Problem counts per village and per township, by status (the township office's daily view),
+/// of every source or of one.
+#[utoipa::path(operation_id = "quality_summary", tag = "quality", security(("bearer" = [])), params(SummaryQuery), responses((status = 200, body = Summary), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json")))]
 #[get("/quality/summary")]
-pub async fn summary(state: Data<AppState>, user: Caller, q: Query<DivisionQuery>) -> Result<HttpResponse, ApiError> {
+pub async fn summary(state: Data<AppState>, user: Caller, q: Query<SummaryQuery>) -> Result<HttpResponse, ApiError> {
     let division = ledger_division(&user, q.division.as_deref())?;
-    let (rows, names) = service::summary(&state, &user, division).await?;
+    let source = parse_source(q.source.as_deref())?;
+    let (rows, names) = service::summary(&state, &user, division, source).await?;
     let mut out = Summary { townships: Vec::new(), villages: Vec::new() };
     for (township, village, status, n) in &rows {
         add(&mut out.villages, village, township, status, *n);

@@ -85,6 +85,7 @@ pub fn held(c: &mut DbConnection, household_ids: &[String]) -> QueryResult<Vec<P
     p::table
         .filter(p::household_id.eq_any(household_ids))
         .filter(p::status.eq_any(["open", "verified", "rectified", "dismissed"]))
+        .filter(p::source.eq("cleaning"))
         .select(ProblemRow::as_select())
         .load(c)
 }
@@ -131,6 +132,8 @@ pub fn insert_problems(c: &mut DbConnection, rows: Vec<ProblemRow>) -> QueryResu
 pub struct ProblemFilter {
     pub rule: Option<String>,
     pub status: Option<String>,
+    /// `cleaning` or a source of problems recorded by people.
+    pub source: Option<String>,
     pub overdue_on: Option<NaiveDate>,
     pub after: Option<String>,
     pub limit: i64,
@@ -151,6 +154,9 @@ pub fn list(c: &mut DbConnection, scope: &Scope, division: &DivisionCode, f: &Pr
     if let Some(s) = &f.status {
         q = q.filter(p::status.eq(s.clone()));
     }
+    if let Some(s) = &f.source {
+        q = q.filter(p::source.eq(s.clone()));
+    }
     if let Some(day) = f.overdue_on {
         q = q.filter(p::deadline.lt(day)).filter(p::status.eq_any(ACTIVE));
     }
@@ -160,11 +166,13 @@ pub fn list(c: &mut DbConnection, scope: &Scope, division: &DivisionCode, f: &Pr
     Ok(q.order(p::id.asc()).limit(f.limit).select(ProblemRow::as_select()).load(c)?)
 }
 
-/// Counts by village and status.
-pub fn summary(c: &mut DbConnection, scope: &Scope, division: &DivisionCode) -> Result<Vec<(String, String, String, i64)>, DbError> {
+/// Counts by village and status (of one source, if given).
+pub fn summary(c: &mut DbConnection, scope: &Scope, division: &DivisionCode, source: Option<&str>) -> Result<Vec<(String, String, String, i64)>, DbError> {
     within(scope, division)?;
+    let sources: Vec<&str> = source.map_or_else(|| quality::people::SOURCES.to_vec(), |s| vec![s]);
     Ok(p::table
         .filter(filters::problems::in_division(division))
+        .filter(p::source.eq_any(sources))
         .group_by((p::township_code, p::village_code, p::status))
         .select((p::township_code, p::village_code, p::status, diesel::dsl::count_star()))
         .order((p::township_code.asc(), p::village_code.asc()))
@@ -184,6 +192,14 @@ pub fn change_status(c: &mut DbConnection, scope: &Scope, division: &DivisionCod
             return Err(DbError::PreconditionFailed);
         }
         quality::transition_allowed(&before.status, status).map_err(DbError::Conflict)?;
+        // A problem found by people is rectified only with its measure, responsible person,
+        // evidence and both sign-offs (整改销号).
+        if before.source != "cleaning" && status == "rectified" {
+            let missing = quality::people::missing(&super::problems::rectification(c, &before)?);
+            if !missing.is_empty() {
+                return Err(DbError::Conflict(format!("the rectification is not complete: missing {}", missing.join(", "))));
+            }
+        }
         let mut next = before.clone();
         next.status = status.to_owned();
         next.note = note.or(before.note.clone());
@@ -191,7 +207,7 @@ pub fn change_status(c: &mut DbConnection, scope: &Scope, division: &DivisionCod
         next.status_changed_at = now();
         next.status_changed_by = actor.name.clone();
         diesel::update(p::table.filter(p::id.eq(id)).filter(p::version.eq(expected))).set(&next).execute(c)?;
-        audit::append(c, actor, Entry { action: "problem_status", entity_type: "problem", entity_id: id, household_id: Some(&before.household_id), before: Some(json!({"status": before.status})), after: Some(json!({"status": next.status, "note": next.note, "rule": next.rule_id})) })?;
+        audit::append(c, actor, Entry { action: "problem_status", entity_type: "problem", entity_id: id, household_id: before.household_id.as_deref(), before: Some(json!({"status": before.status})), after: Some(json!({"status": next.status, "note": next.note, "rule": next.rule_id, "source": next.source})) })?;
         Ok(next)
     })
 }

@@ -10,8 +10,11 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 pub mod ledger;
+pub mod people;
 
 use super::yearly::YearRecord;
+// `text_enum!` of `people` names `super::validation`.
+use super::validation;
 use super::{Category, IdNumber, Money, Relation};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]

@@ -1,0 +1,10 @@
+DROP TABLE problem_signoffs;
+DROP TABLE problem_progress;
+DROP TABLE problem_evidence;
+DROP INDEX problems_township_deadline;
+DROP INDEX problems_township_changed;
+DROP INDEX problems_township_created;
+CREATE INDEX problems_township ON problems (township_code, status);
+DELETE FROM problems WHERE source <> 'cleaning';
+ALTER TABLE problems DROP COLUMN source, DROP COLUMN category, DROP COLUMN guarantee, DROP COLUMN found_by, DROP COLUMN found_on, DROP COLUMN measure, DROP COLUMN responsible_user_id, DROP COLUMN responsible_name;
+ALTER TABLE problems ALTER COLUMN household_id SET NOT NULL;

@@ -1,0 +1,16 @@
+DROP TABLE problem_signoffs;
+DROP TABLE problem_progress;
+DROP TABLE problem_evidence;
+DROP INDEX problems_township_deadline;
+DROP INDEX problems_township_changed;
+DROP INDEX problems_township_created;
+CREATE INDEX problems_township ON problems (township_code, status);
+DELETE FROM problems WHERE source <> 'cleaning';
+ALTER TABLE problems DROP COLUMN source;
+ALTER TABLE problems DROP COLUMN category;
+ALTER TABLE problems DROP COLUMN guarantee;
+ALTER TABLE problems DROP COLUMN found_by;
+ALTER TABLE problems DROP COLUMN found_on;
+ALTER TABLE problems DROP COLUMN measure;
+ALTER TABLE problems DROP COLUMN responsible_user_id;
+ALTER TABLE problems DROP COLUMN responsible_name;
