@@ -39,6 +39,9 @@ pub struct Settings {
     /// A pooled PostgreSQL connection idle longer than this (seconds) is checked with a round
     /// trip before it is handed out (a restarted server leaves idle sockets dead).
     pub db_idle_check_secs: u64,
+    /// On SIGTERM the server stops accepting connections and gives the requests in flight
+    /// (uploads included) this many seconds to finish before it drops them and exits.
+    pub shutdown_grace_secs: u64,
     pub admin_password: Option<String>,
     /// The first admin's jurisdiction; unset: the demo county (`demo::admin_jurisdiction`).
     pub admin_jurisdiction: Option<String>,
@@ -161,6 +164,7 @@ impl Default for Settings {
             db_pool_size: 16,
             db_timeout_secs: 5,
             db_idle_check_secs: 30,
+            shutdown_grace_secs: 30,
             admin_password: None,
             admin_jurisdiction: None,
             jwt_secret: None,

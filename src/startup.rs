@@ -189,15 +189,30 @@ impl Application {
         &self.state
     }
 
+    /// Stops the server as SIGTERM does (`stop(true)`: graceful) or at once (`stop(false)`).
+    pub fn handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
+    }
+
+    /// Serves until stopped: SIGTERM (or `handle().stop(true)`) stops accepting connections,
+    /// lets the requests in flight finish within `shutdown_grace_secs`, then the reads they
+    /// logged are written to the audit log before this returns.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let running = self.running;
-        let result = self.server.await;
+        let served = self.server.await;
         drop(running);
-        result
+        let log = self.state.read_log.clone();
+        let flushed = actix_web::web::block(move || log.flush(Duration::from_secs(10))).await.unwrap_or(false);
+        if !flushed {
+            tracing::warn!("the read log could not be written before stopping");
+        }
+        tracing::info!("stopped");
+        served
     }
 }
 
 fn server(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
+    let grace = state.settings.shutdown_grace_secs;
     let metrics = PrometheusMetricsBuilder::new("fangpin")
         .endpoint("/metrics")
         .mask_unmatched_patterns("UNKNOWN")
@@ -245,7 +260,8 @@ fn server(listener: TcpListener, state: AppState) -> anyhow::Result<Server> {
     .listen(listener)?
     // A request head must arrive within 5 s (slow-loris before login); bodies: api::limits.
     .client_request_timeout(Duration::from_secs(5))
-    .shutdown_timeout(10)
+    // SIGTERM: graceful (no new connections, requests in flight finish within the grace period).
+    .shutdown_timeout(grace)
     .run();
     Ok(server)
 }

@@ -52,6 +52,7 @@ mod reports;
 mod scope_filters;
 mod screening;
 mod sessions;
+mod shutdown;
 mod sync;
 mod user_admin;
 mod users;

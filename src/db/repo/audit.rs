@@ -63,16 +63,23 @@ pub fn household_history(
 
 /// Records of full-record reads, written in batches by a background thread: a read costs the
 /// request no database round trip. A crash may lose the last ~200 ms of read records (never the
-/// audit of a write, which is in the write's own transaction).
+/// audit of a write, which is in the write's own transaction); a graceful stop does not
+/// (`flush`, called once the server has stopped).
 #[derive(Clone)]
 pub struct ReadLog {
-    tx: std::sync::mpsc::SyncSender<AuditRow>,
+    tx: std::sync::mpsc::SyncSender<ReadLogMsg>,
+}
+
+enum ReadLogMsg {
+    Row(AuditRow),
+    /// Write what came before now, then answer.
+    Flush(std::sync::mpsc::Sender<()>),
 }
 
 impl ReadLog {
     pub fn start<E>(db: crate::db::Db<E>) -> Self {
         let db: crate::db::Db = db.with_error();
-        let (tx, rx) = std::sync::mpsc::sync_channel::<AuditRow>(10_000);
+        let (tx, rx) = std::sync::mpsc::sync_channel::<ReadLogMsg>(10_000);
         std::thread::Builder::new()
             .name("read-log".into())
             .spawn(move || read_log_worker(&db, &rx))
@@ -100,35 +107,61 @@ impl ReadLog {
             before_json: None,
             after_json: None,
         };
-        if self.tx.try_send(row).is_err() {
-            tracing::warn!(entity_type, entity_id, "read log full or stopped: a read was not recorded");
+        if self.tx.try_send(ReadLogMsg::Row(row)).is_err() {
+            tracing::warn!(
+                entity_type,
+                entity_id,
+                "read log full or stopped: a read was not recorded"
+            );
         }
+    }
+
+    /// Blocks until every read recorded before this call has been written (one attempt: false
+    /// if the database refused it or `timeout` passed first).
+    pub fn flush(&self, timeout: std::time::Duration) -> bool {
+        let (ack, done) = std::sync::mpsc::channel();
+        self.tx.send(ReadLogMsg::Flush(ack)).is_ok() && done.recv_timeout(timeout).is_ok()
     }
 }
 
-fn read_log_worker(db: &crate::db::Db, rx: &std::sync::mpsc::Receiver<AuditRow>) {
+fn read_log_worker(db: &crate::db::Db, rx: &std::sync::mpsc::Receiver<ReadLogMsg>) {
     use std::sync::mpsc::RecvTimeoutError;
     use std::time::Duration;
     let mut batch: Vec<AuditRow> = Vec::new();
     loop {
+        let mut flushes = Vec::new();
+        let mut take = |msg| match msg {
+            ReadLogMsg::Row(row) => batch.push(row),
+            ReadLogMsg::Flush(ack) => flushes.push(ack),
+        };
         let stop = match rx.recv_timeout(Duration::from_millis(200)) {
-            Ok(row) => {
-                batch.push(row);
-                batch.extend(rx.try_iter().take(999));
+            Ok(msg) => {
+                take(msg);
+                rx.try_iter().take(999).for_each(take);
                 false
             }
             Err(RecvTimeoutError::Timeout) => false,
             Err(RecvTimeoutError::Disconnected) => true,
         };
+        let mut written = true;
         if !batch.is_empty() {
             match write_batch(db, &batch) {
                 Ok(()) => batch.clear(),
                 // Keep the rows and try again on the next round (the database may be down).
-                Err(e) => tracing::warn!(error = %e, pending = batch.len(), "read log not written yet"),
+                Err(e) => {
+                    written = false;
+                    tracing::warn!(error = %e, pending = batch.len(), "read log not written yet");
+                }
             }
             if batch.len() > 100_000 {
                 tracing::error!(dropped = batch.len(), "read log dropped after a long outage");
                 batch.clear();
+            }
+        }
+        // Unanswered (dropped) when the write failed: the flush reports false.
+        if written {
+            for ack in flushes {
+                let _ = ack.send(());
             }
         }
         if stop {
