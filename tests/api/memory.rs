@@ -125,6 +125,9 @@ async fn bursts_of_parallel_logins_leave_the_server_small() {
     // The debug binary maps ~50 MiB of its own code (a release binary far less): the bound is
     // on what the process allocates, and on how much the peak grew.
     let report = format!("allocated {before_anon} → peak {peak_anon} MiB; RSS peak {before} → {peak} MiB, {after} MiB after; {answered:?}");
+    // At rest the server holds its caches and pools, not the API document each HTTP worker
+    // generated while building its routes (105 MiB before that was handed back, 41 after).
+    assert!(before_anon < 80, "{report}");
     assert!(peak_anon < 150, "{report}");
     assert!(peak.saturating_sub(before) < 64, "{report}");
     eprintln!("600 parallel logins: {report}");
