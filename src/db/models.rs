@@ -425,6 +425,9 @@ pub struct CaseRow {
     pub updated_at: NaiveDateTime,
     /// 返贫原因 of a re-inclusion (one of the risk types).
     pub return_reason: Option<String>,
+    /// A case opened from the risk screening 集中摸排: its statistical year and the criterion.
+    pub screening_year: Option<i32>,
+    pub screening_criterion: Option<String>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]

@@ -380,6 +380,8 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         return_reason -> Nullable<Text>,
+        screening_year -> Nullable<Integer>,
+        screening_criterion -> Nullable<Text>,
     }
 }
 

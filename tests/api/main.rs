@@ -51,6 +51,7 @@ mod refusals;
 mod reports;
 mod scope_filters;
 mod screening;
+mod screening_cases;
 mod sessions;
 mod shutdown;
 mod sync;

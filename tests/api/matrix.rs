@@ -138,6 +138,7 @@ pub(crate) fn table(i: &Inside) -> Vec<Row> {
         ("GET", "/api/v1/cases/{id}/documents", format!("/cases/{}/documents", i.case), any.clone(), Hidden, "A+ T+ V+ C+ U+"),
         ("POST", "/api/v1/cases/{id}/documents", format!("/cases/{}/documents", i.case), json!({"document_id": i.document}), Hidden, "A+ T+ V+ C- U-"),
         ("POST", "/api/v1/cases/{id}/steps", format!("/cases/{}/steps", i.case), json!({"step": "village_evaluation", "outcome": "approved", "date": "2026-01-01"}), Hidden, "A+ T+ V+ C- U-"),
+        ("POST", "/api/v1/screening/cases", "/screening/cases".into(), json!({"year": 2025, "cases": [{"household_id": i.household, "criterion": "income_below_monitoring_line", "kind": "inclusion", "risk_types": ["illness"], "target_category": "monitored_marginal"}]}), Hidden, "A+ T+ V+ C- U-"),
         ("POST", "/api/v1/cases/batch-steps", "/cases/batch-steps".into(), json!({"cases": [{"case_id": i.case}], "step": "village_evaluation", "outcome": "approved", "date": "2026-01-01"}), Hidden, "A+ T+ V+ C- U-"),
         // The caller's own county's schedule: an outsider sets and reads its own, never this one.
         ("GET", "/api/v1/campaign-schedules/{year}", "/campaign-schedules/2026".into(), any.clone(), Hidden, "A+ T+ V+ C+ U+"),

@@ -9,7 +9,7 @@ use crate::helpers::*;
 
 /// A household of `village` whose category and risk status are set as given (as cases would have
 /// left them), with yearly records of wages per year (net per capita = wages + 3 200).
-async fn household(app: &TestApp, village: &str, n: u32, category: &str, risk: Option<&str>, years: &[(i32, f64)]) -> String {
+pub(crate) async fn household(app: &TestApp, village: &str, n: u32, category: &str, risk: Option<&str>, years: &[(i32, f64)]) -> String {
     let admin = app.admin().await;
     let mut body = household_body(village, &[(n, "head")]);
     body["category"] = "ordinary".into();

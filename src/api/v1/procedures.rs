@@ -150,7 +150,17 @@ pub struct CaseView {
     pub next_steps: Vec<NextStep>,
     /// An exit let through by a county admin despite failed conditions.
     pub eligibility_override: Option<EligibilityOverride>,
+    /// Opened from the year's risk screening 集中摸排 (`POST /screening/cases`).
+    pub screening: Option<ScreeningLink>,
     pub version: i64,
+}
+
+/// The screening row a case was opened from: its statistical year and criterion.
+#[derive(Serialize, ToSchema)]
+pub struct ScreeningLink {
+    pub year: i32,
+    /// The criterion's id, as in `GET /screening`.
+    pub criterion: String,
 }
 
 pub(crate) fn case_view(r: &CaseRow, steps: &[CaseStepRow]) -> CaseView {
@@ -190,6 +200,7 @@ pub(crate) fn case_view(r: &CaseRow, steps: &[CaseStepRow]) -> CaseView {
             let o = &e["override"];
             o["reason"].as_str().map(|reason| EligibilityOverride { by: o["by"].as_str().map(str::to_owned), reason: reason.to_owned(), failures: e["failures"].clone() })
         }),
+        screening: r.screening_year.zip(r.screening_criterion.clone()).map(|(year, criterion)| ScreeningLink { year, criterion }),
         version: r.version,
     }
 }
@@ -278,7 +289,19 @@ pub struct CaseBody {
 #[post("/cases")]
 pub async fn open_case(state: Data<AppState>, user: Caller, body: Checked<CaseBody>) -> Result<HttpResponse, ApiError> {
     let (b, mut errs) = body.into_parts();
-    let household_id = parse_uuid("household_id", b.household_id.as_deref(), &mut errs);
+    let new = new_case(b, &mut errs);
+    let Some(new) = new.filter(|_| errs.is_empty()) else { return Err(errs.into()) };
+    let (status, row) = match service::open(&state, &user, new).await? {
+        Created::New(r) => (StatusCode::CREATED, r),
+        Created::Existing(r) => (StatusCode::OK, r),
+    };
+    Ok(HttpResponse::build(status).insert_header(etag(row.version)).json(case_view(&row, &[])))
+}
+
+/// A case to open as read from its body, every problem in `errs` (None when a required part is
+/// missing or invalid; the caller answers 422 when `errs` is not empty).
+pub(crate) fn new_case(b: CaseBody, errs: &mut FieldErrors) -> Option<NewCase> {
+    let household_id = parse_uuid("household_id", b.household_id.as_deref(), errs);
     let kind = b.kind.as_deref().and_then(|k| errs.check("kind", CaseKind::parse(k)));
     let reason = b.reason.as_deref().and_then(|r| errs.check("reason", required_text(r, 1000)));
     for (i, t) in b.risk_types.iter().enumerate() {
@@ -312,19 +335,11 @@ pub async fn open_case(state: Data<AppState>, user: Caller, body: Checked<CaseBo
         }
         (_, None) => None,
     };
-    let client_id = parse_client_id(b.client_id.as_deref(), &mut errs);
-    let (Some(household_id), Some(kind), Some(reason)) = (household_id, kind, reason) else { return Err(errs.into()) };
-    if !errs.is_empty() {
-        return Err(errs.into());
-    }
+    let client_id = parse_client_id(b.client_id.as_deref(), errs);
+    let (Some(household_id), Some(kind), Some(reason)) = (household_id, kind, reason) else { return None };
     let mut risk_types = b.risk_types;
     risk_types.dedup();
-    let new = NewCase { household_id, kind, reason, return_reason, risk_types, target_category: target.map(|t| t.as_str().to_owned()), client_id };
-    let (status, row) = match service::open(&state, &user, new).await? {
-        Created::New(r) => (StatusCode::CREATED, r),
-        Created::Existing(r) => (StatusCode::OK, r),
-    };
-    Ok(HttpResponse::build(status).insert_header(etag(row.version)).json(case_view(&row, &[])))
+    Some(NewCase { household_id, kind, reason, return_reason, risk_types, target_category: target.map(|t| t.as_str().to_owned()), client_id, screening: None })
 }
 
 /// Read a case

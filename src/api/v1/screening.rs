@@ -4,11 +4,20 @@
 
 use std::collections::BTreeMap;
 
+use actix_web::http::StatusCode;
 use actix_web::web::{Data, Query};
-use actix_web::{HttpResponse, get};
+use actix_web::{HttpResponse, get, post};
 use chrono::Datelike;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
+
+use crate::api::body::Checked;
+use crate::api::v1::procedures::{CaseBody, CaseView, case_view, new_case};
+use crate::domain::FieldErrors;
+use crate::domain::procedure::CaseKind;
+use crate::domain::screening::CRITERIA;
+use crate::services::Created;
 
 use crate::db::repo::cursor;
 use crate::domain::labels;
@@ -21,7 +30,7 @@ use crate::services::screening::{self as service, Row};
 use crate::state::AppState;
 
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    cfg.service(list).service(workbook);
+    cfg.service(list).service(workbook).service(open_cases);
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -177,4 +186,102 @@ pub async fn workbook(state: Data<AppState>, user: Caller, q: Query<ScreeningLis
         .content_type(crate::api::media::XLSX)
         .insert_header(("Content-Disposition", format!("attachment; filename=\"screening-{}-{}.xlsx\"", a.division.as_str(), a.year.value())))
         .body(bytes))
+}
+
+/// Cases to open from the screening of a year.
+#[derive(Deserialize, Validate, ToSchema)]
+pub struct ScreeningCasesBody {
+    /// The statistical year screened.
+    #[validate(required)]
+    #[schema(value_type = i32)]
+    pub year: Option<i32>,
+    /// 1–200 households, each with its case.
+    #[validate(length(min = 1, max = 200), nested)]
+    pub cases: Vec<ScreeningCaseBody>,
+}
+
+/// One household chosen from the screening, with the case to open for it (the fields of
+/// `POST /cases`; the reason defaults to the criterion's text).
+#[derive(Deserialize, Serialize, Validate, ToSchema)]
+pub struct ScreeningCaseBody {
+    #[validate(required)]
+    #[schema(value_type = String)]
+    pub household_id: Option<String>,
+    /// The criterion of the screening row (`GET /screening`'s `criterion`).
+    #[validate(required)]
+    #[schema(value_type = String)]
+    pub criterion: Option<String>,
+    #[validate(required)]
+    #[schema(value_type = CaseKind)]
+    pub kind: Option<String>,
+    /// Default: 集中摸排 and the criterion's text.
+    #[validate(length(max = 1000))]
+    pub reason: Option<String>,
+    #[serde(default)]
+    pub risk_types: Vec<String>,
+    #[schema(value_type = Option<Category>)]
+    pub target_category: Option<String>,
+    pub return_reason: Option<String>,
+    pub client_id: Option<String>,
+}
+
+/// The cases opened.
+#[derive(Serialize, ToSchema)]
+pub struct ScreeningCases {
+    pub items: Vec<CaseView>,
+}
+
+/// Open cases from the screening 摸排纳入
+///
+/// A township opens the cases for the households it chose from `GET /screening` in one request,
+/// all or nothing: inclusion 新纳入 or re-inclusion 返贫 for an `inclusion` row, risk rollback
+/// 风险消除回退 or re-marking 风险再标注 for a `rollback` row, exit 风险消除 for an `elimination`
+/// row. Each household is screened again when the request comes: its criterion must still apply
+/// (`not_screened`) and the kind must be what it proposes (`kind_not_proposed`); then the case
+/// opens as `POST /cases` opens one (`case_not_allowed`, an open case). Any refusal is 409
+/// `batch_refused` with each refused household in `failures`, and nothing is opened. Each case
+/// keeps its screening row (`screening`: year and criterion). 201 when opened; 200 when every
+/// case was sent before with its `client_id`.
+#[utoipa::path(operation_id = "open_screening_cases", tag = "procedures", security(("bearer" = [])), request_body = ScreeningCasesBody, responses(
+    (status = 201, body = ScreeningCases),
+    (status = 200, description = "every case was sent before with its client_id", body = ScreeningCases),
+    (status = 403, body = Problem, content_type = "application/problem+json"),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+    (status = 409, description = "batch_refused", body = Problem, content_type = "application/problem+json"),
+    (status = 422, body = Problem, content_type = "application/problem+json"),
+))]
+#[post("/screening/cases")]
+pub async fn open_cases(state: Data<AppState>, user: Caller, body: Checked<ScreeningCasesBody>) -> Result<HttpResponse, ApiError> {
+    let (b, mut errs) = body.into_parts();
+    let today = state.today();
+    let year = b.year.and_then(|y| errs.check("year", StatYear::parse(y, today)));
+    let mut items = Vec::new();
+    for (i, item) in b.cases.into_iter().enumerate() {
+        let criterion = item.criterion.as_deref().and_then(|id| {
+            let found = CRITERIA.iter().find(|c| c.id == id);
+            if found.is_none() {
+                errs.add(format!("cases[{i}].criterion"), "invalid_value", format!("one of {}", CRITERIA.iter().map(|c| c.id).collect::<Vec<_>>().join(", ")));
+            }
+            found
+        });
+        let reason = item.reason.or_else(|| criterion.map(|c| format!("集中摸排：{}", c.zh)));
+        let body = CaseBody { household_id: item.household_id, kind: item.kind, reason, risk_types: item.risk_types, target_category: item.target_category, return_reason: item.return_reason, client_id: item.client_id };
+        let mut own = FieldErrors::new();
+        let case = new_case(body, &mut own);
+        for mut e in own.0 {
+            e.field = format!("cases[{i}].{}", e.field);
+            errs.0.push(e);
+        }
+        if let (Some(mut case), Some(criterion)) = (case, criterion) {
+            case.screening = year.map(|y| (y.value(), criterion.id.to_owned()));
+            items.push(service::FromScreening { case, criterion });
+        }
+    }
+    let Some(year) = year.filter(|_| errs.is_empty()) else { return Err(errs.into()) };
+    let opened = service::open_cases(&state, &user, year, items).await?;
+    let status = if opened.iter().all(|o| matches!(o, Created::Existing(_))) { StatusCode::OK } else { StatusCode::CREATED };
+    let items = opened.into_iter().map(|o| match o {
+        Created::New(r) | Created::Existing(r) => case_view(&r, &[]),
+    });
+    Ok(HttpResponse::build(status).json(ScreeningCases { items: items.collect() }))
 }

@@ -23,6 +23,8 @@ pub struct NewCase {
     pub risk_types: Vec<String>,
     pub target_category: Option<String>,
     pub client_id: Option<String>,
+    /// Opened from the risk screening: (statistical year, criterion id).
+    pub screening: Option<(i32, String)>,
 }
 
 pub enum Opened {
@@ -33,7 +35,12 @@ pub enum Opened {
 /// Opens a case; a household has at most one open case (409), and `may_open` decides whether
 /// this kind may start from the household as it is (in the same transaction).
 pub fn open<E: From<DbError>>(c: &mut DbConnection, scope: &Scope, actor: &Actor, new: &NewCase, today: NaiveDate, may_open: impl FnOnce(&HouseholdRow) -> Result<(), E>) -> Result<Opened, E> {
-    write_tx(c, |c| {
+    write_tx(c, |c| open_in(c, scope, actor, new, today, may_open))
+}
+
+/// [`open`] inside the caller's transaction (several cases opened all or nothing).
+pub fn open_in<E: From<DbError>>(c: &mut DbConnection, scope: &Scope, actor: &Actor, new: &NewCase, today: NaiveDate, may_open: impl FnOnce(&HouseholdRow) -> Result<(), E>) -> Result<Opened, E> {
+    {
         if let Some(cid) = &new.client_id {
             let existing: Option<CaseRow> = cases::table.filter(cases::client_id.eq(cid)).select(CaseRow::as_select()).first(c).optional().map_err(DbError::from)?;
             if let Some(e) = existing {
@@ -78,11 +85,14 @@ pub fn open<E: From<DbError>>(c: &mut DbConnection, scope: &Scope, actor: &Actor
             created_at: at,
             updated_at: at,
             return_reason: new.return_reason.clone(),
+            screening_year: new.screening.as_ref().map(|s| s.0),
+            screening_criterion: new.screening.as_ref().map(|s| s.1.clone()),
         };
         diesel::insert_into(cases::table).values(&row).execute(c).map_err(DbError::from)?;
-        audit::append(c, actor, Entry { action: "case_open", entity_type: "case", entity_id: &row.id, household_id: Some(&hh.id), before: None, after: Some(json!({"kind": row.kind, "reason": row.reason, "return_reason": row.return_reason})) }).map_err(DbError::from)?;
+        let after = json!({"kind": row.kind, "reason": row.reason, "return_reason": row.return_reason, "screening_year": row.screening_year, "screening_criterion": row.screening_criterion});
+        audit::append(c, actor, Entry { action: "case_open", entity_type: "case", entity_id: &row.id, household_id: Some(&hh.id), before: None, after: Some(after) }).map_err(DbError::from)?;
         Ok(Opened::New(row))
-    })
+    }
 }
 
 pub fn get(c: &mut DbConnection, scope: &Scope, id: &str) -> Result<CaseRow, DbError> {

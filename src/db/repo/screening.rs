@@ -29,3 +29,12 @@ pub fn page(c: &mut DbConnection, scope: &Scope, division: &DivisionCode, year: 
     let mut last: HashMap<String, YearlyRow> = yearly::for_households(c, &ids, year - 1)?.into_iter().map(|r| (r.household_id.clone(), r)).collect();
     Ok(rows.into_iter().map(|household| Screened { this_year: this.remove(&household.id), last_year: last.remove(&household.id), household }).collect())
 }
+
+/// One household of the scope (None outside it) with its records of `year` and `year - 1`.
+pub fn of_household(c: &mut DbConnection, scope: &Scope, id: &str, year: i32) -> QueryResult<Option<Screened>> {
+    let Some(household) = households::find(c, scope, id)? else { return Ok(None) };
+    let ids = [household.id.clone()];
+    let this_year = yearly::for_households(c, &ids, year)?.into_iter().next();
+    let last_year = yearly::for_households(c, &ids, year - 1)?.into_iter().next();
+    Ok(Some(Screened { household, this_year, last_year }))
+}

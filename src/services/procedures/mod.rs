@@ -99,17 +99,21 @@ pub async fn open(state: &AppState, caller: &Caller, new: NewCase) -> Result<Cre
     let opened = state
         .db
         .run(move |c| {
-            repo::open(c, &scope, &actor, &new, today, |h| {
-                let (category, risk, eliminated_on) = household_state(h);
-                may_open(kind, HouseholdState { category, risk_status: risk.as_deref(), risk_eliminated_on: eliminated_on })
-                    .map_err(|why| ApiError::Refused { code: "case_not_allowed", message: format!("a {} case cannot start: {why}", kind.as_str()), failures: None })
-            })
+            repo::open(c, &scope, &actor, &new, today, |h| may_start(kind, h))
         })
         .await?;
     Ok(match opened {
         Opened::New(r) => Created::New(r),
         Opened::Existing(r) => Created::Existing(r),
     })
+}
+
+/// Whether a case of `kind` may start for the household as it stands: 409 `case_not_allowed`
+/// with the reason.
+pub(crate) fn may_start(kind: crate::domain::procedure::CaseKind, h: &HouseholdRow) -> Result<(), ApiError> {
+    let (category, risk, eliminated_on) = household_state(h);
+    may_open(kind, HouseholdState { category, risk_status: risk.as_deref(), risk_eliminated_on: eliminated_on })
+        .map_err(|why| ApiError::Refused { code: "case_not_allowed", message: format!("a {} case cannot start: {why}", kind.as_str()), failures: None })
 }
 
 /// A case with its steps.
