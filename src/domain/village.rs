@@ -166,6 +166,105 @@ pub struct NaturalVillageRecord {
     pub living_conditions: Option<String>,
 }
 
+/// A line of a natural village's table quoted in its administrative village's table.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct GroupLine {
+    pub natural_village_id: String,
+    pub name: String,
+    pub text: String,
+}
+
+/// How many natural villages have each piece of infrastructure (of those with a table).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct InfrastructureCounts {
+    pub hardened_road: i64,
+    pub safe_drinking_water: i64,
+    pub grid_electricity: i64,
+    pub broadband: i64,
+}
+
+/// What an administrative village's table of a year takes from its natural villages' tables of
+/// that year: sums of the figures the groups hold (given only when every natural village has a
+/// table with the figure: a sum over some of them would be a wrong figure), the group leaders
+/// 小组长, living and production conditions, and the infrastructure counted by group.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct FromNaturalVillages {
+    /// Natural villages of the village.
+    pub natural_villages: i64,
+    /// Those without a table of the year, by name.
+    pub missing_tables: Vec<String>,
+    /// 总户数: the sum of the groups' figures.
+    pub households: Option<i64>,
+    /// 户数 by category: each the sum of the groups' figures.
+    pub households_by_category: CategoryCounts,
+    /// 人口: the sum of the groups' populations (compared with 户籍人口).
+    pub population: Option<i64>,
+    pub group_leaders: Vec<GroupLine>,
+    pub living_conditions: Vec<GroupLine>,
+    pub production_conditions: Vec<GroupLine>,
+    pub infrastructure: InfrastructureCounts,
+}
+
+/// A natural village (id, name) with its table of the year, if entered.
+pub type Group<'a> = (&'a str, &'a str, Option<&'a NaturalVillageRecord>);
+
+/// Builds a village's [`FromNaturalVillages`] from its groups.
+pub fn from_natural_villages(groups: &[Group<'_>]) -> FromNaturalVillages {
+    let mut out = FromNaturalVillages { natural_villages: groups.len() as i64, ..Default::default() };
+    out.missing_tables = groups.iter().filter(|g| g.2.is_none()).map(|g| g.1.to_owned()).collect();
+    let tables: Vec<(&str, &str, &NaturalVillageRecord)> = groups.iter().filter_map(|(id, name, r)| r.map(|r| (*id, *name, r))).collect();
+    // A sum only when every group gives the figure.
+    let sum = |f: &dyn Fn(&NaturalVillageRecord) -> Option<i64>| -> Option<i64> {
+        if groups.is_empty() || !out.missing_tables.is_empty() {
+            return None;
+        }
+        tables.iter().map(|t| f(t.2)).sum()
+    };
+    out.households = sum(&|r| r.households);
+    out.population = sum(&|r| r.population);
+    out.households_by_category = CategoryCounts {
+        lifted_out: sum(&|r| r.households_by_category.lifted_out),
+        monitored_unstable: sum(&|r| r.households_by_category.monitored_unstable),
+        monitored_marginal: sum(&|r| r.households_by_category.monitored_marginal),
+        monitored_hardship: sum(&|r| r.households_by_category.monitored_hardship),
+        ordinary: sum(&|r| r.households_by_category.ordinary),
+    };
+    let lines = |f: &dyn Fn(&NaturalVillageRecord) -> Option<&String>| -> Vec<GroupLine> {
+        tables.iter().filter_map(|(id, name, r)| f(r).filter(|t| !t.trim().is_empty()).map(|t| GroupLine { natural_village_id: (*id).to_owned(), name: (*name).to_owned(), text: t.clone() })).collect()
+    };
+    out.group_leaders = lines(&|r| r.group_leader.as_ref());
+    out.living_conditions = lines(&|r| r.living_conditions.as_ref());
+    out.production_conditions = lines(&|r| r.production_conditions.as_ref());
+    let count = |f: &dyn Fn(&Infrastructure) -> bool| tables.iter().filter(|t| f(&t.2.infrastructure)).count() as i64;
+    out.infrastructure = InfrastructureCounts {
+        hardened_road: count(&|i| i.hardened_road),
+        safe_drinking_water: count(&|i| i.safe_drinking_water),
+        grid_electricity: count(&|i| i.grid_electricity),
+        broadband: count(&|i| i.broadband),
+    };
+    out
+}
+
+/// Every figure typed into the village table that disagrees with the sum of its natural
+/// villages' tables (`natural_villages.households`, `natural_villages.households_by_category.…`,
+/// `natural_villages.registered_population`); figures either side leaves empty are not compared.
+pub fn natural_discrepancies(record: &VillageRecord, from: &FromNaturalVillages) -> Vec<Discrepancy> {
+    let mut out = Vec::new();
+    let mut compare = |field: String, typed: Option<i64>, summed: Option<i64>| {
+        if let (Some(typed), Some(derived)) = (typed, summed)
+            && typed != derived
+        {
+            out.push(Discrepancy { field, typed, derived });
+        }
+    };
+    compare("natural_villages.households".into(), record.households, from.households);
+    for c in Category::ALL {
+        compare(format!("natural_villages.households_by_category.{}", c.as_str()), record.households_by_category.get(*c), from.households_by_category.get(*c));
+    }
+    compare("natural_villages.registered_population".into(), record.registered_population, from.population);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -193,6 +292,41 @@ mod tests {
         // lifted_out agrees; the total and ordinary do not; untyped figures are not compared.
         assert_eq!(fields, ["households", "households_by_category.ordinary"]);
         assert_eq!((d[1].typed, d[1].derived), (1, 2));
+    }
+
+    fn group(households: Option<i64>, lifted_out: Option<i64>, population: Option<i64>, leader: &str) -> NaturalVillageRecord {
+        NaturalVillageRecord {
+            group_leader: Some(leader.into()),
+            households,
+            households_by_category: CategoryCounts { lifted_out, ..Default::default() },
+            population,
+            infrastructure: Infrastructure { hardened_road: true, ..Default::default() },
+            production_conditions: None,
+            living_conditions: Some("土坯房改造完成".into()),
+        }
+    }
+
+    #[test]
+    fn a_village_takes_its_groups_figures_only_when_every_group_gives_them() {
+        let (a, b) = (group(Some(2), Some(1), Some(7), "王一"), group(Some(1), None, Some(3), "李二"));
+        let from = from_natural_villages(&[("n1", "一组", Some(&a)), ("n2", "二组", Some(&b))]);
+        assert_eq!((from.households, from.population), (Some(3), Some(10)));
+        assert_eq!(from.households_by_category.lifted_out, None, "二组 does not say");
+        assert_eq!(from.group_leaders.iter().map(|g| g.text.as_str()).collect::<Vec<_>>(), ["王一", "李二"]);
+        assert_eq!((from.infrastructure.hardened_road, from.infrastructure.broadband), (2, 0));
+        assert_eq!(from.living_conditions.len(), 2);
+        // The village typed 3 households and 10 registered people: both agree with the groups.
+        assert!(natural_discrepancies(&record(), &from).is_empty());
+        let mut typed = record();
+        (typed.households, typed.registered_population) = (Some(4), Some(12));
+        let d = natural_discrepancies(&typed, &from);
+        let d: Vec<(&str, i64, i64)> = d.iter().map(|d| (d.field.as_str(), d.typed, d.derived)).collect();
+        assert_eq!(d, [("natural_villages.households", 4, 3), ("natural_villages.registered_population", 12, 10)]);
+        // A group without a table: no sums at all, and it is named.
+        let from = from_natural_villages(&[("n1", "一组", Some(&a)), ("n2", "二组", None)]);
+        assert_eq!((from.households, from.population, from.missing_tables.clone()), (None, None, vec!["二组".to_owned()]));
+        assert!(natural_discrepancies(&record(), &from).is_empty());
+        assert_eq!(from_natural_villages(&[]).households, None, "no groups, nothing to sum");
     }
 
     #[test]

@@ -7,7 +7,7 @@ use crate::db::models::{DivisionRow, NaturalVillageRow, PlaceYearRow};
 use crate::db::repo::{divisions, households, villages as repo};
 use crate::db::{DbConnection, new_id, now};
 use crate::domain::DivisionCode;
-use crate::domain::village::DerivedCounts;
+use crate::domain::village::{DerivedCounts, FromNaturalVillages, NaturalVillageRecord, from_natural_villages};
 use crate::domain::yearly::StatYear;
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -26,6 +26,20 @@ fn live_village(c: &mut DbConnection, code: &DivisionCode) -> Result<DivisionRow
     }
 }
 
+/// What the village's table of `year` takes from its natural villages' tables of that year.
+fn from_groups(c: &mut DbConnection, code: &DivisionCode, year: i32) -> Result<FromNaturalVillages, ApiError> {
+    let mut groups = Vec::new();
+    for nv in repo::natural_villages_of(c, code)? {
+        let record: Option<NaturalVillageRecord> = match repo::place_year(c, &nv.id, year)? {
+            Some(row) => Some(serde_json::from_str(&row.record_json).map_err(|e| ApiError::Internal(anyhow::anyhow!("stored natural village table: {e}")))?),
+            None => None,
+        };
+        groups.push((nv, record));
+    }
+    let view: Vec<_> = groups.iter().map(|(nv, r)| (nv.id.as_str(), nv.name.as_str(), r.as_ref())).collect();
+    Ok(from_natural_villages(&view))
+}
+
 /// An administrative village with its township, its households in the caller's scope, the
 /// counts derived from all its households and its latest table.
 pub struct Village {
@@ -33,7 +47,8 @@ pub struct Village {
     pub township: Option<DivisionRow>,
     pub households: i64,
     pub derived: DerivedCounts,
-    pub latest: Option<PlaceYearRow>,
+    /// The latest table, with what it takes from the natural villages' tables of its year.
+    pub latest: Option<(PlaceYearRow, FromNaturalVillages)>,
 }
 
 /// A village of the caller's jurisdiction (the handler checked the code is inside it).
@@ -46,30 +61,39 @@ pub async fn village(state: &AppState, scope: Scope, code: DivisionCode) -> Resu
             let township = divisions::get(c, v.parent_code.as_deref().unwrap_or_default())?;
             let households = households::count(c, &scope, Some(&code))?;
             let derived = repo::derived_for_village(c, &code)?;
-            let latest = repo::latest_place_year(c, code.as_str())?;
+            let latest = match repo::latest_place_year(c, code.as_str())? {
+                Some(row) => {
+                    let from = from_groups(c, &code, row.year)?;
+                    Some((row, from))
+                }
+                None => None,
+            };
             Ok(Village { village: v, township, households, derived, latest })
         })
         .await
 }
 
-/// The village table of a year (404 until entered) with the derived counts.
+/// The village table of a year (404 until entered) with the derived counts and what it takes
+/// from its natural villages' tables.
 #[tracing::instrument(skip_all, fields(village = %code, year = year.value()))]
-pub async fn village_year(state: &AppState, code: DivisionCode, year: StatYear) -> Result<(PlaceYearRow, DerivedCounts), ApiError> {
+pub async fn village_year(state: &AppState, code: DivisionCode, year: StatYear) -> Result<(PlaceYearRow, DerivedCounts, FromNaturalVillages), ApiError> {
     state
         .db
         .run(move |c| {
             known_village(c, &code)?;
             let row = repo::place_year(c, code.as_str(), year.value())?.ok_or(ApiError::NotFound)?;
-            Ok((row, repo::derived_for_village(c, &code)?))
+            Ok((row, repo::derived_for_village(c, &code)?, from_groups(c, &code, year.value())?))
         })
         .await
 }
 
-/// A table as saved: the row, the derived counts, and whether it was created.
+/// A table as saved: the row, the derived counts, and whether it was created (and for an
+/// administrative village, what it takes from its natural villages).
 pub struct SavedTable {
     pub row: PlaceYearRow,
     pub derived: DerivedCounts,
     pub created: bool,
+    pub from_natural: FromNaturalVillages,
 }
 
 /// Enters or replaces a village table (the caller may; the record is valid); 409 for a merged
@@ -82,7 +106,7 @@ pub async fn put_village_year(state: &AppState, caller: &Caller, code: DivisionC
         .run(move |c| {
             live_village(c, &code)?;
             let (row, created) = repo::save_place_year(c, &actor, code.as_str(), year.value(), expected, record_json)?;
-            Ok(SavedTable { row, derived: repo::derived_for_village(c, &code)?, created })
+            Ok(SavedTable { row, derived: repo::derived_for_village(c, &code)?, created, from_natural: from_groups(c, &code, year.value())? })
         })
         .await
 }
@@ -160,7 +184,7 @@ pub async fn put_natural_year(state: &AppState, caller: &Caller, id: String, yea
         .db
         .run(move |c| {
             let (row, created) = repo::save_place_year(c, &actor, &id, year.value(), expected, json)?;
-            Ok(SavedTable { row, derived: repo::derived_for_natural(c, &id)?, created })
+            Ok(SavedTable { row, derived: repo::derived_for_natural(c, &id)?, created, from_natural: FromNaturalVillages::default() })
         })
         .await
 }

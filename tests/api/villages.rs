@@ -90,3 +90,42 @@ async fn natural_villages_group_households_and_keep_their_own_tables() {
     let stranger = app.user("village_officer", VILLAGE_2).await;
     assert_eq!(stranger.get(&year).await.status(), 404);
 }
+
+#[actix_web::test]
+async fn the_village_table_takes_the_groups_figures_from_its_natural_villages_tables() {
+    let app = spawn_app().await;
+    let officer = app.user("village_officer", VILLAGE).await;
+    let url = format!("/villages/{VILLAGE}/natural-villages");
+    let mut groups = Vec::new();
+    for name in ["一组", "二组"] {
+        let g: Value = officer.post(&url, json!({"name": name})).await.json().await.unwrap();
+        groups.push(g["id"].as_str().unwrap().to_owned());
+    }
+    let group_table = |leader: &str, households: i64, lifted_out: i64, population: i64, road: bool| {
+        json!({"group_leader": leader, "households": households, "households_by_category": {"lifted_out": lifted_out}, "population": population,
+            "infrastructure": {"hardened_road": road, "safe_drinking_water": true, "tap_water_pct": null, "grid_electricity": true, "broadband": false},
+            "production_conditions": "玉米、谷子", "living_conditions": "砖混房"})
+    };
+    assert_eq!(put(&officer, &format!("/natural-villages/{}/years/2025", groups[0]), group_table("王组长", 120, 30, 700, true), None).await.status(), 201);
+
+    // One group has no table yet: nothing is summed, and the group is named.
+    let v: Value = put(&officer, &format!("/villages/{VILLAGE}/years/2025"), table(200, 50), None).await.json().await.unwrap();
+    let from = &v["from_natural_villages"];
+    assert_eq!((from["natural_villages"].as_i64(), from["missing_tables"].clone(), from["households"].clone()), (Some(2), json!(["二组"]), Value::Null));
+    assert!(!v["discrepancies"].as_array().unwrap().iter().any(|d| d["field"].as_str().unwrap().starts_with("natural_villages.")));
+
+    // Both groups: 120 + 80 households (agrees with the 200 typed), 30 + 15 lifted out (the
+    // village typed 50), 700 + 500 people (the village typed 1 200 registered: agrees).
+    assert_eq!(put(&officer, &format!("/natural-villages/{}/years/2025", groups[1]), group_table("李组长", 80, 15, 500, false), None).await.status(), 201);
+    let v: Value = officer.get(&format!("/villages/{VILLAGE}/years/2025")).await.json().await.unwrap();
+    let from = &v["from_natural_villages"];
+    assert_eq!((from["households"].as_i64(), from["households_by_category"]["lifted_out"].as_i64(), from["population"].as_i64()), (Some(200), Some(45), Some(1200)));
+    let leaders: Vec<(&str, &str)> = from["group_leaders"].as_array().unwrap().iter().map(|g| (g["name"].as_str().unwrap(), g["text"].as_str().unwrap())).collect();
+    assert_eq!(leaders, [("一组", "王组长"), ("二组", "李组长")]);
+    assert_eq!((from["infrastructure"]["hardened_road"].as_i64(), from["living_conditions"].as_array().unwrap().len()), (Some(1), 2));
+    let natural: Vec<&Value> = v["discrepancies"].as_array().unwrap().iter().filter(|d| d["field"].as_str().unwrap().starts_with("natural_villages.")).collect();
+    assert_eq!(natural, [&json!({"field": "natural_villages.households_by_category.lifted_out", "typed": 50, "derived": 45})]);
+    // The village page shows the same for its latest table.
+    let page: Value = officer.get(&format!("/villages/{VILLAGE}")).await.json().await.unwrap();
+    assert_eq!(page["current_year"]["from_natural_villages"]["households"].as_i64(), Some(200));
+}

@@ -13,7 +13,7 @@ use crate::api::{etag, if_match, parse_client_id, path_id, utc};
 use crate::auth::Scope;
 use crate::db::models::{NaturalVillageRow, PlaceYearRow};
 use crate::domain::validation::{optional_text, required_text};
-use crate::domain::village::{CategoryCounts, DerivedCounts, Discrepancy, Infrastructure, NaturalVillageRecord, VillageRecord, check_lifted_year, discrepancies};
+use crate::domain::village::{CategoryCounts, DerivedCounts, Discrepancy, Infrastructure, NaturalVillageRecord, VillageRecord, FromNaturalVillages, check_lifted_year, discrepancies, natural_discrepancies};
 use crate::domain::yearly::StatYear;
 use crate::domain::{DivisionCode, FieldErrors, Level};
 use crate::error::{ApiError, Problem};
@@ -219,19 +219,27 @@ pub struct VillageYearView {
     pub record: VillageRecord,
     /// Household counts from the household records (not typed).
     pub derived: DerivedCounts,
-    /// Typed figures that disagree with the records (账账相符 check); empty when all agree.
+    /// What the natural villages' tables of the year give: sums of the households (by
+    /// category) and people of the groups (only when every group has a table with the figure),
+    /// the group leaders 小组长, living and production conditions, infrastructure by group.
+    pub from_natural_villages: FromNaturalVillages,
+    /// Typed figures that disagree with the household records (账账相符 check), then with the
+    /// natural villages' tables (`natural_villages.…`); empty when all agree.
     pub discrepancies: Vec<Discrepancy>,
     pub version: i64,
     pub updated_by: String,
     pub updated_at: chrono::DateTime<chrono::Utc>,
 }
 
-fn village_year_view(row: &PlaceYearRow, derived: DerivedCounts) -> Result<VillageYearView, ApiError> {
+fn village_year_view(row: &PlaceYearRow, derived: DerivedCounts, from: FromNaturalVillages) -> Result<VillageYearView, ApiError> {
     let record: VillageRecord = serde_json::from_str(&row.record_json).map_err(|e| ApiError::Internal(e.into()))?;
+    let mut found = discrepancies(record.households, &record.households_by_category, &derived);
+    found.extend(natural_discrepancies(&record, &from));
     Ok(VillageYearView {
         village_code: row.place_id.clone(),
         year: row.year,
-        discrepancies: discrepancies(record.households, &record.households_by_category, &derived),
+        discrepancies: found,
+        from_natural_villages: from,
         record,
         derived,
         version: row.version,
@@ -265,7 +273,7 @@ pub struct VillageView {
 pub async fn village(state: Data<AppState>, user: Caller, code: Path<String>) -> Result<HttpResponse, ApiError> {
     let (code, scope) = village_code(&user, &code)?;
     let Village { village: v, township, households, derived, latest } = service::village(&state, scope, code).await?;
-    let current_year = latest.map(|r| village_year_view(&r, derived.clone())).transpose()?;
+    let current_year = latest.map(|(r, from)| village_year_view(&r, derived.clone(), from)).transpose()?;
     let township_code = v.parent_code.clone().unwrap_or_default();
     Ok(HttpResponse::Ok().json(VillageView { code: v.code, name: v.name, township_code, township_name: township.map(|t| t.name), merged_into: v.merged_into, households, derived, current_year }))
 }
@@ -282,8 +290,8 @@ pub async fn village(state: Data<AppState>, user: Caller, code: Path<String>) ->
 pub async fn get_village_year(state: Data<AppState>, user: Caller, path: Path<(String, i32)>) -> Result<HttpResponse, ApiError> {
     let (code, y) = path.into_inner();
     let ((code, _), y) = (village_code(&user, &code)?, stat_year(&state, y)?);
-    let (row, derived) = service::village_year(&state, code, y).await?;
-    let view = village_year_view(&row, derived)?;
+    let (row, derived, from) = service::village_year(&state, code, y).await?;
+    let view = village_year_view(&row, derived, from)?;
     Ok(HttpResponse::Ok().insert_header(etag(view.version)).json(view))
 }
 
@@ -338,8 +346,8 @@ pub async fn put_village_year(state: Data<AppState>, req: HttpRequest, user: Cal
     let record = body.parse(y.value(), errs)?;
     let expected = if_match(&req)?;
     let json = serde_json::to_string(&record).map_err(|e| ApiError::Internal(e.into()))?;
-    let SavedTable { row, derived, created } = service::put_village_year(&state, &user, code, y, expected, json).await?;
-    let view = village_year_view(&row, derived)?;
+    let SavedTable { row, derived, created, from_natural } = service::put_village_year(&state, &user, code, y, expected, json).await?;
+    let view = village_year_view(&row, derived, from_natural)?;
     let status = if created { StatusCode::CREATED } else { StatusCode::OK };
     Ok(HttpResponse::build(status).insert_header(etag(view.version)).json(view))
 }
@@ -482,7 +490,7 @@ pub async fn put_natural_year(state: Data<AppState>, req: HttpRequest, user: Cal
     let (body, errs) = body.into_parts();
     // Refused by the service after its scope and role checks (404 and 403 come first).
     let json = body.parse(errs).map_err(ApiError::from).and_then(|record| serde_json::to_string(&record).map_err(|e| ApiError::Internal(e.into())));
-    let SavedTable { row, derived, created } = service::put_natural_year(&state, &user, id, y, Precondition::new(if_match(&req)), json).await?;
+    let SavedTable { row, derived, created, .. } = service::put_natural_year(&state, &user, id, y, Precondition::new(if_match(&req)), json).await?;
     let view = natural_year_view(&row, derived)?;
     let status = if created { StatusCode::CREATED } else { StatusCode::OK };
     Ok(HttpResponse::build(status).insert_header(etag(view.version)).json(view))
