@@ -8,8 +8,9 @@ import { photosView } from "./photos.js";
 import { ledgerView } from "./ledger.js";
 import { movesView } from "./moves.js";
 import { dailyView, problemsView } from "./problems.js";
+import { screeningView } from "./screening.js";
 
-const VIEWS = { coverage: coverageView, map: mapView, photos: photosView, ledger: ledgerView, moves: movesView, problems: problemsView, daily: dailyView };
+const VIEWS = { coverage: coverageView, map: mapView, photos: photosView, ledger: ledgerView, moves: movesView, problems: problemsView, daily: dailyView, screening: screeningView };
 const view = document.getElementById("view");
 let cleanup = null;
 

@@ -35,6 +35,7 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
     ("moves.js", "text/javascript; charset=utf-8", include_bytes!("../../assets/console/moves.js")),
     ("archive.js", "text/javascript; charset=utf-8", include_bytes!("../../assets/console/archive.js")),
     ("problems.js", "text/javascript; charset=utf-8", include_bytes!("../../assets/console/problems.js")),
+    ("screening.js", "text/javascript; charset=utf-8", include_bytes!("../../assets/console/screening.js")),
     ("vendor/leaflet.js", "text/javascript; charset=utf-8", include_bytes!("../../assets/console/vendor/leaflet.js")),
     ("vendor/leaflet.css", "text/css; charset=utf-8", include_bytes!("../../assets/console/vendor/leaflet.css")),
 ];

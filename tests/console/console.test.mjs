@@ -378,6 +378,41 @@ test("a problem found by people is recorded with a photo, rectified, signed off 
   await shot("12-daily-list");
 });
 
+test("a township screens a village and opens the cases of the rows it ticks in one step", async () => {
+  // An ordinary household of the village whose last year falls below the monitoring line.
+  const year = new Date().getFullYear() - 1;
+  const ordinary = (await api(`/households?division=${village}&category=ordinary&limit=1`)).items[0];
+  const head = (await api(`/households/${ordinary.id}`)).members.find((m) => m.relation === "head");
+  const ok = { ok: true, reason: null };
+  await api(`/households/${ordinary.id}/years/${year}`, { method: "PUT", body: {
+    income: { wages: 0, production: 3000, production_costs: 1000, property: 0, transfers: 1200 },
+    members: [{ member_id: head.id, education: "junior", health: "healthy", disability_grade: null, in_school: "not_in_school", labour_skill: "ordinary", work_status: "local", months_away: 0 }],
+    guarantees: { food_clothing: ok, drinking_water: ok, compulsory_education: ok, basic_medical: ok, housing_safety: ok },
+    living: { housing: "safe", water: "tap", electricity: true, paved_road: true, broadband: false },
+  } });
+  await page.goto(`${BASE}/console/#/screening?division=${village}&year=${year}&proposal=inclusion`);
+  const row = page.locator(`#screening-rows tr[data-household="${ordinary.id}"]`);
+  await row.waitFor();
+  assert.match(await row.textContent(), /人均纯收入低于监测线/);
+  assert.match(await row.textContent(), /监测线 4522\.5/);
+  await shot("13-screening");
+  // Ticked and opened as an inclusion with its risk type and category.
+  await row.locator("input[type=checkbox]").check();
+  await page.selectOption("#s-risk", "unstable_work");
+  await page.selectOption("#s-target", "monitored_marginal");
+  await page.click("#s-open");
+  await page.locator("#message", { hasText: "已启动程序: 1" }).waitFor();
+  assert.match(await row.locator(".refusal").textContent(), /已启动程序/);
+  const cases = (await api(`/cases?division=${village}&limit=200`)).items.filter((c) => c.household_id === ordinary.id);
+  assert.equal(cases.length, 1);
+  assert.deepEqual([cases[0].kind, cases[0].screening], ["inclusion", { year, criterion: "income_below_monitoring_line" }]);
+  // Ticked again: refused (the household has an open case), the reason beside the row.
+  await page.locator(`#screening-rows tr[data-household="${ordinary.id}"] input[type=checkbox]`).check();
+  await page.click("#s-open");
+  await page.locator(`#screening-rows tr[data-household="${ordinary.id}"] .refusal`, { hasText: "open" }).waitFor();
+  assert.equal((await api(`/cases?division=${village}&limit=200`)).items.filter((c) => c.household_id === ordinary.id).length, 1);
+});
+
 test("nothing the console did was blocked by its Content Security Policy", () => {
   assert.deepEqual(cspViolations, []);
 });
