@@ -5,7 +5,8 @@
 # clients generated from the API document (issue 16) and the
 # hardening runs of issue 9 (Schemathesis against a live
 # server, fault injection on PostgreSQL + SeaweedFS, the fuzz targets for FUZZ_SECONDS each,
-# default 20). Exits non-zero on any failure.
+# default 20), and the upgrade from the previous release on both backends (issue 22).
+# Exits non-zero on any failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib/services.sh
@@ -46,5 +47,6 @@ scripts/app-test.sh target/debug/fangpin
 scripts/client-test.sh target/debug/fangpin
 scripts/schemathesis.sh target/debug/fangpin
 scripts/faults.sh target/debug/fangpin
+scripts/upgrade-test.sh target/debug/fangpin
 scripts/fuzz.sh "${FUZZ_SECONDS:-20}"
 log "all passed"
