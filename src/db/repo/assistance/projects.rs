@@ -144,10 +144,14 @@ pub struct ProjectFilter {
 
 /// Projects with a village in the division (default: the scope's), by id.
 pub fn list(c: &mut DbConnection, scope: &Scope, f: &ProjectFilter) -> Result<Vec<Project>, DbError> {
-    let division = f.division.clone().unwrap_or_else(|| scope.division().clone());
-    let mut in_villages = pv::table.filter(filters::project_villages::in_division(&division)).select(pv::project_id).into_boxed();
-    if let Some(mine) = cadre_villages(c, scope)? {
-        in_villages = in_villages.filter(pv::village_code.eq_any(mine));
+    let mut in_villages = pv::table.select(pv::project_id).into_boxed();
+    if let Some(d) = &f.division {
+        in_villages = in_villages.filter(filters::project_villages::in_division(d));
+    }
+    // A cadre's pairings may lie outside their account's division: the villages decide.
+    match cadre_villages(c, scope)? {
+        Some(mine) => in_villages = in_villages.filter(pv::village_code.eq_any(mine)),
+        None => in_villages = in_villages.filter(filters::project_villages::in_division(scope.division())),
     }
     let ids: Vec<String> = in_villages.distinct().load(c)?;
     let mut q = p::table.filter(p::id.eq_any(ids)).into_boxed();
