@@ -214,3 +214,52 @@ async fn projects_are_scoped_like_households_and_changed_only_by_those_holding_a
     let read: Value = admin.get(&path).await.json().await.unwrap();
     assert_eq!((read["version"].as_i64(), read["name"].as_str()), (Some(1), Some("何家集自来水管网延伸工程")));
 }
+
+/// The rows of a workbook's sheet, as text.
+fn sheet(workbook: &[u8], name: &str) -> Vec<Vec<String>> {
+    use calamine::{Data, Reader, Xlsx};
+    let mut book: Xlsx<_> = Xlsx::new(std::io::Cursor::new(workbook.to_vec())).unwrap();
+    let range = book.worksheet_range(name).unwrap_or_else(|e| panic!("{name}: {e}"));
+    range.rows().map(|r| r.iter().map(|c| if let Data::Empty = c { String::new() } else { c.to_string() }).collect()).collect()
+}
+
+#[actix_web::test]
+async fn the_division_export_and_a_households_archive_list_its_projects_loans_and_migrant_work() {
+    use std::io::Read;
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let h = app.household_in(VILLAGE, 1).await;
+    let (hid, member) = (id(&h), h["members"][0]["id"].as_str().unwrap().to_owned());
+    let mut body = project();
+    body["name"] = json!("=HYPERLINK(\"http://x\")自来水");
+    let p = created(admin.post("/projects", body).await).await;
+    created(admin.post(&format!("/projects/{}/beneficiaries", id(&p)), json!({"household_id": hid, "benefit_yuan": 800})).await).await;
+    let loan = json!({"lender": "子洲县农村信用合作联社", "amount_yuan": 50000, "issued_on": "2024-03-15", "due_on": "2027-03-15", "purpose": "养羊"});
+    created(admin.post(&format!("/households/{hid}/loans"), loan).await).await;
+    let work = json!({"destination_code": "320583000000", "employer": "昆山某电子厂", "months_away": 8, "income_yuan": 36000, "programme": true});
+    created(admin.request(Method::PUT, &format!("/households/{hid}/members/{member}/migrant-work/2025"), Some(work), None).await).await;
+
+    let res = admin.get(&format!("/exports/households.xlsx?division={VILLAGE}&year=2025")).await;
+    assert_eq!(res.status(), 200);
+    let book = res.bytes().await.unwrap().to_vec();
+    let projects = sheet(&book, "项目");
+    assert_eq!(projects.len(), 2, "{projects:?}");
+    assert_eq!((projects[0][3].as_str(), projects[1][2].as_str(), projects[1][4].as_str(), projects[1][8].as_str()), ("项目名称", "饮水", "实施中", "800"));
+    assert!(!projects[1][3].starts_with('=') && projects[1][3].contains("HYPERLINK"), "{:?}", projects[1][3]);
+    let loans = sheet(&book, "小额信贷");
+    assert_eq!((loans[1][1].as_str(), loans[1][2].as_str(), loans[1][8].as_str()), ("子洲县农村信用合作联社", "50000", "未到期"));
+    let work = sheet(&book, "外出务工");
+    assert_eq!((work[1][1].as_str(), work[1][2].as_str(), work[1][3].as_str(), work[1][8].as_str()), ("2025", "王建国", "320583000000", "是"));
+
+    let res = admin.get(&format!("/households/{hid}/archive.zip")).await;
+    assert_eq!(res.status(), 200);
+    let bytes = res.bytes().await.unwrap().to_vec();
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    let mut file = zip.by_index(0).unwrap();
+    assert!(file.name().unwrap().ends_with("档案.xlsx"));
+    let mut xlsx = Vec::new();
+    file.read_to_end(&mut xlsx).unwrap();
+    assert_eq!(sheet(&xlsx, "项目").len(), 2);
+    assert_eq!(sheet(&xlsx, "小额信贷").len(), 2);
+    assert_eq!(sheet(&xlsx, "外出务工").len(), 2);
+}
