@@ -207,6 +207,58 @@ pub fn check_months_away(m: i32) -> Result<i32, DomainError> {
     Ok(m)
 }
 
+/// A household's assistance as the comparison 信息采集对照表 shows it beside the yearly record:
+/// for the statistical year before and this one, the projects of the year it benefits from and
+/// their benefit, the loans it holds at the state date (issued by then and not repaid before it)
+/// and their amount, and each member's migrant work (place, months, income, programme).
+pub struct AssistanceYear<'a> {
+    /// (project year, benefit in fen where known)
+    pub projects: &'a [(i32, Option<i64>)],
+    /// (amount in fen, terms)
+    pub loans: &'a [(i64, LoanTerms)],
+    /// (member name, year, destination code, months away, income in fen, programme)
+    pub work: &'a [(String, i32, String, i32, i64, bool)],
+}
+
+/// One row of the comparison: its Chinese name, last year's value and this year's.
+pub type ComparedRow = (String, serde_json::Value, serde_json::Value);
+
+/// The rows of [`AssistanceYear`] for `year` against `year - 1` (state dates 30 September).
+pub fn compared_rows(a: &AssistanceYear<'_>, year: i32) -> Vec<ComparedRow> {
+    use serde_json::{Value, json};
+    let yuan = |fen: i64| json!(Money::from_fen(fen));
+    let of_year = |y: i32| {
+        let p: Vec<&(i32, Option<i64>)> = a.projects.iter().filter(|p| p.0 == y).collect();
+        (json!(p.len()), yuan(p.iter().filter_map(|p| p.1).sum()))
+    };
+    let held = |y: i32| {
+        let Some(day) = NaiveDate::from_ymd_opt(y, 9, 30) else { return (json!(0), yuan(0)) };
+        let l: Vec<&(i64, LoanTerms)> = a.loans.iter().filter(|(_, t)| t.issued_on <= day && t.repaid_on.is_none_or(|r| r > day)).collect();
+        (json!(l.len()), yuan(l.iter().map(|l| l.0).sum()))
+    };
+    let (p0, p1) = (of_year(year - 1), of_year(year));
+    let (l0, l1) = (held(year - 1), held(year));
+    let mut rows = vec![
+        ("受益项目数".to_owned(), p0.0, p1.0),
+        ("项目受益金额(元)".to_owned(), p0.1, p1.1),
+        ("小额信贷在贷笔数".to_owned(), l0.0, l1.0),
+        ("小额信贷在贷金额(元)".to_owned(), l0.1, l1.1),
+    ];
+    let mut names: Vec<&String> = a.work.iter().filter(|w| w.1 == year || w.1 == year - 1).map(|w| &w.0).collect();
+    names.sort();
+    names.dedup();
+    for name in names {
+        let of = |y: i32| a.work.iter().find(|w| &w.0 == name && w.1 == y);
+        let (before, after) = (of(year - 1), of(year));
+        let pick = |w: Option<&(String, i32, String, i32, i64, bool)>, f: &dyn Fn(&(String, i32, String, i32, i64, bool)) -> Value| w.map_or(Value::Null, f);
+        rows.push((format!("{name} · 务工地点代码"), pick(before, &|w| json!(w.2)), pick(after, &|w| json!(w.2))));
+        rows.push((format!("{name} · 外出务工时间(月)"), pick(before, &|w| json!(w.3)), pick(after, &|w| json!(w.3))));
+        rows.push((format!("{name} · 务工收入(元)"), pick(before, &|w| yuan(w.4)), pick(after, &|w| yuan(w.4))));
+        rows.push((format!("{name} · 稳岗就业"), pick(before, &|w| json!(w.5)), pick(after, &|w| json!(w.5))));
+    }
+    rows
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -271,6 +323,24 @@ mod tests {
         assert!(!LoanTerms { status: LoanStatus::Repaid, repaid_on: Some(d("2026-12-01")), ..past }.is_overdue(d("2026-12-07")));
         assert!(!LoanTerms { status: LoanStatus::Extended, extended_to: Some(d("2027-06-01")), ..past }.is_overdue(d("2026-12-07")));
         assert!(loan(LoanStatus::Overdue).is_overdue(d("2026-12-07")));
+    }
+
+    #[test]
+    fn the_comparison_counts_the_years_projects_the_loans_held_on_the_state_date_and_each_members_work() {
+        use serde_json::json;
+        let projects = [(2025, Some(80_000)), (2026, Some(50_000)), (2026, None)];
+        let repaid = LoanTerms { repaid_on: Some(d("2025-12-01")), status: LoanStatus::Repaid, ..loan(LoanStatus::Outstanding) };
+        let loans = [(5_000_000, repaid), (2_000_000, LoanTerms { issued_on: d("2026-01-10"), ..loan(LoanStatus::Outstanding) })];
+        let work = [("王小龙".to_owned(), 2026, "320583000000".to_owned(), 8, 3_600_000, true)];
+        let rows = compared_rows(&AssistanceYear { projects: &projects, loans: &loans, work: &work }, 2026);
+        let row = |n: &str| rows.iter().find(|r| r.0 == n).map(|r| (r.1.clone(), r.2.clone())).unwrap();
+        assert_eq!(row("受益项目数"), (json!(1), json!(2)));
+        assert_eq!(row("项目受益金额(元)"), (json!(Money::yuan(800)), json!(Money::yuan(500))));
+        // On 30 September 2025 the first loan was held; on 30 September 2026 only the second.
+        assert_eq!(row("小额信贷在贷笔数"), (json!(1), json!(1)));
+        assert_eq!(row("小额信贷在贷金额(元)"), (json!(Money::yuan(50_000)), json!(Money::yuan(20_000))));
+        assert_eq!(row("王小龙 · 稳岗就业"), (serde_json::Value::Null, json!(true)));
+        assert_eq!(rows.len(), 8);
     }
 
     #[test]

@@ -263,3 +263,30 @@ async fn the_division_export_and_a_households_archive_list_its_projects_loans_an
     assert_eq!(sheet(&xlsx, "小额信贷").len(), 2);
     assert_eq!(sheet(&xlsx, "外出务工").len(), 2);
 }
+
+#[actix_web::test]
+async fn the_comparison_shows_projects_loans_and_migrant_work_beside_the_yearly_record() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let h = app.household_in(VILLAGE, 1).await;
+    let (hid, member) = (id(&h), h["members"][0]["id"].as_str().unwrap().to_owned());
+    let p = created(admin.post("/projects", project()).await).await;
+    created(admin.post(&format!("/projects/{}/beneficiaries", id(&p)), json!({"household_id": hid, "benefit_yuan": 800})).await).await;
+    let loan = json!({"lender": "信用社", "amount_yuan": 50000, "issued_on": "2024-03-15", "due_on": "2027-03-15"});
+    created(admin.post(&format!("/households/{hid}/loans"), loan).await).await;
+    for (year, income) in [(2025, 30000), (2026, 36000)] {
+        let work = json!({"destination_code": "320583000000", "months_away": 8, "income_yuan": income});
+        created(admin.request(Method::PUT, &format!("/households/{hid}/members/{member}/migrant-work/{year}"), Some(work), None).await).await;
+    }
+    let cmp: Value = admin.get(&format!("/households/{hid}/years/2026/comparison")).await.json().await.unwrap();
+    let row = |name: &str| cmp["assistance"].as_array().unwrap().iter().find(|r| r["field"] == name).map(|r| (r["before"].as_f64(), r["after"].as_f64())).unwrap_or_else(|| panic!("{name}: {cmp}"));
+    assert_eq!(row("受益项目数"), (Some(0.0), Some(1.0)));
+    assert_eq!(row("项目受益金额(元)"), (Some(0.0), Some(800.0)));
+    assert_eq!(row("小额信贷在贷笔数"), (Some(1.0), Some(1.0)));
+    assert_eq!(row("王建国 · 务工收入(元)"), (Some(30000.0), Some(36000.0)));
+    let res = admin.get(&format!("/households/{hid}/years/2026/comparison.xlsx")).await;
+    assert_eq!(res.status(), 200);
+    let rows = sheet(&res.bytes().await.unwrap(), "对照表");
+    let income = rows.iter().find(|r| r[0] == "王建国 · 务工收入(元)").unwrap_or_else(|| panic!("{rows:?}"));
+    assert_eq!((income[1].as_str(), income[2].as_str(), income[3].as_str()), ("30000", "36000", "✓"));
+}
