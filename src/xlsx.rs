@@ -77,6 +77,9 @@ fn value(sheet: &mut Worksheet, row: u32, col: u16, v: &Value, format: Option<&F
 pub struct ComparisonSheet {
     pub title: String,
     pub rows: Vec<Change>,
+    /// Rows printed after the record's (projects, loans, migrant work): marked where they
+    /// differ, but neither what 已填报 nor what 变化项数 counts (those are the record's).
+    pub assistance: Vec<Change>,
 }
 
 /// The 信息采集对照表 of one household: one sheet, every field with last year's and this
@@ -151,7 +154,7 @@ fn comparison_sheet(sheet: &mut Worksheet, year: i32, household: &ComparisonShee
     for (col, head) in ["项目", &format!("{} 年", year - 1), &format!("{year} 年"), "变化"].iter().enumerate() {
         text(sheet, 2, col as u16, head, Some(&bold))?;
     }
-    for (i, c) in household.rows.iter().enumerate() {
+    for (i, c) in household.rows.iter().chain(&household.assistance).enumerate() {
         let r = 3 + i as u32;
         let differs = c.before != c.after;
         text(sheet, r, 0, &c.field, None)?;

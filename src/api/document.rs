@@ -41,7 +41,7 @@ use crate::api::api_v1;
         (name = "locations", description = "Home locations 住户定位 and coverage 覆盖率"),
         (name = "photos", description = "Household photos 入户照片 and their review"),
         (name = "documents", description = "The household file 一户一档: documents, completeness, archives"),
-        (name = "assistance", description = "Cadres 帮扶干部, pairings 结对, work teams 驻村工作队, measures 帮扶措施"),
+        (name = "assistance", description = "Cadres 帮扶干部, pairings 结对, work teams 驻村工作队, measures 帮扶措施, projects 项目管理, microcredit 小额信贷"),
         (name = "villages", description = "Village tables 村表, natural villages 自然村(组), mergers"),
         (name = "procedures", description = "Cases 程序 (inclusion, exit, risk changes), exclusion conditions 九不评, spot checks 抽查"),
         (name = "quality", description = "Data cleaning 数据清洗: rules, runs, the problem ledger 问题台账, problems found by people and their rectification 整改, the daily list 问题整改清单, imports"),

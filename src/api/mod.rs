@@ -41,6 +41,9 @@ pub fn api_v1(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     v1::pairings::routes(cfg);
     v1::work_teams::routes(cfg);
     v1::measures::routes(cfg);
+    v1::projects::routes(cfg);
+    v1::loans::routes(cfg);
+    v1::migrant_work::routes(cfg);
     v1::villages::routes(cfg);
     v1::sync::routes(cfg);
     v1::procedures::routes(cfg);

@@ -73,6 +73,7 @@ divided!(documents, household = household_id);
 divided!(cases, household = household_id);
 divided!(problems);
 divided!(work_teams);
+divided!(project_villages);
 divided!(sync_tombstones);
 
 /// The same rule as `in_division`, as SQL text for the few hand-written queries (photo coverage).

@@ -557,7 +557,95 @@ diesel::joinable!(locations -> households (household_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(pairings -> households (household_id));
 diesel::joinable!(pairings -> cadres (cadre_id));
+diesel::table! {
+    projects (id) {
+        id -> Text,
+        client_id -> Nullable<Text>,
+        county_code -> Text,
+        category -> Text,
+        name -> Text,
+        year -> Integer,
+        status -> Text,
+        start_date -> Nullable<Date>,
+        end_date -> Nullable<Date>,
+        total_fen -> BigInt,
+        central_fen -> BigInt,
+        provincial_fen -> BigInt,
+        county_fen -> BigInt,
+        other_fen -> BigInt,
+        description -> Nullable<Text>,
+        version -> BigInt,
+        created_by -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    project_villages (project_id, village_code) {
+        project_id -> Text,
+        village_code -> Text,
+        township_code -> Text,
+        county_code -> Text,
+    }
+}
+
+diesel::table! {
+    project_beneficiaries (project_id, household_id) {
+        project_id -> Text,
+        household_id -> Text,
+        benefit_fen -> Nullable<BigInt>,
+        added_by -> Text,
+        added_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    loans (id) {
+        id -> Text,
+        client_id -> Nullable<Text>,
+        household_id -> Text,
+        lender -> Text,
+        amount_fen -> BigInt,
+        issued_on -> Date,
+        due_on -> Date,
+        extended_to -> Nullable<Date>,
+        purpose -> Nullable<Text>,
+        interest_subsidy_fen -> BigInt,
+        status -> Text,
+        repaid_on -> Nullable<Date>,
+        version -> BigInt,
+        created_by -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    migrant_work (id) {
+        id -> Text,
+        household_id -> Text,
+        member_id -> Text,
+        year -> Integer,
+        destination_code -> Text,
+        employer -> Nullable<Text>,
+        sector -> Nullable<Text>,
+        months_away -> Integer,
+        income_fen -> BigInt,
+        programme -> Bool,
+        version -> BigInt,
+        updated_by -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(measures -> households (household_id));
+diesel::joinable!(project_villages -> projects (project_id));
+diesel::joinable!(project_beneficiaries -> projects (project_id));
+diesel::joinable!(project_beneficiaries -> households (household_id));
+diesel::joinable!(loans -> households (household_id));
+diesel::joinable!(migrant_work -> households (household_id));
 diesel::joinable!(cases -> households (household_id));
 diesel::joinable!(problems -> households (household_id));
 diesel::joinable!(case_steps -> cases (case_id));
@@ -566,5 +654,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     users, refresh_tokens, login_failures, divisions, households, members, audit_log, locations, photos, yearly_records,
     sync_counter, sync_tombstones, cadres, pairings, work_teams, measures, natural_villages, village_years, idempotency_keys,
     cases, case_steps, campaign_schedules, exclusions, spot_checks, spot_check_items, quality_runs, problems, problem_evidence, problem_progress, problem_signoffs,
-    documents, case_documents
+    documents, case_documents, projects, project_villages, project_beneficiaries, loans, migrant_work
 );

@@ -372,6 +372,35 @@ const MEASURE_KINDS: &[(&str, Label)] = &[
     ("other", l("其他", "Other")),
 ];
 
+/// Categories of assistance projects (`projects::ProjectCategory`).
+const PROJECT_CATEGORIES: &[(&str, Label)] = &[
+    ("industry", l("产业", "Industry")),
+    ("employment", l("就业", "Employment")),
+    ("infrastructure", l("基础设施", "Infrastructure")),
+    ("education", l("教育", "Education")),
+    ("health", l("健康", "Health")),
+    ("housing", l("住房", "Housing")),
+    ("drinking_water", l("饮水", "Drinking water")),
+    ("other", l("其他", "Other")),
+];
+
+/// Where a project stands (`projects::ProjectStatus`).
+const PROJECT_STATUSES: &[(&str, Label)] = &[
+    ("planned", l("计划", "Planned")),
+    ("in_progress", l("实施中", "In progress")),
+    ("completed", l("已完工", "Completed")),
+    ("accepted", l("已验收", "Accepted")),
+    ("cancelled", l("已取消", "Cancelled")),
+];
+
+/// Repayment status of a microcredit loan (`projects::LoanStatus`).
+const LOAN_STATUSES: &[(&str, Label)] = &[
+    ("outstanding", l("未到期", "Outstanding")),
+    ("repaid", l("已还清", "Repaid")),
+    ("overdue", l("逾期", "Overdue")),
+    ("extended", l("展期", "Extended")),
+];
+
 /// Why a household left a phone's list (sync tombstones).
 const TOMBSTONE_REASONS: &[(&str, Label)] = &[
     ("re_paired", l("已改派其他帮扶责任人", "Paired with another cadre")),
@@ -471,6 +500,9 @@ const MORE: &[(&str, &[(&str, Label)])] = &[
     ("outcome", OUTCOMES),
     ("exclusion", EXCLUSIONS),
     ("measure_kind", MEASURE_KINDS),
+    ("project_category", PROJECT_CATEGORIES),
+    ("project_status", PROJECT_STATUSES),
+    ("loan_status", LOAN_STATUSES),
     ("tombstone_reason", TOMBSTONE_REASONS),
     ("counted", COUNTED),
     ("problem_source", PROBLEM_SOURCES),
@@ -577,6 +609,10 @@ mod tests {
         assert_eq!(values(OUTCOMES), texts(procedure::Outcome::ALL, procedure::Outcome::as_str));
         assert_eq!(values(EXCLUSIONS), texts(procedure::Exclusion::ALL, procedure::Exclusion::as_str));
         assert_eq!(values(MEASURE_KINDS), texts(assistance::MeasureKind::ALL, assistance::MeasureKind::as_str));
+        use crate::domain::projects as pr;
+        assert_eq!(values(PROJECT_CATEGORIES), texts(pr::ProjectCategory::ALL, pr::ProjectCategory::as_str));
+        assert_eq!(values(PROJECT_STATUSES), texts(pr::ProjectStatus::ALL, pr::ProjectStatus::as_str));
+        assert_eq!(values(LOAN_STATUSES), texts(pr::LoanStatus::ALL, pr::LoanStatus::as_str));
         assert_eq!(values(COUNTED), household::Counted::VALUES);
         use crate::domain::quality::people as pp;
         assert_eq!(values(PROBLEM_SOURCES), texts(pp::ProblemSource::ALL, pp::ProblemSource::as_str));

@@ -17,6 +17,7 @@ pub mod money;
 pub mod password;
 pub mod photo;
 pub mod procedure;
+pub mod projects;
 pub mod quality;
 pub mod phone;
 pub mod role;

@@ -290,6 +290,10 @@ fn summary(state: &AppState, file: &HouseholdFile, names: &FileNames, division_n
         .map(|p| vec![names.photos[&p.id].clone(), labels::zh("photo_kind", &p.kind), p.year.to_string(), p.taken_at.to_string(), labels::zh("photo_status", &p.status), p.uploaded_by_name.clone(), p.sha256.clone()])
         .collect();
     book.table("照片清单", &["文件", "照片类型", "年度", "拍摄时间", "审核状态", "上传人", "SHA-256"], &photos).map_err(internal)?;
+    let mut sheets = super::exports::AssistanceSheets::default();
+    let names: Vec<(String, String)> = file.members.iter().map(|m| (m.id.clone(), m.name.clone())).collect();
+    sheets.add(&h.number, &names, &file.projects, &file.loans, &file.migrant_work);
+    sheets.write(&mut book).map_err(internal)?;
     let mut out = tempfile::tempfile_in(tmp).map_err(|e| ApiError::Internal(e.into()))?;
     book.finish(&mut out).map_err(internal)?;
     use std::io::{Read, Seek, SeekFrom};

@@ -2,6 +2,7 @@
 //! it a move to confirm, which flags), the history, move decisions, coverage 覆盖率 and the
 //! homes of a map.
 
+use crate::domain::projects::{LoanStatus, LoanTerms};
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
@@ -159,6 +160,8 @@ pub struct Covered {
     pub photos: PhotoCounts,
     /// Households whose file 一户一档 of the year holds every document its category needs.
     pub files_complete: i64,
+    /// Microcredit loans 小额信贷 overdue today (of every household in scope, whatever its category).
+    pub loans_overdue: i64,
 }
 
 /// Location coverage of a division: its totals and each child inside the jurisdiction (also
@@ -175,6 +178,7 @@ pub async fn coverage(state: &AppState, caller: &Caller, division: DivisionCode,
     let stale_before = now() - chrono::Duration::days(state.settings.location_stale_after_days);
     let scope = caller.scope();
     let checklist = state.settings.document_checklist.clone();
+    let today = state.today();
     state
         .db
         .run(move |c| {
@@ -182,6 +186,15 @@ pub async fn coverage(state: &AppState, caller: &Caller, division: DivisionCode,
             let counts = coverage::by_child(c, &scope, &division, counted, stale_before)?;
             let photo_counts = photos::coverage(c, &scope, &division, counted, year)?;
             let files = documents::coverage(c, &scope, &division, counted, year, &checklist)?;
+            let by_village = matches!(division.level(), Level::Township | Level::Village);
+            let mut overdue: Vec<String> = Vec::new();
+            for (village, township, l) in crate::db::repo::assistance::loans::unrepaid_in(c, &scope, &division)? {
+                let Ok(status) = LoanStatus::parse(&l.status) else { continue };
+                let t = LoanTerms { issued_on: l.issued_on, due_on: l.due_on, extended_to: l.extended_to, status, repaid_on: l.repaid_on };
+                if t.is_overdue(today) {
+                    overdue.push(if by_village { village } else { township });
+                }
+            }
             let kids = if division.level() == Level::Village { Vec::new() } else { divisions::children(c, division.as_str())? };
             let mut total = Counts::default();
             counts.iter().for_each(|(_, n)| total.add(n));
@@ -194,11 +207,13 @@ pub async fn coverage(state: &AppState, caller: &Caller, division: DivisionCode,
                     let n = counts.iter().find(|(code, _)| *code == k.code).map(|(_, n)| n.clone()).unwrap_or_default();
                     let p = photo_counts.iter().find(|(code, _)| *code == k.code).map(|(_, p)| p.clone()).unwrap_or_default();
                     let files_complete = files.iter().find(|(code, _)| *code == k.code).map_or(0, |(_, n)| *n);
-                    Covered { division: k, counts: n, photos: p, files_complete }
+                    let loans_overdue = overdue.iter().filter(|code| **code == k.code).count() as i64;
+                    Covered { division: k, counts: n, photos: p, files_complete, loans_overdue }
                 })
                 .collect();
             let files_complete = files.iter().map(|(_, n)| n).sum();
-            Ok(Coverage { total: Covered { division: me, counts: total, photos: photo_total, files_complete }, children })
+            let loans_overdue = overdue.len() as i64;
+            Ok(Coverage { total: Covered { division: me, counts: total, photos: photo_total, files_complete, loans_overdue }, children })
         })
         .await
 }

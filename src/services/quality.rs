@@ -2,6 +2,7 @@
 //! memory), reconciled with the problem ledger 问题台账; the ledger's pages, summary and status
 //! changes.
 
+use crate::domain::projects::{LoanStatus, LoanTerms};
 use std::collections::{HashMap, HashSet};
 
 use chrono::{Datelike, NaiveDate};
@@ -143,6 +144,13 @@ fn facts(c: &mut DbConnection, crypto: &Crypto, rows: &[HouseholdRow], year: i32
     let records = yearly::for_households(c, &ids, year)?;
     let paired = repo::paired(c, &ids)?;
     let shots = repo::photo_kinds(c, &ids, year)?;
+    let mut loans_of: HashMap<String, Vec<(String, LoanTerms)>> = HashMap::new();
+    for l in crate::db::repo::assistance::loans::of_households(c, &ids)? {
+        if let Ok(status) = LoanStatus::parse(&l.status) {
+            let t = LoanTerms { issued_on: l.issued_on, due_on: l.due_on, extended_to: l.extended_to, status, repaid_on: l.repaid_on };
+            loans_of.entry(l.household_id).or_default().push((l.lender, t));
+        }
+    }
     let mut by_household: HashMap<&str, Vec<&MemberRow>> = HashMap::new();
     for mr in &members {
         by_household.entry(mr.household_id.as_str()).or_default().push(mr);
@@ -190,8 +198,11 @@ fn facts(c: &mut DbConnection, crypto: &Crypto, rows: &[HouseholdRow], year: i32
                 photo_kinds: kinds.len(),
                 photos_flagged: flagged,
                 photo_flag_reasons: flag_reasons,
+                loans: loans_of.remove(&r.id).unwrap_or_default(),
             };
-            (f, format!("{}:{}:{}", r.sync_seq, kinds.len(), flagged))
+            // Loans change without the sync stamp, and fall overdue with the calendar.
+            let loans: Vec<String> = f.loans.iter().map(|(_, t)| format!("{}{}", t.effective_due(), t.status.as_str())).collect();
+            (f, format!("{}:{}:{}:{}", r.sync_seq, kinds.len(), flagged, loans.join(",")))
         })
         .collect())
 }

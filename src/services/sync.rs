@@ -23,6 +23,8 @@ pub struct Batch {
     pub members: HashMap<String, Vec<MemberRow>>,
     pub records: HashMap<String, YearlyRow>,
     pub pairings: HashMap<String, (PairingRow, CadreRow)>,
+    /// This year's migrant work 外出务工 of the households' members.
+    pub migrant_work: HashMap<String, Vec<crate::db::repo::assistance::migrant_work::MigrantWorkRow>>,
     /// Full ID and phone numbers: only in a cadre's feed (their currently paired households, as
     /// a single read of each would give them); reviewers' feeds are masked like lists.
     pub full_numbers: bool,
@@ -41,7 +43,7 @@ pub async fn page(state: &AppState, caller: &Caller, after: Option<Position>, li
     let stat_year = StatYear::parse(year, state.today()).map_err(|e| ApiError::Internal(anyhow::anyhow!("{e}")))?;
     let scope = caller.scope();
     let start = after.clone();
-    let (page, members, records, pairings) = state
+    let (page, members, records, pairings, work) = state
         .db
         .run(move |c| {
             // What was committed before the phone asked is in this page (or a later one of it).
@@ -52,7 +54,8 @@ pub async fn page(state: &AppState, caller: &Caller, after: Option<Position>, li
                 let members = households::members_of(c, &ids, false)?;
                 let records = yearly::for_households(c, &ids, year)?;
                 let pairings = pairings::current_pairings(c, &ids)?;
-                Ok((page, members, records, pairings))
+                let work = crate::db::repo::assistance::migrant_work::of_households(c, &ids, Some(year))?;
+                Ok((page, members, records, pairings, work))
             })
         })
         .await?;
@@ -69,7 +72,12 @@ pub async fn page(state: &AppState, caller: &Caller, after: Option<Position>, li
             }
         }
     }
+    let mut migrant_work: HashMap<String, Vec<_>> = HashMap::new();
+    for w in work {
+        migrant_work.entry(w.household_id.clone()).or_default().push(w);
+    }
     Ok(Batch {
+        migrant_work,
         changes: page.changes,
         members: members_of,
         records: records.into_iter().map(|r| (r.household_id.clone(), r)).collect(),

@@ -9,6 +9,7 @@ use crate::db::models::{HouseholdRow, YearlyRow};
 use crate::db::repo::divisions;
 use crate::db::repo::households::{self, ListFilter};
 use crate::db::repo::yearly::{self as repo, Saved};
+use crate::domain::projects::{AssistanceYear, ComparedRow, LoanStatus, LoanTerms, compared_rows};
 use crate::domain::yearly::{Change, Listed, StatYear, YearRecord, changes, check_members};
 use crate::domain::{DivisionCode, FieldError, FieldErrors, Role};
 use crate::error::ApiError;
@@ -82,6 +83,35 @@ pub struct Comparison {
     pub previous: Option<YearRecord>,
     pub current: Option<YearRecord>,
     pub changed: Vec<Change>,
+    /// Projects, loans and migrant work of the two years (`domain::projects::compared_rows`).
+    pub assistance: Vec<ComparedRow>,
+}
+
+/// The assistance rows of the comparison of each household of `ids` (`members`: the
+/// household's (id, name)s).
+fn assistance_rows(c: &mut crate::db::DbConnection, ids: &[String], members: &HashMap<String, Vec<(String, String)>>, year: i32) -> Result<HashMap<String, Vec<ComparedRow>>, ApiError> {
+    use crate::db::repo::assistance::{loans, migrant_work, projects};
+    let mut p: HashMap<String, Vec<(i32, Option<i64>)>> = HashMap::new();
+    for (h, row, benefit) in projects::of_households(c, ids)? {
+        p.entry(h).or_default().push((row.year, benefit));
+    }
+    let mut l: HashMap<String, Vec<(i64, LoanTerms)>> = HashMap::new();
+    for row in loans::of_households(c, ids)? {
+        let Ok(status) = LoanStatus::parse(&row.status) else { continue };
+        l.entry(row.household_id).or_default().push((row.amount_fen, LoanTerms { issued_on: row.issued_on, due_on: row.due_on, extended_to: row.extended_to, status, repaid_on: row.repaid_on }));
+    }
+    let mut w: HashMap<String, Vec<(String, i32, String, i32, i64, bool)>> = HashMap::new();
+    for row in migrant_work::of_households(c, ids, None)?.into_iter().filter(|r| r.year == year || r.year == year - 1) {
+        let name = members.get(&row.household_id).and_then(|m| m.iter().find(|m| m.0 == row.member_id)).map(|m| m.1.clone()).unwrap_or_default();
+        w.entry(row.household_id).or_default().push((name, row.year, row.destination_code, row.months_away, row.income_fen, row.programme));
+    }
+    Ok(ids
+        .iter()
+        .map(|id| {
+            let a = AssistanceYear { projects: p.get(id).map(Vec::as_slice).unwrap_or_default(), loans: l.get(id).map(Vec::as_slice).unwrap_or_default(), work: w.get(id).map(Vec::as_slice).unwrap_or_default() };
+            (id.clone(), compared_rows(&a, year))
+        })
+        .collect())
 }
 
 fn parse(r: Option<YearlyRow>) -> Result<Option<YearRecord>, ApiError> {
@@ -91,17 +121,20 @@ fn parse(r: Option<YearlyRow>) -> Result<Option<YearRecord>, ApiError> {
 #[tracing::instrument(skip_all, fields(household = %household_id, year = year.value()))]
 pub async fn comparison(state: &AppState, caller: &Caller, household_id: String, year: StatYear) -> Result<Comparison, ApiError> {
     let scope = caller.read_scope();
-    let (household, members, prev, cur) = state
+    let (household, members, prev, cur, mut assistance) = state
         .db
         .run(move |c| {
             let h = households::get(c, &scope, &household_id)?;
-            let members = households::members_of(c, std::slice::from_ref(&h.id), true)?.into_iter().map(|m| (m.id, m.name)).collect();
-            Ok((h, members, repo::find(c, &scope, &household_id, year.value() - 1)?, repo::find(c, &scope, &household_id, year.value())?))
+            let members: Vec<(String, String)> = households::members_of(c, std::slice::from_ref(&h.id), true)?.into_iter().map(|m| (m.id, m.name)).collect();
+            let by_household = HashMap::from([(h.id.clone(), members.clone())]);
+            let assistance = assistance_rows(c, std::slice::from_ref(&h.id), &by_household, year.value())?;
+            Ok::<_, ApiError>((h, members, repo::find(c, &scope, &household_id, year.value() - 1)?, repo::find(c, &scope, &household_id, year.value())?, assistance))
         })
         .await?;
     let (previous, current) = (parse(prev)?, parse(cur)?);
     let changed = changes(previous.as_ref(), current.as_ref());
-    Ok(Comparison { household, members, previous, current, changed })
+    let assistance = assistance.remove(&household.id).unwrap_or_default();
+    Ok(Comparison { household, members, previous, current, changed, assistance })
 }
 
 /// A village's name and the comparisons of every household of it the caller may read, by
@@ -109,7 +142,7 @@ pub async fn comparison(state: &AppState, caller: &Caller, household_id: String,
 #[tracing::instrument(skip_all, fields(village = %village, year = year.value()))]
 pub async fn village_comparison(state: &AppState, caller: &Caller, village: DivisionCode, year: StatYear) -> Result<(String, Vec<Comparison>), ApiError> {
     let scope = caller.read_scope();
-    let (name, found, mut members, mut prev, mut cur) = state
+    let (name, found, mut members, mut prev, mut cur, mut assistance) = state
         .db
         .run(move |c| {
             let name = divisions::get(c, village.as_str())?.filter(|d| d.level == "village").ok_or(ApiError::NotFound)?.name;
@@ -131,14 +164,16 @@ pub async fn village_comparison(state: &AppState, caller: &Caller, village: Divi
             let by_household = |rows: Vec<YearlyRow>| rows.into_iter().map(|r| (r.household_id.clone(), r)).collect::<HashMap<_, _>>();
             let prev = by_household(repo::for_households(c, &ids, year.value() - 1)?);
             let cur = by_household(repo::for_households(c, &ids, year.value())?);
-            Ok::<_, ApiError>((name, found, members, prev, cur))
+            let assistance = assistance_rows(c, &ids, &members, year.value())?;
+            Ok::<_, ApiError>((name, found, members, prev, cur, assistance))
         })
         .await?;
     let mut out = Vec::with_capacity(found.len());
     for household in found {
         let (previous, current) = (parse(prev.remove(&household.id))?, parse(cur.remove(&household.id))?);
         let changed = changes(previous.as_ref(), current.as_ref());
-        out.push(Comparison { members: members.remove(&household.id).unwrap_or_default(), household, previous, current, changed });
+        let rows = assistance.remove(&household.id).unwrap_or_default();
+        out.push(Comparison { members: members.remove(&household.id).unwrap_or_default(), household, previous, current, changed, assistance: rows });
     }
     out.sort_by(|a, b| a.household.number.cmp(&b.household.number));
     Ok((name, out))

@@ -46,13 +46,16 @@ pub(crate) struct Inside {
     pub(crate) problem: String,
     pub(crate) spot_check: String,
     pub(crate) user: String,
+    /// A project of the village with the household as beneficiary, and a loan of the household.
+    pub(crate) project: String,
+    pub(crate) loan: String,
     /// The phone account of the cadre paired with the household.
     pub(crate) cadre_api: Api,
 }
 
 impl Inside {
     fn ids(&self) -> Vec<&str> {
-        vec![&self.household, &self.member, &self.location, &self.photo, &self.document, &self.cadre, &self.pairing, &self.team, &self.natural, &self.case, &self.exclusion, &self.problem, &self.spot_check, &self.user]
+        vec![&self.household, &self.member, &self.location, &self.photo, &self.document, &self.cadre, &self.pairing, &self.team, &self.natural, &self.case, &self.exclusion, &self.problem, &self.spot_check, &self.user, &self.project, &self.loan]
     }
 }
 
@@ -104,7 +107,20 @@ pub(crate) async fn inside(app: &TestApp) -> Inside {
     let spot_check = id(&created(admin.post("/spot-checks", json!({"division": TOWNSHIP, "townships": 1, "villages_per_township": 1, "households_per_village": 1, "seed": 1})).await).await);
     created(admin.post(&format!("{path}/measures"), json!({"kind": "employment", "title": "公益岗位", "start_date": "2026-02-01"})).await).await;
     let user = app.user("village_officer", VILLAGE).await.user_id;
-    Inside { village: VILLAGE.into(), township: TOWNSHIP.into(), village_2: VILLAGE_2.into(), household, member, location, photo, document, cadre, pairing, team, natural, case, exclusion, problem, spot_check, user, cadre_api }
+    let mut p = crate::projects::project();
+    p["village_codes"] = json!([VILLAGE]);
+    let project = id(&created(admin.post("/projects", p).await).await);
+    created(admin.post(&format!("/projects/{project}/beneficiaries"), json!({"household_id": household, "benefit_yuan": 800})).await).await;
+    let loan = id(&created(admin.post(&format!("{path}/loans"), json!({"lender": "信用社", "amount_yuan": 50000, "issued_on": "2024-03-15", "due_on": "2027-03-15"})).await).await);
+    created(admin.request(reqwest::Method::PUT, &format!("{path}/members/{member}/migrant-work/2025"), Some(json!({"destination_code": "320583000000", "months_away": 8, "income_yuan": 30000})), None).await).await;
+    Inside { village: VILLAGE.into(), township: TOWNSHIP.into(), village_2: VILLAGE_2.into(), household, member, location, photo, document, cadre, pairing, team, natural, case, exclusion, problem, spot_check, user, project, loan, cadre_api }
+}
+
+/// A project of one village (the fixture's investment and dates).
+fn project_in(village: &str) -> Value {
+    let mut p = crate::projects::project();
+    p["village_codes"] = json!([village]);
+    p
 }
 
 /// (method, OpenAPI template, concrete path, body, outsider expectation, roles inside)
@@ -165,6 +181,19 @@ pub(crate) fn table(i: &Inside) -> Vec<Row> {
         ("POST", "/api/v1/households/{id}/locations/{loc}/reject", format!("{h}/locations/{}/reject", i.location), any.clone(), Hidden, "A+ T+ V+ C- U-"),
         ("GET", "/api/v1/households/{id}/measures", format!("{h}/measures"), any.clone(), Hidden, "A+ T+ V+ C+ U+"),
         ("POST", "/api/v1/households/{id}/measures", format!("{h}/measures"), json!({"kind": "employment", "title": "x", "start_date": "2026-01-01"}), Hidden, "A+ T+ V+ C+ U-"),
+        ("GET", "/api/v1/households/{id}/projects", format!("{h}/projects"), any.clone(), Hidden, "A+ T+ V+ C+ U+"),
+        ("GET", "/api/v1/projects", format!("/projects?division={v}"), any.clone(), Hidden, "A+ T+ V+ C+ U+"),
+        ("POST", "/api/v1/projects", "/projects".into(), project_in(v), Hidden, "A+ T+ V+ C- U-"),
+        ("GET", "/api/v1/projects/{id}", format!("/projects/{}", i.project), any.clone(), Hidden, "A+ T+ V+ C+ U+"),
+        ("PATCH", "/api/v1/projects/{id}", format!("/projects/{}", i.project), json!({"name": "x"}), Hidden, "A+ T+ V+ C- U-"),
+        ("POST", "/api/v1/projects/{id}/beneficiaries", format!("/projects/{}/beneficiaries", i.project), json!({"household_id": i.household}), Hidden, "A+ T+ V+ C- U-"),
+        ("DELETE", "/api/v1/projects/{id}/beneficiaries/{household_id}", format!("/projects/{}/beneficiaries/{}", i.project, i.household), any.clone(), Hidden, "A+ T+ V+ C- U-"),
+        ("GET", "/api/v1/households/{id}/loans", format!("{h}/loans"), any.clone(), Hidden, "A+ T+ V+ C+ U+"),
+        ("POST", "/api/v1/households/{id}/loans", format!("{h}/loans"), json!({"lender": "x", "amount_yuan": 1, "issued_on": "2024-01-01", "due_on": "2025-01-01"}), Hidden, "A+ T+ V+ C- U-"),
+        ("PATCH", "/api/v1/loans/{id}", format!("/loans/{}", i.loan), json!({"purpose": "x"}), Hidden, "A+ T+ V+ C- U-"),
+        ("GET", "/api/v1/households/{id}/migrant-work", format!("{h}/migrant-work"), any.clone(), Hidden, "A+ T+ V+ C+ U+"),
+        ("GET", "/api/v1/households/{id}/members/{member_id}/migrant-work/{year}", format!("{h}/members/{}/migrant-work/2025", i.member), any.clone(), Hidden, "A+ T+ V+ C+ U+"),
+        ("PUT", "/api/v1/households/{id}/members/{member_id}/migrant-work/{year}", format!("{h}/members/{}/migrant-work/2025", i.member), json!({"destination_code": "320583000000", "months_away": 9}), Hidden, "A+ T+ V+ C+ U-"),
         ("POST", "/api/v1/households/{id}/members", format!("{h}/members"), json!({"name": "李秀英", "id_number": id_number(91), "relation": "spouse"}), Hidden, "A+ T+ V+ C+ U-"),
         ("PATCH", "/api/v1/households/{id}/members/{member_id}", format!("{h}/members/{}", i.member), json!({"name": "王"}), Hidden, "A+ T+ V+ C- U-"),
         ("GET", "/api/v1/households/{id}/photos", format!("{h}/photos"), any.clone(), Hidden, "A+ T+ V+ C+ U+"),

@@ -105,6 +105,11 @@ async fn another_county_cannot_tell_whether_a_value_exists_in_this_one() {
     assert_eq!(res.status(), 201);
     let sg = res.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
 
+    let mut project = crate::projects::project();
+    project["village_codes"] = json!([OTHER_COUNTY_VILLAGE]);
+    let res = out.post("/projects", project).await;
+    assert_eq!(res.status(), 201);
+    let pg = res.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
     let uuid = || uuid::Uuid::now_v7().to_string();
     let gh = format!("/households/{g}");
     // A case of 固镇县 whose step names a signatory by a user account of 子洲县, or of nowhere.
@@ -158,6 +163,7 @@ async fn another_county_cannot_tell_whether_a_value_exists_in_this_one() {
         probe("POST", "/api/v1/work-teams", "member_ids", "/work-teams".into(), body(&|v| json!({"village_code": OTHER_COUNTY_VILLAGE, "name": "三队", "member_ids": [v], "term_start": "2025-01-01"}), &cadre, &uuid()), Same, None),
         probe("PATCH", "/api/v1/work-teams/{id}", "first_secretary_id", format!("/work-teams/{wg}"), body(&|v| json!({"first_secretary_id": v}), &cadre, &uuid()), Same, Some(format!("/work-teams?division={OTHER_COUNTY_VILLAGE}"))),
         probe("PATCH", "/api/v1/work-teams/{id}", "member_ids", format!("/work-teams/{wg}"), body(&|v| json!({"member_ids": [v]}), &cadre, &uuid()), Same, Some(format!("/work-teams?division={OTHER_COUNTY_VILLAGE}"))),
+        probe("POST", "/api/v1/projects/{id}/beneficiaries", "household_id", format!("/projects/{pg}/beneficiaries"), body(&|v| json!({"household_id": v}), &hid, &uuid()), Same, None),
         probe("PUT", "/api/v1/spot-checks/{id}", "household_id", format!("/spot-checks/{sg}"), body(&|v| json!({"results": [{"household_id": v, "identification_correct": true, "data_correct": true}]}), &hid, &uuid()), Same, None),
     ];
 

@@ -337,14 +337,17 @@ pub struct CoverageRow {
     /// embedded preview of another picture, EXIF time against the GPS clock, EXIF GPS against
     /// the phone's position.
     pub photos_edited: i64,
+    /// Microcredit loans 小额信贷 of the households in scope that are overdue today (past their
+    /// due date, or extension, and not repaid; or marked overdue).
+    pub loans_overdue: i64,
 }
 
 impl CoverageRow {
     fn of(d: Covered) -> Self {
-        Self::new(d.division.code, d.division.name, &d.counts, &d.photos, d.files_complete)
+        Self::new(d.division.code, d.division.name, &d.counts, &d.photos, d.files_complete, d.loans_overdue)
     }
 
-    fn new(code: String, name: String, c: &Counts, p: &PhotoCounts, files_complete: i64) -> Self {
+    fn new(code: String, name: String, c: &Counts, p: &PhotoCounts, files_complete: i64, loans_overdue: i64) -> Self {
         let level = DivisionCode::parse(&code).map(|d| d.level()).unwrap_or(Level::Village);
         let pct = if c.households == 0 { 0.0 } else { (c.located as f64 * 1000.0 / c.households as f64).round() / 10.0 };
         Self {
@@ -362,6 +365,7 @@ impl CoverageRow {
             photos_flagged: p.flagged,
             files_complete,
             photos_edited: p.edited,
+            loans_overdue,
         }
     }
 }

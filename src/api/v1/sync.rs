@@ -60,6 +60,8 @@ pub struct SyncHousehold {
     pub household: HouseholdView,
     /// This year's record 年度基础信息 (the latest statistical year), if entered.
     pub year_record: Option<YearView>,
+    /// This year's migrant work 外出务工信息 of the members (`PUT …/members/{member_id}/migrant-work/{year}`).
+    pub migrant_work: Vec<super::migrant_work::MigrantWorkView>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -110,7 +112,8 @@ pub async fn sync(state: Data<AppState>, user: Caller, q: Query<SyncQuery>) -> R
                 let mut household = HouseholdView::build(h, members, &state.crypto, batch.full_numbers);
                 household.pairing = batch.pairings.get(&h.id).map(|(p, c)| PairingView::build(p, c));
                 let year_record = batch.records.get(&h.id).map(|r| super::yearly::view(&state, &h.county_code, batch.year, r)).transpose()?;
-                items.push(SyncHousehold { household, year_record });
+                let migrant_work = batch.migrant_work.get(&h.id).cloned().unwrap_or_default().into_iter().map(super::migrant_work::MigrantWorkView::build).collect();
+                items.push(SyncHousehold { household, year_record, migrant_work });
             }
             Change::Gone(t) => tombstones.push(Tombstone { household_id: t.household_id.clone(), reason: t.reason.clone() }),
         }

@@ -416,6 +416,11 @@ pub struct ComparisonView {
     pub current: Option<YearRecord>,
     /// Every field whose value differs (members matched by id).
     pub changed: Vec<Change>,
+    /// Assistance beside the record, each row by its Chinese name with last year's and this
+    /// year's value: 受益项目数 and 项目受益金额(元) (projects of the year), 小额信贷在贷笔数 and
+    /// 在贷金额(元) (loans held on 30 September), and each member's migrant work (务工地点代码,
+    /// 外出务工时间(月), 务工收入(元), 稳岗就业; `null` for a year without a record).
+    pub assistance: Vec<Change>,
 }
 
 #[derive(serde::Deserialize, utoipa::IntoParams)]
@@ -470,8 +475,9 @@ async fn compare(state: Data<AppState>, user: Caller, path: Path<(String, i32)>,
             .insert_header(("Content-Disposition", format!("attachment; filename=\"comparison-{}-{}.xlsx\"", cmp.household.number, y.value())))
             .body(bytes));
     }
-    let Comparison { previous, current, changed, .. } = cmp;
-    Ok(HttpResponse::Ok().json(ComparisonView { household_id: id, year: y.value(), previous_year: y.value() - 1, period: period(y), previous, current, changed }))
+    let Comparison { previous, current, changed, assistance, .. } = cmp;
+    let assistance = assistance.into_iter().map(|(field, before, after)| Change { field, before, after }).collect();
+    Ok(HttpResponse::Ok().json(ComparisonView { household_id: id, year: y.value(), previous_year: y.value() - 1, period: period(y), previous, current, changed, assistance }))
 }
 
 /// A household's 信息采集对照表 as printed: its title, every field by its Chinese name, members
@@ -480,5 +486,6 @@ pub(crate) fn comparison_sheet(cmp: &Comparison, y: StatYear) -> crate::xlsx::Co
     let h = &cmp.household;
     let title = format!("信息采集对照表  户编号 {}  户主 {}  {} 年 (统计期 {} 至 {})", h.number, h.head_name, y.value(), y.period_start(), y.period_end());
     let rows = crate::domain::field_labels::comparison_rows(&rules::all_fields(cmp.previous.as_ref(), cmp.current.as_ref()), &cmp.members);
-    crate::xlsx::ComparisonSheet { title, rows }
+    let assistance = cmp.assistance.iter().map(|(field, before, after)| Change { field: field.clone(), before: before.clone(), after: after.clone() }).collect();
+    crate::xlsx::ComparisonSheet { title, rows, assistance }
 }

@@ -1,6 +1,7 @@
 //! What a household's file (一户一档) holds, read in one go for its archive: the record with all
 //! its members, every yearly record, the pairings with their cadres, the cases with their steps,
-//! the problems, the documents and the photos (all but rejected ones).
+//! the problems, the documents and the photos (all but rejected ones), projects, loans and
+//! migrant work.
 
 use diesel::prelude::*;
 
@@ -32,6 +33,10 @@ pub struct HouseholdFile {
     pub problems: Vec<ProblemRow>,
     pub documents: Vec<DocumentRow>,
     pub photos: Vec<PhotoRow>,
+    /// Projects it benefits from (with its benefit), its loans, its members' migrant work.
+    pub projects: Vec<(String, super::assistance::projects::ProjectRow, Option<i64>)>,
+    pub loans: Vec<super::assistance::loans::LoanRow>,
+    pub migrant_work: Vec<super::assistance::migrant_work::MigrantWorkRow>,
 }
 
 /// The file of one household in the scope (404 outside it).
@@ -63,5 +68,8 @@ pub fn household_file(c: &mut DbConnection, scope: &Scope, id: &str) -> Result<H
     let problems = problems::table.filter(problems::household_id.eq(id)).order(problems::id.asc()).select(ProblemRow::as_select()).load(c)?;
     let documents = documents::table.filter(documents::household_id.eq(id)).order((documents::year.asc(), documents::id.asc())).select(DocumentRow::as_select()).load(c)?;
     let photos = photos::table.filter(photos::household_id.eq(id)).filter(photos::status.ne("rejected")).order((photos::year.asc(), photos::id.asc())).select(PhotoRow::as_select()).load(c)?;
-    Ok(HouseholdFile { household, members, years, pairings, cases, problems, documents, photos })
+    let projects = super::assistance::projects::of_households(c, &ids)?;
+    let loans = super::assistance::loans::of_households(c, &ids)?;
+    let migrant_work = super::assistance::migrant_work::of_households(c, &ids, None)?;
+    Ok(HouseholdFile { household, members, years, pairings, cases, problems, documents, photos, projects, loans, migrant_work })
 }

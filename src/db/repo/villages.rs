@@ -106,7 +106,8 @@ pub fn create_natural_village(c: &mut DbConnection, actor: &Actor, row: NaturalV
 }
 
 /// Every other table whose rows carry a village's division codes (for scoping or grouping)
-/// follows the village: photos, documents, cases, problems, work teams and spot-check items take the new
+/// follows the village: photos, documents, cases, problems, work teams, spot-check items and the villages of
+/// projects take the new
 /// village and its township (the county is the same: mergers stay within a county). Rows that
 /// record the past keep the old code on purpose: the division itself (`merged_into`), the
 /// households' `former_village_code`, the audit log, sync tombstones (phones of the old village
@@ -128,6 +129,7 @@ fn move_division_rows(c: &mut DbConnection, old: &str, new: &str, township: &str
         .set((wt::village_code.eq(new), wt::township_code.eq(township), wt::version.eq(wt::version + 1), wt::updated_at.eq(now())))
         .execute(c)?;
     diesel::update(sci::table.filter(sci::village_code.eq(old))).set((sci::village_code.eq(new), sci::township_code.eq(township))).execute(c)?;
+    super::assistance::projects::merge_village(c, old, new, township)?;
     Ok(())
 }
 

@@ -62,6 +62,8 @@ pub struct HouseholdFacts {
     pub photos_flagged: usize,
     /// Why they were flagged (each reason once, soft reasons left out).
     pub photo_flag_reasons: Vec<crate::domain::photo::Reason>,
+    /// Microcredit loans 小额信贷: the lender and the terms.
+    pub loans: Vec<(String, super::projects::LoanTerms)>,
 }
 
 /// County-wide facts and settings.
@@ -261,6 +263,11 @@ pub const RULES: &[Rule] = &[
             if let Some(n) = m.phone.as_ref().and_then(|p| c.shared_phones.get(p)) {
                 out.push((Some(m.id.clone()), format!("the head's phone is used by {n} households (more than {})", c.phone_max_households)));
             }
+        }
+    } },
+    Rule { id: "loan_overdue", severity: Severity::Warning, zh: "小额信贷逾期未还", en: "a microcredit loan is overdue (past its due date and not repaid)", fields: &["loans.due_on", "loans.status"], check: |h, c, out| {
+        for (lender, t) in h.loans.iter().filter(|(_, t)| t.is_overdue(c.today)) {
+            out.push((None, format!("{lender}: due {}, {}", t.effective_due(), t.status.as_str())));
         }
     } },
 ];

@@ -40,6 +40,7 @@ fn good() -> HouseholdFacts {
         photo_kinds: 6,
         photos_flagged: 0,
         photo_flag_reasons: vec![],
+        loans: vec![],
     }
 }
 
@@ -262,6 +263,20 @@ fn no_pairing() {
     h.has_pairing = false;
     only("no_pairing", h.clone(), ctx());
     h.category = Category::Ordinary;
+    assert!(fires(&h, &ctx()).is_empty());
+}
+
+#[test]
+fn loan_overdue() {
+    use crate::domain::projects::{LoanStatus, LoanTerms};
+    let mut h = good();
+    let t = LoanTerms { issued_on: d("2023-11-01"), due_on: d("2026-11-01"), extended_to: None, status: LoanStatus::Outstanding, repaid_on: None };
+    h.loans = vec![("农商银行".into(), t)];
+    only("loan_overdue", h.clone(), ctx());
+    // Repaid, or extended past today: not overdue.
+    h.loans[0].1 = LoanTerms { status: LoanStatus::Repaid, repaid_on: Some(d("2026-10-30")), ..t };
+    assert!(fires(&h, &ctx()).is_empty());
+    h.loans[0].1 = LoanTerms { status: LoanStatus::Extended, extended_to: Some(d("2027-05-01")), ..t };
     assert!(fires(&h, &ctx()).is_empty());
 }
 

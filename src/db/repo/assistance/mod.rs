@@ -5,6 +5,9 @@
 pub mod cadres;
 pub mod measures;
 pub mod pairings;
+pub mod projects;
+pub mod loans;
+pub mod migrant_work;
 pub mod work_teams;
 
 use crate::domain::{DivisionCode, Level, Scope};

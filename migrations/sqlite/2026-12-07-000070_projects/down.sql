@@ -1,0 +1,3 @@
+DROP TABLE project_beneficiaries;
+DROP TABLE project_villages;
+DROP TABLE projects;
