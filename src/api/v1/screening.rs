@@ -197,6 +197,8 @@ pub struct ScreeningCasesBody {
     pub year: Option<i32>,
     /// 1–200 households, each with its case.
     #[validate(length(min = 1, max = 200), nested)]
+    #[serde(default)]
+    #[schema(min_items = 1, max_items = 200)]
     pub cases: Vec<ScreeningCaseBody>,
 }
 
