@@ -67,17 +67,23 @@ wait_for() {
 
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
-# SIGTERM to "$1", SIGKILL after $2 s (default 10).
-stop_one() {
-  local name=$1 grace=${2:-10} pid
-  [ -f "$RUN/$name.pid" ] || return 0
-  pid=$(cat "$RUN/$name.pid")
-  kill -TERM "$pid" 2>/dev/null || true
-  for _ in $(seq 1 $((grace * 4))); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
-  kill -KILL "$pid" 2>/dev/null || true
-  # Reaped here (when it is our child), so the shell does not report it as killed.
-  wait "$pid" 2>/dev/null || true
-  rm -f "$RUN/$name.pid"
+# SIGTERM to the processes named after $1, SIGKILL to those still running $1 s later.
+stop_all() {
+  local grace=$1 name pids=() pid
+  shift
+  for name in "$@"; do
+    [ -f "$RUN/$name.pid" ] || continue
+    pids+=("$(cat "$RUN/$name.pid")")
+    rm -f "$RUN/$name.pid"
+  done
+  [ ${#pids[@]} -gt 0 ] || return 0
+  kill -TERM "${pids[@]}" 2>/dev/null || true
+  for _ in $(seq 1 $((grace * 4))); do kill -0 "${pids[@]}" 2>/dev/null || break; sleep 0.25; done
+  for pid in "${pids[@]}"; do
+    kill -KILL "$pid" 2>/dev/null || true
+    # Reaped here (when it is our child), so the shell does not report it as killed.
+    wait "$pid" 2>/dev/null || true
+  done
 }
 
 # PostgreSQL of this cluster: its own data folder and port, owned by `postgres` when we are root
@@ -245,9 +251,9 @@ up() {
 
 down() {
   stop_nginx
-  local i
-  for i in "${INSTANCES[@]}"; do stop_one "fangpin$i" 40; done
-  for name in weed-s3 weed-filer weed-volume1 weed-volume2 weed-volume3 weed-master; do stop_one "$name" 5; done
+  # The instances finish their requests (FANGPIN_SHUTDOWN_GRACE_SECS); SeaweedFS may ignore SIGTERM.
+  stop_all 40 $(for i in "${INSTANCES[@]}"; do echo "fangpin$i"; done)
+  stop_all 3 weed-s3 weed-filer weed-volume1 weed-volume2 weed-volume3 weed-master
   stop_postgres
 }
 

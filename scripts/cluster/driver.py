@@ -96,6 +96,8 @@ def load(base, token, hh_path, stopfile, out, mode):
     print(f"load ({mode}): {sum(counts.values())} requests {counts}, {len(failures)} failed"
           + (f"; retriable answers on the way {errors}, {retried_ok[0]} requests succeeded after a retry"
              if mode == "retry" else ""), file=sys.stderr)
+    if mode == "retry" and not errors:
+        failures.append("no retriable answer seen: the faults did not reach the clients")
     for f in failures[:20]:
         print("  " + f, file=sys.stderr)
     return 1 if failures or not counts else 0
