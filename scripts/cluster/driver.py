@@ -37,6 +37,7 @@ import urllib.request
 import uuid
 import xml.etree.ElementTree as ET
 
+sys.dont_write_bytecode = True  # no __pycache__ beside the scripts
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "faults"))
 from driver import capture, households, jpeg, multipart, psql, request, upload  # noqa: E402
 
