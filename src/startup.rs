@@ -199,6 +199,8 @@ impl Application {
     /// logged are written to the audit log before this returns.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let running = self.running;
+        // Runs once the server has started: its first poll builds every worker's app.
+        actix_web::rt::spawn(async { release_startup_memory() });
         let served = self.server.await;
         drop(running);
         let log = self.state.read_log.clone();
@@ -208,6 +210,17 @@ impl Application {
         }
         tracing::info!("stopped");
         served
+    }
+}
+
+/// The workers build their apps (routes, the OpenAPI description) at the same time, each
+/// thread in its own allocator arena, and glibc keeps what they freed: about 60 MiB in a debug
+/// build, the server's memory from then on. Handed back to the system once they are built.
+fn release_startup_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only returns free pages of the allocator's arenas to the system.
+    unsafe {
+        libc::malloc_trim(0);
     }
 }
 
