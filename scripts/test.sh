@@ -4,9 +4,10 @@
 # PostgreSQL + SeaweedFS (S3); then the review console in headless Chromium (issue 8), the
 # clients generated from the API document (issue 16) and the
 # hardening runs of issue 9 (Schemathesis against a live
-# server, fault injection on PostgreSQL + SeaweedFS, the fuzz targets for FUZZ_SECONDS each,
-# default 20), and the upgrade from the previous release on both backends (issue 22).
-# Exits non-zero on any failure.
+# server, fault injection on PostgreSQL + SeaweedFS), the province cluster test of issue 22
+# (nginx, two instances, replicated SeaweedFS, its own PostgreSQL: rolling restart, faults under
+# load, backup and restore), the upgrade from the previous release on both backends (issue 22)
+# and the fuzz targets for FUZZ_SECONDS each (default 20). Exits non-zero on any failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib/services.sh
@@ -48,5 +49,6 @@ scripts/client-test.sh target/debug/fangpin
 scripts/schemathesis.sh target/debug/fangpin
 scripts/faults.sh target/debug/fangpin
 scripts/upgrade-test.sh target/debug/fangpin
+scripts/cluster.sh test target/debug/fangpin
 scripts/fuzz.sh "${FUZZ_SECONDS:-20}"
 log "all passed"
