@@ -216,9 +216,12 @@ pub struct AssistanceYear<'a> {
     pub projects: &'a [(i32, Option<i64>)],
     /// (amount in fen, terms)
     pub loans: &'a [(i64, LoanTerms)],
-    /// (member name, year, destination code, months away, income in fen, programme)
-    pub work: &'a [(String, i32, String, i32, i64, bool)],
+    pub work: &'a [WorkLine],
 }
+
+/// A member's migrant work as compared: (member name, year, destination code, months away,
+/// income in fen, programme).
+pub type WorkLine = (String, i32, String, i32, i64, bool);
 
 /// One row of the comparison: its Chinese name, last year's value and this year's.
 pub type ComparedRow = (String, serde_json::Value, serde_json::Value);
@@ -250,7 +253,7 @@ pub fn compared_rows(a: &AssistanceYear<'_>, year: i32) -> Vec<ComparedRow> {
     for name in names {
         let of = |y: i32| a.work.iter().find(|w| &w.0 == name && w.1 == y);
         let (before, after) = (of(year - 1), of(year));
-        let pick = |w: Option<&(String, i32, String, i32, i64, bool)>, f: &dyn Fn(&(String, i32, String, i32, i64, bool)) -> Value| w.map_or(Value::Null, f);
+        let pick = |w: Option<&WorkLine>, f: &dyn Fn(&WorkLine) -> Value| w.map_or(Value::Null, f);
         rows.push((format!("{name} · 务工地点代码"), pick(before, &|w| json!(w.2)), pick(after, &|w| json!(w.2))));
         rows.push((format!("{name} · 外出务工时间(月)"), pick(before, &|w| json!(w.3)), pick(after, &|w| json!(w.3))));
         rows.push((format!("{name} · 务工收入(元)"), pick(before, &|w| yuan(w.4)), pick(after, &|w| yuan(w.4))));

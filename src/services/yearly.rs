@@ -9,7 +9,7 @@ use crate::db::models::{HouseholdRow, YearlyRow};
 use crate::db::repo::divisions;
 use crate::db::repo::households::{self, ListFilter};
 use crate::db::repo::yearly::{self as repo, Saved};
-use crate::domain::projects::{AssistanceYear, ComparedRow, LoanStatus, LoanTerms, compared_rows};
+use crate::domain::projects::{AssistanceYear, ComparedRow, LoanStatus, LoanTerms, WorkLine, compared_rows};
 use crate::domain::yearly::{Change, Listed, StatYear, YearRecord, changes, check_members};
 use crate::domain::{DivisionCode, FieldError, FieldErrors, Role};
 use crate::error::ApiError;
@@ -100,7 +100,7 @@ fn assistance_rows(c: &mut crate::db::DbConnection, ids: &[String], members: &Ha
         let Ok(status) = LoanStatus::parse(&row.status) else { continue };
         l.entry(row.household_id).or_default().push((row.amount_fen, LoanTerms { issued_on: row.issued_on, due_on: row.due_on, extended_to: row.extended_to, status, repaid_on: row.repaid_on }));
     }
-    let mut w: HashMap<String, Vec<(String, i32, String, i32, i64, bool)>> = HashMap::new();
+    let mut w: HashMap<String, Vec<WorkLine>> = HashMap::new();
     for row in migrant_work::of_households(c, ids, None)?.into_iter().filter(|r| r.year == year || r.year == year - 1) {
         let name = members.get(&row.household_id).and_then(|m| m.iter().find(|m| m.0 == row.member_id)).map(|m| m.1.clone()).unwrap_or_default();
         w.entry(row.household_id).or_default().push((name, row.year, row.destination_code, row.months_away, row.income_fen, row.programme));
