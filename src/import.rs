@@ -87,7 +87,8 @@ fn text(v: &DataRef) -> Option<String> {
         DataRef::Float(f) => f.to_string(),
         DataRef::Bool(b) => b.to_string(),
         // Excel's serial date: days since 1899-12-30.
-        DataRef::DateTime(d) => (NaiveDate::from_ymd_opt(1899, 12, 30)? + chrono::Duration::days(d.as_f64() as i64)).to_string(),
+        // An Excel serial date; a cell holding an absurd number is no date (never a panic).
+        DataRef::DateTime(d) => NaiveDate::from_ymd_opt(1899, 12, 30)?.checked_add_signed(chrono::Duration::try_days(d.as_f64() as i64)?)?.to_string(),
         DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => s.chars().take(10).collect(),
         DataRef::Error(_) => return None,
     };

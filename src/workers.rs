@@ -16,7 +16,8 @@ type Job = Box<dyn FnOnce() + Send>;
 pub enum Refused {
     /// Every thread stayed busy for the whole queue timeout.
     Busy,
-    /// The pool's threads are gone (they could not be started).
+    /// The job panicked (its thread goes on), or the pool's threads are gone (they could not
+    /// be started).
     Stopped,
 }
 
@@ -45,7 +46,13 @@ impl Workers {
                         Err(_) => return,
                     };
                     match job {
-                        Ok(job) => job(),
+                        // A job that panics (a bug met by crafted input) fails alone: its caller
+                        // is answered, the thread goes on serving the pool.
+                        Ok(job) => {
+                            if std::panic::catch_unwind(std::panic::AssertUnwindSafe(job)).is_err() {
+                                tracing::error!(pool = %thread_name(), "a job panicked: its request failed, the worker goes on");
+                            }
+                        }
                         Err(_) => return,
                     }
                 }
@@ -71,6 +78,10 @@ impl Workers {
         self.jobs.send(job).map_err(|_| Refused::Stopped)?;
         rx.await.map_err(|_| Refused::Stopped)
     }
+}
+
+fn thread_name() -> String {
+    std::thread::current().name().unwrap_or_default().to_owned()
 }
 
 /// Lowers this thread's CPU priority (Linux gives each thread its own nice value).
@@ -123,5 +134,16 @@ mod tests {
         release.send(()).unwrap();
         holder.await.unwrap().unwrap();
         assert_eq!(pool.run(|| 2).await, Ok(2));
+    }
+
+    #[tokio::test]
+    async fn a_job_that_panics_fails_alone_and_the_pool_goes_on() {
+        let pool = Workers::new("test", 1, Duration::from_secs(5), 0);
+        let failed = pool.run(|| -> u32 { panic!("crafted input") }).await;
+        assert_eq!(failed, Err(Refused::Stopped));
+        // The one thread is still there, and its slot was given back.
+        for i in 0..3 {
+            assert_eq!(pool.run(move || i * 2).await, Ok(i * 2));
+        }
     }
 }

@@ -218,7 +218,8 @@ pub fn from_natural_villages(groups: &[Group<'_>]) -> FromNaturalVillages {
         if groups.is_empty() || !out.missing_tables.is_empty() {
             return None;
         }
-        tables.iter().map(|t| f(t.2)).sum()
+        // Checked: absurd typed figures give no sum rather than an overflow.
+        tables.iter().try_fold(0i64, |acc, t| acc.checked_add(f(t.2)?))
     };
     out.households = sum(&|r| r.households);
     out.population = sum(&|r| r.population);
@@ -327,6 +328,8 @@ mod tests {
         assert_eq!((from.households, from.population, from.missing_tables.clone()), (None, None, vec!["二组".to_owned()]));
         assert!(natural_discrepancies(&record(), &from).is_empty());
         assert_eq!(from_natural_villages(&[]).households, None, "no groups, nothing to sum");
+        let huge = group(Some(i64::MAX), None, None, "赵三");
+        assert_eq!(from_natural_villages(&[("n1", "一组", Some(&huge)), ("n2", "二组", Some(&huge))]).households, None, "no overflow");
     }
 
     #[test]

@@ -164,7 +164,8 @@ fn gps_time(exif: &exif::Exif) -> Option<DateTime<Utc>> {
         return None;
     }
     let secs = (h.floor() * 3600.0 + m.floor() * 60.0 + s).round() as i64;
-    Some(date.and_time(NaiveTime::MIN).and_utc() + chrono::Duration::seconds(secs))
+    // A crafted date at the end of chrono's range must not overflow (it would panic).
+    date.and_time(NaiveTime::MIN).and_utc().checked_add_signed(chrono::Duration::seconds(secs))
 }
 
 /// The IFD1 JPEG preview, when its offset and length lie inside the EXIF data and it starts

@@ -39,7 +39,8 @@ pub async fn link(state: &AppState, caller: &Caller, case_id: String, document_i
     };
     let exif_taken_on = if document.media_type == "image/jpeg" {
         let bytes = state.storage.get(&keys::document(&document.household_id, &document.id)).await?;
-        let exif = crate::photos::exif::read(&bytes);
+        // Parsed on the photo pool like an upload, never on the HTTP worker.
+        let exif = state.photos.run(move || crate::photos::exif::read(&bytes)).await.map_err(super::photos::photo_pool_refused)?;
         exif.taken_local.map(|local| match exif.offset {
             Some(offset) => offset.from_local_datetime(&local).single().map(|t| t.with_timezone(&state.tz).date_naive()).unwrap_or(local.date()),
             None => local.date(),

@@ -20,6 +20,14 @@ use crate::state::AppState;
 use crate::workers::Refused;
 use crate::storage::{StorageError, StorageKind, keys};
 
+/// The photo pool's refusal as an answer: busy → 503 with Retry-After, a failed job → 500.
+pub(crate) fn photo_pool_refused(refused: Refused) -> ApiError {
+    match refused {
+        Refused::Busy => ApiError::Unavailable("photo processing is saturated".into()),
+        Refused::Stopped => ApiError::Internal(anyhow::anyhow!("a photo job failed or its worker stopped")),
+    }
+}
+
 /// What the phone says about a photo (the upload's `meta` part), parsed.
 #[derive(Debug, Clone)]
 pub struct Meta {
@@ -80,10 +88,7 @@ pub async fn ingest(state: &AppState, caller: &Caller, household_id: String, mut
             Ok((bytes, analysis))
         })
         .await
-        .map_err(|refused| match refused {
-            Refused::Busy => ApiError::Unavailable("photo processing is saturated".into()),
-            Refused::Stopped => ApiError::Internal(anyhow::anyhow!("a photo worker stopped")),
-        })??;
+        .map_err(photo_pool_refused)??;
     let (hid, sha, ph, county) = (household_id.clone(), analysis.sha256.clone(), analysis.phash, household.county_code.clone());
     let duplicate_of = state.db.run(move |c| Ok(repo::duplicates(c, &county, &hid, &sha, ph)?)).await?;
     let exif = &analysis.exif;

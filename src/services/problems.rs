@@ -55,6 +55,9 @@ pub async fn record(state: &AppState, caller: &Caller, draft: Draft) -> Result<(
             if !scope.covers(&code) {
                 return Err(ApiError::NotFound);
             }
+            // A village that exists and was not merged (422 `unknown_division` / `merged_village`).
+            let (probe, within) = (code.clone(), scope.division().clone());
+            state.db.run(move |c| Ok(crate::db::repo::divisions::village_for(c, &probe, &within, "village_code", false)?)).await?;
             let (t, c) = (code.ancestor(Level::Township), code.ancestor(Level::County));
             Some((None, code.to_string(), t.map(|t| t.to_string()).unwrap_or_default(), c.map(|c| c.to_string()).unwrap_or_default()))
         }

@@ -145,4 +145,8 @@ fn software_modify_date_gps_clock_and_the_ifd1_preview_are_read() {
     bytes[at..at + 4].copy_from_slice(&(preview.len() as u32 + 5000).to_le_bytes());
     let info = read(&bytes);
     assert_eq!((info.gps_time, info.thumbnail), (None, None));
+    // A GPS date at the end of the calendar plus a day's seconds is no time (never a panic that
+    // would take a photo worker down).
+    let info = read(&jpeg(Exif { gps: Some((LAT, LON)), gps_time: Some(("+262142:12:31".into(), 23, 59, 60)), ..Default::default() }));
+    assert_eq!(info.gps_time, None);
 }

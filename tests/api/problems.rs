@@ -314,3 +314,22 @@ async fn the_daily_list_holds_what_opened_is_due_is_overdue_and_closed_today() {
     assert_eq!(officer.get("/quality/daily").await.status(), 200);
     assert_eq!(app.user("cadre", VILLAGE).await.get("/quality/daily").await.status(), 403);
 }
+
+#[actix_web::test]
+async fn a_problem_of_a_village_needs_a_village_that_exists_and_was_not_merged() {
+    let app = spawn_app().await;
+    let reviewer = app.user("township_reviewer", TOWNSHIP).await;
+    let body = |village: &str| json!({"village_code": village, "source": "inspection", "category": "other", "description": "村务公开栏未更新", "found_on": "2026-11-20"});
+    // Inside the township, but no such village: 422, nothing stored.
+    let res = reviewer.post("/quality/problems", body("610831101999")).await;
+    assert_eq!(res.status(), 422);
+    assert_eq!(problem(res).await["errors"][0]["code"], "unknown_division");
+    let admin = app.admin().await;
+    let res = admin.post(&format!("/divisions/{VILLAGE_2}/merge"), json!({"into": VILLAGE})).await;
+    assert!(res.status().is_success(), "{}", res.text().await.unwrap());
+    let res = reviewer.post("/quality/problems", body(VILLAGE_2)).await;
+    assert_eq!(problem(res).await["errors"][0]["code"], "merged_village");
+    let ledger: Value = reviewer.get(&format!("/quality/problems?division={TOWNSHIP}")).await.json().await.unwrap();
+    assert!(ledger["items"].as_array().unwrap().is_empty());
+    assert_eq!(reviewer.post("/quality/problems", body(VILLAGE)).await.status(), 201);
+}

@@ -129,7 +129,11 @@ pub fn set_rectification(c: &mut DbConnection, scope: &Scope, division: &Divisio
         next.responsible_name = responsible_name;
         next.deadline = plan.deadline.unwrap_or(before.deadline);
         next.version += 1;
-        diesel::update(p::table.filter(p::id.eq(id)).filter(p::version.eq(expected))).set(&next).execute(c)?;
+        // The version is the guard, not only the read before: a concurrent change with the same
+        // If-Match updates nothing here and is answered 412.
+        if diesel::update(p::table.filter(p::id.eq(id)).filter(p::version.eq(expected))).set(&next).execute(c)? == 0 {
+            return Err(DbError::PreconditionFailed);
+        }
         audit::append(c, actor, Entry { action: "problem_rectification", entity_type: "problem", entity_id: id, household_id: before.household_id.as_deref(), before: Some(json!({"measure": before.measure, "responsible": before.responsible_name, "deadline": before.deadline})), after: Some(json!({"measure": next.measure, "responsible": next.responsible_name, "deadline": next.deadline})) })?;
         Ok(next)
     })

@@ -333,7 +333,9 @@ pub fn change_exclusion(c: &mut DbConnection, scope: &Scope, actor: &Actor, hous
             }
         };
         next.version += 1;
-        diesel::update(exclusions::table.filter(exclusions::id.eq(id)).filter(exclusions::version.eq(expected))).set(&next).execute(c)?;
+        if diesel::update(exclusions::table.filter(exclusions::id.eq(id)).filter(exclusions::version.eq(expected))).set(&next).execute(c)? == 0 {
+            return Err(DbError::PreconditionFailed);
+        }
         audit::append(c, actor, Entry { action, entity_type: "exclusion", entity_id: id, household_id: Some(household_id), before: None, after: Some(json!({"condition": next.condition, "reason": reason})) })?;
         Ok(next)
     })

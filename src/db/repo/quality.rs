@@ -206,7 +206,11 @@ pub fn change_status(c: &mut DbConnection, scope: &Scope, division: &DivisionCod
         next.version += 1;
         next.status_changed_at = now();
         next.status_changed_by = actor.name.clone();
-        diesel::update(p::table.filter(p::id.eq(id)).filter(p::version.eq(expected))).set(&next).execute(c)?;
+        // The version is the guard, not only the read before: a concurrent change with the same
+        // If-Match updates nothing here and is answered 412.
+        if diesel::update(p::table.filter(p::id.eq(id)).filter(p::version.eq(expected))).set(&next).execute(c)? == 0 {
+            return Err(DbError::PreconditionFailed);
+        }
         audit::append(c, actor, Entry { action: "problem_status", entity_type: "problem", entity_id: id, household_id: before.household_id.as_deref(), before: Some(json!({"status": before.status})), after: Some(json!({"status": next.status, "note": next.note, "rule": next.rule_id, "source": next.source})) })?;
         Ok(next)
     })
