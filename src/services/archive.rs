@@ -66,7 +66,9 @@ pub async fn household(state: &AppState, caller: &Caller, id: String) -> Result<
 /// list: `Subject::Many`). 404 for a code that is not a village of the jurisdiction.
 #[tracing::instrument(skip_all, fields(division = %village))]
 pub async fn village(state: &AppState, caller: &Caller, village: DivisionCode) -> Result<(String, Chunks), ApiError> {
-    let scope = caller.read_scope();
+    // A bulk read: the current jurisdiction (a cadre's former pairings are for single reads).
+    let scope = caller.scope();
+    let actor = caller.actor();
     if village.level() != Level::Village || !scope.covers(&village) {
         return Err(ApiError::NotFound);
     }
@@ -89,6 +91,8 @@ pub async fn village(state: &AppState, caller: &Caller, village: DivisionCode) -
                     Ok(file) => file,
                     Err(e) => return fail(&entries, &e.to_string()).await,
                 };
+                // Its scans and photos are in the zip: the read is logged per household.
+                state.read_log.record(&actor, &file.household.id);
                 if let Err(e) = send_household(&state, &entries, file, false).await {
                     return fail(&entries, &e.to_string()).await;
                 }

@@ -120,5 +120,8 @@ pub async fn get(state: &AppState, caller: &Caller, id: String) -> Result<Docume
 pub async fn content(state: &AppState, caller: &Caller, id: String) -> Result<(DocumentRow, impl futures_util::Stream<Item = Result<Bytes, StorageError>> + use<>), ApiError> {
     let row = get(state, caller, id).await?;
     let stream = state.storage.stream(&keys::document(&row.household_id, &row.id)).await?;
+    // A scan (an application, a 明白卡, a collection form) shows full ID and phone numbers: who
+    // read it goes in the read log like a full record.
+    state.read_log.record_entity(&caller.actor(), "document", &row.id, Some(&row.household_id));
     Ok((row, stream))
 }

@@ -74,7 +74,8 @@ fn judge(s: &Screened, rules: &ScreeningRules, thresholds: &[ThresholdRule], yea
 /// when given.
 #[tracing::instrument(skip_all, fields(division = %division, year = year.value()))]
 pub async fn screen_division(state: &AppState, caller: &Caller, division: DivisionCode, year: StatYear, proposal: Option<Proposal>, after: Option<String>, limit: i64) -> Result<Screening, ApiError> {
-    let scope = caller.read_scope();
+    // A list: the current jurisdiction (a cadre's former pairings are for single reads).
+    let scope = caller.scope();
     if !scope.covers(&division) {
         return Err(ApiError::NotFound);
     }

@@ -139,6 +139,22 @@ async fn documents_are_kept_within_the_jurisdiction_and_auditors_only_read() {
     }
     let auditor = app.user("auditor", COUNTY).await;
     assert_eq!(auditor.get(&format!("{doc_path}/content")).await.status(), 200);
+    // A scan shows full numbers: the auditor's read is in the read log (written within a moment).
+    let logged = || {
+        use diesel::prelude::*;
+        use fangpin::db::schema::audit_log as a;
+        let mut c = app.state.db.conn().unwrap();
+        a::table.filter(a::action.eq("read")).filter(a::entity_type.eq("document")).filter(a::entity_id.eq(doc["id"].as_str().unwrap())).filter(a::actor_id.eq(&auditor.user_id)).count().get_result::<i64>(&mut *c).unwrap()
+    };
+    let mut found = 0;
+    for _ in 0..50 {
+        found = logged();
+        if found > 0 {
+            break;
+        }
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(found, 1, "the document's read is logged once");
     assert_eq!(upload(&auditor, &path, json!({"kind": "other"}), pdf(2), "b.pdf").await.status(), 403);
     let paired = app.cadre_of(&[&path]).await;
     assert_eq!(upload(&paired, &path, json!({"kind": "other"}), pdf(3), "c.pdf").await.status(), 201);
