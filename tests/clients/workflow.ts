@@ -59,6 +59,7 @@ const created = await admin.POST("/api/v1/households", {
   body: {
     village_code: village,
     category: "monitored_marginal",
+    origin: "2025年监测对象数据迁移",
     address: "三组 12 号",
     client_id: randomUUID(),
     members: [

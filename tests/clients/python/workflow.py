@@ -75,6 +75,7 @@ created = create_household.sync_detailed(
     body=CreateHouseholdBody(
         village_code=village,
         category=Category.MONITORED_MARGINAL,
+        origin="2025年监测对象数据迁移",
         address="三组 12 号",
         client_id=str(uuid.uuid4()),
         members=[
