@@ -37,14 +37,16 @@ log "creating $IN_VILLAGE households in $VILLAGE with $PER_HOUSEHOLD photos each
 create_one() {
   local n=$1 id body i=0
   local photos=($PHOTOS_LIST) kinds=(door_with_cadre stove_with_cadre hall_with_cadre bedroom_with_cadre family_at_door understanding_card)
-  body=$(printf '{"village_code":"%s","category":"ordinary","address":"archive-bench","members":[{"name":"王%s","no_id_reason":"other","relation":"head","sex":"male","birth_date":"1970-01-01"}]}' "$VILLAGE" "$n")
-  id=$(curl -fs -X POST "$BASE/api/v1/households" -H "Authorization: Bearer $TOKEN" -H 'content-type: application/json' -d "$body" |
+  # A name holds no digits: the household's number in Chinese numerals (王一二三).
+  body=$(printf '{"village_code":"%s","category":"ordinary","address":"archive-bench","members":[{"name":"王%s","no_id_reason":"other","relation":"head","sex":"male","birth_date":"1970-01-01"}]}' "$VILLAGE" \
+    "$(echo "$n" | sed 's/0/零/g; s/1/一/g; s/2/二/g; s/3/三/g; s/4/四/g; s/5/五/g; s/6/六/g; s/7/七/g; s/8/八/g; s/9/九/g')")
+  id=$(curl -fsS -X POST "$BASE/api/v1/households" -H "Authorization: Bearer $TOKEN" -H 'content-type: application/json' -d "$body" |
     python3 -c 'import sys,json; print(json.load(sys.stdin)["id"])')
   for p in "${photos[@]}"; do
     local meta
     meta=$(printf '{"kind":"%s","taken_at":"%s","client_id":"%s"}' "${kinds[$((i % 6))]}" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$(cat /proc/sys/kernel/random/uuid)")
     i=$((i + 1))
-    curl -fs -o /dev/null -X POST "$BASE/api/v1/households/$id/photos" -H "Authorization: Bearer $TOKEN" \
+    curl -fsS -o /dev/null -X POST "$BASE/api/v1/households/$id/photos" -H "Authorization: Bearer $TOKEN" \
       -F "meta=$meta;type=application/json" -F "file=@$p;type=image/jpeg"
   done
 }
