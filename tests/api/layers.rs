@@ -142,7 +142,7 @@ fn refusal(path: &Reached, folder: &str, allowed: &Allowed) -> Option<String> {
     }
 }
 
-fn rust_files(dir: &Path) -> Vec<PathBuf> {
+pub(crate) fn rust_files(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     let Ok(entries) = std::fs::read_dir(dir) else { return out };
     for entry in entries.flatten() {

@@ -24,6 +24,7 @@ mod household_export;
 mod household_profile;
 mod households;
 mod idempotency;
+mod guarded_updates;
 mod imports;
 mod instances;
 mod locations;
