@@ -98,12 +98,21 @@ impl Book {
     pub fn new(names: HashMap<String, String>, tmp: &std::path::Path) -> Result<Self, XlsxError> {
         let mut wb = Workbook::new();
         wb.set_tempdir(tmp)?;
+        Self::with(wb, names, true)
+    }
+
+    /// A workbook of a few rows (one household's file): kept in memory, no temporary files.
+    pub fn in_memory(names: HashMap<String, String>) -> Result<Self, XlsxError> {
+        Self::with(Workbook::new(), names, false)
+    }
+
+    fn with(mut wb: Workbook, names: HashMap<String, String>, constant_memory: bool) -> Result<Self, XlsxError> {
         let bold = Format::new().set_bold();
         let households: Vec<&str> = HOUSEHOLD.iter().chain(["户主", "人口数"].iter()).chain(PROFILE.iter()).copied().collect();
         let members: Vec<&str> = HOUSEHOLD.iter().chain(PROFILE.iter()).chain(MEMBER.iter()).chain(MEMBER_YEAR.iter()).copied().collect();
         let years: Vec<&str> = YEAR.iter().chain(YEAR_COMPUTED.iter()).copied().collect();
         for (name, columns) in [(HOUSEHOLD_SHEET, &households), (MEMBER_SHEET, &members), (YEAR_SHEET, &years)] {
-            let sheet = wb.add_worksheet_with_constant_memory()?;
+            let sheet = if constant_memory { wb.add_worksheet_with_constant_memory()? } else { wb.add_worksheet() };
             sheet.set_name(name)?;
             header(sheet, columns, &bold)?;
         }
@@ -203,6 +212,11 @@ impl Book {
     /// Writes the workbook to `out` (a temporary file the answer is streamed from).
     pub fn finish(mut self, out: &mut std::fs::File) -> Result<(), XlsxError> {
         self.wb.save_to_writer(out)
+    }
+
+    /// The workbook's bytes (for [`Book::in_memory`]).
+    pub fn into_bytes(mut self) -> Result<Vec<u8>, XlsxError> {
+        self.wb.save_to_buffer()
     }
 }
 

@@ -4,15 +4,19 @@
 //! problems, and the lists of its documents and photos), its documents (材料/) and its photos
 //! (照片/, all but rejected ones). A village's archive is its households' folders in one zip.
 //!
-//! Streamed: a task reads one household at a time and hands each file to a thread that writes the
-//! zip (`zip`'s stream writer: no seeking, sizes after each entry) into a bounded channel that the
-//! answer reads. At most a few objects are in memory at once, whatever the village's size; a
-//! client that goes away stops the work at the next chunk.
+//! Streamed: a task reads the households in order, a few ahead (rows, workbook, a few store reads
+//! in flight), and hands each file to a thread that writes the zip (`zip`'s stream writer: no
+//! seeking, sizes after each entry) into a bounded channel that the answer reads. At most a few
+//! objects are in memory at once, whatever the village's size; a client that goes away stops the
+//! work at the next chunk.
 
 use std::collections::HashMap;
 use std::io::Write;
+use std::sync::Arc;
 
 use bytes::Bytes;
+use futures_util::future::{self, BoxFuture, FutureExt};
+use futures_util::stream::{self, Stream, StreamExt};
 use tokio::sync::mpsc;
 
 use super::Caller;
@@ -53,17 +57,25 @@ pub async fn household(state: &AppState, caller: &Caller, id: String) -> Result<
     let (entries, chunks) = start();
     let state = state.clone();
     tokio::spawn(async move {
-        let number = file.household.number.clone();
-        if let Err(e) = send_household(&state, &entries, file, full).await {
-            tracing::warn!(household = %number, error = %e, "archive stopped");
-            let _ = entries.send(Entry::Failed(e.to_string())).await;
-        }
+        let folder = match county_names(&state, &file.household.village_code).await {
+            Ok(names) => folder(&state, file, full, names).await,
+            Err(e) => Err(e),
+        };
+        let steps = stream::iter(match folder {
+            Ok(folder) => steps(&state, folder),
+            Err(e) => vec![future::ready(Err(e)).boxed()],
+        });
+        write(&entries, steps.buffered(IN_FLIGHT)).await;
     });
     Ok((name, chunks))
 }
 
 /// A village's archive: its households' folders in order of their numbers, numbers masked (a
 /// list: `Subject::Many`). 404 for a code that is not a village of the jurisdiction.
+///
+/// An ordered pipeline: the next [`AHEAD`] households' rows are read and their workbooks built
+/// while the store reads of up to [`IN_FLIGHT`] photos and scans are under way; the zip gets
+/// every file in order, at the store's pace.
 #[tracing::instrument(skip_all, fields(division = %village))]
 pub async fn village(state: &AppState, caller: &Caller, village: DivisionCode) -> Result<(String, Chunks), ApiError> {
     // A bulk read: the current jurisdiction (a cadre's former pairings are for single reads).
@@ -72,34 +84,114 @@ pub async fn village(state: &AppState, caller: &Caller, village: DivisionCode) -
     if village.level() != Level::Village || !scope.covers(&village) {
         return Err(ApiError::NotFound);
     }
+    let names = county_names(state, village.as_str()).await?;
     let name = format!("village-{}.zip", village.as_str());
     let (entries, chunks) = start();
-    let state = state.clone();
-    tokio::spawn(async move {
-        let mut after: Option<String> = None;
-        loop {
-            let (s, v, a) = (scope.clone(), village.clone(), after.clone());
-            let page = match state.db.run(move |c| Ok(households::page_by_number(c, &s, &v, a.as_deref(), PAGE)?)).await {
-                Ok(page) => page,
-                Err(e) => return fail(&entries, &e.to_string()).await,
-            };
-            let Some(last) = page.last() else { break };
-            after = Some(last.number.clone());
-            for h in page {
-                let s = scope.clone();
-                let file = match state.db.run(move |c| Ok(repo::household_file(c, &s, &h.id)?)).await {
-                    Ok(file) => file,
-                    Err(e) => return fail(&entries, &e.to_string()).await,
-                };
-                // Its scans and photos are in the zip: the read is logged per household.
-                state.read_log.record(&actor, &file.household.id);
-                if let Err(e) = send_household(&state, &entries, file, false).await {
-                    return fail(&entries, &e.to_string()).await;
+    let st = state.clone();
+    let s = scope.clone();
+    // Pages of the village's households by number; an error ends the pages after it is passed on.
+    let pages = stream::unfold(Some(None::<String>), move |after| {
+        let (st, s, v) = (st.clone(), s.clone(), village.clone());
+        async move {
+            let after = after?;
+            match st.db.run(move |c| Ok(households::page_by_number(c, &s, &v, after.as_deref(), PAGE)?)).await {
+                Ok(page) => {
+                    let next = page.last().map(|h| h.number.clone())?;
+                    Some((Ok(page), Some(Some(next))))
                 }
+                Err(e) => Some((Err(e), None)),
             }
         }
     });
+    let st = state.clone();
+    let folders = pages
+        .flat_map(|page| stream::iter(page.map_or_else(|e| vec![Err(e)], |p| p.into_iter().map(Ok).collect())))
+        .map(move |h: Result<_, ApiError>| {
+            let (st, s, actor, names) = (st.clone(), scope.clone(), actor.clone(), names.clone());
+            async move {
+                let id = h?.id;
+                let file = st.db.run(move |c| Ok(repo::household_file(c, &s, &id)?)).await?;
+                // Its scans and photos are in the zip: the read is logged per household.
+                st.read_log.record(&actor, &file.household.id);
+                folder(&st, file, false, names).await
+            }
+        })
+        .buffered(AHEAD)
+        .boxed();
+    let st = state.clone();
+    let steps = folders
+        .flat_map(move |folder: Result<Folder, ApiError>| -> stream::Iter<std::vec::IntoIter<Step>> {
+            stream::iter(match folder {
+                Ok(folder) => steps(&st, folder),
+                Err(e) => vec![future::ready(Err(e)).boxed()],
+            })
+        })
+        .buffered(IN_FLIGHT)
+        .boxed();
+    tokio::spawn(async move { write(&entries, steps).await });
     Ok((name, chunks))
+}
+
+/// Households whose rows and workbook are prepared ahead of the zip writer.
+const AHEAD: usize = 2;
+/// Store reads (photos, scans) under way at once, ahead of the zip writer: with 2–4 MB photos a
+/// few tens of MB at most.
+const IN_FLIGHT: usize = 6;
+
+/// One file of the zip, still to be read (or ready: the workbook).
+type Step = BoxFuture<'static, Result<Entry, ApiError>>;
+
+/// A household's folder ready to be written: its workbook, and each document and photo with its
+/// key in the store and its name in the zip.
+struct Folder {
+    workbook: Entry,
+    objects: Vec<(String, String)>,
+}
+
+/// The names of the county's divisions (the workbook's 县/乡/村 columns), read once per archive.
+async fn county_names(state: &AppState, code: &str) -> Result<Arc<HashMap<String, String>>, ApiError> {
+    let county = DivisionCode::parse(&format!("{}000000", &code[..6.min(code.len())])).map_err(|e| ApiError::Internal(anyhow::anyhow!("{}", e.message)))?;
+    Ok(Arc::new(state.db.run(move |c| Ok(divisions::names_within(c, &county)?)).await?))
+}
+
+/// The household's workbook (built on a blocking thread) and the list of its objects.
+async fn folder(state: &AppState, file: HouseholdFile, full: bool, division_names: Arc<HashMap<String, String>>) -> Result<Folder, ApiError> {
+    let folder = file.household.number.clone();
+    let hid = file.household.id.clone();
+    let names = file_names(&file);
+    let mut objects: Vec<(String, String)> = file.documents.iter().map(|d| (keys::document(&hid, &d.id), format!("{folder}/{}", names.documents[&d.id]))).collect();
+    objects.extend(file.photos.iter().map(|p| (keys::original(&hid, &p.id), format!("{folder}/{}", names.photos[&p.id]))));
+    let st = state.clone();
+    let workbook = tokio::task::spawn_blocking(move || summary(&st, &file, &names, &division_names, full))
+        .await
+        .map_err(|e| ApiError::Internal(anyhow::anyhow!("summary workbook: {e}")))??;
+    Ok(Folder { workbook: Entry::File { name: format!("{folder}/{folder}-档案.xlsx"), bytes: Bytes::from(workbook) }, objects })
+}
+
+/// The folder's files as steps: the workbook, then each object read from the store.
+fn steps(state: &AppState, folder: Folder) -> Vec<Step> {
+    let mut steps: Vec<Step> = vec![future::ready(Ok(folder.workbook)).boxed()];
+    for (key, name) in folder.objects {
+        let st = state.clone();
+        steps.push(async move { Ok(Entry::File { name, bytes: st.storage.get(&key).await? }) }.boxed());
+    }
+    steps
+}
+
+/// Feeds the zip writer in order; the first error cuts the zip short, a client gone stops the work
+/// (dropping the steps under way).
+async fn write(entries: &mpsc::Sender<Entry>, steps: impl Stream<Item = Result<Entry, ApiError>>) {
+    let mut steps = std::pin::pin!(steps);
+    while let Some(step) = steps.next().await {
+        match step {
+            Ok(entry) => {
+                if entries.send(entry).await.is_err() {
+                    return;
+                }
+            }
+            Err(e) => return fail(entries, &e.to_string()).await,
+        }
+    }
 }
 
 async fn fail(entries: &mpsc::Sender<Entry>, why: &str) {
@@ -167,33 +259,6 @@ impl Write for ChunkWriter {
     }
 }
 
-/// A household's folder: the workbook, then each document and photo read from the store one at a
-/// time.
-async fn send_household(state: &AppState, entries: &mpsc::Sender<Entry>, file: HouseholdFile, full: bool) -> Result<(), ApiError> {
-    let gone = |_| ApiError::Internal(anyhow::anyhow!("the client went away"));
-    let folder = file.household.number.clone();
-    let hid = file.household.id.clone();
-    let names = file_names(&file);
-    let (st, tmp) = (state.clone(), state.settings.data_dir.join("tmp"));
-    let county = DivisionCode::parse(&format!("{}000000", &file.household.county_code[..6.min(file.household.county_code.len())])).map_err(|e| ApiError::Internal(anyhow::anyhow!("{}", e.message)))?;
-    let division_names = state.db.run(move |c| Ok(divisions::names_within(c, &county)?)).await?;
-    let documents: Vec<(String, String)> = file.documents.iter().map(|d| (d.id.clone(), names.documents[&d.id].clone())).collect();
-    let photos: Vec<(String, String)> = file.photos.iter().map(|p| (p.id.clone(), names.photos[&p.id].clone())).collect();
-    let workbook = tokio::task::spawn_blocking(move || summary(&st, &file, &names, division_names, full, &tmp))
-        .await
-        .map_err(|e| ApiError::Internal(anyhow::anyhow!("summary workbook: {e}")))??;
-    entries.send(Entry::File { name: format!("{folder}/{folder}-档案.xlsx"), bytes: Bytes::from(workbook) }).await.map_err(gone)?;
-    for (id, name) in documents {
-        let bytes = state.storage.get(&keys::document(&hid, &id)).await?;
-        entries.send(Entry::File { name: format!("{folder}/{name}"), bytes }).await.map_err(gone)?;
-    }
-    for (id, name) in photos {
-        let bytes = state.storage.get(&keys::original(&hid, &id)).await?;
-        entries.send(Entry::File { name: format!("{folder}/{name}"), bytes }).await.map_err(gone)?;
-    }
-    Ok(())
-}
-
 /// Where each document and photo goes in the household's folder: `材料/2026-农户申请书-1.pdf`,
 /// `照片/2026-全家在门口-1.jpg` (numbered within a year and kind, so names never clash).
 struct FileNames {
@@ -224,7 +289,7 @@ fn file_names(file: &HouseholdFile) -> FileNames {
 /// The summary workbook: the division export's three sheets for this household (its latest
 /// year's member indicators; every year in 年度信息), then its pairings, cases, problems and the
 /// lists of its documents and photos.
-fn summary(state: &AppState, file: &HouseholdFile, names: &FileNames, division_names: HashMap<String, String>, full: bool, tmp: &std::path::Path) -> Result<Vec<u8>, ApiError> {
+fn summary(state: &AppState, file: &HouseholdFile, names: &FileNames, division_names: &HashMap<String, String>, full: bool) -> Result<Vec<u8>, ApiError> {
     let internal = |e: rust_xlsxwriter::XlsxError| ApiError::Internal(e.into());
     let h = &file.household;
     let mut years: Vec<(i32, YearRecord)> = Vec::new();
@@ -244,8 +309,7 @@ fn summary(state: &AppState, file: &HouseholdFile, names: &FileNames, division_n
         year: latest,
     };
     let current = household.members.iter().filter(|m| m.left_reason.is_none()).count();
-    std::fs::create_dir_all(tmp).map_err(|e| ApiError::Internal(e.into()))?;
-    let mut book = Book::new(division_names, tmp).map_err(internal)?;
+    let mut book = Book::in_memory(division_names.clone()).map_err(internal)?;
     for (year, record) in &years {
         book.year_row(&h.number, *year, record, current).map_err(internal)?;
     }
@@ -298,10 +362,5 @@ fn summary(state: &AppState, file: &HouseholdFile, names: &FileNames, division_n
     let names: Vec<(String, String)> = file.members.iter().map(|m| (m.id.clone(), m.name.clone())).collect();
     sheets.add(&h.number, &names, &file.projects, &file.loans, &file.migrant_work);
     sheets.write(&mut book).map_err(internal)?;
-    let mut out = tempfile::tempfile_in(tmp).map_err(|e| ApiError::Internal(e.into()))?;
-    book.finish(&mut out).map_err(internal)?;
-    use std::io::{Read, Seek, SeekFrom};
-    let mut bytes = Vec::new();
-    out.seek(SeekFrom::Start(0)).and_then(|_| out.read_to_end(&mut bytes)).map_err(|e| ApiError::Internal(e.into()))?;
-    Ok(bytes)
+    book.into_bytes().map_err(internal)
 }

@@ -262,6 +262,45 @@ async fn a_villages_archive_is_its_households_folders_and_nothing_of_another_vil
 }
 
 #[actix_web::test]
+async fn a_villages_archive_keeps_every_file_in_order_while_reading_ahead_and_is_cut_short_when_an_object_is_lost() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    // Four households of three scans each: more files than the archive reads ahead.
+    let mut expected: Vec<(String, Vec<Vec<u8>>)> = Vec::new();
+    for n in 1..=4u32 {
+        let path = household(&app, VILLAGE, n).await;
+        let scans: Vec<Vec<u8>> = (0..3).map(|k| pdf(100 * n + k)).collect();
+        for scan in &scans {
+            assert_eq!(upload(&admin, &path, json!({"kind": "home_visit_record", "year": 2026}), scan.clone(), "v.pdf").await.status(), 201);
+        }
+        let number = admin.get(&path).await.json::<Value>().await.unwrap()["number"].as_str().unwrap().to_owned();
+        expected.push((number, scans));
+    }
+    expected.sort_by(|a, b| a.0.cmp(&b.0));
+    let entries = unzip(admin.get(&format!("/villages/{VILLAGE}/archive.zip")).await).await;
+    assert_eq!(entries.len(), 16, "a workbook and three scans per household");
+    for (i, (number, scans)) in expected.iter().enumerate() {
+        let folder = &entries[4 * i..4 * i + 4];
+        assert_eq!(folder[0].0, format!("{number}/{number}-档案.xlsx"), "households in the order of their numbers, the workbook first");
+        for (k, scan) in scans.iter().enumerate() {
+            assert_eq!(folder[k + 1].0, format!("{number}/材料/2026-入户调查记录-{}.pdf", k + 1));
+            assert_eq!(&folder[k + 1].1, scan, "{number}: scan {k} is the stored bytes");
+        }
+    }
+
+    // A scan is lost from the store: the zip is cut short, never a whole
+    // zip without it.
+    let (lost, _) = app.state.storage.list("documents").await.unwrap().pop().unwrap();
+    app.state.storage.delete(&lost).await.unwrap();
+    let res = admin.get(&format!("/villages/{VILLAGE}/archive.zip")).await;
+    assert_eq!(res.status(), 200, "the answer began before the loss was met");
+    match res.bytes().await {
+        Err(_) => {}
+        Ok(bytes) => assert!(zip::ZipArchive::new(std::io::Cursor::new(bytes.to_vec())).is_err(), "a zip missing a file must not look whole"),
+    }
+}
+
+#[actix_web::test]
 async fn storage_gc_removes_a_document_object_without_a_row_and_keeps_the_filed_ones() {
     let app = spawn_app().await;
     let admin = app.admin().await;
