@@ -13,13 +13,23 @@ use crate::domain::procedure::CaseKind;
 use crate::db::models::{HouseholdRow, YearlyRow};
 use crate::db::repo::screening::{self as repo, Screened};
 use crate::domain::screening::{Criterion, Facts, Figures, Proposal, ScreeningRules, YearFigures, screen};
-use crate::domain::yearly::{StatYear, ThresholdRule, YearRecord, threshold_for};
+use crate::domain::yearly::{StatYear, ThresholdRule, threshold_for};
 use crate::domain::{Category, DivisionCode, Money};
 use crate::error::ApiError;
 use crate::state::AppState;
 
-/// Households read at a time.
+/// Households read at a time, at most and at least.
 const CHUNK: i64 = 1000;
+const MIN_CHUNK: i64 = 50;
+
+/// How many households to read for the `need` rows a page still lacks, at the rate of rows per
+/// household seen so far (`rows` of `read`) with a quarter more: a page reads little past its
+/// last row (the next page starts after the last household judged, so what is read past it is
+/// read again).
+fn chunk(need: i64, read: i64, rows: i64) -> i64 {
+    let households = if rows == 0 { need } else { (need as f64 * read as f64 / rows as f64 * 1.25).ceil() as i64 };
+    households.clamp(MIN_CHUNK, CHUNK)
+}
 
 /// One criterion that fired for one household, with its figures.
 pub struct Row {
@@ -37,19 +47,7 @@ pub struct Screening {
 }
 
 fn figures(row: &YearlyRow) -> Result<YearFigures, ApiError> {
-    let r: YearRecord = serde_json::from_str(&row.record_json).map_err(|e| ApiError::Internal(anyhow::anyhow!("stored yearly record: {e}")))?;
-    let g = &r.guarantees;
-    let with = |health: &str| r.members.iter().filter(|m| m.health == health).map(|m| m.member_id.clone()).collect();
-    Ok(YearFigures {
-        per_capita: Money::from_fen(row.per_capita_net_income_fen),
-        net_income: r.income.net(),
-        transfers: r.income.transfers,
-        rigid_expenses: r.rigid_expenses.total(),
-        disaster_expenses: r.rigid_expenses.disaster,
-        guarantees_met: [&g.food_clothing, &g.drinking_water, &g.compulsory_education, &g.basic_medical, &g.housing_safety].iter().all(|x| x.ok),
-        seriously_ill: with("serious_illness"),
-        disabled: with("disabled"),
-    })
+    YearFigures::from_stored(&row.record_json, Money::from_fen(row.per_capita_net_income_fen)).map_err(|e| ApiError::Internal(anyhow::anyhow!("stored yearly record: {e}")))
 }
 
 /// The criteria that fire for one household in `year` (none without a threshold for its
@@ -86,9 +84,12 @@ pub async fn screen_division(state: &AppState, caller: &Caller, division: Divisi
         .run(move |c| {
             let mut out = Screening { rows: Vec::new(), next: None };
             let mut cursor = after;
+            let mut read = 0i64;
             loop {
-                let page = repo::page(c, &scope, &division, year, cursor.as_deref(), CHUNK)?;
-                let full = page.len() as i64 == CHUNK;
+                let chunk = chunk(limit - out.rows.len() as i64, read, out.rows.len() as i64);
+                let page = repo::page(c, &scope, &division, year, cursor.as_deref(), chunk)?;
+                let full = page.len() as i64 == chunk;
+                read += page.len() as i64;
                 for screened in page {
                     cursor = Some(screened.household.id.clone());
                     let fired = judge(&screened, &rules, &thresholds, year)?;
@@ -188,4 +189,18 @@ pub async fn open_cases(state: &AppState, caller: &Caller, year: StatYear, items
             })
         })
         .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::chunk;
+
+    #[test]
+    fn a_page_reads_about_as_many_households_as_its_missing_rows_need() {
+        assert_eq!(chunk(500, 0, 0), 500, "no rate known yet: one household per row");
+        assert_eq!(chunk(i64::MAX, 0, 0), 1000, "the whole list: the largest chunk");
+        assert_eq!(chunk(50, 1500, 450), 209, "0.3 rows a household: 50 rows need 167, a quarter more");
+        assert_eq!(chunk(350, 500, 150), 1000, "never more than the largest chunk");
+        assert_eq!(chunk(1, 1000, 999), 50, "never fewer than the smallest");
+    }
 }
