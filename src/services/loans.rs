@@ -1,7 +1,7 @@
 //! Microcredit 小额信贷: the loans of a household, recorded and changed with `If-Match`.
 
-use super::{Caller, Created, Precondition};
-use crate::db::repo::assistance::loans::{self as repo, LoanRow};
+use super::{Caller, Created, Page, Precondition};
+use crate::db::repo::assistance::loans::{self as repo, ListedLoan, LoanFilter, LoanRow};
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -9,6 +9,20 @@ use crate::state::AppState;
 pub async fn list(state: &AppState, caller: &Caller, household_id: String) -> Result<Vec<LoanRow>, ApiError> {
     let scope = caller.read_scope();
     state.db.run(move |c| Ok(repo::of_household(c, &scope, &household_id)?)).await
+}
+
+/// The loans of a division's households (inside the current jurisdiction, else 404), by id: a
+/// township's list of loans, or of the overdue ones.
+#[tracing::instrument(skip_all, fields(division = %filter.division))]
+pub async fn list_in(state: &AppState, caller: &Caller, filter: LoanFilter) -> Result<Page<ListedLoan>, ApiError> {
+    // A list: the current jurisdiction (a cadre's former pairings are for single reads).
+    let scope = caller.scope();
+    if !scope.covers(&filter.division) {
+        return Err(ApiError::NotFound);
+    }
+    let limit = filter.limit;
+    let rows = state.db.run(move |c| Ok(repo::page_in(c, &scope, &filter)?)).await?;
+    Ok(Page::of(rows, limit, |l| &l.row.id))
 }
 
 /// Records a loan (village officer and above; 404, then 403, then the loan's problems).

@@ -124,6 +124,7 @@ async fn no_field_takes_a_division_of_another_county() {
         query("GET", "/api/v1/cases", "division", "/cases?division={c}"),
         query("GET", "/api/v1/work-teams", "division", "/work-teams?division={c}"),
         query("GET", "/api/v1/projects", "division", "/projects?division={c}"),
+        query("GET", "/api/v1/loans", "division", "/loans?division={c}"),
         query("GET", "/api/v1/quality/problems", "division", "/quality/problems?division={c}"),
         query("GET", "/api/v1/quality/problems", "village", "/quality/problems?village={c}"),
         query("GET", "/api/v1/quality/problems.csv", "division", "/quality/problems.csv?division={c}"),

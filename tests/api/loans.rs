@@ -148,3 +148,77 @@ async fn an_overdue_loan_is_a_cleaning_problem_and_a_coverage_figure() {
     let rules: Value = admin.get("/quality/rules").await.json().await.unwrap();
     assert!(rules.to_string().contains("小额信贷逾期未还"));
 }
+
+#[actix_web::test]
+async fn a_divisions_loans_are_listed_with_their_households_and_the_overdue_ones_are_the_coverage_figure() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let mut overdue_ids = Vec::new();
+    let (mut lapsed, mut extended_lapsed) = (loan(), loan());
+    lapsed["issued_on"] = json!("2023-03-15");
+    lapsed["due_on"] = json!("2026-03-15");
+    extended_lapsed["issued_on"] = json!("2023-03-15");
+    extended_lapsed["due_on"] = json!("2025-03-15");
+    extended_lapsed["status"] = json!("extended");
+    extended_lapsed["extended_to"] = json!("2026-01-15");
+    let (mut extended_running, mut marked) = (extended_lapsed.clone(), loan());
+    extended_running["extended_to"] = json!("2028-01-15");
+    marked["status"] = json!("overdue"); // the bank says so before the due date
+    let mut repaid = lapsed.clone();
+    repaid["status"] = json!("repaid");
+    repaid["repaid_on"] = json!("2026-03-01");
+    let mut paths = Vec::new();
+    for n in 1..=3 {
+        paths.push(household(&app, n).await.1);
+    }
+    for (n, body, overdue) in [(0, loan(), false), (0, lapsed, true), (1, extended_lapsed, true), (1, extended_running, false), (2, marked, true), (2, repaid, false)] {
+        let path = &paths[n];
+        let l: Value = admin.post(&format!("{path}/loans"), body).await.json().await.unwrap();
+        assert_eq!(l["overdue"], overdue, "{l}");
+        if overdue {
+            overdue_ids.push(id(&l));
+        }
+    }
+    let elsewhere = app.household_in(VILLAGE_2, 9).await;
+    admin.post(&format!("/households/{}/loans", id(&elsewhere)), loan()).await;
+
+    let all: Value = admin.get(&format!("/loans?division={VILLAGE}")).await.json().await.unwrap();
+    let items = all["items"].as_array().unwrap();
+    assert_eq!(items.len(), 6, "{all}");
+    let first = &items[0];
+    let h: Value = admin.get(&format!("/households/{}", first["loan"]["household_id"].as_str().unwrap())).await.json().await.unwrap();
+    assert_eq!((&first["household_number"], &first["village_code"], &first["head_name"]), (&h["number"], &json!(VILLAGE), &h["head_name"]));
+    let township: Value = admin.get(&format!("/loans?division={TOWNSHIP}&limit=4")).await.json().await.unwrap();
+    assert_eq!(township["items"].as_array().unwrap().len(), 4);
+    let rest: Value = admin.get(&format!("/loans?division={TOWNSHIP}&limit=4&cursor={}", township["next_cursor"].as_str().unwrap())).await.json().await.unwrap();
+    assert_eq!(rest["items"].as_array().unwrap().len(), 3, "six in the village and one in the other");
+
+    // Overdue today: exactly the loans whose own view says so, as many as the coverage counts.
+    let overdue: Value = admin.get(&format!("/loans?division={VILLAGE}&overdue=true")).await.json().await.unwrap();
+    let mut listed: Vec<String> = overdue["items"].as_array().unwrap().iter().map(|i| id(&i["loan"])).collect();
+    listed.sort();
+    overdue_ids.sort();
+    assert_eq!(listed, overdue_ids);
+    assert!(overdue["items"].as_array().unwrap().iter().all(|i| i["loan"]["overdue"] == true));
+    let coverage: Value = admin.get(&format!("/coverage?division={VILLAGE}")).await.json().await.unwrap();
+    assert_eq!(coverage["division"]["loans_overdue"].as_u64(), Some(listed.len() as u64));
+    let extended: Value = admin.get(&format!("/loans?division={VILLAGE}&status=extended")).await.json().await.unwrap();
+    assert_eq!(extended["items"].as_array().unwrap().len(), 2);
+
+    // Scope and bad filters.
+    let officer = app.user("village_officer", VILLAGE_2).await;
+    let own: Value = officer.get("/loans").await.json().await.unwrap();
+    assert_eq!(own["items"].as_array().unwrap().len(), 1, "by default the caller's jurisdiction");
+    assert_eq!(officer.get(&format!("/loans?division={VILLAGE}")).await.status(), 404);
+    let hid = all["items"][0]["loan"]["household_id"].as_str().unwrap().to_owned(); // household 1: two loans
+    let cadre = app.cadre_of(&[&hid]).await;
+    let paired: Value = cadre.get(&format!("/loans?division={VILLAGE}")).await.json().await.unwrap();
+    assert_eq!(paired["items"].as_array().unwrap().len(), 2, "a cadre lists the loans of their paired households: {paired}");
+    for (query, field) in [("status=late", "status"), ("division=12", "division"), ("limit=0", "limit")] {
+        let res = admin.get(&format!("/loans?{query}")).await;
+        assert_eq!(res.status(), 422, "{query}");
+        assert!(res.text().await.unwrap().contains(field), "{query}");
+    }
+    assert_eq!(admin.get("/loans?cursor=not-ours").await.status(), 400);
+}
+

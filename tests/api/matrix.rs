@@ -183,6 +183,7 @@ pub(crate) fn table(i: &Inside) -> Vec<Row> {
         ("POST", "/api/v1/households/{id}/measures", format!("{h}/measures"), json!({"kind": "employment", "title": "x", "start_date": "2026-01-01"}), Hidden, "A+ T+ V+ C+ U-"),
         ("GET", "/api/v1/households/{id}/projects", format!("{h}/projects"), any.clone(), Hidden, "A+ T+ V+ C+ U+"),
         ("GET", "/api/v1/projects", format!("/projects?division={v}"), any.clone(), Hidden, "A+ T+ V+ C+ U+"),
+        ("GET", "/api/v1/loans", format!("/loans?division={v}"), any.clone(), Hidden, "A+ T+ V+ C+ U+"),
         ("POST", "/api/v1/projects", "/projects".into(), project_in(v), Hidden, "A+ T+ V+ C- U-"),
         ("GET", "/api/v1/projects/{id}", format!("/projects/{}", i.project), any.clone(), Hidden, "A+ T+ V+ C+ U+"),
         ("PATCH", "/api/v1/projects/{id}", format!("/projects/{}", i.project), json!({"name": "x"}), Hidden, "A+ T+ V+ C- U-"),

@@ -1,27 +1,28 @@
 //! `/households/{id}/loans`, `/loans/{id}`: microcredit 小额信贷 (扶贫小额信贷) of a household.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, get, patch, post, web::{Data, Path}};
+use actix_web::{HttpRequest, HttpResponse, get, patch, post, web::{Data, Path, Query}};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
 use crate::api::amount::Amount;
 use crate::api::body::Checked;
 use crate::api::{etag, if_match, parse_client_id, path_id, utc};
-use crate::db::repo::assistance::loans::LoanRow;
+use crate::db::repo::cursor;
+use crate::db::repo::assistance::loans::{ListedLoan, LoanFilter, LoanRow};
 use crate::db::{new_id, now};
 use crate::domain::projects::{LoanStatus, LoanTerms};
 use crate::domain::validation::{optional_text, required_text};
-use crate::domain::{FieldErrors, Money};
+use crate::domain::{DivisionCode, FieldErrors, Money};
 use crate::error::{ApiError, Problem};
 use crate::services::loans as service;
-use crate::services::{Caller, Created, Precondition};
+use crate::services::{Caller, Created, Page, Precondition};
 use crate::state::AppState;
 
 pub fn routes(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    cfg.service(list_loans).service(add_loan).service(update_loan);
+    cfg.service(list_loans).service(list_division_loans).service(add_loan).service(update_loan);
 }
 
 #[derive(Serialize, ToSchema)]
@@ -90,6 +91,58 @@ pub async fn list_loans(state: Data<AppState>, user: Caller, id: Path<String>) -
     let rows = service::list(&state, &user, path_id(&id)?).await?;
     let today = state.today();
     Ok(HttpResponse::Ok().json(rows.into_iter().map(|r| LoanView::build(r, today)).collect::<Vec<_>>()))
+}
+
+/// A loan in a division's list, with its household.
+#[derive(Serialize, ToSchema)]
+pub struct LoanEntryView {
+    /// 户编号
+    pub household_number: String,
+    pub village_code: String,
+    /// 户主姓名
+    pub head_name: String,
+    pub loan: LoanView,
+}
+
+pub type LoanEntryPage = Page<LoanEntryView>;
+
+#[derive(Deserialize, IntoParams)]
+pub struct LoanQuery {
+    /// A division inside the jurisdiction (default: all of it).
+    pub division: Option<String>,
+    #[param(value_type = Option<LoanStatus>)]
+    pub status: Option<String>,
+    /// `true`: only the loans overdue today 逾期 (as `overdue` in each loan and the coverage's
+    /// `loans_overdue`).
+    pub overdue: Option<bool>,
+    #[param(minimum = 1, maximum = 500, default = 50)]
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+}
+
+/// List the loans of a division 小额信贷台账
+///
+/// The loans of the households of a division (default: the caller's jurisdiction), by id, each
+/// with its household's number, village and head; `status` filters by the recorded status,
+/// `overdue=true` keeps the loans overdue today (the coverage counts them as `loans_overdue`).
+#[utoipa::path(operation_id = "list_division_loans", tag = "assistance", security(("bearer" = [])), params(LoanQuery), responses((status = 200, body = LoanEntryPage), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
+#[get("/loans")]
+pub async fn list_division_loans(state: Data<AppState>, user: Caller, q: Query<LoanQuery>) -> Result<HttpResponse, ApiError> {
+    let q = q.into_inner();
+    let division = match q.division.as_deref() {
+        Some(d) => DivisionCode::parse(d).map_err(|e| ApiError::invalid("division", e.code, e.message))?,
+        None => user.scope().division().clone(),
+    };
+    let mut errs = FieldErrors::new();
+    let status = q.status.as_deref().and_then(|s| errs.check("status", LoanStatus::parse(s))).map(|s| s.as_str().to_owned());
+    if !errs.is_empty() {
+        return Err(errs.into());
+    }
+    let (after, limit) = (cursor::decode(q.cursor.as_deref())?, crate::api::page_limit(q.limit)?);
+    let today = state.today();
+    let filter = LoanFilter { division, status, overdue_on: q.overdue.unwrap_or(false).then_some(today), after, limit };
+    let page = service::list_in(&state, &user, filter).await?;
+    Ok(HttpResponse::Ok().json(page.map(|l: ListedLoan| LoanEntryView { household_number: l.number, village_code: l.village_code, head_name: l.head_name, loan: LoanView::build(l.row, today) })))
 }
 
 /// On POST `lender`, `amount_yuan`, `issued_on`, `due_on` are required (`status` defaults to

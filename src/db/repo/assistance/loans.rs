@@ -93,6 +93,49 @@ pub fn update(c: &mut DbConnection, scope: &Scope, actor: &Actor, expected: i64,
     })
 }
 
+/// What a division's list of loans filters on.
+pub struct LoanFilter {
+    pub division: DivisionCode,
+    pub status: Option<String>,
+    /// Only loans overdue on this day (the domain's `LoanTerms::is_overdue`: marked overdue, or
+    /// not repaid and past the extended due date, else the due date).
+    pub overdue_on: Option<NaiveDate>,
+    pub after: Option<String>,
+    pub limit: i64,
+}
+
+/// A loan with its household's number, village and head (a division's list).
+pub struct ListedLoan {
+    pub number: String,
+    pub village_code: String,
+    pub head_name: String,
+    pub row: LoanRow,
+}
+
+/// The loans of the households of a division in scope, by loan id.
+pub fn page_in(c: &mut DbConnection, scope: &Scope, f: &LoanFilter) -> QueryResult<Vec<ListedLoan>> {
+    let mut q = l::table.inner_join(h::table).into_boxed().filter(filters::households::in_division(&f.division));
+    if matches!(scope, Scope::Cadre { .. }) {
+        // A cadre's households are a few dozen: the scope's own filter, by id.
+        let mine: Vec<String> = households::within(households::scoped(scope), &f.division).select(h::id).load(c)?;
+        q = q.filter(l::household_id.eq_any(mine));
+    } else {
+        q = q.filter(filters::households::in_division(scope.division()));
+    }
+    if let Some(s) = &f.status {
+        q = q.filter(l::status.eq(s.clone()));
+    }
+    if let Some(today) = f.overdue_on {
+        let past_due = l::extended_to.lt(today).or(l::extended_to.is_null().and(l::due_on.lt(today)));
+        q = q.filter(l::status.eq("overdue").or(l::status.ne("repaid").and(past_due)));
+    }
+    if let Some(a) = &f.after {
+        q = q.filter(l::id.gt(a.clone()));
+    }
+    let rows: Vec<(String, String, String, LoanRow)> = q.order(l::id.asc()).limit(f.limit).select((h::number, h::village_code, h::head_name, LoanRow::as_select())).load(c)?;
+    Ok(rows.into_iter().map(|(number, village_code, head_name, row)| ListedLoan { number, village_code, head_name, row }).collect())
+}
+
 /// Loans not repaid of the households of a division in scope, with their village and
 /// township (coverage counts the overdue ones; whether a loan is overdue is the domain's).
 pub fn unrepaid_in(c: &mut DbConnection, scope: &Scope, division: &DivisionCode) -> QueryResult<Vec<(String, String, LoanRow)>> {
