@@ -9,8 +9,9 @@ import { ledgerView } from "./ledger.js";
 import { movesView } from "./moves.js";
 import { dailyView, problemsView } from "./problems.js";
 import { screeningView } from "./screening.js";
+import { loansView, projectsView } from "./assistance.js";
 
-const VIEWS = { coverage: coverageView, map: mapView, photos: photosView, ledger: ledgerView, moves: movesView, problems: problemsView, daily: dailyView, screening: screeningView };
+const VIEWS = { coverage: coverageView, map: mapView, photos: photosView, ledger: ledgerView, moves: movesView, problems: problemsView, daily: dailyView, screening: screeningView, projects: projectsView, loans: loansView };
 const view = document.getElementById("view");
 let cleanup = null;
 

@@ -36,6 +36,7 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
     ("archive.js", "text/javascript; charset=utf-8", include_bytes!("../../assets/console/archive.js")),
     ("problems.js", "text/javascript; charset=utf-8", include_bytes!("../../assets/console/problems.js")),
     ("screening.js", "text/javascript; charset=utf-8", include_bytes!("../../assets/console/screening.js")),
+    ("assistance.js", "text/javascript; charset=utf-8", include_bytes!("../../assets/console/assistance.js")),
     ("vendor/leaflet.js", "text/javascript; charset=utf-8", include_bytes!("../../assets/console/vendor/leaflet.js")),
     ("vendor/leaflet.css", "text/css; charset=utf-8", include_bytes!("../../assets/console/vendor/leaflet.css")),
 ];

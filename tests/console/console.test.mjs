@@ -413,6 +413,41 @@ test("a township screens a village and opens the cases of the rows it ticks in o
   assert.equal((await api(`/cases?division=${village}&limit=200`)).items.filter((c) => c.household_id === ordinary.id).length, 1);
 });
 
+test("a township lists its projects with their beneficiaries and its loans, the overdue ones on their own", async () => {
+  const households = (await api(`/households?division=${village}&limit=2`)).items;
+  const name = `产业路-${Date.now()}`;
+  await api("/projects", { method: "POST", body: {
+    category: "infrastructure", name, year: 2025, village_codes: [village], status: "completed",
+    total_investment_yuan: 300000, central_funds_yuan: 200000, provincial_funds_yuan: 50000, county_funds_yuan: 50000, other_funds_yuan: 0,
+    start_date: "2025-03-01", end_date: "2025-10-30",
+  } });
+  const project = (await api(`/projects?division=${village}&limit=500`)).items.find((p) => p.name === name);
+  await api(`/projects/${project.id}/beneficiaries`, { method: "POST", body: { household_id: households[0].id, benefit_yuan: 1200 } });
+  await page.goto(`${BASE}/console/#/projects?division=${village}&category=infrastructure`);
+  const row = page.locator(`#project-rows tr[data-project="${project.id}"]`);
+  await row.waitFor();
+  const text = await row.textContent();
+  for (const part of [/基础设施/, /300,000/, /200,000 \/ 50,000 \/ 50,000 \/ 0/, /已完工/, /2025-03-01 ~ 2025-10-30/]) assert.match(text, part);
+  await row.click();
+  const detail = page.locator(`#project-rows tr[data-project="${project.id}"] + tr.beneficiaries`);
+  assert.match(await detail.textContent(), new RegExp(`${households[0].number}.*1,200`));
+  await shot("14-projects");
+
+  const loan = (body) => api(`/households/${households[1].id}/loans`, { method: "POST", body: {
+    lender: "子洲县农村信用合作联社", amount_yuan: 50000, purpose: "养殖", interest_subsidy_yuan: 1500, ...body } });
+  const lapsed = await loan({ issued_on: "2022-03-15", due_on: "2025-03-15" });
+  const running = await loan({ issued_on: "2025-03-15", due_on: "2028-03-15" });
+  await page.goto(`${BASE}/console/#/loans?division=${village}`);
+  await page.locator(`#loan-rows tr[data-loan="${running.id}"]`).waitFor();
+  assert.equal(await page.locator(`#loan-rows tr[data-loan="${lapsed.id}"].overdue`).count(), 1);
+  await page.check("#l-overdue");
+  await page.waitForFunction(() => location.hash.includes("overdue=1"));
+  await page.locator(`#loan-rows tr[data-loan="${lapsed.id}"]`).waitFor();
+  assert.equal(await page.locator(`#loan-rows tr[data-loan="${running.id}"]`).count(), 0, "the running loan is not overdue");
+  assert.match(await page.locator(`#loan-rows tr[data-loan="${lapsed.id}"]`).textContent(), new RegExp(`${households[1].number}.*50,000.*逾期`));
+  await shot("15-loans");
+});
+
 test("nothing the console did was blocked by its Content Security Policy", () => {
   assert.deepEqual(cspViolations, []);
 });
