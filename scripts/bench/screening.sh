@@ -12,7 +12,7 @@
 # drawn per household and year, a few members seriously ill or disabled, a few disasters; the
 # monitored households get a risk status (half eliminated). $YEAR defaults to 2024 (and 2023) so
 # that the records benchmark's 2025 records are left alone.
-# Usage: scripts/bench/screening.sh
+# Usage: scripts/bench/screening.sh   (BENCH_DB: another database than fangpin_bench_300k, e.g. beside another benchmark)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 . scripts/lib/services.sh
@@ -21,7 +21,7 @@ cd "$(dirname "$0")/../.."
 HOUSEHOLDS=${HOUSEHOLDS:-300000}
 YEAR=${YEAR:-2024}
 COUNTY=610831000000
-bench_setup fangpin_bench_300k "$HOUSEHOLDS"
+bench_setup "${BENCH_DB:-fangpin_bench_300k}" "$HOUSEHOLDS"
 
 for y in $((YEAR - 1)) "$YEAR"; do
   if [ "$(psql_b -c "SELECT count(*) FROM yearly_records WHERE year = $y")" -lt "$((HOUSEHOLDS / 2))" ]; then
