@@ -33,6 +33,7 @@ mod members;
 mod mergers;
 mod natural_changes;
 mod nosniff;
+mod former_pairings;
 mod matrix;
 mod memory;
 mod jpeg;
