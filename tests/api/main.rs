@@ -35,6 +35,7 @@ mod natural_changes;
 mod nosniff;
 mod former_pairings;
 mod matrix;
+mod read_log;
 mod memory;
 mod jpeg;
 mod labels;
