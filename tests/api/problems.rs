@@ -207,8 +207,11 @@ async fn a_rectification_is_planned_evidenced_signed_off_and_closed_by_the_towns
     assert_eq!(res.status(), 422, "before the problem was found");
     let res = officer.post(&format!("{url}/progress"), json!({"noted_on": day(0), "note": "东墙加固完成", "evidence": [{"kind": "photo", "id": photo["id"]}]})).await;
     assert_eq!(res.status(), 201);
+    assert_eq!(res.headers()["etag"], "\"4\"", "a progress note moves the problem's version on");
     let worked: Value = res.json().await.unwrap();
     assert_eq!(worked["progress"][0]["note"], "东墙加固完成");
+    let res = officer.patch(&url, json!({"status": "rectified"}), Some("\"3\"")).await;
+    assert_eq!(res.status(), 412, "a change prepared on what was seen before the note");
     assert_eq!(worked["evidence"][0]["purpose"], "completion");
 
     // Sign-offs: the village's account signs as the secretary; the team leader has an account,
@@ -222,15 +225,16 @@ async fn a_rectification_is_planned_evidenced_signed_off_and_closed_by_the_towns
     assert_eq!(officer.post(&format!("{url}/signoffs"), json!({"role": "village_secretary", "name": "王书记"})).await.status(), 409, "signed already");
     let res = leader.post(&format!("{url}/signoffs"), json!({"role": "team_leader"})).await;
     assert_eq!(res.status(), 201);
+    assert_eq!(res.headers()["etag"], "\"6\"", "each sign-off moves the version on (refusals do not)");
     let signed: Value = res.json().await.unwrap();
     let signers: Vec<(&str, &str, bool)> = signed["signoffs"].as_array().unwrap().iter().map(|s| (s["role"].as_str().unwrap(), s["signer_name"].as_str().unwrap(), s["signer_user_id"].is_string())).collect();
     assert_eq!(signers, [("village_secretary", "王书记", true), ("team_leader", "李队长", true)]);
     assert_eq!(signed["missing"].as_array().unwrap().len(), 0);
 
     // Rectified; the township closes (销号), the village may not.
-    assert_eq!(officer.patch(&url, json!({"status": "rectified", "note": "整改完成"}), Some("\"3\"")).await.status(), 200);
-    assert_eq!(officer.patch(&url, json!({"status": "closed"}), Some("\"4\"")).await.status(), 403);
-    assert_eq!(reviewer.patch(&url, json!({"status": "closed", "note": "验收合格，销号"}), Some("\"4\"")).await.status(), 200);
+    assert_eq!(officer.patch(&url, json!({"status": "rectified", "note": "整改完成"}), Some("\"6\"")).await.status(), 200);
+    assert_eq!(officer.patch(&url, json!({"status": "closed"}), Some("\"7\"")).await.status(), 403);
+    assert_eq!(reviewer.patch(&url, json!({"status": "closed", "note": "验收合格，销号"}), Some("\"7\"")).await.status(), 200);
     let daily: Value = reviewer.get("/quality/daily").await.json().await.unwrap();
     assert_eq!(daily["closed_today"][0]["id"], p["id"]);
     assert_eq!(officer.post(&format!("{url}/progress"), json!({"noted_on": day(0), "note": "再补充"})).await.status(), 409);

@@ -139,11 +139,22 @@ pub fn set_rectification(c: &mut DbConnection, scope: &Scope, division: &Divisio
     })
 }
 
+/// A progress note or a sign-off changes what the problem shows: its version (its ETag) moves
+/// on, so a change prepared on what was seen before is refused (412), and the problem's row is
+/// held until the transaction ends.
+fn touch(c: &mut DbConnection, id: &str) -> Result<(), DbError> {
+    match diesel::update(p::table.filter(p::id.eq(id))).set(p::version.eq(p::version + 1)).execute(c)? {
+        1 => Ok(()),
+        _ => Err(DbError::NotFound),
+    }
+}
+
 /// Adds a dated progress note, with evidence of completion, to a problem in scope that is
 /// being worked (open or verified).
 pub fn add_progress(c: &mut DbConnection, scope: &Scope, division: &DivisionCode, actor: &Actor, id: &str, noted_on: NaiveDate, note: String, evidence: &[EvidenceRef]) -> Result<ProblemProgressRow, DbError> {
     write_tx(c, |c| {
         let problem = get(c, scope, division, id)?;
+        touch(c, id)?;
         if !["open", "verified"].contains(&problem.status.as_str()) {
             return Err(DbError::Conflict(format!("a problem that is {} takes no more progress", problem.status)));
         }
@@ -186,6 +197,8 @@ pub fn in_county(c: &mut DbConnection, county: &DivisionCode, id: &str) -> Resul
 /// Records a sign-off of a verified problem (409 for another status or a role that signed).
 pub fn sign(c: &mut DbConnection, actor: &Actor, problem: &ProblemRow, role: SignoffRole, signer_name: String, signer_user_id: Option<String>) -> Result<ProblemSignoffRow, DbError> {
     write_tx(c, |c| {
+        // The problem's row first: two sign-offs of one problem wait for each other here.
+        touch(c, &problem.id)?;
         let status: String = p::table.find(&problem.id).select(p::status).first(c)?;
         people::may_sign(&status).map_err(DbError::Conflict)?;
         let taken: i64 = so::table.filter(so::problem_id.eq(&problem.id)).filter(so::role.eq(role.as_str())).count().get_result(c)?;
