@@ -43,7 +43,8 @@ fn check_year(year: i32, this_year: i32) -> Result<i32, ApiError> {
 
 /// Adds a document to a household's file: 404 outside the jurisdiction, 403 for an auditor, then
 /// the body (422 meta, 413 size, 415 a file that is not PDF, JPEG or PNG by its bytes). The same
-/// bytes sent again for the household answer the document already filed (200).
+/// bytes sent again for the household answer the document already filed (200), or 409
+/// `filed_already` when they come as another kind or year.
 #[tracing::instrument(skip_all, fields(household = %household_id))]
 pub async fn upload(state: &AppState, caller: &Caller, household_id: String, mut upload: impl DocumentUpload) -> Result<Created<DocumentRow>, ApiError> {
     let (scope, hid) = (caller.scope(), household_id.clone());
@@ -56,8 +57,9 @@ pub async fn upload(state: &AppState, caller: &Caller, household_id: String, mut
     drop(file);
     let media = MediaType::sniff(&bytes).ok_or_else(|| ApiError::UnsupportedMediaType("a document is a PDF, JPEG or PNG file (known by its content, not its name)".into()))?;
     let (hid, sha) = (household_id.clone(), sha256.clone());
+    let (kind, year) = (meta.kind.as_str(), year);
     if let Some(first) = state.db.run(move |c| Ok(repo::by_sha256(c, &hid, &sha)?)).await? {
-        return Ok(Created::Existing(first));
+        return filed_already(first, kind, year);
     }
     let id = crate::db::new_id();
     let key = keys::document(&household_id, &id);
@@ -65,7 +67,7 @@ pub async fn upload(state: &AppState, caller: &Caller, household_id: String, mut
     let row = DocumentRow {
         id,
         household_id: household_id.clone(),
-        kind: meta.kind.as_str().into(),
+        kind: kind.into(),
         year,
         media_type: media.mime().into(),
         sha256,
@@ -84,11 +86,25 @@ pub async fn upload(state: &AppState, caller: &Caller, household_id: String, mut
         // The same file sent twice at once: the first committed, answer with it.
         let (hid, sha) = (household_id, row.sha256.clone());
         if let Ok(Some(first)) = state.db.run(move |c| Ok(repo::by_sha256(c, &hid, &sha)?)).await {
-            return Ok(Created::Existing(first));
+            return filed_already(first, kind, year);
         }
         return Err(e);
     }
     Ok(Created::New(row))
+}
+
+/// The same bytes sent again: the retry of an upload is answered with the document filed (200);
+/// the same file under another kind or year is a conflict (409 `filed_already`, naming how it is
+/// filed) — answering the first would tell the office it is filed as what they chose.
+fn filed_already(first: DocumentRow, kind: &str, year: i32) -> Result<Created<DocumentRow>, ApiError> {
+    if first.kind == kind && first.year == year {
+        return Ok(Created::Existing(first));
+    }
+    Err(ApiError::Refused {
+        code: "filed_already",
+        message: format!("this file is in the household's file already, as {} of {} (document {}); it is filed once", first.kind, first.year, first.id),
+        failures: None,
+    })
 }
 
 /// A household's file of a year: its documents and how complete it is.

@@ -79,9 +79,19 @@ async fn the_same_file_sent_again_is_the_same_document() {
     let admin = app.admin().await;
     let path = household(&app, VILLAGE, 1).await;
     let first: Value = upload(&admin, &path, json!({"kind": "application"}), pdf(1), "a.pdf").await.json().await.unwrap();
-    let res = upload(&admin, &path, json!({"kind": "other"}), pdf(1), "again.pdf").await;
-    assert_eq!(res.status(), 200);
+    let res = upload(&admin, &path, json!({"kind": "application"}), pdf(1), "again.pdf").await;
+    assert_eq!(res.status(), 200, "a retry is answered with the document filed");
     assert_eq!(res.json::<Value>().await.unwrap()["id"], first["id"]);
+    // The same file as another kind or year is not silently the first: it says how it is filed.
+    let year = first["year"].as_i64().unwrap();
+    for meta in [json!({"kind": "other"}), json!({"kind": "application", "year": year - 1})] {
+        let res = upload(&admin, &path, meta.clone(), pdf(1), "again.pdf").await;
+        assert_eq!(res.status(), 409, "{meta}");
+        let p = problem(res).await;
+        assert_eq!(p["code"], "filed_already");
+        let detail = p["detail"].as_str().unwrap();
+        assert!(detail.contains("application") && detail.contains(&year.to_string()) && detail.contains(first["id"].as_str().unwrap()), "{detail}");
+    }
     assert_eq!((rows(&app).await, objects(&app).await), (1, 1));
     // Another household may file the same scan (a village's signed publicity list, say).
     let other = household(&app, VILLAGE, 2).await;

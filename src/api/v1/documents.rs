@@ -137,7 +137,8 @@ impl DocumentUpload for MultipartDocument<'_> {
 ///
 /// PDF, JPEG or PNG, known by the file's first bytes (a name or a declared type is not believed;
 /// anything else is 415); at most `FANGPIN_DOCUMENT_MAX_BYTES` (413, nothing stored). The same
-/// file sent again for the household answers the document already filed (200). Not for auditors (403).
+/// file sent again for the household answers the document already filed (200); sent as another
+/// kind or year, 409 `filed_already` naming how it is filed. Not for auditors (403).
 #[utoipa::path(operation_id = "upload_document", tag = "documents", security(("bearer" = [])), params(("id" = String, Path, description = "household id")),
     request_body(content((DocumentUploadBody = "multipart/form-data", encoding(("meta" = (content_type = "application/json")), ("file" = (content_type = "application/pdf, image/jpeg, image/png"))))), description = "part `meta`: DocumentMetaBody JSON, first; part `file`: the PDF, JPEG or PNG"),
     responses(
@@ -146,6 +147,7 @@ impl DocumentUpload for MultipartDocument<'_> {
         (status = 400, body = Problem, content_type = "application/problem+json"),
         (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "filed_already: the same file is filed as another kind or year", body = Problem, content_type = "application/problem+json"),
         (status = 413, body = Problem, content_type = "application/problem+json"),
         (status = 415, body = Problem, content_type = "application/problem+json"),
         (status = 422, body = Problem, content_type = "application/problem+json"),
