@@ -175,21 +175,52 @@ fn comparison_sheet(sheet: &mut Worksheet, year: i32, household: &ComparisonShee
 
 /// A one-sheet table: a bold header row, then the rows as text.
 pub fn table(sheet_name: &str, headers: &[&str], rows: &[Vec<String>]) -> Result<Vec<u8>, XlsxError> {
-    let mut wb = Workbook::new();
-    let sheet = wb.add_worksheet();
-    sheet.set_name(sheet_name)?;
-    let bold = Format::new().set_bold();
-    for (col, head) in headers.iter().enumerate() {
-        text(sheet, 0, col as u16, head, Some(&bold))?;
-        sheet.set_column_width(col as u16, 16)?;
+    let mut t = TableWriter::new(sheet_name, headers, None)?;
+    for row in rows {
+        t.row(row)?;
     }
-    for (i, row) in rows.iter().enumerate() {
-        for (col, v) in row.iter().enumerate() {
-            text(sheet, 1 + i as u32, col as u16, v, None)?;
+    t.finish()
+}
+
+/// A one-sheet table written row by row, for lists too long to hold whole (a county's screening):
+/// with a temporary folder the rows wait there (rust_xlsxwriter's constant memory), not in memory.
+pub struct TableWriter {
+    wb: Workbook,
+    next: u32,
+}
+
+impl TableWriter {
+    pub fn new(sheet_name: &str, headers: &[&str], tmp: Option<&std::path::Path>) -> Result<Self, XlsxError> {
+        let mut wb = Workbook::new();
+        let sheet = match tmp {
+            Some(dir) => {
+                wb.set_tempdir(dir)?;
+                wb.add_worksheet_with_constant_memory()?
+            }
+            None => wb.add_worksheet(),
+        };
+        sheet.set_name(sheet_name)?;
+        let bold = Format::new().set_bold();
+        for (col, head) in headers.iter().enumerate() {
+            text(sheet, 0, col as u16, head, Some(&bold))?;
+            sheet.set_column_width(col as u16, 16)?;
         }
+        sheet.set_freeze_panes(1, 0)?;
+        Ok(Self { wb, next: 1 })
     }
-    sheet.set_freeze_panes(1, 0)?;
-    wb.save_to_buffer()
+
+    pub fn row(&mut self, cells: &[String]) -> Result<(), XlsxError> {
+        let sheet = self.wb.worksheet_from_index(0)?;
+        for (col, v) in cells.iter().enumerate() {
+            text(sheet, self.next, col as u16, v, None)?;
+        }
+        self.next += 1;
+        Ok(())
+    }
+
+    pub fn finish(mut self) -> Result<Vec<u8>, XlsxError> {
+        self.wb.save_to_buffer()
+    }
 }
 
 /// The same table as CSV (UTF-8 with a BOM, so spreadsheet programs read the Chinese right),

@@ -148,6 +148,9 @@ pub async fn list(state: Data<AppState>, user: Caller, q: Query<ScreeningQuery>)
 
 const HEADERS: [&str; 9] = ["户编号", "户主", "行政村代码", "户类型", "风险状态", "建议", "摸排依据", "数据", "核实结果"];
 
+/// Rows screened at a time for the workbook.
+const WORKBOOK_PAGE: i64 = 5000;
+
 /// Risk screening list 摸排名单 (xlsx)
 ///
 /// The whole screening of a division (a village's list to take on the home visits) as a
@@ -161,14 +164,17 @@ const HEADERS: [&str; 9] = ["户编号", "户主", "行政村代码", "户类型
 #[get("/screening.xlsx")]
 pub async fn workbook(state: Data<AppState>, user: Caller, q: Query<ScreeningListQuery>) -> Result<HttpResponse, ApiError> {
     let a = asked(&state, &user, &q)?;
-    let s = service::screen_division(&state, &user, a.division.clone(), a.year, a.proposal, None, i64::MAX).await?;
     let zh = |field: &str, v: &str| labels::zh(field, v);
-    let rows: Vec<Vec<String>> = s
-        .rows
-        .into_iter()
-        .map(|r| {
+    let tmp = state.settings.data_dir.join("tmp");
+    std::fs::create_dir_all(&tmp).map_err(|e| ApiError::Internal(e.into()))?;
+    let mut book = crate::xlsx::TableWriter::new("摸排名单", &HEADERS, Some(&tmp)).map_err(|e| ApiError::Internal(e.into()))?;
+    // Page by page: a county's list is written as it is screened, never held whole.
+    let mut after = None;
+    loop {
+        let s = service::screen_division(&state, &user, a.division.clone(), a.year, a.proposal, after, WORKBOOK_PAGE).await?;
+        for r in s.rows {
             let h = &r.household;
-            vec![
+            let cells = [
                 h.number.clone(),
                 h.head_name.clone(),
                 h.village_code.clone(),
@@ -178,10 +184,15 @@ pub async fn workbook(state: Data<AppState>, user: Caller, q: Query<ScreeningLis
                 r.criterion.zh.to_owned(),
                 r.figures.iter().map(|(k, v)| format!("{}: {v}", zh("screening_figure", k))).collect::<Vec<_>>().join("；"),
                 String::new(),
-            ]
-        })
-        .collect();
-    let bytes = crate::xlsx::table("摸排名单", &HEADERS, &rows).map_err(|e| ApiError::Internal(e.into()))?;
+            ];
+            book.row(&cells).map_err(|e| ApiError::Internal(e.into()))?;
+        }
+        match s.next {
+            Some(next) => after = Some(next),
+            None => break,
+        }
+    }
+    let bytes = actix_web::web::block(move || book.finish()).await.map_err(|e| ApiError::Internal(e.into()))?.map_err(|e| ApiError::Internal(e.into()))?;
     Ok(HttpResponse::Ok()
         .content_type(crate::api::media::XLSX)
         .insert_header(("Content-Disposition", format!("attachment; filename=\"screening-{}-{}.xlsx\"", a.division.as_str(), a.year.value())))
