@@ -493,3 +493,39 @@ pub fn report_xlsx(report: &Report) -> Result<Vec<u8>, rust_xlsxwriter::XlsxErro
     let rows: Vec<Vec<String>> = report.errors.iter().map(|e| vec![e.row.to_string(), e.column.clone(), e.problem.clone()]).collect();
     crate::xlsx::table("错误报告", &["行", "列", "问题"], &rows)
 }
+
+#[cfg(test)]
+mod tests {
+    use calamine::{DataRef, ExcelDateTime, ExcelDateTimeType};
+
+    use super::text;
+
+    fn date(serial: f64) -> Option<String> {
+        text(&DataRef::DateTime(ExcelDateTime::new(serial, ExcelDateTimeType::DateTime, false)))
+    }
+
+    #[test]
+    fn a_serial_date_reads_as_its_day_and_an_absurd_one_as_no_date() {
+        assert_eq!(date(45000.0).as_deref(), Some("2023-03-15"));
+        assert_eq!(date(45000.75).as_deref(), Some("2023-03-15"), "the time of day is dropped");
+        assert_eq!(date(1.0).as_deref(), Some("1899-12-31"));
+        // A crafted cell: out of chrono's range, not a number, infinite — no date, never a panic.
+        for absurd in [f64::MAX, -f64::MAX, 1e300, -1e18, 4e12, f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+            let got = std::panic::catch_unwind(|| date(absurd));
+            assert!(got.is_ok(), "{absurd} panicked");
+            if let Ok(Some(s)) = got {
+                assert!(s.len() >= 10, "{absurd}: {s}");
+            }
+        }
+        assert_eq!(date(f64::MAX), None);
+        assert_eq!(date(-1e18), None);
+    }
+
+    #[test]
+    fn numbers_and_neutralised_text_read_back_as_written() {
+        assert_eq!(text(&DataRef::Float(610831.0)).as_deref(), Some("610831"));
+        assert_eq!(text(&DataRef::Float(1e300)).as_deref(), Some(1e300f64.to_string().as_str()));
+        assert_eq!(text(&DataRef::String("'=1+1".into())).as_deref(), Some("=1+1"));
+        assert_eq!(text(&DataRef::String("   ".into())), None);
+    }
+}
