@@ -14,6 +14,7 @@ pub mod limits;
 pub mod media;
 pub mod ops;
 pub mod redact;
+pub mod upload;
 pub mod v1;
 
 use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};

@@ -2,7 +2,6 @@
 //! collection forms, the 明白卡 …) uploaded to a household, its file of a year with its
 //! completeness, a document's bytes, and the archive of a household or a village as one zip.
 
-use actix_multipart::Multipart;
 use actix_web::http::header;
 use actix_web::web::{self, Data, Path, Query};
 use actix_web::{HttpRequest, HttpResponse, get, post};
@@ -12,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
-use super::photos::{multipart_error, next_part, spool_with};
+use crate::api::upload::MetaThenFile;
 use crate::api::{path_id, utc};
 use crate::db::models::DocumentRow;
 use crate::domain::DivisionCode;
@@ -89,42 +88,16 @@ impl DocumentView {
     }
 }
 
-/// An upload as the request carries it: multipart, the `meta` part first, then `file`.
-struct MultipartDocument<'a> {
-    req: &'a HttpRequest,
-    mp: Multipart,
-    tmp: std::path::PathBuf,
-    max_bytes: usize,
-}
+/// A document upload as the request carries it: the `meta` part, then the scan.
+struct MultipartDocument<'a>(MetaThenFile<'a>);
 
 impl DocumentUpload for MultipartDocument<'_> {
     async fn meta(&mut self) -> Result<DocumentMeta, ApiError> {
-        let is_multipart = self.req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("multipart/form-data"));
-        if !is_multipart {
-            return Err(ApiError::UnsupportedMediaType("send multipart/form-data with a `meta` part and a `file` part".into()));
-        }
-        let mut part = next_part(&mut self.mp, "meta", "send meta before the file").await?;
-        let mut bytes = Vec::new();
-        while let Some(chunk) = part.next().await {
-            bytes.extend_from_slice(&chunk.map_err(multipart_error)?);
-            if bytes.len() > 16 * 1024 {
-                return Err(ApiError::invalid("meta", "too_long", "meta has at most 16 KB"));
-            }
-        }
-        drop(part);
-        parse_meta(&bytes)
+        parse_meta(&self.0.meta().await?)
     }
 
-    async fn file(mut self) -> Result<Spooled, ApiError> {
-        use sha2::{Digest, Sha256};
-        let mut part = next_part(&mut self.mp, "file", "the document goes in a part named file").await?;
-        let mut sha = Sha256::new();
-        let (file, size) = spool_with(&mut part, &self.tmp, self.max_bytes, "a document", |chunk| sha.update(chunk)).await?;
-        drop(part);
-        if size == 0 {
-            return Err(ApiError::invalid("file", "empty", "the file part is empty"));
-        }
-        Ok(Spooled { file, size, sha256: hex::encode(sha.finalize()) })
+    async fn file(self) -> Result<Spooled, ApiError> {
+        self.0.file().await
     }
 }
 
@@ -156,7 +129,7 @@ impl DocumentUpload for MultipartDocument<'_> {
 #[post("/households/{id}/documents")]
 pub async fn upload(state: Data<AppState>, user: Caller, id: Path<String>, req: HttpRequest, payload: web::Payload) -> Result<HttpResponse, ApiError> {
     let household_id = path_id(&id)?;
-    let upload = MultipartDocument { req: &req, mp: Multipart::new(req.headers(), payload), tmp: state.settings.data_dir.join("tmp"), max_bytes: state.settings.document_max_bytes };
+    let upload = MultipartDocument(MetaThenFile::new(&req, payload, state.settings.data_dir.join("tmp"), state.settings.document_max_bytes, "a document", "the document goes in a part named file"));
     Ok(match service::upload(&state, &user, household_id, upload).await? {
         Created::New(row) => HttpResponse::Created().insert_header(("Location", format!("/api/v1/documents/{}", row.id))).json(DocumentView::from_row(&row)),
         Created::Existing(row) => HttpResponse::Ok().json(DocumentView::from_row(&row)),

@@ -8,7 +8,7 @@ use actix_multipart::Multipart;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
-use super::photos::{next_part, spool};
+use crate::api::upload::{next_part, spool};
 use crate::api::media::{self, Binary};
 use crate::error::{ApiError, Problem};
 use crate::import::{Report, report_xlsx};

@@ -1,9 +1,7 @@
 //! Household photos 入户照片: streamed upload (spooled to disk, size-capped), EXIF and checks,
 //! duplicates across households, thumbnails, originals, the township review queue.
 
-use std::io::Write;
 
-use actix_multipart::Multipart;
 use actix_web::http::header;
 use actix_web::web::{self, Data, Path, Query};
 use actix_web::{HttpRequest, HttpResponse, get, post};
@@ -15,6 +13,7 @@ use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
 use crate::api::body::Checked;
+use crate::api::upload::MetaThenFile;
 use crate::api::{path_id, utc};
 use crate::db::models::PhotoRow;
 use crate::db::repo::cursor;
@@ -245,91 +244,16 @@ impl PhotoView {
     }
 }
 
-pub(crate) fn multipart_error(e: actix_multipart::MultipartError) -> ApiError {
-    ApiError::BadRequest(format!("malformed multipart body: {e}"))
-}
-
-/// Upper bound of what is read and discarded after the size cap, so the client gets its 413.
-const DRAIN_LIMIT: usize = 128 * 1024 * 1024;
-
-/// Streams the file part into a temporary file; 413 once it passes `max` (the rest is
-/// discarded, never kept in memory).
-pub(crate) async fn spool(field: &mut actix_multipart::Field, dir: &std::path::Path, max: usize, what: &str) -> Result<(tempfile::NamedTempFile, usize), ApiError> {
-    spool_with(field, dir, max, what, |_| {}).await
-}
-
-/// [`spool`] that also shows each kept chunk to `seen` as it arrives (to hash it on the way).
-pub(crate) async fn spool_with(field: &mut actix_multipart::Field, dir: &std::path::Path, max: usize, what: &str, mut seen: impl FnMut(&[u8])) -> Result<(tempfile::NamedTempFile, usize), ApiError> {
-    let mut file = tempfile::NamedTempFile::new_in(dir).map_err(|e| ApiError::Internal(e.into()))?;
-    let mut total = 0usize;
-    let mut over = false;
-    while let Some(chunk) = field.next().await {
-        let chunk = chunk.map_err(multipart_error)?;
-        total += chunk.len();
-        if total > max {
-            over = true;
-            if total > DRAIN_LIMIT {
-                break;
-            }
-            continue;
-        }
-        // Small writes to the page cache: cheaper inline than a hop to the blocking pool.
-        file.write_all(&chunk).map_err(|e| ApiError::Internal(e.into()))?;
-        seen(&chunk);
-    }
-    if over {
-        return Err(ApiError::PayloadTooLarge(format!("{what} may have at most {} MB", max / (1024 * 1024))));
-    }
-    Ok((file, total))
-}
-
-pub(crate) async fn next_part(mp: &mut Multipart, name: &str, hint: &str) -> Result<actix_multipart::Field, ApiError> {
-    let field = mp.next().await.ok_or_else(|| ApiError::invalid(name, "required", format!("the {name} part is missing")))?.map_err(multipart_error)?;
-    match field.name() {
-        Some(n) if n == name => Ok(field),
-        // The part's name is not repeated: it is whatever the client sent.
-        _ => Err(ApiError::invalid(name, "order", format!("expected the {name} part here: {hint}"))),
-    }
-}
-
-/// An upload as the request carries it: multipart, the `meta` part first, then `file`.
-struct MultipartUpload<'a> {
-    req: &'a HttpRequest,
-    mp: Multipart,
-    tmp: std::path::PathBuf,
-    max_bytes: usize,
-}
+/// A photo upload as the request carries it: the `meta` part, then the JPEG.
+struct MultipartUpload<'a>(MetaThenFile<'a>);
 
 impl Upload for MultipartUpload<'_> {
     async fn meta(&mut self) -> Result<Meta, ApiError> {
-        let is_multipart = self.req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("multipart/form-data"));
-        if !is_multipart {
-            return Err(ApiError::UnsupportedMediaType("send multipart/form-data with a `meta` part and a `file` part".into()));
-        }
-        let mut meta_part = next_part(&mut self.mp, "meta", "send meta before the file").await?;
-        let mut meta_bytes = Vec::new();
-        while let Some(chunk) = meta_part.next().await {
-            meta_bytes.extend_from_slice(&chunk.map_err(multipart_error)?);
-            if meta_bytes.len() > 16 * 1024 {
-                return Err(ApiError::invalid("meta", "too_long", "meta has at most 16 KB"));
-            }
-        }
-        // The multipart stream yields the next part only once the previous one is dropped.
-        drop(meta_part);
-        parse_meta(&meta_bytes)
+        parse_meta(&self.0.meta().await?)
     }
 
-    async fn file(mut self) -> Result<Spooled, ApiError> {
-        use sha2::{Digest, Sha256};
-        let mut file_part = next_part(&mut self.mp, "file", "the JPEG goes in a part named file").await?;
-        // Hashed once, as it arrives (the store is asked for no second hash).
-        let mut sha = Sha256::new();
-        let (file, size) = spool_with(&mut file_part, &self.tmp, self.max_bytes, "a photo", |chunk| sha.update(chunk)).await?;
-        drop(file_part);
-        if size == 0 {
-            return Err(ApiError::invalid("file", "empty", "the file part is empty"));
-        }
-        Ok(Spooled { file, size, sha256: hex::encode(sha.finalize()) })
+    async fn file(self) -> Result<Spooled, ApiError> {
+        self.0.file().await
     }
 }
 
@@ -361,7 +285,7 @@ impl Upload for MultipartUpload<'_> {
 #[post("/households/{id}/photos")]
 pub async fn upload(state: Data<AppState>, user: Caller, id: Path<String>, req: HttpRequest, payload: web::Payload) -> Result<HttpResponse, ApiError> {
     let household_id = path_id(&id)?;
-    let upload = MultipartUpload { req: &req, mp: Multipart::new(req.headers(), payload), tmp: state.settings.data_dir.join("tmp"), max_bytes: state.settings.photo_max_bytes };
+    let upload = MultipartUpload(MetaThenFile::new(&req, payload, state.settings.data_dir.join("tmp"), state.settings.photo_max_bytes, "a photo", "the JPEG goes in a part named file"));
     Ok(match service::ingest(&state, &user, household_id, upload).await? {
         Created::New(row) => HttpResponse::Created().insert_header(("Location", format!("/api/v1/photos/{}", row.id))).json(PhotoView::from_row(&row)),
         Created::Existing(row) => HttpResponse::Ok().json(PhotoView::from_row(&row)),
