@@ -148,6 +148,9 @@ pub struct Settings {
     pub timezone: String,
     /// Largest accepted document of a household's file (bytes).
     pub document_max_bytes: usize,
+    /// Most problems a year's 问题台账 or 整改清单 holds (a report is built whole for its A4
+    /// layout): a division with more is asked to narrow to a township or a village (422).
+    pub report_max_rows: usize,
     /// The documents each category's file must hold for a year 一户一档 (TOML table
     /// `[document_checklist]`, category = [kinds]; a category not named needs none).
     pub document_checklist: crate::domain::document::Checklist,
@@ -222,6 +225,7 @@ impl Default for Settings {
             thresholds: crate::domain::yearly::default_thresholds(),
             timezone: "Asia/Shanghai".into(),
             document_max_bytes: 20 * 1024 * 1024,
+            report_max_rows: 50_000,
             document_checklist: crate::domain::document::Checklist::default(),
             screening: crate::domain::screening::ScreeningRules::default(),
         }

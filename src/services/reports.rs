@@ -26,10 +26,11 @@ pub struct YearLedger {
 #[tracing::instrument(skip_all, fields(division = %division, year))]
 pub async fn year_ledger(state: &AppState, caller: &Caller, division: DivisionCode, year: i32) -> Result<YearLedger, ApiError> {
     let scope = caller.scope();
+    let max = state.settings.report_max_rows;
     state
         .db
         .run(move |c| {
-            let rows = repo::problems_of_year(c, &scope, &division, year)?;
+            let rows = repo::problems_of_year(c, &scope, &division, year, max)?;
             let people = People::load(c, &rows)?;
             let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
             let signoffs = problems::signoffs_of(c, &ids)?;

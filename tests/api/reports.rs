@@ -146,3 +146,23 @@ async fn the_year_ledger_and_rectification_list_print_on_a4_with_their_signature
     assert_eq!(officer.get(&format!("/reports/self-assessment?division={VILLAGE_2}")).await.status(), 404);
     assert_eq!(app.user("cadre", VILLAGE).await.get("/reports/rectification").await.status(), 403);
 }
+
+#[actix_web::test]
+async fn a_report_longer_than_the_limit_asks_for_a_smaller_division_and_builds_nothing() {
+    let app = spawn_with(|s| s.report_max_rows = 2).await;
+    let reviewer = app.user("township_reviewer", TOWNSHIP).await;
+    for (village, what) in [(VILLAGE, "人口数不符"), (VILLAGE, "收入漏报"), (VILLAGE_2, "评议未公示")] {
+        ok(reviewer.post("/quality/problems", json!({"village_code": village, "source": "self_check", "category": "other", "description": what, "found_on": today()})).await).await;
+    }
+    let year = today().year();
+    for report in ["/reports/problems", "/reports/problems.xlsx", "/reports/rectification", "/reports/rectification.xlsx"] {
+        let res = reviewer.get(&format!("{report}?division={TOWNSHIP}&year={year}")).await;
+        assert_eq!(res.status(), 422, "{report}");
+        let p = problem(res).await;
+        assert_eq!((p["errors"][0]["field"].as_str(), p["errors"][0]["code"].as_str()), (Some("division"), Some("too_many_rows")), "{report}: {p}");
+        let res = reviewer.get(&format!("{report}?division={VILLAGE}&year={year}")).await;
+        assert_eq!(res.status(), 200, "{report}: a village's two problems are within the limit");
+    }
+    let village: Value = reviewer.get(&format!("/reports/problems?division={VILLAGE}&year={year}")).await.json().await.unwrap();
+    assert_eq!(village["items"].as_array().unwrap().len(), 2);
+}

@@ -13,17 +13,26 @@ use crate::db::{DbConnection, DbError, filters};
 use crate::domain::{DivisionCode, Level, Scope};
 
 /// The problems of the division found in `year` (a rule problem: opened in it), in the order of
-/// the ledger (township, village, household, id).
-pub fn problems_of_year(c: &mut DbConnection, scope: &Scope, division: &DivisionCode, year: i32) -> Result<Vec<ProblemRow>, DbError> {
+/// the ledger (township, village, household, id); at most `max` (more: 422 `too_many_rows` on
+/// `division`, having read no more than one past the limit).
+pub fn problems_of_year(c: &mut DbConnection, scope: &Scope, division: &DivisionCode, year: i32, max: usize) -> Result<Vec<ProblemRow>, DbError> {
     within(scope, division)?;
     let (first, last) = (NaiveDate::from_ymd_opt(year, 1, 1).unwrap_or_default(), NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or_default());
     let (from, to) = (first.and_hms_opt(0, 0, 0).unwrap_or_default(), (last + chrono::Duration::days(1)).and_hms_opt(0, 0, 0).unwrap_or_default());
-    Ok(p::table
+    p::table
         .filter(filters::problems::in_division(division))
         .filter(p::found_on.between(first, last).or(p::found_on.is_null().and(p::created_at.ge(from)).and(p::created_at.lt(to))))
         .order((p::township_code.asc(), p::village_code.asc(), p::household_id.asc(), p::id.asc()))
+        .limit(max as i64 + 1)
         .select(ProblemRow::as_select())
-        .load(c)?)
+        .load(c)
+        .map_err(DbError::from)
+        .and_then(|rows: Vec<ProblemRow>| {
+            if rows.len() > max {
+                return Err(DbError::invalid("division", "too_many_rows", format!("more than {max} problems were found in {year} in this division: ask for the report of a township or a village (the ledger /quality/problems pages through any number)")));
+            }
+            Ok(rows)
+        })
 }
 
 /// (category, households, current members) of the division's households.
