@@ -110,17 +110,23 @@ impl YearFigures {
         }
         let r: Lean = serde_json::from_str(record_json)?;
         let g = &r.guarantees;
-        let with = |health: &str| r.members.iter().filter(|m| m.health == health).map(|m| m.member_id.clone()).collect();
-        Ok(YearFigures {
+        let met = [&g.food_clothing, &g.drinking_water, &g.compulsory_education, &g.basic_medical, &g.housing_safety].iter().all(|x| x.ok);
+        Ok(Self::of(per_capita, &r.income, &r.rigid_expenses, met, r.members.iter().map(|m| (m.member_id.as_str(), m.health.as_str()))))
+    }
+
+    /// The figures of a year's parts: `members` as (member id, health).
+    pub fn of<'a>(per_capita: Money, income: &Income, rigid: &RigidExpenses, guarantees_met: bool, members: impl Iterator<Item = (&'a str, &'a str)> + Clone) -> Self {
+        let with = |health: &str| members.clone().filter(|m| m.1 == health).map(|m| m.0.to_owned()).collect();
+        YearFigures {
             per_capita,
-            net_income: r.income.net(),
-            transfers: r.income.transfers,
-            rigid_expenses: r.rigid_expenses.total(),
-            disaster_expenses: r.rigid_expenses.disaster,
-            guarantees_met: [&g.food_clothing, &g.drinking_water, &g.compulsory_education, &g.basic_medical, &g.housing_safety].iter().all(|x| x.ok),
+            net_income: income.net(),
+            transfers: income.transfers,
+            rigid_expenses: rigid.total(),
+            disaster_expenses: rigid.disaster,
+            guarantees_met,
             seriously_ill: with("serious_illness"),
             disabled: with("disabled"),
-        })
+        }
     }
 }
 
@@ -305,17 +311,8 @@ mod tests {
     /// The figures read off a whole yearly record.
     fn whole(r: &YearRecord, per_capita: Money) -> YearFigures {
         let g = &r.guarantees;
-        let with = |health: &str| r.members.iter().filter(|m| m.health == health).map(|m| m.member_id.clone()).collect();
-        YearFigures {
-            per_capita,
-            net_income: r.income.net(),
-            transfers: r.income.transfers,
-            rigid_expenses: r.rigid_expenses.total(),
-            disaster_expenses: r.rigid_expenses.disaster,
-            guarantees_met: [&g.food_clothing, &g.drinking_water, &g.compulsory_education, &g.basic_medical, &g.housing_safety].iter().all(|x| x.ok),
-            seriously_ill: with("serious_illness"),
-            disabled: with("disabled"),
-        }
+        let met = [&g.food_clothing, &g.drinking_water, &g.compulsory_education, &g.basic_medical, &g.housing_safety].iter().all(|x| x.ok);
+        YearFigures::of(per_capita, &r.income, &r.rigid_expenses, met, r.members.iter().map(|m| (m.member_id.as_str(), m.health.as_str())))
     }
 
     #[test]
