@@ -319,3 +319,27 @@ async fn a_change_committed_after_a_higher_numbered_one_still_reaches_the_phone(
     assert_eq!(seen.get(&held).map(String::as_str), Some("written while held"), "{during}\n{after}");
     assert_eq!(seen.get(&other).map(String::as_str), Some("written after"));
 }
+
+#[actix_web::test]
+async fn a_long_transaction_in_another_database_of_the_cluster_does_not_hold_the_feed_back() {
+    if !backend_is_postgres() {
+        return;
+    }
+    use diesel::prelude::*;
+    let app = spawn_app().await;
+    let officer = app.user("village_officer", VILLAGE).await;
+    let cursor = sync(&officer, None, 100).await["next_cursor"].as_str().map(str::to_owned);
+    // Another database of the same PostgreSQL (another deployment, a bulk load) with a
+    // transaction holding an id, open for the whole test: transaction ids are the cluster's.
+    let url = std::env::var("FANGPIN_TEST_DATABASE_URL").unwrap();
+    let (base, _) = url.rsplit_once('/').unwrap();
+    let mut elsewhere = diesel::pg::PgConnection::establish(&format!("{base}/postgres")).unwrap();
+    diesel::sql_query("BEGIN").execute(&mut elsewhere).unwrap();
+    diesel::sql_query("SELECT pg_current_xact_id()").execute(&mut elsewhere).unwrap();
+
+    let created = id(&app.household_in(VILLAGE, 1).await);
+    let page = sync(&officer, cursor.as_deref(), 100).await;
+    let ids: Vec<&str> = page["items"].as_array().unwrap().iter().map(|h| h["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, vec![created.as_str()], "the household created after the other database's transaction began: {page}");
+    diesel::sql_query("ROLLBACK").execute(&mut elsewhere).unwrap();
+}

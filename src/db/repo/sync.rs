@@ -12,8 +12,9 @@
 //! - PostgreSQL: the number is the transaction's id (`pg_current_xact_id()`, 64 bits, never
 //!   reused) plus a fixed offset kept in `sync_counter` (it put the first transaction-id numbers
 //!   above the counter's last value when the counter was retired). Transactions commit in any
-//!   order, so the feed reads only below its snapshot's horizon (`pg_snapshot_xmin`: every
-//!   transaction below it has ended, and nothing below it can commit any more); changes above
+//!   order, so the feed reads only below its snapshot's horizon (`pg_snapshot_xmin` of the
+//!   transactions of this database — [`OUR_XMIN`]: every one below it has ended, and nothing
+//!   below it can commit any more); changes above
 //!   it come in a later call. [`settle`] first waits (briefly) for the transactions running
 //!   when a call came in, so a phone sees what was committed before it asked.
 //!
@@ -156,14 +157,23 @@ impl Change {
     }
 }
 
+/// The snapshot's xmin counting only transactions that may write to this database: the lowest
+/// transaction still running, leaving out those known to run in another database of the cluster
+/// (transaction ids are the cluster's: a long job in another database — another deployment, a
+/// bulk load — would otherwise hold every phone's feed back). Only a transaction that
+/// `pg_stat_activity` shows in another database is left out; one it cannot attribute (another
+/// role's session without the rights to see it, a prepared transaction) still counts.
+const OUR_XMIN: &str = "(WITH s AS (SELECT pg_current_snapshot() AS s) SELECT COALESCE(\
+    (SELECT min(x::text::bigint) FROM s, pg_snapshot_xip(s.s) AS x WHERE NOT EXISTS (\
+        SELECT 1 FROM pg_stat_activity a WHERE a.backend_xid = x::xid \
+        AND a.datid <> (SELECT oid FROM pg_database WHERE datname = current_database()))), \
+    (SELECT pg_snapshot_xmax(s.s)::text::bigint FROM s)))";
+
 /// The numbers every change below which is visible for good (PostgreSQL; see the module
 /// comment), read once per page so rows and tombstones are cut at the same place.
 fn horizon(c: &mut DbConnection) -> Result<Option<i64>, DbError> {
     Ok(match c {
-        DbConnection::Pg(pg) => Some(
-            diesel::select(diesel::dsl::sql::<BigInt>("pg_snapshot_xmin(pg_current_snapshot())::text::bigint + (SELECT value FROM sync_counter WHERE id = 1)"))
-                .get_result(pg)?,
-        ),
+        DbConnection::Pg(pg) => Some(diesel::select(diesel::dsl::sql::<BigInt>(&format!("{OUR_XMIN} + (SELECT value FROM sync_counter WHERE id = 1)"))).get_result(pg)?),
         DbConnection::Sqlite(_) => None,
     })
 }
@@ -178,14 +188,10 @@ pub const SETTLE: std::time::Duration = std::time::Duration::from_secs(1);
 pub fn settle(c: &mut DbConnection, max: std::time::Duration) -> Result<(), DbError> {
     let DbConnection::Pg(pg) = c else { return Ok(()) };
     let started = std::time::Instant::now();
-    let (target, mut xmin): (i64, i64) = diesel::select((
-        diesel::dsl::sql::<BigInt>("pg_snapshot_xmax(pg_current_snapshot())::text::bigint"),
-        diesel::dsl::sql::<BigInt>("pg_snapshot_xmin(pg_current_snapshot())::text::bigint"),
-    ))
-    .get_result(pg)?;
+    let (target, mut xmin): (i64, i64) = diesel::select((diesel::dsl::sql::<BigInt>("pg_snapshot_xmax(pg_current_snapshot())::text::bigint"), diesel::dsl::sql::<BigInt>(OUR_XMIN))).get_result(pg)?;
     while xmin < target && started.elapsed() < max {
         std::thread::sleep(std::time::Duration::from_millis(2));
-        xmin = diesel::select(diesel::dsl::sql::<BigInt>("pg_snapshot_xmin(pg_current_snapshot())::text::bigint")).get_result(pg)?;
+        xmin = diesel::select(diesel::dsl::sql::<BigInt>(OUR_XMIN)).get_result(pg)?;
     }
     Ok(())
 }
