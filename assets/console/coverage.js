@@ -85,7 +85,8 @@ export async function coverageView(root, params) {
   root.replaceChildren(
     crumbs,
     el("h2", { id: "division-title" }, `${me.name} · ${me.households} ${t("col.households")} · ${t("col.located")} ${(me.located_pct * 100).toFixed(1)}%`),
-    el("div", { class: "toolbar" }, el("a", { href: `#/map?division=${me.code}` }, t("coverage.map"))),
+    el("div", { class: "toolbar" }, el("a", { href: `#/map?division=${me.code}` }, t("coverage.map")),
+      me.loans_overdue > 0 ? [" · ", el("a", { id: "loans-overdue", href: `#/loans?division=${me.code}&overdue=1` }, `${t("coverage.loans_overdue")}: ${me.loans_overdue}`)] : null),
   );
   if (rows.length > 0) {
     const holder = el("div");

@@ -12,6 +12,7 @@ const TEXT = {
   "col.sets": ["照片齐全", "Photo sets"], "col.files": ["档案齐全", "Files complete"], "col.flagged": ["可疑照片", "Flagged photos"], "col.problems": ["未办结问题", "Open problems"],
   "coverage.missing": ["未定位的帮扶对象", "Assisted households without a location"], "coverage.export": ["导出 CSV", "Export CSV"],
   "coverage.map": ["在地图上查看", "Show on the map"], "coverage.none": ["全部已定位", "All located"],
+  "coverage.loans_overdue": ["逾期小额信贷", "Overdue loans"],
   "col.number": ["户编号", "Household no."], "col.head": ["户主", "Head"], "col.category": ["类别", "Category"],
   "map.homes": ["处住户", "homes"], "map.tiles": ["底图", "Tiles"], "map.none": ["无底图（离线）", "None (offline)"],
   "map.custom": ["自定义", "Custom"], "map.located": ["已定位", "Located"], "map.move": ["待确认搬迁", "Pending move"],

@@ -446,6 +446,11 @@ test("a township lists its projects with their beneficiaries and its loans, the 
   assert.equal(await page.locator(`#loan-rows tr[data-loan="${running.id}"]`).count(), 0, "the running loan is not overdue");
   assert.match(await page.locator(`#loan-rows tr[data-loan="${lapsed.id}"]`).textContent(), new RegExp(`${households[1].number}.*50,000.*逾期`));
   await shot("15-loans");
+  // The village's coverage links its overdue loans to that list.
+  await page.goto(`${BASE}/console/#/coverage?division=${village}`);
+  await page.click("#loans-overdue");
+  await page.waitForFunction(() => location.hash.startsWith("#/loans") && location.hash.includes("overdue=1"));
+  await page.locator(`#loan-rows tr[data-loan="${lapsed.id}"]`).waitFor();
 });
 
 test("nothing the console did was blocked by its Content Security Policy", () => {
