@@ -72,6 +72,9 @@ pub fn state(settings: Settings) -> anyhow::Result<AppState> {
     let trusted_proxies = Arc::new(settings.trusted_proxies()?);
     settings.document_checklist.validate().map_err(|e| anyhow::anyhow!("{}", e.message))?;
     settings.screening.validate().map_err(|e| anyhow::anyhow!("{}", e.message))?;
+    if !(1..=1_000_000).contains(&settings.report_max_rows) {
+        anyhow::bail!("FANGPIN_REPORT_MAX_ROWS is {}: a report holds 1 to 1 000 000 rows", settings.report_max_rows);
+    }
     Ok(AppState {
         storage,
         photos: crate::workers::Workers::new("photo", settings.photo_workers, Duration::from_secs(settings.photo_queue_secs), PHOTO_NICE),

@@ -221,12 +221,12 @@ fn reconcile(c: &mut DbConnection, run_id: &str, rows: &[HouseholdRow], found: &
     for change in ledger::reconcile(held, found) {
         match change {
             Change::Reopen { held, detail, fingerprint } => {
-                repo::reopen(c, &held.id, held.version, run_id, &detail, &fingerprint, deadline, at)?;
+                repo::reopen(c, &held.id, run_id, &detail, &fingerprint, deadline, at)?;
                 reopened += 1;
             }
             Change::Refresh { id, detail, fingerprint } => repo::refresh(c, &id, run_id, &detail, &fingerprint)?,
             Change::Resolve { held } => {
-                repo::resolve_by_data(c, &held.id, held.version, run_id, at)?;
+                repo::resolve_by_data(c, &held.id, run_id, at)?;
                 resolved += 1;
             }
             Change::Open { household, hit } => {

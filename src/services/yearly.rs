@@ -141,7 +141,8 @@ pub async fn comparison(state: &AppState, caller: &Caller, household_id: String,
 /// 户编号 (the handler checked the village is in the caller's jurisdiction; an unknown one is 404).
 #[tracing::instrument(skip_all, fields(village = %village, year = year.value()))]
 pub async fn village_comparison(state: &AppState, caller: &Caller, village: DivisionCode, year: StatYear) -> Result<(String, Vec<Comparison>), ApiError> {
-    let scope = caller.read_scope();
+    // A bulk read: the current jurisdiction (a cadre's former pairings are for single reads).
+    let scope = caller.scope();
     let (name, found, mut members, mut prev, mut cur, mut assistance) = state
         .db
         .run(move |c| {

@@ -28,7 +28,7 @@ use crate::matrix::{check_complete, inside, table};
 
 /// The text of an answer: a workbook's parts unpacked, a zip's files unpacked (and the workbooks
 /// inside it), anything else as it is.
-async fn answer_text(res: reqwest::Response) -> (u16, String) {
+pub(crate) async fn answer_text(res: reqwest::Response) -> (u16, String) {
     let status = res.status().as_u16();
     let ct = res.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
     let bytes = res.bytes().await.unwrap();

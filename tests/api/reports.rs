@@ -166,3 +166,13 @@ async fn a_report_longer_than_the_limit_asks_for_a_smaller_division_and_builds_n
     let village: Value = reviewer.get(&format!("/reports/problems?division={VILLAGE}&year={year}")).await.json().await.unwrap();
     assert_eq!(village["items"].as_array().unwrap().len(), 2);
 }
+
+#[actix_web::test]
+async fn a_report_limit_outside_its_range_stops_the_start_naming_the_setting() {
+    for bad in [0usize, 1_000_001, usize::MAX] {
+        let data_dir = tempfile::tempdir().unwrap();
+        let settings = fangpin::config::Settings { data_dir: data_dir.path().to_path_buf(), bind: "127.0.0.1:0".into(), storage: fangpin::storage::StorageKind::Memory, report_max_rows: bad, ..Default::default() };
+        let err = fangpin::startup::Application::build(settings).await.err().expect("refused");
+        assert!(err.to_string().contains("FANGPIN_REPORT_MAX_ROWS"), "{bad}: {err}");
+    }
+}

@@ -153,8 +153,11 @@ fn touch(c: &mut DbConnection, id: &str) -> Result<(), DbError> {
 /// being worked (open or verified).
 pub fn add_progress(c: &mut DbConnection, scope: &Scope, division: &DivisionCode, actor: &Actor, id: &str, noted_on: NaiveDate, note: String, evidence: &[EvidenceRef]) -> Result<ProblemProgressRow, DbError> {
     write_tx(c, |c| {
-        let problem = get(c, scope, division, id)?;
+        // Scope first (404), then the row held before its status is read: a note never lands on a
+        // problem closed meanwhile.
+        get(c, scope, division, id)?;
         touch(c, id)?;
+        let problem = get(c, scope, division, id)?;
         if !["open", "verified"].contains(&problem.status.as_str()) {
             return Err(DbError::Conflict(format!("a problem that is {} takes no more progress", problem.status)));
         }

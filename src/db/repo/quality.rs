@@ -90,10 +90,11 @@ pub fn held(c: &mut DbConnection, household_ids: &[String]) -> QueryResult<Vec<P
         .load(c)
 }
 
-/// A dismissed problem opened again because the household changed.
-pub fn reopen(c: &mut DbConnection, id: &str, version: i64, run_id: &str, detail: &str, fingerprint: &str, deadline: NaiveDate, at: NaiveDateTime) -> QueryResult<()> {
+/// A dismissed problem opened again because the household changed (its version raised from
+/// what it is, so a progress note or sign-off meanwhile keeps its own step).
+pub fn reopen(c: &mut DbConnection, id: &str, run_id: &str, detail: &str, fingerprint: &str, deadline: NaiveDate, at: NaiveDateTime) -> QueryResult<()> {
     diesel::update(p::table.find(id))
-        .set((p::status.eq("open"), p::detail.eq(detail), p::fingerprint.eq(fingerprint), p::last_run.eq(run_id), p::deadline.eq(deadline), p::note.eq(Some("reopened: the household's data changed since it was dismissed")), p::version.eq(version + 1), p::status_changed_at.eq(at), p::status_changed_by.eq(None::<String>)))
+        .set((p::status.eq("open"), p::detail.eq(detail), p::fingerprint.eq(fingerprint), p::last_run.eq(run_id), p::deadline.eq(deadline), p::note.eq(Some("reopened: the household's data changed since it was dismissed")), p::version.eq(p::version + 1), p::status_changed_at.eq(at), p::status_changed_by.eq(None::<String>)))
         .execute(c)
         .map(|_| ())
 }
@@ -104,9 +105,9 @@ pub fn refresh(c: &mut DbConnection, id: &str, run_id: &str, detail: &str, finge
 }
 
 /// A problem whose rule stopped firing.
-pub fn resolve_by_data(c: &mut DbConnection, id: &str, version: i64, run_id: &str, at: NaiveDateTime) -> QueryResult<()> {
+pub fn resolve_by_data(c: &mut DbConnection, id: &str, run_id: &str, at: NaiveDateTime) -> QueryResult<()> {
     diesel::update(p::table.find(id))
-        .set((p::status.eq("resolved_by_data"), p::resolved_run.eq(Some(run_id)), p::last_run.eq(run_id), p::version.eq(version + 1), p::status_changed_at.eq(at)))
+        .set((p::status.eq("resolved_by_data"), p::resolved_run.eq(Some(run_id)), p::last_run.eq(run_id), p::version.eq(p::version + 1), p::status_changed_at.eq(at)))
         .execute(c)
         .map(|_| ())
 }

@@ -102,7 +102,8 @@ pub struct PostedList {
 /// one batch, when given): 404 outside the jurisdiction, 422 for a step that posts no list.
 #[tracing::instrument(skip_all, fields(village = %village))]
 pub async fn posted_list(state: &AppState, caller: &Caller, village: DivisionCode, step: Step, posted_on: NaiveDate, batch: Option<String>) -> Result<PostedList, ApiError> {
-    let scope = caller.read_scope();
+    // A list: the current jurisdiction (a cadre's former pairings are for single reads).
+    let scope = caller.scope();
     if !scope.covers(&village) {
         return Err(ApiError::NotFound);
     }
