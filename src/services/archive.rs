@@ -17,7 +17,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 use futures_util::future::{self, BoxFuture, FutureExt};
 use futures_util::stream::{self, Stream, StreamExt};
-use tokio::sync::mpsc;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
 
 use super::Caller;
 use super::exports::member;
@@ -61,7 +61,7 @@ pub async fn household(state: &AppState, caller: &Caller, id: String) -> Result<
             Err(e) => Err(e),
         };
         let steps = stream::iter(match folder {
-            Ok(folder) => steps(&state, folder),
+            Ok(folder) => steps(&state, folder, &budget()),
             Err(e) => vec![future::ready(Err(e)).boxed()],
         });
         write(&entries, steps.buffered(IN_FLIGHT)).await;
@@ -117,24 +117,28 @@ pub async fn village(state: &AppState, caller: &Caller, village: DivisionCode) -
         })
         .buffered(AHEAD)
         .boxed();
-    let st = state.clone();
+    let (st, budget) = (state.clone(), budget());
     let steps = folders
         .flat_map(move |folder: Result<Folder, ApiError>| -> stream::Iter<std::vec::IntoIter<Step>> {
             stream::iter(match folder {
-                Ok(folder) => steps(&st, folder),
+                Ok(folder) => steps(&st, folder, &budget),
                 Err(e) => vec![future::ready(Err(e)).boxed()],
             })
         })
         .buffered(IN_FLIGHT)
         .boxed();
-    tokio::spawn(async move { write(&entries, steps).await });
+    tokio::spawn(async move {
+        // Its turn among the village archives being built (the answer waits meanwhile).
+        let Ok(_turn) = VILLAGE_ARCHIVES.acquire().await else { return };
+        write(&entries, steps).await
+    });
     Ok((name, chunks))
 }
 
 /// Households whose rows and workbook are prepared ahead of the zip writer.
 const AHEAD: usize = 2;
-/// Store reads (photos, scans) under way at once, ahead of the zip writer: with 2–4 MB photos a
-/// few tens of MB at most.
+/// Store reads (photos, scans) under way at once, ahead of the zip writer, within the archive's
+/// byte budget ([`BUDGET_KIB`]).
 const IN_FLIGHT: usize = 6;
 
 /// One file of the zip, still to be read (or ready: the workbook).
@@ -144,7 +148,8 @@ type Step = BoxFuture<'static, Result<Entry, ApiError>>;
 /// key in the store and its name in the zip.
 struct Folder {
     workbook: Entry,
-    objects: Vec<(String, String)>,
+    /// (key in the store, name in the zip, size in bytes).
+    objects: Vec<(String, String, i64)>,
 }
 
 /// The names of the county's divisions (the workbook's 县/乡/村 columns), read once per archive.
@@ -158,23 +163,44 @@ async fn folder(state: &AppState, file: HouseholdFile, full: bool, division_name
     let folder = file.household.number.clone();
     let hid = file.household.id.clone();
     let names = file_names(&file);
-    let mut objects: Vec<(String, String)> = file.documents.iter().map(|d| (keys::document(&hid, &d.id), format!("{folder}/{}", names.documents[&d.id]))).collect();
-    objects.extend(file.photos.iter().map(|p| (keys::original(&hid, &p.id), format!("{folder}/{}", names.photos[&p.id]))));
+    let mut objects: Vec<(String, String, i64)> = file.documents.iter().map(|d| (keys::document(&hid, &d.id), format!("{folder}/{}", names.documents[&d.id]), d.size_bytes)).collect();
+    objects.extend(file.photos.iter().map(|p| (keys::original(&hid, &p.id), format!("{folder}/{}", names.photos[&p.id]), p.size_bytes)));
     let st = state.clone();
     let workbook = tokio::task::spawn_blocking(move || summary(&st, &file, &names, &division_names, full))
         .await
         .map_err(|e| ApiError::Internal(anyhow::anyhow!("summary workbook: {e}")))??;
-    Ok(Folder { workbook: Entry::File { name: format!("{folder}/{folder}-档案.xlsx"), bytes: Bytes::from(workbook) }, objects })
+    Ok(Folder { workbook: Entry::File { name: format!("{folder}/{folder}-档案.xlsx"), bytes: Bytes::from(workbook), _held: None }, objects })
 }
 
-/// The folder's files as steps: the workbook, then each object read from the store.
-fn steps(state: &AppState, folder: Folder) -> Vec<Step> {
+/// The folder's files as steps: the workbook, then each object read from the store once its
+/// size fits in the archive's `budget` (KiB); the bytes keep their share until the zip has them.
+/// Steps ask in the order of the zip (the semaphore is first come, first served), so the next
+/// file is never kept waiting by later ones.
+fn steps(state: &AppState, folder: Folder, budget: &Arc<Semaphore>) -> Vec<Step> {
     let mut steps: Vec<Step> = vec![future::ready(Ok(folder.workbook)).boxed()];
-    for (key, name) in folder.objects {
-        let st = state.clone();
-        steps.push(async move { Ok(Entry::File { name, bytes: st.storage.get(&key).await? }) }.boxed());
+    for (key, name, size) in folder.objects {
+        let (st, budget) = (state.clone(), budget.clone());
+        steps.push(
+            async move {
+                let kib = u32::try_from(size.max(0) / 1024 + 1).unwrap_or(u32::MAX).min(BUDGET_KIB);
+                let held = budget.acquire_many_owned(kib).await.map_err(|e| ApiError::Internal(e.into()))?;
+                Ok(Entry::File { name, bytes: st.storage.get(&key).await?, _held: Some(held) })
+            }
+            .boxed(),
+        );
     }
     steps
+}
+
+/// Bytes of photos and scans one archive holds at once, in KiB (a few of the largest allowed
+/// files; with 2–4 MB photos, [`IN_FLIGHT`] of them).
+const BUDGET_KIB: u32 = 48 * 1024;
+
+/// Village archives built at once; more wait their turn (each holds up to [`BUDGET_KIB`]).
+static VILLAGE_ARCHIVES: Semaphore = Semaphore::const_new(2);
+
+fn budget() -> Arc<Semaphore> {
+    Arc::new(Semaphore::new(BUDGET_KIB as usize))
 }
 
 /// Feeds the zip writer in order; the first error cuts the zip short, a client gone stops the work
@@ -199,7 +225,8 @@ async fn fail(entries: &mpsc::Sender<Entry>, why: &str) {
 }
 
 enum Entry {
-    File { name: String, bytes: Bytes },
+    /// A file and its share of the archive's memory budget (given back once written).
+    File { name: String, bytes: Bytes, _held: Option<OwnedSemaphorePermit> },
     /// Something failed after the answer began: the zip is cut short (the client sees an error,
     /// never a truncated file that looks whole).
     Failed(String),
@@ -217,7 +244,7 @@ fn start() -> (mpsc::Sender<Entry>, Chunks) {
         let result: Result<(), std::io::Error> = (|| {
             while let Some(entry) = entries_rx.blocking_recv() {
                 match entry {
-                    Entry::File { name, bytes } => {
+                    Entry::File { name, bytes, .. } => {
                         zip.start_file(name, options).map_err(std::io::Error::other)?;
                         zip.write_all(&bytes)?;
                     }

@@ -287,6 +287,14 @@ async fn a_villages_archive_keeps_every_file_in_order_while_reading_ahead_and_is
         expected.push((number, scans));
     }
     expected.sort_by(|a, b| a.0.cmp(&b.0));
+    // Files as large as allowed (by their rows): one at a time fits in the archive's memory
+    // budget, and the pipeline still moves on in order.
+    {
+        use diesel::prelude::*;
+        use fangpin::db::schema::documents as d;
+        let mut c = app.state.db.conn().unwrap();
+        diesel::update(d::table).set(d::size_bytes.eq(40 * 1024 * 1024)).execute(&mut *c).unwrap();
+    }
     let entries = unzip(admin.get(&format!("/villages/{VILLAGE}/archive.zip")).await).await;
     assert_eq!(entries.len(), 16, "a workbook and three scans per household");
     for (i, (number, scans)) in expected.iter().enumerate() {
