@@ -209,6 +209,14 @@ impl TableWriter {
         Ok(Self { wb, next: 1 })
     }
 
+    /// Rows a sheet holds below its header (Excel's limit).
+    pub const MAX_ROWS: u32 = 1_048_575;
+
+    /// Rows written so far.
+    pub fn rows(&self) -> u32 {
+        self.next - 1
+    }
+
     pub fn row(&mut self, cells: &[String]) -> Result<(), XlsxError> {
         let sheet = self.wb.worksheet_from_index(0)?;
         for (col, v) in cells.iter().enumerate() {

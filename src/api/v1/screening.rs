@@ -173,6 +173,9 @@ pub async fn workbook(state: Data<AppState>, user: Caller, q: Query<ScreeningLis
     loop {
         let s = service::screen_division(&state, &user, a.division.clone(), a.year, a.proposal, after, WORKBOOK_PAGE).await?;
         for r in s.rows {
+            if book.rows() >= crate::xlsx::TableWriter::MAX_ROWS {
+                return Err(ApiError::invalid("division", "too_many_rows", "more rows than a worksheet holds: ask for a township or a village, or page through GET /screening"));
+            }
             let h = &r.household;
             let cells = [
                 h.number.clone(),
