@@ -80,7 +80,7 @@ wait_quiet() {
 # the originals' (sealed under the original member ids: a copy's members do not decrypt, so
 # measure the demo county and let the copies be the rest of the province). Columns are read
 # from the catalogue, so it works on an older schema too. Idempotent: a county already there is
-# skipped. The counties' parent is 榆林市 (610800000000, inserted). Runs ANALYZE at the end.
+# skipped. The counties' parent is 榆林市 (610800000000, inserted). Runs VACUUM ANALYZE at the end.
 BENCH_COUNTIES="610802:榆阳区 610803:横山区 610822:府谷县 610824:靖边县 610825:定边县 610826:绥德县 610827:米脂县 610828:佳县 610829:吴堡县"
 bench_counties() {
   local n=${1:-10} k=0 entry prefix name
@@ -142,6 +142,6 @@ SELECT bench_copy('problems', jsonb_build_object(
 COMMIT;
 SQL
   done
-  psql_b -c ANALYZE
+  psql_b -c "VACUUM ANALYZE"
   psql_b -c "SELECT county_code, count(*) FROM households GROUP BY 1 ORDER BY 1" | tr '\n' ' '; echo
 }
