@@ -79,12 +79,13 @@ pub fn run_on(c: &mut DbConnection, scope: &Scope, crypto: &Crypto, actor: &Acto
         created_by: actor.name.clone().unwrap_or_default(),
     };
     repo::insert_run(c, &record)?;
-    let ctx = Context {
+    let mut ctx = Context {
         state_date: NaiveDate::from_ymd_opt(s.year, 9, 30).unwrap_or(s.today),
         today: s.today,
         poverty_line: s.poverty_line,
         exit_minimum: s.exit_minimum,
-        shared_ids: shared_ids(c, crypto)?,
+        // Per batch, below: only the numbers of the batch's members can fire.
+        shared_ids: HashMap::new(),
         shared_phones: shared_phones(c, crypto, division, s.phone_max_households)?,
         phone_max_households: s.phone_max_households,
     };
@@ -96,7 +97,8 @@ pub fn run_on(c: &mut DbConnection, scope: &Scope, crypto: &Crypto, actor: &Acto
         let rows = repo::households_batch(c, division, after.as_deref(), BATCH)?;
         let Some(last) = rows.last() else { break };
         after = Some(last.id.clone());
-        let batch = facts(c, crypto, &rows, s.year)?;
+        let (batch, hmacs) = facts(c, crypto, &rows, s.year)?;
+        ctx.shared_ids = shared_ids(c, crypto, &hmacs)?;
         t_load += started.elapsed();
         let started = std::time::Instant::now();
         let hits: Vec<Vec<quality::Hit>> = batch.iter().map(|(f, _)| quality::evaluate(f, &ctx)).collect();
@@ -121,9 +123,10 @@ pub fn run_on(c: &mut DbConnection, scope: &Scope, crypto: &Crypto, actor: &Acto
     Ok(record)
 }
 
-/// ID numbers held by current members of several households, decrypted.
-fn shared_ids(c: &mut DbConnection, crypto: &Crypto) -> Result<HashMap<String, usize>, ApiError> {
-    Ok(repo::shared_id_numbers(c)?.into_iter().filter_map(|(enc, n)| crypto.open(&enc).ok().map(|id| (id, n as usize))).collect())
+/// Of the ID numbers whose HMACs are `hmacs`, those held by current members of several
+/// households (anywhere in the database), decrypted.
+fn shared_ids(c: &mut DbConnection, crypto: &Crypto, hmacs: &[String]) -> Result<HashMap<String, usize>, ApiError> {
+    Ok(repo::shared_id_numbers(c, hmacs)?.into_iter().filter_map(|(enc, n)| crypto.open(&enc).ok().map(|id| (id, n as usize))).collect())
 }
 
 /// Heads' phones used by more than `max` households of the division.
@@ -137,10 +140,12 @@ fn shared_phones(c: &mut DbConnection, crypto: &Crypto, division: &DivisionCode,
 }
 
 /// The facts of a batch of households for the rules, and each household's fingerprint (what a
-/// dismissal is bound to: its data's sequence number and its photos of the year).
-fn facts(c: &mut DbConnection, crypto: &Crypto, rows: &[HouseholdRow], year: i32) -> Result<Vec<(HouseholdFacts, String)>, ApiError> {
+/// dismissal is bound to: its data's sequence number and its photos of the year); and the HMACs
+/// of the batch's current members' ID numbers.
+fn facts(c: &mut DbConnection, crypto: &Crypto, rows: &[HouseholdRow], year: i32) -> Result<(Vec<(HouseholdFacts, String)>, Vec<String>), ApiError> {
     let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
     let members: Vec<MemberRow> = households::members_of(c, &ids, true)?;
+    let hmacs: Vec<String> = members.iter().filter(|m| m.removed_at.is_none()).filter_map(|m| m.id_number_hmac.clone()).collect();
     let records = yearly::for_households(c, &ids, year)?;
     let paired = repo::paired(c, &ids)?;
     let shots = repo::photo_kinds(c, &ids, year)?;
@@ -160,7 +165,7 @@ fn facts(c: &mut DbConnection, crypto: &Crypto, rows: &[HouseholdRow], year: i32
     for (household, kind, status, reasons) in &shots {
         shots_of.entry(household.as_str()).or_default().push((kind.as_str(), status.as_str(), reasons.as_str()));
     }
-    Ok(rows
+    let out: Vec<(HouseholdFacts, String)> = rows
         .iter()
         .map(|r| {
             let members = by_household.get(r.id.as_str()).map(Vec::as_slice).unwrap_or_default();
@@ -204,7 +209,8 @@ fn facts(c: &mut DbConnection, crypto: &Crypto, rows: &[HouseholdRow], year: i32
             let loans: Vec<String> = f.loans.iter().map(|(_, t)| format!("{}{}", t.effective_due(), t.status.as_str())).collect();
             (f, format!("{}:{}:{}:{}", r.sync_seq, kinds.len(), flagged, loans.join(",")))
         })
-        .collect())
+        .collect();
+    Ok((out, hmacs))
 }
 
 /// Brings the ledger of a batch in line with its hits (`domain::quality::ledger`); returns how

@@ -17,20 +17,24 @@ use crate::domain::{DivisionCode, Relation, Scope};
 
 const ACTIVE: [&str; 3] = ["open", "verified", "rectified"];
 
-/// Sealed ID numbers held by current members of several households, one sealed copy per
-/// number with how many hold it (usually none: the unique index prevents them; imported legacy
-/// data may not).
-pub fn shared_id_numbers(c: &mut DbConnection) -> QueryResult<Vec<(String, i64)>> {
+/// Of the ID numbers whose HMACs are `hmacs` (a batch's members'), those held by several
+/// current members, one sealed copy per number with how many hold it (usually none: the unique
+/// index prevents them; imported legacy data may not). Read through the index of ID numbers, so
+/// what it costs follows the batch, never the rest of the database (a province's other counties).
+pub fn shared_id_numbers(c: &mut DbConnection, hmacs: &[String]) -> QueryResult<Vec<(String, i64)>> {
     use diesel::dsl::count_star;
-    let hmacs: Vec<(Option<String>, i64)> = m::table
+    if hmacs.is_empty() {
+        return Ok(Vec::new());
+    }
+    let counted: Vec<(Option<String>, i64)> = m::table
         .filter(m::removed_at.is_null())
-        .filter(m::id_number_hmac.is_not_null())
+        .filter(m::id_number_hmac.eq_any(hmacs))
         .group_by(m::id_number_hmac)
         .having(count_star().gt(1))
         .select((m::id_number_hmac, count_star()))
         .load(c)?;
     let mut out = Vec::new();
-    for (hmac, n) in hmacs {
+    for (hmac, n) in counted {
         let Some(hmac) = hmac else { continue };
         let enc: Vec<Option<String>> = m::table.filter(m::id_number_hmac.eq(&hmac)).select(m::id_number_enc).limit(1).load(c)?;
         if let Some(e) = enc.into_iter().flatten().next() {
