@@ -153,9 +153,8 @@ fn touch(c: &mut DbConnection, id: &str) -> Result<(), DbError> {
 /// being worked (open or verified).
 pub fn add_progress(c: &mut DbConnection, scope: &Scope, division: &DivisionCode, actor: &Actor, id: &str, noted_on: NaiveDate, note: String, evidence: &[EvidenceRef]) -> Result<ProblemProgressRow, DbError> {
     write_tx(c, |c| {
-        // Scope first (404), then the row held before its status is read: a note never lands on a
-        // problem closed meanwhile.
-        get(c, scope, division, id)?;
+        // The row held before its status is read: a note never lands on a problem closed meanwhile
+        // (outside the scope the read below is 404 and the transaction undoes the step).
         touch(c, id)?;
         let problem = get(c, scope, division, id)?;
         if !["open", "verified"].contains(&problem.status.as_str()) {

@@ -112,16 +112,22 @@ pub struct ListedLoan {
     pub row: LoanRow,
 }
 
+/// Loans joined to their households, of the households of `division` in the scope: narrowed by
+/// division in the database (a county's household ids are never read out); a cadre's few paired
+/// households by id.
+fn in_scope_within(c: &mut DbConnection, scope: &Scope, division: &DivisionCode) -> QueryResult<diesel::helper_types::IntoBoxed<'static, diesel::helper_types::InnerJoin<l::table, h::table>, crate::db::Backend>> {
+    let q = l::table.inner_join(h::table).into_boxed().filter(filters::households::in_division(division));
+    Ok(if scope.cadre_user().is_some() {
+        let mine: Vec<String> = households::within(households::scoped(scope), division).select(h::id).load(c)?;
+        q.filter(l::household_id.eq_any(mine))
+    } else {
+        q.filter(filters::households::in_division(scope.division()))
+    })
+}
+
 /// The loans of the households of a division in scope, by loan id.
 pub fn page_in(c: &mut DbConnection, scope: &Scope, f: &LoanFilter) -> QueryResult<Vec<ListedLoan>> {
-    let mut q = l::table.inner_join(h::table).into_boxed().filter(filters::households::in_division(&f.division));
-    if matches!(scope, Scope::Cadre { .. }) {
-        // A cadre's households are a few dozen: the scope's own filter, by id.
-        let mine: Vec<String> = households::within(households::scoped(scope), &f.division).select(h::id).load(c)?;
-        q = q.filter(l::household_id.eq_any(mine));
-    } else {
-        q = q.filter(filters::households::in_division(scope.division()));
-    }
+    let mut q = in_scope_within(c, scope, &f.division)?;
     if let Some(s) = &f.status {
         q = q.filter(l::status.eq(s.clone()));
     }
@@ -137,16 +143,7 @@ pub fn page_in(c: &mut DbConnection, scope: &Scope, f: &LoanFilter) -> QueryResu
 }
 
 /// Loans not repaid of the households of a division in scope, with their village and
-/// township (coverage counts the overdue ones; whether a loan is overdue is the domain's). The
-/// division narrows the join in the database: a county's household ids are never read out.
+/// township (coverage counts the overdue ones; whether a loan is overdue is the domain's).
 pub fn unrepaid_in(c: &mut DbConnection, scope: &Scope, division: &DivisionCode) -> QueryResult<Vec<(String, String, LoanRow)>> {
-    let q = l::table.inner_join(h::table).filter(l::status.ne("repaid")).filter(filters::households::in_division(division));
-    let columns = (h::village_code, h::township_code, LoanRow::as_select());
-    if scope.cadre_user().is_some() {
-        // A cadre's households are the few paired with them: read by id.
-        let ids: Vec<String> = h::table.filter(filters::households::in_scope(scope)).select(h::id).load(c)?;
-        q.filter(l::household_id.eq_any(ids)).select(columns).load(c)
-    } else {
-        q.filter(filters::households::in_division(scope.division())).select(columns).load(c)
-    }
+    in_scope_within(c, scope, division)?.filter(l::status.ne("repaid")).select((h::village_code, h::township_code, LoanRow::as_select())).load(c)
 }
