@@ -171,3 +171,44 @@ async fn expense_driven_poverty_risk_is_listed_for_a_household_not_monitored() {
     let rule = rules.as_array().unwrap().iter().find(|r| r["id"] == "expense_poverty_risk").expect("listed with the rules");
     assert_eq!(rule["severity"], "warning");
 }
+
+/// `id_duplicate` (身份证号码在多户中重复): where the database keeps an ID number to one current
+/// member (the unique index every migrated database has) a second household with a held number
+/// is refused, so a run does not look for shared numbers; where that index is missing (legacy
+/// data loaded with it dropped) the run finds them and opens the problem for every household.
+#[actix_web::test]
+async fn a_shared_id_number_is_found_where_the_database_does_not_prevent_it() {
+    use diesel::RunQueryDsl;
+    use fangpin::db::repo::quality::id_numbers_unique;
+    let app = spawn_app().await;
+    let officer = app.user("township_reviewer", TOWNSHIP).await;
+    let a = app.household_in(VILLAGE, 1).await;
+    let admin = app.admin().await;
+    assert_eq!(admin.post("/households", household_body(VILLAGE_2, &[(1, "head")])).await.status(), 409);
+    let b = app.household_in(VILLAGE_2, 2).await;
+    assert!(id_numbers_unique(&mut app.state.db.conn().unwrap()).unwrap());
+    let first = run(&officer, TOWNSHIP).await;
+    assert_eq!(first["households"], 2);
+    assert!(ledger(&officer, "rule=id_duplicate").await.is_empty());
+
+    // Legacy data: the index dropped, and b's head holds a's head's number.
+    let mut c = app.state.db.conn().unwrap();
+    diesel::sql_query("DROP INDEX members_current_id_number").execute(&mut *c).unwrap();
+    assert!(!id_numbers_unique(&mut c).unwrap());
+    let (ia, ib) = (a["members"][0]["id"].as_str().unwrap(), b["members"][0]["id"].as_str().unwrap());
+    let copied = diesel::sql_query(format!(
+        "UPDATE members SET id_number_hmac = (SELECT id_number_hmac FROM members WHERE id = '{ia}'), \
+         id_number_enc = (SELECT id_number_enc FROM members WHERE id = '{ia}') WHERE id = '{ib}'"
+    ))
+    .execute(&mut *c)
+    .unwrap();
+    assert_eq!(copied, 1);
+    drop(c);
+    let second = run(&officer, TOWNSHIP).await;
+    assert!(second["opened"].as_i64() >= Some(2), "{second}");
+    let mut found: Vec<String> = ledger(&officer, "rule=id_duplicate").await.iter().map(|p| p["household_id"].as_str().unwrap().to_owned()).collect();
+    found.sort();
+    let mut both = vec![a["id"].as_str().unwrap().to_owned(), b["id"].as_str().unwrap().to_owned()];
+    both.sort();
+    assert_eq!(found, both);
+}
