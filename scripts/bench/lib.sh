@@ -7,6 +7,10 @@ bench_setup() {
   local db=$1 households=$2 port=${PORT:-18181}
   ensure_packages wrk:wrk bc:bc curl:curl pgbench:postgresql-contrib
   ensure_postgres "$db"
+  # PG_SSLMODE=disable: the server talks to PostgreSQL in the clear (libpq's default, `prefer`,
+  # encrypts a localhost connection when the server has TLS on, as Debian's has) — for a run
+  # beside a peer whose driver connects without TLS (peer.sh). pgbench and psql use it too.
+  [ -z "${PG_SSLMODE:-}" ] || PG_URL="$PG_URL?sslmode=$PG_SSLMODE"
   log "building the release binary"
   cargo build --release --locked -q
   BIN=$PWD/target/release/fangpin

@@ -40,6 +40,10 @@ PEER_PASSWORD='Bench-pass-1-odk'
 PEER_EMAIL=bench@example.org
 FP_DB=fangpin_bench_peer
 PEER_HOME=$PWD/target/peer
+# The peer's driver (node-postgres, no `ssl` in its config) talks to PostgreSQL in the clear;
+# fangpin's libpq would encrypt the same localhost connection (sslmode=prefer, Debian's
+# PostgreSQL has TLS on): the same transport for both unless PG_SSLMODE says otherwise.
+export PG_SSLMODE=${PG_SSLMODE:-disable}
 
 ensure_packages wrk:wrk bc:bc curl:curl npm:npm git:git
 sql_admin() { as_postgres psql -qAtX -p "${PG_PORT:-5432}" "$@"; }
