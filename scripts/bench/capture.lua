@@ -13,19 +13,8 @@ for line in io.lines(os.getenv("HOUSEHOLDS_FILE")) do
 end
 local token = os.getenv("TOKEN")
 local start = tonumber(os.getenv("START") or "0")
-local counter = 0
-
-function setup(thread)
-  counter = counter + 1
-  thread:set("tid", counter)
-  thread:set("nthreads", tonumber(os.getenv("THREADS") or "2"))
-end
-
 local n
-function init(args)
-  math.randomseed(os.time() * 1000 + tid + start)
-  n = start + tid - 1
-end
+common.numbered_threads(function(tid) n = start + tid - 1 end, start)
 
 local headers = { ["Authorization"] = "Bearer " .. token, ["Content-Type"] = "application/json" }
 

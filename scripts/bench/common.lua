@@ -13,16 +13,22 @@ function common.unique_jpeg(photo, id)
   return photo:sub(1, 2) .. "\255\254" .. string.char(0, #id + 2) .. id .. photo:sub(3)
 end
 
--- Numbers wrk's threads (`tid`, from 1) and seeds each thread's random numbers apart. Call it
--- at the top of a script; it defines setup() and init().
-function common.numbered_threads()
+-- Numbers wrk's threads (`tid`, from 1, of `nthreads`) and seeds each thread's random numbers
+-- apart (shifted by `seed_shift`, so two wrk processes differ). Call it at the top of a script;
+-- it defines setup() and init(), which then calls `on_init(tid)` if given. `on_setup(thread)`,
+-- if given, is called with each thread in setup() (to keep it for done(), say).
+function common.numbered_threads(on_init, seed_shift, on_setup)
   local counter = 0
   function setup(thread)
     counter = counter + 1
     thread:set("tid", counter)
     thread:set("nthreads", tonumber(os.getenv("THREADS") or "2"))
+    if on_setup then on_setup(thread) end
   end
-  function init(args) math.randomseed(os.time() * 1000 + tid) end
+  function init(args)
+    math.randomseed(os.time() * 1000 + tid + (seed_shift or 0))
+    if on_init then on_init(tid) end
+  end
 end
 
 -- A response() that writes the first three answers of each unexpected status to stderr.

@@ -11,19 +11,8 @@ local token = os.getenv("TOKEN")
 local region = os.getenv("REGION") or "620102"
 local address = os.getenv("ADDRESS") or "writes-bench"
 local offset = tonumber(os.getenv("OFFSET") or "0")
-local counter = 0
-
-function setup(thread)
-  counter = counter + 1
-  thread:set("tid", counter)
-  thread:set("nthreads", tonumber(os.getenv("THREADS") or "2"))
-end
-
 local n
-function init(args)
-  math.randomseed(os.time() * 1000 + tid)
-  n = offset + tid
-end
+common.numbered_threads(function(tid) n = offset + tid end)
 
 local weights = { 7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2 }
 local checks = "10X98765432"
@@ -43,7 +32,7 @@ end
 function request()
   local village = villages[math.random(#villages)]
   local body = string.format(
-    '{"village_code":"%s","category":"monitored_unstable","address":"%s","members":['
+    '{"village_code":"%s","category":"ordinary","address":"%s","members":['
       .. '{"name":"王建国","id_number":"%s","relation":"head"},'
       .. '{"name":"李秀英","id_number":"%s","relation":"spouse"},'
       .. '{"name":"王小龙","id_number":"%s","relation":"child"}]}',

@@ -15,20 +15,8 @@ local token = os.getenv("TOKEN")
 local year = os.getenv("YEAR")
 local photo = io.open(os.getenv("PHOTO"), "rb"):read("*a")
 local threads = {}
-local counter = 0
-
-function setup(thread)
-  counter = counter + 1
-  thread:set("tid", counter)
-  thread:set("nthreads", tonumber(os.getenv("THREADS")))
-  table.insert(threads, thread)
-end
-
 local next_row
-function init(args)
-  math.randomseed(os.time() * 1000 + tid)
-  next_row = tid
-end
+common.numbered_threads(function(tid) next_row = tid end, 0, function(thread) table.insert(threads, thread) end)
 
 local uuid = common.uuid
 

@@ -23,17 +23,8 @@ for line in io.lines(os.getenv("IDS_FILE")) do ids[#ids + 1] = line end
 local photo = nil
 if test == "upload" then photo = io.open(os.getenv("PHOTO"), "rb"):read("*a") end
 
-local counter = 0
-function setup(thread)
-  counter = counter + 1
-  thread:set("tid", counter)
-  thread:set("nthreads", tonumber(os.getenv("THREADS")))
-end
-
+common.numbered_threads()
 local n = 0
-function init(args)
-  math.randomseed(os.time() * 1000 + tid)
-end
 
 local function next_id()
   n = n + 1
@@ -68,7 +59,7 @@ local people = { { "王建国", "head" }, { "李秀英", "spouse" }, { "王小�
 local function create()
   local village = villages[math.random(#villages)]
   if side == "peer" then
-    local body = { '<data id="household" version="1"><village>' .. village .. '</village><category>lifted_out</category>' }
+    local body = { '<data id="household" version="1"><village>' .. village .. '</village><category>ordinary</category>' }
     for _, p in ipairs(people) do
       body[#body + 1] = "<member><name>" .. p[1] .. "</name><id_number>" .. id_number() .. "</id_number><relation>" .. p[2] .. "</relation></member>"
     end
@@ -80,7 +71,7 @@ local function create()
   for _, p in ipairs(people) do
     members[#members + 1] = string.format('{"name":"%s","id_number":"%s","relation":"%s"}', p[1], id_number(), p[2])
   end
-  local body = '{"village_code":"' .. village .. '","category":"lifted_out","members":[' .. table.concat(members, ",") .. "]}"
+  local body = '{"village_code":"' .. village .. '","category":"ordinary","members":[' .. table.concat(members, ",") .. "]}"
   return wrk.format("POST", "/api/v1/households", { ["Authorization"] = "Bearer " .. token,
     ["Content-Type"] = "application/json", ["Idempotency-Key"] = uuid() }, body)
 end

@@ -75,7 +75,7 @@ for _ in $(seq 1 60); do curl -fs "$BASE/readyz" >/dev/null && break; sleep 0.5;
 TOKEN=$(curl -fs -X POST "$BASE/api/v1/auth/login" -H 'content-type: application/json' \
   -d '{"username":"admin","password":"Bench-pass-1"}' | python3 -c 'import sys,json; print(json.load(sys.stdin)["access_token"])')
 HID=$(curl -fs -X POST "$BASE/api/v1/households" -H "Authorization: Bearer $TOKEN" -H 'content-type: application/json' \
-  -d '{"village_code":"610831101201","category":"lifted_out","members":[{"name":"王建国","id_number":"11010519491231002X","relation":"head"}]}' \
+  -d '{"village_code":"610831101201","category":"ordinary","members":[{"name":"王建国","id_number":"11010519491231002X","relation":"head"}]}' \
   | python3 -c 'import sys,json; print(json.load(sys.stdin)["id"])')
 rss_before=$(awk '/VmRSS/ {print $2}' /proc/$SERVER/status)
 pids=()
