@@ -316,3 +316,36 @@ async fn concurrent_creates_without_numbers_get_distinct_consecutive_numbers() {
     let other: Value = admin.post("/households", household_body(VILLAGE_2, &[(300, "head")])).await.json().await.unwrap();
     assert_eq!(other["number"], format!("{VILLAGE_2}0001"));
 }
+
+/// Numbers typed by hand (or imported) do not take the village's counter: one committed while a
+/// create without a number runs can take the number it read as free. That create runs again
+/// with the next number; its caller never sees the collision.
+#[actix_web::test]
+async fn numbers_typed_while_the_server_assigns_them_never_fail_a_create_without_a_number() {
+    let app = spawn_with(|s| s.db_pool_size = 16).await;
+    let admin = app.admin().await;
+    let post = |body: Value| {
+        let admin = admin.clone();
+        async move {
+            let res = admin.post("/households", body).await;
+            let status = res.status().as_u16();
+            let body: Value = res.json().await.unwrap_or_default();
+            (status, body["number"].as_str().unwrap_or_default().to_owned())
+        }
+    };
+    let assigned = futures_util::future::join_all((0..32u32).map(|i| post(household_body(VILLAGE, &[(400 + i, "head")]))));
+    let typed = futures_util::future::join_all((1..=16u32).map(|n| {
+        let mut body = household_body(VILLAGE, &[(500 + n, "head")]);
+        body["number"] = json!(format!("{VILLAGE}{n:04}"));
+        post(body)
+    }));
+    let (assigned, typed) = futures_util::join!(assigned, typed);
+    assert!(assigned.iter().all(|(s, _)| *s == 201), "{assigned:?}");
+    // A typed number the server gave first is refused, as a number in use is.
+    assert!(typed.iter().all(|(s, _)| *s == 201 || *s == 409), "{typed:?}");
+    let mut numbers: Vec<&str> = assigned.iter().chain(&typed).filter(|(s, _)| *s == 201).map(|(_, n)| n.as_str()).collect();
+    let created = numbers.len();
+    numbers.sort_unstable();
+    numbers.dedup();
+    assert_eq!(numbers.len(), created, "every number once");
+}

@@ -7,10 +7,12 @@ use crate::db::schema::households;
 use crate::domain::DivisionCode;
 use crate::domain::household::household_number;
 
-/// The next free server-assigned number of a village. The village's counter row is raised
-/// inside the creating transaction (an upsert: its row lock serializes creates of one village
-/// only, until commit), never below the highest number already in the village (imports and
-/// typed numbers do not go through the counter), and a number taken meanwhile is skipped.
+/// The next server-assigned number of a village. The village's counter row is raised inside
+/// the creating transaction (an upsert: its row lock serializes creates of one village only,
+/// until commit), never below the highest number already in the village (imports and typed
+/// numbers do not go through the counter), so it is free when read. A typed or imported number
+/// committed between that read and the insert is caught by the unique index: the creating
+/// transaction runs again (`households::create`), and the caller never sees it.
 pub fn next(c: &mut DbConnection, village: &DivisionCode) -> Result<String, DbError> {
     use crate::db::schema::household_number_counters as counters;
     // The highest number with the village's prefix, wherever the household is now (numbers are
@@ -33,24 +35,29 @@ pub fn next(c: &mut DbConnection, village: &DivisionCode) -> Result<String, DbEr
                 .get_result::<i64>($conn)
         };
     }
-    for _ in 0..16 {
-        let counted = match c {
-            DbConnection::Pg(pg) => raise!(pg)?,
-            DbConnection::Sqlite(lite) => raise!(lite)?,
-        };
-        let seq = counted.max(floor);
-        if seq != counted {
-            diesel::update(counters::table.filter(counters::village_code.eq(village.as_str()))).set(counters::last_sequence.eq(seq)).execute(c)?;
-        }
-        if seq > 9999 {
-            return Err(DbError::Conflict(format!("village {village} has used all 9999 household numbers: give the number explicitly")));
-        }
-        let number = household_number(village, seq as u32);
-        let taken: i64 = households::table.filter(households::number.eq(&number)).count().get_result(c)?;
-        if taken == 0 {
-            return Ok(number);
-        }
+    let counted = match c {
+        DbConnection::Pg(pg) => raise!(pg)?,
+        DbConnection::Sqlite(lite) => raise!(lite)?,
+    };
+    let seq = counted.max(floor);
+    if seq != counted {
+        diesel::update(counters::table.filter(counters::village_code.eq(village.as_str()))).set(counters::last_sequence.eq(seq)).execute(c)?;
     }
-    Err(DbError::Conflict("no free household number was found: retry".into()))
+    if seq > 9999 {
+        return Err(DbError::Conflict(format!("village {village} has used all 9999 household numbers: give the number explicitly")));
+    }
+    Ok(household_number(village, seq as u32))
+}
+
+/// Whether an error is the unique index of household numbers refusing a number (on a
+/// server-assigned number: one typed or imported meanwhile).
+pub fn is_number_taken(e: &diesel::result::Error) -> bool {
+    use diesel::result::{DatabaseErrorKind, Error};
+    match e {
+        Error::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
+            info.constraint_name() == Some("households_number_key") || info.message().contains("households.number")
+        }
+        _ => false,
+    }
 }
 

@@ -259,7 +259,16 @@ pub fn create(c: &mut DbConnection, scope: &Scope, crypto: &Crypto, actor: &Acto
     if let Some(existing) = new.client_id.as_deref().map(|id| find_by_client_id(c, scope, id)).transpose()?.flatten() {
         return Ok(Created::Existing(existing));
     }
-    let result = write_tx(c, |c| insert_household(c, scope, crypto, actor, new));
+    // A server-assigned number that a typed or imported one took meanwhile: once more, with
+    // the next number (household_numbers::next).
+    let mut result = Err(DbError::Conflict("no free household number was found: retry".into()));
+    for _ in 0..8 {
+        let mut raced = false;
+        result = write_tx(c, |c| insert_household(c, scope, crypto, actor, new, &mut raced));
+        if !raced {
+            break;
+        }
+    }
     match result {
         // A concurrent retry with the same client_id won the race: answer with its result.
         Err(DbError::Conflict(_)) if new.client_id.is_some() => {
@@ -274,7 +283,7 @@ pub fn create(c: &mut DbConnection, scope: &Scope, crypto: &Crypto, actor: &Acto
 
 /// One round trip per step: the village, the number, the household, its members' numbers
 /// checked at once, the members in one statement, the audit row, the change stamp.
-fn insert_household(c: &mut DbConnection, scope: &Scope, crypto: &Crypto, actor: &Actor, new: &NewHousehold) -> Result<(HouseholdRow, Vec<MemberRow>), DbError> {
+fn insert_household(c: &mut DbConnection, scope: &Scope, crypto: &Crypto, actor: &Actor, new: &NewHousehold, raced: &mut bool) -> Result<(HouseholdRow, Vec<MemberRow>), DbError> {
     crate::db::repo::divisions::village_for(c, &new.village, scope.division(), "village_code", false)?;
     let number = match &new.number {
         Some(n) => {
@@ -291,7 +300,10 @@ fn insert_household(c: &mut DbConnection, scope: &Scope, crypto: &Crypto, actor:
     row.client_id = new.client_id.clone();
     row.address = new.address.clone();
     row.profile = new.profile.to_stored();
-    diesel::insert_into(households::table).values(&row).execute(c)?;
+    if let Err(e) = diesel::insert_into(households::table).values(&row).execute(c) {
+        *raced = new.number.is_none() && super::household_numbers::is_number_taken(&e);
+        return Err(e.into());
+    }
     let rows: Vec<MemberRow> = new.members.iter().map(|m| member_row(crypto, &row.id, m)).collect();
     ensure_id_numbers_free(c, scope, &row, &rows, &new.members)?;
     if !rows.is_empty() {
