@@ -190,7 +190,7 @@ fn natural_changes(c: &mut DbConnection, scope: &Scope, crypto: &Crypto, actor: 
     use crate::domain::RemovalReason;
     let err = |e: crate::db::DbError| anyhow::anyhow!("{e}");
     let mut rng = StdRng::seed_from_u64(9_000 + seed);
-    let today = chrono::Utc::now().with_timezone(&chrono_tz::Asia::Shanghai).date_naive();
+    let today = service_today();
     let ago = |rng: &mut StdRng, from: i64, to: i64| today - chrono::Duration::days(rng.random_range(from..=to));
     let filter = repo::households::ListFilter { division: Some(village.clone()), limit: 3, ..Default::default() };
     let rows = repo::households::list(c, scope, &filter)?;
@@ -295,7 +295,7 @@ fn pair_village(c: &mut DbConnection, scope: &Scope, crypto: &Crypto, actor: &Ac
     for h in repo::households::list(c, scope, &filter)?.into_iter().filter(|h| h.category != Category::Ordinary.as_str()) {
         if pairings::current_pairing(c, &h.id)?.is_none() {
             let input = PairingInput { household_id: h.id.clone(), cadre_id: cadre.id.clone(), start_date: start, client_id: None };
-            pairings::create_pairing(c, scope, actor, &input, start.max(chrono::Utc::now().date_naive())).map_err(err)?;
+            pairings::create_pairing(c, scope, actor, &input, start.max(service_today())).map_err(err)?;
         }
     }
     Ok(())
@@ -363,4 +363,9 @@ pub fn load_scale<E>(db: &Db<E>, crypto: &Crypto, total: u32) -> anyhow::Result<
         added += rows.len();
     }
     Ok(added)
+}
+
+/// Today in the demo county's time zone (Beijing time; the UTC day is yesterday until 08:00).
+fn service_today() -> NaiveDate {
+    chrono::Utc::now().with_timezone(&chrono_tz::Asia::Shanghai).date_naive()
 }

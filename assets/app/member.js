@@ -5,7 +5,7 @@
 import { enqueue } from "./outbox.js";
 import { household } from "./household.js";
 import { t, label } from "./i18n.js";
-import { el, message } from "./ui.js";
+import { el, message, serviceDay } from "./ui.js";
 
 const RELATIONS = ["child", "grandchild", "spouse", "child_in_law", "parent", "grandparent", "sibling", "other"];
 const JOIN = ["birth", "marriage_in", "moved_in", "other"];
@@ -18,7 +18,7 @@ const field = (text, input) => el("label", {}, el("span", {}, text), input);
 export async function memberView(root, id) {
   const h = await household(root, id);
   if (!h) return;
-  const today = new Date().toISOString().slice(0, 10);
+  const today = serviceDay();
   const form = el("form", { id: "member-form", class: "form" },
     field(t("m.name"), el("input", { name: "name", id: "m-name", required: true, maxlength: "40" })),
     field(t("m.relation"), select("relation", RELATIONS, "relation")),

@@ -61,3 +61,10 @@ export function sameData(a, b) {
   const kb = Object.keys(b).filter((k) => b[k] !== null && b[k] !== undefined);
   return ka.length === kb.length && ka.every((k) => sameData(a[k], b[k]));
 }
+
+/// Today as the service counts days (YYYY-MM-DD in Beijing time, 北京时间, the service's default
+/// FANGPIN_TIMEZONE): not the UTC day of `toISOString()`, which until 08:00 is yesterday's, so a
+/// birth recorded at 01:00 would be "in the future" to the form.
+export function serviceDay(at = new Date()) {
+  return new Intl.DateTimeFormat("en-CA", { timeZone: "Asia/Shanghai", year: "numeric", month: "2-digit", day: "2-digit" }).format(at);
+}

@@ -11,7 +11,9 @@ const CATEGORIES = ["income_below_line", "guarantee_unmet", "inaccurate_data", "
 const GUARANTEES = ["food", "clothing", "education", "medical", "housing", "drinking_water"];
 const NEXT = { open: ["verified", "dismissed"], verified: ["rectified", "dismissed"], rectified: ["closed"] };
 
-const today = () => new Date(Date.now() + 8 * 3600e3).toISOString().slice(0, 10);
+/// Today as the service counts days (Beijing time, the default FANGPIN_TIMEZONE), whatever the
+/// office computer's own zone.
+const today = () => new Intl.DateTimeFormat("en-CA", { timeZone: "Asia/Shanghai", year: "numeric", month: "2-digit", day: "2-digit" }).format(new Date());
 const options = (field, values, selected) => values.map((v) => el("option", { value: v, selected: v === selected }, label(field, v)));
 
 /// Uploads a photo of the household from a file input; its id, or null without a file.

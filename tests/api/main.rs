@@ -9,6 +9,7 @@ mod assistance;
 mod at_rest;
 mod auth;
 mod bodies;
+mod calendar_days;
 mod case_documents;
 mod conformance;
 mod console;
