@@ -317,6 +317,43 @@ async fn concurrent_creates_without_numbers_get_distinct_consecutive_numbers() {
     assert_eq!(other["number"], format!("{VILLAGE_2}0001"));
 }
 
+/// Typed (or imported) numbers do not go through the village's counter: a server-assigned
+/// number is always above the village's highest.
+#[actix_web::test]
+async fn a_create_after_typed_numbers_takes_the_number_after_the_highest() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let create = |person: u32, number: Option<u32>| {
+        let admin = admin.clone();
+        async move {
+            let mut body = household_body(VILLAGE, &[(person, "head")]);
+            if let Some(n) = number {
+                body["number"] = json!(format!("{VILLAGE}{n:04}"));
+            }
+            let res = admin.post("/households", body).await;
+            assert_eq!(res.status(), 201);
+            let body: Value = res.json().await.unwrap();
+            body["number"].as_str().unwrap().strip_prefix(VILLAGE).unwrap().parse::<u32>().unwrap()
+        }
+    };
+    assert_eq!(create(600, None).await, 1, "the village's first number");
+    // Typed right above the counter, then a gap: the next create skips both.
+    assert_eq!(create(601, Some(2)).await, 2);
+    assert_eq!(create(602, Some(3)).await, 3);
+    assert_eq!(create(603, None).await, 4);
+    assert_eq!(create(604, None).await, 5, "the counter kept the raised value");
+    // A gap below a typed number stays free (a household of the register may hold it, for a
+    // later import): the next number is above the highest.
+    assert_eq!(create(606, Some(9)).await, 9);
+    assert_eq!(create(607, None).await, 10, "above the highest number, never in a gap below it");
+    // A typed number that is taken is a 409, not a retry.
+    let mut taken = household_body(VILLAGE, &[(605, "head")]);
+    taken["number"] = json!(format!("{VILLAGE}0005"));
+    let res = admin.post("/households", taken).await;
+    assert_eq!(res.status(), 409);
+    assert!(problem(res).await["detail"].as_str().unwrap().contains("already registered"));
+}
+
 /// Numbers typed by hand (or imported) do not take the village's counter: one committed while a
 /// create without a number runs can take the number it read as free. That create runs again
 /// with the next number; its caller never sees the collision.

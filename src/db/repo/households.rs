@@ -141,23 +141,42 @@ fn id_number_taken(scope: &Scope, holder: &HouseholdRow, masked: &str) -> DbErro
     }
 }
 
-/// [`ensure_id_number_free`] for the members of a new household at once (one query), in their
-/// order; a number given twice in the household is held by the household itself.
-fn ensure_id_numbers_free(c: &mut DbConnection, scope: &Scope, household: &HouseholdRow, rows: &[MemberRow], new: &[NewMember]) -> Result<(), DbError> {
+/// The ID numbers of a new household's members (keyed hash, masked), in their order; a number
+/// given twice in the household is refused here, held by the household itself.
+fn numbered_members(scope: &Scope, household: &HouseholdRow, rows: &[MemberRow], new: &[NewMember]) -> Result<Vec<(String, String)>, DbError> {
     // Members without a number (无户籍人口) hold none.
-    let numbered: Vec<(&str, &crate::domain::IdNumber)> =
-        rows.iter().zip(new).filter_map(|(r, m)| Some((r.id_number_hmac.as_deref()?, m.id_number()?))).collect();
-    let hmacs: Vec<&str> = numbered.iter().map(|(h, _)| *h).collect();
-    let holders = id_number_holders(c, &hmacs)?;
-    for (i, (hmac, id)) in numbered.iter().enumerate() {
-        if let Some((_, h)) = holders.iter().find(|(held, _)| held.as_deref() == Some(*hmac)) {
-            return Err(id_number_taken(scope, h, &id.masked()));
+    let numbered: Vec<(String, String)> =
+        rows.iter().zip(new).filter_map(|(r, m)| Some((r.id_number_hmac.clone()?, m.id_number()?.masked()))).collect();
+    for (i, (hmac, masked)) in numbered.iter().enumerate() {
+        if numbered[..i].iter().any(|(h, _)| h == hmac) {
+            return Err(id_number_taken(scope, household, masked));
         }
-        if hmacs[..i].contains(hmac) {
-            return Err(id_number_taken(scope, household, &id.masked()));
+    }
+    Ok(numbered)
+}
+
+/// [`ensure_id_number_free`] for the members of a new household at once (one query, after the
+/// unique index `members_current_id_number` refused one of them), in their order.
+fn ensure_id_numbers_free(c: &mut DbConnection, scope: &Scope, numbered: &[(String, String)]) -> Result<(), DbError> {
+    let hmacs: Vec<&str> = numbered.iter().map(|(h, _)| h.as_str()).collect();
+    let holders = id_number_holders(c, &hmacs)?;
+    for (hmac, masked) in numbered {
+        if let Some((_, h)) = holders.iter().find(|(held, _)| held.as_deref() == Some(hmac.as_str())) {
+            return Err(id_number_taken(scope, h, masked));
         }
     }
     Ok(())
+}
+
+/// Whether an error is the unique index of current members' ID numbers refusing a number.
+fn is_id_number_held(e: &diesel::result::Error) -> bool {
+    use diesel::result::{DatabaseErrorKind, Error};
+    match e {
+        Error::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
+            info.constraint_name() == Some("members_current_id_number") || info.message().contains("members.id_number_hmac")
+        }
+        _ => false,
+    }
 }
 
 /// Whether the caller's scope covers a household (by its village; a cadre by their pairings).
@@ -260,12 +279,18 @@ pub fn create(c: &mut DbConnection, scope: &Scope, crypto: &Crypto, actor: &Acto
         return Ok(Created::Existing(existing));
     }
     // A server-assigned number that a typed or imported one took meanwhile: once more, with
-    // the next number (household_numbers::next).
+    // the next number (household_numbers::next). A member's ID number held elsewhere: the
+    // unique index refused it; who holds it is read after the rollback, for the 409.
     let mut result = Err(DbError::Conflict("no free household number was found: retry".into()));
     for _ in 0..8 {
-        let mut raced = false;
-        result = write_tx(c, |c| insert_household(c, scope, crypto, actor, new, &mut raced));
-        if !raced {
+        let mut attempt = Attempt::default();
+        result = write_tx(c, |c| insert_household(c, scope, crypto, actor, new, &mut attempt));
+        if let Some(numbered) = attempt.id_numbers_held.take() {
+            ensure_id_numbers_free(c, scope, &numbered)?;
+            // Freed meanwhile (the holder was removed): once more.
+            continue;
+        }
+        if !attempt.number_raced {
             break;
         }
     }
@@ -281,18 +306,22 @@ pub fn create(c: &mut DbConnection, scope: &Scope, crypto: &Crypto, actor: &Acto
     }
 }
 
-/// One round trip per step: the village, the number, the household, its members' numbers
-/// checked at once, the members in one statement, the audit row, the change stamp.
-fn insert_household(c: &mut DbConnection, scope: &Scope, crypto: &Crypto, actor: &Actor, new: &NewHousehold, raced: &mut bool) -> Result<(HouseholdRow, Vec<MemberRow>), DbError> {
+/// What an attempt to insert a household ran into, for the next attempt.
+#[derive(Default)]
+struct Attempt {
+    /// The server-assigned number was taken meanwhile (a typed or imported one).
+    number_raced: bool,
+    /// A member's ID number is held by a current member elsewhere (keyed hash, masked).
+    id_numbers_held: Option<Vec<(String, String)>>,
+}
+
+/// One round trip per step: the village, the number (the village's highest, its counter), the
+/// household, the members in one statement (the unique indexes check numbers), the audit row,
+/// the change stamp.
+fn insert_household(c: &mut DbConnection, scope: &Scope, crypto: &Crypto, actor: &Actor, new: &NewHousehold, attempt: &mut Attempt) -> Result<(HouseholdRow, Vec<MemberRow>), DbError> {
     crate::db::repo::divisions::village_for(c, &new.village, scope.division(), "village_code", false)?;
     let number = match &new.number {
-        Some(n) => {
-            let taken: i64 = households::table.filter(households::number.eq(n)).count().get_result(c)?;
-            if taken > 0 {
-                return Err(number_taken(n));
-            }
-            n.clone()
-        }
+        Some(n) => n.clone(),
         None => super::household_numbers::next(c, &new.village)?,
     };
     let head = new.members.iter().find(|m| m.relation == Relation::Head).map(|m| m.name.clone()).unwrap_or_default();
@@ -301,13 +330,27 @@ fn insert_household(c: &mut DbConnection, scope: &Scope, crypto: &Crypto, actor:
     row.address = new.address.clone();
     row.profile = new.profile.to_stored();
     if let Err(e) = diesel::insert_into(households::table).values(&row).execute(c) {
-        *raced = new.number.is_none() && super::household_numbers::is_number_taken(&e);
+        if super::household_numbers::is_number_taken(&e) {
+            match &new.number {
+                Some(n) => return Err(number_taken(n)),
+                None => attempt.number_raced = true,
+            }
+        }
         return Err(e.into());
     }
     let rows: Vec<MemberRow> = new.members.iter().map(|m| member_row(crypto, &row.id, m)).collect();
-    ensure_id_numbers_free(c, scope, &row, &rows, &new.members)?;
+    let numbered = numbered_members(scope, &row, &rows, &new.members)?;
     if !rows.is_empty() {
-        insert_members(c, &rows)?;
+        // In the order of their keyed hashes: two creates sharing two ID numbers wait on each
+        // other's index entries in one order, never in a deadlock.
+        let mut ordered = rows.clone();
+        ordered.sort_by(|a, b| a.id_number_hmac.cmp(&b.id_number_hmac));
+        if let Err(e) = insert_members(c, &ordered) {
+            if is_id_number_held(&e) {
+                attempt.id_numbers_held = Some(numbered);
+            }
+            return Err(e.into());
+        }
     }
     let mut after = household_snapshot(&row);
     after["members"] = new.members.iter().zip(&rows).map(|(m, r)| new_member_snapshot(m, r)).collect();
