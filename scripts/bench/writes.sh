@@ -4,9 +4,9 @@
 # is loaded into its own database; wrk posts new households (create_household.lua: three
 # members, no number, an Idempotency-Key each, a village at random) at c=16 and c=32 for
 # $DURATION s (default 20); pgbench then runs at the same concurrency the writes a create makes,
-# as the API makes them: the idempotency claim (its own commit), one transaction with the
-# village's number counter, the household, its three members in one INSERT and the audit row,
-# then the kept answer (its own commit). Prints req/s, tx/s, the ratio (goal >= 0.5), and the
+# as the API makes them: one transaction with the idempotency claim, the village's number
+# counter, the household, its three members in one INSERT and the audit row, then the kept
+# answer (its own commit). Prints req/s, tx/s, the ratio (goal >= 0.5), and the
 # CPU per create of the server, PostgreSQL and the load generator, with commits and rows
 # written per create. Rows created by an earlier run are removed first.
 # Usage: scripts/bench/writes.sh   (HOUSEHOLDS, DURATION, CONCURRENCY="16 32" may be set)
@@ -50,8 +50,8 @@ echo "villages: $VILLAGES"
 cat >"$WORK/create.sql" <<SQL
 \set v random(1, $VILLAGES)
 \set k random(1, 1000000000000000)
-INSERT INTO idempotency_keys (user_id, key, request, status, created_at) VALUES ('bench', :client_id || '-' || :k, 'POST /api/v1/households q:' || md5(:k::text), 0, now());
 BEGIN;
+INSERT INTO idempotency_keys (user_id, key, request, status, created_at) VALUES ('bench', :client_id || '-' || :k, 'POST /api/v1/households q:' || md5(:k::text), 0, now());
 INSERT INTO household_number_counters (village_code, last_sequence) SELECT village_code, 1 FROM bench_villages WHERE n = :v
   ON CONFLICT (village_code) DO UPDATE SET last_sequence = household_number_counters.last_sequence + 1 RETURNING last_sequence AS seq \gset
 INSERT INTO households (id, number, village_code, township_code, county_code, address, category, head_name, created_by, created_at, updated_at, sync_seq)

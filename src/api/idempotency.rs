@@ -6,6 +6,10 @@
 //! Answers that say the request was not even started (400, 401, 413, 415, 422, 429, 5xx) are
 //! not kept, so a corrected retry is processed; others are kept 24 hours, sealed with the data
 //! key (the answers hold ID and phone numbers).
+//!
+//! The key is claimed by the request's first write transaction (`db::repo::idempotency`), not
+//! by a commit of its own before the handler runs: a request that finds the key held wrote
+//! nothing and is answered from the key's row here.
 
 use actix_web::body::{BoxBody, MessageBody, to_bytes};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -14,7 +18,7 @@ use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
 use actix_web::{HttpResponse, ResponseError, web::Data};
 
-use crate::db::repo::idempotency::{self as repo, Claim};
+use crate::db::repo::idempotency::{self as repo, RequestClaim};
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -120,56 +124,27 @@ pub async fn middleware(req: ServiceRequest, next: Next<impl MessageBody + 'stat
         Ok(None) => {}
         Err(e) => return Ok(problem(req, e)),
     }
-    let (u, k, r, crypto) = (user.clone(), key.clone(), request.clone(), state.crypto.clone());
-    let claim = match state.db.run(move |c| Ok(repo::claim(c, &u, &k, &r, |row| open(&crypto, row).is_some())?)).await {
-        Ok(c) => c,
-        Err(e) => return Ok(problem(req, e)),
-    };
-    match claim {
-        Claim::New => {}
-        Claim::Replay(row) => {
-            // `claim` gave only an answer that opens.
-            let (body, headers) = open(&state.crypto, &row).unwrap_or_default();
-            let mut res = HttpResponse::build(StatusCode::from_u16(row.status as u16).unwrap_or(StatusCode::OK));
-            let headers: Vec<(String, String)> = headers.as_deref().and_then(|h| serde_json::from_str(h).ok()).unwrap_or_default();
-            for (name, value) in headers {
-                if let (Ok(n), Ok(v)) = (HeaderName::try_from(name), HeaderValue::try_from(value)) {
-                    res.insert_header((n, v));
-                }
-            }
-            res.insert_header(("Idempotency-Replayed", "true"));
-            return Ok(req.into_response(res.body(body)));
-        }
-        Claim::InProgress => {
-            return Ok(problem(req, ApiError::Conflict("a request with this Idempotency-Key is still being answered: retry shortly".into())));
-        }
-        Claim::Mismatch(first) => {
-            let first = first.split(" sha256:").next().unwrap_or_default();
-            let what = if first == request.split(" sha256:").next().unwrap_or_default() { "another body of ".to_owned() } else { "another request (query, body or the caller's rights) of ".to_owned() };
-            // The first request's path, not its query string: a refusal repeats no request value.
-            let first = first.split(" q:").next().unwrap_or_default();
-            return Ok(problem(req, ApiError::invalid("Idempotency-Key", "idempotency_key_reused", format!("this key was used for {what}{first}: use a new key for a new request"))));
-        }
-    }
     if rand::random::<u8>() == 0 {
         let db = state.db.clone();
         actix_web::rt::spawn(async move { db.run(|c| Ok(repo::purge(c)?)).await });
     }
-    let release = |state: Data<AppState>, user: String, key: String| async move {
-        if let Err(e) = state.db.run(move |c| Ok(repo::release(c, &user, &key)?)).await {
-            tracing::warn!(error = %e, "could not release an idempotency key");
-        }
-    };
-    let res = match next.call(req).await {
-        Ok(res) => res,
-        Err(e) => {
-            release(state, user, key).await;
-            return Err(e);
-        }
-    };
+    // The request's first write transaction claims the key (no commit of its own); a request
+    // whose key is held wrote nothing, and is answered from what the key holds.
+    let crypto = state.crypto.clone();
+    let claim = RequestClaim::new(user, key, request, Box::new(move |row| open(&crypto, row).is_some()));
+    let res = repo::scope(claim.clone(), next.call(req)).await;
+    if claim.was_refused() {
+        let http_req = match res {
+            Ok(res) => res.into_parts().0,
+            Err(e) => return Err(e),
+        };
+        return Ok(answer_held(&state, &claim, http_req).await);
+    }
+    // From here on, an answer that is not kept leaves a claim a write transaction took as it
+    // is: the request was applied, and a retry is told so instead of applying it again.
+    let res = res?;
     let status = res.status();
     if !is_kept(status) {
-        release(state, user, key).await;
         return Ok(res.map_into_boxed_body());
     }
     let (http_req, response) = res.into_parts();
@@ -177,12 +152,10 @@ pub async fn middleware(req: ServiceRequest, next: Next<impl MessageBody + 'stat
     // Handlers answer from memory, so reading the body whole costs nothing more; a body that
     // cannot be read is that handler's failure, worth a retry.
     let Ok(bytes) = to_bytes(body).await else {
-        release(state, user, key).await;
         return Ok(ServiceResponse::new(http_req, HttpResponse::InternalServerError().finish()));
     };
     if bytes.len() > MAX_BODY {
-        // Answered, not kept (an error-report workbook, say): a retry runs again.
-        release(state, user, key).await;
+        // Answered, not kept (an error-report workbook, say).
         return Ok(ServiceResponse::new(http_req, head.set_body(bytes).map_into_boxed_body()));
     }
     let kept: Vec<(String, String)> = KEPT_HEADERS
@@ -191,10 +164,71 @@ pub async fn middleware(req: ServiceRequest, next: Next<impl MessageBody + 'stat
         .collect();
     // Kept sealed with the data key, like ID numbers: a database dump shows no answer.
     let headers_json = state.crypto.seal(&serde_json::to_string(&kept).unwrap_or_else(|_| "[]".into()));
-    let body = state.crypto.seal_bytes(&bytes);
-    let stored = state.db.run(move |c| Ok(repo::complete(c, &user, &key, status.as_u16(), headers_json, body)?)).await;
-    if let Err(e) = stored {
-        tracing::warn!(error = %e, "could not keep the answer of an idempotent request");
+    let sealed = state.crypto.seal_bytes(&bytes);
+    let taken = claim.was_taken();
+    let c2 = claim.clone();
+    let stored = state
+        .db
+        .run(move |c| {
+            if taken {
+                repo::complete(c, &c2, status.as_u16(), headers_json, sealed)?;
+                Ok(true)
+            } else {
+                // Answered without writing (a 404, a conflict found before writing): kept unless
+                // the key is held already — then this request is a retry, answered as the first.
+                Ok(repo::keep(c, &c2, status.as_u16(), headers_json, sealed)?)
+            }
+        })
+        .await;
+    match stored {
+        Ok(true) => {}
+        Ok(false) => return Ok(answer_held(&state, &claim, http_req).await),
+        Err(e) => tracing::warn!(error = %e, "could not keep the answer of an idempotent request"),
     }
     Ok(ServiceResponse::new(http_req, head.set_body(bytes).map_into_boxed_body()))
+}
+
+/// The answer to a request whose key another request holds: the first answer replayed, 409
+/// while the first is still being answered, 422 when the key was used for another request.
+async fn answer_held(state: &AppState, claim: &RequestClaim, http_req: actix_web::HttpRequest) -> ServiceResponse<BoxBody> {
+    let respond = |res: HttpResponse| ServiceResponse::new(http_req, res.map_into_boxed_body());
+    let (user, key) = (claim.user_id.clone(), claim.key.clone());
+    let row = match state.db.run(move |c| Ok(repo::held(c, &user, &key)?)).await {
+        Ok(row) => row,
+        Err(e) => return respond(e.error_response()),
+    };
+    let still_running = || ApiError::Conflict("a request with this Idempotency-Key is still being answered: retry shortly".into());
+    let Some(row) = row else {
+        // Released meanwhile (the first request failed): a retry goes through.
+        return respond(still_running().error_response());
+    };
+    if row.request != claim.request {
+        let request = &claim.request;
+        let first = row.request.split(" sha256:").next().unwrap_or_default();
+        let what = if first == request.split(" sha256:").next().unwrap_or_default() { "another body of ".to_owned() } else { "another request (query, body or the caller's rights) of ".to_owned() };
+        // The first request's path, not its query string: a refusal repeats no request value.
+        let first = first.split(" q:").next().unwrap_or_default();
+        return respond(ApiError::invalid("Idempotency-Key", "idempotency_key_reused", format!("this key was used for {what}{first}: use a new key for a new request")).error_response());
+    }
+    if row.status == 0 {
+        if crate::db::now() - row.created_at < repo::ABANDONED {
+            return respond(still_running().error_response());
+        }
+        // The claim committed with the request's effect; its answer never came (the server
+        // stopped, or the answer could not be kept): applied, not to be applied again.
+        return respond(ApiError::Conflict("the request with this Idempotency-Key was applied but its answer was not kept: read the record (a create's client_id finds it), or send a new request with a new key".into()).error_response());
+    }
+    let Some((body, headers)) = open(&state.crypto, &row) else {
+        // Kept under another data key and kept again meanwhile: the next retry takes it over.
+        return respond(still_running().error_response());
+    };
+    let mut res = HttpResponse::build(StatusCode::from_u16(row.status as u16).unwrap_or(StatusCode::OK));
+    let headers: Vec<(String, String)> = headers.as_deref().and_then(|h| serde_json::from_str(h).ok()).unwrap_or_default();
+    for (name, value) in headers {
+        if let (Ok(n), Ok(v)) = (HeaderName::try_from(name), HeaderValue::try_from(value)) {
+            res.insert_header((n, v));
+        }
+    }
+    res.insert_header(("Idempotency-Replayed", "true"));
+    respond(res.body(body))
 }

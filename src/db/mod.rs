@@ -212,8 +212,11 @@ impl<E> Db<E> {
         E: RunError,
     {
         let db = self.clone();
+        // An `Idempotency-Key` of the request still to claim: its first write transaction does.
+        let claim = repo::idempotency::of_task();
         actix_web::web::block(move || {
             let mut conn = db.conn()?;
+            let _claim = repo::idempotency::on_thread(claim);
             let result = f(&mut conn);
             if result.as_ref().is_err_and(E::is_unavailable) {
                 db.heal(&mut conn);
@@ -271,6 +274,10 @@ pub fn new_id() -> String {
 /// Runs `f` in a write transaction. On SQLite it starts with `BEGIN IMMEDIATE`, taking the write
 /// lock up front: a deferred transaction that reads first and writes later fails at once with
 /// SQLITE_BUSY when another writer got in between, which the busy timeout cannot cure.
+///
+/// The first write transaction of a request sent with an `Idempotency-Key` claims the key as
+/// its first statement (`repo::idempotency`): a POST's effects are written in write
+/// transactions, so the claim commits with them.
 pub fn write_tx<T, E, F>(c: &mut DbConnection, f: F) -> Result<T, E>
 where
     F: FnOnce(&mut DbConnection) -> Result<T, E>,
@@ -283,18 +290,29 @@ where
         DbConnection::Pg(_) => Multi::begin_transaction(c),
     }
     .map_err(DbError::from)?;
-    match f(c) {
-        Ok(v) => {
-            Multi::commit_transaction(c).map_err(DbError::from)?;
-            Ok(v)
+    let rollback = |c: &mut DbConnection| {
+        if let Err(rollback) = Multi::rollback_transaction(c) {
+            tracing::warn!(error = %rollback, "rollback failed");
         }
+    };
+    let claim = match repo::idempotency::take_in_transaction(c) {
+        Ok(claim) => claim,
         Err(e) => {
-            if let Err(rollback) = Multi::rollback_transaction(c) {
-                tracing::warn!(error = %rollback, "rollback failed");
-            }
+            rollback(c);
+            return Err(e.into());
+        }
+    };
+    let result = match f(c) {
+        Ok(v) => Multi::commit_transaction(c).map_err(DbError::from).map_err(E::from).map(|()| v),
+        Err(e) => {
+            rollback(c);
             Err(e)
         }
+    };
+    if let Some(claim) = claim {
+        repo::idempotency::settle(&claim, result.is_ok());
     }
+    result
 }
 
 /// Runs `f` in a read-only transaction that sees one snapshot of the database (PostgreSQL:

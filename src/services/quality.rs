@@ -78,7 +78,8 @@ pub fn run_on(c: &mut DbConnection, scope: &Scope, crypto: &Crypto, actor: &Acto
         resolved: 0,
         created_by: actor.name.clone().unwrap_or_default(),
     };
-    repo::insert_run(c, &record)?;
+    // Its own write transaction: a request's `Idempotency-Key` is claimed with the run's row.
+    write_tx(c, |c| repo::insert_run(c, &record).map_err(crate::db::DbError::from))?;
     let mut ctx = Context {
         state_date: NaiveDate::from_ymd_opt(s.year, 9, 30).unwrap_or(s.today),
         today: s.today,

@@ -76,3 +76,63 @@ async fn concurrent_retries_with_one_key_create_one_pairing() {
     let list: Value = admin.get(&format!("/pairings?household_id={}", h["id"].as_str().unwrap())).await.json().await.unwrap();
     assert_eq!(list["items"].as_array().unwrap().len(), 1);
 }
+
+/// The key is claimed inside the request's own write transaction; a retry that is answered
+/// before it writes anything (here: the record of its `client_id` found) still gets the first
+/// answer, replayed.
+#[actix_web::test]
+async fn a_retry_answered_before_it_writes_replays_the_first_answer() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let mut body = household_body(VILLAGE, &[(11, "head")]);
+    body["client_id"] = json!(uuid::Uuid::now_v7().to_string());
+    let key = uuid::Uuid::now_v7().to_string();
+    let first = post_with_key(&admin, "/households", &body, &key).await;
+    assert_eq!(first.status(), 201);
+    let first: Value = first.json().await.unwrap();
+    let again = post_with_key(&admin, "/households", &body, &key).await;
+    assert_eq!((again.status().as_u16(), again.headers().get("idempotency-replayed").is_some()), (201, true));
+    assert_eq!(again.json::<Value>().await.unwrap(), first);
+    // Without the key the same client_id answers 200 with the first record (not a replay).
+    let plain = admin.post("/households", body).await;
+    assert_eq!((plain.status().as_u16(), plain.headers().get("idempotency-replayed").is_some()), (200, false));
+}
+
+/// A claim commits with the request's effect. A claim without its answer (the server stopped
+/// after the commit) is told apart from a request still running after a minute, and is never
+/// applied again.
+#[actix_web::test]
+async fn a_key_applied_without_its_answer_is_never_applied_again() {
+    use diesel::RunQueryDsl;
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let h = app.household_in(VILLAGE, 12).await;
+    let path = format!("/households/{}/measures", h["id"].as_str().unwrap());
+    let body = json!({"kind": "industry", "title": "养殖", "start_date": "2026-01-20"});
+    let key = uuid::Uuid::now_v7().to_string();
+    assert_eq!(post_with_key(&admin, &path, &body, &key).await.status(), 201);
+    let unanswer = |age: &str| {
+        let sql = format!("UPDATE idempotency_keys SET status = 0, body = NULL, headers_json = NULL, created_at = {age}");
+        let mut c = app.state.db.conn().unwrap();
+        assert_eq!(diesel::sql_query(sql).execute(&mut *c).unwrap(), 1);
+    };
+    let measures = || async { admin.get(&path).await.json::<Value>().await.unwrap().as_array().unwrap().len() };
+    unanswer("created_at");
+    let res = post_with_key(&admin, &path, &body, &key).await;
+    assert_eq!(res.status(), 409);
+    assert!(problem(res).await["detail"].as_str().unwrap().contains("still being answered"));
+    let two_minutes_ago = (chrono::Utc::now().naive_utc() - chrono::Duration::minutes(2)).format("'%Y-%m-%d %H:%M:%S'").to_string();
+    unanswer(&two_minutes_ago);
+    let res = post_with_key(&admin, &path, &body, &key).await;
+    assert_eq!(res.status(), 409);
+    assert!(problem(res).await["detail"].as_str().unwrap().contains("was applied"));
+    assert_eq!(measures().await, 1, "not applied a second time");
+    // Expired (24 h): the key is free again.
+    let two_days_ago = (chrono::Utc::now().naive_utc() - chrono::Duration::days(2)).format("'%Y-%m-%d %H:%M:%S'").to_string();
+    unanswer(&two_days_ago);
+    let res = post_with_key(&admin, &path, &body, &key).await;
+    assert_eq!((res.status().as_u16(), res.headers().get("idempotency-replayed").is_some()), (201, false));
+    assert_eq!(measures().await, 2);
+    let res = post_with_key(&admin, &path, &body, &key).await;
+    assert_eq!((res.status().as_u16(), res.headers().get("idempotency-replayed").is_some()), (201, true), "and kept");
+}

@@ -1,16 +1,29 @@
 //! Responses to POSTs sent with an `Idempotency-Key`, per user, so a phone that lost a response
 //! can send the same request again and get the first answer instead of a second effect.
+//!
+//! The key is claimed by the request's first write transaction ([`crate::db::write_tx`]), as
+//! its first statement: the claim commits with the request's effect or not at all, with no
+//! commit of its own. A second request with the key waits on the unique index until the first
+//! one's transaction ends, then finds the key held ([`RequestClaim::was_refused`]) and its
+//! transaction writes nothing. The answer is kept after the request ([`complete`]). A committed
+//! claim therefore means the request's effect is written: a claim whose answer never came (the
+//! server died after the commit, the answer could not be kept) is never taken over — a retry
+//! is told the request was applied — until the key expires.
+
+use std::cell::RefCell;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU8, Ordering};
 
 use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
-use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
 use crate::db::schema::idempotency_keys as k;
 use crate::db::{DbConnection, DbError, now};
 
 /// How long a stored response is replayed.
 pub const KEEP: Duration = Duration::hours(24);
-/// A claim left unfinished this long (a crashed server) may be taken over.
+/// A claim without its answer this long is not being answered any more: its request was applied
+/// (the claim commits with the effect) and its answer lost.
 pub const ABANDONED: Duration = Duration::seconds(60);
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -26,20 +39,154 @@ pub struct KeyRow {
     pub created_at: NaiveDateTime,
 }
 
-pub enum Claim {
-    /// The caller answers the request and then calls [`complete`] or [`release`].
-    New,
-    /// The stored answer of the first request.
-    Replay(KeyRow),
-    /// The first request with this key is still being answered.
-    InProgress,
-    /// The key was used for another request.
-    Mismatch(String),
+/// Whether a kept answer can be replayed (it unseals under the data key).
+pub type Readable = Box<dyn Fn(&KeyRow) -> bool + Send + Sync>;
+
+/// The key of the request being answered, to be claimed by its first write transaction.
+pub struct RequestClaim {
+    pub user_id: String,
+    pub key: String,
+    pub request: String,
+    /// A kept answer that does not unseal counts as absent: the key is taken over.
+    readable: Readable,
+    state: AtomicU8,
 }
 
-fn insert(c: &mut DbConnection, user_id: &str, key: &str, request: &str) -> QueryResult<usize> {
-    let row = KeyRow { user_id: user_id.into(), key: key.into(), request: request.into(), status: 0, headers_json: None, body: None, created_at: now() };
-    diesel::insert_into(k::table).values(&row).execute(c)
+const PENDING: u8 = 0;
+const IN_TRANSACTION: u8 = 1;
+const TAKEN: u8 = 2;
+const REFUSED: u8 = 3;
+
+impl RequestClaim {
+    pub fn new(user_id: String, key: String, request: String, readable: Readable) -> Arc<Self> {
+        Arc::new(Self { user_id, key, request, readable, state: AtomicU8::new(PENDING) })
+    }
+
+    /// A write transaction of the request committed the claim.
+    pub fn was_taken(&self) -> bool {
+        self.state.load(Ordering::Acquire) == TAKEN
+    }
+
+    /// A write transaction found the key held by another request (its own wrote nothing).
+    pub fn was_refused(&self) -> bool {
+        self.state.load(Ordering::Acquire) == REFUSED
+    }
+}
+
+tokio::task_local! {
+    static REQUEST_CLAIM: Arc<RequestClaim>;
+}
+
+thread_local! {
+    static THREAD_CLAIM: RefCell<Option<Arc<RequestClaim>>> = const { RefCell::new(None) };
+}
+
+/// Runs a request's handler with its key to claim: the database work it runs through
+/// [`crate::db::Db::run`] sees it.
+pub async fn scope<F: Future>(claim: Arc<RequestClaim>, f: F) -> F::Output {
+    REQUEST_CLAIM.scope(claim, f).await
+}
+
+/// The claim of the request this task answers, while no write transaction has taken it (a
+/// refused one too: the request's later write transactions are refused as well).
+pub(crate) fn of_task() -> Option<Arc<RequestClaim>> {
+    REQUEST_CLAIM.try_with(Arc::clone).ok().filter(|c| c.state.load(Ordering::Acquire) != TAKEN)
+}
+
+/// Makes `claim` the one the write transactions on this (blocking) thread take, until the
+/// guard is dropped.
+pub(crate) fn on_thread(claim: Option<Arc<RequestClaim>>) -> impl Drop {
+    struct Guard;
+    impl Drop for Guard {
+        fn drop(&mut self) {
+            THREAD_CLAIM.with(|t| t.borrow_mut().take());
+        }
+    }
+    THREAD_CLAIM.with(|t| *t.borrow_mut() = claim);
+    Guard
+}
+
+/// Inside a write transaction that just began: claims the thread's key if no transaction of
+/// the request holds it yet. `Ok(None)`: nothing to claim; `Ok(Some(claim))`: claimed by this
+/// transaction (call [`settle`] when it ends); `Err(Refused)`: another request holds the key.
+pub(crate) fn take_in_transaction(c: &mut DbConnection) -> Result<Option<Arc<RequestClaim>>, DbError> {
+    let Some(claim) = THREAD_CLAIM.with(|t| t.borrow().clone()) else { return Ok(None) };
+    match claim.state.compare_exchange(PENDING, IN_TRANSACTION, Ordering::AcqRel, Ordering::Acquire) {
+        Ok(_) => {}
+        Err(REFUSED) => return Err(held_elsewhere()),
+        // Taken, or being taken by the transaction this one is nested in.
+        Err(_) => return Ok(None),
+    }
+    let row = KeyRow { user_id: claim.user_id.clone(), key: claim.key.clone(), request: claim.request.clone(), status: 0, headers_json: None, body: None, created_at: now() };
+    match take(c, &row, &claim.readable) {
+        Ok(true) => Ok(Some(claim)),
+        Ok(false) => {
+            claim.state.store(REFUSED, Ordering::Release);
+            Err(held_elsewhere())
+        }
+        Err(e) => {
+            claim.state.store(PENDING, Ordering::Release);
+            Err(e.into())
+        }
+    }
+}
+
+/// After the transaction that took `claim` ended: committed, or rolled back (the next write
+/// transaction of the request claims the key again).
+pub(crate) fn settle(claim: &RequestClaim, committed: bool) {
+    claim.state.store(if committed { TAKEN } else { PENDING }, Ordering::Release);
+}
+
+fn held_elsewhere() -> DbError {
+    DbError::Conflict("a request with this Idempotency-Key was answered or is being answered".into())
+}
+
+/// Inserts `row` (a claim, or an answer kept by a request that wrote nothing), or takes over a
+/// row of its key that expired or keeps an answer that is not `readable`; false when the key is
+/// held (by a live answer, or by a claim: being answered, or applied with its answer lost).
+fn take(c: &mut DbConnection, row: &KeyRow, readable: &Readable) -> QueryResult<bool> {
+    use diesel::query_dsl::methods::FilterDsl;
+    let expired = now() - KEEP;
+    macro_rules! upsert {
+        ($conn:expr) => {
+            diesel::insert_into(k::table)
+                .values(row)
+                .on_conflict((k::user_id, k::key))
+                .do_update()
+                .set((k::request.eq(&row.request), k::status.eq(row.status), k::headers_json.eq(&row.headers_json), k::body.eq(&row.body), k::created_at.eq(row.created_at)))
+                .filter(k::created_at.lt(expired))
+                .execute($conn)
+        };
+    }
+    let n = match c {
+        DbConnection::Pg(pg) => upsert!(pg)?,
+        DbConnection::Sqlite(lite) => upsert!(lite)?,
+    };
+    if n == 1 {
+        return Ok(true);
+    }
+    match find(c, &row.user_id, &row.key)? {
+        Some(held) if held.status != 0 && !readable(&held) => {
+            delete(c, &row.user_id, &row.key)?;
+            Ok(match c {
+                DbConnection::Pg(pg) => upsert!(pg)?,
+                DbConnection::Sqlite(lite) => upsert!(lite)?,
+            } == 1)
+        }
+        _ => Ok(false),
+    }
+}
+
+/// What a request whose key was held (or which answered without writing) finds: the key's row.
+pub fn held(c: &mut DbConnection, user_id: &str, key: &str) -> QueryResult<Option<KeyRow>> {
+    find(c, user_id, key)
+}
+
+/// Keeps the answer of a request that wrote nothing (a 404, a 409 found before writing), unless
+/// the key is held already: false then (the caller answers from the row, [`held`]).
+pub fn keep(c: &mut DbConnection, claim: &RequestClaim, status: u16, headers_json: String, body: Vec<u8>) -> QueryResult<bool> {
+    let row = KeyRow { user_id: claim.user_id.clone(), key: claim.key.clone(), request: claim.request.clone(), status: i32::from(status), headers_json: Some(headers_json), body: Some(body), created_at: now() };
+    take(c, &row, &claim.readable)
 }
 
 fn find(c: &mut DbConnection, user_id: &str, key: &str) -> QueryResult<Option<KeyRow>> {
@@ -50,39 +197,11 @@ fn delete(c: &mut DbConnection, user_id: &str, key: &str) -> QueryResult<usize> 
     diesel::delete(k::table.filter(k::user_id.eq(user_id)).filter(k::key.eq(key))).execute(c)
 }
 
-/// Claims `key` for `request` (method and path), or says what happened to it before. A kept
-/// answer that is not `readable` (it does not unseal) is dropped like an expired one.
-pub fn claim(c: &mut DbConnection, user_id: &str, key: &str, request: &str, readable: impl Fn(&KeyRow) -> bool) -> Result<Claim, DbError> {
-    for _ in 0..2 {
-        match insert(c, user_id, key, request) {
-            Ok(_) => return Ok(Claim::New),
-            Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => {}
-            Err(e) => return Err(e.into()),
-        }
-        let Some(row) = find(c, user_id, key)? else { continue };
-        let age = now() - row.created_at;
-        if age > KEEP || (row.status == 0 && age > ABANDONED) || (row.status != 0 && !readable(&row)) {
-            delete(c, user_id, key)?;
-            continue;
-        }
-        if row.request != request {
-            return Ok(Claim::Mismatch(row.request));
-        }
-        return Ok(if row.status == 0 { Claim::InProgress } else { Claim::Replay(row) });
-    }
-    Ok(Claim::InProgress)
-}
-
-/// Stores the answer of a claimed key.
-pub fn complete(c: &mut DbConnection, user_id: &str, key: &str, status: u16, headers_json: String, body: Vec<u8>) -> QueryResult<usize> {
-    diesel::update(k::table.filter(k::user_id.eq(user_id)).filter(k::key.eq(key)))
+/// Stores the answer of the key `claim` took (its row, still without an answer).
+pub fn complete(c: &mut DbConnection, claim: &RequestClaim, status: u16, headers_json: String, body: Vec<u8>) -> QueryResult<usize> {
+    diesel::update(k::table.filter(k::user_id.eq(&claim.user_id)).filter(k::key.eq(&claim.key)).filter(k::request.eq(&claim.request)).filter(k::status.eq(0)))
         .set((k::status.eq(i32::from(status)), k::headers_json.eq(Some(headers_json)), k::body.eq(Some(body))))
         .execute(c)
-}
-
-/// Gives a claimed key up (the request failed in a way worth retrying).
-pub fn release(c: &mut DbConnection, user_id: &str, key: &str) -> QueryResult<usize> {
-    delete(c, user_id, key)
 }
 
 /// Drops answers older than [`KEEP`].
