@@ -50,6 +50,58 @@ impl DbError {
     }
 }
 
+/// The unique indexes a caller's value can run into, each in words of its own (the value itself
+/// is the repository's to name, where it knows who may see it). The database tells which index
+/// refused: PostgreSQL by the constraint's name, SQLite by its table and column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unique {
+    /// `members_current_id_number`: an ID number held by a current member (one household nationwide).
+    IdNumber,
+    /// `households_number_key`: a household number 户编号 (unique nationwide).
+    HouseholdNumber,
+    /// `cadres_id_number`: a cadre's ID number (a person is one cadre nationwide).
+    CadreIdNumber,
+    /// `users_username_key`: a username.
+    Username,
+}
+
+impl Unique {
+    const ALL: [(Unique, &'static str, &'static str); 4] = [
+        (Unique::IdNumber, "members_current_id_number", "members.id_number_hmac"),
+        (Unique::HouseholdNumber, "households_number_key", "households.number"),
+        (Unique::CadreIdNumber, "cadres_id_number", "cadres.id_number_hmac"),
+        (Unique::Username, "users_username_key", "users.username"),
+    ];
+
+    fn of(constraint: Option<&str>, message: &str) -> Option<Unique> {
+        Self::ALL.iter().find(|(_, pg, lite)| constraint == Some(*pg) || message.contains(&format!("UNIQUE constraint failed: {lite}"))).map(|(u, ..)| *u)
+    }
+
+    /// Which index refused a statement, if it is one of these.
+    pub fn refusing(e: &diesel::result::Error) -> Option<Unique> {
+        match e {
+            diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, info) => Self::of(info.constraint_name(), info.message()),
+            _ => None,
+        }
+    }
+
+    pub fn message(self) -> &'static str {
+        match self {
+            Unique::IdNumber => "an ID number given is already registered: a current member of a household has it",
+            Unique::HouseholdNumber => "the household number given is already registered",
+            Unique::CadreIdNumber => "the ID number given is already registered for a cadre",
+            Unique::Username => "the username given is already registered",
+        }
+    }
+}
+
+impl DbError {
+    /// Whether this is the refusal of `index` (a statement's error turned into a `DbError`).
+    pub fn is_refusal_of(&self, index: Unique) -> bool {
+        matches!(self, DbError::Conflict(m) if m == index.message())
+    }
+}
+
 impl From<FieldErrors> for DbError {
     fn from(e: FieldErrors) -> Self {
         DbError::Invalid(e)
@@ -69,7 +121,8 @@ impl From<diesel::result::Error> for DbError {
             E::NotFound => DbError::NotFound,
             E::DatabaseError(K::UniqueViolation, info) => {
                 tracing::info!(detail = info.message(), "unique violation");
-                DbError::Conflict("a record with the same unique value exists".into())
+                let refused = Unique::of(info.constraint_name(), info.message());
+                DbError::Conflict(refused.map_or("a record with the same unique value exists", Unique::message).into())
             }
             E::DatabaseError(K::ClosedConnection | K::UnableToSendCommand, info) => {
                 DbError::Unavailable(info.message().to_owned())

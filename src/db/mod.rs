@@ -8,7 +8,7 @@ pub mod notify;
 pub mod repo;
 pub mod schema;
 
-pub use error::{DbError, RunError};
+pub use error::{DbError, RunError, Unique};
 
 use std::marker::PhantomData;
 use std::ops::{Deref, DerefMut};
@@ -79,10 +79,13 @@ impl Manager {
     fn open(&self) -> Result<DbConnection, r2d2::Error> {
         match self.kind {
             BackendKind::Postgres => {
-                PgConnection::establish(&self.url).map(DbConnection::Pg).map_err(r2d2::Error::ConnectionError)
+                let mut c = PgConnection::establish(&self.url).map_err(r2d2::Error::ConnectionError)?;
+                c.set_instrumentation(repo::idempotency::guard);
+                Ok(DbConnection::Pg(c))
             }
             BackendKind::Sqlite => {
                 let mut c = SqliteConnection::establish(&self.url).map_err(r2d2::Error::ConnectionError)?;
+                c.set_instrumentation(repo::idempotency::guard);
                 // busy_timeout first: switching to WAL itself may wait for a lock.
                 c.batch_execute(
                     "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \

@@ -61,12 +61,20 @@ pub struct Api {
 
 impl Api {
     pub async fn request(&self, method: Method, path: &str, body: Option<Value>, if_match: Option<&str>) -> Response {
+        self.request_with_key(method, path, body, if_match, None).await
+    }
+    /// `request` with an `Idempotency-Key` (a POST's key is claimed by its first write
+    /// transaction; a write before it panics the server in debug builds).
+    pub async fn request_with_key(&self, method: Method, path: &str, body: Option<Value>, if_match: Option<&str>, key: Option<&str>) -> Response {
         let mut rb = self.client.request(method.clone(), format!("{}{path}", self.base)).bearer_auth(&self.token);
         if let Some(b) = body {
             rb = rb.json(&b);
         }
         if let Some(v) = if_match {
             rb = rb.header("If-Match", v);
+        }
+        if let Some(k) = key {
+            rb = rb.header("Idempotency-Key", k);
         }
         let url = format!("{}{path}", self.base);
         let res = rb.send().await.expect("request failed");

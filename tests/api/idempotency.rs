@@ -136,3 +136,24 @@ async fn a_key_applied_without_its_answer_is_never_applied_again() {
     let res = post_with_key(&admin, &path, &body, &key).await;
     assert_eq!((res.status().as_u16(), res.headers().get("idempotency-replayed").is_some()), (201, true), "and kept");
 }
+
+/// What makes the authorization matrix (which sends every POST with a key) catch an endpoint
+/// that writes before its key is claimed: a statement that writes, run for a request whose key
+/// no write transaction has claimed, fails in debug builds (`repo::idempotency::guard`); the
+/// same statement inside `write_tx` claims the key and goes through, and a read never trips it.
+#[actix_web::test]
+async fn a_write_outside_the_transaction_that_claims_the_key_is_caught() {
+    use diesel::RunQueryDsl;
+    use fangpin::db::repo::idempotency::{RequestClaim, scope};
+    let app = spawn_app().await;
+    let claim = || RequestClaim::new("guard-test".into(), uuid::Uuid::now_v7().to_string(), "POST /api/v1/test".into(), Box::new(|_| true));
+    let write = |c: &mut fangpin::db::DbConnection| diesel::sql_query("UPDATE users SET display_name = display_name WHERE id = 'nobody'").execute(c);
+    let read = scope(claim(), app.state.db.run(|c| Ok(diesel::sql_query("SELECT 1").execute(c)?))).await;
+    assert!(read.is_ok(), "a read before the claim is allowed");
+    let outside = scope(claim(), app.state.db.run(move |c| Ok(write(c)?))).await;
+    assert_eq!(outside.is_err(), cfg!(debug_assertions), "a write before the claim is a bug (a panic in debug builds)");
+    let inside = scope(claim(), app.state.db.run(move |c| fangpin::db::write_tx(c, |c| Ok(write(c)?)))).await;
+    assert!(inside.is_ok(), "{:?}", inside.err());
+    // Without a key to claim (no Idempotency-Key), writes are not watched.
+    assert!(app.state.db.run(move |c| Ok(write(c)?)).await.is_ok());
+}

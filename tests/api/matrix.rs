@@ -292,7 +292,10 @@ pub(crate) fn check_complete(table: &[Row]) {
 pub(crate) async fn call(api: &Api, method: &str, path: &str, body: &Value) -> (u16, String) {
     let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
     let body = if method == reqwest::Method::GET || method == reqwest::Method::DELETE { None } else { Some(body.clone()) };
-    let res = api.request(method, path, body, Some("\"1\"")).await;
+    // Every POST with a key of its own: its first write must be the transaction that claims it
+    // (`repo::idempotency::guard` panics the server on a write before it).
+    let key = (method == reqwest::Method::POST).then(|| uuid::Uuid::now_v7().to_string());
+    let res = api.request_with_key(method, path, body, Some("\"1\""), key.as_deref()).await;
     (res.status().as_u16(), res.text().await.unwrap())
 }
 

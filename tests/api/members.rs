@@ -92,3 +92,71 @@ async fn a_member_is_corrected_with_if_match() {
     assert_eq!(history["items"][0]["action"], "member_update");
     assert_eq!(history["items"][0]["after"]["phone"], "091****1234");
 }
+
+/// One person added to two households at the same moment (two cadres, two phones, a retry on
+/// another device): one household gets them, the other is refused with 409 naming the household
+/// that has them — the unique index of current members' ID numbers decides (no read before the
+/// insert), and the refusal is never a bare "unique value" conflict. The same for a number
+/// entered for a member recorded without one (无户籍人口), and for two households changed to
+/// one household number.
+#[actix_web::test]
+async fn one_id_number_given_in_two_households_at_once_goes_to_one_of_them() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    for round in 0..6u32 {
+        let a = app.household_in(VILLAGE, 100 + 2 * round).await;
+        let b = app.household_in(VILLAGE_2, 101 + 2 * round).await;
+        let person = id_number(300 + round);
+        let add = |h: &Value| {
+            let (admin, path, person) = (admin.clone(), format!("/households/{}/members", h["id"].as_str().unwrap()), person.clone());
+            async move { admin.post(&path, json!({"name": "王小雨", "id_number": person, "relation": "child"})).await }
+        };
+        let (ra, rb) = tokio::join!(add(&a), add(&b));
+        let (won, lost, winner) = match (ra.status().as_u16(), rb.status().as_u16()) {
+            (201, 409) => (ra, rb, &a),
+            (409, 201) => (rb, ra, &b),
+            other => panic!("one 201 and one 409, got {other:?}"),
+        };
+        let kept: Value = won.json().await.unwrap();
+        assert_eq!(kept["members"].as_array().unwrap().len(), 2);
+        let detail = problem(lost).await["detail"].as_str().unwrap().to_owned();
+        assert!(detail.contains("is already registered") && detail.contains(winner["number"].as_str().unwrap()), "{detail}");
+        assert!(!detail.contains(&person), "the refusal masks the number: {detail}");
+    }
+    // Entered for members recorded without one, at once: one gets it.
+    let mut without = Vec::new();
+    for n in [130u32, 131] {
+        let h = app.household_in(VILLAGE, n).await;
+        let path = format!("/households/{}/members", h["id"].as_str().unwrap());
+        let res = admin.post(&path, json!({"name": "王无证", "relation": "grandchild", "no_id_reason": "newborn_unregistered", "sex": "male", "birth_date": "2026-03-10", "join_reason": "birth"})).await;
+        assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
+        let h: Value = res.json().await.unwrap();
+        let member = h["members"].as_array().unwrap().iter().find(|m| m["name"] == "王无证").unwrap()["id"].as_str().unwrap().to_owned();
+        without.push((h, member));
+    }
+    let person = id_number(320);
+    let enter = |(h, member): &(Value, String)| {
+        let (admin, path, person) = (admin.clone(), format!("/households/{}/members/{member}", h["id"].as_str().unwrap()), person.clone());
+        let version = h["version"].to_string();
+        async move { admin.patch(&path, json!({"id_number": person}), Some(&format!("\"{version}\""))).await }
+    };
+    let (ra, rb) = tokio::join!(enter(&without[0]), enter(&without[1]));
+    let mut statuses = [ra.status().as_u16(), rb.status().as_u16()];
+    statuses.sort();
+    let lost = if ra.status() == 409 { ra } else { rb };
+    assert_eq!(statuses, [200, 409]);
+    assert!(problem(lost).await["detail"].as_str().unwrap().contains("is already registered: a member of household"));
+    // Two households changed to one household number at once: one has it.
+    let (a, b) = (app.household_in(VILLAGE, 140).await, app.household_in(VILLAGE, 141).await);
+    let number = format!("{VILLAGE}0777");
+    let renumber = |h: &Value| {
+        let (admin, path, number) = (admin.clone(), format!("/households/{}", h["id"].as_str().unwrap()), number.clone());
+        async move { admin.patch(&path, json!({"number": number}), Some("\"1\"")).await }
+    };
+    let (ra, rb) = tokio::join!(renumber(&a), renumber(&b));
+    let mut statuses = [ra.status().as_u16(), rb.status().as_u16()];
+    statuses.sort();
+    assert_eq!(statuses, [200, 409]);
+    let lost = if ra.status() == 409 { ra } else { rb };
+    assert_eq!(problem(lost).await["detail"], format!("the household number {number} is already registered"));
+}

@@ -52,12 +52,5 @@ pub fn next(c: &mut DbConnection, village: &DivisionCode) -> Result<String, DbEr
 /// Whether an error is the unique index of household numbers refusing a number (on a
 /// server-assigned number: one typed or imported meanwhile).
 pub fn is_number_taken(e: &diesel::result::Error) -> bool {
-    use diesel::result::{DatabaseErrorKind, Error};
-    match e {
-        Error::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
-            info.constraint_name() == Some("households_number_key") || info.message().contains("households.number")
-        }
-        _ => false,
-    }
+    crate::db::Unique::refusing(e) == Some(crate::db::Unique::HouseholdNumber)
 }
-

@@ -101,17 +101,6 @@ pub fn members_of(c: &mut DbConnection, ids: &[String], include_removed: bool) -
         .load(c)
 }
 
-/// The household currently holding an ID number (by its keyed hash), if any.
-fn id_number_holder(c: &mut DbConnection, hmac: &str) -> QueryResult<Option<HouseholdRow>> {
-    members::table
-        .inner_join(households::table)
-        .filter(members::id_number_hmac.eq(hmac))
-        .filter(members::removed_at.is_null())
-        .select(HouseholdRow::as_select())
-        .first(c)
-        .optional()
-}
-
 /// The households currently holding any of these ID numbers (by keyed hash), one query.
 fn id_number_holders(c: &mut DbConnection, hmacs: &[&str]) -> QueryResult<Vec<(Option<String>, HouseholdRow)>> {
     members::table
@@ -122,16 +111,28 @@ fn id_number_holders(c: &mut DbConnection, hmacs: &[&str]) -> QueryResult<Vec<(O
         .load(c)
 }
 
+/// Runs a write transaction that gives members ID numbers (`numbered`: keyed hash, masked), as
+/// new members or entered for members recorded without one. The unique index
+/// `members_current_id_number` checks them, with no read before: when it refuses one (a current
+/// member has it, perhaps committed a moment ago by another request), the transaction rolls
+/// back and who holds it is read for the 409 ([`id_number_taken`]); a number freed meanwhile
+/// (its holder removed): once more.
+pub(super) fn write_giving_id_numbers<T>(c: &mut DbConnection, scope: &Scope, numbered: &[(String, String)], mut f: impl FnMut(&mut DbConnection) -> Result<T, DbError>) -> Result<T, DbError> {
+    let mut result = write_tx(c, &mut f);
+    for _ in 0..3 {
+        match &result {
+            Err(e) if e.is_refusal_of(crate::db::Unique::IdNumber) => ensure_id_numbers_free(c, scope, numbered)?,
+            _ => break,
+        }
+        result = write_tx(c, &mut f);
+    }
+    result
+}
+
 /// 409 for an ID number that is already a current member somewhere (one household nationwide).
 /// Inside the caller's scope the answer names the household; outside it says only "already
 /// registered", the same wherever the holder is (no household, village, county, nor that it is
 /// outside: another county learns nothing it could not learn by trying).
-pub(super) fn ensure_id_number_free(c: &mut DbConnection, scope: &Scope, hmac: &str, masked: &str) -> Result<(), DbError> {
-    match id_number_holder(c, hmac)? {
-        None => Ok(()),
-        Some(h) => Err(id_number_taken(scope, &h, masked)),
-    }
-}
 
 fn id_number_taken(scope: &Scope, holder: &HouseholdRow, masked: &str) -> DbError {
     if covers_household(scope, holder) {
@@ -155,8 +156,8 @@ fn numbered_members(scope: &Scope, household: &HouseholdRow, rows: &[MemberRow],
     Ok(numbered)
 }
 
-/// [`ensure_id_number_free`] for the members of a new household at once (one query, after the
-/// unique index `members_current_id_number` refused one of them), in their order.
+/// Who holds any of these ID numbers (one query, after the unique index
+/// `members_current_id_number` refused one of them): the 409 for the first held, in their order.
 fn ensure_id_numbers_free(c: &mut DbConnection, scope: &Scope, numbered: &[(String, String)]) -> Result<(), DbError> {
     let hmacs: Vec<&str> = numbered.iter().map(|(h, _)| h.as_str()).collect();
     let holders = id_number_holders(c, &hmacs)?;
@@ -170,13 +171,7 @@ fn ensure_id_numbers_free(c: &mut DbConnection, scope: &Scope, numbered: &[(Stri
 
 /// Whether an error is the unique index of current members' ID numbers refusing a number.
 fn is_id_number_held(e: &diesel::result::Error) -> bool {
-    use diesel::result::{DatabaseErrorKind, Error};
-    match e {
-        Error::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
-            info.constraint_name() == Some("members_current_id_number") || info.message().contains("members.id_number_hmac")
-        }
-        _ => false,
-    }
+    crate::db::Unique::refusing(e) == Some(crate::db::Unique::IdNumber)
 }
 
 /// Whether the caller's scope covers a household (by its village; a cadre by their pairings).
@@ -395,12 +390,7 @@ pub fn update(c: &mut DbConnection, scope: &Scope, actor: &Actor, id: &str, expe
         check_version(&before, Some(expected))?;
         let mut next = before.clone();
         if let Some(n) = &ch.number {
-            if *n != before.number {
-                let taken: i64 = households::table.filter(households::number.eq(n)).count().get_result(c)?;
-                if taken > 0 {
-                    return Err(number_taken(n));
-                }
-            }
+            // Taken or not, the unique index of numbers tells at the update (no read before).
             next.number = n.clone();
         }
         if let Some(a) = &ch.address {
@@ -450,7 +440,10 @@ pub fn update(c: &mut DbConnection, scope: &Scope, actor: &Actor, id: &str, expe
                 .execute(c)?;
             next.head_name = new_head.name.clone();
         }
-        let saved = bump_with(c, &before, next)?;
+        let saved = bump_with(c, &before, next).map_err(|e| match &ch.number {
+            Some(n) if e.is_refusal_of(crate::db::Unique::HouseholdNumber) => number_taken(n),
+            _ => e,
+        })?;
         audit::append(c, actor, Entry { action: "update", entity_type: "household", entity_id: id, household_id: Some(id), before: Some(household_snapshot(&before)), after: Some(household_snapshot(&saved)) })?;
         super::sync::stamp(c, &[id.to_owned()], &[])?;
         Ok(saved)

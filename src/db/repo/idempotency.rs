@@ -131,6 +131,27 @@ pub(crate) fn take_in_transaction(c: &mut DbConnection) -> Result<Option<Arc<Req
     }
 }
 
+/// Watches every statement of a connection (installed on each one the pool opens): a write
+/// (`INSERT`, `UPDATE`, `DELETE`) while the request's key is still to be claimed, or after
+/// another request was found holding it, is a write outside the request's write transactions.
+/// Its effect would not commit with the claim, and a retry would apply it again. A bug of the
+/// code that wrote it: logged, and in debug builds (every test) a panic, so the test that sent
+/// the request fails (tests/api/matrix.rs sends every POST with a key).
+pub(crate) fn guard(event: diesel::connection::InstrumentationEvent<'_>) {
+    let diesel::connection::InstrumentationEvent::StartQuery { query, .. } = event else { return };
+    let unclaimed = THREAD_CLAIM.with(|t| t.borrow().as_ref().is_some_and(|c| matches!(c.state.load(Ordering::Acquire), PENDING | REFUSED)));
+    if !unclaimed {
+        return;
+    }
+    let sql = query.to_string();
+    let verb = sql.trim_start().split(|ch: char| !ch.is_ascii_alphabetic()).next().unwrap_or_default().to_ascii_uppercase();
+    if matches!(verb.as_str(), "INSERT" | "UPDATE" | "DELETE") {
+        let statement = sql.split(" -- binds").next().unwrap_or_default();
+        tracing::error!(statement, "a write outside the write transaction that claims the request's Idempotency-Key");
+        debug_assert!(false, "a write outside the write transaction that claims the request's Idempotency-Key: {statement}");
+    }
+}
+
 /// After the transaction that took `claim` ended: committed, or rolled back (the next write
 /// transaction of the request claims the key again).
 pub(crate) fn settle(claim: &RequestClaim, committed: bool) {

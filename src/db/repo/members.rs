@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 use diesel::prelude::*;
 
 use super::audit::{self, Actor, Entry};
-use super::households::{bump, bump_with, check_version, ensure_id_number_free, get_for_update, member_row, member_snapshot, scoped};
+use super::households::{bump, bump_with, check_version, get_for_update, member_row, member_snapshot, scoped, write_giving_id_numbers};
 use crate::crypto::Crypto;
 use crate::db::models::{HouseholdRow, MemberRow};
 use crate::db::schema::{households, members};
@@ -16,17 +16,20 @@ use crate::domain::household::NewMember;
 use crate::domain::member::check_left_on;
 use crate::domain::{DivisionCode, IdNumber, Relation, RemovalReason, Scope};
 
+/// The keyed hash and the masked form of an ID number, as [`write_giving_id_numbers`] takes them.
+fn numbered(crypto: &Crypto, id: Option<&IdNumber>) -> Vec<(String, String)> {
+    id.map(|id| (crypto.lookup_hash("id", id.as_str()), id.masked())).into_iter().collect()
+}
+
 pub fn add_member(c: &mut DbConnection, scope: &Scope, crypto: &Crypto, actor: &Actor, household_id: &str, expected: Option<i64>, m: &NewMember) -> Result<(HouseholdRow, MemberRow), DbError> {
-    write_tx(c, |c| {
+    write_giving_id_numbers(c, scope, &numbered(crypto, m.id_number()), |c| {
         let h = get_for_update(c, scope, household_id)?;
         check_version(&h, expected)?;
         if m.relation == Relation::Head {
             return Err(DbError::invalid("relation", "head_exists", "the household has a head: add the member with another relation, then transfer headship"));
         }
         let row = member_row(crypto, household_id, m);
-        if let (Some(hmac), Some(id)) = (&row.id_number_hmac, m.id_number()) {
-            ensure_id_number_free(c, scope, hmac, &id.masked())?;
-        }
+        // Its ID number is checked by the unique index (write_giving_id_numbers).
         diesel::insert_into(members::table).values(&row).execute(c)?;
         let h = bump(c, &h)?;
         audit::append(c, actor, Entry { action: "member_add", entity_type: "member", entity_id: &row.id, household_id: Some(household_id), before: None, after: Some(member_snapshot(crypto, &row)) })?;
@@ -57,7 +60,7 @@ fn current_member(c: &mut DbConnection, household_id: &str, member_id: &str) -> 
 }
 
 pub fn update_member(c: &mut DbConnection, scope: &Scope, crypto: &Crypto, actor: &Actor, household_id: &str, member_id: &str, expected: i64, ch: &MemberChanges) -> Result<(HouseholdRow, MemberRow), DbError> {
-    write_tx(c, |c| {
+    write_giving_id_numbers(c, scope, &numbered(crypto, ch.id_number.as_ref()), |c| {
         let h = get_for_update(c, scope, household_id)?;
         check_version(&h, Some(expected))?;
         let before = current_member(c, household_id, member_id)?;
@@ -78,7 +81,7 @@ pub fn update_member(c: &mut DbConnection, scope: &Scope, crypto: &Crypto, actor
             next.phone_enc = p.as_ref().map(|p| crypto.seal(p.as_str()));
         }
         if let Some(id) = &ch.id_number {
-            enter_id_number(c, scope, crypto, &mut next, id)?;
+            enter_id_number(crypto, &mut next, id)?;
         }
         next.updated_at = now();
         diesel::update(members::table.find(member_id)).set(&next).execute(c)?;
@@ -94,7 +97,8 @@ pub fn update_member(c: &mut DbConnection, scope: &Scope, crypto: &Crypto, actor
 }
 
 /// Records the number of a member who had none; a number already recorded is not replaced here.
-fn enter_id_number(c: &mut DbConnection, scope: &Scope, crypto: &Crypto, m: &mut MemberRow, id: &IdNumber) -> Result<(), DbError> {
+/// Whether another member holds it, the unique index tells at the update (`update_member`).
+fn enter_id_number(crypto: &Crypto, m: &mut MemberRow, id: &IdNumber) -> Result<(), DbError> {
     if m.id_number_hmac.is_some() {
         return Err(DbError::invalid("id_number", "has_id_number", "the member has an ID number: only a member recorded without one gets one here"));
     }
@@ -102,7 +106,6 @@ fn enter_id_number(c: &mut DbConnection, scope: &Scope, crypto: &Crypto, m: &mut
         return Err(DbError::invalid("id_number", "before_birth", format!("the number's birth date {} is after the member joined", id.birth_date())));
     }
     let hmac = crypto.lookup_hash("id", id.as_str());
-    ensure_id_number_free(c, scope, &hmac, &id.masked())?;
     m.id_number_enc = Some(crypto.seal(id.as_str()));
     m.id_number_hmac = Some(hmac);
     m.sex = id.sex().as_str().to_owned();
