@@ -346,6 +346,13 @@ async fn a_create_after_typed_numbers_takes_the_number_after_the_highest() {
     // later import): the next number is above the highest.
     assert_eq!(create(606, Some(9)).await, 9);
     assert_eq!(create(607, None).await, 10, "above the highest number, never in a gap below it");
+    // A typed number with other characters after the village code ("…9-00" sorts above "…0020")
+    // is no sequence: the next is above the highest of four digits.
+    assert_eq!(create(608, Some(20)).await, 20);
+    let mut odd = household_body(VILLAGE, &[(609, "head")]);
+    odd["number"] = json!(format!("{VILLAGE}9-00"));
+    assert_eq!(admin.post("/households", odd).await.status(), 201);
+    assert_eq!(create(610, None).await, 21, "above …0020, not in the gap above the counter's 10");
     // A typed number that is taken is a 409, not a retry.
     let mut taken = household_body(VILLAGE, &[(605, "head")]);
     taken["number"] = json!(format!("{VILLAGE}0005"));

@@ -7,6 +7,10 @@ use crate::db::schema::households;
 use crate::domain::DivisionCode;
 use crate::domain::household::household_number;
 
+/// The 13th to 16th characters of `households.number` are digits (the same SQL on both backends).
+const FOUR_DIGITS: &str = "substr(households.number, 13, 1) BETWEEN '0' AND '9' AND substr(households.number, 14, 1) BETWEEN '0' AND '9' \
+     AND substr(households.number, 15, 1) BETWEEN '0' AND '9' AND substr(households.number, 16, 1) BETWEEN '0' AND '9'";
+
 /// The next server-assigned number of a village. The village's counter row is raised inside
 /// the creating transaction (an upsert: its row lock serializes creates of one village only,
 /// until commit), never below the highest number already in the village (imports and typed
@@ -15,11 +19,14 @@ use crate::domain::household::household_number;
 /// transaction runs again (`households::create`), and the caller never sees it.
 pub fn next(c: &mut DbConnection, village: &DivisionCode) -> Result<String, DbError> {
     use crate::db::schema::household_number_counters as counters;
-    // The highest number with the village's prefix, wherever the household is now (numbers are
-    // unique nationwide): a range of the unique index on numbers, read from its top.
+    // The highest number with the village's prefix and four digits after it, wherever the
+    // household is now (numbers are unique nationwide): a range of the unique index on numbers,
+    // read from its top. A typed number with other characters there ("…9-00" sorts above
+    // "…0020") is not a sequence: it neither counts nor hides the highest one below it.
     let highest: Option<String> = households::table
         .filter(households::number.between(household_number(village, 0), household_number(village, 9999)))
         .filter(households::number.like(format!("{}____", village.as_str())))
+        .filter(diesel::dsl::sql::<diesel::sql_types::Bool>(FOUR_DIGITS))
         .select(diesel::dsl::max(households::number))
         .first(c)?;
     let floor = highest.and_then(|n| n[12..].parse::<i64>().ok()).unwrap_or(0) + 1;
