@@ -11,6 +11,8 @@
 //! by a commit of its own before the handler runs: a request that finds the key held wrote
 //! nothing and is answered from the key's row here.
 
+use std::sync::Arc;
+
 use actix_web::body::{BoxBody, MessageBody, to_bytes};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{CONTENT_TYPE, ETAG, HeaderName, HeaderValue, LOCATION};
@@ -140,11 +142,18 @@ pub async fn middleware(req: ServiceRequest, next: Next<impl MessageBody + 'stat
         };
         return Ok(answer_held(&state, &claim, http_req).await);
     }
-    // From here on, an answer that is not kept leaves a claim a write transaction took as it
-    // is: the request was applied, and a retry is told so instead of applying it again.
-    let res = res?;
+    // From here on, an answer that is not kept leaves a claim a write transaction took marked
+    // as applied (`APPLIED_UNKEPT`): a retry is told so at once instead of applying it again.
+    let res = match res {
+        Ok(res) => res,
+        Err(e) => {
+            applied_unkept(&state, &claim).await;
+            return Err(e);
+        }
+    };
     let status = res.status();
     if !is_kept(status) {
+        applied_unkept(&state, &claim).await;
         return Ok(res.map_into_boxed_body());
     }
     let (http_req, response) = res.into_parts();
@@ -152,10 +161,12 @@ pub async fn middleware(req: ServiceRequest, next: Next<impl MessageBody + 'stat
     // Handlers answer from memory, so reading the body whole costs nothing more; a body that
     // cannot be read is that handler's failure, worth a retry.
     let Ok(bytes) = to_bytes(body).await else {
+        applied_unkept(&state, &claim).await;
         return Ok(ServiceResponse::new(http_req, HttpResponse::InternalServerError().finish()));
     };
     if bytes.len() > MAX_BODY {
         // Answered, not kept (an error-report workbook, say).
+        applied_unkept(&state, &claim).await;
         return Ok(ServiceResponse::new(http_req, head.set_body(bytes).map_into_boxed_body()));
     }
     let kept: Vec<(String, String)> = KEPT_HEADERS
@@ -188,6 +199,19 @@ pub async fn middleware(req: ServiceRequest, next: Next<impl MessageBody + 'stat
     Ok(ServiceResponse::new(http_req, head.set_body(bytes).map_into_boxed_body()))
 }
 
+/// After an answer that is not kept: a key a write transaction of the request took is marked
+/// applied (a key no transaction took stays free: nothing was written, a retry goes through).
+async fn applied_unkept(state: &AppState, claim: &Arc<RequestClaim>) {
+    if !claim.was_taken() {
+        return;
+    }
+    let claim = claim.clone();
+    if let Err(e) = state.db.run(move |c| Ok(repo::applied_unkept(c, &claim)?)).await {
+        // The claim stays unanswered: after `ABANDONED` a retry is told it was applied.
+        tracing::warn!(error = %e, "could not mark an idempotent request applied without its answer");
+    }
+}
+
 /// The answer to a request whose key another request holds: the first answer replayed, 409
 /// while the first is still being answered, 422 when the key was used for another request.
 async fn answer_held(state: &AppState, claim: &RequestClaim, http_req: actix_web::HttpRequest) -> ServiceResponse<BoxBody> {
@@ -210,8 +234,8 @@ async fn answer_held(state: &AppState, claim: &RequestClaim, http_req: actix_web
         let first = first.split(" q:").next().unwrap_or_default();
         return respond(ApiError::invalid("Idempotency-Key", "idempotency_key_reused", format!("this key was used for {what}{first}: use a new key for a new request")).error_response());
     }
-    if row.status == 0 {
-        if crate::db::now() - row.created_at < repo::ABANDONED {
+    if row.status == 0 || row.status == repo::APPLIED_UNKEPT {
+        if row.status == 0 && crate::db::now() - row.created_at < repo::ABANDONED {
             return respond(still_running().error_response());
         }
         // The claim committed with the request's effect; its answer never came (the server

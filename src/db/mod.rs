@@ -144,11 +144,15 @@ impl ManageConnection for Manager {
         Ok(())
     }
 
-    /// Called when a connection is given back: notes the time (it is not broken: one whose
-    /// server went away was replaced in place by [`Db::run`]).
+    /// Called when a connection is given back: notes the time. Broken only when a transaction
+    /// is still open on it (work that panicked inside one): the next user's `write_tx` would
+    /// become a savepoint that never commits. One whose server went away was replaced in place
+    /// by [`Db::run`].
     fn has_broken(&self, p: &mut Pooled) -> bool {
+        use diesel::connection::TransactionManager;
         p.returned = Instant::now();
-        false
+        let status = <DbConnection as Connection>::TransactionManager::transaction_manager_status_mut(&mut p.conn);
+        !matches!(status.transaction_depth(), Ok(None))
     }
 }
 

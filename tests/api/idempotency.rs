@@ -157,3 +157,27 @@ async fn a_write_outside_the_transaction_that_claims_the_key_is_caught() {
     // Without a key to claim (no Idempotency-Key), writes are not watched.
     assert!(app.state.db.run(move |c| Ok(write(c)?)).await.is_ok());
 }
+
+/// A request that wrote (a write transaction took its key) and then answered what is not kept
+/// — a login with a wrong password counts the attempt, then answers 401 — was applied: a retry
+/// with the key is told so at once, and not run again (the attempt is not counted twice).
+#[actix_web::test]
+async fn a_request_that_wrote_and_answered_what_is_not_kept_is_told_applied_at_once() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let key = uuid::Uuid::now_v7().to_string();
+    let body = json!({"username": "admin", "password": "not the password"});
+    let first = post_with_key(&admin, "/auth/login", &body, &key).await;
+    assert_eq!(first.status(), 401);
+    let again = post_with_key(&admin, "/auth/login", &body, &key).await;
+    assert_eq!(again.status(), 409);
+    let detail = problem(again).await["detail"].as_str().unwrap().to_owned();
+    assert!(detail.contains("was applied but its answer was not kept"), "{detail}");
+    // A request answered 401 before any write keeps no claim: its retry runs again.
+    let key = uuid::Uuid::now_v7().to_string();
+    let stranger = json!({"village_code": VILLAGE});
+    let mut anonymous = admin.clone();
+    anonymous.token = "not-a-token".into();
+    assert_eq!(post_with_key(&anonymous, "/households", &stranger, &key).await.status(), 401);
+    assert_eq!(post_with_key(&anonymous, "/households", &stranger, &key).await.status(), 401);
+}

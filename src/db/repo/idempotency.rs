@@ -25,6 +25,10 @@ pub const KEEP: Duration = Duration::hours(24);
 /// A claim without its answer this long is not being answered any more: its request was applied
 /// (the claim commits with the effect) and its answer lost.
 pub const ABANDONED: Duration = Duration::seconds(60);
+/// The status of a claim whose request was applied (a write transaction took the key) and then
+/// answered with what is not kept (a 5xx, 401 or 429 after a first write, an answer too large):
+/// a retry is told at once that it was applied, never applied again.
+pub const APPLIED_UNKEPT: i32 = 1;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = k)]
@@ -187,7 +191,7 @@ fn take(c: &mut DbConnection, row: &KeyRow, readable: &Readable) -> QueryResult<
         return Ok(true);
     }
     match find(c, &row.user_id, &row.key)? {
-        Some(held) if held.status != 0 && !readable(&held) => {
+        Some(held) if held.status != 0 && held.status != APPLIED_UNKEPT && !readable(&held) => {
             delete(c, &row.user_id, &row.key)?;
             Ok(match c {
                 DbConnection::Pg(pg) => upsert!(pg)?,
@@ -219,9 +223,26 @@ fn delete(c: &mut DbConnection, user_id: &str, key: &str) -> QueryResult<usize> 
 }
 
 /// Stores the answer of the key `claim` took (its row, still without an answer).
+///
+/// On PostgreSQL its commit does not wait for the disk (`synchronous_commit` off for this one
+/// statement's transaction, set by the statement itself: no round trip more). Losing it in a
+/// crash loses nothing of the request: the claim committed with its effect, and a retry is told
+/// it was applied (`ABANDONED`), as when the answer could not be kept at all.
 pub fn complete(c: &mut DbConnection, claim: &RequestClaim, status: u16, headers_json: String, body: Vec<u8>) -> QueryResult<usize> {
+    let row = k::table.filter(k::user_id.eq(&claim.user_id)).filter(k::key.eq(&claim.key)).filter(k::request.eq(&claim.request)).filter(k::status.eq(0));
+    let answer = (k::status.eq(i32::from(status)), k::headers_json.eq(Some(headers_json)), k::body.eq(Some(body)));
+    match c {
+        DbConnection::Pg(pg) => diesel::update(row.filter(diesel::dsl::sql::<diesel::sql_types::Bool>("(SELECT set_config('synchronous_commit', 'off', true)) = 'off'")))
+            .set(answer)
+            .execute(pg),
+        DbConnection::Sqlite(lite) => diesel::update(row).set(answer).execute(lite),
+    }
+}
+
+/// Marks the key `claim` took as applied with its answer not kept ([`APPLIED_UNKEPT`]).
+pub fn applied_unkept(c: &mut DbConnection, claim: &RequestClaim) -> QueryResult<usize> {
     diesel::update(k::table.filter(k::user_id.eq(&claim.user_id)).filter(k::key.eq(&claim.key)).filter(k::request.eq(&claim.request)).filter(k::status.eq(0)))
-        .set((k::status.eq(i32::from(status)), k::headers_json.eq(Some(headers_json)), k::body.eq(Some(body))))
+        .set(k::status.eq(APPLIED_UNKEPT))
         .execute(c)
 }
 
