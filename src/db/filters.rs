@@ -15,18 +15,19 @@ use crate::domain::{DivisionCode, Level, Scope};
 /// A filter over the query source `QS` (a table, or a join that contains it).
 pub type Filter<QS> = Box<dyn BoxableExpression<QS, Backend, SqlType = Bool>>;
 
-/// `$col IN (ids of the households paired with cadre user $user)`: currently, or (`$past`) ever.
-/// A macro, not a function: boxed subqueries cannot be nested on the multi-backend connection.
+/// `$table.$col IN (ids of the households paired with cadre user $user)`: currently, or
+/// (`$past`) ever. SQL text with the user bound, so the filter is valid on any query source that
+/// holds `$table` — a join too, even one that names `pairings` or `cadres` itself (the subquery's
+/// own names shadow them), where diesel refuses a typed subquery over a table of the outer join.
+/// The text is fixed: only the user id is a value, and it is bound.
 macro_rules! paired_filter {
-    ($col:expr, $user:expr, $past:expr) => {{
-        use crate::db::schema::{cadres, pairings};
-        let cadre_ids = cadres::table.filter(cadres::user_id.eq($user.to_owned())).select(cadres::id);
-        let paired = pairings::table.filter(pairings::cadre_id.eq_any(cadre_ids));
-        if $past {
-            Box::new($col.eq_any(paired.select(pairings::household_id))) as Box<dyn BoxableExpression<_, crate::db::Backend, SqlType = diesel::sql_types::Bool>>
-        } else {
-            Box::new($col.eq_any(paired.filter(pairings::end_date.is_null()).select(pairings::household_id)))
-        }
+    ($table:ident . $col:ident, $user:expr, $past:expr) => {{
+        let head = concat!(
+            "\"", stringify!($table), "\".\"", stringify!($col), "\" IN (SELECT \"pairings\".\"household_id\" FROM \"pairings\" ",
+            "WHERE \"pairings\".\"cadre_id\" IN (SELECT \"cadres\".\"id\" FROM \"cadres\" WHERE \"cadres\".\"user_id\" = "
+        );
+        let tail = if $past { "))" } else { ") AND \"pairings\".\"end_date\" IS NULL)" };
+        Box::new(diesel::dsl::sql::<Bool>(head).bind::<diesel::sql_types::Text, _>($user.to_owned()).sql(tail))
     }};
 }
 
@@ -55,10 +56,16 @@ macro_rules! divided {
                 }
             }
             $(
-            /// Rows the scope covers.
-            pub fn in_scope(scope: &Scope) -> Filter<t::table> {
+            /// Rows the scope covers, on the table or any join that contains it.
+            pub fn in_scope<QS>(scope: &Scope) -> Filter<QS>
+            where
+                t::$household: SelectableExpression<QS>,
+                t::village_code: SelectableExpression<QS>,
+                t::township_code: SelectableExpression<QS>,
+                t::county_code: SelectableExpression<QS>,
+            {
                 match scope {
-                    Scope::Cadre { user_id, past, .. } => paired_filter!(t::$household, user_id, *past),
+                    Scope::Cadre { user_id, past, .. } => paired_filter!($table . $household, user_id, *past),
                     other => in_division(other.division()),
                 }
             }

@@ -62,10 +62,7 @@ async fn load(state: &AppState, caller: &Caller, id: String, log_read: bool) -> 
     let scope = caller.read_scope();
     let parts = state
         .db
-        .run(move |c| {
-            let h = repo::find(c, &scope, &id)?.ok_or(ApiError::NotFound)?;
-            with_parts(c, h)
-        })
+        .run(move |c| repo::find_whole(c, &scope, &id)?.ok_or(ApiError::NotFound))
         .await?;
     let record = record(caller, parts);
     if log_read && record.full_numbers {

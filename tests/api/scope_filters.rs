@@ -102,3 +102,70 @@ async fn a_city_or_province_scope_sees_its_counties_rows_in_every_table() {
     assert!(tombstones(&mut c, &d).is_empty());
     assert!(coverage::by_child(&mut c, &s, &d, Counted::All, stale_before).unwrap().is_empty());
 }
+
+/// The full record's read in one query (`households::find_whole`: the household joined with its
+/// members, its current pairing and the cadre) says the same as the three reads it replaces
+/// (`find`, `members_of` with removed members, `current_pairings`), for every kind of scope —
+/// among them a cadre's, whose filter is a subquery over `pairings` and `cadres` inside a join
+/// that names both tables itself.
+#[actix_web::test]
+async fn the_full_record_in_one_query_is_the_three_reads_for_every_scope() {
+    use fangpin::db::repo::assistance::pairings::current_pairings;
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let res = admin.post("/households", household_body(VILLAGE, &[(71, "head"), (72, "spouse"), (73, "child")])).await;
+    assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
+    let family: Value = res.json().await.unwrap();
+    let spouse = family["members"].as_array().unwrap().iter().find(|m| m["relation"] == "spouse").unwrap()["id"].as_str().unwrap().to_owned();
+    let family = id(&family);
+    let res = admin.delete(&format!("/households/{family}/members/{spouse}?reason=marriage_out"), Some("1")).await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    let formerly = id(&app.household_in(VILLAGE, 74).await);
+    let unpaired = id(&app.household_in(VILLAGE_2, 75).await);
+    let (cadre, cadre_id) = app.cadre("刘帮扶").await;
+    let (other_cadre, other_id) = app.cadre("张帮扶").await;
+    app.pair(&cadre_id, &family, "2026-01-15").await;
+    let ended = id(&app.pair(&cadre_id, &formerly, "2026-01-15").await);
+    let res = admin.patch(&format!("/pairings/{ended}"), json!({"end_date": "2026-05-01", "end_reason": "工作调动"}), Some("\"1\"")).await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    app.pair(&other_id, &formerly, "2026-05-01").await;
+
+    let village = |code: &str| DivisionCode::parse(code).unwrap();
+    let as_cadre = |user: &str, past: bool| Scope::Cadre { jurisdiction: village(VILLAGE), user_id: user.to_owned(), past };
+    let scopes = [
+        Scope::County(village(COUNTY)),
+        Scope::Township(village(TOWNSHIP)),
+        Scope::Village(village(VILLAGE)),
+        Scope::Village(village(VILLAGE_2)),
+        scope_of("340323000000"),
+        as_cadre(&cadre.user_id, false),
+        as_cadre(&cadre.user_id, true),
+        as_cadre(&other_cadre.user_id, false),
+        as_cadre("no-such-user", true),
+    ];
+    let mut c = app.state.db.conn().unwrap();
+    let mut seen = 0;
+    for scope in &scopes {
+        for household in [&family, &formerly, &unpaired, &"no-such-household".to_owned()] {
+            let whole = households::find_whole(&mut c, scope, household).unwrap();
+            let three = households::find(&mut c, scope, household).unwrap().map(|h| {
+                let members = households::members_of(&mut c, std::slice::from_ref(&h.id), true).unwrap();
+                let pairing = current_pairings(&mut c, std::slice::from_ref(&h.id)).unwrap().into_iter().next();
+                (h, members, pairing)
+            });
+            let summary = |w: &Option<households::Whole>| {
+                w.as_ref().map(|(h, m, p)| (h.id.clone(), h.version, m.iter().map(|m| (m.id.clone(), m.removed_at.is_some())).collect::<Vec<_>>(), p.as_ref().map(|(p, c)| (p.id.clone(), c.id.clone()))))
+            };
+            assert_eq!(summary(&whole), summary(&three), "{scope:?} reading {household}");
+            seen += usize::from(whole.is_some());
+        }
+    }
+    // Not vacuous: the county sees all three, with three members of the family (one removed) and
+    // its pairing; the cadre now only the family, and with past pairings the former one too.
+    assert_eq!(seen, 3 + 3 + 2 + 1 + 0 + 1 + 2 + 1 + 0, "households seen by the scopes in turn");
+    let (_, members, pairing) = households::find_whole(&mut c, &scopes[0], &family).unwrap().unwrap();
+    assert_eq!(members.iter().map(|m| m.removed_at.is_some()).collect::<Vec<_>>(), [false, true, false], "every member in the order added");
+    assert_eq!(pairing.map(|(_, cadre)| cadre.id), Some(cadre_id));
+    let (_, _, pairing) = households::find_whole(&mut c, &scopes[6], &formerly).unwrap().unwrap();
+    assert_eq!(pairing.map(|(_, cadre)| cadre.id), Some(other_id), "the current pairing, not the cadre's own ended one");
+}

@@ -6,13 +6,13 @@ use serde_json::{Value, json};
 
 use super::audit::{self, Actor, Entry};
 use crate::crypto::Crypto;
-use crate::db::models::{HouseholdRow, MemberRow};
-use crate::db::schema::{households, members};
+use crate::db::models::{CadreRow, HouseholdRow, MemberRow, PairingRow};
+use crate::db::schema::{cadres, households, members, pairings};
 use crate::db::{Backend, DbConnection, DbError, filters, new_id, now, write_tx};
 use crate::domain::household::{NewHousehold, NewMember};
 use crate::domain::id_number::mask_id_number;
 use crate::domain::phone::mask_phone;
-use crate::domain::{Category, DivisionCode, Relation, Scope};
+use crate::domain::{Category, DivisionCode, IdNumber, Relation, Scope};
 
 pub type Boxed = households::BoxedQuery<'static, Backend>;
 
@@ -28,6 +28,31 @@ pub fn within(q: Boxed, division: &DivisionCode) -> Boxed {
 
 pub fn find(c: &mut DbConnection, scope: &Scope, id: &str) -> QueryResult<Option<HouseholdRow>> {
     scoped(scope).filter(households::id.eq(id.to_owned())).select(HouseholdRow::as_select()).first(c).optional()
+}
+
+/// A household with every member (removed ones too, in the order they were added) and its
+/// current pairing with the cadre.
+pub type Whole = (HouseholdRow, Vec<MemberRow>, Option<(PairingRow, CadreRow)>);
+
+/// [`find`] with the household's members and current pairing, in one query (the full record's
+/// read: one round trip instead of three).
+pub fn find_whole(c: &mut DbConnection, scope: &Scope, id: &str) -> QueryResult<Option<Whole>> {
+    let rows: Vec<(HouseholdRow, Option<MemberRow>, Option<PairingRow>, Option<CadreRow>)> = households::table
+        .left_join(members::table)
+        .left_join(pairings::table.on(pairings::household_id.eq(households::id).and(pairings::end_date.is_null())))
+        .left_join(cadres::table.on(cadres::id.eq(pairings::cadre_id)))
+        .filter(filters::households::in_scope(scope))
+        .filter(households::id.eq(id.to_owned()))
+        .order((members::created_at.asc(), members::id.asc()))
+        .select((HouseholdRow::as_select(), Option::<MemberRow>::as_select(), Option::<PairingRow>::as_select(), Option::<CadreRow>::as_select()))
+        .load(c)?;
+    let mut rows = rows.into_iter();
+    let Some((household, first, pairing, cadre)) = rows.next() else { return Ok(None) };
+    let mut members: Vec<MemberRow> = first.into_iter().chain(rows.filter_map(|(_, m, _, _)| m)).collect();
+    // At most one pairing is current (a partial unique index); were there two, a member would
+    // come once per pairing, side by side in this order.
+    members.dedup_by(|a, b| a.id == b.id);
+    Ok(Some((household, members, pairing.zip(cadre))))
 }
 
 pub fn get(c: &mut DbConnection, scope: &Scope, id: &str) -> Result<HouseholdRow, DbError> {
@@ -142,18 +167,10 @@ fn id_number_taken(scope: &Scope, holder: &HouseholdRow, masked: &str) -> DbErro
     }
 }
 
-/// The ID numbers of a new household's members (keyed hash, masked), in their order; a number
-/// given twice in the household is refused here, held by the household itself.
-fn numbered_members(scope: &Scope, household: &HouseholdRow, rows: &[MemberRow], new: &[NewMember]) -> Result<Vec<(String, String)>, DbError> {
-    // Members without a number (无户籍人口) hold none.
-    let numbered: Vec<(String, String)> =
-        rows.iter().zip(new).filter_map(|(r, m)| Some((r.id_number_hmac.clone()?, m.id_number()?.masked()))).collect();
-    for (i, (hmac, masked)) in numbered.iter().enumerate() {
-        if numbered[..i].iter().any(|(h, _)| h == hmac) {
-            return Err(id_number_taken(scope, household, masked));
-        }
-    }
-    Ok(numbered)
+/// The keyed hashes and masked forms of the ID numbers a write gives (none for 无户籍人口), for
+/// [`write_giving_id_numbers`].
+pub(super) fn numbered<'a>(crypto: &Crypto, ids: impl IntoIterator<Item = &'a IdNumber>) -> Vec<(String, String)> {
+    ids.into_iter().map(|id| (crypto.lookup_hash("id", id.as_str()), id.masked())).collect()
 }
 
 /// Who holds any of these ID numbers (one query, after the unique index
@@ -167,11 +184,6 @@ fn ensure_id_numbers_free(c: &mut DbConnection, scope: &Scope, numbered: &[(Stri
         }
     }
     Ok(())
-}
-
-/// Whether an error is the unique index of current members' ID numbers refusing a number.
-fn is_id_number_held(e: &diesel::result::Error) -> bool {
-    crate::db::Unique::refusing(e) == Some(crate::db::Unique::IdNumber)
 }
 
 /// Whether the caller's scope covers a household (by its village; a cadre by their pairings).
@@ -275,17 +287,17 @@ pub fn create(c: &mut DbConnection, scope: &Scope, crypto: &Crypto, actor: &Acto
     }
     // A server-assigned number that a typed or imported one took meanwhile: once more, with
     // the next number (household_numbers::next). A member's ID number held elsewhere: the
-    // unique index refused it; who holds it is read after the rollback, for the 409.
+    // unique index refused it; who holds it is read after the rollback, for the 409
+    // (write_giving_id_numbers).
+    let numbered = numbered(crypto, new.members.iter().filter_map(NewMember::id_number));
     let mut result = Err(DbError::Conflict("no free household number was found: retry".into()));
     for _ in 0..8 {
-        let mut attempt = Attempt::default();
-        result = write_tx(c, |c| insert_household(c, scope, crypto, actor, new, &mut attempt));
-        if let Some(numbered) = attempt.id_numbers_held.take() {
-            ensure_id_numbers_free(c, scope, &numbered)?;
-            // Freed meanwhile (the holder was removed): once more.
-            continue;
-        }
-        if !attempt.number_raced {
+        let mut number_raced = false;
+        result = write_giving_id_numbers(c, scope, &numbered, |c| {
+            number_raced = false;
+            insert_household(c, scope, crypto, actor, new, &mut number_raced)
+        });
+        if !number_raced {
             break;
         }
     }
@@ -301,19 +313,10 @@ pub fn create(c: &mut DbConnection, scope: &Scope, crypto: &Crypto, actor: &Acto
     }
 }
 
-/// What an attempt to insert a household ran into, for the next attempt.
-#[derive(Default)]
-struct Attempt {
-    /// The server-assigned number was taken meanwhile (a typed or imported one).
-    number_raced: bool,
-    /// A member's ID number is held by a current member elsewhere (keyed hash, masked).
-    id_numbers_held: Option<Vec<(String, String)>>,
-}
-
 /// One round trip per step: the village, the number (the village's highest, its counter), the
 /// household, the members in one statement (the unique indexes check numbers), the audit row,
 /// the change stamp.
-fn insert_household(c: &mut DbConnection, scope: &Scope, crypto: &Crypto, actor: &Actor, new: &NewHousehold, attempt: &mut Attempt) -> Result<(HouseholdRow, Vec<MemberRow>), DbError> {
+fn insert_household(c: &mut DbConnection, scope: &Scope, crypto: &Crypto, actor: &Actor, new: &NewHousehold, number_raced: &mut bool) -> Result<(HouseholdRow, Vec<MemberRow>), DbError> {
     crate::db::repo::divisions::village_for(c, &new.village, scope.division(), "village_code", false)?;
     let number = match &new.number {
         Some(n) => n.clone(),
@@ -328,24 +331,19 @@ fn insert_household(c: &mut DbConnection, scope: &Scope, crypto: &Crypto, actor:
         if super::household_numbers::is_number_taken(&e) {
             match &new.number {
                 Some(n) => return Err(number_taken(n)),
-                None => attempt.number_raced = true,
+                None => *number_raced = true,
             }
         }
         return Err(e.into());
     }
     let rows: Vec<MemberRow> = new.members.iter().map(|m| member_row(crypto, &row.id, m)).collect();
-    let numbered = numbered_members(scope, &row, &rows, &new.members)?;
     if !rows.is_empty() {
         // In the order of their keyed hashes: two creates sharing two ID numbers wait on each
-        // other's index entries in one order, never in a deadlock.
+        // other's index entries in one order, never in a deadlock. The unique index checks the
+        // numbers (write_giving_id_numbers).
         let mut ordered = rows.clone();
         ordered.sort_by(|a, b| a.id_number_hmac.cmp(&b.id_number_hmac));
-        if let Err(e) = insert_members(c, &ordered) {
-            if is_id_number_held(&e) {
-                attempt.id_numbers_held = Some(numbered);
-            }
-            return Err(e.into());
-        }
+        insert_members(c, &ordered)?;
     }
     let mut after = household_snapshot(&row);
     after["members"] = new.members.iter().zip(&rows).map(|(m, r)| new_member_snapshot(m, r)).collect();

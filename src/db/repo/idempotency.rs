@@ -222,6 +222,14 @@ fn delete(c: &mut DbConnection, user_id: &str, key: &str) -> QueryResult<usize> 
     diesel::delete(k::table.filter(k::user_id.eq(user_id)).filter(k::key.eq(key))).execute(c)
 }
 
+/// The row of the key a claim took, while it is unanswered (a macro: the statement runs on
+/// either backend's own connection).
+macro_rules! unanswered {
+    ($claim:expr) => {
+        k::table.filter(k::user_id.eq(&$claim.user_id)).filter(k::key.eq(&$claim.key)).filter(k::request.eq(&$claim.request)).filter(k::status.eq(0))
+    };
+}
+
 /// Stores the answer of the key `claim` took (its row, still without an answer).
 ///
 /// On PostgreSQL its commit does not wait for the disk (`synchronous_commit` off for this one
@@ -229,7 +237,7 @@ fn delete(c: &mut DbConnection, user_id: &str, key: &str) -> QueryResult<usize> 
 /// crash loses nothing of the request: the claim committed with its effect, and a retry is told
 /// it was applied (`ABANDONED`), as when the answer could not be kept at all.
 pub fn complete(c: &mut DbConnection, claim: &RequestClaim, status: u16, headers_json: String, body: Vec<u8>) -> QueryResult<usize> {
-    let row = k::table.filter(k::user_id.eq(&claim.user_id)).filter(k::key.eq(&claim.key)).filter(k::request.eq(&claim.request)).filter(k::status.eq(0));
+    let row = unanswered!(claim);
     let answer = (k::status.eq(i32::from(status)), k::headers_json.eq(Some(headers_json)), k::body.eq(Some(body)));
     match c {
         DbConnection::Pg(pg) => diesel::update(row.filter(diesel::dsl::sql::<diesel::sql_types::Bool>("(SELECT set_config('synchronous_commit', 'off', true)) = 'off'")))
@@ -241,8 +249,7 @@ pub fn complete(c: &mut DbConnection, claim: &RequestClaim, status: u16, headers
 
 /// Marks the key `claim` took as applied with its answer not kept ([`APPLIED_UNKEPT`]).
 pub fn applied_unkept(c: &mut DbConnection, claim: &RequestClaim) -> QueryResult<usize> {
-    diesel::update(k::table.filter(k::user_id.eq(&claim.user_id)).filter(k::key.eq(&claim.key)).filter(k::request.eq(&claim.request)).filter(k::status.eq(0)))
-        .set(k::status.eq(APPLIED_UNKEPT))
+    diesel::update(unanswered!(claim)).set(k::status.eq(APPLIED_UNKEPT))
         .execute(c)
 }
 

@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 use diesel::prelude::*;
 
 use super::audit::{self, Actor, Entry};
-use super::households::{bump, bump_with, check_version, get_for_update, member_row, member_snapshot, scoped, write_giving_id_numbers};
+use super::households::{bump, bump_with, check_version, get_for_update, member_row, member_snapshot, numbered, scoped, write_giving_id_numbers};
 use crate::crypto::Crypto;
 use crate::db::models::{HouseholdRow, MemberRow};
 use crate::db::schema::{households, members};
@@ -15,11 +15,6 @@ use crate::db::{DbConnection, DbError, filters, now, write_tx};
 use crate::domain::household::NewMember;
 use crate::domain::member::check_left_on;
 use crate::domain::{DivisionCode, IdNumber, Relation, RemovalReason, Scope};
-
-/// The keyed hash and the masked form of an ID number, as [`write_giving_id_numbers`] takes them.
-fn numbered(crypto: &Crypto, id: Option<&IdNumber>) -> Vec<(String, String)> {
-    id.map(|id| (crypto.lookup_hash("id", id.as_str()), id.masked())).into_iter().collect()
-}
 
 pub fn add_member(c: &mut DbConnection, scope: &Scope, crypto: &Crypto, actor: &Actor, household_id: &str, expected: Option<i64>, m: &NewMember) -> Result<(HouseholdRow, MemberRow), DbError> {
     write_giving_id_numbers(c, scope, &numbered(crypto, m.id_number()), |c| {
