@@ -15,20 +15,43 @@ use crate::domain::{DivisionCode, Level, Scope};
 /// A filter over the query source `QS` (a table, or a join that contains it).
 pub type Filter<QS> = Box<dyn BoxableExpression<QS, Backend, SqlType = Bool>>;
 
-/// `$table.$col IN (ids of the households paired with cadre user $user)`: currently, or
-/// (`$past`) ever. SQL text with the user bound, so the filter is valid on any query source that
-/// holds `$table` — a join too, even one that names `pairings` or `cadres` itself (the subquery's
+/// `"$table"."$col" IN (ids of the households paired with cadre user $user)`: currently, or
+/// (`past`) ever. Fixed SQL text with only the user id bound, valid on any query source that
+/// holds the table — a join too, even one that names `pairings` or `cadres` itself (the subquery's
 /// own names shadow them), where diesel refuses a typed subquery over a table of the outer join.
-/// The text is fixed: only the user id is a value, and it is bound.
-macro_rules! paired_filter {
-    ($table:ident . $col:ident, $user:expr, $past:expr) => {{
-        let head = concat!(
-            "\"", stringify!($table), "\".\"", stringify!($col), "\" IN (SELECT \"pairings\".\"household_id\" FROM \"pairings\" ",
-            "WHERE \"pairings\".\"cadre_id\" IN (SELECT \"cadres\".\"id\" FROM \"cadres\" WHERE \"cadres\".\"user_id\" = "
-        );
-        let tail = if $past { "))" } else { ") AND \"pairings\".\"end_date\" IS NULL)" };
-        Box::new(diesel::dsl::sql::<Bool>(head).bind::<diesel::sql_types::Text, _>($user.to_owned()).sql(tail))
-    }};
+/// Unlike `diesel::dsl::sql`, the statement stays in the prepared-statement cache (its text does
+/// not depend on the user).
+#[derive(Debug, Clone)]
+pub struct PairedWith {
+    /// The quoted household id column: `"households"."id"`.
+    column: &'static str,
+    user_id: String,
+    past: bool,
+}
+
+impl Expression for PairedWith {
+    type SqlType = Bool;
+}
+impl<QS> AppearsOnTable<QS> for PairedWith {}
+impl<QS> SelectableExpression<QS> for PairedWith {}
+impl<GB> diesel::expression::ValidGrouping<GB> for PairedWith {
+    type IsAggregate = diesel::expression::is_aggregate::Never;
+}
+impl diesel::query_builder::QueryId for PairedWith {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+impl diesel::query_builder::QueryFragment<Backend> for PairedWith {
+    fn walk_ast<'b>(&'b self, mut out: diesel::query_builder::AstPass<'_, 'b, Backend>) -> QueryResult<()> {
+        out.push_sql(self.column);
+        out.push_sql(concat!(
+            r#" IN (SELECT "pairings"."household_id" FROM "pairings" WHERE "pairings"."cadre_id" IN "#,
+            r#"(SELECT "cadres"."id" FROM "cadres" WHERE "cadres"."user_id" = "#
+        ));
+        out.push_bind_param::<diesel::sql_types::Text, _>(&self.user_id)?;
+        out.push_sql(if self.past { "))" } else { r#") AND "pairings"."end_date" IS NULL)"# });
+        Ok(())
+    }
 }
 
 /// For a table with `county_code`, `township_code` and `village_code`: a module of the same
@@ -65,7 +88,11 @@ macro_rules! divided {
                 t::county_code: SelectableExpression<QS>,
             {
                 match scope {
-                    Scope::Cadre { user_id, past, .. } => paired_filter!($table . $household, user_id, *past),
+                    Scope::Cadre { user_id, past, .. } => Box::new(PairedWith {
+                        column: concat!("\"", stringify!($table), "\".\"", stringify!($household), "\""),
+                        user_id: user_id.clone(),
+                        past: *past,
+                    }),
                     other => in_division(other.division()),
                 }
             }
@@ -97,5 +124,42 @@ pub fn division_sql_of(prefix: &str, division: &DivisionCode) -> String {
         Level::Township => format!("{prefix}township_code = '{code}'"),
         Level::County => format!("{prefix}county_code = '{code}'"),
         Level::City | Level::Province => format!("{prefix}county_code LIKE '{}%'", division.prefix()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use diesel::query_builder::QueryFragment;
+
+    use super::*;
+    use crate::db::schema::{households, pairings};
+
+    /// Every scope's filter leaves a statement in the prepared-statement cache of both backends
+    /// (a `diesel::dsl::sql` fragment would take it out: parsed and planned on every call), on
+    /// the table and on a join that names `pairings` itself.
+    #[test]
+    fn every_scope_filter_keeps_its_statement_cacheable() {
+        let code = |c: &str| DivisionCode::parse(c).unwrap();
+        let scopes = [
+            Scope::County(code("610831000000")),
+            Scope::Township(code("610831101000")),
+            Scope::Village(code("610831101201")),
+            Scope::County(code("610800000000")),
+            Scope::Cadre { jurisdiction: code("610831101201"), user_id: "u".into(), past: false },
+            Scope::Cadre { jurisdiction: code("610831101201"), user_id: "u".into(), past: true },
+        ];
+        let backends = [Backend::Pg(diesel::pg::Pg), Backend::Sqlite(diesel::sqlite::Sqlite)];
+        for scope in &scopes {
+            let alone = households::table.into_boxed::<Backend>().filter(super::households::in_scope(scope)).select(households::id);
+            let joined = households::table
+                .left_join(pairings::table.on(pairings::household_id.eq(households::id)))
+                .into_boxed::<Backend>()
+                .filter(super::households::in_scope(scope))
+                .select(households::id);
+            for backend in &backends {
+                assert!(QueryFragment::<Backend>::is_safe_to_cache_prepared(&alone, backend).unwrap(), "{scope:?} alone");
+                assert!(QueryFragment::<Backend>::is_safe_to_cache_prepared(&joined, backend).unwrap(), "{scope:?} joined");
+            }
+        }
     }
 }

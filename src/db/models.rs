@@ -8,6 +8,7 @@ use super::schema::*;
 /// `Debug` leaves the password hash out (an argon2 hash can be attacked offline).
 #[derive(Clone, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = users)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct UserRow {
     pub id: String,
     pub username: String,
@@ -72,6 +73,7 @@ impl UserRow {
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = refresh_tokens)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct RefreshTokenRow {
     pub id: String,
     pub user_id: String,
@@ -85,6 +87,7 @@ pub struct RefreshTokenRow {
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = divisions)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct DivisionRow {
     pub code: String,
     pub name: String,
@@ -97,6 +100,8 @@ pub struct DivisionRow {
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = households)]
 #[diesel(treat_none_as_null = true)]
+// None is NULL in an insert too (not DEFAULT): one statement text, kept in the prepared-statement cache.
+#[diesel(treat_none_as_default_value = false)]
 pub struct HouseholdRow {
     pub id: String,
     pub client_id: Option<String>,
@@ -174,6 +179,8 @@ impl HouseholdRow {
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = members)]
 #[diesel(treat_none_as_null = true)]
+// None is NULL in an insert too (not DEFAULT): one statement text, kept in the prepared-statement cache.
+#[diesel(treat_none_as_default_value = false)]
 pub struct MemberRow {
     pub id: String,
     pub household_id: String,
@@ -201,6 +208,8 @@ pub struct MemberRow {
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = audit_log)]
+// None is NULL (not DEFAULT): one statement text, kept in the prepared-statement cache.
+#[diesel(treat_none_as_default_value = false)]
 pub struct AuditRow {
     pub id: String,
     pub at: NaiveDateTime,
@@ -216,6 +225,7 @@ pub struct AuditRow {
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = locations)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct LocationRow {
     pub id: String,
     pub household_id: String,
@@ -243,6 +253,7 @@ pub struct LocationRow {
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = photos)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct PhotoRow {
     pub id: String,
     pub household_id: String,
@@ -283,6 +294,7 @@ pub struct PhotoRow {
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = yearly_records)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct YearlyRow {
     pub id: String,
     pub household_id: String,
@@ -302,6 +314,7 @@ pub struct YearlyRow {
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = cadres)]
 #[diesel(treat_none_as_null = true)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct CadreRow {
     pub id: String,
     pub client_id: Option<String>,
@@ -320,6 +333,7 @@ pub struct CadreRow {
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = pairings)]
 #[diesel(treat_none_as_null = true)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct PairingRow {
     pub id: String,
     pub client_id: Option<String>,
@@ -337,6 +351,7 @@ pub struct PairingRow {
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = work_teams)]
 #[diesel(treat_none_as_null = true)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct WorkTeamRow {
     pub id: String,
     pub client_id: Option<String>,
@@ -356,6 +371,7 @@ pub struct WorkTeamRow {
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = measures)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct MeasureRow {
     pub id: String,
     pub client_id: Option<String>,
@@ -373,6 +389,7 @@ pub struct MeasureRow {
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = natural_villages)]
 #[diesel(treat_none_as_null = true)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct NaturalVillageRow {
     pub id: String,
     pub client_id: Option<String>,
@@ -389,6 +406,7 @@ pub struct NaturalVillageRow {
 /// village (`place_id` = its id).
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = village_years)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct PlaceYearRow {
     pub id: String,
     pub place_id: String,
@@ -403,6 +421,7 @@ pub struct PlaceYearRow {
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = cases)]
 #[diesel(treat_none_as_null = true)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct CaseRow {
     pub id: String,
     pub client_id: Option<String>,
@@ -432,6 +451,7 @@ pub struct CaseRow {
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = case_steps)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct CaseStepRow {
     pub id: String,
     pub case_id: String,
@@ -455,6 +475,7 @@ pub struct CaseStepRow {
 /// A county's campaign schedule 动态调整工作进度安排 of one year.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = campaign_schedules)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct CampaignScheduleRow {
     pub id: String,
     pub county_code: String,
@@ -471,6 +492,7 @@ pub struct CampaignScheduleRow {
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = exclusions)]
 #[diesel(treat_none_as_null = true)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct ExclusionRow {
     pub id: String,
     pub household_id: String,
@@ -490,6 +512,7 @@ pub struct ExclusionRow {
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = spot_checks)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct SpotCheckRow {
     pub id: String,
     pub division_code: String,
@@ -501,6 +524,7 @@ pub struct SpotCheckRow {
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = spot_check_items)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct SpotCheckItemRow {
     pub id: String,
     pub spot_check_id: String,
@@ -517,6 +541,7 @@ pub struct SpotCheckItemRow {
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = quality_runs)]
 #[diesel(treat_none_as_null = true)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct QualityRunRow {
     pub id: String,
     pub division_code: String,
@@ -575,6 +600,7 @@ pub struct ProblemRow {
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = problem_evidence)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct ProblemEvidenceRow {
     pub id: String,
     pub problem_id: String,
@@ -591,6 +617,7 @@ pub struct ProblemEvidenceRow {
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = problem_progress)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct ProblemProgressRow {
     pub id: String,
     pub problem_id: String,
@@ -602,6 +629,7 @@ pub struct ProblemProgressRow {
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = problem_signoffs)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct ProblemSignoffRow {
     pub id: String,
     pub problem_id: String,
@@ -626,6 +654,7 @@ mod tests {
 /// A document of a household's file 一户一档; its bytes are in the object store.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = documents)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct DocumentRow {
     pub id: String,
     pub household_id: String,
@@ -647,6 +676,7 @@ pub struct DocumentRow {
 /// A document of the household's file attached to one of its cases (and step).
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = case_documents)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct CaseDocumentRow {
     pub id: String,
     pub case_id: String,
@@ -660,4 +690,65 @@ pub struct CaseDocumentRow {
     pub flag: Option<String>,
     pub linked_by: String,
     pub created_at: NaiveDateTime,
+}
+
+#[cfg(test)]
+mod inserts {
+    use diesel::query_builder::QueryFragment;
+
+    use super::*;
+    use crate::db::Backend;
+
+    /// An insert that leaves a `None` to the column's DEFAULT has one statement text per mix of
+    /// `None`s, and diesel keeps none of them in the prepared-statement cache: PostgreSQL parses
+    /// and plans it on every write. Every `Insertable` row says None is NULL (a column with a
+    /// DEFAULT is NOT NULL here, so its field is no `Option` and the compiler holds the rest).
+    #[test]
+    fn every_inserted_row_is_one_cacheable_statement() {
+        let village = crate::domain::DivisionCode::parse("610831101201").unwrap();
+        let household = HouseholdRow::new(&village, "6108311012010001".into(), "ordinary", "王建国", "u");
+        let audit = AuditRow {
+            id: "a".into(),
+            at: crate::db::now(),
+            actor_id: None,
+            actor_name: None,
+            action: "read".into(),
+            entity_type: "household".into(),
+            entity_id: "h".into(),
+            household_id: None,
+            before_json: None,
+            after_json: None,
+        };
+        for backend in [Backend::Pg(diesel::pg::Pg), Backend::Sqlite(diesel::sqlite::Sqlite)] {
+            let insert = diesel::insert_into(households::table).values(&household);
+            assert!(QueryFragment::<Backend>::is_safe_to_cache_prepared(&insert, &backend).unwrap(), "household");
+            let insert = diesel::insert_into(audit_log::table).values(&audit);
+            assert!(QueryFragment::<Backend>::is_safe_to_cache_prepared(&insert, &backend).unwrap(), "audit row");
+        }
+        let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let (mut found, mut missing) = (0, Vec::new());
+        let mut dirs = vec![src];
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(&dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    dirs.push(path);
+                } else if path.extension().is_some_and(|e| e == "rs") {
+                    let code = std::fs::read_to_string(&path).unwrap();
+                    let lines: Vec<&str> = code.lines().collect();
+                    for (i, line) in lines.iter().enumerate() {
+                        if line.trim_start().starts_with("#[derive(") && line.contains("Insertable") {
+                            found += 1;
+                            let attrs = lines[i + 1..].iter().take_while(|l| l.trim_start().starts_with("#[") || l.trim_start().starts_with("//"));
+                            if !attrs.clone().any(|l| l.contains("treat_none_as_default_value = false")) {
+                                missing.push(format!("{}:{}", path.display(), i + 1));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        assert!(found >= 30, "only {found} Insertable rows found: is the walk still reading src/?");
+        assert!(missing.is_empty(), "rows whose None inserts DEFAULT (add #[diesel(treat_none_as_default_value = false)]): {missing:?}");
+    }
 }

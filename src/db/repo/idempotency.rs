@@ -32,6 +32,7 @@ pub const APPLIED_UNKEPT: i32 = 1;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = k)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct KeyRow {
     pub user_id: String,
     pub key: String,

@@ -31,6 +31,7 @@ use crate::domain::Scope;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = sync_tombstones)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct TombstoneRow {
     pub id: String,
     pub seq: i64,

@@ -14,6 +14,7 @@ use crate::domain::{DivisionCode, Scope};
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = l)]
 #[diesel(treat_none_as_null = true)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct LoanRow {
     pub id: String,
     pub client_id: Option<String>,

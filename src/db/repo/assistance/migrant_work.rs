@@ -14,6 +14,7 @@ use crate::domain::Scope;
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = w)]
 #[diesel(treat_none_as_null = true)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct MigrantWorkRow {
     pub id: String,
     pub household_id: String,

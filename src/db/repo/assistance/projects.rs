@@ -17,6 +17,7 @@ use crate::domain::{DivisionCode, Level, Scope};
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = p)]
 #[diesel(treat_none_as_null = true)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct ProjectRow {
     pub id: String,
     pub client_id: Option<String>,
@@ -41,6 +42,7 @@ pub struct ProjectRow {
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = pv)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct ProjectVillageRow {
     pub project_id: String,
     pub village_code: String,
@@ -50,6 +52,7 @@ pub struct ProjectVillageRow {
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = pb)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct BeneficiaryRow {
     pub project_id: String,
     pub household_id: String,
