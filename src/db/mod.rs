@@ -3,6 +3,7 @@
 
 mod error;
 pub mod filters;
+pub mod fixed;
 pub mod models;
 pub mod notify;
 pub mod repo;

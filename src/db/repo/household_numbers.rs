@@ -2,6 +2,7 @@
 
 use diesel::prelude::*;
 
+use crate::db::fixed::fixed;
 use crate::db::{DbConnection, DbError};
 use crate::db::schema::households;
 use crate::domain::DivisionCode;
@@ -26,7 +27,7 @@ pub fn next(c: &mut DbConnection, village: &DivisionCode) -> Result<String, DbEr
     let highest: Option<String> = households::table
         .filter(households::number.between(household_number(village, 0), household_number(village, 9999)))
         .filter(households::number.like(format!("{}____", village.as_str())))
-        .filter(diesel::dsl::sql::<diesel::sql_types::Bool>(FOUR_DIGITS))
+        .filter(fixed::<diesel::sql_types::Bool>(FOUR_DIGITS))
         .select(diesel::dsl::max(households::number))
         .first(c)?;
     let floor = highest.and_then(|n| n[12..].parse::<i64>().ok()).unwrap_or(0) + 1;

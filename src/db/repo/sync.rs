@@ -27,6 +27,7 @@ use crate::db::models::HouseholdRow;
 use crate::db::schema::{households, sync_counter, sync_tombstones};
 use crate::db::{DbConnection, DbError, filters, new_id, now};
 use diesel::sql_types::BigInt;
+use crate::db::fixed::fixed;
 use crate::domain::Scope;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -98,13 +99,13 @@ pub fn stamp(c: &mut DbConnection, ids: &[String], leaving: &[Leaving]) -> Resul
                 Vec::new()
             } else {
                 diesel::update(households::table.filter(households::id.eq_any(&ids)))
-                    .set(households::sync_seq.eq(diesel::dsl::sql::<BigInt>(PG_STAMP)))
+                    .set(households::sync_seq.eq(fixed::<BigInt>(PG_STAMP)))
                     .returning(households::sync_seq)
                     .get_results(pg)?
             };
             match stamped.first() {
                 Some(seq) => *seq,
-                None => diesel::select(diesel::dsl::sql::<BigInt>(PG_STAMP)).get_result(pg)?,
+                None => diesel::select(fixed::<BigInt>(PG_STAMP)).get_result(pg)?,
             }
         }
         DbConnection::Sqlite(lite) => {
@@ -164,17 +165,22 @@ impl Change {
 /// bulk load — would otherwise hold every phone's feed back). Only a transaction that
 /// `pg_stat_activity` shows in another database is left out; one it cannot attribute (another
 /// role's session without the rights to see it, a prepared transaction) still counts.
-const OUR_XMIN: &str = "(WITH s AS (SELECT pg_current_snapshot() AS s) SELECT COALESCE(\
+macro_rules! our_xmin {
+    () => {
+        "(WITH s AS (SELECT pg_current_snapshot() AS s) SELECT COALESCE(\
     (SELECT min(x::text::bigint) FROM s, pg_snapshot_xip(s.s) AS x WHERE NOT EXISTS (\
         SELECT 1 FROM pg_stat_activity a WHERE a.backend_xid = x::xid \
         AND a.datid <> (SELECT oid FROM pg_database WHERE datname = current_database()))), \
-    (SELECT pg_snapshot_xmax(s.s)::text::bigint FROM s)))";
+    (SELECT pg_snapshot_xmax(s.s)::text::bigint FROM s)))"
+    };
+}
+const OUR_XMIN: &str = our_xmin!();
 
 /// The numbers every change below which is visible for good (PostgreSQL; see the module
 /// comment), read once per page so rows and tombstones are cut at the same place.
 fn horizon(c: &mut DbConnection) -> Result<Option<i64>, DbError> {
     Ok(match c {
-        DbConnection::Pg(pg) => Some(diesel::select(diesel::dsl::sql::<BigInt>(&format!("{OUR_XMIN} + (SELECT value FROM sync_counter WHERE id = 1)"))).get_result(pg)?),
+        DbConnection::Pg(pg) => Some(diesel::select(fixed::<BigInt>(concat!(our_xmin!(), " + (SELECT value FROM sync_counter WHERE id = 1)"))).get_result(pg)?),
         DbConnection::Sqlite(_) => None,
     })
 }
@@ -189,10 +195,10 @@ pub const SETTLE: std::time::Duration = std::time::Duration::from_secs(1);
 pub fn settle(c: &mut DbConnection, max: std::time::Duration) -> Result<(), DbError> {
     let DbConnection::Pg(pg) = c else { return Ok(()) };
     let started = std::time::Instant::now();
-    let (target, mut xmin): (i64, i64) = diesel::select((diesel::dsl::sql::<BigInt>("pg_snapshot_xmax(pg_current_snapshot())::text::bigint"), diesel::dsl::sql::<BigInt>(OUR_XMIN))).get_result(pg)?;
+    let (target, mut xmin): (i64, i64) = diesel::select((fixed::<BigInt>("pg_snapshot_xmax(pg_current_snapshot())::text::bigint"), fixed::<BigInt>(OUR_XMIN))).get_result(pg)?;
     while xmin < target && started.elapsed() < max {
         std::thread::sleep(std::time::Duration::from_millis(2));
-        xmin = diesel::select(diesel::dsl::sql::<BigInt>(OUR_XMIN)).get_result(pg)?;
+        xmin = diesel::select(fixed::<BigInt>(OUR_XMIN)).get_result(pg)?;
     }
     Ok(())
 }
