@@ -1,7 +1,9 @@
+//! Statements kept in the prepared-statement cache where diesel would leave them out. [`Fixed`]:
 //! SQL text fixed at compile time as a diesel expression that keeps its statement in the
 //! prepared-statement cache. `diesel::dsl::sql` takes any statement it is part of out of the
 //! cache (its text may differ from one call to the next), so PostgreSQL parses and plans that
-//! statement on every call; a `&'static str` cannot differ.
+//! statement on every call; a `&'static str` cannot differ. [`Cached`]: a statement diesel never caches
+//! (UPDATE, upsert, multi-row insert) at a call site where its text does not vary.
 
 use std::marker::PhantomData;
 
@@ -41,6 +43,32 @@ impl<ST, DB: Backend> QueryFragment<DB> for Fixed<ST> {
     }
 }
 
+/// A statement diesel would not cache — an UPDATE, an upsert, a multi-row insert — at a call
+/// site where its text is the same on every call (or one of a few: the rows of one household):
+/// kept in the prepared-statement cache, keyed by that text. Not for a statement whose text
+/// grows with its input (a list of ids on SQLite, a changeset of varying columns): the cache
+/// would grow with it.
+#[derive(Debug, Clone, Copy)]
+pub struct Cached<Q>(pub Q);
+
+impl<Q> QueryId for Cached<Q> {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+impl<Q: diesel::query_builder::Query> diesel::query_builder::Query for Cached<Q> {
+    type SqlType = Q::SqlType;
+}
+impl<Q, Conn> diesel::RunQueryDsl<Conn> for Cached<Q> {}
+impl<Q: QueryFragment<DB>, DB: Backend> QueryFragment<DB> for Cached<Q> {
+    fn walk_ast<'b>(&'b self, out: AstPass<'_, 'b, DB>) -> QueryResult<()> {
+        self.0.walk_ast(out)
+    }
+
+    fn is_safe_to_cache_prepared(&self, _backend: &DB) -> QueryResult<bool> {
+        Ok(true)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use diesel::query_builder::QueryFragment;
@@ -50,12 +78,18 @@ mod tests {
     use crate::db::Backend;
 
     #[test]
-    fn a_fixed_fragment_keeps_its_statement_cacheable_where_dsl_sql_does_not() {
+    fn fixed_text_and_cached_statements_stay_in_the_cache_where_diesel_would_drop_them() {
         for backend in [Backend::Pg(diesel::pg::Pg), Backend::Sqlite(diesel::sqlite::Sqlite)] {
             let kept = diesel::select(fixed::<BigInt>("1 + 1"));
             assert!(QueryFragment::<Backend>::is_safe_to_cache_prepared(&kept, &backend).unwrap());
             let dropped = diesel::select(diesel::dsl::sql::<BigInt>("1 + 1"));
             assert!(!QueryFragment::<Backend>::is_safe_to_cache_prepared(&dropped, &backend).unwrap(), "the reference: dsl::sql is never cached");
+            use crate::db::schema::households;
+            use diesel::prelude::*;
+            let update = diesel::update(households::table.filter(households::id.eq("h"))).set(households::version.eq(2_i64));
+            assert!(!QueryFragment::<Backend>::is_safe_to_cache_prepared(&update, &backend).unwrap(), "the reference: diesel caches no UPDATE");
+            let update = super::Cached(diesel::update(households::table.filter(households::id.eq("h"))).set(households::version.eq(2_i64)));
+            assert!(QueryFragment::<Backend>::is_safe_to_cache_prepared(&update, &backend).unwrap());
         }
     }
 

@@ -2,7 +2,7 @@
 
 use diesel::prelude::*;
 
-use crate::db::fixed::fixed;
+use crate::db::fixed::{Cached, fixed};
 use crate::db::{DbConnection, DbError};
 use crate::db::schema::households;
 use crate::domain::DivisionCode;
@@ -34,13 +34,15 @@ pub fn next(c: &mut DbConnection, village: &DivisionCode) -> Result<String, DbEr
     // Upserts are backend-specific in diesel: the same statement on each concrete connection.
     macro_rules! raise {
         ($conn:expr) => {
-            diesel::insert_into(counters::table)
-                .values((counters::village_code.eq(village.as_str()), counters::last_sequence.eq(floor)))
-                .on_conflict(counters::village_code)
-                .do_update()
-                .set(counters::last_sequence.eq(counters::last_sequence + 1))
-                .returning(counters::last_sequence)
-                .get_result::<i64>($conn)
+            Cached(
+                diesel::insert_into(counters::table)
+                    .values((counters::village_code.eq(village.as_str()), counters::last_sequence.eq(floor)))
+                    .on_conflict(counters::village_code)
+                    .do_update()
+                    .set(counters::last_sequence.eq(counters::last_sequence + 1))
+                    .returning(counters::last_sequence),
+            )
+            .get_result::<i64>($conn)
         };
     }
     let counted = match c {

@@ -8,6 +8,7 @@ use super::audit::{self, Actor, Entry};
 use crate::crypto::Crypto;
 use crate::db::models::{CadreRow, HouseholdRow, MemberRow, PairingRow};
 use crate::db::schema::{cadres, households, members, pairings};
+use crate::db::fixed::Cached;
 use crate::db::{Backend, DbConnection, DbError, filters, new_id, now, write_tx};
 use crate::domain::household::{NewHousehold, NewMember};
 use crate::domain::id_number::mask_id_number;
@@ -248,7 +249,8 @@ fn new_member_snapshot(m: &NewMember, row: &MemberRow) -> Value {
 /// Inserts rows in one statement (the multi-connection type has no multi-row insert).
 fn insert_members(c: &mut DbConnection, rows: &[MemberRow]) -> QueryResult<usize> {
     match c {
-        DbConnection::Pg(pg) => diesel::insert_into(members::table).values(rows).execute(pg),
+        // A text per number of members: a few, kept in the cache (SQLite inserts row by row).
+        DbConnection::Pg(pg) => Cached(diesel::insert_into(members::table).values(rows)).execute(pg),
         DbConnection::Sqlite(lite) => diesel::insert_into(members::table).values(rows).execute(lite),
     }
 }
@@ -452,8 +454,8 @@ pub fn update(c: &mut DbConnection, scope: &Scope, actor: &Actor, id: &str, expe
 pub fn bump_with(c: &mut DbConnection, before: &HouseholdRow, mut next: HouseholdRow) -> Result<HouseholdRow, DbError> {
     next.version = before.version + 1;
     next.updated_at = now();
-    let n = diesel::update(households::table.filter(households::id.eq(&before.id)).filter(households::version.eq(before.version)))
-        .set(&next)
+    // Every column set (None is NULL): one text, kept in the cache.
+    let n = Cached(diesel::update(households::table.filter(households::id.eq(&before.id)).filter(households::version.eq(before.version))).set(&next))
         .execute(c)?;
     if n == 0 {
         return Err(DbError::PreconditionFailed);

@@ -18,6 +18,7 @@ use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 
 use crate::db::schema::idempotency_keys as k;
+use crate::db::fixed::{Cached, fixed};
 use crate::db::{DbConnection, DbError, now};
 
 /// How long a stored response is replayed.
@@ -175,13 +176,15 @@ fn take(c: &mut DbConnection, row: &KeyRow, readable: &Readable) -> QueryResult<
     let expired = now() - KEEP;
     macro_rules! upsert {
         ($conn:expr) => {
-            diesel::insert_into(k::table)
-                .values(row)
-                .on_conflict((k::user_id, k::key))
-                .do_update()
-                .set((k::request.eq(&row.request), k::status.eq(row.status), k::headers_json.eq(&row.headers_json), k::body.eq(&row.body), k::created_at.eq(row.created_at)))
-                .filter(k::created_at.lt(expired))
-                .execute($conn)
+            Cached(
+                diesel::insert_into(k::table)
+                    .values(row)
+                    .on_conflict((k::user_id, k::key))
+                    .do_update()
+                    .set((k::request.eq(&row.request), k::status.eq(row.status), k::headers_json.eq(&row.headers_json), k::body.eq(&row.body), k::created_at.eq(row.created_at)))
+                    .filter(k::created_at.lt(expired)),
+            )
+            .execute($conn)
         };
     }
     let n = match c {
@@ -241,10 +244,8 @@ pub fn complete(c: &mut DbConnection, claim: &RequestClaim, status: u16, headers
     let row = unanswered!(claim);
     let answer = (k::status.eq(i32::from(status)), k::headers_json.eq(Some(headers_json)), k::body.eq(Some(body)));
     match c {
-        DbConnection::Pg(pg) => diesel::update(row.filter(diesel::dsl::sql::<diesel::sql_types::Bool>("(SELECT set_config('synchronous_commit', 'off', true)) = 'off'")))
-            .set(answer)
-            .execute(pg),
-        DbConnection::Sqlite(lite) => diesel::update(row).set(answer).execute(lite),
+        DbConnection::Pg(pg) => Cached(diesel::update(row.filter(fixed::<diesel::sql_types::Bool>("(SELECT set_config('synchronous_commit', 'off', true)) = 'off'"))).set(answer)).execute(pg),
+        DbConnection::Sqlite(lite) => Cached(diesel::update(row).set(answer)).execute(lite),
     }
 }
 

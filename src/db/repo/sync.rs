@@ -27,7 +27,7 @@ use crate::db::models::HouseholdRow;
 use crate::db::schema::{households, sync_counter, sync_tombstones};
 use crate::db::{DbConnection, DbError, filters, new_id, now};
 use diesel::sql_types::BigInt;
-use crate::db::fixed::fixed;
+use crate::db::fixed::{Cached, fixed};
 use crate::domain::Scope;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -98,9 +98,7 @@ pub fn stamp(c: &mut DbConnection, ids: &[String], leaving: &[Leaving]) -> Resul
             let stamped: Vec<i64> = if ids.is_empty() {
                 Vec::new()
             } else {
-                diesel::update(households::table.filter(households::id.eq_any(&ids)))
-                    .set(households::sync_seq.eq(fixed::<BigInt>(PG_STAMP)))
-                    .returning(households::sync_seq)
+                Cached(diesel::update(households::table.filter(households::id.eq_any(&ids))).set(households::sync_seq.eq(fixed::<BigInt>(PG_STAMP))).returning(households::sync_seq))
                     .get_results(pg)?
             };
             match stamped.first() {
@@ -109,9 +107,7 @@ pub fn stamp(c: &mut DbConnection, ids: &[String], leaving: &[Leaving]) -> Resul
             }
         }
         DbConnection::Sqlite(lite) => {
-            let seq: i64 = diesel::update(sync_counter::table.find(1))
-                .set(sync_counter::value.eq(sync_counter::value + 1))
-                .returning(sync_counter::value)
+            let seq: i64 = Cached(diesel::update(sync_counter::table.find(1)).set(sync_counter::value.eq(sync_counter::value + 1)).returning(sync_counter::value))
                 .get_result(lite)?;
             if !ids.is_empty() {
                 diesel::update(households::table.filter(households::id.eq_any(&ids))).set(households::sync_seq.eq(seq)).execute(lite)?;
