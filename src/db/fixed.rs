@@ -76,6 +76,25 @@ mod tests {
 
     use super::fixed;
     use crate::db::Backend;
+    use crate::db::models::{AuditRow, HouseholdRow};
+    use crate::db::schema::{audit_log, households};
+
+    /// Every Rust source file under `src/`, with its text.
+    fn sources() -> Vec<(std::path::PathBuf, String)> {
+        let (mut dirs, mut files) = (vec![std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src")], Vec::new());
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(&dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    dirs.push(path);
+                } else if path.extension().is_some_and(|e| e == "rs") {
+                    let code = std::fs::read_to_string(&path).unwrap();
+                    files.push((path, code));
+                }
+            }
+        }
+        files
+    }
 
     #[test]
     fn fixed_text_and_cached_statements_stay_in_the_cache_where_diesel_would_drop_them() {
@@ -84,7 +103,6 @@ mod tests {
             assert!(QueryFragment::<Backend>::is_safe_to_cache_prepared(&kept, &backend).unwrap());
             let dropped = diesel::select(diesel::dsl::sql::<BigInt>("1 + 1"));
             assert!(!QueryFragment::<Backend>::is_safe_to_cache_prepared(&dropped, &backend).unwrap(), "the reference: dsl::sql is never cached");
-            use crate::db::schema::households;
             use diesel::prelude::*;
             let update = diesel::update(households::table.filter(households::id.eq("h"))).set(households::version.eq(2_i64));
             assert!(!QueryFragment::<Backend>::is_safe_to_cache_prepared(&update, &backend).unwrap(), "the reference: diesel caches no UPDATE");
@@ -97,23 +115,60 @@ mod tests {
     /// else fixed at compile time is [`fixed`], with its values bound.
     #[test]
     fn no_query_of_the_source_leaves_the_cache_for_a_fragment_of_text() {
-        let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-        let (mut dirs, mut offending) = (vec![src], Vec::new());
-        while let Some(dir) = dirs.pop() {
-            for entry in std::fs::read_dir(&dir).unwrap() {
-                let path = entry.unwrap().path();
-                if path.is_dir() {
-                    dirs.push(path);
-                } else if path.extension().is_some_and(|e| e == "rs") && !path.ends_with("db/fixed.rs") {
-                    let code = std::fs::read_to_string(&path).unwrap();
-                    for (i, line) in code.lines().enumerate() {
-                        if (line.contains("dsl::sql::<") || line.contains("dsl::sql(")) && !line.contains("update(") {
-                            offending.push(format!("{}:{}: {}", path.display(), i + 1, line.trim()));
-                        }
-                    }
+        let mut offending = Vec::new();
+        for (path, code) in sources() {
+            if path.ends_with("db/fixed.rs") {
+                continue;
+            }
+            for (i, line) in code.lines().enumerate() {
+                if (line.contains("dsl::sql::<") || line.contains("dsl::sql(")) && !line.contains("update(") {
+                    offending.push(format!("{}:{}: {}", path.display(), i + 1, line.trim()));
                 }
             }
         }
         assert!(offending.is_empty(), "use db::fixed::fixed (or a typed expression):\n{}", offending.join("\n"));
+    }
+
+    /// An insert that leaves a `None` to the column's DEFAULT has one statement text per mix of
+    /// `None`s, and diesel keeps none of them in the prepared-statement cache: PostgreSQL parses
+    /// and plans it on every write. Every `Insertable` row says None is NULL (a column with a
+    /// DEFAULT is NOT NULL here, so its field is no `Option` and the compiler holds the rest).
+    #[test]
+    fn every_inserted_row_is_one_cacheable_statement() {
+        let village = crate::domain::DivisionCode::parse("610831101201").unwrap();
+        let household = HouseholdRow::new(&village, "6108311012010001".into(), "ordinary", "王建国", "u");
+        let audit = AuditRow {
+            id: "a".into(),
+            at: crate::db::now(),
+            actor_id: None,
+            actor_name: None,
+            action: "read".into(),
+            entity_type: "household".into(),
+            entity_id: "h".into(),
+            household_id: None,
+            before_json: None,
+            after_json: None,
+        };
+        for backend in [Backend::Pg(diesel::pg::Pg), Backend::Sqlite(diesel::sqlite::Sqlite)] {
+            let insert = diesel::insert_into(households::table).values(&household);
+            assert!(QueryFragment::<Backend>::is_safe_to_cache_prepared(&insert, &backend).unwrap(), "household");
+            let insert = diesel::insert_into(audit_log::table).values(&audit);
+            assert!(QueryFragment::<Backend>::is_safe_to_cache_prepared(&insert, &backend).unwrap(), "audit row");
+        }
+        let (mut found, mut missing) = (0, Vec::new());
+        for (path, code) in sources() {
+            let lines: Vec<&str> = code.lines().collect();
+            for (i, line) in lines.iter().enumerate() {
+                if line.trim_start().starts_with("#[derive(") && line.contains("Insertable") {
+                    found += 1;
+                    let mut attrs = lines[i + 1..].iter().take_while(|l| l.trim_start().starts_with("#[") || l.trim_start().starts_with("//"));
+                    if !attrs.any(|l| l.contains("treat_none_as_default_value = false")) {
+                        missing.push(format!("{}:{}", path.display(), i + 1));
+                    }
+                }
+            }
+        }
+        assert!(found >= 30, "only {found} Insertable rows found: is the walk still reading src/?");
+        assert!(missing.is_empty(), "rows whose None inserts DEFAULT (add #[diesel(treat_none_as_default_value = false)]): {missing:?}");
     }
 }
