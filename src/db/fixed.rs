@@ -43,7 +43,8 @@ impl<ST, DB: Backend> QueryFragment<DB> for Fixed<ST> {
     }
 }
 
-/// A statement diesel would not cache — an UPDATE, an upsert, a multi-row insert — at a call
+/// A statement diesel would not cache — an UPDATE, an upsert, a multi-row insert, a
+/// `sql_query` of fixed text — at a call
 /// site where its text is the same on every call (or one of a few: the rows of one household):
 /// kept in the prepared-statement cache, keyed by that text. Not for a statement whose text
 /// grows with its input (a list of ids on SQLite, a changeset of varying columns): the cache
@@ -108,6 +109,11 @@ mod tests {
             assert!(!QueryFragment::<Backend>::is_safe_to_cache_prepared(&update, &backend).unwrap(), "the reference: diesel caches no UPDATE");
             let update = super::Cached(diesel::update(households::table.filter(households::id.eq("h"))).set(households::version.eq(2_i64)));
             assert!(QueryFragment::<Backend>::is_safe_to_cache_prepared(&update, &backend).unwrap());
+            // A statement of fixed text with its values bound (the village counter's upsert).
+            let text = diesel::sql_query("SELECT $1 AS n").bind::<BigInt, _>(1_i64);
+            assert!(!QueryFragment::<Backend>::is_safe_to_cache_prepared(&text, &backend).unwrap(), "the reference: diesel caches no sql_query");
+            let text = super::Cached(diesel::sql_query("SELECT $1 AS n").bind::<BigInt, _>(1_i64));
+            assert!(QueryFragment::<Backend>::is_safe_to_cache_prepared(&text, &backend).unwrap());
         }
     }
 

@@ -170,6 +170,19 @@ impl TestApp {
         format!("{}{path}", self.address)
     }
 
+    /// The number of rows in `table`, read straight from the database (what a refused request
+    /// must leave unchanged).
+    pub fn rows(&self, table: &str) -> i64 {
+        use diesel::prelude::*;
+        #[derive(QueryableByName)]
+        struct N {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let mut c = self.state.db.conn().unwrap();
+        diesel::sql_query(format!("SELECT COUNT(*) AS n FROM \"{table}\"")).get_result::<N>(&mut *c).unwrap().n
+    }
+
     pub async fn login(&self, username: &str, password: &str) -> Response {
         self.client
             .post(self.url("/api/v1/auth/login"))

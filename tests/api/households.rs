@@ -361,6 +361,26 @@ async fn a_create_after_typed_numbers_takes_the_number_after_the_highest() {
     assert!(problem(res).await["detail"].as_str().unwrap().contains("already registered"));
 }
 
+/// The four digits after the village code run out at 9999: a create without a number is then a
+/// 409 that says to give the number, and nothing is written.
+#[actix_web::test]
+async fn a_village_whose_numbers_ran_out_answers_409_and_writes_nothing() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let mut last = household_body(VILLAGE, &[(620, "head")]);
+    last["number"] = json!(format!("{VILLAGE}9999"));
+    assert_eq!(admin.post("/households", last).await.status(), 201);
+    let before = app.rows("households");
+    let res = admin.post("/households", household_body(VILLAGE, &[(621, "head")])).await;
+    assert_eq!(res.status(), 409);
+    assert!(problem(res).await["detail"].as_str().unwrap().contains("give the number explicitly"));
+    assert_eq!(app.rows("households"), before);
+    // A typed number still goes in.
+    let mut typed = household_body(VILLAGE, &[(622, "head")]);
+    typed["number"] = json!(format!("{VILLAGE}0001"));
+    assert_eq!(admin.post("/households", typed).await.status(), 201);
+}
+
 /// Numbers typed by hand (or imported) do not take the village's counter: one committed while a
 /// create without a number runs can take the number it read as free. That create runs again
 /// with the next number; its caller never sees the collision.

@@ -28,17 +28,6 @@ async fn ledger(api: &Api, query: &str) -> Vec<Value> {
     res.json::<Value>().await.unwrap()["items"].as_array().unwrap().clone()
 }
 
-fn count(app: &TestApp, table: &str) -> i64 {
-    use diesel::prelude::*;
-    #[derive(QueryableByName)]
-    struct N {
-        #[diesel(sql_type = diesel::sql_types::BigInt)]
-        n: i64,
-    }
-    let mut c = app.state.db.conn().unwrap();
-    diesel::sql_query(format!("SELECT COUNT(*) AS n FROM {table}")).get_result::<N>(&mut *c).unwrap().n
-}
-
 /// A self-check finding of the household at `hid`.
 fn finding(hid: &str) -> Value {
     json!({"household_id": hid, "source": "self_check", "category": "guarantee_unmet", "guarantee": "housing", "description": "房屋东墙开裂，属C级危房", "found_on": day(-1), "found_by": "第一小组入户自查"})
@@ -113,7 +102,7 @@ async fn a_problem_from_people_is_refused_whole_for_bad_input_and_outside_the_ju
     let other_photo_path = crate::photos::located_household(&app, 3).await;
     let admin = app.admin().await;
     let stranger: Value = crate::photos::upload(&admin, &other_photo_path, &crate::photos::meta("door_with_cadre"), crate::photos::phone_photo(2, Some((37.6106, 110.0357)))).await.json().await.unwrap();
-    let before = (count(&app, "problems"), count(&app, "problem_evidence"));
+    let before = (app.rows("problems"), app.rows("problem_evidence"));
     let refused = |change: Value| {
         let mut b = finding(hid);
         for (k, v) in change.as_object().unwrap() {
@@ -140,7 +129,7 @@ async fn a_problem_from_people_is_refused_whole_for_bad_input_and_outside_the_ju
         let body = problem(res).await;
         assert!(body["errors"].as_array().unwrap().iter().any(|e| e["field"] == field), "{change}: {body}");
     }
-    assert_eq!((count(&app, "problems"), count(&app, "problem_evidence")), before, "nothing written");
+    assert_eq!((app.rows("problems"), app.rows("problem_evidence")), before, "nothing written");
     // Outside the jurisdiction 404 (before the body's problems); roles that do not work the ledger 403.
     assert_eq!(officer.post("/quality/problems", finding(other["id"].as_str().unwrap())).await.status(), 404);
     assert_eq!(officer.post("/quality/problems", json!({"village_code": VILLAGE_2, "source": "audit"})).await.status(), 404);
