@@ -169,12 +169,18 @@ pub struct Db<E = DbError> {
     pool: Pool,
     manager: Manager,
     kind: BackendKind,
+    /// One permit per pooled connection: work given to [`Db::run`] beyond what the pool can
+    /// serve waits here, as a parked future, instead of on a thread of the blocking pool parked
+    /// in the pool's checkout (every such thread is one more to wake and switch to).
+    permits: Arc<tokio::sync::Semaphore>,
+    /// How long [`Db::run`] waits for a permit: the pool's checkout timeout.
+    timeout: Duration,
     error: PhantomData<fn() -> E>,
 }
 
 impl<E> Clone for Db<E> {
     fn clone(&self) -> Self {
-        Self { pool: self.pool.clone(), manager: self.manager.clone(), kind: self.kind, error: PhantomData }
+        self.with_error()
     }
 }
 
@@ -194,12 +200,13 @@ impl<E> Db<E> {
             .connection_timeout(timeout)
             .test_on_check_out(true)
             .build_unchecked(manager.clone());
-        Self { pool, manager, kind, error: PhantomData }
+        let permits = Arc::new(tokio::sync::Semaphore::new(size as usize));
+        Self { pool, manager, kind, permits, timeout, error: PhantomData }
     }
 
     /// The same pool, for closures of another error type (a background worker of this layer).
     pub fn with_error<F>(&self) -> Db<F> {
-        Db { pool: self.pool.clone(), manager: self.manager.clone(), kind: self.kind, error: PhantomData }
+        Db { pool: self.pool.clone(), manager: self.manager.clone(), kind: self.kind, permits: self.permits.clone(), timeout: self.timeout, error: PhantomData }
     }
 
     pub fn kind(&self) -> BackendKind {
@@ -222,7 +229,14 @@ impl<E> Db<E> {
         let db = self.clone();
         // An `Idempotency-Key` of the request still to claim: its first write transaction does.
         let claim = repo::idempotency::of_task();
+        // Fair (first come, first served); a pool busy for the whole checkout timeout is the
+        // same 503 as a checkout that timed out.
+        let permit = match tokio::time::timeout(self.timeout, self.permits.clone().acquire_owned()).await {
+            Ok(Ok(permit)) => permit,
+            _ => return Err(E::from(DbError::Unavailable("database busy: no connection free in time".into()))),
+        };
         actix_web::web::block(move || {
+            let _permit = permit;
             let mut conn = db.conn()?;
             let _claim = repo::idempotency::on_thread(claim);
             let result = f(&mut conn);

@@ -238,3 +238,36 @@ async fn one_dead_connection_found_makes_the_pool_check_all_the_others() {
     let statuses: Vec<u16> = answers.iter().map(|r| r.status().as_u16()).collect();
     assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
 }
+
+/// Requests beyond the pool's connections wait their turn (first come, first served) as parked
+/// futures, not as threads; a pool busy for longer than the checkout timeout is a 503 to retry,
+/// never a request that hangs, and the next request after it is served.
+#[actix_web::test]
+async fn requests_beyond_the_pool_wait_their_turn_and_a_pool_busy_past_the_timeout_is_503() {
+    let app = spawn_with(|s| {
+        s.db_pool_size = 1;
+        s.db_timeout_secs = 1;
+    })
+    .await;
+    let admin = app.admin().await;
+    let answers = futures_util::future::join_all((0..24).map(|_| admin.get("/households?limit=5"))).await;
+    let statuses: Vec<u16> = answers.iter().map(|r| r.status().as_u16()).collect();
+    assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
+    // The one connection held by other work for longer than the timeout.
+    let db = app.state.db.clone();
+    let held = actix_web::rt::spawn(async move {
+        db.run(|_c| {
+            std::thread::sleep(std::time::Duration::from_millis(2500));
+            Ok(())
+        })
+        .await
+    });
+    actix_web::rt::time::sleep(std::time::Duration::from_millis(200)).await;
+    let started = std::time::Instant::now();
+    let res = admin.get("/households?limit=5").await;
+    assert_eq!(res.status(), 503);
+    assert!(started.elapsed() < std::time::Duration::from_millis(2000), "answered after the timeout, not after the work: {:?}", started.elapsed());
+    assert_eq!(problem(res).await["code"], "unavailable");
+    held.await.unwrap().unwrap();
+    assert_eq!(admin.get("/households?limit=5").await.status(), 200);
+}
