@@ -1,7 +1,6 @@
 //! Server-assigned household numbers (户编号 = village code + 4 digits).
 
 use diesel::prelude::*;
-
 use diesel::sql_types::{BigInt, Text};
 
 use crate::db::fixed::Cached;
@@ -16,8 +15,8 @@ use crate::domain::household::household_number;
 /// read from its top. A typed number with other characters there ("…9-00" sorts above "…0020")
 /// is not a sequence: it neither counts nor hides the highest one below it (an explicit
 /// `ORDER BY … DESC LIMIT 1`: PostgreSQL plans `max()` under these filters as a scan of the
-/// whole range). The same SQL on
-/// both backends but for the larger of two values (`GREATEST` / SQLite's two-argument `max`).
+/// whole range). The same SQL on both backends but for the larger of two values (`GREATEST` /
+/// SQLite's two-argument `max`).
 macro_rules! raise_counter {
     ($greatest:literal) => {
         concat!(
