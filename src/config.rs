@@ -142,6 +142,10 @@ pub struct Settings {
     pub photo_workers: usize,
     /// How long an upload waits for a photo worker before it is answered 503 with `Retry-After`.
     pub photo_queue_secs: u64,
+    /// Memory the uploads (photos, documents) may hold at once: a body that fits is received
+    /// into memory, one that does not (or of unknown length) is spooled to a file (bytes; 0:
+    /// always to a file).
+    pub upload_memory_bytes: usize,
     /// Poverty lines and exit minimums per province and year (TOML `[[thresholds]]` tables).
     pub thresholds: Vec<crate::domain::yearly::ThresholdRule>,
     /// Service time zone for dates (statistical year, publicity periods).
@@ -222,6 +226,7 @@ impl Default for Settings {
             photo_modified_after_mins: 60,
             photo_workers: 2,
             photo_queue_secs: 30,
+            upload_memory_bytes: 256 * 1024 * 1024,
             thresholds: crate::domain::yearly::default_thresholds(),
             timezone: "Asia/Shanghai".into(),
             document_max_bytes: 20 * 1024 * 1024,

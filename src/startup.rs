@@ -78,6 +78,7 @@ pub fn state(settings: Settings) -> anyhow::Result<AppState> {
     Ok(AppState {
         storage,
         photos: crate::workers::Workers::new("photo", settings.photo_workers, Duration::from_secs(settings.photo_queue_secs), PHOTO_NICE),
+        upload_memory: crate::workers::MemoryBudget::new(settings.upload_memory_bytes),
         check_rules: settings.check_rules()?,
         read_log: crate::db::repo::audit::ReadLog::start(db.clone()),
         users: Arc::new(crate::state::UserCache::new(Duration::from_secs(settings.auth_cache_secs))),

@@ -26,6 +26,9 @@ pub struct AppState {
     /// The photo pool: decoding and checks on their own threads (not the HTTP workers, not the
     /// database's blocking pool), bounded, at a lower CPU priority.
     pub photos: crate::workers::Workers,
+    /// Memory the uploads being received and processed may hold (`FANGPIN_UPLOAD_MEMORY_BYTES`);
+    /// past it they wait on disk.
+    pub upload_memory: crate::workers::MemoryBudget,
     pub check_rules: crate::domain::photo::CheckRules,
     /// The password pool (argon2 off the request workers and the database pool, bounded).
     pub passwords: crate::auth::password::Passwords,

@@ -7,7 +7,7 @@
 use std::sync::{Arc, Mutex, mpsc};
 use std::time::Duration;
 
-use tokio::sync::{Semaphore, oneshot};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, oneshot};
 
 type Job = Box<dyn FnOnce() + Send>;
 
@@ -80,6 +80,33 @@ impl Workers {
     }
 }
 
+/// Memory that uploads may hold at once (bodies received into memory instead of a file on
+/// disk, until their objects are stored). Reservations never wait: an upload that finds too
+/// little free is spooled to disk as before, so the budget bounds memory, not throughput.
+#[derive(Clone)]
+pub struct MemoryBudget {
+    kib: Arc<Semaphore>,
+}
+
+/// A part of the [`MemoryBudget`], given back when dropped.
+#[derive(Debug)]
+pub struct Reserved {
+    _permit: OwnedSemaphorePermit,
+}
+
+impl MemoryBudget {
+    /// A budget of `bytes` (counted in whole KiB; 0: every upload goes to disk).
+    pub fn new(bytes: usize) -> Self {
+        Self { kib: Arc::new(Semaphore::new((bytes / 1024).min(Semaphore::MAX_PERMITS))) }
+    }
+
+    /// Reserves `bytes` (rounded up to KiB) if that much is free now.
+    pub fn try_reserve(&self, bytes: usize) -> Option<Reserved> {
+        let kib = u32::try_from(bytes.div_ceil(1024)).ok()?;
+        self.kib.clone().try_acquire_many_owned(kib).ok().map(|p| Reserved { _permit: p })
+    }
+}
+
 fn thread_name() -> String {
     std::thread::current().name().unwrap_or_default().to_owned()
 }
@@ -145,5 +172,19 @@ mod tests {
         for i in 0..3 {
             assert_eq!(pool.run(move || i * 2).await, Ok(i * 2));
         }
+    }
+
+    #[test]
+    fn the_memory_budget_gives_what_is_free_and_takes_it_back_when_dropped() {
+        let budget = MemoryBudget::new(3 * 1024);
+        let a = budget.try_reserve(2 * 1024).expect("2 KiB of 3");
+        assert!(budget.try_reserve(1025).is_none(), "1025 bytes are 2 KiB: only 1 is free");
+        let b = budget.try_reserve(1024).expect("the last KiB");
+        assert!(budget.try_reserve(1).is_none());
+        drop(a);
+        assert!(budget.try_reserve(2048).is_some());
+        drop(b);
+        assert!(MemoryBudget::new(0).try_reserve(1).is_none(), "a budget of 0 keeps nothing in memory");
+        assert!(MemoryBudget::new(usize::MAX).try_reserve(usize::MAX).is_none(), "more than a u32 of KiB is never reserved");
     }
 }

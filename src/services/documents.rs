@@ -52,9 +52,8 @@ pub async fn upload(state: &AppState, caller: &Caller, household_id: String, mut
     caller.require(caller.role != Role::Auditor, "add documents to a household's file")?;
     let meta = upload.meta().await?;
     let year = check_year(meta.year.unwrap_or_else(|| state.today().year()), state.today().year())?;
-    let Spooled { file, size, sha256 } = upload.file().await?;
-    let bytes = Bytes::from(tokio::fs::read(file.path()).await.map_err(|e| ApiError::Internal(e.into()))?);
-    drop(file);
+    let Spooled { body, size, sha256 } = upload.file().await?;
+    let (bytes, _held) = body.read().await.map_err(|e| ApiError::Internal(e.into()))?;
     let media = MediaType::sniff(&bytes).ok_or_else(|| ApiError::UnsupportedMediaType("a document is a PDF, JPEG or PNG file (known by its content, not its name)".into()))?;
     let (hid, sha) = (household_id.clone(), sha256.clone());
     let (kind, year) = (meta.kind.as_str(), year);

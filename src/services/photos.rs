@@ -17,7 +17,7 @@ use crate::error::ApiError;
 use crate::geo::LatLon;
 use crate::photos::{self, PhotoError, hash::bands};
 use crate::state::AppState;
-use crate::workers::Refused;
+use crate::workers::{Refused, Reserved};
 use crate::storage::{StorageError, StorageKind, keys};
 
 /// The photo pool's refusal as an answer: busy → 503 with Retry-After, a failed job → 500.
@@ -38,13 +38,39 @@ pub struct Meta {
     pub client_id: String,
 }
 
-/// The file of an upload, spooled to disk as it arrived and hashed on the way.
+/// The file of an upload as it arrived, hashed on the way.
 pub struct Spooled {
-    pub file: tempfile::NamedTempFile,
+    pub body: Spool,
     /// Bytes received.
     pub size: usize,
     /// SHA-256 of the bytes, hex.
     pub sha256: String,
+}
+
+/// Where the file of an upload waits: in memory when the upload memory budget had room for it
+/// (the reservation goes with the bytes), else in a temporary file.
+pub enum Spool {
+    Memory(Bytes, Reserved),
+    File(tempfile::NamedTempFile),
+}
+
+impl Spool {
+    /// The bytes, and the reservation that holds their memory (keep it until they are stored).
+    /// A file is read back (blocking: call it on a worker thread) and removed.
+    pub fn read_blocking(self) -> std::io::Result<(Bytes, Option<Reserved>)> {
+        match self {
+            Spool::Memory(bytes, reserved) => Ok((bytes, Some(reserved))),
+            Spool::File(file) => Ok((Bytes::from(std::fs::read(file.path())?), None)),
+        }
+    }
+
+    /// [`Spool::read_blocking`] from async code.
+    pub async fn read(self) -> std::io::Result<(Bytes, Option<Reserved>)> {
+        match self {
+            Spool::Memory(bytes, reserved) => Ok((bytes, Some(reserved))),
+            Spool::File(file) => Ok((Bytes::from(tokio::fs::read(file.path()).await?), None)),
+        }
+    }
 }
 
 /// The body of an upload as the ingest reads it: the meta first, then — unless the photo was
@@ -70,22 +96,22 @@ pub async fn ingest(state: &AppState, caller: &Caller, household_id: String, mut
     if let Some(first) = state.db.run(move |c| Ok(repo::by_client_id(c, &hid, &cid)?)).await? {
         return Ok(Created::Existing(first));
     }
-    let Spooled { file: spooled, size, sha256 } = upload.file().await?;
-    // Reading back and decoding run on the photo pool (bounded, not the HTTP workers nor the
-    // database's threads, lower CPU priority): memory stays bounded however many phones send at
-    // once, and reads are not queued behind uploads. The spool waits on disk, not in memory.
+    let Spooled { body, size, sha256 } = upload.file().await?;
+    // Decoding (and reading back a body spooled to disk) runs on the photo pool (bounded, not the
+    // HTTP workers nor the database's threads, lower CPU priority), so reads are not queued
+    // behind uploads; bodies in memory are bounded by the upload memory budget, the rest wait
+    // on disk.
     let limits = photos::Limits { max_pixels: state.settings.photo_max_pixels, thumb_px: 320 };
-    let (bytes, analysis) = state
+    let (bytes, held, analysis) = state
         .photos
         .run(move || -> Result<_, ApiError> {
-            let bytes = Bytes::from(std::fs::read(spooled.path()).map_err(|e| ApiError::Internal(e.into()))?);
-            drop(spooled);
+            let (bytes, held) = body.read_blocking().map_err(|e| ApiError::Internal(e.into()))?;
             let analysis = photos::analyze_hashed(&bytes, sha256, limits).map_err(|e| match e {
                 PhotoError::NotJpeg(m) => ApiError::UnsupportedMediaType(m),
                 PhotoError::TooManyPixels { .. } => ApiError::PayloadTooLarge(e.to_string()),
                 PhotoError::Corrupt(m) => ApiError::invalid("file", "corrupt_jpeg", m),
             })?;
-            Ok((bytes, analysis))
+            Ok((bytes, held, analysis))
         })
         .await
         .map_err(photo_pool_refused)??;
@@ -121,6 +147,8 @@ pub async fn ingest(state: &AppState, caller: &Caller, household_id: String, mut
         }
     };
     let (original, thumb, preview) = tokio::join!(state.storage.put(&original_key, bytes), state.storage.put(&thumb_key, Bytes::from(analysis.thumbnail.clone())), preview_put);
+    // The bytes are stored: their memory goes back to the budget.
+    drop(held);
     if let Err(e) = original.and(thumb).and(preview) {
         remove_objects(state, &household_id, &photo_id).await;
         return Err(e.into());

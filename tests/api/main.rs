@@ -47,6 +47,7 @@ mod oracles;
 mod personal_data;
 mod photo_authenticity;
 mod photos;
+mod upload_memory;
 mod procedure_calendar;
 mod problems;
 mod procedures;

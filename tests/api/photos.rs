@@ -20,6 +20,15 @@ pub(crate) fn meta(kind: &str) -> Value {
 
 /// A phone photo taken now at (lat, lon), seen as Beijing time in EXIF.
 pub(crate) fn phone_photo(seed: u32, gps: Option<(f64, f64)>) -> Vec<u8> {
+    phone_photo_at(640, 480, seed, gps)
+}
+
+/// A `w`×`h` phone photo taken now at the household's home.
+pub(crate) fn phone_photo_of(w: u32, h: u32, seed: u32) -> Vec<u8> {
+    phone_photo_at(w, h, seed, Some((LAT, LON)))
+}
+
+fn phone_photo_at(w: u32, h: u32, seed: u32, gps: Option<(f64, f64)>) -> Vec<u8> {
     let exif = Exif {
         datetime: Some(now_beijing().format("%Y:%m:%d %H:%M:%S").to_string()),
         offset: Some("+08:00".into()),
@@ -28,7 +37,17 @@ pub(crate) fn phone_photo(seed: u32, gps: Option<(f64, f64)>) -> Vec<u8> {
         model: Some("ALN-AL00".into()),
         ..Default::default()
     };
-    with_exif(&encode(&picture(640, 480, seed), 85), &exif)
+    with_exif(&encode(&picture(w, h, seed), 85), &exif)
+}
+
+/// A multipart photo upload as raw bytes, for a client written by hand: (body, content type).
+pub(crate) fn multipart(meta: &Value, photo: &[u8]) -> (Vec<u8>, String) {
+    let boundary = uuid::Uuid::now_v7().simple().to_string();
+    let mut body = format!("--{boundary}\r\nContent-Disposition: form-data; name=\"meta\"\r\nContent-Type: application/json\r\n\r\n{meta}\r\n").into_bytes();
+    body.extend(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"p.jpg\"\r\nContent-Type: image/jpeg\r\n\r\n").as_bytes());
+    body.extend(photo);
+    body.extend(format!("\r\n--{boundary}--\r\n").as_bytes());
+    (body, format!("multipart/form-data; boundary={boundary}"))
 }
 
 async fn upload_parts(api: &Api, path: &str, parts: Vec<(&str, Vec<u8>)>) -> reqwest::Response {

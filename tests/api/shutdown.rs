@@ -11,17 +11,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 use crate::helpers::*;
-use crate::photos::{LAT, LON, located_household, meta, phone_photo};
-
-/// A multipart photo upload as raw bytes: (body, content type).
-fn multipart(meta: &Value, photo: &[u8]) -> (Vec<u8>, String) {
-    let boundary = uuid::Uuid::now_v7().simple().to_string();
-    let mut body = format!("--{boundary}\r\nContent-Disposition: form-data; name=\"meta\"\r\nContent-Type: application/json\r\n\r\n{meta}\r\n").into_bytes();
-    body.extend(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"p.jpg\"\r\nContent-Type: image/jpeg\r\n\r\n").as_bytes());
-    body.extend(photo);
-    body.extend(format!("\r\n--{boundary}--\r\n").as_bytes());
-    (body, format!("multipart/form-data; boundary={boundary}"))
-}
+use crate::photos::{LAT, LON, located_household, meta, multipart, phone_photo};
 
 #[actix_web::test]
 async fn a_graceful_stop_refuses_new_connections_and_finishes_the_upload_in_flight() {

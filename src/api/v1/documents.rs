@@ -129,7 +129,7 @@ impl DocumentUpload for MultipartDocument<'_> {
 #[post("/households/{id}/documents")]
 pub async fn upload(state: Data<AppState>, user: Caller, id: Path<String>, req: HttpRequest, payload: web::Payload) -> Result<HttpResponse, ApiError> {
     let household_id = path_id(&id)?;
-    let upload = MultipartDocument(MetaThenFile::new(&req, payload, state.settings.data_dir.join("tmp"), state.settings.document_max_bytes, "a document", "the document goes in a part named file"));
+    let upload = MultipartDocument(MetaThenFile::new(&req, payload, state.settings.data_dir.join("tmp"), state.upload_memory.clone(), state.settings.document_max_bytes, "a document", "the document goes in a part named file"));
     Ok(match service::upload(&state, &user, household_id, upload).await? {
         Created::New(row) => HttpResponse::Created().insert_header(("Location", format!("/api/v1/documents/{}", row.id))).json(DocumentView::from_row(&row)),
         Created::Existing(row) => HttpResponse::Ok().json(DocumentView::from_row(&row)),

@@ -285,7 +285,7 @@ impl Upload for MultipartUpload<'_> {
 #[post("/households/{id}/photos")]
 pub async fn upload(state: Data<AppState>, user: Caller, id: Path<String>, req: HttpRequest, payload: web::Payload) -> Result<HttpResponse, ApiError> {
     let household_id = path_id(&id)?;
-    let upload = MultipartUpload(MetaThenFile::new(&req, payload, state.settings.data_dir.join("tmp"), state.settings.photo_max_bytes, "a photo", "the JPEG goes in a part named file"));
+    let upload = MultipartUpload(MetaThenFile::new(&req, payload, state.settings.data_dir.join("tmp"), state.upload_memory.clone(), state.settings.photo_max_bytes, "a photo", "the JPEG goes in a part named file"));
     Ok(match service::ingest(&state, &user, household_id, upload).await? {
         Created::New(row) => HttpResponse::Created().insert_header(("Location", format!("/api/v1/photos/{}", row.id))).json(PhotoView::from_row(&row)),
         Created::Existing(row) => HttpResponse::Ok().json(PhotoView::from_row(&row)),
