@@ -26,8 +26,8 @@ pub struct AppState {
     /// The photo pool: decoding and checks on their own threads (not the HTTP workers, not the
     /// database's blocking pool), bounded, at a lower CPU priority.
     pub photos: crate::workers::Workers,
-    /// Memory the uploads being received and processed may hold (`FANGPIN_UPLOAD_MEMORY_BYTES`);
-    /// past it they wait on disk.
+    /// Memory the uploads received into memory may hold (`FANGPIN_UPLOAD_MEMORY_BYTES`); past it
+    /// they wait on disk (and are read back whole when their turn comes, outside this budget).
     pub upload_memory: crate::workers::MemoryBudget,
     pub check_rules: crate::domain::photo::CheckRules,
     /// The password pool (argon2 off the request workers and the database pool, bounded).
