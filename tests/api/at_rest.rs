@@ -129,7 +129,14 @@ pub fn find_in_clear(app: &TestApp) -> Vec<String> {
     files_under(app.data_dir.path(), &mut files);
     for f in files {
         let bytes = std::fs::read(&f).unwrap_or_default();
-        hits.extend(personal_numbers(&String::from_utf8_lossy(&bytes)).into_iter().map(|v| format!("file {}: {v}", f.display())));
+        let text = String::from_utf8_lossy(&bytes);
+        // What surrounds the number, so a failure shows what wrote it.
+        let around = |v: &str| {
+            let at = text.find(v).unwrap_or(0);
+            let (from, to) = (text.floor_char_boundary(at.saturating_sub(60)), text.ceil_char_boundary((at + v.len() + 60).min(text.len())));
+            format!("{:?}", &text[from..to])
+        };
+        hits.extend(personal_numbers(&text).into_iter().map(|v| format!("file {}: {v} in {}", f.display(), around(&v))));
     }
     // The memory store answers at once; a remote one (S3) is not scanned here.
     if app.state.storage.kind() == fangpin::storage::StorageKind::Memory {
@@ -184,7 +191,7 @@ async fn a_number_written_in_clear_anywhere_is_found() {
     app.state.storage.put("photos/h/p/original.jpg", bytes::Bytes::from_static(b"\xff\xd8 13612345678 \xff\xd9")).await.unwrap();
     let hits = find_in_clear(&app).join("\n");
     assert!(hits.contains(&format!("table divisions, column name: {}", id_number(3))), "{hits}");
-    assert!(hits.contains("left-over: 13512345678"), "{hits}");
+    assert!(hits.contains("left-over: 13512345678 in \"tel:13512345678\""), "a file's hit shows what surrounds it: {hits}");
     if !backend_is_postgres() {
         assert!(hits.contains(&format!("fangpin.db-wal: {}", id_number(3))) || hits.contains(&format!("fangpin.db: {}", id_number(3))), "{hits}");
     }
