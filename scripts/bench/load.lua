@@ -13,7 +13,7 @@ for line in io.lines(os.getenv("IDS_FILE")) do
 end
 local token = os.getenv("TOKEN")
 local year = os.getenv("YEAR")
-local photo = io.open(os.getenv("PHOTO"), "rb"):read("*a")
+local photo = common.read_jpeg(os.getenv("PHOTO"))
 local threads = {}
 local next_row
 common.numbered_threads(function(tid) next_row = tid end, 0, function(thread) table.insert(threads, thread) end)
@@ -49,14 +49,7 @@ local function yearly()
 end
 
 local function upload(h)
-  local boundary = "fangpinloadboundary" .. math.random(0, 0x7fffffff)
-  local cid = uuid()
-  local body = "--" .. boundary .. '\r\nContent-Disposition: form-data; name="meta"\r\nContent-Type: application/json\r\n\r\n'
-    .. string.format('{"kind":"door_with_cadre","taken_at":"%s","client_id":"%s"}', now(), cid)
-    .. "\r\n--" .. boundary .. '\r\nContent-Disposition: form-data; name="file"; filename="p.jpg"\r\nContent-Type: image/jpeg\r\n\r\n'
-    .. common.unique_jpeg(photo, cid) .. "\r\n--" .. boundary .. "--\r\n"
-  local headers = { ["Authorization"] = "Bearer " .. token, ["Content-Type"] = "multipart/form-data; boundary=" .. boundary }
-  return wrk.format("POST", "/api/v1/households/" .. h.id .. "/photos", headers, body)
+  return common.photo_upload("/api/v1/households/" .. h.id .. "/photos", token, photo)
 end
 
 -- $MIX narrows the mix to one class, in the same proportions inside it: "reads", "writes" or

@@ -21,7 +21,7 @@ local series = tonumber(os.getenv("SERIES") or "0")
 local ids = {}
 for line in io.lines(os.getenv("IDS_FILE")) do ids[#ids + 1] = line end
 local photo = nil
-if test == "upload" then photo = io.open(os.getenv("PHOTO"), "rb"):read("*a") end
+if test == "upload" then photo = common.read_jpeg(os.getenv("PHOTO")) end
 
 common.numbered_threads()
 local n = 0
@@ -78,19 +78,12 @@ end
 
 local function upload()
   local id = next_id()
-  local cid = uuid()
-  local jpeg = common.unique_jpeg(photo, cid)
   if side == "peer" then
-    return wrk.format("POST", form .. "/submissions/" .. id .. "/attachments/p.jpg",
-      { ["Authorization"] = "Bearer " .. token, ["Content-Type"] = "image/jpeg" }, jpeg)
+    local cid = uuid()
+    return common.jpeg_request("POST", form .. "/submissions/" .. id .. "/attachments/p.jpg",
+      { ["Authorization"] = "Bearer " .. token, ["Content-Type"] = "image/jpeg" }, photo, cid)
   end
-  local boundary = "fangpinpeerboundary" .. math.random(0, 0x7fffffff)
-  local body = "--" .. boundary .. '\r\nContent-Disposition: form-data; name="meta"\r\nContent-Type: application/json\r\n\r\n'
-    .. string.format('{"kind":"door_with_cadre","taken_at":"%s","client_id":"%s"}', os.date("!%Y-%m-%dT%H:%M:%S+00:00"), cid)
-    .. "\r\n--" .. boundary .. '\r\nContent-Disposition: form-data; name="file"; filename="p.jpg"\r\nContent-Type: image/jpeg\r\n\r\n'
-    .. jpeg .. "\r\n--" .. boundary .. "--\r\n"
-  return wrk.format("POST", "/api/v1/households/" .. id .. "/photos",
-    { ["Authorization"] = "Bearer " .. token, ["Content-Type"] = "multipart/form-data; boundary=" .. boundary }, body)
+  return common.photo_upload("/api/v1/households/" .. id .. "/photos", token, photo)
 end
 
 local read_headers = { ["Authorization"] = "Bearer " .. token }

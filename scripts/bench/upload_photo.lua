@@ -5,19 +5,11 @@ local common = dofile("scripts/bench/common.lua")
 local ids = {}
 for line in io.lines(os.getenv("IDS_FILE")) do ids[#ids + 1] = line:match("^(%S+)") end
 local token = os.getenv("TOKEN")
-local photo = io.open(os.getenv("PHOTO"), "rb"):read("*a")
+local photo = common.read_jpeg(os.getenv("PHOTO"))
 common.numbered_threads()
 
 function request()
-  local boundary = "fangpinbenchboundary" .. math.random(0, 0x7fffffff)
-  local cid = common.uuid()
-  local taken = os.date("!%Y-%m-%dT%H:%M:%S+00:00")
-  local body = "--" .. boundary .. '\r\nContent-Disposition: form-data; name="meta"\r\nContent-Type: application/json\r\n\r\n'
-    .. string.format('{"kind":"door_with_cadre","taken_at":"%s","client_id":"%s"}', taken, cid)
-    .. "\r\n--" .. boundary .. '\r\nContent-Disposition: form-data; name="file"; filename="p.jpg"\r\nContent-Type: image/jpeg\r\n\r\n'
-    .. common.unique_jpeg(photo, cid) .. "\r\n--" .. boundary .. "--\r\n"
-  local headers = { ["Authorization"] = "Bearer " .. token, ["Content-Type"] = "multipart/form-data; boundary=" .. boundary }
-  return wrk.format("POST", "/api/v1/households/" .. ids[math.random(#ids)] .. "/photos", headers, body)
+  return common.photo_upload("/api/v1/households/" .. ids[math.random(#ids)] .. "/photos", token, photo)
 end
 
 response = common.report_unexpected(201)
