@@ -234,6 +234,10 @@ run_wrk() {
   out=$WORK/wrk-$SERIES-$side-$test-$c.txt
   if [ "$side" = peer ]; then base=$PEER token=$PEER_TOKEN ids=$WORK/peer_ids.txt
   else base=$FANGPIN token=$FANGPIN_TOKEN ids=$WORK/fangpin_ids.txt; fi
+  # What the last run left to write (the peer's 1 GB of blobs in PostgreSQL, SeaweedFS's files
+  # in the page cache) is written now, not during the next side's run.
+  psql_b -c CHECKPOINT >/dev/null
+  sync
   wait_quiet
   SIDE=$side TEST=$test TOKEN=$token IDS_FILE=$ids FORM=$FORM VILLAGES=$VILLAGES PHOTO=$PHOTO SERIES=$SERIES THREADS=$THREADS \
     wrk -t"$THREADS" -c"$c" -d"${secs}s" --timeout 30s -s scripts/bench/peer.lua "$base" >"$out" 2>"$out.err" || true

@@ -99,12 +99,13 @@ pub fn analyze_hashed(bytes: &[u8], sha256: String, limits: Limits) -> Result<An
     }
     let exif = exif::read(bytes);
     let small = decode_scaled(bytes, width, height, limits.thumb_px)?;
-    let oriented = orient(DynamicImage::ImageRgb8(small), exif.orientation);
-    let thumb = oriented.thumbnail(limits.thumb_px, limits.thumb_px);
+    let oriented = orient(DynamicImage::ImageRgb8(small), exif.orientation).into_rgb8();
+    let thumb = thumbnail(&oriented, limits.thumb_px);
     let mut thumbnail = Vec::new();
     image::codecs::jpeg::JpegEncoder::new_with_quality(&mut thumbnail, 80)
-        .encode_image(&thumb.to_rgb8())
+        .encode_image(&thumb)
         .map_err(|e| PhotoError::Corrupt(e.to_string()))?;
+    let thumb = DynamicImage::ImageRgb8(thumb);
     let phash = hash::perceptual(&thumb);
     // The embedded preview is compared with the thumbnail just made (the picture is decoded
     // once); the preview itself is ~160×120.
@@ -123,6 +124,23 @@ fn decode_scaled(bytes: &[u8], width: u32, height: u32, target: u32) -> Result<R
         return Err(PhotoError::Corrupt(format!("decoded at {:?} instead of {expected:?} at 1/{denom}", img.dimensions())));
     }
     Ok(img)
+}
+
+/// `img` scaled to fit `px`×`px`, its aspect kept (the size `image`'s `thumbnail` gives), by
+/// area averaging (a box filter) with fast_image_resize's SIMD code.
+fn thumbnail(img: &RgbImage, px: u32) -> RgbImage {
+    use fast_image_resize::{images::Image, FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
+    let (w, h) = img.dimensions();
+    let ratio = (f64::from(px) / f64::from(w.max(1))).min(f64::from(px) / f64::from(h.max(1)));
+    let size = |side: u32| ((f64::from(side) * ratio).round() as u32).max(1);
+    let mut out = RgbImage::new(size(w), size(h));
+    let (tw, th) = out.dimensions();
+    let src = fast_image_resize::images::ImageRef::new(w, h, img.as_raw(), PixelType::U8x3).expect("an RgbImage's buffer is w×h×3");
+    let mut dst = Image::from_slice_u8(tw, th, &mut out, PixelType::U8x3).expect("an RgbImage's buffer is w×h×3");
+    Resizer::new()
+        .resize(&src, &mut dst, &ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Box)))
+        .expect("both images are U8x3, neither is empty");
+    out
 }
 
 /// Applies an EXIF orientation (1–8) so the picture stands as the camera saw it.
@@ -184,6 +202,23 @@ mod tests {
         assert!(matches!(analyze(&bytes[..bytes.len() / 3], Limits::default()), Err(PhotoError::Corrupt(_))));
         assert!(matches!(analyze(b"\x89PNG\r\n\x1a\nxxxx", Limits::default()), Err(PhotoError::NotJpeg(m)) if m.contains("JPEG")));
         assert!(matches!(analyze(&[], Limits::default()), Err(PhotoError::NotJpeg(_))));
+    }
+
+    #[test]
+    fn thumbnails_keep_the_aspect_and_average_the_pixels() {
+        // A fine checkerboard halved averages to its mid grey; the long edge becomes `px`.
+        let board = RgbImage::from_fn(640, 480, |x, y| if (x + y) % 2 == 0 { image::Rgb([0, 0, 0]) } else { image::Rgb([250, 250, 250]) });
+        let t = thumbnail(&board, 320);
+        assert_eq!(t.dimensions(), (320, 240));
+        assert!(t.pixels().all(|p| (124..=126).contains(&p[0])), "{:?}", t.pixels().find(|p| !(124..=126).contains(&p[0])));
+        // The same sizes as `image`'s thumbnail, portrait, odd and tiny ones included.
+        for (w, h) in [(375, 500), (333, 101), (500, 1), (40, 30), (1, 1)] {
+            let img = RgbImage::from_pixel(w, h, image::Rgb([10, 200, 30]));
+            let ours = thumbnail(&img, 320);
+            let theirs = DynamicImage::ImageRgb8(img).thumbnail(320, 320);
+            assert_eq!(ours.dimensions(), (theirs.width(), theirs.height()), "{w}×{h}");
+            assert!(ours.pixels().all(|p| p.0 == [10, 200, 30]), "{w}×{h}: a plain picture stays plain");
+        }
     }
 
     #[test]
