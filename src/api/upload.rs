@@ -28,8 +28,13 @@ const MULTIPART_SLACK: usize = 64 * 1024;
 /// Streams the file part into a temporary file; 413 once it passes `max` (the rest is
 /// discarded, never kept in memory).
 pub(crate) async fn spool(field: &mut actix_multipart::Field, dir: &std::path::Path, max: usize, what: &str) -> Result<(tempfile::NamedTempFile, usize), ApiError> {
+    spool_with(field, dir, max, what, |_| {}).await
+}
+
+/// [`spool`] that also shows each kept chunk to `seen` as it arrives (to hash it on the way).
+async fn spool_with(field: &mut actix_multipart::Field, dir: &std::path::Path, max: usize, what: &str, seen: impl FnMut(&[u8])) -> Result<(tempfile::NamedTempFile, usize), ApiError> {
     let mut file = tempfile::NamedTempFile::new_in(dir).map_err(|e| ApiError::Internal(e.into()))?;
-    let size = receive(field, &mut file, max, what, |_| {}).await?;
+    let size = receive(field, &mut file, max, what, seen).await?;
     Ok((file, size))
 }
 
@@ -125,8 +130,7 @@ impl<'a> MetaThenFile<'a> {
                 (Spool::Memory(Bytes::from(bytes), reserved), size)
             }
             None => {
-                let mut file = tempfile::NamedTempFile::new_in(&self.tmp).map_err(|e| ApiError::Internal(e.into()))?;
-                let size = receive(&mut part, &mut file, self.max_bytes, self.what, hash).await?;
+                let (file, size) = spool_with(&mut part, &self.tmp, self.max_bytes, self.what, hash).await?;
                 (Spool::File(file), size)
             }
         };

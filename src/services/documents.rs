@@ -53,7 +53,7 @@ pub async fn upload(state: &AppState, caller: &Caller, household_id: String, mut
     let meta = upload.meta().await?;
     let year = check_year(meta.year.unwrap_or_else(|| state.today().year()), state.today().year())?;
     let Spooled { body, size, sha256 } = upload.file().await?;
-    let (bytes, _held) = body.read().await.map_err(|e| ApiError::Internal(e.into()))?;
+    let (bytes, held) = body.read().await.map_err(|e| ApiError::Internal(e.into()))?;
     let media = MediaType::sniff(&bytes).ok_or_else(|| ApiError::UnsupportedMediaType("a document is a PDF, JPEG or PNG file (known by its content, not its name)".into()))?;
     let (hid, sha) = (household_id.clone(), sha256.clone());
     let (kind, year) = (meta.kind.as_str(), year);
@@ -63,6 +63,8 @@ pub async fn upload(state: &AppState, caller: &Caller, household_id: String, mut
     let id = crate::db::new_id();
     let key = keys::document(&household_id, &id);
     state.storage.put(&key, bytes).await?;
+    // The bytes are stored: their memory goes back to the upload budget.
+    drop(held);
     let row = DocumentRow {
         id,
         household_id: household_id.clone(),
