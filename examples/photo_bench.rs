@@ -6,7 +6,9 @@
 //! XMP packet), so the ingest's authenticity checks (issue 24) have their usual work;
 //! `photo_bench ingest DIR` runs every JPEG in DIR through the ingest pipeline
 //! (`fangpin::photos::analyze`: sniff, header, EXIF, SHA-256, reduced-scale decode, orientation,
-//! thumbnail, perceptual hash) on one thread and prints the photos processed.
+//! thumbnail, perceptual hash) on one thread and prints the photos processed;
+//! `photo_bench decode FILE [RUNS]` times the 1/8-scale decode of one photo on one thread, by the
+//! DC fast path (src/photos/dc.rs) and by libjpeg-turbo, and compares their pictures.
 
 use image::{Rgb, RgbImage};
 
@@ -144,7 +146,31 @@ fn main() -> anyhow::Result<()> {
             }
             println!("{n} photos, {previews} embedded previews compared");
         }
-        _ => anyhow::bail!("usage: photo_bench gen DIR N [QUALITY] | ingest DIR"),
+        Some("decode") => {
+            let bytes = std::fs::read(&args[2])?;
+            let runs: u32 = args.get(3).map(|r| r.parse()).transpose()?.unwrap_or(50);
+            // Mean and fastest run, in ms, and the picture.
+            let time = |libjpeg: bool| -> anyhow::Result<(f64, f64, RgbImage)> {
+                let (mut total, mut fastest, mut img) = (0.0, f64::MAX, None);
+                for _ in 0..runs {
+                    let start = std::time::Instant::now();
+                    img = fangpin::photos::bench_decode_eighth(&bytes, libjpeg);
+                    let ms = start.elapsed().as_secs_f64() * 1000.0;
+                    (total, fastest) = (total + ms, fastest.min(ms));
+                }
+                let img = img.ok_or_else(|| anyhow::anyhow!("{} did not decode the photo", if libjpeg { "libjpeg" } else { "the DC path" }))?;
+                Ok((total / f64::from(runs), fastest, img))
+            };
+            let (fast_ms, fast_min, fast) = time(false)?;
+            let (libjpeg_ms, libjpeg_min, libjpeg) = time(true)?;
+            let alike = fast.pixels().zip(libjpeg.pixels()).filter(|(a, b)| a == b).count();
+            let worst = fast.pixels().zip(libjpeg.pixels()).flat_map(|(a, b)| (0..3).map(move |c| a[c].abs_diff(b[c]))).max().unwrap_or(0);
+            println!("{} bytes decoded at 1/8 to {}×{}, {runs} runs each on one thread:", bytes.len(), fast.width(), fast.height());
+            println!("  DC path  {fast_ms:6.2} ms a photo (fastest {fast_min:.2})");
+            println!("  libjpeg  {libjpeg_ms:6.2} ms a photo (fastest {libjpeg_min:.2})");
+            println!("  {alike}/{} pixels alike, at most {worst} levels apart", fast.width() * fast.height());
+        }
+        _ => anyhow::bail!("usage: photo_bench gen DIR N [QUALITY] | ingest DIR | decode FILE [RUNS]"),
     }
     Ok(())
 }

@@ -4,6 +4,7 @@
 pub mod exif;
 pub mod hash;
 pub mod preview;
+mod dc;
 mod jpeg;
 
 use image::{DynamicImage, RgbImage};
@@ -118,12 +119,25 @@ pub fn analyze_hashed(bytes: &[u8], sha256: String, limits: Limits) -> Result<An
 fn decode_scaled(bytes: &[u8], width: u32, height: u32, target: u32) -> Result<RgbImage, PhotoError> {
     let long = width.max(height).max(1);
     let denom = [8u32, 4, 2, 1].into_iter().find(|d| long.div_ceil(*d) >= target).unwrap_or(1);
-    let img = jpeg::decode_scaled(bytes, denom).map_err(PhotoError::Corrupt)?;
+    // At 1/8 the DC coefficients are enough: dc.rs decodes a plain baseline file itself and
+    // leaves any other (or any damaged) file to libjpeg, which decides.
+    let fast = if denom == 8 { dc::decode_eighth(bytes) } else { None };
+    let img = match fast {
+        Some(img) => img,
+        None => jpeg::decode_scaled(bytes, denom).map_err(PhotoError::Corrupt)?,
+    };
     let expected = (width.div_ceil(denom), height.div_ceil(denom));
     if img.dimensions() != expected {
         return Err(PhotoError::Corrupt(format!("decoded at {:?} instead of {expected:?} at 1/{denom}", img.dimensions())));
     }
     Ok(img)
+}
+
+/// The 1/8-scale decode by the DC fast path (`None`: it leaves the file to libjpeg) or by
+/// libjpeg-turbo, for examples/photo_bench.rs to time them; not an API.
+#[doc(hidden)]
+pub fn bench_decode_eighth(bytes: &[u8], libjpeg: bool) -> Option<RgbImage> {
+    if libjpeg { jpeg::decode_scaled(bytes, 8).ok() } else { dc::decode_eighth(bytes) }
 }
 
 /// `img` scaled to fit `px`×`px`, its aspect kept (the size `image`'s `thumbnail` gives), by
