@@ -38,15 +38,25 @@ pub type Whole = (HouseholdRow, Vec<MemberRow>, Option<(PairingRow, CadreRow)>);
 /// [`find`] with the household's members and current pairing, in one query (the full record's
 /// read: one round trip instead of three).
 pub fn find_whole(c: &mut DbConnection, scope: &Scope, id: &str) -> QueryResult<Option<Whole>> {
-    let rows: Vec<(HouseholdRow, Option<MemberRow>, Option<PairingRow>, Option<CadreRow>)> = households::table
-        .left_join(members::table)
-        .left_join(pairings::table.on(pairings::household_id.eq(households::id).and(pairings::end_date.is_null())))
-        .left_join(cadres::table.on(cadres::id.eq(pairings::cadre_id)))
-        .filter(filters::households::in_scope(scope))
-        .filter(households::id.eq(id.to_owned()))
-        .order((members::created_at.asc(), members::id.asc()))
-        .select((HouseholdRow::as_select(), Option::<MemberRow>::as_select(), Option::<PairingRow>::as_select(), Option::<CadreRow>::as_select()))
-        .load(c)?;
+    macro_rules! whole_in {
+        ($in_scope:expr) => {
+            households::table
+                .left_join(members::table)
+                .left_join(pairings::table.on(pairings::household_id.eq(households::id).and(pairings::end_date.is_null())))
+                .left_join(cadres::table.on(cadres::id.eq(pairings::cadre_id)))
+                .filter($in_scope)
+                .filter(households::id.eq(id.to_owned()))
+                .order((members::created_at.asc(), members::id.asc()))
+                .select((HouseholdRow::as_select(), Option::<MemberRow>::as_select(), Option::<PairingRow>::as_select(), Option::<CadreRow>::as_select()))
+                .load::<(HouseholdRow, Option<MemberRow>, Option<PairingRow>, Option<CadreRow>)>(c)?
+        };
+    }
+    // A division's scope unboxed (a static statement: the most frequent read costs no SQL
+    // writing); a cadre's through the boxed filter, its pairings subquery.
+    let rows = match scope {
+        Scope::County(d) | Scope::Township(d) | Scope::Village(d) => whole_in!(filters::households_under(d)),
+        Scope::Cadre { .. } => whole_in!(filters::households::in_scope(scope)),
+    };
     let mut rows = rows.into_iter();
     let Some((household, first, pairing, cadre)) = rows.next() else { return Ok(None) };
     let mut members: Vec<MemberRow> = first.into_iter().chain(rows.filter_map(|(_, m, _, _)| m)).collect();
